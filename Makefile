@@ -1,0 +1,41 @@
+# Two commands for a newcomer: `make run` and `make test`. Both set up .venv on first use.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test schema migrations migrate check fmt clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/hello migrate
+	$(BIN)/hello serve
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+migrate: $(STAMP)
+	$(BIN)/hello migrate
+
+schema: $(STAMP)
+	$(BIN)/hello schema > schema.graphql
+
+migrations: $(STAMP)
+	$(BIN)/hello makemigrations
+
+check: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+fmt: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) data/*.sqlite3* .pytest_cache .mypy_cache .ruff_cache

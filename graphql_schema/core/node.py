@@ -1,0 +1,98 @@
+"""``node(id:)`` and ``nodes(ids:)``: fetch any object by its global ID.
+
+Every Node type implements ``resolve_nodes`` with the tenancy check, so an ID of another
+organization resolves to null exactly like an ID that does not exist (no existence leaks)."""
+
+from __future__ import annotations
+
+import inspect
+from collections import defaultdict
+from typing import Annotated, Any
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from resolvers.core.errors import ValidationFailed
+
+MAX_IDS = 100
+
+
+def _decode(raw: str) -> relay.GlobalID | None:
+    try:
+        return relay.GlobalID.from_id(raw)
+    except Exception:  # any malformed ID is simply "not found"
+        return None
+
+
+async def resolve_global_ids(info: Info, ids: list[str]) -> list[Any]:
+    wanted: dict[type[relay.Node], list[tuple[int, str]]] = defaultdict(list)
+    for i, raw in enumerate(ids):
+        gid = _decode(raw)
+        if gid is None:
+            continue
+        definition = info.schema.get_type_by_name(gid.type_name)
+        origin = getattr(definition, "origin", None)
+        if isinstance(origin, type) and issubclass(origin, relay.Node):
+            wanted[origin].append((i, gid.node_id))
+    results: list[Any] = [None] * len(ids)
+    for node_type, pairs in wanted.items():
+        found = node_type.resolve_nodes(
+            info=info, node_ids=[nid for _, nid in pairs], required=False
+        )
+        if inspect.isawaitable(found):
+            found = await found
+        for (i, _), obj in zip(pairs, found, strict=True):
+            results[i] = obj
+    return results
+
+
+@strawberry.type
+class NodeQuery:
+    @strawberry.field(
+        description="The object with this global ID, or null if it does not exist or you "
+        "may not see it."
+    )
+    async def node(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="A global ID.")],
+    ) -> relay.Node | None:
+        return (await resolve_global_ids(info, [id]))[0]
+
+    @strawberry.field(
+        description=f"Objects by global ID, in the same order; null where one does not exist or "
+        f"is not visible to you. At most {MAX_IDS} IDs."
+    )
+    async def nodes(
+        self,
+        info: Info,
+        ids: Annotated[
+            list[strawberry.ID], strawberry.argument(description=f"At most {MAX_IDS} global IDs.")
+        ],
+    ) -> list[relay.Node | None]:
+        if len(ids) > MAX_IDS:
+            raise ValidationFailed(f"Ask for at most {MAX_IDS} IDs at once.", field="ids")
+        return await resolve_global_ids(info, list(ids))
+
+
+def parse_node_ids(node_ids: Any) -> list[int | None]:
+    """Database ids from the node part of global IDs; None for anything malformed."""
+    out: list[int | None] = []
+    for n in node_ids:
+        # Digits only and within BIGINT: anything else would reach the database as an error.
+        ok = isinstance(n, str) and n.isascii() and n.isdigit() and 0 < len(n) <= 19
+        value = int(n) if ok else 0
+        out.append(value if 0 < value < 2**63 else None)
+    return out
+
+
+async def resolve_reference(node_type: type[relay.Node], info: Info, global_id: str) -> Any:
+    """Resolve a federation entity reference ``{__typename, id}`` like ``node(id:)``."""
+    gid = _decode(global_id)
+    if gid is None or gid.type_name != node_type.__name__:
+        return None
+    found = node_type.resolve_nodes(info=info, node_ids=[gid.node_id], required=False)
+    if inspect.isawaitable(found):
+        found = await found
+    return next(iter(found), None)

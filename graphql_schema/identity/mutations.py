@@ -1,0 +1,219 @@
+"""Sign-up, sign-in, token refresh and sign-out."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from graphql_schema.core.payload import MutationError, mutate
+from graphql_schema.identity.types import Organization, User
+from resolvers.core.errors import DomainError
+from resolvers.identity import actions
+from resolvers.identity.actions import SignedIn
+
+
+@strawberry.enum(description="Why `signUp` failed.")
+class SignUpErrorCode(Enum):
+    INVALID_EMAIL = strawberry.enum_value("INVALID_EMAIL", description="Not a valid address.")
+    EMAIL_TAKEN = strawberry.enum_value(
+        "EMAIL_TAKEN", description="An account with this email exists already."
+    )
+    WEAK_PASSWORD = strawberry.enum_value(
+        "WEAK_PASSWORD", description="Shorter than 10 characters, or equal to the email."
+    )
+    INVALID_NAME = strawberry.enum_value(
+        "INVALID_NAME", description="The display or organization name is empty or too long."
+    )
+
+
+@strawberry.type(description="A reason why `signUp` failed.")
+class SignUpError(MutationError):
+    code: SignUpErrorCode = strawberry.field(description="What went wrong, for programs.")
+
+
+@strawberry.enum(description="Why `signIn` failed.")
+class SignInErrorCode(Enum):
+    INVALID_CREDENTIALS = strawberry.enum_value(
+        "INVALID_CREDENTIALS", description="The email or the password is wrong."
+    )
+    ACCOUNT_DISABLED = strawberry.enum_value(
+        "ACCOUNT_DISABLED", description="The account is deactivated."
+    )
+    THROTTLED = strawberry.enum_value(
+        "THROTTLED", description="Five failed sign-ins for this email within 15 minutes; wait."
+    )
+
+
+@strawberry.type(description="A reason why `signIn` failed.")
+class SignInError(MutationError):
+    code: SignInErrorCode = strawberry.field(description="What went wrong, for programs.")
+
+
+@strawberry.enum(description="Why `tokenRefresh` failed.")
+class TokenRefreshErrorCode(Enum):
+    INVALID_REFRESH_TOKEN = strawberry.enum_value(
+        "INVALID_REFRESH_TOKEN", description="Unknown, expired, or its session was revoked."
+    )
+    REFRESH_TOKEN_REUSED = strawberry.enum_value(
+        "REFRESH_TOKEN_REUSED", description="Used before: its whole session is now revoked."
+    )
+
+
+@strawberry.type(description="A reason why `tokenRefresh` failed.")
+class TokenRefreshError(MutationError):
+    code: TokenRefreshErrorCode = strawberry.field(description="What went wrong, for programs.")
+
+
+@strawberry.enum(description="Why `signOut` failed.")
+class SignOutErrorCode(Enum):
+    NOT_SIGNED_IN = strawberry.enum_value("NOT_SIGNED_IN", description="No access token was sent.")
+
+
+@strawberry.type(description="A reason why `signOut` failed.")
+class SignOutError(MutationError):
+    code: SignOutErrorCode = strawberry.field(description="What went wrong, for programs.")
+
+
+@strawberry.input(description="A new organization and its owner.")
+class SignUpInput:
+    email: str = strawberry.field(description="The owner's email, at most 254 characters.")
+    password: str = strawberry.field(
+        description="At least 10 characters (at most 1024), not equal to the email."
+    )
+    display_name: str = strawberry.field(description="The owner's name, 1 to 100 characters.")
+    organization_name: str = strawberry.field(description="1 to 100 characters.")
+
+
+@strawberry.input(description="Credentials.")
+class SignInInput:
+    email: str = strawberry.field(description="The account's email (any case).")
+    password: str = strawberry.field(description="The account's password.")
+
+
+@strawberry.input(description="A refresh token to exchange.")
+class TokenRefreshInput:
+    refresh_token: str = strawberry.field(
+        description="The refresh token from the last sign-in or refresh."
+    )
+
+
+@strawberry.type(description="Tokens for a signed-in user. Null fields when `errors` is not empty.")
+class AuthPayloadFields:
+    access_token: str | None = strawberry.field(
+        default=None,
+        description="Send as `Authorization: Bearer <token>`; short-lived (15 minutes by default).",
+    )
+    refresh_token: str | None = strawberry.field(
+        default=None,
+        description="Exchange with `tokenRefresh` for a new pair; works once (30 days by default).",
+    )
+    viewer: User | None = strawberry.field(default=None, description="The signed-in user.")
+    organization: Organization | None = strawberry.field(
+        default=None, description="The user's organization."
+    )
+
+
+def _signed_in(result: SignedIn) -> dict[str, object]:
+    return {
+        "access_token": result.tokens.access_token,
+        "refresh_token": result.tokens.refresh_token,
+        "viewer": User.from_model(result.user),
+        "organization": Organization.from_model(result.organization),
+    }
+
+
+@strawberry.type(description="The result of `signUp`.")
+class SignUpPayload(AuthPayloadFields):
+    errors: list[SignUpError] = strawberry.field(description="Why nothing was created, if so.")
+
+
+@strawberry.type(description="The result of `signIn`.")
+class SignInPayload(AuthPayloadFields):
+    errors: list[SignInError] = strawberry.field(description="Why signing in failed, if so.")
+
+
+@strawberry.type(description="The result of `tokenRefresh`.")
+class TokenRefreshPayload(AuthPayloadFields):
+    errors: list[TokenRefreshError] = strawberry.field(description="Why no tokens were issued.")
+
+
+@strawberry.type(description="The result of `signOut`.")
+class SignOutPayload:
+    signed_out: bool = strawberry.field(default=False, description="The session was revoked.")
+    errors: list[SignOutError] = strawberry.field(description="Why nothing happened, if so.")
+
+
+@strawberry.type
+class IdentityMutation:
+    @strawberry.mutation(
+        description="Create an organization with you as its owner, and sign in. Needs no token."
+    )
+    async def sign_up(
+        self,
+        info: Info,
+        input: Annotated[SignUpInput, strawberry.argument(description="Who and what.")],
+    ) -> SignUpPayload:
+        return await mutate(
+            SignUpPayload,
+            SignUpError,
+            actions.check_sign_up(
+                info.context.meta,
+                email=input.email,
+                password=input.password,
+                display_name=input.display_name,
+                organization_name=input.organization_name,
+            ),
+            _signed_in,
+        )
+
+    @strawberry.mutation(
+        description="Sign in with email and password. Five failed tries for one email within 15 "
+        "minutes make further tries fail with THROTTLED until the window passes."
+    )
+    async def sign_in(
+        self,
+        info: Info,
+        input: Annotated[SignInInput, strawberry.argument(description="Credentials.")],
+    ) -> SignInPayload:
+        return await mutate(
+            SignInPayload,
+            SignInError,
+            actions.check_sign_in(info.context.meta, email=input.email, password=input.password),
+            _signed_in,
+        )
+
+    @strawberry.mutation(
+        description="Exchange a refresh token for a new access and refresh token. Each refresh "
+        "token works once; presenting a used one revokes its whole session."
+    )
+    async def token_refresh(
+        self,
+        info: Info,
+        input: Annotated[
+            TokenRefreshInput, strawberry.argument(description="The token to exchange.")
+        ],
+    ) -> TokenRefreshPayload:
+        return await mutate(
+            TokenRefreshPayload,
+            TokenRefreshError,
+            actions.check_token_refresh(input.refresh_token),
+            _signed_in,
+        )
+
+    @strawberry.mutation(
+        description="Revoke the session of the access token sent with this request: its "
+        "tokens stop working and its live sockets close."
+    )
+    async def sign_out(self, info: Info) -> SignOutPayload:
+        async def run() -> None:
+            principal = info.context.principal
+            if principal is None:
+                raise DomainError(
+                    "Send the access token of the session to end.", code="NOT_SIGNED_IN"
+                )
+            await actions.check_sign_out(principal.session_id)
+
+        return await mutate(SignOutPayload, SignOutError, run(), lambda _: {"signed_out": True})

@@ -1,0 +1,52 @@
+"""One schema from every module's Query, Mutation and Subscription parts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import strawberry
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+
+from graphql_schema.core.node import NodeQuery
+from graphql_schema.identity.mutations import IdentityMutation
+from graphql_schema.identity.queries import IdentityQuery, IdentitySubscription
+from graphql_schema.identity.types import Organization, User
+
+QUERIES: tuple[type, ...] = (NodeQuery, IdentityQuery)
+MUTATIONS: tuple[type, ...] = (IdentityMutation,)
+SUBSCRIPTIONS: tuple[type, ...] = (IdentitySubscription,)
+NODE_TYPES: tuple[type, ...] = (User, Organization)
+
+
+class HelloSchema(strawberry.federation.Schema):
+    def process_errors(self, errors: list[Any], execution_context: Any = None) -> None:
+        """Expected errors (bad input, limits, permissions) are not worth a traceback; the
+        server's guard logs unexpected ones once, with the request id."""
+
+
+def _root(name: str, parts: tuple[type, ...], description: str) -> type:
+    merged: Any = merge_types(name, parts)
+    merged.__strawberry_definition__.description = description
+    return merged
+
+
+def create_schema(*, production: bool = False, extensions: Sequence[Any] = ()) -> strawberry.Schema:
+    """The Hello schema, an Apollo Federation 2 subgraph. In production, "did you mean"
+    suggestions are off so that field names do not leak to probing clients."""
+    query = _root("Query", QUERIES, "Reads. Start from `viewer` or `node`.")
+    mutation = _root(
+        "Mutation", MUTATIONS, "Writes. Each takes one `input` and returns a payload with `errors`."
+    )
+    subscription = _root(
+        "Subscription", SUBSCRIPTIONS, "Live streams over WebSocket (graphql-transport-ws)."
+    )
+    return HelloSchema(
+        query=query,
+        mutation=mutation,
+        subscription=subscription,
+        types=list(NODE_TYPES),
+        config=StrawberryConfig(disable_field_suggestions=production),
+        extensions=list(extensions),
+    )

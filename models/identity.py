@@ -1,0 +1,90 @@
+"""Organizations, users and their sign-in sessions."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Role(StrEnum):
+    OWNER = "OWNER"
+    ADMIN = "ADMIN"
+    MEMBER = "MEMBER"
+    GUEST = "GUEST"
+
+
+class TokenKind(StrEnum):
+    ACCESS = "access"
+    REFRESH = "refresh"
+
+
+class Organization(Model):
+    """A tenant: every other object belongs to exactly one."""
+
+    id = fields.BigIntField(primary_key=True)
+    name = fields.CharField(max_length=100)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "organization"
+
+
+class User(Model):
+    """A person in one organization. Emails are unique across Hello (stored lower-cased) so that
+    signing in by email finds exactly one account."""
+
+    id = fields.BigIntField(primary_key=True)
+    organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
+        "models.Organization", related_name="users", on_delete=fields.RESTRICT
+    )
+    organization_id: int
+    email = fields.CharField(max_length=254, unique=True)
+    display_name = fields.CharField(max_length=100)
+    password_hash = fields.CharField(max_length=255)
+    role = fields.CharEnumField(Role, max_length=16, default=Role.MEMBER)
+    is_active = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "users"
+        indexes = (("organization_id", "id"),)
+
+
+class AuthSession(Model):
+    """One sign-in on one device: the family of tokens that rotate from it. Revoking it revokes
+    every token it ever issued."""
+
+    id = fields.BigIntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="sessions", on_delete=fields.CASCADE, db_index=True
+    )
+    user_id: int
+    created_at = fields.DatetimeField(auto_now_add=True)
+    revoked_at = fields.DatetimeField(null=True)
+    user_agent = fields.CharField(max_length=255, default="")
+    ip = fields.CharField(max_length=64, default="")
+
+    class Meta:
+        table = "auth_session"
+
+
+class AuthToken(Model):
+    """An opaque bearer token, stored only as an HMAC of its value."""
+
+    id = fields.BigIntField(primary_key=True)
+    session: fields.ForeignKeyRelation[AuthSession] = fields.ForeignKeyField(
+        "models.AuthSession", related_name="tokens", on_delete=fields.CASCADE, db_index=True
+    )
+    session_id: int
+    kind = fields.CharEnumField(TokenKind, max_length=8)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+    """Set when a refresh token is exchanged; presenting it again revokes the session."""
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "auth_token"

@@ -1,0 +1,75 @@
+"""Expected failures. Resolvers raise these; the schema layer turns them into payload errors
+(when the mutation declares the code) or top-level errors with ``extensions.code``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class DomainError(Exception):
+    code = "BAD_REQUEST"
+    default_message = "The request was not valid."
+
+    def __init__(
+        self, message: str | None = None, *, field: str | None = None, code: str | None = None
+    ):
+        self.message = message or self.default_message
+        self.field = field
+        if code:
+            self.code = code
+        super().__init__(self.message)
+
+    @property
+    def extensions(self) -> dict[str, object]:
+        # graphql-core copies an original error's ``extensions`` into the GraphQL error.
+        ext: dict[str, object] = {"code": self.code}
+        if self.field:
+            ext["field"] = self.field
+        return ext
+
+
+class DomainErrors(DomainError):
+    """Several validation failures reported together."""
+
+    def __init__(self, errors: Iterable[DomainError]):
+        self.errors = list(errors)
+        first = self.errors[0]
+        super().__init__(first.message, field=first.field, code=first.code)
+
+
+class ValidationFailed(DomainError):
+    code = "BAD_USER_INPUT"
+
+
+class Unauthenticated(DomainError):
+    code = "UNAUTHENTICATED"
+    default_message = "Sign in first: this needs a valid access token."
+
+
+class Forbidden(DomainError):
+    code = "FORBIDDEN"
+    default_message = "You are not allowed to do this."
+
+
+class NotFound(DomainError):
+    code = "NOT_FOUND"
+    default_message = "No such object."
+
+
+class Throttled(DomainError):
+    code = "THROTTLED"
+    default_message = "Too many attempts; try again later."
+
+    def __init__(
+        self, message: str | None = None, *, retry_after: float = 0, field: str | None = None
+    ):
+        super().__init__(message, field=field)
+        self.retry_after = retry_after
+
+
+def collect(errors: list[DomainError]) -> None:
+    """Raise every collected validation error at once, or nothing."""
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise DomainErrors(errors)

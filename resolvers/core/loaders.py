@@ -1,0 +1,34 @@
+"""Per-request DataLoaders: a type's field resolvers read related objects through these, so the
+number of SQL queries for one operation does not grow with the page size."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from strawberry.dataloader import DataLoader
+
+LoadFn = Callable[[list[Any]], Awaitable[Sequence[Any]]]
+
+
+class Loaders:
+    """One DataLoader per batch function, created on first use within a request."""
+
+    def __init__(self) -> None:
+        self._loaders: dict[LoadFn, DataLoader[Any, Any]] = {}
+
+    def get(self, load_fn: LoadFn) -> DataLoader[Any, Any]:
+        loader = self._loaders.get(load_fn)
+        if loader is None:
+            loader = self._loaders[load_fn] = DataLoader(load_fn=load_fn)
+        return loader
+
+    def clear(self) -> None:
+        """Forget cached rows: a long-lived WebSocket context calls this per event."""
+        self._loaders.clear()
+
+
+def by_key(rows: Sequence[Any], keys: Sequence[Any], key: str = "id") -> list[Any]:
+    """Order ``rows`` like ``keys`` (None where missing), as a DataLoader must return them."""
+    index = {getattr(r, key): r for r in rows}
+    return [index.get(k) for k in keys]

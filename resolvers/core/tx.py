@@ -1,0 +1,64 @@
+"""Transactions whose events are published only after commit.
+
+``async with transaction() as tx: ...; tx.publish(channel, event)``: events recorded inside are
+sent to the bus after the outermost transaction commits and dropped if it rolls back, so no
+client ever sees a write that did not happen.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from server import runtime
+
+log = logging.getLogger("hello.events")
+
+
+@dataclass
+class Transaction:
+    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    def publish(self, channel: str, event: dict[str, Any]) -> None:
+        self.events.append((channel, event))
+
+
+_current: ContextVar[Transaction | None] = ContextVar("hello_tx", default=None)
+
+
+@asynccontextmanager
+async def transaction() -> AsyncIterator[Transaction]:
+    outer = _current.get()
+    if outer is not None:
+        # Nested: join the outer transaction; its commit publishes our events.
+        async with in_transaction():
+            yield outer
+        return
+    tx = Transaction()
+    token = _current.set(tx)
+    try:
+        async with in_transaction():
+            yield tx
+    finally:
+        _current.reset(token)
+    await publish_events(tx.events)
+
+
+async def publish_events(events: list[tuple[str, dict[str, Any]]]) -> None:
+    services = runtime.maybe_current()
+    if services is None:
+        # A command-line tool without a running server: nobody can be subscribed.
+        return
+    for channel, event in events:
+        try:
+            await services.bus.publish(channel, event)
+        except Exception:
+            # The write is committed; a lost live event must not turn it into an error.
+            # Clients recover state on reconnect (replay by sequence, refetch).
+            log.exception("publishing %s after commit failed", channel)

@@ -1,0 +1,192 @@
+"""Sign-up, sign-in, token rotation and sign-out: the writes of identity."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tortoise.exceptions import IntegrityError
+
+from models.identity import AuthSession, AuthToken, Organization, Role, TokenKind, User
+from resolvers.core.errors import DomainError, Throttled, collect
+from resolvers.core.tx import transaction
+from resolvers.identity import events
+from resolvers.identity.passwords import hash_password, verify_password
+from resolvers.identity.tokens import TokenPair, issue_pair, now, token_hash
+from resolvers.identity.validation import (
+    email_errors,
+    name_errors,
+    normalize_email,
+    password_errors,
+)
+from server import runtime
+from server.context import RequestMeta
+
+
+@dataclass
+class SignedIn:
+    user: User
+    organization: Organization
+    tokens: TokenPair
+
+
+def _email_taken() -> DomainError:
+    return DomainError(
+        "An account with this email exists already.", field="email", code="EMAIL_TAKEN"
+    )
+
+
+async def create_organization(
+    *, organization_name: str, email: str, password: str, display_name: str
+) -> User:
+    """Validate and create an organization with its owner (sign-up and ``hello createorg``)."""
+    email = normalize_email(email)
+    collect(
+        email_errors(email)
+        + password_errors(password, email)
+        + name_errors(display_name, "displayName")
+        + name_errors(organization_name, "organizationName")
+    )
+    if await User.filter(email=email).exists():
+        raise _email_taken()
+    password_hash = await hash_password(password)
+    try:
+        async with transaction():
+            org = await Organization.create(name=organization_name.strip())
+            owner = await User.create(
+                organization=org,
+                email=email,
+                display_name=display_name.strip(),
+                password_hash=password_hash,
+                role=Role.OWNER,
+            )
+    except IntegrityError as e:  # lost a race for the same email
+        raise _email_taken() from e
+    return owner
+
+
+async def add_member(
+    organization_id: int, *, email: str, password: str, display_name: str, role: Role = Role.MEMBER
+) -> User:
+    """Create an active member of an existing organization and tell its members."""
+    email = normalize_email(email)
+    collect(
+        email_errors(email)
+        + password_errors(password, email)
+        + name_errors(display_name, "displayName")
+    )
+    password_hash = await hash_password(password)
+    try:
+        async with transaction() as tx:
+            user = await User.create(
+                organization_id=organization_id,
+                email=email,
+                display_name=display_name.strip(),
+                password_hash=password_hash,
+                role=role,
+            )
+            tx.publish(events.organization_channel(organization_id), events.member_joined(user.id))
+    except IntegrityError as e:
+        raise _email_taken() from e
+    return user
+
+
+async def _start_session(user: User, meta: RequestMeta) -> TokenPair:
+    async with transaction():
+        session = await AuthSession.create(
+            user=user, user_agent=meta.user_agent[:255], ip=meta.ip[:64]
+        )
+        return await issue_pair(session)
+
+
+async def check_sign_up(
+    meta: RequestMeta, *, email: str, password: str, display_name: str, organization_name: str
+) -> SignedIn:
+    owner = await create_organization(
+        organization_name=organization_name,
+        email=email,
+        password=password,
+        display_name=display_name,
+    )
+    tokens = await _start_session(owner, meta)
+    org = await Organization.get(id=owner.organization_id)
+    return SignedIn(owner, org, tokens)
+
+
+def _throttle_key(email: str) -> str:
+    return f"signin-failures:{email}"
+
+
+async def check_sign_in(meta: RequestMeta, *, email: str, password: str) -> SignedIn:
+    """Verify a password. Every try counts against the email *before* the password is checked,
+    atomically in the shared store, so neither aliases, batches nor parallel requests get more
+    than ``signin_max_failures`` guesses per window; a success clears the count."""
+    services = runtime.current()
+    settings = services.settings
+    email = normalize_email(email)
+    key = _throttle_key(email)
+    tries = await services.store.hit(key, settings.signin_window_seconds)
+    if tries > settings.signin_max_failures:
+        raise Throttled("Too many failed sign-ins for this email; try again later.", field="email")
+    user = await User.filter(email=email).select_related("organization").first()
+    ok = await verify_password(user.password_hash if user else None, password)
+    if not user or not ok:
+        raise DomainError("Email or password is wrong.", code="INVALID_CREDENTIALS")
+    if not user.is_active:
+        raise DomainError("This account is deactivated.", code="ACCOUNT_DISABLED")
+    await services.store.reset(key)
+    tokens = await _start_session(user, meta)
+    return SignedIn(user, user.organization, tokens)
+
+
+def _invalid_refresh() -> DomainError:
+    return DomainError(
+        "This refresh token is not valid; sign in again.",
+        field="refreshToken",
+        code="INVALID_REFRESH_TOKEN",
+    )
+
+
+async def check_token_refresh(refresh_token: str) -> SignedIn:
+    """Exchange a refresh token for a new pair. A refresh token works once: presenting a used one
+    again means it leaked, so the whole session (every token of the family) is revoked."""
+    token = (
+        await AuthToken.filter(token_hash=token_hash(refresh_token), kind=TokenKind.REFRESH)
+        .select_related("session__user__organization")
+        .first()
+    )
+    if token is None:
+        raise _invalid_refresh()
+    session = token.session
+    user = session.user
+    if session.revoked_at is not None or token.expires_at <= now() or not user.is_active:
+        raise _invalid_refresh()
+    async with transaction():
+        # Conditional update: of two concurrent exchanges of one token, exactly one wins.
+        claimed = await AuthToken.filter(id=token.id, used_at__isnull=True).update(used_at=now())
+        if claimed:
+            tokens = await issue_pair(session)
+    if not claimed:
+        await do_revoke_sessions([session.id])
+        raise DomainError(
+            "This refresh token was used before; the session is revoked. Sign in again.",
+            field="refreshToken",
+            code="REFRESH_TOKEN_REUSED",
+        )
+    return SignedIn(user, user.organization, tokens)
+
+
+async def do_revoke_sessions(
+    session_ids: list[int], *, all_of_users: list[int] | None = None
+) -> int:
+    """Revoke sessions and close their live sockets on every process, after commit.
+    ``all_of_users`` also closes every socket of those users (deactivation)."""
+    async with transaction() as tx:
+        count = await AuthSession.filter(id__in=session_ids, revoked_at__isnull=True).update(
+            revoked_at=now()
+        )
+        tx.publish(events.AUTH_CHANNEL, events.sessions_revoked(session_ids, all_of_users or []))
+    return count
+
+
+async def check_sign_out(session_id: int) -> None:
+    await do_revoke_sessions([session_id])

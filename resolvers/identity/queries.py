@@ -1,0 +1,92 @@
+"""Reads of identity: authentication and tenancy-checked lookups."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from models.identity import AuthSession, AuthToken, Organization, TokenKind, User
+from resolvers.core.errors import NotFound, Unauthenticated
+from resolvers.core.loaders import by_key
+from resolvers.core.pagination import Page, paginate
+from resolvers.identity.tokens import ACCESS_PREFIX, now, token_hash
+from server.context import Context, Principal
+
+
+async def authenticate(token: str) -> Principal | None:
+    """The principal of a valid access token, or None. One query."""
+    if not token.startswith(ACCESS_PREFIX) or len(token) > 128:
+        return None
+    row = (
+        await AuthToken.filter(
+            token_hash=token_hash(token),
+            kind=TokenKind.ACCESS,
+            expires_at__gt=now(),
+            session__revoked_at__isnull=True,
+            session__user__is_active=True,
+        )
+        .select_related("session__user")
+        .first()
+    )
+    if row is None:
+        return None
+    return Principal(user=row.session.user, session_id=row.session_id)
+
+
+def require_principal(ctx: Context) -> Principal:
+    if ctx.principal is None:
+        raise Unauthenticated()
+    return ctx.principal
+
+
+async def session_is_live(session_id: int) -> bool:
+    return await AuthSession.filter(
+        id=session_id, revoked_at__isnull=True, user__is_active=True
+    ).exists()
+
+
+async def users_by_id(keys: list[int]) -> Sequence[User | None]:
+    return by_key(await User.filter(id__in=keys), keys)
+
+
+async def organizations_by_id(keys: list[int]) -> Sequence[Organization | None]:
+    return by_key(await Organization.filter(id__in=keys), keys)
+
+
+async def visible_users(ctx: Context, ids: list[int]) -> list[User | None]:
+    """Users by id as the viewer may see them: another organization's user is None, exactly
+    like one that does not exist."""
+    if ctx.principal is None:
+        return [None] * len(ids)
+    org = ctx.principal.organization_id
+    users = await ctx.loaders.get(users_by_id).load_many(ids)
+    return [u if u is not None and u.organization_id == org else None for u in users]
+
+
+async def visible_organizations(ctx: Context, ids: list[int]) -> list[Organization | None]:
+    if ctx.principal is None:
+        return [None] * len(ids)
+    org = ctx.principal.organization_id
+    orgs = await ctx.loaders.get(organizations_by_id).load_many(ids)
+    return [o if o is not None and o.id == org else None for o in orgs]
+
+
+async def organization_members(
+    ctx: Context,
+    organization_id: int,
+    *,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+) -> Page[User]:
+    principal = require_principal(ctx)
+    if principal.organization_id != organization_id:
+        raise NotFound()
+    return await paginate(
+        User.filter(organization_id=organization_id, is_active=True),
+        order=["display_name", "id"],
+        first=first,
+        after=after,
+        last=last,
+        before=before,
+    )

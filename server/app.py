@@ -1,0 +1,104 @@
+"""The composition root: one Starlette app serving ``/graphql`` (POST, GET and WebSocket),
+``/healthz`` and ``/readyz``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route, WebSocketRoute
+from tortoise import connections
+
+from graphql_schema.schema import create_schema
+from resolvers.identity.events import AUTH_CHANNEL
+from resolvers.identity.queries import session_is_live
+from server import logs, runtime
+from server.bus import EventBus
+from server.db import close_db, init_db
+from server.kv import create_store
+from server.limits import Guard
+from server.settings import Settings, get_settings
+from server.sockets import SocketRegistry
+from server.view import CSRF_HEADER, HelloGraphQL
+
+log = logging.getLogger("hello.app")
+
+
+def create_app(settings: Settings | None = None, *, configure_logging: bool = True) -> Starlette:
+    settings = settings or get_settings()
+    settings.resolved_secret_key()
+    if configure_logging:
+        logs.configure(settings.log_level)
+    schema = create_schema(production=settings.production, extensions=[Guard])
+    sockets = SocketRegistry()
+    view = HelloGraphQL(schema, settings, sockets)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await init_db(settings)
+        bus = EventBus(
+            settings.redis_url, prefix=settings.redis_prefix, queue_size=settings.bus_queue_size
+        )
+        await bus.connect()
+        store = create_store(settings.redis_url, prefix=settings.redis_prefix)
+        services = runtime.Services(settings=settings, bus=bus, store=store)
+        runtime.install(services)
+        app.state.services = services
+        await sockets.start(bus, AUTH_CHANNEL, session_is_live)
+        log.info("started", extra={"env": settings.env, "redis": bool(settings.redis_url)})
+        try:
+            yield
+        finally:
+            await sockets.stop()
+            await bus.disconnect()
+            await store.close()
+            runtime.install(None)
+            await close_db()
+
+    async def healthz(request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> JSONResponse:
+        services: runtime.Services = request.app.state.services
+        checks: dict[str, bool] = {}
+        try:
+            await connections.get("default").execute_query("SELECT 1")
+            checks["database"] = True
+        except Exception:
+            checks["database"] = False
+        checks["store"] = await services.store.ping()
+        checks["bus"] = await services.bus.ready()
+        ok = all(checks.values())
+        return JSONResponse(
+            {"status": "ok" if ok else "unavailable", "checks": checks},
+            status_code=200 if ok else 503,
+        )
+
+    middleware = []
+    if settings.allowed_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.allowed_origins,
+                allow_methods=["GET", "POST"],
+                allow_headers=["authorization", "content-type", CSRF_HEADER, "x-request-id"],
+                expose_headers=["x-request-id", "retry-after"],
+                max_age=600,
+            )
+        )
+    return Starlette(
+        routes=[
+            Route("/graphql", view, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", view),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ],
+        middleware=middleware,
+        lifespan=lifespan,
+    )

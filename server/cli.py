@@ -1,0 +1,137 @@
+"""The ``hello`` command: serve, migrate, print the schema, create an organization."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import click
+
+from server.settings import get_settings
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Hello: an all-in-one collaboration backend served as one GraphQL API.
+
+    Configuration comes from HELLO_* environment variables (see the README); every default is
+    the embedded setup: SQLite and a secret key under ./data/, in-process bus and rate limits.
+    """
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="TCP port to listen on.")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 256),
+    help="Worker processes. More than one needs HELLO_REDIS_URL, so that events, presence and "
+    "rate limits are shared between them.",
+)
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the GraphQL API at http://HOST:PORT/graphql (GraphiQL in development)."""
+    import uvicorn
+
+    settings = get_settings()
+    if workers > 1 and not settings.redis_url:
+        raise click.UsageError(
+            "--workers > 1 needs HELLO_REDIS_URL: the in-process bus cannot reach other processes."
+        )
+    settings.resolved_secret_key()  # create it once here, not racily in every worker
+    uvicorn.run(
+        "server.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=None,
+        proxy_headers=True,
+        ws_max_size=1024 * 1024,
+    )
+
+
+@main.command()
+def migrate() -> None:
+    """Apply every pending migration to HELLO_DATABASE_URL (SQLite or PostgreSQL)."""
+    from server.db import migrate as run_migrations
+
+    asyncio.run(run_migrations(get_settings()))
+    click.echo("database is up to date")
+
+
+@main.command()
+@click.option("--name", default=None, help="Suffix for the migration's file name.")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Write nothing; exit 1 if the models have changes not in migrations/.",
+)
+def makemigrations(name: str | None, check: bool) -> None:
+    """Write a migration into migrations/ for model changes not yet covered (developers)."""
+    from tortoise.cli.cli import run_cli_async
+
+    if check:
+        from server.db import pending_model_changes
+
+        pending = asyncio.run(pending_model_changes(get_settings()))
+        if pending:
+            raise click.ClickException(f"models have changes without a migration: {pending}")
+        click.echo("migrations are up to date with the models")
+        return
+
+    argv = ["-c", "server.tortoise_conf.TORTOISE_ORM", "makemigrations"]
+    if name:
+        argv += ["--name", name]
+    sys.exit(asyncio.run(run_cli_async(argv)))
+
+
+@main.command()
+def schema() -> None:
+    """Print the GraphQL schema (SDL) that the server serves."""
+    from graphql_schema.schema import create_schema
+
+    click.echo(create_schema(production=False).as_str())
+
+
+@main.command()
+@click.option("--name", required=True, help="The organization's name.")
+@click.option("--owner-email", required=True, help="Email of the owner who signs in.")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="The owner's password (asked for when omitted). At least 10 characters.",
+)
+@click.option("--display-name", default=None, help="The owner's name (default: from the email).")
+def createorg(name: str, owner_email: str, password: str, display_name: str | None) -> None:
+    """Create an organization and its owner; print the owner's id."""
+    from resolvers.core.errors import DomainError
+    from resolvers.identity.actions import create_organization
+    from server.db import close_db, init_db
+
+    async def run() -> str:
+        await init_db(get_settings())
+        try:
+            owner = await create_organization(
+                organization_name=name,
+                email=owner_email,
+                password=password,
+                display_name=display_name or owner_email.split("@", 1)[0],
+            )
+            from graphql_schema.identity.types import User
+
+            return User.global_id(owner.id)
+        finally:
+            await close_db()
+
+    try:
+        click.echo(asyncio.run(run()))
+    except DomainError as e:
+        raise click.ClickException(f"{e.code}: {e.message}") from e
+
+
+if __name__ == "__main__":
+    main()

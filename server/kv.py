@@ -1,0 +1,277 @@
+"""Counters and token buckets: in-process when embedded, Redis at scale, one interface.
+
+Counters are fixed-window hit counts (sign-in failures, ...): the window starts with the first
+hit and the key expires with it. Token buckets meter cost points (rate limits): a bucket starts
+full, refills continuously and vanishes once it would be full again, so idle keys cost nothing.
+
+A ``cost`` greater than ``capacity`` can never be allowed. Such a call returns
+``allowed=False`` with ``retry_after = capacity / refill_per_second`` (the time a full refill
+takes): finite and positive, so a client that retries anyway backs off sensibly; callers should
+reject such a request outright rather than ask it to wait. ``inf`` would break Retry-After
+headers, and 0 would invite a hot retry loop.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from server.aio import shielded
+
+
+class StoreUnavailable(Exception):
+    """The store's backend (Redis) cannot be reached; the caller picks fail-open or closed."""
+
+
+@dataclass(frozen=True)
+class BucketResult:
+    allowed: bool
+    remaining: int
+    retry_after: float
+    """Seconds until ``cost`` points are available; 0 when allowed."""
+
+
+def _check_bucket(cost: int, capacity: int, refill_per_second: float) -> None:
+    if cost < 0 or capacity < 1 or refill_per_second <= 0:
+        raise ValueError("need cost >= 0, capacity >= 1 and refill_per_second > 0")
+
+
+class KeyValueStore(ABC):
+    @abstractmethod
+    async def hit(self, key: str, window_seconds: int) -> int:
+        """Count one hit atomically; the first hit starts a window of ``window_seconds``."""
+
+    @abstractmethod
+    async def decrement(self, key: str) -> None:
+        """Undo one hit (never below 0)."""
+
+    @abstractmethod
+    async def reset(self, key: str) -> None:
+        """Forget the key's counter and its token bucket."""
+
+    @abstractmethod
+    async def count(self, key: str) -> int: ...
+
+    @abstractmethod
+    async def take(
+        self, key: str, cost: int, capacity: int, refill_per_second: float
+    ) -> BucketResult:
+        """Take ``cost`` points from the bucket if it holds them, else take nothing."""
+
+    @abstractmethod
+    async def ping(self) -> bool: ...
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+
+class MemoryStore(KeyValueStore):
+    """One process's store. Every method runs without awaiting, so each is atomic."""
+
+    PURGE_INTERVAL = 60.0
+
+    def __init__(self) -> None:
+        self._counters: dict[str, tuple[int, float]] = {}  # key -> (count, expires_at)
+        # key -> (tokens, updated_at, full_at); past full_at the bucket is full, like no bucket
+        self._buckets: dict[str, tuple[float, float, float]] = {}
+        self._next_purge = time.monotonic() + self.PURGE_INTERVAL
+
+    def _now(self) -> float:
+        now = time.monotonic()
+        if now >= self._next_purge:
+            # A sweep every minute bounds memory to the keys touched within about a minute;
+            # its O(n) cost is spread over every call made in between.
+            self._next_purge = now + self.PURGE_INTERVAL
+            self._counters = {k: v for k, v in self._counters.items() if v[1] > now}
+            self._buckets = {k: v for k, v in self._buckets.items() if v[2] > now}
+        return now
+
+    def _live_count(self, key: str, now: float) -> int:
+        entry = self._counters.get(key)
+        if entry is None or entry[1] <= now:
+            return 0
+        return entry[0]
+
+    async def hit(self, key: str, window_seconds: int) -> int:
+        now = self._now()
+        entry = self._counters.get(key)
+        if entry is None or entry[1] <= now:
+            entry = (0, now + window_seconds)
+        count = entry[0] + 1
+        self._counters[key] = (count, entry[1])
+        return count
+
+    async def decrement(self, key: str) -> None:
+        now = self._now()
+        count = self._live_count(key, now)
+        if count > 0:
+            self._counters[key] = (count - 1, self._counters[key][1])
+
+    async def reset(self, key: str) -> None:
+        self._counters.pop(key, None)
+        self._buckets.pop(key, None)
+
+    async def count(self, key: str) -> int:
+        return self._live_count(key, self._now())
+
+    async def take(
+        self, key: str, cost: int, capacity: int, refill_per_second: float
+    ) -> BucketResult:
+        _check_bucket(cost, capacity, refill_per_second)
+        now = self._now()
+        tokens, updated, _ = self._buckets.get(key, (float(capacity), now, now))
+        tokens = min(float(capacity), tokens + max(0.0, now - updated) * refill_per_second)
+        if cost <= tokens:
+            tokens -= cost
+            allowed, retry_after = True, 0.0
+        elif cost > capacity:
+            allowed, retry_after = False, capacity / refill_per_second
+        else:
+            allowed, retry_after = False, (cost - tokens) / refill_per_second
+        if tokens >= capacity:
+            self._buckets.pop(key, None)  # a full bucket is the same as no bucket
+        else:
+            self._buckets[key] = (tokens, now, now + (capacity - tokens) / refill_per_second)
+        return BucketResult(allowed, math.floor(tokens), retry_after)
+
+    async def ping(self) -> bool:
+        return True
+
+    async def close(self) -> None:
+        self._counters.clear()
+        self._buckets.clear()
+
+
+# INCR and PEXPIRE in one script, so a crash between them cannot leave a counter that never
+# expires. The PTTL check also repairs a key that somehow lost its expiry.
+_HIT = """
+local n = redis.call('INCR', KEYS[1])
+if n == 1 or redis.call('PTTL', KEYS[1]) < 0 then
+    redis.call('PEXPIRE', KEYS[1], ARGV[1])
+end
+return n
+"""
+
+# DECR keeps the key's expiry; the guard keeps the count from going below 0 and does not
+# create a key that does not exist.
+_DECREMENT = """
+local v = tonumber(redis.call('GET', KEYS[1]) or '0')
+if v > 0 then redis.call('DECR', KEYS[1]) end
+return 0
+"""
+
+# The token bucket. Redis server TIME, not the callers' clocks, which differ between hosts.
+# Numbers go back as strings: Lua numbers become truncated integers in Redis replies.
+_TAKE = """
+local cost = tonumber(ARGV[1])
+local capacity = tonumber(ARGV[2])
+local rate = tonumber(ARGV[3])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
+local tokens = tonumber(state[1])
+local ts = tonumber(state[2])
+if tokens == nil or ts == nil then
+    tokens = capacity
+    ts = now
+end
+if now > ts then tokens = math.min(capacity, tokens + (now - ts) * rate) end
+local allowed = 0
+local retry = 0
+if cost <= tokens then
+    tokens = tokens - cost
+    allowed = 1
+elseif cost > capacity then
+    retry = capacity / rate
+else
+    retry = (cost - tokens) / rate
+end
+if tokens >= capacity then
+    redis.call('DEL', KEYS[1])
+else
+    redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
+    -- gone once it would be full again: an absent bucket starts full
+    redis.call('PEXPIRE', KEYS[1], math.ceil((capacity - tokens) / rate * 1000) + 1000)
+end
+return {allowed, tostring(tokens), tostring(retry)}
+"""
+
+_UNREACHABLE = (RedisConnectionError, RedisTimeoutError)
+T = TypeVar("T")
+
+
+async def _guarded(awaitable: Awaitable[T]) -> T:
+    try:
+        return await shielded(awaitable)
+    except _UNREACHABLE as exc:
+        raise StoreUnavailable(str(exc)) from exc
+
+
+class RedisStore(KeyValueStore):
+    """Shared by every process; each operation is a single atomic command or script."""
+
+    def __init__(self, url: str, prefix: str = "hello:", *, socket_timeout: float = 5.0) -> None:
+        self._redis = Redis.from_url(
+            url, socket_timeout=socket_timeout, socket_connect_timeout=socket_timeout
+        )
+        self._prefix = prefix
+        # register_script runs EVALSHA and falls back to EVAL (loading the script) on NOSCRIPT.
+        self._hit = self._redis.register_script(_HIT)
+        self._decrement = self._redis.register_script(_DECREMENT)
+        self._take = self._redis.register_script(_TAKE)
+
+    # Counters and buckets live in separate key spaces, so the same key used for both
+    # cannot collide with a WRONGTYPE error.
+    def _ckey(self, key: str) -> str:
+        return f"{self._prefix}count:{key}"
+
+    def _bkey(self, key: str) -> str:
+        return f"{self._prefix}bucket:{key}"
+
+    async def hit(self, key: str, window_seconds: int) -> int:
+        return int(await _guarded(self._hit(keys=[self._ckey(key)], args=[window_seconds * 1000])))
+
+    async def decrement(self, key: str) -> None:
+        await _guarded(self._decrement(keys=[self._ckey(key)]))
+
+    async def reset(self, key: str) -> None:
+        await _guarded(self._redis.delete(self._ckey(key), self._bkey(key)))
+
+    async def count(self, key: str) -> int:
+        value = await _guarded(self._redis.get(self._ckey(key)))
+        return int(value) if value is not None else 0
+
+    async def take(
+        self, key: str, cost: int, capacity: int, refill_per_second: float
+    ) -> BucketResult:
+        _check_bucket(cost, capacity, refill_per_second)
+        allowed, tokens, retry = await _guarded(
+            self._take(
+                keys=[self._bkey(key)], args=[cost, capacity, repr(float(refill_per_second))]
+            )
+        )
+        return BucketResult(bool(allowed), math.floor(float(tokens)), float(retry))
+
+    async def ping(self) -> bool:
+        try:
+            return bool(await self._redis.ping())
+        except RedisError:
+            return False
+
+    async def close(self) -> None:
+        await self._redis.aclose()
+
+
+def create_store(redis_url: str | None, prefix: str = "hello:") -> KeyValueStore:
+    if not redis_url or redis_url.startswith("memory://"):
+        return MemoryStore()
+    return RedisStore(redis_url, prefix)

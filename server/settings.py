@@ -1,0 +1,101 @@
+"""Configuration: ``HELLO_*`` environment variables, read once.
+
+Every default is the embedded one: a SQLite file and a secret key under ``./data/``, the
+in-process bus, cache and rate limits. Setting ``HELLO_DATABASE_URL`` and ``HELLO_REDIS_URL``
+turns the same code into the multi-process deployment.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HELLO_", extra="ignore")
+
+    env: Literal["development", "production"] = "development"
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    """Empty means ``sqlite://<data_dir>/hello.sqlite3``."""
+    db_pool_max: int = Field(15, ge=1, le=500)
+    redis_url: str | None = None
+    redis_prefix: str = "hello:"
+    """Prefix of every Redis key and channel, so several deployments can share one Redis."""
+    secret_key: str = ""
+    """Empty means a key generated once and kept in ``<data_dir>/secret_key``."""
+    allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """Comma-separated origins allowed for browsers (CORS and WebSocket). Empty: same origin
+    and non-browser clients only; ``*`` allows any."""
+
+    access_token_ttl_seconds: int = Field(15 * 60, ge=30)
+    refresh_token_ttl_seconds: int = Field(30 * 24 * 3600, ge=60)
+
+    # Limits checked before execution.
+    max_tokens: int = 2000
+    max_depth: int = 12
+    max_aliases: int = 15
+    max_directives: int = 50
+    max_cost: int = 1000
+    max_nodes: int = 10_000
+    operation_timeout_seconds: float = 10.0
+    max_body_bytes: int = 1024 * 1024
+    # Per-principal token bucket, in cost points.
+    rate_limit_capacity: int = Field(5000, ge=1)
+    rate_limit_refill_per_second: float = Field(100.0, gt=0)
+
+    password_hash_time_cost: int = Field(3, ge=1)
+    password_hash_memory_kib: int = Field(65536, ge=8192)
+    """argon2id cost; the defaults are the library's recommendation (about 0.1 s per hash)."""
+
+    signin_max_failures: int = 5
+    signin_window_seconds: int = 15 * 60
+
+    ws_init_timeout_seconds: float = 10.0
+    ws_max_operations: int = 50
+    bus_queue_size: int = Field(1000, ge=1)
+    """Events buffered per subscriber; a subscriber that falls further behind is closed."""
+
+    log_level: str = "INFO"
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [o.strip() for o in value.split(",") if o.strip()]
+        return value
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite://{self.data_dir / 'hello.sqlite3'}"
+
+    def resolved_secret_key(self) -> str:
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            # Written with O_EXCL so two processes starting at once agree on one key.
+            try:
+                with path.open("x") as f:
+                    f.write(secrets.token_urlsafe(48))
+                path.chmod(0o600)
+            except FileExistsError:
+                pass
+        self.secret_key = path.read_text().strip()
+        return self.secret_key
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,101 @@
+"""Live WebSockets of this process, so that revoking a session closes its sockets at once.
+
+Revocations travel on the bus (every process hears them); each process closes its own sockets.
+A periodic sweep re-checks the sessions behind open sockets, in case an event was lost while
+Redis was unreachable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+
+from starlette.websockets import WebSocket
+
+from server.bus import EventBus
+
+log = logging.getLogger("hello.sockets")
+
+REVOKED_CLOSE_CODE = 4403
+SWEEP_SECONDS = 30.0
+
+
+class SocketRegistry:
+    def __init__(self) -> None:
+        self._by_session: dict[int, set[WebSocket]] = defaultdict(set)
+        self._by_user: dict[int, set[WebSocket]] = defaultdict(set)
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def add(self, ws: WebSocket, *, session_id: int, user_id: int) -> None:
+        self._by_session[session_id].add(ws)
+        self._by_user[user_id].add(ws)
+
+    def remove(self, ws: WebSocket, *, session_id: int, user_id: int) -> None:
+        for index, key in ((self._by_session, session_id), (self._by_user, user_id)):
+            sockets = index.get(key)
+            if sockets is not None:
+                sockets.discard(ws)
+                if not sockets:
+                    del index[key]
+
+    def __len__(self) -> int:
+        return sum(len(s) for s in self._by_session.values())
+
+    async def close_sessions(self, session_ids: list[int], user_ids: list[int]) -> int:
+        doomed: set[WebSocket] = set()
+        for sid in session_ids:
+            doomed |= self._by_session.get(sid, set())
+        for uid in user_ids:  # every socket of these users (deactivation)
+            doomed |= self._by_user.get(uid, set())
+        for ws in doomed:
+            with contextlib.suppress(Exception):
+                await ws.close(code=REVOKED_CLOSE_CODE, reason="Session revoked")
+        return len(doomed)
+
+    async def start(
+        self, bus: EventBus, channel: str, is_live: Callable[[int], Awaitable[bool]]
+    ) -> None:
+        ready = asyncio.Event()
+        self._tasks = [
+            asyncio.create_task(self._listen(bus, channel, ready)),
+            asyncio.create_task(self._sweep(is_live)),
+        ]
+        await ready.wait()
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks = []
+
+    async def _listen(self, bus: EventBus, channel: str, ready: asyncio.Event) -> None:
+        while True:
+            try:
+                async with bus.subscribe(channel) as events:
+                    ready.set()
+                    async for event in events:
+                        if event.get("type") == "sessions.revoked":
+                            await self.close_sessions(
+                                list(event.get("sessionIds", [])), list(event.get("userIds", []))
+                            )
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("revocation listener failed; resubscribing")
+                ready.set()
+                await asyncio.sleep(1)
+
+    async def _sweep(self, is_live: Callable[[int], Awaitable[bool]]) -> None:
+        while True:
+            await asyncio.sleep(SWEEP_SECONDS)
+            for session_id in list(self._by_session):
+                try:
+                    if not await is_live(session_id):
+                        await self.close_sessions([session_id], [])
+                except Exception:
+                    log.exception("session sweep failed")

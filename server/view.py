@@ -1,0 +1,329 @@
+"""The GraphQL view: authentication at the edge, CSRF and body limits, timeouts, WebSocket
+sign-in, and one structured log line per operation."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import orjson
+from cross_web import HTTPException
+from graphql import GraphQLError
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET
+
+from resolvers.identity.queries import authenticate
+from server.context import Context, RequestMeta
+from server.limits import shape_errors
+from server.settings import Settings
+from server.sockets import SocketRegistry
+
+log = logging.getLogger("hello.request")
+
+CSRF_HEADER = "x-hello-csrf"
+# Content types a browser may send cross-site without a CORS preflight.
+_JSON_TYPES = ("application/json", "application/graphql-response+json")
+
+
+def _error_body(message: str, code: str, **extra: Any) -> bytes:
+    return orjson.dumps(
+        {"data": None, "errors": [{"message": message, "extensions": {"code": code, **extra}}]}
+    )
+
+
+class RequestRejected(Exception):
+    def __init__(self, status: int, message: str, code: str, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status, self.message, self.code, self.headers = status, message, code, headers or {}
+
+
+class _SizedRequest(Request):
+    """A request whose body is read at most once and refused past ``limit`` bytes, whether or
+    not the client sent Content-Length."""
+
+    limit = 1024 * 1024
+
+    async def body(self) -> bytes:
+        if not hasattr(self, "_body"):
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in self.stream():
+                size += len(chunk)
+                if size > self.limit:
+                    raise RequestRejected(
+                        413, f"Request bodies are limited to {self.limit} bytes.", "BODY_TOO_LARGE"
+                    )
+                chunks.append(chunk)
+            self._body = b"".join(chunks)
+        return self._body
+
+
+def _client_ip(scope: Scope) -> str:
+    client = scope.get("client")
+    return client[0] if client else ""
+
+
+class HelloGraphQL(GraphQL[Context, None]):
+    def __init__(self, schema: Any, settings: Settings, sockets: SocketRegistry) -> None:
+        super().__init__(
+            schema,
+            graphql_ide=None if settings.production else "graphiql",
+            allow_queries_via_get=True,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            allowed_origins=settings.allowed_origins,
+            multipart_uploads_enabled=False,
+        )
+        self.settings = settings
+        self.sockets = sockets
+
+    # Read per connection, so the setting can change without rebuilding the view.
+    @property
+    def connection_init_wait_timeout(self) -> timedelta:
+        return timedelta(seconds=self.settings.ws_init_timeout_seconds)
+
+    @connection_init_wait_timeout.setter
+    def connection_init_wait_timeout(self, value: timedelta) -> None:
+        pass  # strawberry's constructor assigns it; the setting is the source of truth
+
+    @property
+    def max_subscriptions_per_connection(self) -> int:
+        return self.settings.ws_max_operations
+
+    @max_subscriptions_per_connection.setter
+    def max_subscriptions_per_connection(self, value: int | None) -> None:
+        pass
+
+    # -- HTTP ---------------------------------------------------------------------------------
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._serve_websocket(WebSocket(scope, receive=receive, send=send))
+            return
+        started = time.perf_counter()
+        request = _SizedRequest(scope, receive=receive)
+        request.limit = self.settings.max_body_bytes
+        request_id = request.headers.get("x-request-id", "")[:64] or uuid.uuid4().hex
+        context: Context | None = None
+        outcome = "ok"
+        try:
+            self._check_transport(request)
+            context = await self._http_context(request, request_id)
+            response = await self.run(request, context=context)
+        except RequestRejected as e:
+            outcome = e.code
+            response = Response(
+                _error_body(e.message, e.code),
+                status_code=e.status,
+                headers=e.headers,
+                media_type="application/json",
+            )
+        except HTTPException as e:
+            outcome = "BAD_REQUEST"
+            status = e.status_code
+            response = Response(
+                _error_body(e.reason, "BAD_REQUEST" if status != 405 else "METHOD_NOT_ALLOWED"),
+                status_code=status,
+                media_type="application/json",
+            )
+        response.headers["x-request-id"] = request_id
+        if context is not None and response.status_code == 429:
+            outcome = "RATE_LIMITED"
+        self._log(request, request_id, context, started, outcome, response.status_code)
+        await response(scope, receive, send)
+
+    def _check_transport(self, request: Request) -> None:
+        if request.method == "POST":
+            content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+            if content_type not in _JSON_TYPES and CSRF_HEADER not in request.headers:
+                raise RequestRejected(
+                    400,
+                    f"Requests with content type {content_type or 'none'!r} need the "
+                    f"{CSRF_HEADER} header (CSRF protection); send application/json instead.",
+                    "CSRF_REJECTED",
+                )
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > self.settings.max_body_bytes:
+            raise RequestRejected(
+                413,
+                f"Request bodies are limited to {self.settings.max_body_bytes} bytes.",
+                "BODY_TOO_LARGE",
+            )
+
+    async def _http_context(self, request: Request, request_id: str) -> Context:
+        meta = RequestMeta(
+            request_id=request_id,
+            ip=_client_ip(request.scope),
+            user_agent=request.headers.get("user-agent", ""),
+        )
+        context = Context(request=request, response=None, meta=meta)
+        header = request.headers.get("authorization")
+        if header:
+            scheme, _, token = header.partition(" ")
+            principal = await authenticate(token.strip()) if scheme.lower() == "bearer" else None
+            if principal is None:
+                raise RequestRejected(
+                    401,
+                    "The access token is invalid, expired or revoked; refresh it or sign in.",
+                    "UNAUTHENTICATED",
+                    {"WWW-Authenticate": 'Bearer error="invalid_token"'},
+                )
+            context.principal = principal
+        return context
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
+        # Only WebSockets get here without a context (HTTP builds it in __call__).
+        meta = RequestMeta(
+            request_id=uuid.uuid4().hex,
+            ip=_client_ip(request.scope),
+            user_agent=request.headers.get("user-agent", ""),
+        )
+        return Context(request=request, response=response, meta=meta)
+
+    async def run(self, request: Any, context: Any = None, root_value: Any = None) -> Any:
+        if isinstance(request, Request) and context is not None:
+            # Strawberry asks get_sub_response for the response to decorate (status, headers);
+            # hand it the one the context holds, so the rate limiter's 429 reaches the client.
+            context.response = await super().get_sub_response(request)
+            request.state.sub_response = context.response
+            request.state.hello_context = context
+            return await super().run(request, context=context, root_value=root_value)
+        return await super().run(request)
+
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        existing = getattr(request.state, "sub_response", None)
+        return existing if existing is not None else await super().get_sub_response(request)
+
+    async def parse_http_body(self, request: Any) -> Any:
+        content_type = (request.content_type or "").split(";", 1)[0].strip().lower()
+        if (
+            request.method == "POST"
+            and content_type not in _JSON_TYPES
+            and content_type != "multipart/form-data"
+        ):
+            # Allowed only with the CSRF header (checked above): read it as JSON.
+            try:
+                data = self.parse_json(await request.get_body())
+            except (json.JSONDecodeError, orjson.JSONDecodeError) as e:
+                raise HTTPException(400, "Unable to parse request body as JSON") from e
+            if not isinstance(data, dict):
+                raise HTTPException(400, "Batched requests are not supported.")
+            from strawberry.http import GraphQLRequestData
+
+            return GraphQLRequestData(
+                query=data.get("query"),
+                variables=data.get("variables"),
+                operation_name=data.get("operationName"),
+                extensions=data.get("extensions"),
+            )
+        return await super().parse_http_body(request)
+
+    async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        try:
+            async with asyncio.timeout(self.settings.operation_timeout_seconds):
+                return await super().execute_single(*args, **kwargs)
+        except InvalidOperationTypeError as e:
+            raise HTTPException(
+                405, "Only queries may be sent with GET; send mutations with POST."
+            ) from e
+        except HTTPException as e:
+            if "not allowed when using GET" in e.reason:
+                raise HTTPException(
+                    405, "Only queries may be sent with GET; send mutations with POST."
+                ) from e
+            raise
+        except TimeoutError:
+            return ExecutionResult(
+                data=None,
+                errors=[
+                    GraphQLError(
+                        f"The operation took longer than "
+                        f"{self.settings.operation_timeout_seconds:g} s and was cancelled.",
+                        extensions={"code": "TIMEOUT"},
+                    )
+                ],
+            )
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> Any:
+        # Errors raised before the guard could shape them (a fault in an extension) still get
+        # a code, and are masked in production.
+        if result.errors and any(not (e.extensions or {}).get("code") for e in result.errors):
+            context = getattr(request.state, "hello_context", None)
+            result.errors = shape_errors(result.errors, context)
+        return await super().process_result(request, result)
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+    def _log(
+        self,
+        request: Request,
+        request_id: str,
+        context: Context | None,
+        started: float,
+        outcome: str,
+        status: int,
+    ) -> None:
+        if not log.isEnabledFor(logging.INFO):
+            return
+        principal = context.principal if context else None
+        log.info(
+            "graphql",
+            extra={
+                "request_id": request_id,
+                "operation": context.operation_name if context else None,
+                "user_id": principal.user_id if principal else None,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                "cost": context.cost if context else None,
+                "outcome": outcome,
+                "status": status,
+                "method": request.method,
+            },
+        )
+
+    # -- WebSocket ----------------------------------------------------------------------------
+
+    async def _serve_websocket(self, ws: WebSocket) -> None:
+        await super().run(ws)
+        # The handler returns when the socket is gone; forget it.
+        context = ws.scope.get("hello.context")
+        if context is not None and context.principal is not None:
+            self.sockets.remove(
+                ws, session_id=context.principal.session_id, user_id=context.principal.user_id
+            )
+
+    async def on_ws_connect(self, context: Context) -> Any:
+        params = context.connection_params or {}
+        raw = params.get("authorization") or params.get("Authorization") or ""
+        scheme, _, token = str(raw).partition(" ")
+        principal = await authenticate(token.strip()) if scheme.lower() == "bearer" else None
+        if principal is None:
+            raise ConnectionRejectionError()
+        context.principal = principal
+        ws = context.request
+        assert isinstance(ws, WebSocket)
+        ws.scope["hello.context"] = context
+        self.sockets.add(ws, session_id=principal.session_id, user_id=principal.user_id)
+        log.info(
+            "websocket",
+            extra={
+                "request_id": context.meta.request_id,
+                "user_id": principal.user_id,
+                "outcome": "connected",
+            },
+        )
+        return UNSET

@@ -1,0 +1,21 @@
+"""Live directory events of the viewer's organization."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from resolvers.identity import events
+from resolvers.identity.queries import require_principal
+from server import runtime
+from server.context import Context
+
+
+async def organization_events(ctx: Context) -> AsyncIterator[dict[str, Any]]:
+    """Events of the viewer's own organization, and only that one: the channel is chosen from
+    the principal, never from client input."""
+    principal = require_principal(ctx)
+    channel = events.organization_channel(principal.organization_id)
+    async with runtime.current().bus.subscribe(channel) as subscription:
+        async for event in subscription:
+            yield event

@@ -1,0 +1,126 @@
+"""The suite runs end to end against a real uvicorn server on loopback, started once per session
+in the test's event loop, over a fresh database: a SQLite file by default, or a new PostgreSQL
+database on the server named by ``HELLO_TEST_DATABASE_URL``; Redis when ``HELLO_TEST_REDIS_URL``
+is set."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import tempfile
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from tests.client import Api
+
+_DATA = Path(tempfile.mkdtemp(prefix="hello-test-"))
+RUN_ID = uuid.uuid4().hex[:10]
+
+# Settings are read once from the environment, so the test configuration goes there first.
+os.environ.update(
+    {
+        "HELLO_DATA_DIR": str(_DATA),
+        "HELLO_ENV": "development",
+        "HELLO_REDIS_PREFIX": f"hello-test-{RUN_ID}:",
+        # Cheap hashes: the suite signs up hundreds of users; production keeps the defaults.
+        "HELLO_PASSWORD_HASH_TIME_COST": "1",
+        "HELLO_PASSWORD_HASH_MEMORY_KIB": "8192",
+        # Roomy buckets: tests that exercise the rate limit lower them themselves.
+        "HELLO_RATE_LIMIT_CAPACITY": "1000000",
+        "HELLO_RATE_LIMIT_REFILL_PER_SECOND": "100000",
+        "HELLO_LOG_LEVEL": "WARNING",
+    }
+)
+for var in ("HELLO_DATABASE_URL", "HELLO_REDIS_URL", "HELLO_SECRET_KEY", "HELLO_ALLOWED_ORIGINS"):
+    os.environ.pop(var, None)
+if os.environ.get("HELLO_TEST_REDIS_URL"):
+    os.environ["HELLO_REDIS_URL"] = os.environ["HELLO_TEST_REDIS_URL"]
+os.environ["HELLO_ALLOWED_ORIGINS"] = "https://app.example.test"
+
+from tests.pg import create_database, drop_database  # noqa: E402
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    return [
+        f"hello database: {os.environ.get('HELLO_TEST_DATABASE_URL') or 'SQLite (embedded)'}",
+        f"hello redis: {os.environ.get('HELLO_TEST_REDIS_URL') or 'in-process (embedded)'}",
+    ]
+
+
+@pytest.fixture(scope="session")
+async def database_url() -> AsyncIterator[str]:
+    base = os.environ.get("HELLO_TEST_DATABASE_URL")
+    if not base:
+        yield f"sqlite://{_DATA / 'hello.sqlite3'}"
+        return
+    url = await create_database(base, f"hello_test_{RUN_ID}")
+    try:
+        yield url
+    finally:
+        await drop_database(base, f"hello_test_{RUN_ID}")
+
+
+@pytest.fixture(scope="session")
+async def server(database_url: str) -> AsyncIterator[str]:
+    """Base URL of a migrated Hello served by uvicorn on a free loopback port."""
+    import uvicorn
+
+    from server.app import create_app
+    from server.db import migrate
+    from server.settings import get_settings
+
+    os.environ["HELLO_DATABASE_URL"] = database_url
+    get_settings.cache_clear()
+    settings = get_settings()
+    await migrate(settings)
+    app = create_app(settings, configure_logging=False)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, log_config=None, lifespan="on", ws_max_size=1024 * 1024)
+    srv = uvicorn.Server(config)
+    task = asyncio.create_task(srv.serve(sockets=[sock]))
+    while not srv.started:
+        if task.done():
+            task.result()
+            raise RuntimeError("server did not start")
+        await asyncio.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        try:
+            await asyncio.wait_for(asyncio.shield(task), 15)
+        except TimeoutError:
+            _dump_tasks()
+            raise
+
+
+def _dump_tasks() -> None:
+    """Print where every task is stuck, following the await chain (for a hung shutdown)."""
+    import sys
+
+    for t in asyncio.all_tasks():
+        frames = []
+        coro = t.get_coro()
+        while coro is not None:
+            frame = getattr(coro, "cr_frame", None) or getattr(coro, "ag_frame", None)
+            if frame is not None:
+                frames.append(f"{frame.f_code.co_filename}:{frame.f_lineno} {frame.f_code.co_name}")
+            coro = getattr(coro, "cr_await", None) or getattr(coro, "ag_await", None)
+        print(t.get_name(), " <- ".join(frames), file=sys.stderr)
+
+
+@pytest.fixture
+async def api(server: str) -> AsyncIterator[Api]:
+    from tests.client import Api
+
+    async with Api(server) as client:
+        yield client

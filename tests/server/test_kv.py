@@ -1,0 +1,156 @@
+"""Counters and token buckets, in-process and on real Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from redis.asyncio import Redis
+
+from server.kv import KeyValueStore, MemoryStore, RedisStore, StoreUnavailable, create_store
+from tests.services import require_env
+
+
+@pytest.fixture
+def prefix() -> str:
+    return f"test:{uuid.uuid4().hex[:12]}:"
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def store(request: pytest.FixtureRequest, prefix: str) -> AsyncIterator[KeyValueStore]:
+    if request.param == "memory":
+        kv: KeyValueStore = create_store(None, prefix)
+        assert isinstance(kv, MemoryStore)
+    else:
+        kv = create_store(require_env("HELLO_TEST_REDIS_URL"), prefix)
+        assert isinstance(kv, RedisStore)
+    yield kv
+    await kv.close()
+    if request.param == "redis":
+        # Some buckets (slow refill) would otherwise linger for hours.
+        admin = Redis.from_url(require_env("HELLO_TEST_REDIS_URL"))
+        keys = [k async for k in admin.scan_iter(match=f"{prefix}*")]
+        if keys:
+            await admin.delete(*keys)
+        await admin.aclose()
+
+
+async def test_hit_counts_within_the_window_and_expires_with_it(store: KeyValueStore) -> None:
+    assert await store.count("login:ann") == 0
+    assert [await store.hit("login:ann", 1) for _ in range(3)] == [1, 2, 3]
+    assert await store.count("login:ann") == 3
+    assert await store.count("login:bob") == 0  # keys are independent
+
+    await asyncio.sleep(1.1)
+
+    assert await store.count("login:ann") == 0
+    assert await store.hit("login:ann", 1) == 1  # a new window starts
+
+
+async def test_hit_does_not_extend_the_window(store: KeyValueStore) -> None:
+    await store.hit("k", 1)
+    await asyncio.sleep(0.6)
+    await store.hit("k", 1)  # a later hit must not push the expiry back
+    await asyncio.sleep(0.6)
+    assert await store.count("k") == 0
+
+
+async def test_concurrent_hits_are_all_counted(store: KeyValueStore) -> None:
+    counts = await asyncio.gather(*(store.hit("k", 60) for _ in range(100)))
+    assert sorted(counts) == list(range(1, 101))
+    assert await store.count("k") == 100
+
+
+async def test_decrement_never_goes_below_zero_and_reset_clears(store: KeyValueStore) -> None:
+    await store.hit("k", 60)
+    await store.hit("k", 60)
+    await store.decrement("k")
+    assert await store.count("k") == 1
+    await store.decrement("k")
+    await store.decrement("k")
+    assert await store.count("k") == 0
+    await store.decrement("never-hit")
+    assert await store.count("never-hit") == 0
+
+    for _ in range(4):
+        await store.hit("k", 60)
+    await store.reset("k")
+    assert await store.count("k") == 0
+    assert await store.hit("k", 60) == 1
+
+
+async def test_token_bucket_allows_up_to_capacity_then_refuses_then_refills(
+    store: KeyValueStore,
+) -> None:
+    # Given a bucket of 5 refilling 10 points a second, which starts full
+    results = [await store.take("api:ann", 1, 5, 10.0) for _ in range(5)]
+    assert all(r.allowed for r in results)
+    assert [r.remaining for r in results] == [4, 3, 2, 1, 0]
+    assert all(r.retry_after == 0 for r in results)
+
+    # When it is empty, a point is refused, taking nothing, with the time one point takes
+    refused = await store.take("api:ann", 1, 5, 10.0)
+    assert not refused.allowed
+    assert refused.remaining == 0
+    assert 0 < refused.retry_after <= 0.1
+    # a bigger cost waits longer, in proportion
+    big = await store.take("api:ann", 3, 5, 10.0)
+    assert not big.allowed
+    assert 0.2 < big.retry_after <= 0.3
+
+    # Then it refills over time
+    await asyncio.sleep(0.25)
+    again = await store.take("api:ann", 2, 5, 10.0)
+    assert again.allowed
+    assert again.remaining == 0
+    assert not (await store.take("api:bob", 5, 5, 10.0)).retry_after  # other keys are full
+
+
+async def test_cost_above_capacity_is_never_allowed(store: KeyValueStore) -> None:
+    result = await store.take("api:ann", 6, 5, 10.0)
+    assert not result.allowed
+    assert result.remaining == 5  # nothing was taken
+    assert result.retry_after == pytest.approx(0.5)  # capacity / refill: finite, positive
+    assert (await store.take("api:ann", 5, 5, 10.0)).allowed
+
+
+async def test_concurrent_takes_allow_exactly_the_capacity(store: KeyValueStore) -> None:
+    results = await asyncio.gather(*(store.take("burst", 1, 20, 0.001) for _ in range(50)))
+    assert sum(r.allowed for r in results) == 20
+    assert all(r.retry_after > 0 for r in results if not r.allowed)
+
+
+async def test_idle_state_expires(store: KeyValueStore, prefix: str) -> None:
+    await store.take("idle", 1, 2, 10.0)
+    await store.hit("idle", 5)
+    if isinstance(store, RedisStore):
+        admin = Redis.from_url(require_env("HELLO_TEST_REDIS_URL"))
+        try:
+            # the bucket lives only until it would be full again (0.1 s), plus a margin
+            assert 0 < await admin.pttl(f"{prefix}bucket:idle") <= 1100
+            assert 4000 < await admin.pttl(f"{prefix}count:idle") <= 5000
+        finally:
+            await admin.aclose()
+    else:
+        assert isinstance(store, MemoryStore)
+        store._next_purge = 0  # force the periodic sweep on the next call
+        await asyncio.sleep(0.15)
+        await store.count("other")
+        assert "idle" not in store._buckets  # full again: swept
+        assert "idle" in store._counters  # window still open: kept
+
+
+async def test_ping(store: KeyValueStore) -> None:
+    assert await store.ping()
+
+
+async def test_redis_store_reports_unreachable() -> None:
+    kv = RedisStore("redis://127.0.0.1:1/0", socket_timeout=0.5)
+    try:
+        assert not await kv.ping()
+        with pytest.raises(StoreUnavailable):
+            await kv.hit("k", 1)
+    finally:
+        await kv.close()
