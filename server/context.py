@@ -50,6 +50,7 @@ class Context:
     # Filled by the limits extension; read by the request log.
     cost: int | None = None
     operation_name: str | None = None
+    outcome: str = "ok"
 
     @property
     def is_websocket(self) -> bool:

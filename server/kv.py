@@ -20,7 +20,7 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -205,6 +205,7 @@ end
 return {allowed, tostring(tokens), tostring(retry)}
 """
 
+# MaxConnectionsError (a pool exhausted for the whole timeout) is a ConnectionError too.
 _UNREACHABLE = (RedisConnectionError, RedisTimeoutError)
 T = TypeVar("T")
 
@@ -219,10 +220,24 @@ async def _guarded(awaitable: Awaitable[T]) -> T:
 class RedisStore(KeyValueStore):
     """Shared by every process; each operation is a single atomic command or script."""
 
-    def __init__(self, url: str, prefix: str = "hello:", *, socket_timeout: float = 5.0) -> None:
-        self._redis = Redis.from_url(
-            url, socket_timeout=socket_timeout, socket_connect_timeout=socket_timeout
+    def __init__(
+        self,
+        url: str,
+        prefix: str = "hello:",
+        *,
+        socket_timeout: float = 5.0,
+        max_connections: int = 50,
+    ) -> None:
+        # A blocking pool: past max_connections callers wait their turn (up to the socket
+        # timeout) instead of failing, as redis-py's default pool does past 100.
+        pool = BlockingConnectionPool.from_url(
+            url,
+            max_connections=max_connections,
+            timeout=socket_timeout,
+            socket_timeout=socket_timeout,
+            socket_connect_timeout=socket_timeout,
         )
+        self._redis = Redis(connection_pool=pool)
         self._prefix = prefix
         # register_script runs EVALSHA and falls back to EVAL (loading the script) on NOSCRIPT.
         self._hit = self._redis.register_script(_HIT)

@@ -53,6 +53,7 @@ from strawberry.extensions import SchemaExtension
 from resolvers.core.errors import DomainError
 from resolvers.core.pagination import DEFAULT_PAGE
 from server import runtime
+from server.kv import BucketResult, StoreUnavailable
 from server.settings import Settings
 
 log = logging.getLogger("hello.graphql")
@@ -264,9 +265,15 @@ class Guard(SchemaExtension):
         if context is not None:
             context.cost = self.cost
         key = _bucket_key(context)
-        bucket = await services.store.take(
-            key, self.cost, settings.rate_limit_capacity, settings.rate_limit_refill_per_second
-        )
+        try:
+            bucket = await services.store.take(
+                key, self.cost, settings.rate_limit_capacity, settings.rate_limit_refill_per_second
+            )
+        except StoreUnavailable:
+            # Fail open: an unreachable Redis should slow nobody down more than it must. The
+            # sign-in throttle, which guards passwords, fails closed instead.
+            log.warning("rate limit store unavailable; letting the operation through")
+            bucket = BucketResult(True, settings.rate_limit_capacity, 0.0)
         self.bucket = (bucket.remaining, bucket.retry_after)
         if not bucket.allowed:
             response = getattr(context, "response", None)
@@ -316,7 +323,11 @@ class Guard(SchemaExtension):
         yield
         result = self.execution_context.result
         if result is not None and result.errors:
-            result.errors = shape_errors(result.errors, self.execution_context.context)
+            context = self.execution_context.context
+            result.errors = shape_errors(result.errors, context)
+            if context is not None:
+                # For the request log: what went wrong, by code.
+                context.outcome = (result.errors[0].extensions or {}).get("code", "ERROR")
 
     def on_stream_result(self, result: Any) -> Iterator[None]:
         if getattr(result, "errors", None):

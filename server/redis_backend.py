@@ -27,7 +27,7 @@ from typing import Any
 
 from broadcaster import Event
 from broadcaster._backends.base import BroadcastBackend
-from redis.asyncio import ConnectionPool, Redis
+from redis.asyncio import BlockingConnectionPool, ConnectionPool, Redis
 from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError, ResponseError
@@ -59,13 +59,18 @@ class RedisBackend(BroadcastBackend):
         self._socket_timeout = socket_timeout
         self._subscribe_timeout = subscribe_timeout
         self._idle = health_check_interval
-        self._publisher = Redis.from_url(
-            url,
-            socket_timeout=socket_timeout,
-            socket_connect_timeout=socket_timeout,
-            # One quick retry replaces a pooled connection that died with the server; more
-            # would only make a caller wait longer for the BusUnavailable it will get anyway.
-            retry=Retry(ExponentialBackoff(cap=0.2, base=0.05), 1),
+        self._publisher = Redis(
+            connection_pool=BlockingConnectionPool.from_url(
+                url,
+                # Publishers past this wait for a connection rather than fail.
+                max_connections=50,
+                timeout=socket_timeout,
+                socket_timeout=socket_timeout,
+                socket_connect_timeout=socket_timeout,
+                # One quick retry replaces a pooled connection that died with the server;
+                # more would only delay the BusUnavailable the caller gets anyway.
+                retry=Retry(ExponentialBackoff(cap=0.2, base=0.05), 1),
+            )
         )
         # The pub/sub connection is ours alone (not borrowed through redis-py's PubSub, whose
         # hidden reconnect-and-resubscribe would race our own bookkeeping). No retries inside

@@ -139,8 +139,8 @@ class HelloGraphQL(GraphQL[Context, None]):
                 media_type="application/json",
             )
         response.headers["x-request-id"] = request_id
-        if context is not None and response.status_code == 429:
-            outcome = "RATE_LIMITED"
+        if context is not None and outcome == "ok":
+            outcome = context.outcome
         self._log(request, request_id, context, started, outcome, response.status_code)
         await response(scope, receive, send)
 
@@ -266,8 +266,10 @@ class HelloGraphQL(GraphQL[Context, None]):
             result.errors = shape_errors(result.errors, context)
         return await super().process_result(request, result)
 
-    def encode_json(self, data: object) -> bytes:
-        return orjson.dumps(data)
+    def encode_json(self, data: object) -> str:
+        # A str, not bytes: strawberry sends bytes over a WebSocket as binary frames, which
+        # graphql-ws clients (and browsers) do not read as protocol messages.
+        return orjson.dumps(data).decode()
 
     def _log(
         self,

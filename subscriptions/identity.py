@@ -18,4 +18,7 @@ async def organization_events(ctx: Context) -> AsyncIterator[dict[str, Any]]:
     channel = events.organization_channel(principal.organization_id)
     async with runtime.current().bus.subscribe(channel) as subscription:
         async for event in subscription:
-            yield event
+            # The channel is per organization; checked again so that a mis-published event
+            # can never cross tenants.
+            if event.get("organizationId") == principal.organization_id:
+                yield event

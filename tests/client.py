@@ -166,6 +166,8 @@ class WSClient:
 
     async def receive(self, timeout: float = 5) -> dict[str, Any]:
         raw = await asyncio.wait_for(self.conn.recv(), timeout)
+        # The protocol is text frames; browsers and graphql-ws ignore binary ones.
+        assert isinstance(raw, str), f"binary frame from the server: {raw!r}"
         return json.loads(raw)
 
     async def subscribe(self, query: str, variables: dict[str, Any] | None = None) -> str:

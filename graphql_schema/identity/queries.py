@@ -9,7 +9,6 @@ import strawberry
 from strawberry.types import Info
 
 from graphql_schema.identity.types import User
-from resolvers.identity import queries
 from subscriptions import identity as live
 
 
@@ -40,9 +39,5 @@ class IdentitySubscription:
     )
     async def organization_events(self, info: Info) -> AsyncGenerator[OrganizationEvent, None]:
         async for event in live.organization_events(info.context):
-            # A WebSocket context lives as long as the socket: read fresh rows per event.
-            info.context.loaders.clear()
             if event["type"] == "member.joined":
-                users = await queries.visible_users(info.context, [event["userId"]])
-                if users[0] is not None:
-                    yield MemberJoined(user=User.from_model(users[0]))
+                yield MemberJoined(user=User.from_snapshot(event["user"]))

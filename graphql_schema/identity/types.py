@@ -103,6 +103,16 @@ class User(relay.Node):
         )
 
     @classmethod
+    def from_snapshot(cls, snapshot: dict[str, Any]) -> User:
+        """From an event's user snapshot (see ``resolvers.identity.events.user_snapshot``)."""
+        return cls(
+            id=snapshot["id"],
+            email=snapshot["email"],
+            display_name=snapshot["displayName"],
+            organization_id=snapshot["organizationId"],
+        )
+
+    @classmethod
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[User | None]:

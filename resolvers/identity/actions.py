@@ -84,7 +84,7 @@ async def add_member(
                 password_hash=password_hash,
                 role=role,
             )
-            tx.publish(events.organization_channel(organization_id), events.member_joined(user.id))
+            tx.publish(events.organization_channel(organization_id), events.member_joined(user))
     except IntegrityError as e:
         raise _email_taken() from e
     return user

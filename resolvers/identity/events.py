@@ -1,7 +1,8 @@
-"""Event channels and payloads of identity. Payloads are plain JSON: ids, never objects, so a
-subscriber re-reads what it may see."""
+"""Event channels and payloads of identity: plain JSON, never model objects."""
 
 from __future__ import annotations
+
+from models.identity import User
 
 AUTH_CHANNEL = "auth"
 
@@ -10,8 +11,23 @@ def organization_channel(organization_id: int) -> str:
     return f"org:{organization_id}"
 
 
-def member_joined(user_id: int) -> dict[str, object]:
-    return {"type": "member.joined", "userId": user_id}
+def user_snapshot(user: User) -> dict[str, object]:
+    """What every member may see of a user, carried in events so that delivering one to many
+    subscribers needs no query per subscriber."""
+    return {
+        "id": user.id,
+        "organizationId": user.organization_id,
+        "email": user.email,
+        "displayName": user.display_name,
+    }
+
+
+def member_joined(user: User) -> dict[str, object]:
+    return {
+        "type": "member.joined",
+        "organizationId": user.organization_id,
+        "user": user_snapshot(user),
+    }
 
 
 def sessions_revoked(session_ids: list[int], user_ids: list[int]) -> dict[str, object]:
