@@ -17,7 +17,7 @@ from tortoise import connections
 
 from graphql_schema.schema import create_schema
 from resolvers.identity.events import AUTH_CHANNEL
-from resolvers.identity.queries import session_is_live
+from resolvers.identity.queries import live_sessions
 from server import logs, runtime
 from server.bus import EventBus
 from server.db import close_db, init_db
@@ -50,7 +50,8 @@ def create_app(settings: Settings | None = None, *, configure_logging: bool = Tr
         services = runtime.Services(settings=settings, bus=bus, store=store)
         runtime.install(services)
         app.state.services = services
-        await sockets.start(bus, AUTH_CHANNEL, session_is_live)
+        app.state.sockets = sockets
+        await sockets.start(bus, AUTH_CHANNEL, live_sessions)
         log.info("started", extra={"env": settings.env, "redis": bool(settings.redis_url)})
         try:
             yield

@@ -320,6 +320,10 @@ class Guard(SchemaExtension):
     # -- after execution ----------------------------------------------------------------------
 
     def on_operation(self) -> Iterator[None]:
+        context = self.execution_context.context
+        if context is not None and context.is_websocket:
+            # A WebSocket's context lives as long as the socket: no cached rows across operations.
+            context.loaders.clear()
         yield
         result = self.execution_context.result
         if result is not None and result.errors:

@@ -56,12 +56,12 @@ class SocketRegistry:
         return len(doomed)
 
     async def start(
-        self, bus: EventBus, channel: str, is_live: Callable[[int], Awaitable[bool]]
+        self, bus: EventBus, channel: str, live: Callable[[list[int]], Awaitable[set[int]]]
     ) -> None:
         ready = asyncio.Event()
         self._tasks = [
             asyncio.create_task(self._listen(bus, channel, ready)),
-            asyncio.create_task(self._sweep(is_live)),
+            asyncio.create_task(self._sweep(live)),
         ]
         await ready.wait()
 
@@ -90,12 +90,18 @@ class SocketRegistry:
                 ready.set()
                 await asyncio.sleep(1)
 
-    async def _sweep(self, is_live: Callable[[int], Awaitable[bool]]) -> None:
+    async def sweep(self, live: Callable[[list[int]], Awaitable[set[int]]]) -> int:
+        """Close the sockets of sessions that are no longer live; returns how many closed."""
+        open_sessions = list(self._by_session)
+        if not open_sessions:
+            return 0
+        dead = set(open_sessions) - await live(open_sessions)
+        return await self.close_sessions(sorted(dead), []) if dead else 0
+
+    async def _sweep(self, live: Callable[[list[int]], Awaitable[set[int]]]) -> None:
         while True:
             await asyncio.sleep(SWEEP_SECONDS)
-            for session_id in list(self._by_session):
-                try:
-                    if not await is_live(session_id):
-                        await self.close_sessions([session_id], [])
-                except Exception:
-                    log.exception("session sweep failed")
+            try:
+                await self.sweep(live)
+            except Exception:
+                log.exception("session sweep failed")

@@ -7,8 +7,8 @@ from typing import Any
 
 from resolvers.identity import events
 from resolvers.identity.queries import require_principal
-from server import runtime
 from server.context import Context
+from subscriptions.core import listen
 
 
 async def organization_events(ctx: Context) -> AsyncIterator[dict[str, Any]]:
@@ -16,9 +16,8 @@ async def organization_events(ctx: Context) -> AsyncIterator[dict[str, Any]]:
     the principal, never from client input."""
     principal = require_principal(ctx)
     channel = events.organization_channel(principal.organization_id)
-    async with runtime.current().bus.subscribe(channel) as subscription:
-        async for event in subscription:
-            # The channel is per organization; checked again so that a mis-published event
-            # can never cross tenants.
-            if event.get("organizationId") == principal.organization_id:
-                yield event
+    async for event in listen(channel):
+        # The channel is per organization; checked again so that a mis-published event can
+        # never cross tenants.
+        if event.get("organizationId") == principal.organization_id:
+            yield event

@@ -53,6 +53,15 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     ]
 
 
+APP: dict[str, object] = {}
+
+
+@pytest.fixture
+def app(server: str) -> object:
+    """The Starlette app the test server runs (for a look at process-local state)."""
+    return APP["app"]
+
+
 @pytest.fixture(scope="session")
 async def database_url() -> AsyncIterator[str]:
     base = os.environ.get("HELLO_TEST_DATABASE_URL")
@@ -80,6 +89,7 @@ async def server(database_url: str) -> AsyncIterator[str]:
     settings = get_settings()
     await migrate(settings)
     app = create_app(settings, configure_logging=False)
+    APP["app"] = app
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))

@@ -38,10 +38,16 @@ def require_principal(ctx: Context) -> Principal:
     return ctx.principal
 
 
-async def session_is_live(session_id: int) -> bool:
-    return await AuthSession.filter(
-        id=session_id, revoked_at__isnull=True, user__is_active=True
-    ).exists()
+async def live_sessions(session_ids: list[int]) -> set[int]:
+    """Which of these sessions are still valid (not revoked, user active). One query per 500."""
+    live: set[int] = set()
+    for i in range(0, len(session_ids), 500):
+        chunk = session_ids[i : i + 500]
+        rows = await AuthSession.filter(
+            id__in=chunk, revoked_at__isnull=True, user__is_active=True
+        ).values_list("id", flat=True)
+        live.update(int(r) for r in rows)  # type: ignore[call-overload]  # flat=True: ids
+    return live
 
 
 async def users_by_id(keys: list[int]) -> Sequence[User | None]:

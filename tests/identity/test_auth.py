@@ -96,6 +96,7 @@ async def test_password_equal_to_email_is_refused(api: Api) -> None:
 
 async def test_sign_up_twice_at_once_creates_one_account(api: Api) -> None:
     email = unique_email("race")
+    orgs_before = await Organization.all().count()
     results = await asyncio.gather(
         *(api.gql(SIGN_UP, sign_up_input(email=email)) for _ in range(3))
     )
@@ -104,6 +105,8 @@ async def test_sign_up_twice_at_once_creates_one_account(api: Api) -> None:
     )
     assert codes == ["EMAIL_TAKEN", "EMAIL_TAKEN", "OK"]
     assert await User.filter(email=email).count() == 1
+    # The losers' organizations were rolled back with their owners: no half-written rows.
+    assert await Organization.all().count() == orgs_before + 1
 
 
 async def test_sign_in_any_case_and_wrong_password(api: Api) -> None:

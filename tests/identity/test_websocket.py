@@ -165,3 +165,21 @@ async def test_queries_work_over_the_socket(server: str, api: Api) -> None:
         assert (await ws.receive()) == {"id": op, "type": "complete"}
     finally:
         await ws.close()
+
+
+async def test_sweep_closes_sockets_whose_revocation_event_was_lost(
+    server: str, api: Api, app: object
+) -> None:
+    from models.identity import AuthSession
+    from resolvers.identity.queries import authenticate, live_sessions
+    from resolvers.identity.tokens import now
+
+    a = await api.sign_up()
+    ws = await signed_in_socket(server, a.access_token)
+    principal = await authenticate(a.access_token)
+    assert principal is not None
+    # Revoked behind the bus's back: no event is published.
+    await AuthSession.filter(id=principal.session_id).update(revoked_at=now())
+    closed = await app.state.sockets.sweep(live_sessions)  # type: ignore[attr-defined]
+    assert closed >= 1
+    assert await ws.closed_with(timeout=5) == 4403
