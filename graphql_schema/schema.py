@@ -9,15 +9,35 @@ import strawberry
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from graphql_schema.admin.departments import Department, DepartmentMutation, DepartmentQuery
+from graphql_schema.admin.groups import GroupsMutation, GroupsQuery
+from graphql_schema.admin.invitations import InvitationsMutation, InvitationsQuery
+from graphql_schema.admin.organization import OrganizationMutation, OrganizationQuery
+from graphql_schema.admin.people import PeopleMutation, PeopleQuery
 from graphql_schema.core.node import NodeQuery
 from graphql_schema.identity.mutations import IdentityMutation
 from graphql_schema.identity.queries import IdentityQuery, IdentitySubscription
 from graphql_schema.identity.types import Organization, User
 
-QUERIES: tuple[type, ...] = (NodeQuery, IdentityQuery)
-MUTATIONS: tuple[type, ...] = (IdentityMutation,)
+QUERIES: tuple[type, ...] = (
+    NodeQuery,
+    IdentityQuery,
+    PeopleQuery,
+    DepartmentQuery,
+    GroupsQuery,
+    InvitationsQuery,
+    OrganizationQuery,
+)
+MUTATIONS: tuple[type, ...] = (
+    IdentityMutation,
+    PeopleMutation,
+    DepartmentMutation,
+    GroupsMutation,
+    InvitationsMutation,
+    OrganizationMutation,
+)
 SUBSCRIPTIONS: tuple[type, ...] = (IdentitySubscription,)
-NODE_TYPES: tuple[type, ...] = (User, Organization)
+NODE_TYPES: tuple[type, ...] = (User, Organization, Department)
 
 
 class HelloSchema(strawberry.federation.Schema):

@@ -25,7 +25,15 @@ class Organization(Model):
 
     id = fields.BigIntField(primary_key=True)
     name = fields.CharField(max_length=100)
+    domain = fields.CharField(max_length=253, null=True)
+    """The primary email domain of the organization, shown in the directory."""
+    allowed_email_domains: list[str] = fields.JSONField(default=list)
+    """Invitations may only go to these domains; empty allows any."""
+    default_time_zone = fields.CharField(max_length=64, default="UTC")
+    message_edit_window_minutes = fields.IntField(default=24 * 60)
+    message_recall_window_minutes = fields.IntField(default=24 * 60)
     created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:
         table = "organization"
@@ -45,12 +53,24 @@ class User(Model):
     password_hash = fields.CharField(max_length=255)
     role = fields.CharEnumField(Role, max_length=16, default=Role.MEMBER)
     is_active = fields.BooleanField(default=True)
+    deactivated_at = fields.DatetimeField(null=True)
+    must_change_password = fields.BooleanField(default=False)
+    """Set when an admin resets the password: the user must choose a new one to go on."""
+    time_zone = fields.CharField(max_length=64, default="UTC")
+    """IANA zone name."""
+    locale = fields.CharField(max_length=16, default="en")
+    avatar_file_id = fields.BigIntField(null=True)
+    """A Drive file, once Drive exists."""
+    manager: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="reports", null=True, on_delete=fields.SET_NULL
+    )
+    manager_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:
         table = "users"
-        indexes = (("organization_id", "id"),)
+        indexes = (("organization_id", "id"), ("organization_id", "display_name", "id"))
 
 
 class AuthSession(Model):

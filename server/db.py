@@ -57,8 +57,11 @@ async def migrate(settings: Settings, url: str | None = None) -> None:
     """Apply every migration in ``migrations/`` (the same files on SQLite and PostgreSQL)."""
     from tortoise.migrations.api import migrate as run_migrations
 
-    await run_migrations(config=tortoise_config(settings, url))
-    await Tortoise.close_connections()
+    try:
+        await run_migrations(config=tortoise_config(settings, url))
+    finally:
+        # Also on failure: an open SQLite connection's thread would keep the process alive.
+        await Tortoise.close_connections()
 
 
 async def pending_model_changes(settings: Settings) -> list[str]:

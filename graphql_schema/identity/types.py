@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Annotated, Any
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -13,6 +14,23 @@ from graphql_schema.core.connection import Connection, connection
 from graphql_schema.core.node import parse_node_ids, resolve_reference
 from models import identity as m
 from resolvers.identity import queries
+from resolvers.identity.events import user_snapshot
+
+if TYPE_CHECKING:
+    from graphql_schema.admin.departments import Department
+    from graphql_schema.admin.organization import OrganizationSettings
+
+
+@strawberry.enum(name="Role", description="What a user may do in the organization.")
+class RoleEnum(Enum):
+    OWNER = strawberry.enum_value(
+        "OWNER", description="Exactly one per organization: everything, and ownership transfer."
+    )
+    ADMIN = strawberry.enum_value(
+        "ADMIN", description="Manages people, departments, groups, invitations and settings."
+    )
+    MEMBER = strawberry.enum_value("MEMBER", description="Sees the directory; uses the modules.")
+    GUEST = strawberry.enum_value("GUEST", description="Sees only what is explicitly shared.")
 
 
 async def _visible(
@@ -32,6 +50,20 @@ async def _visible(
 class Organization(relay.Node):
     id: relay.NodeID[int]
     name: str = strawberry.field(description="Display name, 1 to 100 characters.")
+    domain: str | None = strawberry.field(
+        description="The primary email domain of the organization, e.g. `acme.com`."
+    )
+    model: strawberry.Private[m.Organization]
+
+    @strawberry.field(
+        description="Organization-wide settings. Admins change them with organizationUpdate."
+    )
+    def settings(
+        self,
+    ) -> Annotated[OrganizationSettings, strawberry.lazy("graphql_schema.admin.organization")]:
+        from graphql_schema.admin.organization import OrganizationSettings as Settings
+
+        return Settings.from_model(self.model)
 
     @strawberry.field(
         description="Active members, ordered by display name. Only members of the "
@@ -61,7 +93,7 @@ class Organization(relay.Node):
 
     @classmethod
     def from_model(cls, org: m.Organization) -> Organization:
-        return cls(id=org.id, name=org.name)
+        return cls(id=org.id, name=org.name, domain=org.domain, model=org)
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
@@ -86,7 +118,35 @@ class User(relay.Node):
     id: relay.NodeID[int]
     email: str = strawberry.field(description="Sign-in email, lower-cased, unique in Hello.")
     display_name: str = strawberry.field(description="Name shown to others, 1 to 100 characters.")
+    role: RoleEnum = strawberry.field(description="What this user may do in the organization.")
+    is_active: bool = strawberry.field(
+        description="False once deactivated: the user cannot sign in; their content stays."
+    )
+    time_zone: str = strawberry.field(description="IANA time zone name, e.g. `Asia/Shanghai`.")
+    locale: str = strawberry.field(description="BCP 47 language tag, e.g. `en` or `zh-CN`.")
     organization_id: strawberry.Private[int]
+    manager_id: strawberry.Private[int | None]
+
+    @strawberry.field(description="This user's manager, if any (and if visible to you).")
+    async def manager(self, info: Info) -> User | None:
+        if self.manager_id is None:
+            return None
+        found = await queries.visible_users(info.context, [self.manager_id])
+        return User.from_model(found[0]) if found[0] is not None else None
+
+    @strawberry.field(description="Departments this user sits in (a user may sit in several).")
+    async def departments(
+        self, info: Info
+    ) -> list[Annotated[Department, strawberry.lazy("graphql_schema.admin.departments")]]:
+        from graphql_schema.admin.departments import Department as DepartmentType
+        from resolvers.admin.loaders import departments_by_user
+
+        if info.context.principal is None or (
+            info.context.principal.organization_id != self.organization_id
+        ):
+            return []
+        rows = await info.context.loaders.get(departments_by_user).load(self.id)
+        return [DepartmentType.from_model(d) for d in rows]
 
     @strawberry.field(description="The organization this user belongs to.")
     async def organization(self, info: Info) -> Organization:
@@ -95,21 +155,22 @@ class User(relay.Node):
 
     @classmethod
     def from_model(cls, user: m.User) -> User:
-        return cls(
-            id=user.id,
-            email=user.email,
-            display_name=user.display_name,
-            organization_id=user.organization_id,
-        )
+        return cls.from_snapshot(user_snapshot(user))
 
     @classmethod
     def from_snapshot(cls, snapshot: dict[str, Any]) -> User:
-        """From an event's user snapshot (see ``resolvers.identity.events.user_snapshot``)."""
+        """From a user snapshot (``resolvers.identity.events.user_snapshot``), which events
+        carry, so a user in an event resolves without a query."""
         return cls(
             id=snapshot["id"],
             email=snapshot["email"],
             display_name=snapshot["displayName"],
+            role=RoleEnum(snapshot["role"]),
+            is_active=snapshot["isActive"],
+            time_zone=snapshot["timeZone"],
+            locale=snapshot["locale"],
             organization_id=snapshot["organizationId"],
+            manager_id=snapshot["managerId"],
         )
 
     @classmethod

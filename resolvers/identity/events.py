@@ -19,6 +19,12 @@ def user_snapshot(user: User) -> dict[str, object]:
         "organizationId": user.organization_id,
         "email": user.email,
         "displayName": user.display_name,
+        "role": user.role.value if hasattr(user.role, "value") else str(user.role),
+        "isActive": user.is_active,
+        "timeZone": user.time_zone,
+        "locale": user.locale,
+        "managerId": user.manager_id,
+        "avatarFileId": user.avatar_file_id,
     }
 
 

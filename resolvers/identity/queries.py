@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from models.identity import AuthSession, AuthToken, Organization, TokenKind, User
-from resolvers.core.errors import NotFound, Unauthenticated
+from models.identity import AuthSession, AuthToken, Organization, Role, TokenKind, User
+from resolvers.core.errors import DomainError, NotFound, Unauthenticated
 from resolvers.core.loaders import by_key
 from resolvers.core.pagination import Page, paginate
 from resolvers.identity.tokens import ACCESS_PREFIX, now, token_hash
@@ -32,9 +32,18 @@ async def authenticate(token: str) -> Principal | None:
     return Principal(user=row.session.user, session_id=row.session_id)
 
 
-def require_principal(ctx: Context) -> Principal:
+class PasswordChangeRequired(DomainError):
+    code = "PASSWORD_CHANGE_REQUIRED"
+    default_message = "An admin reset your password: choose a new one with passwordChange first."
+
+
+def require_principal(ctx: Context, *, pending_password_change_ok: bool = False) -> Principal:
+    """The signed-in principal. After an admin's password reset only ``passwordChange`` (and
+    ``viewer``, ``signOut``) work until the user has chosen a new password."""
     if ctx.principal is None:
         raise Unauthenticated()
+    if ctx.principal.user.must_change_password and not pending_password_change_ok:
+        raise PasswordChangeRequired()
     return ctx.principal
 
 
@@ -61,11 +70,21 @@ async def organizations_by_id(keys: list[int]) -> Sequence[Organization | None]:
 async def visible_users(ctx: Context, ids: list[int]) -> list[User | None]:
     """Users by id as the viewer may see them: another organization's user is None, exactly
     like one that does not exist."""
-    if ctx.principal is None:
+    principal = ctx.principal
+    if principal is None:
         return [None] * len(ids)
-    org = ctx.principal.organization_id
     users = await ctx.loaders.get(users_by_id).load_many(ids)
-    return [u if u is not None and u.organization_id == org else None for u in users]
+    return [u if u is not None and can_see_user(principal, u) else None for u in users]
+
+
+def can_see_user(principal: Principal, user: User) -> bool:
+    """Same organization; guests see only themselves; deactivated users only admins see."""
+    if user.organization_id != principal.organization_id:
+        return False
+    viewer_role = principal.user.role
+    if viewer_role == Role.GUEST:
+        return user.id == principal.user_id
+    return user.is_active or viewer_role in (Role.OWNER, Role.ADMIN)
 
 
 async def visible_organizations(ctx: Context, ids: list[int]) -> list[Organization | None]:

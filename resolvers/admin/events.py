@@ -1,0 +1,54 @@
+"""Directory events on the organization channel (``resolvers.identity.events``). Every event
+names its ``organizationId`` (the subscription checks it) and carries snapshots, so delivering
+it to many subscribers needs no query per subscriber."""
+
+from __future__ import annotations
+
+from models.admin import Department
+from models.identity import User
+from resolvers.identity.events import organization_channel, user_snapshot
+
+__all__ = [
+    "department_changed",
+    "department_snapshot",
+    "member_deactivated",
+    "member_updated",
+    "organization_channel",
+]
+
+
+def member_updated(user: User) -> dict[str, object]:
+    """Profile, role, manager, departments or reactivation changed."""
+    return {
+        "type": "member.updated",
+        "organizationId": user.organization_id,
+        "user": user_snapshot(user),
+    }
+
+
+def member_deactivated(user: User) -> dict[str, object]:
+    return {
+        "type": "member.deactivated",
+        "organizationId": user.organization_id,
+        "user": user_snapshot(user),
+    }
+
+
+def department_snapshot(dept: Department) -> dict[str, object]:
+    return {
+        "id": dept.id,
+        "organizationId": dept.organization_id,
+        "name": dept.name,
+        "parentId": dept.parent_id,
+        "leaderId": dept.leader_id,
+    }
+
+
+def department_changed(kind: str, dept: Department) -> dict[str, object]:
+    """``kind`` is CREATED, UPDATED, MOVED or DELETED."""
+    return {
+        "type": "department.changed",
+        "kind": kind,
+        "organizationId": dept.organization_id,
+        "department": department_snapshot(dept),
+    }
