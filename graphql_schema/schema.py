@@ -10,7 +10,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from graphql_schema.admin.departments import Department, DepartmentMutation, DepartmentQuery
-from graphql_schema.admin.groups import GroupsMutation, GroupsQuery
+from graphql_schema.admin.groups import Group, GroupsMutation, GroupsQuery
 from graphql_schema.admin.invitations import InvitationsMutation, InvitationsQuery
 from graphql_schema.admin.organization import OrganizationMutation, OrganizationQuery
 from graphql_schema.admin.people import PeopleMutation, PeopleQuery
@@ -37,7 +37,7 @@ MUTATIONS: tuple[type, ...] = (
     OrganizationMutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (IdentitySubscription,)
-NODE_TYPES: tuple[type, ...] = (User, Organization, Department)
+NODE_TYPES: tuple[type, ...] = (User, Organization, Department, Group)
 
 
 class HelloSchema(strawberry.federation.Schema):

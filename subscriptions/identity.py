@@ -5,19 +5,32 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+from models.identity import Role
+from resolvers.admin.access import require_member
+from resolvers.core.errors import Forbidden
 from resolvers.identity import events
-from resolvers.identity.queries import require_principal
 from server.context import Context
 from subscriptions.core import listen
 
 
 async def organization_events(ctx: Context) -> AsyncIterator[dict[str, Any]]:
     """Events of the viewer's own organization, and only that one: the channel is chosen from
-    the principal, never from client input."""
-    principal = require_principal(ctx)
+    the principal, never from client input. Guests see no directory, so they are refused."""
+    principal = require_member(ctx)
     channel = events.organization_channel(principal.organization_id)
     async for event in listen(channel):
         # The channel is per organization; checked again so that a mis-published event can
         # never cross tenants.
-        if event.get("organizationId") == principal.organization_id:
-            yield event
+        if event.get("organizationId") != principal.organization_id:
+            continue
+        # Membership can change while the stream is open. A change of the subscriber's own role
+        # arrives on this very channel (with the new state), so it is checked here without a
+        # query per event. Deactivation also revokes the sessions, which closes the socket.
+        user = event.get("user")
+        if (
+            isinstance(user, dict)
+            and user.get("id") == principal.user_id
+            and (user.get("role") == Role.GUEST.value or not user.get("isActive", True))
+        ):
+            raise Forbidden("You no longer see the organization's directory.")
+        yield event

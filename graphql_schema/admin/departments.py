@@ -1,15 +1,54 @@
-"""Departments: the tree, its members, and the mutations that shape it."""
+"""Departments: the tree, its members, and the mutations that shape it.
+
+All department mutations share one error type, ``DepartmentError``: several of them can fail
+for the same reasons (a taken name, a bad leader), and a per-mutation enum would be empty for
+some. Each code's description names the mutations that return it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Annotated
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from graphql_schema.core.connection import Connection, connection
+from graphql_schema.core.payload import MutationError, mutate
 from models import admin as m
+from resolvers.admin import departments as actions
+from resolvers.admin import queries
+from resolvers.core.errors import NotFound
+
+if TYPE_CHECKING:
+    from graphql_schema.identity.types import User
+
+UserRef = Annotated["User", strawberry.lazy("graphql_schema.identity.types")]
+FIRST = strawberry.argument(description="Page size (default 20, at most 100).")
+AFTER = strawberry.argument(description="Start after this cursor.")
+
+
+def decode_id(raw: str | None, type_name: str, field: str) -> int | None:
+    """The database id of a global ID of ``type_name``; None for None. Malformed IDs and IDs
+    of another type are NOT_FOUND, like IDs that do not exist."""
+    from graphql_schema.core.node import parse_node_ids
+
+    if raw is None:
+        return None
+    try:
+        gid = relay.GlobalID.from_id(raw)
+    except Exception as e:  # any malformed ID is simply "not found"
+        raise NotFound("No such object.", field=field) from e
+    pk = parse_node_ids([gid.node_id])[0] if gid.type_name == type_name else None
+    if pk is None:
+        raise NotFound("No such object.", field=field)
+    return pk
+
+
+def decode_ids(raws: list[strawberry.ID], type_name: str, field: str) -> list[int]:
+    return [decode_id(r, type_name, field) or 0 for r in raws]
 
 
 @strawberry.federation.type(keys=["id"], description="A node of the department tree.")
@@ -19,6 +58,70 @@ class Department(relay.Node):
     organization_id: strawberry.Private[int]
     parent_id: strawberry.Private[int | None]
     leader_id: strawberry.Private[int | None]
+
+    @strawberry.field(description="The department above this one; null at the top level.")
+    async def parent(self, info: Info) -> Department | None:
+        if self.parent_id is None:
+            return None
+        found = (await queries.visible_departments(info.context, [self.parent_id]))[0]
+        return Department.from_model(found) if found is not None else None
+
+    @strawberry.field(
+        description="The head of the department (approval steps for the department head go "
+        "to them), if any and visible to you."
+    )
+    async def leader(self, info: Info) -> UserRef | None:
+        from graphql_schema.identity.types import User as UserType
+        from resolvers.identity.queries import visible_users
+
+        if self.leader_id is None:
+            return None
+        found = (await visible_users(info.context, [self.leader_id]))[0]
+        return UserType.from_model(found) if found is not None else None
+
+    @strawberry.field(
+        description="The departments from the top level down to this one (this one last)."
+    )
+    async def path(self, info: Info) -> list[Department]:
+        chain = await queries.department_path(info.context, self.id)
+        return [Department.from_model(d) for d in chain]
+
+    @strawberry.field(description="The departments directly below this one, by name.")
+    async def children(
+        self,
+        info: Info,
+        first: Annotated[int | None, FIRST] = None,
+        after: Annotated[str | None, AFTER] = None,
+    ) -> Connection[Department]:
+        page = await queries.department_children(
+            info.context, self.model(), first=first, after=after
+        )
+        return connection(page, Department.from_model)
+
+    @strawberry.field(description="Active users in this department, by display name.")
+    async def members(
+        self,
+        info: Info,
+        first: Annotated[int | None, FIRST] = None,
+        after: Annotated[str | None, AFTER] = None,
+    ) -> Connection[UserRef]:
+        from graphql_schema.identity.types import User as UserType
+
+        page = await queries.department_members(info.context, self.id, first=first, after=after)
+        return connection(page, UserType.from_model)
+
+    def model(self) -> m.Department:
+        return m.Department(
+            id=self.id,
+            name=self.name,
+            organization_id=self.organization_id,
+            parent_id=self.parent_id,
+            leader_id=self.leader_id,
+        )
+
+    @classmethod
+    def global_id(cls, pk: int) -> str:
+        return str(relay.GlobalID(cls.__name__, str(pk)))
 
     @classmethod
     def from_model(cls, dept: m.Department) -> Department:
@@ -35,10 +138,9 @@ class Department(relay.Node):
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Department | None]:
         from graphql_schema.core.node import parse_node_ids
-        from resolvers.admin.queries import visible_departments
 
         ids = parse_node_ids(node_ids)
-        found = await visible_departments(info.context, [i for i in ids if i is not None])
+        found = await queries.visible_departments(info.context, [i for i in ids if i is not None])
         it = iter(found)
         return [
             cls.from_model(d) if (i is not None and (d := next(it)) is not None) else None
@@ -61,9 +163,239 @@ class DepartmentQuery:
         found = await resolve_global_ids(info, [id])
         return found[0] if isinstance(found[0], Department) else None
 
+    @strawberry.field(
+        description="One level of the department tree, by name: the top level, or the "
+        "children of `parentId`. Guests may not list departments."
+    )
+    async def departments(
+        self,
+        info: Info,
+        parent_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="List this department's children; null: top level."),
+        ] = None,
+        first: Annotated[int | None, FIRST] = None,
+        after: Annotated[str | None, AFTER] = None,
+    ) -> Connection[Department]:
+        parent = decode_id(parent_id, "Department", "parentId")
+        page = await queries.department_list(info.context, parent, first=first, after=after)
+        return connection(page, Department.from_model)
+
+
+@strawberry.enum(description="Why a department mutation failed.")
+class DepartmentErrorCode(Enum):
+    INVALID_NAME = strawberry.enum_value(
+        "INVALID_NAME", description="Create, update: the name is empty or over 100 characters."
+    )
+    NAME_TAKEN = strawberry.enum_value(
+        "NAME_TAKEN",
+        description="Create, update, move: a sibling has this name (in any case) already.",
+    )
+    INVALID_LEADER = strawberry.enum_value(
+        "INVALID_LEADER",
+        description="Create, update: the leader is deactivated or a guest.",
+    )
+    DEPARTMENT_CYCLE = strawberry.enum_value(
+        "DEPARTMENT_CYCLE",
+        description="Move: the new parent is the department itself or one of its descendants.",
+    )
+    DEPARTMENT_TOO_DEEP = strawberry.enum_value(
+        "DEPARTMENT_TOO_DEEP",
+        description="Create, move: the tree would be more than 32 levels deep.",
+    )
+    DEPARTMENT_NOT_EMPTY = strawberry.enum_value(
+        "DEPARTMENT_NOT_EMPTY",
+        description="Delete: the department still has sub-departments or active members.",
+    )
+    GUEST_NOT_ALLOWED = strawberry.enum_value(
+        "GUEST_NOT_ALLOWED", description="Members add: guests cannot sit in departments."
+    )
+
+
+@strawberry.type(description="A reason why a department mutation changed nothing.")
+class DepartmentError(MutationError):
+    code: DepartmentErrorCode = strawberry.field(description="What went wrong, for programs.")
+
+
+@strawberry.input(description="A new department.")
+class DepartmentCreateInput:
+    name: str = strawberry.field(description="1 to 100 characters, unique among its siblings.")
+    parent_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The department to create it under; null: top level."
+    )
+    leader_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Its head: an active member of the organization."
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="Retrying with the same key returns the first department."
+    )
+
+
+@strawberry.input(description="Changes to a department; omitted fields stay as they are.")
+class DepartmentUpdateInput:
+    department_id: strawberry.ID = strawberry.field(description="The department to change.")
+    name: str | None = strawberry.field(
+        default=strawberry.UNSET, description="A new name, unique among its siblings."
+    )
+    leader_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="A new head; null removes the head."
+    )
+
+
+@strawberry.input(description="Where to move a department (with everything below it).")
+class DepartmentMoveInput:
+    department_id: strawberry.ID = strawberry.field(description="The department to move.")
+    parent_id: strawberry.ID | None = strawberry.field(
+        description="Its new parent; null moves it to the top level."
+    )
+
+
+@strawberry.input(description="A department to delete.")
+class DepartmentDeleteInput:
+    department_id: strawberry.ID = strawberry.field(
+        description="An empty department: no sub-departments, no active members."
+    )
+
+
+@strawberry.input(description="Users to add to or remove from a department.")
+class DepartmentMembersInput:
+    department_id: strawberry.ID = strawberry.field(description="The department.")
+    user_ids: list[strawberry.ID] = strawberry.field(
+        description="At most 100 active users of the organization. Users already in (or "
+        "already out of) the department are left alone."
+    )
+
+
+@strawberry.type(description="The result of `departmentCreate`.")
+class DepartmentCreatePayload:
+    department: Department | None = strawberry.field(
+        default=None, description="The new department."
+    )
+    errors: list[DepartmentError] = strawberry.field(description="Why nothing was created.")
+
+
+@strawberry.type(description="The result of `departmentUpdate`.")
+class DepartmentUpdatePayload:
+    department: Department | None = strawberry.field(
+        default=None, description="The department as it is now."
+    )
+    errors: list[DepartmentError] = strawberry.field(description="Why nothing changed.")
+
+
+@strawberry.type(description="The result of `departmentMove`.")
+class DepartmentMovePayload:
+    department: Department | None = strawberry.field(
+        default=None, description="The department at its new place."
+    )
+    errors: list[DepartmentError] = strawberry.field(description="Why nothing moved.")
+
+
+@strawberry.type(description="The result of `departmentDelete`.")
+class DepartmentDeletePayload:
+    deleted_department_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The global ID of the deleted department."
+    )
+    errors: list[DepartmentError] = strawberry.field(description="Why nothing was deleted.")
+
+
+@strawberry.type(description="The result of `departmentMembersAdd` and `departmentMembersRemove`.")
+class DepartmentMembersPayload:
+    department: Department | None = strawberry.field(
+        default=None, description="The department; read `members` for the new list."
+    )
+    errors: list[DepartmentError] = strawberry.field(description="Why nothing changed.")
+
+
+def _dept(d: m.Department) -> dict[str, Any]:
+    return {"department": Department.from_model(d)}
+
+
+Input = strawberry.argument(description="What to do.")
+ADMINS = " Owner and admins only."
+
 
 @strawberry.type
 class DepartmentMutation:
-    @strawberry.mutation(description="Placeholder until the departments API lands.")
-    def placeholder_departments_mutation(self) -> bool:
-        return False
+    @strawberry.mutation(description="Create a department." + ADMINS)
+    async def department_create(
+        self, info: Info, input: Annotated[DepartmentCreateInput, Input]
+    ) -> DepartmentCreatePayload:
+        action = actions.check_department_create(
+            info.context,
+            name=input.name,
+            parent_id=decode_id(input.parent_id, "Department", "parentId"),
+            leader_id=decode_id(input.leader_id, "User", "leaderId"),
+            idempotency_key=input.idempotency_key,
+        )
+        return await mutate(DepartmentCreatePayload, DepartmentError, action, _dept)
+
+    @strawberry.mutation(description="Rename a department or change its head." + ADMINS)
+    async def department_update(
+        self, info: Info, input: Annotated[DepartmentUpdateInput, Input]
+    ) -> DepartmentUpdatePayload:
+        leader: Any = actions.UNSET
+        if input.leader_id is not strawberry.UNSET:
+            leader = decode_id(input.leader_id, "User", "leaderId")
+        action = actions.check_department_update(
+            info.context,
+            decode_id(input.department_id, "Department", "departmentId"),
+            name=input.name if isinstance(input.name, str) else None,
+            leader_id=leader,
+        )
+        return await mutate(DepartmentUpdatePayload, DepartmentError, action, _dept)
+
+    @strawberry.mutation(
+        description="Move a department, with everything below it, under another parent or "
+        "to the top level." + ADMINS
+    )
+    async def department_move(
+        self, info: Info, input: Annotated[DepartmentMoveInput, Input]
+    ) -> DepartmentMovePayload:
+        action = actions.check_department_move(
+            info.context,
+            decode_id(input.department_id, "Department", "departmentId"),
+            decode_id(input.parent_id, "Department", "parentId"),
+        )
+        return await mutate(DepartmentMovePayload, DepartmentError, action, _dept)
+
+    @strawberry.mutation(description="Delete an empty department." + ADMINS)
+    async def department_delete(
+        self, info: Info, input: Annotated[DepartmentDeleteInput, Input]
+    ) -> DepartmentDeletePayload:
+        action = actions.check_department_delete(
+            info.context, decode_id(input.department_id, "Department", "departmentId")
+        )
+        return await mutate(
+            DepartmentDeletePayload,
+            DepartmentError,
+            action,
+            lambda pk: {"deleted_department_id": strawberry.ID(Department.global_id(pk))},
+        )
+
+    @strawberry.mutation(description="Put users into a department." + ADMINS)
+    async def department_members_add(
+        self, info: Info, input: Annotated[DepartmentMembersInput, Input]
+    ) -> DepartmentMembersPayload:
+        return await mutate(
+            DepartmentMembersPayload, DepartmentError, _members(info, input, add=True), _dept
+        )
+
+    @strawberry.mutation(description="Take users out of a department." + ADMINS)
+    async def department_members_remove(
+        self, info: Info, input: Annotated[DepartmentMembersInput, Input]
+    ) -> DepartmentMembersPayload:
+        return await mutate(
+            DepartmentMembersPayload, DepartmentError, _members(info, input, add=False), _dept
+        )
+
+
+async def _members(info: Info, input: DepartmentMembersInput, *, add: bool) -> m.Department:
+    from resolvers.admin.access import check_id_count
+
+    check_id_count(input.user_ids, "userIds")  # before decoding thousands of ids
+    return await actions.check_department_members(
+        info.context,
+        decode_id(input.department_id, "Department", "departmentId"),
+        decode_ids(input.user_ids, "User", "userIds"),
+        add=add,
+    )

@@ -1,19 +1,271 @@
-"""Admin: groups. (Scaffold: replace the placeholder fields with the real API.)"""
+"""User groups: independent of the department tree, at most 500 per organization.
+
+Like departments, all group mutations share one error type (``GroupError``); each code's
+description names the mutations that return it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from enum import Enum
+from typing import Annotated, Any
+
 import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from graphql_schema.admin.departments import AFTER, FIRST, UserRef, decode_id, decode_ids
+from graphql_schema.core.connection import Connection, connection
+from graphql_schema.core.node import parse_node_ids
+from graphql_schema.core.payload import MutationError, mutate
+from models import admin as m
+from resolvers.admin import groups as actions
+from resolvers.admin import queries
+from resolvers.admin.access import check_id_count
+from resolvers.admin.loaders import group_member_counts
+from resolvers.core.errors import NotFound
+
+
+@strawberry.federation.type(
+    keys=["id"], description="A named set of users, independent of the department tree."
+)
+class Group(relay.Node):
+    id: relay.NodeID[int]
+    name: str = strawberry.field(
+        description="1 to 100 characters, unique in the organization (in any case)."
+    )
+    description: str = strawberry.field(description="At most 500 characters; may be empty.")
+    organization_id: strawberry.Private[int]
+
+    @strawberry.field(description="Active members, by display name.")
+    async def members(
+        self,
+        info: Info,
+        first: Annotated[int | None, FIRST] = None,
+        after: Annotated[str | None, AFTER] = None,
+    ) -> Connection[UserRef]:
+        from graphql_schema.identity.types import User as UserType
+
+        page = await queries.group_members(info.context, self.id, first=first, after=after)
+        return connection(page, UserType.from_model)
+
+    @strawberry.field(description="How many active members the group has.")
+    async def member_count(self, info: Info) -> int:
+        count: int = await info.context.loaders.get(group_member_counts).load(self.id)
+        return count
+
+    @classmethod
+    def from_model(cls, group: m.Group) -> Group:
+        return cls(
+            id=group.id,
+            name=group.name,
+            description=group.description,
+            organization_id=group.organization_id,
+        )
+
+    @classmethod
+    def global_id(cls, pk: int) -> str:
+        return str(relay.GlobalID(cls.__name__, str(pk)))
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Group | None]:
+        ids = parse_node_ids(node_ids)
+        found = await queries.visible_groups(info.context, [i for i in ids if i is not None])
+        it = iter(found)
+        return [
+            cls.from_model(g) if (i is not None and (g := next(it)) is not None) else None
+            for i in ids
+        ]
 
 
 @strawberry.type
 class GroupsQuery:
-    @strawberry.field(description="Placeholder until the groups API lands.")
-    def placeholder_groups_query(self) -> bool:
-        return False
+    @strawberry.field(description="A group by global ID, or null if not visible to you.")
+    async def group(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The group's global ID.")],
+    ) -> Group | None:
+        try:
+            pk = decode_id(id, "Group", "id")
+        except NotFound:
+            return None
+        found = await Group.resolve_nodes(info=info, node_ids=[str(pk)])
+        return found[0]
+
+    @strawberry.field(description="The organization's groups, by name. Guests may not list them.")
+    async def groups(
+        self,
+        info: Info,
+        first: Annotated[int | None, FIRST] = None,
+        after: Annotated[str | None, AFTER] = None,
+        search: Annotated[
+            str | None,
+            strawberry.argument(description="Only groups whose name contains this (any case)."),
+        ] = None,
+    ) -> Connection[Group]:
+        page = await queries.group_list(info.context, first=first, after=after, search=search)
+        return connection(page, Group.from_model)
+
+
+@strawberry.enum(description="Why a group mutation failed.")
+class GroupErrorCode(Enum):
+    INVALID_NAME = strawberry.enum_value(
+        "INVALID_NAME", description="Create, update: the name is empty or over 100 characters."
+    )
+    INVALID_DESCRIPTION = strawberry.enum_value(
+        "INVALID_DESCRIPTION", description="Create, update: the description is too long."
+    )
+    NAME_TAKEN = strawberry.enum_value(
+        "NAME_TAKEN", description="Create, update: another group has this name (in any case)."
+    )
+    GROUP_LIMIT_REACHED = strawberry.enum_value(
+        "GROUP_LIMIT_REACHED", description="Create: the organization has 500 groups already."
+    )
+    GUEST_NOT_ALLOWED = strawberry.enum_value(
+        "GUEST_NOT_ALLOWED", description="Create, members add: guests cannot be group members."
+    )
+
+
+@strawberry.type(description="A reason why a group mutation changed nothing.")
+class GroupError(MutationError):
+    code: GroupErrorCode = strawberry.field(description="What went wrong, for programs.")
+
+
+@strawberry.input(description="A new group.")
+class GroupCreateInput:
+    name: str = strawberry.field(description="1 to 100 characters, unique in the organization.")
+    description: str | None = strawberry.field(default=None, description="At most 500 characters.")
+    member_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Its first members: at most 100 active users."
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="Retrying with the same key returns the first group."
+    )
+
+
+@strawberry.input(description="Changes to a group; omitted or null fields stay as they are.")
+class GroupUpdateInput:
+    group_id: strawberry.ID = strawberry.field(description="The group to change.")
+    name: str | None = strawberry.field(default=None, description="A new name.")
+    description: str | None = strawberry.field(
+        default=None, description="A new description; an empty string clears it."
+    )
+
+
+@strawberry.input(description="A group to delete (its memberships go with it).")
+class GroupDeleteInput:
+    group_id: strawberry.ID = strawberry.field(description="The group to delete.")
+
+
+@strawberry.input(description="Users to add to or remove from a group.")
+class GroupMembersInput:
+    group_id: strawberry.ID = strawberry.field(description="The group.")
+    user_ids: list[strawberry.ID] = strawberry.field(
+        description="At most 100 active users of the organization. Users already in (or "
+        "already out of) the group are left alone."
+    )
+
+
+@strawberry.type(description="The result of `groupCreate`.")
+class GroupCreatePayload:
+    group: Group | None = strawberry.field(default=None, description="The new group.")
+    errors: list[GroupError] = strawberry.field(description="Why nothing was created.")
+
+
+@strawberry.type(description="The result of `groupUpdate`.")
+class GroupUpdatePayload:
+    group: Group | None = strawberry.field(default=None, description="The group as it is now.")
+    errors: list[GroupError] = strawberry.field(description="Why nothing changed.")
+
+
+@strawberry.type(description="The result of `groupDelete`.")
+class GroupDeletePayload:
+    deleted_group_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The global ID of the deleted group."
+    )
+    errors: list[GroupError] = strawberry.field(description="Why nothing was deleted.")
+
+
+@strawberry.type(description="The result of `groupMembersAdd` and `groupMembersRemove`.")
+class GroupMembersPayload:
+    group: Group | None = strawberry.field(
+        default=None, description="The group; read `members` for the new list."
+    )
+    errors: list[GroupError] = strawberry.field(description="Why nothing changed.")
+
+
+def _group(g: m.Group) -> dict[str, Any]:
+    return {"group": Group.from_model(g)}
+
+
+Input = strawberry.argument(description="What to do.")
+ADMINS = " Owner and admins only."
 
 
 @strawberry.type
 class GroupsMutation:
-    @strawberry.mutation(description="Placeholder until the groups API lands.")
-    def placeholder_groups_mutation(self) -> bool:
-        return False
+    @strawberry.mutation(description="Create a group." + ADMINS)
+    async def group_create(
+        self, info: Info, input: Annotated[GroupCreateInput, Input]
+    ) -> GroupCreatePayload:
+        member_ids = list(input.member_ids or [])
+        check_id_count(member_ids, "memberIds")
+        action = actions.check_group_create(
+            info.context,
+            name=input.name,
+            description=input.description,
+            member_ids=decode_ids(member_ids, "User", "memberIds"),
+            idempotency_key=input.idempotency_key,
+        )
+        return await mutate(GroupCreatePayload, GroupError, action, _group)
+
+    @strawberry.mutation(description="Rename a group or change its description." + ADMINS)
+    async def group_update(
+        self, info: Info, input: Annotated[GroupUpdateInput, Input]
+    ) -> GroupUpdatePayload:
+        action = actions.check_group_update(
+            info.context,
+            decode_id(input.group_id, "Group", "groupId"),
+            name=input.name,
+            description=input.description,
+        )
+        return await mutate(GroupUpdatePayload, GroupError, action, _group)
+
+    @strawberry.mutation(description="Delete a group." + ADMINS)
+    async def group_delete(
+        self, info: Info, input: Annotated[GroupDeleteInput, Input]
+    ) -> GroupDeletePayload:
+        action = actions.check_group_delete(
+            info.context, decode_id(input.group_id, "Group", "groupId")
+        )
+        return await mutate(
+            GroupDeletePayload,
+            GroupError,
+            action,
+            lambda pk: {"deleted_group_id": strawberry.ID(Group.global_id(pk))},
+        )
+
+    @strawberry.mutation(description="Put users into a group." + ADMINS)
+    async def group_members_add(
+        self, info: Info, input: Annotated[GroupMembersInput, Input]
+    ) -> GroupMembersPayload:
+        return await mutate(GroupMembersPayload, GroupError, _members(info, input, True), _group)
+
+    @strawberry.mutation(description="Take users out of a group." + ADMINS)
+    async def group_members_remove(
+        self, info: Info, input: Annotated[GroupMembersInput, Input]
+    ) -> GroupMembersPayload:
+        return await mutate(GroupMembersPayload, GroupError, _members(info, input, False), _group)
+
+
+async def _members(info: Info, input: GroupMembersInput, add: bool) -> m.Group:
+    check_id_count(input.user_ids, "userIds")  # before decoding thousands of ids
+    return await actions.check_group_members(
+        info.context,
+        decode_id(input.group_id, "Group", "groupId"),
+        decode_ids(input.user_ids, "User", "userIds"),
+        add=add,
+    )

@@ -1,19 +1,338 @@
-"""Admin: invitations. (Scaffold: replace the placeholder fields with the real API.)"""
+"""Admin: invitations to join the organization, and accepting one."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
+from enum import Enum
+from typing import Annotated, Any
+
 import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from graphql_schema.admin.departments import Department
+from graphql_schema.core.connection import Connection, connection
+from graphql_schema.core.node import parse_node_ids
+from graphql_schema.core.payload import MutationError, mutate
+from graphql_schema.identity.mutations import AuthPayloadFields
+from graphql_schema.identity.types import Organization, RoleEnum, User
+from models import admin as m
+from models.identity import Role
+from resolvers.admin import invitations as actions
+from resolvers.admin.access import check_id_count
+from resolvers.admin.loaders import departments_by_id
+from resolvers.identity import queries
+from resolvers.identity.actions import SignedIn
+
+
+def decode_id(raw: str, type_name: str) -> int | None:
+    """The database id of a global ID of ``type_name``; None when malformed or of another
+    type (the domain then answers NOT_FOUND, like for an id that does not exist)."""
+    try:
+        gid = relay.GlobalID.from_id(raw)
+    except Exception:
+        return None
+    if gid.type_name != type_name:
+        return None
+    return parse_node_ids([gid.node_id])[0]
+
+
+@strawberry.enum(description="Where an invitation stands.")
+class InvitationStatus(Enum):
+    PENDING = strawberry.enum_value("PENDING", description="Not used yet and still valid.")
+    ACCEPTED = strawberry.enum_value("ACCEPTED", description="Someone joined with it.")
+    REVOKED = strawberry.enum_value("REVOKED", description="An admin revoked it before use.")
+    EXPIRED = strawberry.enum_value("EXPIRED", description="Not used within seven days.")
+
+
+@strawberry.type(description="An invitation to join the organization with a role.")
+class Invitation(relay.Node):
+    id: relay.NodeID[int]
+    email: str = strawberry.field(description="The invited address; the account gets this email.")
+    role: RoleEnum = strawberry.field(description="The role the new member gets.")
+    status: InvitationStatus = strawberry.field(description="Where the invitation stands now.")
+    expires_at: datetime = strawberry.field(description="Unusable from this time on (UTC).")
+    created_at: datetime = strawberry.field(description="When it was sent (UTC).")
+    organization_id: strawberry.Private[int]
+    invited_by_id: strawberry.Private[int | None]
+    department_ids: strawberry.Private[list[int]]
+
+    @strawberry.field(description="The admin who sent it, if still visible to you.")
+    async def invited_by(self, info: Info) -> User | None:
+        if self.invited_by_id is None:
+            return None
+        found = await queries.visible_users(info.context, [self.invited_by_id])
+        return User.from_model(found[0]) if found[0] is not None else None
+
+    @strawberry.field(
+        description="Departments the new member will sit in (deleted ones are left out)."
+    )
+    async def departments(self, info: Info) -> list[Department]:
+        rows = await info.context.loaders.get(departments_by_id).load_many(self.department_ids)
+        return [
+            Department.from_model(d)
+            for d in rows
+            if d is not None and d.organization_id == self.organization_id
+        ]
+
+    @classmethod
+    def from_model(cls, inv: m.Invitation) -> Invitation:
+        return cls(
+            id=inv.id,
+            email=inv.email,
+            role=RoleEnum(inv.role.value if isinstance(inv.role, Role) else inv.role),
+            status=InvitationStatus(actions.status_of(inv).value),
+            expires_at=inv.expires_at,
+            created_at=inv.created_at,
+            organization_id=inv.organization_id,
+            invited_by_id=inv.invited_by_id,
+            department_ids=list(inv.department_ids or []),
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Invitation | None]:
+        ids = parse_node_ids(node_ids)
+        found = await actions.visible_invitations(info.context, [i for i in ids if i is not None])
+        it = iter(found)
+        return [
+            cls.from_model(x) if (i is not None and (x := next(it)) is not None) else None
+            for i in ids
+        ]
+
+
+# --- errors --------------------------------------------------------------------------------
+
+
+@strawberry.enum(description="Why `invitationCreate` failed.")
+class InvitationCreateErrorCode(Enum):
+    INVALID_EMAIL = strawberry.enum_value("INVALID_EMAIL", description="Not a valid address.")
+    EMAIL_TAKEN = strawberry.enum_value(
+        "EMAIL_TAKEN", description="An account with this email exists already."
+    )
+    DOMAIN_NOT_ALLOWED = strawberry.enum_value(
+        "DOMAIN_NOT_ALLOWED",
+        description="The organization allows only some email domains, and not this one.",
+    )
+    INVALID_ROLE = strawberry.enum_value(
+        "INVALID_ROLE", description="Nobody is invited as OWNER; transfer ownership instead."
+    )
+
+
+@strawberry.type(description="A reason why `invitationCreate` failed.")
+class InvitationCreateError(MutationError):
+    code: InvitationCreateErrorCode = strawberry.field(description="What went wrong, for programs.")
+
+
+@strawberry.enum(description="Why `invitationRevoke` failed.")
+class InvitationRevokeErrorCode(Enum):
+    ALREADY_ACCEPTED = strawberry.enum_value(
+        "ALREADY_ACCEPTED", description="Someone joined with it already; deactivate them instead."
+    )
+
+
+@strawberry.type(description="A reason why `invitationRevoke` failed.")
+class InvitationRevokeError(MutationError):
+    code: InvitationRevokeErrorCode = strawberry.field(description="What went wrong, for programs.")
+
+
+@strawberry.enum(description="Why `invitationAccept` failed.")
+class InvitationAcceptErrorCode(Enum):
+    INVALID_INVITATION = strawberry.enum_value(
+        "INVALID_INVITATION", description="No invitation has this token."
+    )
+    INVITATION_EXPIRED = strawberry.enum_value(
+        "INVITATION_EXPIRED", description="The invitation was not used within seven days."
+    )
+    INVITATION_REVOKED = strawberry.enum_value(
+        "INVITATION_REVOKED", description="An admin revoked the invitation."
+    )
+    INVITATION_USED = strawberry.enum_value(
+        "INVITATION_USED", description="Someone joined with this invitation already."
+    )
+    EMAIL_TAKEN = strawberry.enum_value(
+        "EMAIL_TAKEN", description="An account with the invited email exists already."
+    )
+    WEAK_PASSWORD = strawberry.enum_value(
+        "WEAK_PASSWORD", description="Shorter than 10 characters, or equal to the email."
+    )
+    INVALID_NAME = strawberry.enum_value(
+        "INVALID_NAME", description="The display name is empty or longer than 100 characters."
+    )
+
+
+@strawberry.type(description="A reason why `invitationAccept` failed.")
+class InvitationAcceptError(MutationError):
+    code: InvitationAcceptErrorCode = strawberry.field(description="What went wrong, for programs.")
+
+
+# --- inputs and payloads -----------------------------------------------------------------
+
+
+@strawberry.input(description="Whom to invite, and as what.")
+class InvitationCreateInput:
+    email: str = strawberry.field(description="The address to invite, at most 254 characters.")
+    role: RoleEnum = strawberry.field(description="ADMIN, MEMBER or GUEST (not OWNER).")
+    department_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Departments the new member will sit in; at most 100."
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="A retry with the same key (1 to 128 characters) returns the first "
+        "invitation and its token instead of sending a second one.",
+    )
+
+
+@strawberry.input(description="The invitation to revoke.")
+class InvitationRevokeInput:
+    invitation_id: strawberry.ID = strawberry.field(description="The invitation's global ID.")
+
+
+@strawberry.input(description="An invitation token and the new account's details.")
+class InvitationAcceptInput:
+    token: str = strawberry.field(description="The token from the invitation.")
+    display_name: str = strawberry.field(description="Your name, 1 to 100 characters.")
+    password: str = strawberry.field(
+        description="At least 10 characters (at most 1024), not equal to the email."
+    )
+
+
+@strawberry.type(description="The result of `invitationCreate`.")
+class InvitationCreatePayload:
+    invitation: Invitation | None = strawberry.field(
+        default=None, description="The new invitation."
+    )
+    token: str | None = strawberry.field(
+        default=None,
+        description="The secret to hand to the invitee; shown only here (Hello keeps only a "
+        "hash). Whoever holds it may join once with `invitationAccept`.",
+    )
+    errors: list[InvitationCreateError] = strawberry.field(description="Why nothing was sent.")
+
+
+@strawberry.type(description="The result of `invitationRevoke`.")
+class InvitationRevokePayload:
+    invitation: Invitation | None = strawberry.field(
+        default=None, description="The invitation, now REVOKED."
+    )
+    errors: list[InvitationRevokeError] = strawberry.field(description="Why it was not revoked.")
+
+
+@strawberry.type(description="The result of `invitationAccept`: the new member, signed in.")
+class InvitationAcceptPayload(AuthPayloadFields):
+    errors: list[InvitationAcceptError] = strawberry.field(description="Why nobody joined, if so.")
+
+
+def _signed_in(result: SignedIn) -> dict[str, object]:
+    return {
+        "access_token": result.tokens.access_token,
+        "refresh_token": result.tokens.refresh_token,
+        "viewer": User.from_model(result.user),
+        "organization": Organization.from_model(result.organization),
+    }
+
+
+def _role(value: RoleEnum) -> Role:
+    return Role(value.name)  # the GraphQL enum mirrors the model's by name
 
 
 @strawberry.type
 class InvitationsQuery:
-    @strawberry.field(description="Placeholder until the invitations API lands.")
-    def placeholder_invitations_query(self) -> bool:
-        return False
+    @strawberry.field(
+        description="The organization's invitations, newest first. Owner and admins only."
+    )
+    async def invitations(
+        self,
+        info: Info,
+        first: Annotated[
+            int | None, strawberry.argument(description="Page size (default 20, at most 100).")
+        ] = None,
+        after: Annotated[
+            str | None, strawberry.argument(description="Start after this cursor.")
+        ] = None,
+        status: Annotated[
+            InvitationStatus | None,
+            strawberry.argument(description="Only invitations in this state."),
+        ] = None,
+    ) -> Connection[Invitation]:
+        page = await actions.invitations(
+            info.context,
+            first=first,
+            after=after,
+            status=actions.InvitationStatus(status.name) if status else None,
+        )
+        return connection(page, Invitation.from_model)
 
 
 @strawberry.type
 class InvitationsMutation:
-    @strawberry.mutation(description="Placeholder until the invitations API lands.")
-    def placeholder_invitations_mutation(self) -> bool:
-        return False
+    @strawberry.mutation(
+        description="Invite an email address with a role (owner and admins). The token in the "
+        "payload is valid once, for seven days."
+    )
+    async def invitation_create(
+        self,
+        info: Info,
+        input: Annotated[InvitationCreateInput, strawberry.argument(description="Whom and how.")],
+    ) -> InvitationCreatePayload:
+        ids = input.department_ids or []
+        check_id_count(ids, "departmentIds")
+        department_ids = [decode_id(d, "Department") for d in ids]
+
+        def build(result: tuple[m.Invitation, str]) -> dict[str, Any]:
+            return {"invitation": Invitation.from_model(result[0]), "token": result[1]}
+
+        return await mutate(
+            InvitationCreatePayload,
+            InvitationCreateError,
+            actions.check_invitation_create(
+                info.context,
+                email=input.email,
+                role=_role(input.role),
+                department_ids=department_ids,
+                idempotency_key=input.idempotency_key,
+            ),
+            build,
+        )
+
+    @strawberry.mutation(
+        description="Revoke an invitation (owner and admins): its token stops working. Revoking "
+        "a revoked invitation changes nothing."
+    )
+    async def invitation_revoke(
+        self,
+        info: Info,
+        input: Annotated[InvitationRevokeInput, strawberry.argument(description="Which one.")],
+    ) -> InvitationRevokePayload:
+        invitation_id = decode_id(input.invitation_id, "Invitation")
+        return await mutate(
+            InvitationRevokePayload,
+            InvitationRevokeError,
+            actions.check_invitation_revoke(info.context, invitation_id),
+            lambda inv: {"invitation": Invitation.from_model(inv)},
+        )
+
+    @strawberry.mutation(
+        description="Join the organization with an invitation token, and sign in. Needs no "
+        "access token. Each invitation works once."
+    )
+    async def invitation_accept(
+        self,
+        info: Info,
+        input: Annotated[
+            InvitationAcceptInput, strawberry.argument(description="Token and account details.")
+        ],
+    ) -> InvitationAcceptPayload:
+        return await mutate(
+            InvitationAcceptPayload,
+            InvitationAcceptError,
+            actions.check_invitation_accept(
+                info.context,
+                token=input.token,
+                display_name=input.display_name,
+                password=input.password,
+            ),
+            _signed_in,
+        )

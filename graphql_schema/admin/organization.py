@@ -1,11 +1,27 @@
-"""Admin: the organization settings, and the audit log. (Scaffold: the settings type is real;
-replace the placeholder fields with the real API.)"""
+"""Admin: the organization and its settings, and the audit log."""
 
 from __future__ import annotations
 
-import strawberry
+from collections.abc import Iterable
+from datetime import datetime
+from enum import Enum
+from typing import Annotated, Any, cast
 
+import strawberry
+from strawberry import relay
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from graphql_schema.admin.invitations import decode_id
+from graphql_schema.core.connection import Connection, connection
+from graphql_schema.core.node import parse_node_ids
+from graphql_schema.core.payload import MutationError, mutate
+from graphql_schema.identity.types import Organization, User
+from models import admin as ma
 from models import identity as m
+from resolvers.admin import audit_log as log
+from resolvers.admin import organization as actions
+from resolvers.identity import queries
 
 
 @strawberry.type(description="Organization-wide settings.")
@@ -33,15 +49,230 @@ class OrganizationSettings:
         )
 
 
+# --- the audit log -----------------------------------------------------------------------
+
+# Entries store target types in lower case (`department`). Those that are GraphQL Node types
+# are shown under the type's name, with global IDs that `node(id:)` resolves.
+NODE_TARGETS = {
+    name.lower(): name for name in ("User", "Department", "Group", "Invitation", "Organization")
+}
+
+
+@strawberry.type(
+    description="One administrative act, recorded in the same transaction as the act. "
+    "Append-only: entries are never changed or deleted."
+)
+class AuditEntry(relay.Node):
+    id: relay.NodeID[int]
+    action: str = strawberry.field(
+        description="What was done, dotted: e.g. `invitation.create`, `organization.update`."
+    )
+    target_type: str = strawberry.field(
+        description="The kind of object acted on: the GraphQL type name where it is one "
+        "(`User`, `Department`, `Group`, `Invitation`, `Organization`)."
+    )
+    target_id: strawberry.ID | None = strawberry.field(
+        description="The object acted on: a global ID when `targetType` is a Node type "
+        "(`node(id:)` finds it), else the raw id."
+    )
+    before: JSON | None = strawberry.field(
+        description="The changed fields before the act (null for creations)."
+    )
+    after: JSON | None = strawberry.field(
+        description="The changed fields after the act (null for deletions)."
+    )
+    request_id: str = strawberry.field(description="The request that did it, for the logs.")
+    ip: str = strawberry.field(description="The client's address.")
+    user_agent: str = strawberry.field(description="The client's User-Agent.")
+    created_at: datetime = strawberry.field(description="When it was done (UTC).")
+    actor_id: strawberry.Private[int | None]
+
+    @strawberry.field(description="Who did it; null for the system or a user no longer visible.")
+    async def actor(self, info: Info) -> User | None:
+        if self.actor_id is None:
+            return None
+        found = await queries.visible_users(info.context, [self.actor_id])
+        return User.from_model(found[0]) if found[0] is not None else None
+
+    @classmethod
+    def from_model(cls, e: ma.AuditEntry) -> AuditEntry:
+        node_type = NODE_TARGETS.get(e.target_type.lower())
+        target: str | None = None
+        if e.target_id is not None:
+            target = (
+                str(relay.GlobalID(node_type, str(e.target_id))) if node_type else str(e.target_id)
+            )
+        return cls(
+            id=e.id,
+            action=e.action,
+            target_type=node_type or e.target_type,
+            target_id=strawberry.ID(target) if target is not None else None,
+            before=cast(JSON, e.before),
+            after=cast(JSON, e.after),
+            request_id=e.request_id,
+            ip=e.ip,
+            user_agent=e.user_agent,
+            created_at=e.created_at,
+            actor_id=e.actor_id,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[AuditEntry | None]:
+        ids = parse_node_ids(node_ids)
+        found = await log.visible_audit_entries(info.context, [i for i in ids if i is not None])
+        it = iter(found)
+        return [
+            cls.from_model(x) if (i is not None and (x := next(it)) is not None) else None
+            for i in ids
+        ]
+
+
+# --- organizationUpdate ------------------------------------------------------------------
+
+
+@strawberry.enum(description="Why `organizationUpdate` failed.")
+class OrganizationUpdateErrorCode(Enum):
+    INVALID_NAME = strawberry.enum_value(
+        "INVALID_NAME", description="The name is empty or longer than 100 characters."
+    )
+    INVALID_DOMAIN = strawberry.enum_value(
+        "INVALID_DOMAIN", description="Not a domain name like `acme.com`."
+    )
+    TOO_MANY_DOMAINS = strawberry.enum_value(
+        "TOO_MANY_DOMAINS", description="More than 100 allowed email domains."
+    )
+    INVALID_TIME_ZONE = strawberry.enum_value(
+        "INVALID_TIME_ZONE", description="Not an IANA time zone name."
+    )
+    INVALID_WINDOW = strawberry.enum_value(
+        "INVALID_WINDOW", description="Not between 0 and 10080 minutes (a week)."
+    )
+
+
+@strawberry.type(description="A reason why `organizationUpdate` failed.")
+class OrganizationUpdateError(MutationError):
+    code: OrganizationUpdateErrorCode = strawberry.field(
+        description="What went wrong, for programs."
+    )
+
+
+@strawberry.input(description="The settings to change; fields left out stay as they are.")
+class OrganizationUpdateInput:
+    name: str | None = strawberry.field(
+        default=strawberry.UNSET, description="1 to 100 characters."
+    )
+    domain: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The primary email domain, e.g. `acme.com`; null or empty clears it.",
+    )
+    allowed_email_domains: list[str] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="At most 100 domains invitations may go to (exact match, any case); "
+        "empty allows any.",
+    )
+    default_time_zone: str | None = strawberry.field(
+        default=strawberry.UNSET, description="IANA zone name for new members."
+    )
+    message_edit_window_minutes: int | None = strawberry.field(
+        default=strawberry.UNSET, description="0 to 10080 (a week)."
+    )
+    message_recall_window_minutes: int | None = strawberry.field(
+        default=strawberry.UNSET, description="0 to 10080 (a week)."
+    )
+
+
+@strawberry.type(description="The result of `organizationUpdate`.")
+class OrganizationUpdatePayload:
+    organization: Organization | None = strawberry.field(
+        default=None, description="The organization as it is now."
+    )
+    errors: list[OrganizationUpdateError] = strawberry.field(
+        description="Why nothing was changed, if so."
+    )
+
+
+_INPUT_FIELDS = (
+    "name",
+    "domain",
+    "allowed_email_domains",
+    "default_time_zone",
+    "message_edit_window_minutes",
+    "message_recall_window_minutes",
+)
+
+
 @strawberry.type
 class OrganizationQuery:
-    @strawberry.field(description="Placeholder until the organization API lands.")
-    def placeholder_organization_query(self) -> bool:
-        return False
+    @strawberry.field(description="Your organization, or null when signed out.")
+    async def organization(self, info: Info) -> Organization | None:
+        org = await actions.viewer_organization(info.context)
+        return Organization.from_model(org) if org is not None else None
+
+    @strawberry.field(
+        description="The organization's audit log, newest first. Owner and admins only."
+    )
+    async def audit_log(
+        self,
+        info: Info,
+        first: Annotated[
+            int | None, strawberry.argument(description="Page size (default 20, at most 100).")
+        ] = None,
+        after: Annotated[
+            str | None, strawberry.argument(description="Start after this cursor.")
+        ] = None,
+        actor_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only entries by this user (a global ID)."),
+        ] = None,
+        action: Annotated[
+            str | None,
+            strawberry.argument(description="Only entries of this action, e.g. `user.create`."),
+        ] = None,
+        since: Annotated[
+            datetime | None,
+            strawberry.argument(description="Only entries at or after this time (inclusive)."),
+        ] = None,
+        until: Annotated[
+            datetime | None,
+            strawberry.argument(description="Only entries before this time (exclusive)."),
+        ] = None,
+    ) -> Connection[AuditEntry]:
+        page = await log.audit_log(
+            info.context,
+            first=first,
+            after=after,
+            actor_id=decode_id(actor_id, "User") if actor_id is not None else None,
+            filter_actor=actor_id is not None,
+            action=action,
+            since=since,
+            until=until,
+        )
+        return connection(page, AuditEntry.from_model)
 
 
 @strawberry.type
 class OrganizationMutation:
-    @strawberry.mutation(description="Placeholder until the organization API lands.")
-    def placeholder_organization_mutation(self) -> bool:
-        return False
+    @strawberry.mutation(
+        description="Change the organization's name, domain or settings (owner and admins). "
+        "Recorded in the audit log with the values before and after."
+    )
+    async def organization_update(
+        self,
+        info: Info,
+        input: Annotated[
+            OrganizationUpdateInput, strawberry.argument(description="What to change.")
+        ],
+    ) -> OrganizationUpdatePayload:
+        values: dict[str, Any] = {
+            name: getattr(input, name)
+            for name in _INPUT_FIELDS
+            if getattr(input, name) is not strawberry.UNSET
+        }
+        return await mutate(
+            OrganizationUpdatePayload,
+            OrganizationUpdateError,
+            actions.check_organization_update(info.context, actions.OrganizationChanges(values)),
+            lambda org: {"organization": Organization.from_model(org)},
+        )

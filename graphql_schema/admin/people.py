@@ -1,19 +1,495 @@
-"""Admin: people. (Scaffold: replace the placeholder fields with the real API.)"""
+"""Admin: people. The directory listing (`users`, `user`), sign-in sessions as a type, and the
+administrative acts on users. Self-service (`viewerUpdate`, `passwordChange`,
+`sessionRevoke`) lives with identity."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
+from enum import Enum
+from typing import Annotated, Any
+
 import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from graphql_schema.core.connection import Connection, connection
+from graphql_schema.core.node import parse_node_ids, resolve_global_ids
+from graphql_schema.core.payload import MutationError, mutate
+from graphql_schema.identity.types import RoleEnum, User
+from models.identity import AuthSession, Role
+from resolvers.admin import people, sessions
+from resolvers.admin.sessions import visible_sessions
+
+
+def decode_id(raw: str, type_name: str) -> int:
+    """The database id of a global ID of ``type_name``, or 0 (no row has it) for anything
+    else: the access_* helpers then answer NOT_FOUND, after the permission checks, exactly as
+    for an id that does not exist."""
+    try:
+        gid = relay.GlobalID.from_id(raw)
+    except Exception:  # malformed
+        return 0
+    return (parse_node_ids([gid.node_id])[0] or 0) if gid.type_name == type_name else 0
+
+
+def decode_ids(raws: list[strawberry.ID], type_name: str) -> list[int]:
+    return [decode_id(r, type_name) for r in raws]
+
+
+def _role(value: RoleEnum | None) -> Role | None:
+    return Role(value.name) if value is not None else None
+
+
+@strawberry.type(description="One sign-in on one device; its tokens rotate within it.")
+class Session(relay.Node):
+    id: relay.NodeID[int]
+    created_at: datetime = strawberry.field(description="When the user signed in.")
+    revoked_at: datetime | None = strawberry.field(
+        description="When the session was ended, or null while it is live."
+    )
+    user_agent: str = strawberry.field(description="The browser or app that signed in.")
+    ip: str = strawberry.field(description="The address the sign-in came from.")
+    current: bool = strawberry.field(
+        description="This is the session of the token that made this request."
+    )
+
+    @classmethod
+    def from_model(cls, s: AuthSession, current_session_id: int | None) -> Session:
+        return cls(
+            id=s.id,
+            created_at=s.created_at,
+            revoked_at=s.revoked_at,
+            user_agent=s.user_agent,
+            ip=s.ip,
+            current=s.id == current_session_id,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Session | None]:
+        principal = info.context.principal
+        current = principal.session_id if principal else None
+        ids = parse_node_ids(node_ids)
+        found = iter(await visible_sessions(info.context, [i for i in ids if i is not None]))
+        return [
+            cls.from_model(s, current) if (i is not None and (s := next(found))) else None
+            for i in ids
+        ]
+
+
+# --- errors ----------------------------------------------------------------------------------
+
+
+INVALID_NAME = "The display name is empty or longer than 100 characters."
+INVALID_TIME_ZONE = "Not an IANA time zone name such as `Europe/Berlin`."
+INVALID_LOCALE = "Not a BCP 47 language tag such as `en` or `zh-CN` (at most 16 characters)."
+OWNER_PROTECTED = "Only the owner may act on the owner, and the owner keeps their role."
+ROLE_NOT_ALLOWED = "OWNER is given only by `ownershipTransfer`."
+LAST_ADMIN = "At least one active owner or admin must remain."
+WEAK_PASSWORD = "Shorter than 10 characters, longer than 1024, or equal to the email."
+
+
+@strawberry.enum(description="Why `userCreate` failed.")
+class UserCreateErrorCode(Enum):
+    INVALID_EMAIL = strawberry.enum_value("INVALID_EMAIL", description="Not a valid address.")
+    EMAIL_TAKEN = strawberry.enum_value(
+        "EMAIL_TAKEN", description="An account with this email exists already."
+    )
+    WEAK_PASSWORD = strawberry.enum_value("WEAK_PASSWORD", description=WEAK_PASSWORD)
+    INVALID_NAME = strawberry.enum_value("INVALID_NAME", description=INVALID_NAME)
+    ROLE_NOT_ALLOWED = strawberry.enum_value("ROLE_NOT_ALLOWED", description=ROLE_NOT_ALLOWED)
+    MANAGER_INACTIVE = strawberry.enum_value(
+        "MANAGER_INACTIVE", description="The manager is deactivated."
+    )
+    MANAGER_CYCLE = strawberry.enum_value(
+        "MANAGER_CYCLE", description="The manager chain would loop."
+    )
+
+
+@strawberry.enum(description="Why `userUpdate` failed.")
+class UserUpdateErrorCode(Enum):
+    INVALID_NAME = strawberry.enum_value("INVALID_NAME", description=INVALID_NAME)
+    INVALID_TIME_ZONE = strawberry.enum_value("INVALID_TIME_ZONE", description=INVALID_TIME_ZONE)
+    INVALID_LOCALE = strawberry.enum_value("INVALID_LOCALE", description=INVALID_LOCALE)
+    ROLE_NOT_ALLOWED = strawberry.enum_value("ROLE_NOT_ALLOWED", description=ROLE_NOT_ALLOWED)
+    OWNER_PROTECTED = strawberry.enum_value("OWNER_PROTECTED", description=OWNER_PROTECTED)
+    LAST_ADMIN = strawberry.enum_value("LAST_ADMIN", description=LAST_ADMIN)
+    MANAGER_INACTIVE = strawberry.enum_value(
+        "MANAGER_INACTIVE", description="The manager is deactivated."
+    )
+    MANAGER_CYCLE = strawberry.enum_value(
+        "MANAGER_CYCLE", description="The user would become their own (indirect) manager."
+    )
+
+
+@strawberry.enum(description="Why `userDeactivate` failed.")
+class UserDeactivateErrorCode(Enum):
+    OWNER_PROTECTED = strawberry.enum_value(
+        "OWNER_PROTECTED", description="The owner cannot be deactivated; transfer ownership first."
+    )
+    SELF = strawberry.enum_value("SELF", description="You cannot deactivate yourself.")
+    LAST_ADMIN = strawberry.enum_value("LAST_ADMIN", description=LAST_ADMIN)
+
+
+@strawberry.enum(description="Why `userReactivate` failed.")
+class UserReactivateErrorCode(Enum):
+    OWNER_PROTECTED = strawberry.enum_value("OWNER_PROTECTED", description=OWNER_PROTECTED)
+
+
+@strawberry.enum(description="Why `passwordReset` failed.")
+class PasswordResetErrorCode(Enum):
+    WEAK_PASSWORD = strawberry.enum_value("WEAK_PASSWORD", description=WEAK_PASSWORD)
+    OWNER_PROTECTED = strawberry.enum_value("OWNER_PROTECTED", description=OWNER_PROTECTED)
+
+
+@strawberry.enum(description="Why `ownershipTransfer` failed.")
+class OwnershipTransferErrorCode(Enum):
+    ALREADY_OWNER = strawberry.enum_value("ALREADY_OWNER", description="You are the owner already.")
+    USER_INACTIVE = strawberry.enum_value(
+        "USER_INACTIVE", description="The user is deactivated; reactivate them first."
+    )
+    GUEST_NOT_ALLOWED = strawberry.enum_value(
+        "GUEST_NOT_ALLOWED",
+        description="A guest cannot own the organization; make them a member first.",
+    )
+
+
+@strawberry.type(description="A reason why `userCreate` failed.")
+class UserCreateError(MutationError):
+    code: UserCreateErrorCode = strawberry.field(description="What went wrong, for programs.")
+
+
+@strawberry.type(description="A reason why `userUpdate` failed.")
+class UserUpdateError(MutationError):
+    code: UserUpdateErrorCode = strawberry.field(description="What went wrong, for programs.")
+
+
+@strawberry.type(description="A reason why `userDeactivate` failed.")
+class UserDeactivateError(MutationError):
+    code: UserDeactivateErrorCode = strawberry.field(description="What went wrong, for programs.")
+
+
+@strawberry.type(description="A reason why `userReactivate` failed.")
+class UserReactivateError(MutationError):
+    code: UserReactivateErrorCode = strawberry.field(description="What went wrong, for programs.")
+
+
+@strawberry.type(description="A reason why `passwordReset` failed.")
+class PasswordResetError(MutationError):
+    code: PasswordResetErrorCode = strawberry.field(description="What went wrong, for programs.")
+
+
+@strawberry.type(description="A reason why `ownershipTransfer` failed.")
+class OwnershipTransferError(MutationError):
+    code: OwnershipTransferErrorCode = strawberry.field(
+        description="What went wrong, for programs."
+    )
+
+
+# --- inputs and payloads -------------------------------------------------------------------
+
+
+@strawberry.input(description="A new member, created active by an admin.")
+class UserCreateInput:
+    email: str = strawberry.field(description="Sign-in email, at most 254 characters.")
+    display_name: str = strawberry.field(description="1 to 100 characters.")
+    password: str | None = strawberry.field(
+        default=None,
+        description="At least 10 characters. Omit to have one generated: it is returned once "
+        "as `temporaryPassword` and must be changed at first sign-in.",
+    )
+    role: RoleEnum = strawberry.field(
+        default=RoleEnum.MEMBER, description="ADMIN, MEMBER (default) or GUEST; never OWNER."
+    )
+    department_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list, description="Departments to sit in, at most 100."
+    )
+    manager_id: strawberry.ID | None = strawberry.field(
+        default=None, description="An active user of the organization."
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="Retrying with the same key (1 to 128 characters) returns the first "
+        "user instead of creating another (without the temporary password).",
+    )
+
+
+@strawberry.input(description="Changes to a user; omitted fields stay as they are.")
+class UserUpdateInput:
+    user_id: strawberry.ID = strawberry.field(description="The user to change.")
+    display_name: str | None = strawberry.field(default=None, description="1 to 100 characters.")
+    role: RoleEnum | None = strawberry.field(
+        default=None, description="ADMIN, MEMBER or GUEST (OWNER only by transfer)."
+    )
+    department_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Replaces the user's departments (at most 100)."
+    )
+    manager_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="A new manager (active, same organization, no loop); null clears it.",
+    )
+    time_zone: str | None = strawberry.field(default=None, description="IANA zone name.")
+    locale: str | None = strawberry.field(default=None, description="BCP 47 tag, e.g. `en`.")
+
+
+@strawberry.input(description="The user to act on.")
+class UserIdInput:
+    user_id: strawberry.ID = strawberry.field(description="A user of your organization.")
+
+
+@strawberry.input(description="A new password for a user.")
+class PasswordResetInput:
+    user_id: strawberry.ID = strawberry.field(description="A user of your organization.")
+    new_password: str | None = strawberry.field(
+        default=None,
+        description="At least 10 characters; omit to have one generated and returned once.",
+    )
+
+
+@strawberry.type(description="The result of `userCreate`.")
+class UserCreatePayload:
+    user: User | None = strawberry.field(default=None, description="The new user.")
+    temporary_password: str | None = strawberry.field(
+        default=None,
+        description="The generated password, shown only in this response (null when one was "
+        "given, or on an idempotent retry). Pass it on securely.",
+    )
+    errors: list[UserCreateError] = strawberry.field(description="Why nothing was created.")
+
+
+@strawberry.type(description="The result of `userUpdate`.")
+class UserUpdatePayload:
+    user: User | None = strawberry.field(default=None, description="The user as changed.")
+    errors: list[UserUpdateError] = strawberry.field(description="Why nothing changed.")
+
+
+@strawberry.type(description="The result of `userDeactivate`.")
+class UserDeactivatePayload:
+    user: User | None = strawberry.field(default=None, description="The deactivated user.")
+    errors: list[UserDeactivateError] = strawberry.field(description="Why nothing changed.")
+
+
+@strawberry.type(description="The result of `userReactivate`.")
+class UserReactivatePayload:
+    user: User | None = strawberry.field(default=None, description="The reactivated user.")
+    errors: list[UserReactivateError] = strawberry.field(description="Why nothing changed.")
+
+
+@strawberry.type(description="The result of `passwordReset`.")
+class PasswordResetPayload:
+    user: User | None = strawberry.field(default=None, description="The user.")
+    temporary_password: str | None = strawberry.field(
+        default=None,
+        description="The generated password, shown only in this response (null when one "
+        "was given).",
+    )
+    errors: list[PasswordResetError] = strawberry.field(description="Why nothing changed.")
+
+
+@strawberry.type(description="The result of `ownershipTransfer`.")
+class OwnershipTransferPayload:
+    user: User | None = strawberry.field(default=None, description="The new owner.")
+    errors: list[OwnershipTransferError] = strawberry.field(description="Why nothing changed.")
+
+
+def _user(u: Any) -> dict[str, Any]:
+    return {"user": User.from_model(u)}
+
+
+def _with_password(c: people.Created) -> dict[str, Any]:
+    return {"user": User.from_model(c.user), "temporary_password": c.temporary_password}
+
+
+# --- root fields ---------------------------------------------------------------------------
 
 
 @strawberry.type
 class PeopleQuery:
-    @strawberry.field(description="Placeholder until the people API lands.")
-    def placeholder_people_query(self) -> bool:
-        return False
+    @strawberry.field(
+        description="Users of your organization by display name. Guests may not list the "
+        "directory (FORBIDDEN)."
+    )
+    async def users(
+        self,
+        info: Info,
+        first: Annotated[
+            int | None,
+            strawberry.argument(description="Page size from the start (default 20, at most 100)."),
+        ] = None,
+        after: Annotated[
+            str | None, strawberry.argument(description="Start after this cursor.")
+        ] = None,
+        last: Annotated[
+            int | None, strawberry.argument(description="Page size from the end (at most 100).")
+        ] = None,
+        before: Annotated[
+            str | None, strawberry.argument(description="End before this cursor.")
+        ] = None,
+        search: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Case-insensitive prefix of the display name, of any word of it, "
+                "or of the email (at most 100 characters)."
+            ),
+        ] = None,
+        department_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only direct members of this department."),
+        ] = None,
+        role: Annotated[
+            RoleEnum | None, strawberry.argument(description="Only users with this role.")
+        ] = None,
+        include_deactivated: Annotated[
+            bool,
+            strawberry.argument(description="Also list deactivated users (owner and admins)."),
+        ] = False,
+    ) -> Connection[User]:
+        dept = decode_id(department_id, "Department") if department_id is not None else None
+        page = await people.list_users(
+            info.context,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            search=search,
+            department_id=dept,
+            department_given=department_id is not None,
+            role=_role(role),
+            include_deactivated=include_deactivated,
+        )
+        return connection(page, User.from_model)
+
+    @strawberry.field(description="A user by global ID, or null if not visible to you.")
+    async def user(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The user's global ID.")],
+    ) -> User | None:
+        found = (await resolve_global_ids(info, [id]))[0]
+        return found if isinstance(found, User) else None
 
 
 @strawberry.type
 class PeopleMutation:
-    @strawberry.mutation(description="Placeholder until the people API lands.")
-    def placeholder_people_mutation(self) -> bool:
-        return False
+    @strawberry.mutation(
+        description="Create an active member directly (owner and admins). Recorded in the "
+        "audit log; members see them join."
+    )
+    async def user_create(
+        self,
+        info: Info,
+        input: Annotated[UserCreateInput, strawberry.argument(description="The new member.")],
+    ) -> UserCreatePayload:
+        manager = input.manager_id
+        return await mutate(
+            UserCreatePayload,
+            UserCreateError,
+            people.check_user_create(
+                info.context,
+                email=input.email,
+                display_name=input.display_name,
+                password=input.password,
+                role=Role(input.role.name),
+                department_ids=decode_ids(input.department_ids, "Department"),
+                manager_id=decode_id(manager, "User") if manager is not None else None,
+                idempotency_key=input.idempotency_key,
+            ),
+            _with_password,
+        )
+
+    @strawberry.mutation(
+        description="Change a user's profile, role, departments or manager (owner and admins; "
+        "admins cannot change the owner)."
+    )
+    async def user_update(
+        self,
+        info: Info,
+        input: Annotated[UserUpdateInput, strawberry.argument(description="What to change.")],
+    ) -> UserUpdatePayload:
+        manager = input.manager_id
+        set_manager = manager is not strawberry.UNSET
+        changes = people.UserChanges(
+            display_name=input.display_name,
+            role=_role(input.role),
+            department_ids=(
+                decode_ids(input.department_ids, "Department")
+                if input.department_ids is not None
+                else None
+            ),
+            set_manager=set_manager,
+            manager_id=(
+                decode_id(manager, "User") if set_manager and manager is not None else None
+            ),
+            time_zone=input.time_zone,
+            locale=input.locale,
+        )
+        return await mutate(
+            UserUpdatePayload,
+            UserUpdateError,
+            people.check_user_update(info.context, decode_id(input.user_id, "User"), changes),
+            _user,
+        )
+
+    @strawberry.mutation(
+        description="Deactivate a user: they cannot sign in, their sessions end and live "
+        "sockets close at once; their content stays. Not the owner, not yourself."
+    )
+    async def user_deactivate(
+        self,
+        info: Info,
+        input: Annotated[UserIdInput, strawberry.argument(description="Whom.")],
+    ) -> UserDeactivatePayload:
+        return await mutate(
+            UserDeactivatePayload,
+            UserDeactivateError,
+            sessions.check_user_deactivate(info.context, decode_id(input.user_id, "User")),
+            _user,
+        )
+
+    @strawberry.mutation(description="Let a deactivated user sign in again.")
+    async def user_reactivate(
+        self,
+        info: Info,
+        input: Annotated[UserIdInput, strawberry.argument(description="Whom.")],
+    ) -> UserReactivatePayload:
+        return await mutate(
+            UserReactivatePayload,
+            UserReactivateError,
+            sessions.check_user_reactivate(info.context, decode_id(input.user_id, "User")),
+            _user,
+        )
+
+    @strawberry.mutation(
+        description="Set a user's password (given or generated): they must change it at next "
+        "sign-in, and every session of theirs ends. The owner's only by the owner."
+    )
+    async def password_reset(
+        self,
+        info: Info,
+        input: Annotated[PasswordResetInput, strawberry.argument(description="Whom, and how.")],
+    ) -> PasswordResetPayload:
+        return await mutate(
+            PasswordResetPayload,
+            PasswordResetError,
+            sessions.check_password_reset(
+                info.context, decode_id(input.user_id, "User"), input.new_password
+            ),
+            _with_password,
+        )
+
+    @strawberry.mutation(
+        description="Make another active member the owner (owner only); you become an admin."
+    )
+    async def ownership_transfer(
+        self,
+        info: Info,
+        input: Annotated[UserIdInput, strawberry.argument(description="The new owner.")],
+    ) -> OwnershipTransferPayload:
+        return await mutate(
+            OwnershipTransferPayload,
+            OwnershipTransferError,
+            people.check_ownership_transfer(info.context, decode_id(input.user_id, "User")),
+            _user,
+        )

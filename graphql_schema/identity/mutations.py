@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.types import Info
 
 from graphql_schema.core.payload import MutationError, mutate
 from graphql_schema.identity.types import Organization, User
+from resolvers.admin import sessions
 from resolvers.core.errors import DomainError
 from resolvers.identity import actions
 from resolvers.identity.actions import SignedIn
+
+if TYPE_CHECKING:
+    from graphql_schema.admin.people import Session
 
 
 @strawberry.enum(description="Why `signUp` failed.")
@@ -77,6 +81,101 @@ class SignOutError(MutationError):
     code: SignOutErrorCode = strawberry.field(description="What went wrong, for programs.")
 
 
+@strawberry.enum(description="Why `viewerUpdate` failed.")
+class ViewerUpdateErrorCode(Enum):
+    INVALID_NAME = strawberry.enum_value(
+        "INVALID_NAME", description="The display name is empty or longer than 100 characters."
+    )
+    INVALID_TIME_ZONE = strawberry.enum_value(
+        "INVALID_TIME_ZONE", description="Not an IANA time zone name such as `Europe/Berlin`."
+    )
+    INVALID_LOCALE = strawberry.enum_value(
+        "INVALID_LOCALE", description="Not a BCP 47 tag such as `en` (at most 16 characters)."
+    )
+
+
+@strawberry.type(description="A reason why `viewerUpdate` failed.")
+class ViewerUpdateError(MutationError):
+    code: ViewerUpdateErrorCode = strawberry.field(description="What went wrong, for programs.")
+
+
+@strawberry.enum(description="Why `passwordChange` failed.")
+class PasswordChangeErrorCode(Enum):
+    WRONG_PASSWORD = strawberry.enum_value(
+        "WRONG_PASSWORD", description="The current password is wrong."
+    )
+    WEAK_PASSWORD = strawberry.enum_value(
+        "WEAK_PASSWORD", description="Shorter than 10 characters, or equal to the email."
+    )
+    SAME_PASSWORD = strawberry.enum_value(
+        "SAME_PASSWORD", description="The new password equals the current one."
+    )
+    THROTTLED = strawberry.enum_value(
+        "THROTTLED", description="Five wrong current passwords within 15 minutes; wait."
+    )
+
+
+@strawberry.type(description="A reason why `passwordChange` failed.")
+class PasswordChangeError(MutationError):
+    code: PasswordChangeErrorCode = strawberry.field(description="What went wrong, for programs.")
+
+
+@strawberry.enum(description="Why `sessionRevoke` failed.")
+class SessionRevokeErrorCode(Enum):
+    ALREADY_REVOKED = strawberry.enum_value(
+        "ALREADY_REVOKED", description="The session has ended already."
+    )
+
+
+@strawberry.type(description="A reason why `sessionRevoke` failed.")
+class SessionRevokeError(MutationError):
+    code: SessionRevokeErrorCode = strawberry.field(description="What went wrong, for programs.")
+
+
+@strawberry.input(description="Changes to your own profile; omitted fields stay as they are.")
+class ViewerUpdateInput:
+    display_name: str | None = strawberry.field(default=None, description="1 to 100 characters.")
+    time_zone: str | None = strawberry.field(
+        default=None, description="IANA zone name, e.g. `Asia/Shanghai`."
+    )
+    locale: str | None = strawberry.field(default=None, description="BCP 47 tag, e.g. `zh-CN`.")
+
+
+@strawberry.input(description="Your current and your new password.")
+class PasswordChangeInput:
+    current_password: str = strawberry.field(description="The password you signed in with.")
+    new_password: str = strawberry.field(
+        description="At least 10 characters (at most 1024), not your email, not the current one."
+    )
+
+
+@strawberry.input(description="One of your sessions.")
+class SessionRevokeInput:
+    session_id: strawberry.ID = strawberry.field(
+        description="A session of yours (`viewer.sessions`)."
+    )
+
+
+@strawberry.type(description="The result of `viewerUpdate`.")
+class ViewerUpdatePayload:
+    viewer: User | None = strawberry.field(default=None, description="You, as changed.")
+    errors: list[ViewerUpdateError] = strawberry.field(description="Why nothing changed.")
+
+
+@strawberry.type(description="The result of `passwordChange`.")
+class PasswordChangePayload:
+    viewer: User | None = strawberry.field(default=None, description="You.")
+    errors: list[PasswordChangeError] = strawberry.field(description="Why nothing changed.")
+
+
+@strawberry.type(description="The result of `sessionRevoke`.")
+class SessionRevokePayload:
+    session: Annotated[Session, strawberry.lazy("graphql_schema.admin.people")] | None = (
+        strawberry.field(default=None, description="The ended session.")
+    )
+    errors: list[SessionRevokeError] = strawberry.field(description="Why nothing changed.")
+
+
 @strawberry.input(description="A new organization and its owner.")
 class SignUpInput:
     email: str = strawberry.field(description="The owner's email, at most 254 characters.")
@@ -114,6 +213,10 @@ class AuthPayloadFields:
     organization: Organization | None = strawberry.field(
         default=None, description="The user's organization."
     )
+    must_change_password: bool | None = strawberry.field(
+        default=None,
+        description="An admin reset the password: call `passwordChange` before anything else.",
+    )
 
 
 def _signed_in(result: SignedIn) -> dict[str, object]:
@@ -122,6 +225,7 @@ def _signed_in(result: SignedIn) -> dict[str, object]:
         "refresh_token": result.tokens.refresh_token,
         "viewer": User.from_model(result.user),
         "organization": Organization.from_model(result.organization),
+        "must_change_password": result.user.must_change_password,
     }
 
 
@@ -217,3 +321,69 @@ class IdentityMutation:
             await actions.check_sign_out(principal.session_id)
 
         return await mutate(SignOutPayload, SignOutError, run(), lambda _: {"signed_out": True})
+
+    @strawberry.mutation(
+        description="Change your own display name, time zone or locale. Self-service: not "
+        "recorded in the audit log."
+    )
+    async def viewer_update(
+        self,
+        info: Info,
+        input: Annotated[ViewerUpdateInput, strawberry.argument(description="What to change.")],
+    ) -> ViewerUpdatePayload:
+        return await mutate(
+            ViewerUpdatePayload,
+            ViewerUpdateError,
+            sessions.check_viewer_update(
+                info.context,
+                display_name=input.display_name,
+                time_zone=input.time_zone,
+                locale=input.locale,
+            ),
+            lambda u: {"viewer": User.from_model(u)},
+        )
+
+    @strawberry.mutation(
+        description="Change your password. Works (and is required) after an admin's "
+        "`passwordReset`; your other sessions end, this one stays."
+    )
+    async def password_change(
+        self,
+        info: Info,
+        input: Annotated[PasswordChangeInput, strawberry.argument(description="Old and new.")],
+    ) -> PasswordChangePayload:
+        return await mutate(
+            PasswordChangePayload,
+            PasswordChangeError,
+            sessions.check_password_change(
+                info.context,
+                current_password=input.current_password,
+                new_password=input.new_password,
+            ),
+            lambda u: {"viewer": User.from_model(u)},
+        )
+
+    @strawberry.mutation(
+        description="End one of your sessions (e.g. a lost device): its tokens stop working "
+        "and its live sockets close."
+    )
+    async def session_revoke(
+        self,
+        info: Info,
+        input: Annotated[SessionRevokeInput, strawberry.argument(description="Which session.")],
+    ) -> SessionRevokePayload:
+        from graphql_schema.admin.people import Session as SessionType
+        from graphql_schema.admin.people import decode_id
+
+        def build(s: Any) -> dict[str, Any]:
+            principal = info.context.principal
+            return {
+                "session": SessionType.from_model(s, principal.session_id if principal else None)
+            }
+
+        return await mutate(
+            SessionRevokePayload,
+            SessionRevokeError,
+            sessions.check_session_revoke(info.context, decode_id(input.session_id, "Session")),
+            build,
+        )

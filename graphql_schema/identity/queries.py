@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from typing import Annotated
+from enum import Enum
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
 
-from graphql_schema.identity.types import User
+from graphql_schema.admin.departments import Department
+from graphql_schema.identity.types import Organization, User
 from subscriptions import identity as live
 
 
@@ -25,19 +27,86 @@ class MemberJoined:
     user: User = strawberry.field(description="The new member.")
 
 
+@strawberry.type(
+    description="A member's profile, role, manager or departments changed, or they were "
+    "reactivated."
+)
+class MemberUpdated:
+    user: User = strawberry.field(description="The member as they are now.")
+
+
+@strawberry.type(description="A member was deactivated: they can no longer sign in.")
+class MemberDeactivated:
+    user: User = strawberry.field(description="The member as they are now (`isActive` false).")
+
+
+@strawberry.enum(description="What happened to a department.")
+class DepartmentChangeKind(Enum):
+    CREATED = strawberry.enum_value("CREATED", description="It was created.")
+    UPDATED = strawberry.enum_value("UPDATED", description="Its name or leader changed.")
+    MOVED = strawberry.enum_value("MOVED", description="It got another parent.")
+    DELETED = strawberry.enum_value(
+        "DELETED", description="It was deleted: this is its last state; `node` finds it no more."
+    )
+
+
+@strawberry.type(description="A department was created, changed, moved or deleted.")
+class DepartmentChanged:
+    kind: DepartmentChangeKind = strawberry.field(description="What happened.")
+    department: Department = strawberry.field(description="The department as it is now.")
+
+
+@strawberry.type(description="The organization's name, domain or settings changed.")
+class OrganizationUpdated:
+    organization: Organization = strawberry.field(description="The organization as it is now.")
+
+
 OrganizationEvent = Annotated[
-    MemberJoined,
+    MemberJoined | MemberUpdated | MemberDeactivated | DepartmentChanged | OrganizationUpdated,
     strawberry.union("OrganizationEvent", description="A change in the organization's directory."),
 ]
+
+
+def to_graphql(event: dict[str, Any]) -> Any:
+    """The typed event for a bus payload (built from its snapshots: no query per subscriber),
+    or None for a kind this schema does not show."""
+    kind = event.get("type")
+    if kind == "member.joined":
+        return MemberJoined(user=User.from_snapshot(event["user"]))
+    if kind == "member.updated":
+        return MemberUpdated(user=User.from_snapshot(event["user"]))
+    if kind == "member.deactivated":
+        return MemberDeactivated(user=User.from_snapshot(event["user"]))
+    if kind == "department.changed":
+        d = event["department"]
+        return DepartmentChanged(
+            kind=DepartmentChangeKind(event["kind"]),
+            department=Department(
+                id=d["id"],
+                name=d["name"],
+                organization_id=d["organizationId"],
+                parent_id=d["parentId"],
+                leader_id=d["leaderId"],
+            ),
+        )
+    if kind == "organization.updated":
+        from resolvers.admin.organization import organization_from_snapshot
+
+        org = organization_from_snapshot(event["organization"])
+        return OrganizationUpdated(organization=Organization.from_model(org))
+    return None
 
 
 @strawberry.type
 class IdentitySubscription:
     @strawberry.subscription(
-        description="Directory changes of your organization as they happen (members joining). "
-        "Needs a signed-in WebSocket."
+        description="Directory changes of your organization as they happen: members joining, "
+        "changing or leaving, departments changing, settings changing. Needs a signed-in "
+        "WebSocket; guests are refused (FORBIDDEN), and a subscriber who becomes a guest or is "
+        "deactivated is cut off."
     )
     async def organization_events(self, info: Info) -> AsyncGenerator[OrganizationEvent, None]:
         async for event in live.organization_events(info.context):
-            if event["type"] == "member.joined":
-                yield MemberJoined(user=User.from_snapshot(event["user"]))
+            typed = to_graphql(event)
+            if typed is not None:
+                yield typed

@@ -19,6 +19,7 @@ from resolvers.identity.events import user_snapshot
 if TYPE_CHECKING:
     from graphql_schema.admin.departments import Department
     from graphql_schema.admin.organization import OrganizationSettings
+    from graphql_schema.admin.people import Session
 
 
 @strawberry.enum(name="Role", description="What a user may do in the organization.")
@@ -126,6 +127,53 @@ class User(relay.Node):
     locale: str = strawberry.field(description="BCP 47 language tag, e.g. `en` or `zh-CN`.")
     organization_id: strawberry.Private[int]
     manager_id: strawberry.Private[int | None]
+    # Known when built from a model; events carry no such flag (then it is loaded).
+    must_change_password_flag: strawberry.Private[bool | None] = None
+
+    def _is_self_or_admin(self, info: Info) -> bool:
+        principal = info.context.principal
+        return principal is not None and (
+            principal.user_id == self.id
+            or (
+                principal.organization_id == self.organization_id
+                and principal.user.role in (m.Role.OWNER, m.Role.ADMIN)
+            )
+        )
+
+    @strawberry.field(
+        description="An admin reset the password: the user must choose a new one with "
+        "`passwordChange` before anything else works. Visible to the user and to admins; "
+        "null for others."
+    )
+    async def must_change_password(self, info: Info) -> bool | None:
+        if not self._is_self_or_admin(info):
+            return None
+        principal = info.context.principal
+        assert principal is not None
+        if principal.user_id == self.id:  # this request's own, freshest state
+            return bool(principal.user.must_change_password)
+        if self.must_change_password_flag is not None:
+            return self.must_change_password_flag
+        user = await info.context.loaders.get(queries.users_by_id).load(self.id)
+        return bool(user.must_change_password) if user is not None else None
+
+    @strawberry.field(
+        description="Live sign-in sessions, newest first (at most 100). Visible to the user "
+        "themselves, to the owner, and to admins for everyone but the owner; null for anyone "
+        "else."
+    )
+    async def sessions(
+        self, info: Info
+    ) -> list[Annotated[Session, strawberry.lazy("graphql_schema.admin.people")]] | None:
+        from graphql_schema.admin.people import Session as SessionType
+        from resolvers.admin.sessions import live_sessions_by_user, may_read_sessions
+
+        principal = info.context.principal
+        if not may_read_sessions(principal, self.id, self.organization_id, self.role.name):
+            return None
+        rows = await info.context.loaders.get(live_sessions_by_user).load(self.id)
+        current = principal.session_id if principal else None
+        return [SessionType.from_model(s, current) for s in rows]
 
     @strawberry.field(description="This user's manager, if any (and if visible to you).")
     async def manager(self, info: Info) -> User | None:
@@ -155,7 +203,9 @@ class User(relay.Node):
 
     @classmethod
     def from_model(cls, user: m.User) -> User:
-        return cls.from_snapshot(user_snapshot(user))
+        found = cls.from_snapshot(user_snapshot(user))
+        found.must_change_password_flag = user.must_change_password
+        return found
 
     @classmethod
     def from_snapshot(cls, snapshot: dict[str, Any]) -> User:

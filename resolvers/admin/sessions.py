@@ -1,0 +1,252 @@
+"""Sign-in sessions: who may read a user's sessions, the admin acts that end them all
+(deactivation and its reverse, password reset; audited), and self-service (your own profile,
+password and sessions).
+
+Self-service acts are not administrative: they write no audit entries (the audit log records
+what admins did to others; a user's own profile edits and sign-outs are their business).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from models.identity import AuthSession, Role, User
+from resolvers.admin import events
+from resolvers.admin.access import ADMIN_ROLES, access_user, check_not_owner, require_admin
+from resolvers.admin.audit import audit, snapshot
+from resolvers.admin.people import (
+    Created,
+    active_admins_besides,
+    generate_password,
+    guard_owner,
+    last_admin_error,
+    profile_errors,
+)
+from resolvers.core.errors import DomainError, NotFound, Throttled, collect
+from resolvers.core.tx import transaction
+from resolvers.identity.actions import do_revoke_sessions
+from resolvers.identity.passwords import hash_password, verify_password
+from resolvers.identity.queries import require_principal
+from resolvers.identity.validation import password_errors
+from server import runtime
+from server.context import Context, Principal
+
+# Sessions listed per user: a person has a handful of devices; the cap bounds a pathological
+# account without needing a connection.
+MAX_SESSIONS = 100
+
+
+def may_read_sessions(
+    principal: Principal | None, user_id: int, organization_id: int, role: Role | str
+) -> bool:
+    """The matrix of ``resolvers.admin.access``: yourself always; the owner everyone of the
+    organization; admins everyone but the owner; members and guests nobody else."""
+    if principal is None or principal.organization_id != organization_id:
+        return False
+    if principal.user_id == user_id:
+        return True
+    viewer = principal.user.role
+    return viewer == Role.OWNER or (viewer == Role.ADMIN and role != Role.OWNER)
+
+
+async def live_sessions_by_user(user_ids: list[int]) -> Sequence[list[AuthSession]]:
+    """Sessions not revoked, newest first, per user (a DataLoader batch: one query)."""
+    rows = await AuthSession.filter(user_id__in=user_ids, revoked_at__isnull=True).order_by(
+        "-created_at", "-id"
+    )
+    found: dict[int, list[AuthSession]] = defaultdict(list)
+    for row in rows:
+        if len(found[row.user_id]) < MAX_SESSIONS:
+            found[row.user_id].append(row)
+    return [found.get(uid, []) for uid in user_ids]
+
+
+async def sessions_by_id(ids: list[int]) -> Sequence[AuthSession | None]:
+    rows = {s.id: s for s in await AuthSession.filter(id__in=ids).select_related("user")}
+    return [rows.get(i) for i in ids]
+
+
+async def visible_sessions(ctx: Context, ids: list[int]) -> list[AuthSession | None]:
+    """Sessions by id under the same rule as ``User.sessions`` (None otherwise: no leaks)."""
+    found = await ctx.loaders.get(sessions_by_id).load_many(ids)
+    return [
+        s
+        if s is not None
+        and may_read_sessions(ctx.principal, s.user_id, s.user.organization_id, s.user.role)
+        else None
+        for s in found
+    ]
+
+
+# --- admin acts that end sessions ------------------------------------------------------------
+
+
+async def check_user_deactivate(ctx: Context, user_id: int | None) -> User:
+    """Deactivate: the user can no longer sign in, every session ends and every live socket
+    closes at once; their content stays. Not the owner, not yourself."""
+    principal = require_admin(ctx)
+    user = await access_user(ctx, user_id)
+    check_not_owner(user, "The owner cannot be deactivated; transfer ownership first.")
+    if user.id == principal.user_id:
+        raise DomainError("You cannot deactivate yourself.", field="userId", code="SELF")
+    if not user.is_active:
+        return user  # already done: a retry changes nothing and records nothing
+    return await do_user_deactivate(ctx, user)
+
+
+async def do_user_deactivate(ctx: Context, user: User) -> User:
+    async with transaction() as tx:
+        if user.role in ADMIN_ROLES and not await active_admins_besides(
+            user.organization_id, user.id
+        ):
+            raise last_admin_error()
+        before = snapshot(user, ("is_active", "deactivated_at"))
+        user.is_active = False
+        user.deactivated_at = datetime.now(UTC)
+        await user.save(update_fields=["is_active", "deactivated_at", "updated_at"])
+        sessions = await AuthSession.filter(user_id=user.id, revoked_at__isnull=True).values_list(
+            "id", flat=True
+        )
+        # Joins this transaction: the revocation (and the socket closes) go out after commit.
+        await do_revoke_sessions([int(s) for s in sessions], all_of_users=[user.id])  # type: ignore[call-overload]
+        after = snapshot(user, ("is_active", "deactivated_at"))
+        await audit(ctx, "user.deactivate", "user", user.id, before=before, after=after)
+        tx.publish(
+            events.organization_channel(user.organization_id), events.member_deactivated(user)
+        )
+    return user
+
+
+async def check_user_reactivate(ctx: Context, user_id: int | None) -> User:
+    require_admin(ctx)
+    user = await access_user(ctx, user_id)
+    if user.is_active:
+        return user
+    async with transaction() as tx:
+        before = snapshot(user, ("is_active", "deactivated_at"))
+        user.is_active = True
+        user.deactivated_at = None
+        await user.save(update_fields=["is_active", "deactivated_at", "updated_at"])
+        after = snapshot(user, ("is_active", "deactivated_at"))
+        await audit(ctx, "user.reactivate", "user", user.id, before=before, after=after)
+        tx.publish(events.organization_channel(user.organization_id), events.member_updated(user))
+    return user
+
+
+# --- password reset and ownership ----------------------------------------------------------
+
+
+async def check_password_reset(
+    ctx: Context, user_id: int | None, new_password: str | None
+) -> Created:
+    """Set a new password (given, or generated and returned once), require the user to change
+    it at next sign-in, and end every session of theirs."""
+    principal = require_admin(ctx)
+    user = await access_user(ctx, user_id)
+    guard_owner(principal, user)
+    if new_password is not None:
+        collect(password_errors(new_password, user.email, field="newPassword"))
+    temporary = generate_password() if new_password is None else None
+    password_hash = await hash_password(
+        new_password if new_password is not None else temporary or ""
+    )
+    async with transaction():
+        before = snapshot(user, ("must_change_password",))
+        user.password_hash = password_hash
+        user.must_change_password = True
+        await user.save(update_fields=["password_hash", "must_change_password", "updated_at"])
+        sessions = await AuthSession.filter(user_id=user.id, revoked_at__isnull=True).values_list(
+            "id", flat=True
+        )
+        await do_revoke_sessions([int(s) for s in sessions], all_of_users=[user.id])  # type: ignore[call-overload]
+        after = snapshot(user, ("must_change_password",))
+        await audit(ctx, "user.password_reset", "user", user.id, before=before, after=after)
+    return Created(user, temporary)
+
+
+# --- self-service ------------------------------------------------------------------------
+
+
+async def check_viewer_update(
+    ctx: Context, *, display_name: str | None, time_zone: str | None, locale: str | None
+) -> User:
+    """Change your own name, time zone or locale (the same rules as an admin's userUpdate)."""
+    principal = require_principal(ctx)
+    collect(profile_errors(display_name, time_zone, locale))
+    user = await User.get(id=principal.user_id)
+    before = (user.display_name, user.time_zone, user.locale)
+    if display_name is not None:
+        user.display_name = display_name.strip()
+    if time_zone is not None:
+        user.time_zone = time_zone
+    if locale is not None:
+        user.locale = locale
+    if (user.display_name, user.time_zone, user.locale) == before:
+        return user
+    async with transaction() as tx:
+        await user.save(update_fields=["display_name", "time_zone", "locale", "updated_at"])
+        tx.publish(events.organization_channel(user.organization_id), events.member_updated(user))
+    return user
+
+
+async def check_password_change(ctx: Context, *, current_password: str, new_password: str) -> User:
+    """Change your own password. Allowed (and required) right after an admin's reset. Wrong
+    current passwords count like failed sign-ins, so a stolen access token cannot be used to
+    guess the password; the other sessions end, this one stays."""
+    principal = require_principal(ctx, pending_password_change_ok=True)
+    services = runtime.current()
+    settings = services.settings
+    key = f"password-change-failures:{principal.user_id}"
+    tries = await services.store.hit(key, settings.signin_window_seconds)
+    if tries > settings.signin_max_failures:
+        raise Throttled("Too many wrong passwords; try again later.", field="currentPassword")
+    user = await User.get(id=principal.user_id)
+    if not await verify_password(user.password_hash, current_password):
+        raise DomainError(
+            "The current password is wrong.", field="currentPassword", code="WRONG_PASSWORD"
+        )
+    await services.store.reset(key)
+    collect(password_errors(new_password, user.email, field="newPassword"))
+    if new_password == current_password:
+        raise DomainError(
+            "Choose a password different from the current one.",
+            field="newPassword",
+            code="SAME_PASSWORD",
+        )
+    password_hash = await hash_password(new_password)
+    async with transaction():
+        user.password_hash = password_hash
+        user.must_change_password = False
+        await user.save(update_fields=["password_hash", "must_change_password", "updated_at"])
+        others = (
+            await AuthSession.filter(user_id=user.id, revoked_at__isnull=True)
+            .exclude(id=principal.session_id)
+            .values_list("id", flat=True)
+        )
+        if others:
+            await do_revoke_sessions([int(s) for s in others])  # type: ignore[call-overload]
+    # Later resolvers of this request (e.g. `viewer { mustChangePassword }`) see the new state.
+    principal.user.must_change_password = False
+    return user
+
+
+async def check_session_revoke(ctx: Context, session_id: int | None) -> AuthSession:
+    """End one of your own sessions (its tokens stop working, its sockets close). Another
+    user's session is NOT_FOUND, whoever asks."""
+    principal = require_principal(ctx)
+    session = (
+        await AuthSession.get_or_none(id=session_id, user_id=principal.user_id)
+        if session_id is not None
+        else None
+    )
+    if session is None:
+        raise NotFound("No such session.", field="sessionId")
+    if session.revoked_at is not None:
+        raise DomainError(
+            "This session has ended already.", field="sessionId", code="ALREADY_REVOKED"
+        )
+    await do_revoke_sessions([session.id])
+    await session.refresh_from_db(fields=["revoked_at"])
+    return session
