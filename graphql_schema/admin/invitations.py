@@ -108,6 +108,9 @@ class Invitation(relay.Node):
 
 @strawberry.enum(description="Why `invitationCreate` failed.")
 class InvitationCreateErrorCode(Enum):
+    GUEST_NOT_ALLOWED = strawberry.enum_value(
+        "GUEST_NOT_ALLOWED", description="Guests sit in no department."
+    )
     INVALID_EMAIL = strawberry.enum_value("INVALID_EMAIL", description="Not a valid address.")
     EMAIL_TAKEN = strawberry.enum_value(
         "EMAIL_TAKEN", description="An account with this email exists already."

@@ -93,6 +93,9 @@ WEAK_PASSWORD = "Shorter than 10 characters, longer than 1024, or equal to the e
 
 @strawberry.enum(description="Why `userCreate` failed.")
 class UserCreateErrorCode(Enum):
+    GUEST_NOT_ALLOWED = strawberry.enum_value(
+        "GUEST_NOT_ALLOWED", description="Guests sit in no department."
+    )
     INVALID_EMAIL = strawberry.enum_value("INVALID_EMAIL", description="Not a valid address.")
     EMAIL_TAKEN = strawberry.enum_value(
         "EMAIL_TAKEN", description="An account with this email exists already."
@@ -110,6 +113,9 @@ class UserCreateErrorCode(Enum):
 
 @strawberry.enum(description="Why `userUpdate` failed.")
 class UserUpdateErrorCode(Enum):
+    GUEST_NOT_ALLOWED = strawberry.enum_value(
+        "GUEST_NOT_ALLOWED", description="Guests sit in no department."
+    )
     INVALID_NAME = strawberry.enum_value("INVALID_NAME", description=INVALID_NAME)
     INVALID_TIME_ZONE = strawberry.enum_value("INVALID_TIME_ZONE", description=INVALID_TIME_ZONE)
     INVALID_LOCALE = strawberry.enum_value("INVALID_LOCALE", description=INVALID_LOCALE)

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from models.admin import Department, Group
-from models.identity import Role, User
+from models.identity import Organization, Role, User
 from resolvers.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from resolvers.identity.queries import require_principal
 from server.context import Context, Principal
@@ -134,6 +134,33 @@ async def access_group(ctx: Context, group_id: int | None, *, field: str = "grou
     if group is None:
         raise NotFound("No such group.", field=field)
     return group
+
+
+async def lock_organization(organization_id: int) -> None:
+    """Serialize the directory writes of an organization until the transaction ends, so that
+    checks (cycles, emptiness, limits, departments still existing) hold when the write lands.
+    PostgreSQL locks the organization row; SQLite runs one writing transaction at a time anyway
+    (Tortoise drops FOR UPDATE there)."""
+    await Organization.select_for_update().get(id=organization_id)
+
+
+async def check_departments_exist(organization_id: int, department_ids: list[int]) -> None:
+    """Under ``lock_organization``: the departments checked before the lock still exist."""
+    if not department_ids:
+        return
+    found = await Department.filter(id__in=department_ids, organization_id=organization_id).count()
+    if found != len(set(department_ids)):
+        raise NotFound("Some of these departments do not exist.", field="departmentIds")
+
+
+def refuse_guest_in_departments(role: Role, department_ids: list[int]) -> None:
+    """Guests are outside the directory: they sit in no department."""
+    if role == Role.GUEST and department_ids:
+        raise DomainError(
+            "Guests cannot be placed in departments.",
+            field="departmentIds",
+            code="GUEST_NOT_ALLOWED",
+        )
 
 
 def check_not_owner(target: User, message: str = "The owner cannot be changed this way.") -> None:

@@ -11,8 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from models.admin import Department, DepartmentMember
-from models.identity import Organization, Role, User
-from resolvers.admin.access import access_department, access_user, access_users, require_admin
+from models.identity import Role, User
+from resolvers.admin.access import (
+    access_department,
+    access_user,
+    access_users,
+    lock_organization,
+    require_admin,
+)
 from resolvers.admin.audit import audit, changes, snapshot
 from resolvers.admin.events import department_changed, member_updated, organization_channel
 from resolvers.admin.loaders import MAX_DEPTH, department_paths, subtree_height
@@ -25,13 +31,6 @@ MAX_NAME = 100
 FIELDS = ("name", "parent_id", "leader_id")
 UNSET: Any = object()
 """Marks an update field that was not given (``None`` means "clear")."""
-
-
-async def lock_organization(organization_id: int) -> None:
-    """Serialize the organization's directory writes until the transaction ends. PostgreSQL
-    locks the organization row; SQLite runs one writing transaction at a time anyway (Tortoise
-    drops FOR UPDATE there)."""
-    await Organization.select_for_update().get(id=organization_id)
 
 
 def clean_name(name: str, what: str = "department") -> str:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from models.admin import Group, GroupMember
 from models.identity import User
-from resolvers.admin.access import access_group, access_users, require_admin
+from resolvers.admin.access import access_group, access_users, lock_organization, require_admin
 from resolvers.admin.audit import audit, changes, snapshot
-from resolvers.admin.departments import clean_name, lock_organization, refuse_guests
+from resolvers.admin.departments import clean_name, refuse_guests
 from resolvers.core.errors import DomainError, NotFound
 from resolvers.core.idempotency import once
 from resolvers.core.tx import transaction

@@ -17,7 +17,12 @@ from tortoise.expressions import Q
 from models.admin import Department as DepartmentModel
 from models.admin import DepartmentMember, Invitation
 from models.identity import AuthSession, Organization, Role, User
-from resolvers.admin.access import access_departments, require_admin
+from resolvers.admin.access import (
+    access_departments,
+    lock_organization,
+    refuse_guest_in_departments,
+    require_admin,
+)
 from resolvers.admin.audit import audit, snapshot
 from resolvers.core.errors import DomainError, NotFound, collect
 from resolvers.core.idempotency import once
@@ -164,6 +169,7 @@ async def check_invitation_create(
                 )
             )
         collect(errors)
+        refuse_guest_in_departments(role, [d for d in department_ids if d is not None])
         if None in department_ids:
             raise NotFound("Some of these departments do not exist.", field="departmentIds")
         departments = await access_departments(
@@ -332,7 +338,10 @@ async def do_invitation_accept(
                 time_zone=org.default_time_zone,
             )
             await Invitation.filter(id=invitation.id).update(accepted_user_id=user.id)
-            # Departments deleted since the invitation was sent are skipped, not an error.
+            # Departments deleted since the invitation was sent are skipped, not an error; the
+            # lock keeps one from being deleted between this read and the insert.
+            if invitation.department_ids:
+                await lock_organization(org.id)
             departments = await DepartmentModel.filter(
                 id__in=invitation.department_ids or [], organization_id=org.id
             ).values_list("id", flat=True)

@@ -23,8 +23,11 @@ from resolvers.admin.access import (
     access_department,
     access_departments,
     access_user,
+    check_departments_exist,
     check_not_owner,
     is_admin,
+    lock_organization,
+    refuse_guest_in_departments,
     require_admin,
     require_member,
     require_owner,
@@ -176,6 +179,7 @@ async def check_user_create(
             )
         )
     collect(errors)
+    refuse_guest_in_departments(role, department_ids)
     departments = await access_departments(ctx, department_ids)
     manager = await _access_manager(ctx, manager_id, None) if manager_id is not None else None
     org = await Organization.get(id=principal.organization_id)
@@ -228,6 +232,9 @@ async def do_user_create(
 ) -> User:
     try:
         async with transaction() as tx:
+            if department_ids:
+                await lock_organization(organization.id)
+                await check_departments_exist(organization.id, department_ids)
             user = await User.create(
                 organization_id=organization.id,
                 email=email,
@@ -289,6 +296,10 @@ async def check_user_update(ctx: Context, user_id: int | None, c: UserChanges) -
     collect(errors)
     if c.department_ids is not None:
         await access_departments(ctx, c.department_ids)
+    final_departments = (
+        c.department_ids if c.department_ids is not None else await _department_ids(user.id)
+    )
+    refuse_guest_in_departments(c.role or user.role, final_departments)
     if c.set_manager and c.manager_id is not None:
         await _access_manager(ctx, c.manager_id, user.id)
     return await do_user_update(ctx, user, c)
@@ -315,6 +326,8 @@ async def do_user_update(ctx: Context, user: User, c: UserChanges) -> User:
             raise last_admin_error()
         departments = before["department_ids"]
         if c.department_ids is not None:
+            await lock_organization(user.organization_id)
+            await check_departments_exist(user.organization_id, c.department_ids)
             departments = sorted(set(c.department_ids))
             await (
                 DepartmentMember.filter(user_id=user.id)
