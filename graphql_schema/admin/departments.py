@@ -16,6 +16,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from graphql_schema.core.connection import Connection, connection
+from graphql_schema.core.node import resolve_visible
 from graphql_schema.core.payload import MutationError, mutate
 from models import admin as m
 from resolvers.admin import departments as actions
@@ -33,15 +34,11 @@ AFTER = strawberry.argument(description="Start after this cursor.")
 def decode_id(raw: str | None, type_name: str, field: str) -> int | None:
     """The database id of a global ID of ``type_name``; None for None. Malformed IDs and IDs
     of another type are NOT_FOUND, like IDs that do not exist."""
-    from graphql_schema.core.node import parse_node_ids
+    from graphql_schema.core.node import decode_id as decode_global_id
 
     if raw is None:
         return None
-    try:
-        gid = relay.GlobalID.from_id(raw)
-    except Exception as e:  # any malformed ID is simply "not found"
-        raise NotFound("No such object.", field=field) from e
-    pk = parse_node_ids([gid.node_id])[0] if gid.type_name == type_name else None
+    pk = decode_global_id(raw, type_name)
     if pk is None:
         raise NotFound("No such object.", field=field)
     return pk
@@ -137,15 +134,9 @@ class Department(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Department | None]:
-        from graphql_schema.core.node import parse_node_ids
-
-        ids = parse_node_ids(node_ids)
-        found = await queries.visible_departments(info.context, [i for i in ids if i is not None])
-        it = iter(found)
-        return [
-            cls.from_model(d) if (i is not None and (d := next(it)) is not None) else None
-            for i in ids
-        ]
+        return await resolve_visible(
+            node_ids, lambda ids: queries.visible_departments(info.context, ids), cls.from_model
+        )
 
 
 @strawberry.type

@@ -16,7 +16,7 @@ from strawberry.types import Info
 
 from graphql_schema.admin.departments import AFTER, FIRST, UserRef, decode_id, decode_ids
 from graphql_schema.core.connection import Connection, connection
-from graphql_schema.core.node import parse_node_ids
+from graphql_schema.core.node import resolve_visible
 from graphql_schema.core.payload import MutationError, mutate
 from models import admin as m
 from resolvers.admin import groups as actions
@@ -71,13 +71,9 @@ class Group(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Group | None]:
-        ids = parse_node_ids(node_ids)
-        found = await queries.visible_groups(info.context, [i for i in ids if i is not None])
-        it = iter(found)
-        return [
-            cls.from_model(g) if (i is not None and (g := next(it)) is not None) else None
-            for i in ids
-        ]
+        return await resolve_visible(
+            node_ids, lambda ids: queries.visible_groups(info.context, ids), cls.from_model
+        )
 
 
 @strawberry.type

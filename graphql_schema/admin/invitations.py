@@ -13,7 +13,7 @@ from strawberry.types import Info
 
 from graphql_schema.admin.departments import Department
 from graphql_schema.core.connection import Connection, connection
-from graphql_schema.core.node import parse_node_ids
+from graphql_schema.core.node import decode_id, resolve_visible
 from graphql_schema.core.payload import MutationError, mutate
 from graphql_schema.identity.mutations import AuthPayloadFields
 from graphql_schema.identity.types import Organization, RoleEnum, User
@@ -24,18 +24,6 @@ from resolvers.admin.access import check_id_count
 from resolvers.admin.loaders import departments_by_id
 from resolvers.identity import queries
 from resolvers.identity.actions import SignedIn
-
-
-def decode_id(raw: str, type_name: str) -> int | None:
-    """The database id of a global ID of ``type_name``; None when malformed or of another
-    type (the domain then answers NOT_FOUND, like for an id that does not exist)."""
-    try:
-        gid = relay.GlobalID.from_id(raw)
-    except Exception:
-        return None
-    if gid.type_name != type_name:
-        return None
-    return parse_node_ids([gid.node_id])[0]
 
 
 @strawberry.enum(description="Where an invitation stands.")
@@ -94,13 +82,9 @@ class Invitation(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Invitation | None]:
-        ids = parse_node_ids(node_ids)
-        found = await actions.visible_invitations(info.context, [i for i in ids if i is not None])
-        it = iter(found)
-        return [
-            cls.from_model(x) if (i is not None and (x := next(it)) is not None) else None
-            for i in ids
-        ]
+        return await resolve_visible(
+            node_ids, lambda ids: actions.visible_invitations(info.context, ids), cls.from_model
+        )
 
 
 # --- errors --------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from strawberry.types import Info
 
 from graphql_schema.admin.invitations import decode_id
 from graphql_schema.core.connection import Connection, connection
-from graphql_schema.core.node import parse_node_ids
+from graphql_schema.core.node import resolve_visible
 from graphql_schema.core.payload import MutationError, mutate
 from graphql_schema.identity.types import Organization, User
 from models import admin as ma
@@ -120,13 +120,9 @@ class AuditEntry(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[AuditEntry | None]:
-        ids = parse_node_ids(node_ids)
-        found = await log.visible_audit_entries(info.context, [i for i in ids if i is not None])
-        it = iter(found)
-        return [
-            cls.from_model(x) if (i is not None and (x := next(it)) is not None) else None
-            for i in ids
-        ]
+        return await resolve_visible(
+            node_ids, lambda ids: log.visible_audit_entries(info.context, ids), cls.from_model
+        )
 
 
 # --- organizationUpdate ------------------------------------------------------------------

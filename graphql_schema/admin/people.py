@@ -14,6 +14,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from graphql_schema.core.connection import Connection, connection
+from graphql_schema.core.node import decode_id as decode_global_id
 from graphql_schema.core.node import parse_node_ids, resolve_global_ids
 from graphql_schema.core.payload import MutationError, mutate
 from graphql_schema.identity.types import RoleEnum, User
@@ -26,11 +27,7 @@ def decode_id(raw: str, type_name: str) -> int:
     """The database id of a global ID of ``type_name``, or 0 (no row has it) for anything
     else: the access_* helpers then answer NOT_FOUND, after the permission checks, exactly as
     for an id that does not exist."""
-    try:
-        gid = relay.GlobalID.from_id(raw)
-    except Exception:  # malformed
-        return 0
-    return (parse_node_ids([gid.node_id])[0] or 0) if gid.type_name == type_name else 0
+    return decode_global_id(raw, type_name) or 0
 
 
 def decode_ids(raws: list[strawberry.ID], type_name: str) -> list[int]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import inspect
 from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Annotated, Any
 
 import strawberry
@@ -74,6 +75,30 @@ class NodeQuery:
         if len(ids) > MAX_IDS:
             raise ValidationFailed(f"Ask for at most {MAX_IDS} IDs at once.", field="ids")
         return await resolve_global_ids(info, list(ids))
+
+
+def decode_id(raw: str | None, type_name: str) -> int | None:
+    """The database id behind a global ID of ``type_name``; None when it is missing, malformed
+    or of another type, which callers answer like an id that does not exist (NOT_FOUND)."""
+    gid = _decode(raw) if raw is not None else None
+    if gid is None or gid.type_name != type_name:
+        return None
+    return parse_node_ids([gid.node_id])[0]
+
+
+async def resolve_visible(
+    node_ids: Iterable[str],
+    fetch: Callable[[list[int]], Awaitable[Sequence[Any]]],
+    convert: Callable[[Any], Any],
+) -> list[Any]:
+    """The body of every ``resolve_nodes``: parse the ids, fetch what the viewer may see (one
+    batch, in order, None where hidden), convert; malformed ids resolve to None."""
+    parsed = parse_node_ids(node_ids)
+    found = iter(await fetch([i for i in parsed if i is not None]))
+    return [
+        convert(row) if (i is not None and (row := next(found)) is not None) else None
+        for i in parsed
+    ]
 
 
 def parse_node_ids(node_ids: Any) -> list[int | None]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -11,7 +11,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from graphql_schema.core.connection import Connection, connection
-from graphql_schema.core.node import parse_node_ids, resolve_reference
+from graphql_schema.core.node import resolve_reference, resolve_visible
 from models import identity as m
 from resolvers.identity import queries
 from resolvers.identity.events import user_snapshot
@@ -32,17 +32,6 @@ class RoleEnum(Enum):
     )
     MEMBER = strawberry.enum_value("MEMBER", description="Sees the directory; uses the modules.")
     GUEST = strawberry.enum_value("GUEST", description="Sees only what is explicitly shared.")
-
-
-async def _visible(
-    ids: Iterable[Any],
-    fetch: Callable[[list[int]], Awaitable[list[Any]]],
-    convert: Callable[[Any], Any],
-) -> list[Any]:
-    parsed = parse_node_ids(ids)
-    found = await fetch([i for i in parsed if i is not None])
-    it = iter(found)
-    return [convert(r) if (i is not None and (r := next(it)) is not None) else None for i in parsed]
 
 
 @strawberry.federation.type(
@@ -100,7 +89,7 @@ class Organization(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Organization | None]:
-        return await _visible(
+        return await resolve_visible(
             node_ids, lambda ids: queries.visible_organizations(info.context, ids), cls.from_model
         )
 
@@ -227,7 +216,7 @@ class User(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[User | None]:
-        return await _visible(
+        return await resolve_visible(
             node_ids, lambda ids: queries.visible_users(info.context, ids), cls.from_model
         )
 
