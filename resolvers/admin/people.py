@@ -13,29 +13,24 @@ from typing import Any
 from zoneinfo import available_timezones
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Q, Subquery
 
 from models.admin import DepartmentMember
 from models.identity import Organization, Role, User
 from resolvers.admin import events
 from resolvers.admin.access import (
     ADMIN_ROLES,
-    access_department,
     access_departments,
     access_user,
     check_departments_exist,
     check_not_owner,
-    is_admin,
     lock_organization,
     refuse_guest_in_departments,
     require_admin,
-    require_member,
     require_owner,
 )
 from resolvers.admin.audit import audit, changes, snapshot
-from resolvers.core.errors import DomainError, Forbidden, NotFound, ValidationFailed, collect
+from resolvers.core.errors import DomainError, Forbidden, NotFound, collect
 from resolvers.core.idempotency import once
-from resolvers.core.pagination import Page, paginate
 from resolvers.core.tx import transaction
 from resolvers.identity.events import member_joined
 from resolvers.identity.passwords import hash_password
@@ -51,7 +46,6 @@ from server.context import Context, Principal
 PROFILE = ("display_name", "role", "manager_id", "time_zone", "locale")
 _LOCALE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 MAX_LOCALE = 16
-MAX_SEARCH = 100
 # Managers chains are short in practice; the bound only stops a corrupt chain from looping.
 MAX_CHAIN = 1000
 
@@ -386,49 +380,3 @@ async def check_ownership_transfer(ctx: Context, user_id: int | None) -> User:
         tx.publish(channel, events.member_updated(old_owner))
         tx.publish(channel, events.member_updated(target))
     return target
-
-
-# --- the directory -------------------------------------------------------------------------
-
-
-async def list_users(
-    ctx: Context,
-    *,
-    first: int | None,
-    after: str | None,
-    last: int | None,
-    before: str | None,
-    search: str | None,
-    department_id: int | None,
-    department_given: bool,
-    role: Role | None,
-    include_deactivated: bool,
-) -> Page[User]:
-    """Users of the viewer's organization by display name. Guests may not list the directory;
-    deactivated users are listed for admins only."""
-    principal = require_member(ctx)
-    if include_deactivated and not is_admin(principal):
-        raise Forbidden("Only the owner and admins see deactivated users.")
-    qs = User.filter(organization_id=principal.organization_id)
-    if not include_deactivated:
-        qs = qs.filter(is_active=True)
-    if role is not None:
-        qs = qs.filter(role=role)
-    if department_given:
-        dept = await access_department(ctx, department_id)
-        members = DepartmentMember.filter(department_id=dept.id).values("user_id")
-        qs = qs.filter(id__in=Subquery(members))
-    if search is not None:
-        term = search.strip()
-        if len(term) > MAX_SEARCH:
-            raise ValidationFailed(f"Search at most {MAX_SEARCH} characters.", field="search")
-        if term:
-            # A prefix of the whole name, of any later word of it, or of the email.
-            qs = qs.filter(
-                Q(display_name__istartswith=term)
-                | Q(display_name__icontains=f" {term}")
-                | Q(email__istartswith=term)
-            )
-    return await paginate(
-        qs, order=["display_name", "id"], first=first, after=after, last=last, before=before
-    )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from models.admin import Department, Group
+from tortoise.expressions import Q, Subquery
+
+from models.admin import Department, DepartmentMember, Group
 from models.identity import Role, User
-from resolvers.admin.access import access_department, require_member
+from resolvers.admin.access import access_department, is_admin, require_member
 from resolvers.admin.loaders import department_paths, departments_by_id, groups_by_id
-from resolvers.core.errors import ValidationFailed
+from resolvers.core.errors import Forbidden, ValidationFailed
 from resolvers.core.pagination import Page, paginate
 from server.context import Context
 
@@ -101,3 +103,46 @@ async def group_members(
         group_memberships__group_id=group_id,
     )
     return await paginate(qs, order=["display_name", "id"], first=first, after=after)
+
+
+async def list_users(
+    ctx: Context,
+    *,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+    search: str | None,
+    department_id: int | None,
+    department_given: bool,
+    role: Role | None,
+    include_deactivated: bool,
+) -> Page[User]:
+    """Users of the viewer's organization by display name. Guests may not list the directory;
+    deactivated users are listed for admins only."""
+    principal = require_member(ctx)
+    if include_deactivated and not is_admin(principal):
+        raise Forbidden("Only the owner and admins see deactivated users.")
+    qs = User.filter(organization_id=principal.organization_id)
+    if not include_deactivated:
+        qs = qs.filter(is_active=True)
+    if role is not None:
+        qs = qs.filter(role=role)
+    if department_given:
+        dept = await access_department(ctx, department_id)
+        members = DepartmentMember.filter(department_id=dept.id).values("user_id")
+        qs = qs.filter(id__in=Subquery(members))
+    if search is not None:
+        term = search.strip()
+        if len(term) > MAX_SEARCH:
+            raise ValidationFailed(f"Search at most {MAX_SEARCH} characters.", field="search")
+        if term:
+            # A prefix of the whole name, of any later word of it, or of the email.
+            qs = qs.filter(
+                Q(display_name__istartswith=term)
+                | Q(display_name__icontains=f" {term}")
+                | Q(email__istartswith=term)
+            )
+    return await paginate(
+        qs, order=["display_name", "id"], first=first, after=after, last=last, before=before
+    )
