@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import (
@@ -69,6 +69,7 @@ class Analysis:
     directives: int = 0
     cost: int = 0
     nodes: int = 0
+    root_fields: set[str] = field(default_factory=set)
 
 
 def _page_size(field: FieldNode, variables: dict[str, Any]) -> int:
@@ -161,9 +162,32 @@ def analyze(
             "subscription": schema.subscription_type,
         }[op.operation.value]
         walk(op.selection_set, root, 0, 1, frozenset())
+        _collect_root_fields(op.selection_set, fragments, result.root_fields, frozenset())
     for frag in fragments.values():
         result.directives += len(frag.directives or ())
     return result
+
+
+def _collect_root_fields(
+    selection_set: SelectionSetNode,
+    fragments: dict[str, FragmentDefinitionNode],
+    out: set[str],
+    seen: frozenset[str],
+) -> None:
+    for sel in selection_set.selections:
+        if isinstance(sel, FieldNode):
+            out.add(sel.name.value)
+        elif isinstance(sel, InlineFragmentNode):
+            _collect_root_fields(sel.selection_set, fragments, out, seen)
+        elif isinstance(sel, FragmentSpreadNode) and sel.name.value not in seen:
+            frag = fragments.get(sel.name.value)
+            if frag is not None:
+                _collect_root_fields(frag.selection_set, fragments, out, seen | {sel.name.value})
+
+
+# What a user whose password an admin reset may still do: read who they are, choose a new
+# password, or sign out. Checked here once for every transport, besides the resolvers' own check.
+PASSWORD_CHANGE_FIELDS = {"viewer", "passwordChange", "signOut", "__typename"}
 
 
 class _LRU(OrderedDict[str, Any]):
@@ -258,6 +282,20 @@ class Guard(SchemaExtension):
             context.operation_name = ec.operation_name or _first_operation_name(document)
         if error := check_limits(analysis, settings):
             ec.pre_execution_errors = [error]
+            yield
+            return
+        principal = getattr(context, "principal", None)
+        if (
+            principal is not None
+            and principal.user.must_change_password
+            and not analysis.root_fields <= PASSWORD_CHANGE_FIELDS
+        ):
+            ec.pre_execution_errors = [
+                _limit_error(
+                    "An admin reset your password: choose a new one with passwordChange first.",
+                    "PASSWORD_CHANGE_REQUIRED",
+                )
+            ]
             yield
             return
         # Every operation costs at least one point, so even `{ __typename }` is rate limited.

@@ -126,6 +126,11 @@ async def test_user_create_generates_a_password_shown_once(api: Api) -> None:
     assert (await api.gql(VIEWER, token=token))["viewer"]["mustChangePassword"] is True
     blocked = (await api.post(USERS, token=token)).json()
     assert top_error(blocked) == "PASSWORD_CHANGE_REQUIRED"
+    # Every other read is closed too, node() included, and viewer in the same document
+    # does not open it.
+    node = "query($id: ID!) { viewer { id } node(id: $id) { id } }"
+    blocked = (await api.post(node, {"id": owner.user_id}, token=token)).json()
+    assert top_error(blocked) == "PASSWORD_CHANGE_REQUIRED" and blocked["data"] is None
     changed = await api.gql(
         PASSWORD_CHANGE,
         {"input": {"currentPassword": temporary, "newPassword": "a brand new secret"}},
