@@ -18,6 +18,8 @@ from graphql_schema.core.node import NodeQuery
 from graphql_schema.identity.mutations import IdentityMutation
 from graphql_schema.identity.queries import IdentityQuery, IdentitySubscription
 from graphql_schema.identity.types import Organization, User
+from graphql_schema.messenger.chats import MessengerMutation, MessengerQuery, MessengerSubscription
+from graphql_schema.messenger.types import Chat, Message
 
 QUERIES: tuple[type, ...] = (
     NodeQuery,
@@ -27,6 +29,7 @@ QUERIES: tuple[type, ...] = (
     GroupsQuery,
     InvitationsQuery,
     OrganizationQuery,
+    MessengerQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     IdentityMutation,
@@ -35,9 +38,10 @@ MUTATIONS: tuple[type, ...] = (
     GroupsMutation,
     InvitationsMutation,
     OrganizationMutation,
+    MessengerMutation,
 )
-SUBSCRIPTIONS: tuple[type, ...] = (IdentitySubscription,)
-NODE_TYPES: tuple[type, ...] = (User, Organization, Department, Group)
+SUBSCRIPTIONS: tuple[type, ...] = (IdentitySubscription, MessengerSubscription)
+NODE_TYPES: tuple[type, ...] = (User, Organization, Department, Group, Chat, Message)
 
 
 class HelloSchema(strawberry.federation.Schema):

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from graphql_schema.admin.departments import Department
     from graphql_schema.admin.organization import OrganizationSettings
     from graphql_schema.admin.people import Session
+    from graphql_schema.messenger.types import Chat
 
 
 @strawberry.enum(name="Role", description="What a user may do in the organization.")
@@ -163,6 +164,30 @@ class User(relay.Node):
         rows = await info.context.loaders.get(live_sessions_by_user).load(self.id)
         current = principal.session_id if principal else None
         return [SessionType.from_model(s, current) for s in rows]
+
+    @strawberry.field(
+        description="Your chats, most recently active first, with unread and mention counts. "
+        "Only on `viewer`: another user's chats are nobody else's business."
+    )
+    async def chats(
+        self,
+        info: Info,
+        first: Annotated[
+            int | None, strawberry.argument(description="Page size (default 20, at most 100).")
+        ] = None,
+        after: Annotated[
+            str | None, strawberry.argument(description="Start after this cursor.")
+        ] = None,
+    ) -> Connection[Annotated[Chat, strawberry.lazy("graphql_schema.messenger.types")]]:
+        from graphql_schema.messenger.types import Chat as ChatType
+        from resolvers.core.errors import Forbidden
+        from resolvers.messenger.chats import viewer_chats
+
+        principal = info.context.principal
+        if principal is None or principal.user_id != self.id:
+            raise Forbidden("Only your own chats can be listed.")
+        page = await viewer_chats(info.context, first=first, after=after, last=None, before=None)
+        return connection(page, ChatType.from_model)
 
     @strawberry.field(description="This user's manager, if any (and if visible to you).")
     async def manager(self, info: Info) -> User | None:

@@ -1,0 +1,216 @@
+"""Root fields of Messenger: chats, sending, read state, and the live chat stream."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from enum import Enum
+from typing import Annotated, Any
+
+import strawberry
+from strawberry.types import Info
+
+from graphql_schema.core.node import decode_id, resolve_global_ids
+from graphql_schema.core.payload import MutationError, mutate
+from graphql_schema.messenger.types import Chat, ChatKindEnum, Message
+from models.messenger import ChatKind
+from resolvers.core.errors import NotFound
+from resolvers.messenger import chats, messages
+from subscriptions import messenger as live
+
+INPUT = strawberry.argument(description="What to do.")
+
+
+def _pk(raw: str | None, type_name: str, field: str) -> int | None:
+    if raw is None:
+        return None
+    pk = decode_id(raw, type_name)
+    if pk is None:
+        raise NotFound("No such object.", field=field)
+    return pk
+
+
+@strawberry.enum(description="Why `chatCreate` failed.")
+class ChatCreateErrorCode(Enum):
+    INVALID_NAME = strawberry.enum_value(
+        "INVALID_NAME", description="Name or description too long or empty."
+    )
+    INVALID_MEMBERS = strawberry.enum_value(
+        "INVALID_MEMBERS", description="A direct chat needs exactly one other member."
+    )
+    GUEST_NOT_ALLOWED = strawberry.enum_value(
+        "GUEST_NOT_ALLOWED", description="Guests cannot start chats."
+    )
+
+
+@strawberry.type(description="A reason why `chatCreate` failed.")
+class ChatCreateError(MutationError):
+    code: ChatCreateErrorCode = strawberry.field(description="What went wrong, for programs.")
+
+
+@strawberry.enum(description="Why `messageSend` failed.")
+class MessageSendErrorCode(Enum):
+    EMPTY_MESSAGE = strawberry.enum_value("EMPTY_MESSAGE", description="The text is blank.")
+    TOO_LONG = strawberry.enum_value("TOO_LONG", description="The text is over 150 KB.")
+    TOO_MANY_MENTIONS = strawberry.enum_value("TOO_MANY_MENTIONS", description="Over 100 mentions.")
+    THROTTLED = strawberry.enum_value(
+        "THROTTLED", description="Sending too fast; the message says when to retry."
+    )
+
+
+@strawberry.type(description="A reason why `messageSend` failed.")
+class MessageSendError(MutationError):
+    code: MessageSendErrorCode = strawberry.field(description="What went wrong, for programs.")
+
+
+@strawberry.input(description="A new chat.")
+class ChatCreateInput:
+    kind: ChatKindEnum = strawberry.field(description="GROUP or DIRECT.")
+    member_ids: list[strawberry.ID] = strawberry.field(
+        description="The other members (at most 100); exactly one for DIRECT."
+    )
+    name: str = strawberry.field(default="", description="A group's name, 1 to 100 characters.")
+    description: str = strawberry.field(default="", description="At most 1000 characters.")
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="Retrying with the same key returns the first chat."
+    )
+
+
+@strawberry.input(description="A message to send.")
+class MessageSendInput:
+    chat_id: strawberry.ID = strawberry.field(description="A chat you are a member of.")
+    text: str = strawberry.field(description="Up to 150 KB of text.")
+    reply_to_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A message of the same chat this one answers."
+    )
+    mentions: list[strawberry.ID] = strawberry.field(
+        default_factory=list, description="Users to mention (members of the chat count)."
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="Retrying with the same key returns the first message."
+    )
+
+
+@strawberry.input(description="How far you have read.")
+class ChatMarkReadInput:
+    chat_id: strawberry.ID = strawberry.field(description="The chat.")
+    seq: int = strawberry.field(description="The highest seq read; positions only move forward.")
+
+
+@strawberry.type(description="The result of `chatCreate`.")
+class ChatCreatePayload:
+    chat: Chat | None = strawberry.field(
+        default=None, description="The chat (existing for DIRECT)."
+    )
+    errors: list[ChatCreateError] = strawberry.field(description="Why no chat was made.")
+
+
+@strawberry.type(description="The result of `messageSend`.")
+class MessageSendPayload:
+    message: Message | None = strawberry.field(default=None, description="The sent message.")
+    errors: list[MessageSendError] = strawberry.field(description="Why nothing was sent.")
+
+
+@strawberry.type(description="The result of `chatMarkRead`.")
+class ChatMarkReadPayload:
+    chat: Chat | None = strawberry.field(default=None, description="The chat with new counts.")
+    read_seq: int = strawberry.field(default=0, description="Your read position now.")
+
+
+@strawberry.type(description="A message arrived in the chat.")
+class MessageAdded:
+    message: Message = strawberry.field(description="The new message.")
+
+
+ChatEvent = Annotated[
+    MessageAdded, strawberry.union("ChatEvent", description="A change in a chat.")
+]
+
+
+@strawberry.type
+class MessengerQuery:
+    @strawberry.field(description="A chat you are a member of, by global ID; null otherwise.")
+    async def chat(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="Its global ID.")],
+    ) -> Chat | None:
+        found = (await resolve_global_ids(info, [id]))[0]
+        return found if isinstance(found, Chat) else None
+
+
+@strawberry.type
+class MessengerMutation:
+    @strawberry.mutation(
+        description="Start a GROUP chat (you become its owner) or open the DIRECT chat with "
+        "one person (the same chat every time)."
+    )
+    async def chat_create(
+        self, info: Info, input: Annotated[ChatCreateInput, INPUT]
+    ) -> ChatCreatePayload:
+        member_ids = [_pk(m, "User", "memberIds") or 0 for m in input.member_ids]
+        action = chats.check_chat_create(
+            info.context,
+            kind=ChatKind(input.kind.name),
+            name=input.name,
+            description=input.description,
+            member_ids=member_ids,
+            idempotency_key=input.idempotency_key,
+        )
+        return await mutate(
+            ChatCreatePayload, ChatCreateError, action, lambda c: {"chat": Chat.from_model(c)}
+        )
+
+    @strawberry.mutation(
+        description="Send a message. It gets the chat's next `seq`; a retry with the same "
+        "`idempotencyKey` returns the first message instead of sending twice."
+    )
+    async def message_send(
+        self, info: Info, input: Annotated[MessageSendInput, INPUT]
+    ) -> MessageSendPayload:
+        action = messages.check_message_send(
+            info.context,
+            chat_id=_pk(input.chat_id, "Chat", "chatId"),
+            text=input.text,
+            reply_to_id=_pk(input.reply_to_id, "Message", "replyToId"),
+            mention_ids=[_pk(u, "User", "mentions") or 0 for u in input.mentions],
+            idempotency_key=input.idempotency_key,
+        )
+        return await mutate(
+            MessageSendPayload,
+            MessageSendError,
+            action,
+            lambda m: {"message": Message.from_model(m)},
+        )
+
+    @strawberry.mutation(description="Move your read position forward; unread counts follow.")
+    async def chat_mark_read(
+        self, info: Info, input: Annotated[ChatMarkReadInput, INPUT]
+    ) -> ChatMarkReadPayload:
+        member = await messages.check_mark_read(
+            info.context, _pk(input.chat_id, "Chat", "chatId"), input.seq
+        )
+        chat = await member.chat
+        return ChatMarkReadPayload(chat=Chat.from_model(chat), read_seq=member.read_seq)
+
+
+@strawberry.type
+class MessengerSubscription:
+    @strawberry.subscription(
+        description="A chat's events. With `afterSeq`, first every message after it, then live "
+        "events, with no gap and no duplicate between the two: reconnect with the last seq you "
+        "saw and lose nothing."
+    )
+    async def chat_events(
+        self,
+        info: Info,
+        chat_id: Annotated[strawberry.ID, strawberry.argument(description="A chat you are in.")],
+        after_seq: Annotated[
+            int | None, strawberry.argument(description="Replay messages after this seq first.")
+        ] = None,
+    ) -> AsyncGenerator[ChatEvent, None]:
+        event: dict[str, Any]
+        async for event in live.chat_events(
+            info.context, _pk(chat_id, "Chat", "chatId"), after_seq
+        ):
+            if event["type"] == "message.added":
+                yield MessageAdded(message=Message.from_snapshot(event["message"]))

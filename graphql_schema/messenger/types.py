@@ -1,0 +1,187 @@
+"""GraphQL types of Messenger: chats and messages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from graphql_schema.core.node import resolve_visible
+from models import messenger as m
+from resolvers.identity import queries as identity
+from resolvers.messenger import chats as chat_queries
+
+if TYPE_CHECKING:
+    from graphql_schema.identity.types import User
+
+UserRef = Annotated["User", strawberry.lazy("graphql_schema.identity.types")]
+
+
+@strawberry.enum(name="ChatKind", description="What kind of conversation a chat is.")
+class ChatKindEnum(Enum):
+    GROUP = strawberry.enum_value("GROUP", description="Named, with owners and admins.")
+    DIRECT = strawberry.enum_value("DIRECT", description="Two people; one chat per pair.")
+
+
+@strawberry.federation.type(keys=["id"], description="A message in a chat.")
+class Message(relay.Node):
+    id: relay.NodeID[int]
+    seq: int = strawberry.field(
+        description="Position in its chat: 1, 2, 3… with no gaps, in send order."
+    )
+    text: str = strawberry.field(description="Plain text, up to 150 KB.")
+    created_at: datetime = strawberry.field(description="When it was sent (UTC).")
+    chat_id: strawberry.Private[int]
+    sender_id: strawberry.Private[int | None]
+
+    @strawberry.field(description="Who sent it; null for system messages or if not visible.")
+    async def sender(self, info: Info) -> UserRef | None:
+        from graphql_schema.identity.types import User
+
+        if self.sender_id is None:
+            return None
+        found = await identity.visible_users(info.context, [self.sender_id])
+        return User.from_model(found[0]) if found[0] is not None else None
+
+    @classmethod
+    def from_model(cls, msg: m.Message) -> Message:
+        return cls(
+            id=msg.id,
+            seq=msg.seq,
+            text=msg.text,
+            created_at=msg.created_at,
+            chat_id=msg.chat_id,
+            sender_id=msg.sender_id,
+        )
+
+    @classmethod
+    def from_snapshot(cls, s: dict[str, Any]) -> Message:
+        return cls(
+            id=s["id"],
+            seq=s["seq"],
+            text=s["text"],
+            created_at=datetime.fromisoformat(s["createdAt"]),
+            chat_id=s["chatId"],
+            sender_id=s["senderId"],
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Message | None]:
+        from resolvers.messenger.queries import visible_messages
+
+        return await resolve_visible(
+            node_ids, lambda ids: visible_messages(info.context, ids), cls.from_model
+        )
+
+
+@strawberry.type(description="A page of messages, ordered by `seq`.")
+class MessagePage:
+    messages: list[Message] = strawberry.field(description="Oldest first.")
+    has_newer: bool = strawberry.field(description="More messages follow the last one.")
+    has_older: bool = strawberry.field(description="More messages precede the first one.")
+
+
+@strawberry.federation.type(keys=["id"], description="A conversation.")
+class Chat(relay.Node):
+    id: relay.NodeID[int]
+    kind: ChatKindEnum = strawberry.field(description="GROUP or DIRECT.")
+    name: str = strawberry.field(description="A group's name; empty for direct chats.")
+    description: str = strawberry.field(description="A group's description.")
+    last_seq: int = strawberry.field(description="The `seq` of the newest message; 0 if none.")
+    last_activity_at: datetime = strawberry.field(description="Creation or the newest message.")
+
+    @strawberry.field(description="The newest message, if any.")
+    async def last_message(self, info: Info) -> Message | None:
+        msg = await info.context.loaders.get(chat_queries.last_messages).load(
+            (self.id, self.last_seq)
+        )
+        return Message.from_model(msg) if msg is not None else None
+
+    @strawberry.field(description="Messages after your read position (0 for chats you left).")
+    async def unread_count(self, info: Info) -> int:
+        member = await _membership(info, self.id)
+        return max(self.last_seq - member.read_seq, 0) if member else 0
+
+    @strawberry.field(description="Unread messages that mention you.")
+    async def mention_count(self, info: Info) -> int:
+        member = await _membership(info, self.id)
+        if member is None:
+            return 0
+        return await info.context.loaders.get(chat_queries.mention_counts).load(
+            (member.user_id, self.id, member.read_seq)
+        )
+
+    @strawberry.field(description="Your read position: the highest `seq` you have read.")
+    async def read_seq(self, info: Info) -> int:
+        member = await _membership(info, self.id)
+        return member.read_seq if member else 0
+
+    @strawberry.field(
+        description="Messages by `seq`: `first` after `afterSeq` (oldest first), or `last` "
+        "before `beforeSeq` (by default the newest `last`). At most 100."
+    )
+    async def messages(
+        self,
+        info: Info,
+        first: Annotated[
+            int | None, strawberry.argument(description="How many after `afterSeq`.")
+        ] = None,
+        after_seq: Annotated[
+            int | None, strawberry.argument(description="Start after this seq.")
+        ] = None,
+        last: Annotated[
+            int | None, strawberry.argument(description="How many before `beforeSeq`.")
+        ] = None,
+        before_seq: Annotated[
+            int | None, strawberry.argument(description="End before this seq.")
+        ] = None,
+    ) -> MessagePage:
+        from resolvers.messenger.messages import chat_messages
+
+        if first is None and last is None:
+            last = 20
+        rows, has_next, has_previous = await chat_messages(
+            info.context, self.id, first=first, after=after_seq, last=last, before=before_seq
+        )
+        return MessagePage(
+            messages=[Message.from_model(r) for r in rows],
+            has_newer=has_next,
+            has_older=has_previous,
+        )
+
+    @classmethod
+    def from_model(cls, chat: m.Chat) -> Chat:
+        return cls(
+            id=chat.id,
+            kind=ChatKindEnum(chat.kind.value if hasattr(chat.kind, "value") else chat.kind),
+            name=chat.name,
+            description=chat.description,
+            last_seq=chat.last_seq,
+            last_activity_at=chat.last_activity_at,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Chat | None]:
+        from resolvers.messenger.queries import visible_chats
+
+        return await resolve_visible(
+            node_ids, lambda ids: visible_chats(info.context, ids), cls.from_model
+        )
+
+
+async def _membership(info: Info, chat_id: int) -> m.ChatMember | None:
+    principal = info.context.principal
+    if principal is None:
+        return None
+    return await info.context.loaders.get(chat_queries.memberships).load(
+        (principal.user_id, chat_id)
+    )

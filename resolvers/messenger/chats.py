@@ -1,0 +1,163 @@
+"""Creating chats and reading the chat list."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
+from tortoise.functions import Count
+
+from models.identity import Role
+from models.messenger import Chat, ChatKind, ChatMember, ChatRole, Message, MessageMention
+from resolvers.admin.access import access_users
+from resolvers.core.errors import DomainError
+from resolvers.core.idempotency import once
+from resolvers.core.pagination import Page, paginate
+from resolvers.core.tx import transaction
+from resolvers.identity.queries import require_principal
+from server.context import Context
+
+MAX_NAME = 100
+MAX_DESCRIPTION = 1000
+
+
+def _direct_key(a: int, b: int) -> str:
+    low, high = sorted((a, b))
+    return f"{low}:{high}"
+
+
+async def check_chat_create(
+    ctx: Context,
+    *,
+    kind: ChatKind,
+    name: str,
+    description: str,
+    member_ids: list[int],
+    idempotency_key: str | None,
+) -> Chat:
+    """A GROUP chat with you as owner, or the DIRECT chat of you and one other user (created
+    once per pair: asking again returns the existing chat)."""
+    principal = require_principal(ctx)
+    if principal.user.role == Role.GUEST:
+        raise DomainError("Guests cannot start chats.", code="GUEST_NOT_ALLOWED")
+    others = [
+        u
+        for u in await access_users(ctx, member_ids, field="memberIds")
+        if u.id != principal.user_id
+    ]
+    name = name.strip()
+    if kind == ChatKind.DIRECT:
+        if len(others) != 1:
+            raise DomainError(
+                "A direct chat has exactly one other member.",
+                field="memberIds",
+                code="INVALID_MEMBERS",
+            )
+        return await _direct(ctx, others[0].id)
+    if not 1 <= len(name) <= MAX_NAME:
+        raise DomainError(
+            f"Group names have 1 to {MAX_NAME} characters.", field="name", code="INVALID_NAME"
+        )
+    if len(description) > MAX_DESCRIPTION:
+        raise DomainError(
+            f"Descriptions have at most {MAX_DESCRIPTION} characters.",
+            field="description",
+            code="INVALID_NAME",
+        )
+
+    async def create() -> Chat:
+        async with transaction():
+            chat = await Chat.create(
+                organization_id=principal.organization_id,
+                kind=ChatKind.GROUP,
+                name=name,
+                description=description,
+                created_by_id=principal.user_id,
+                last_activity_at=datetime.now(UTC),
+            )
+            await ChatMember.bulk_create(
+                [ChatMember(chat_id=chat.id, user_id=principal.user_id, role=ChatRole.OWNER)]
+                + [ChatMember(chat_id=chat.id, user_id=u.id) for u in others]
+            )
+        return chat
+
+    async def load(pk: int) -> Chat | None:
+        return await Chat.get_or_none(id=pk, organization_id=principal.organization_id)
+
+    return await once(principal.user_id, "chatCreate", idempotency_key, create, load)
+
+
+async def _direct(ctx: Context, other_id: int) -> Chat:
+    principal = require_principal(ctx)
+    key = _direct_key(principal.user_id, other_id)
+    existing = await Chat.get_or_none(direct_key=key)
+    if existing is not None:
+        return existing
+    try:
+        async with transaction():
+            chat = await Chat.create(
+                organization_id=principal.organization_id,
+                kind=ChatKind.DIRECT,
+                direct_key=key,
+                created_by_id=principal.user_id,
+                last_activity_at=datetime.now(UTC),
+            )
+            await ChatMember.bulk_create(
+                [ChatMember(chat_id=chat.id, user_id=uid) for uid in (principal.user_id, other_id)]
+            )
+        return chat
+    except IntegrityError:
+        # Both people opened the chat at once: the unique key kept one; answer with it.
+        return await Chat.get(direct_key=key)
+
+
+async def viewer_chats(
+    ctx: Context, *, first: int | None, after: str | None, last: int | None, before: str | None
+) -> Page[Chat]:
+    """Your chats, most recently active first."""
+    principal = require_principal(ctx)
+    qs = Chat.filter(organization_id=principal.organization_id, members__user_id=principal.user_id)
+    return await paginate(
+        qs, order=["-last_activity_at", "-id"], first=first, after=after, last=last, before=before
+    )
+
+
+# --- batch loads for the chat list (one query each per page) --------------------------------
+
+
+async def memberships(keys: list[tuple[int, int]]) -> Sequence[ChatMember | None]:
+    """Memberships by (user_id, chat_id)."""
+    rows = await ChatMember.filter(
+        user_id__in={u for u, _ in keys}, chat_id__in={c for _, c in keys}
+    )
+    found = {(m.user_id, m.chat_id): m for m in rows}
+    return [found.get(k) for k in keys]
+
+
+async def last_messages(keys: list[tuple[int, int]]) -> Sequence[Message | None]:
+    """Messages by (chat_id, seq)."""
+    wanted = [(c, s) for c, s in keys if s > 0]
+    if not wanted:
+        return [None] * len(keys)
+    query = Q(chat_id=wanted[0][0], seq=wanted[0][1])
+    for c, s in wanted[1:]:
+        query |= Q(chat_id=c, seq=s)
+    rows = {(m.chat_id, m.seq): m for m in await Message.filter(query)}
+    return [rows.get(k) for k in keys]
+
+
+async def mention_counts(keys: list[tuple[int, int, int]]) -> Sequence[int]:
+    """Mentions of a user above their read position, by (user_id, chat_id, read_seq)."""
+    query = Q(user_id=keys[0][0], chat_id=keys[0][1], seq__gt=keys[0][2])
+    for u, c, s in keys[1:]:
+        query |= Q(user_id=u, chat_id=c, seq__gt=s)
+    rows = (
+        await MessageMention.filter(query)
+        .annotate(n=Count("id"))
+        .group_by("user_id", "chat_id")
+        .values("user_id", "chat_id", "n")
+    )
+    counts = {(int(r["user_id"]), int(r["chat_id"])): int(r["n"]) for r in rows}
+    return [counts.get((u, c), 0) for u, c, _ in keys]
