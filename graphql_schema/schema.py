@@ -19,6 +19,11 @@ from graphql_schema.identity.mutations import IdentityMutation
 from graphql_schema.identity.queries import IdentityQuery, IdentitySubscription
 from graphql_schema.identity.types import Organization, User
 from graphql_schema.messenger.chats import MessengerMutation, MessengerQuery, MessengerSubscription
+from graphql_schema.messenger.groups import GroupsMutation as ChatGroupsMutation
+from graphql_schema.messenger.groups import GroupsQuery as ChatGroupsQuery
+from graphql_schema.messenger.live import LiveMutation, LiveQuery, LiveSubscription
+from graphql_schema.messenger.message_ops import MessageOpsMutation, MessageOpsQuery
+from graphql_schema.messenger.search import SearchMutation, SearchQuery
 from graphql_schema.messenger.types import Chat, Message
 
 QUERIES: tuple[type, ...] = (
@@ -30,6 +35,10 @@ QUERIES: tuple[type, ...] = (
     InvitationsQuery,
     OrganizationQuery,
     MessengerQuery,
+    ChatGroupsQuery,
+    MessageOpsQuery,
+    SearchQuery,
+    LiveQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     IdentityMutation,
@@ -39,8 +48,12 @@ MUTATIONS: tuple[type, ...] = (
     InvitationsMutation,
     OrganizationMutation,
     MessengerMutation,
+    ChatGroupsMutation,
+    MessageOpsMutation,
+    SearchMutation,
+    LiveMutation,
 )
-SUBSCRIPTIONS: tuple[type, ...] = (IdentitySubscription, MessengerSubscription)
+SUBSCRIPTIONS: tuple[type, ...] = (IdentitySubscription, MessengerSubscription, LiveSubscription)
 NODE_TYPES: tuple[type, ...] = (User, Organization, Department, Group, Chat, Message)
 
 

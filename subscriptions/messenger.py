@@ -33,6 +33,10 @@ async def chat_events(
                 yield _added(chat_pk, msg)
                 seen = msg.seq
         async for event in live:
+            if event.get("type") == "members.changed" and access.member.user_id in event.get(
+                "removed", []
+            ):
+                return  # removed from the chat: its events stop at once
             seq = (event.get("message") or {}).get("seq")
             if event.get("type") == "message.added" and seq is not None:
                 if seen is not None:

@@ -11,6 +11,7 @@ from strawberry.types import Info
 
 from graphql_schema.core.node import decode_id, resolve_global_ids
 from graphql_schema.core.payload import MutationError, mutate
+from graphql_schema.messenger.events import ChatEvent, to_chat_event
 from graphql_schema.messenger.types import Chat, ChatKindEnum, Message
 from models.messenger import ChatKind
 from resolvers.core.errors import NotFound
@@ -116,16 +117,6 @@ class ChatMarkReadPayload:
     read_seq: int = strawberry.field(default=0, description="Your read position now.")
 
 
-@strawberry.type(description="A message arrived in the chat.")
-class MessageAdded:
-    message: Message = strawberry.field(description="The new message.")
-
-
-ChatEvent = Annotated[
-    MessageAdded, strawberry.union("ChatEvent", description="A change in a chat.")
-]
-
-
 @strawberry.type
 class MessengerQuery:
     @strawberry.field(description="A chat you are a member of, by global ID; null otherwise.")
@@ -212,5 +203,6 @@ class MessengerSubscription:
         async for event in live.chat_events(
             info.context, _pk(chat_id, "Chat", "chatId"), after_seq
         ):
-            if event["type"] == "message.added":
-                yield MessageAdded(message=Message.from_snapshot(event["message"]))
+            converted = to_chat_event(event)
+            if converted is not None:
+                yield converted

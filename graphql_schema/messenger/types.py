@@ -9,17 +9,23 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
+from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from graphql_schema.core.node import resolve_visible
 from models import messenger as m
 from resolvers.identity import queries as identity
 from resolvers.messenger import chats as chat_queries
+from resolvers.messenger.events import chat_snapshot, message_snapshot
 
 if TYPE_CHECKING:
     from graphql_schema.identity.types import User
 
 UserRef = Annotated["User", strawberry.lazy("graphql_schema.identity.types")]
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value is not None else None
 
 
 @strawberry.enum(name="ChatKind", description="What kind of conversation a chat is.")
@@ -34,10 +40,25 @@ class Message(relay.Node):
     seq: int = strawberry.field(
         description="Position in its chat: 1, 2, 3… with no gaps, in send order."
     )
-    text: str = strawberry.field(description="Plain text, up to 150 KB.")
+    text: str = strawberry.field(
+        description="Plain text, up to 150 KB (the rendering of rich content); empty once recalled."
+    )
+    content: JSON | None = strawberry.field(
+        description="Rich text as structured content, if the message has any; null once recalled."
+    )
+    reply_count: int = strawberry.field(description="Replies in this message's thread.")
+    last_reply_at: datetime | None = strawberry.field(description="When its thread last grew.")
+    edited_at: datetime | None = strawberry.field(description="When it was last edited, if ever.")
+    edit_count: int = strawberry.field(description="How often it was edited (at most 20).")
+    recalled_at: datetime | None = strawberry.field(
+        description="When it was recalled: its content is erased, the tombstone stays."
+    )
     created_at: datetime = strawberry.field(description="When it was sent (UTC).")
     chat_id: strawberry.Private[int]
     sender_id: strawberry.Private[int | None]
+    reply_to_id: strawberry.Private[int | None]
+    thread_root_id: strawberry.Private[int | None]
+    forwarded_from_id: strawberry.Private[int | None]
 
     @strawberry.field(description="Who sent it; null for system messages or if not visible.")
     async def sender(self, info: Info) -> UserRef | None:
@@ -50,24 +71,27 @@ class Message(relay.Node):
 
     @classmethod
     def from_model(cls, msg: m.Message) -> Message:
-        return cls(
-            id=msg.id,
-            seq=msg.seq,
-            text=msg.text,
-            created_at=msg.created_at,
-            chat_id=msg.chat_id,
-            sender_id=msg.sender_id,
-        )
+        return cls.from_snapshot(message_snapshot(msg))
 
     @classmethod
     def from_snapshot(cls, s: dict[str, Any]) -> Message:
+        """From ``resolvers.messenger.events.message_snapshot`` (what events carry)."""
         return cls(
             id=s["id"],
             seq=s["seq"],
             text=s["text"],
+            content=s["content"],
+            reply_count=s["replyCount"],
+            last_reply_at=_dt(s["lastReplyAt"]),
+            edited_at=_dt(s["editedAt"]),
+            edit_count=s["editCount"],
+            recalled_at=_dt(s["recalledAt"]),
             created_at=datetime.fromisoformat(s["createdAt"]),
             chat_id=s["chatId"],
             sender_id=s["senderId"],
+            reply_to_id=s["replyToId"],
+            thread_root_id=s["threadRootId"],
+            forwarded_from_id=s["forwardedFromId"],
         )
 
     @classmethod
@@ -88,12 +112,24 @@ class MessagePage:
     has_older: bool = strawberry.field(description="More messages precede the first one.")
 
 
+@strawberry.enum(name="ChatPolicy", description="Who may do something in a group chat.")
+class ChatPolicyEnum(Enum):
+    EVERYONE = strawberry.enum_value("EVERYONE", description="Every member.")
+    ADMINS = strawberry.enum_value("ADMINS", description="The owner and the chat admins only.")
+
+
 @strawberry.federation.type(keys=["id"], description="A conversation.")
 class Chat(relay.Node):
     id: relay.NodeID[int]
     kind: ChatKindEnum = strawberry.field(description="GROUP or DIRECT.")
     name: str = strawberry.field(description="A group's name; empty for direct chats.")
     description: str = strawberry.field(description="A group's description.")
+    announcement: str = strawberry.field(description="A group's announcement, shown to all.")
+    send_policy: ChatPolicyEnum = strawberry.field(description="Who may send messages.")
+    add_policy: ChatPolicyEnum = strawberry.field(description="Who may add members.")
+    disbanded_at: datetime | None = strawberry.field(
+        description="When the group was disbanded: it is read-only from then on."
+    )
     last_seq: int = strawberry.field(description="The `seq` of the newest message; 0 if none.")
     last_activity_at: datetime = strawberry.field(description="Creation or the newest message.")
 
@@ -158,13 +194,22 @@ class Chat(relay.Node):
 
     @classmethod
     def from_model(cls, chat: m.Chat) -> Chat:
+        return cls.from_snapshot(chat_snapshot(chat))
+
+    @classmethod
+    def from_snapshot(cls, s: dict[str, Any]) -> Chat:
+        """From ``resolvers.messenger.events.chat_snapshot`` (what events carry)."""
         return cls(
-            id=chat.id,
-            kind=ChatKindEnum(chat.kind.value if hasattr(chat.kind, "value") else chat.kind),
-            name=chat.name,
-            description=chat.description,
-            last_seq=chat.last_seq,
-            last_activity_at=chat.last_activity_at,
+            id=s["id"],
+            kind=ChatKindEnum[s["kind"]],
+            name=s["name"],
+            description=s["description"],
+            announcement=s["announcement"],
+            send_policy=ChatPolicyEnum[s["sendPolicy"]],
+            add_policy=ChatPolicyEnum[s["addPolicy"]],
+            disbanded_at=_dt(s["disbandedAt"]),
+            last_seq=s["lastSeq"],
+            last_activity_at=datetime.fromisoformat(s["lastActivityAt"]),
         )
 
     @classmethod

@@ -151,7 +151,15 @@ async def check_mark_read(ctx: Context, chat_id: int | None, seq: int) -> ChatMe
     """Move your read position forward (never back)."""
     access = await access_chat(ctx, chat_id)
     target = min(max(seq, 0), access.chat.last_seq)
-    await ChatMember.filter(id=access.member.id, read_seq__lt=target).update(read_seq=target)
+    async with transaction() as tx:
+        moved = await ChatMember.filter(id=access.member.id, read_seq__lt=target).update(
+            read_seq=target
+        )
+        if moved:
+            event = events.read_up_to(access.chat.id, access.member.user_id, target)
+            # The chat sees read receipts; the reader's other devices see their counts change.
+            tx.publish(events.chat_channel(access.chat.id), event)
+            tx.publish(events.user_channel(access.member.user_id), event)
     return await ChatMember.get(id=access.member.id)
 
 
