@@ -20,10 +20,9 @@ from graphql_schema.identity.queries import IdentityQuery, IdentitySubscription
 from graphql_schema.identity.types import Organization, User
 from graphql_schema.messenger.chats import MessengerMutation, MessengerQuery, MessengerSubscription
 from graphql_schema.messenger.groups import GroupsMutation as ChatGroupsMutation
-from graphql_schema.messenger.groups import GroupsQuery as ChatGroupsQuery
 from graphql_schema.messenger.live import LiveMutation, LiveQuery, LiveSubscription
 from graphql_schema.messenger.message_ops import MessageOpsMutation, MessageOpsQuery
-from graphql_schema.messenger.search import SearchMutation, SearchQuery
+from graphql_schema.messenger.search import SearchQuery
 from graphql_schema.messenger.types import Chat, Message
 
 QUERIES: tuple[type, ...] = (
@@ -35,7 +34,6 @@ QUERIES: tuple[type, ...] = (
     InvitationsQuery,
     OrganizationQuery,
     MessengerQuery,
-    ChatGroupsQuery,
     MessageOpsQuery,
     SearchQuery,
     LiveQuery,
@@ -50,7 +48,6 @@ MUTATIONS: tuple[type, ...] = (
     MessengerMutation,
     ChatGroupsMutation,
     MessageOpsMutation,
-    SearchMutation,
     LiveMutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (IdentitySubscription, MessengerSubscription, LiveSubscription)

@@ -1,4 +1,5 @@
-"""The ``hello`` command: serve, migrate, print the schema, create an organization."""
+"""The ``hello`` command: serve, migrate, print the schema, create an organization, seed a
+demo."""
 
 from __future__ import annotations
 
@@ -131,6 +132,63 @@ def createorg(name: str, owner_email: str, password: str, display_name: str | No
         click.echo(asyncio.run(run()))
     except DomainError as e:
         raise click.ClickException(f"{e.code}: {e.message}") from e
+
+
+@main.command()
+@click.option(
+    "--password",
+    default=None,
+    help="Password of every demo account (default: generated and printed once).",
+)
+def demo(password: str | None) -> None:
+    """Seed the "Hello Demo" organization (people, departments, chats) to try Hello with.
+
+    Safe to run again: once seeded, it changes nothing and says so."""
+    from resolvers.core.errors import DomainError
+    from resolvers.messenger.demo import DemoResult, seed_demo
+    from server import runtime
+    from server.bus import EventBus
+    from server.db import close_db, init_db
+    from server.kv import MemoryStore
+
+    settings = get_settings()
+
+    async def run() -> DemoResult:
+        await init_db(settings)
+        # The domain functions need this process's adapters (rate limits, events). Local
+        # ones suffice: no server runs here, so nobody could be subscribed.
+        bus = EventBus()
+        await bus.connect()
+        runtime.install(runtime.Services(settings=settings, bus=bus, store=MemoryStore()))
+        try:
+            return await seed_demo(password)
+        finally:
+            runtime.install(None)
+            await bus.disconnect()
+            await close_db()
+
+    try:
+        result = asyncio.run(run())
+    except DomainError as e:
+        raise click.ClickException(f"{e.code}: {e.message}") from e
+    if not result.created:
+        click.echo(
+            f"The demo is already seeded; nothing changed. Sign in as {result.owner_email} "
+            "with the password printed by the first run."
+        )
+        return
+    click.echo(
+        f'Seeded the organization "Hello Demo": {result.people} people, 2 departments, '
+        f"{result.chats} chats, {result.messages} messages.\n"
+        f"Owner: {result.owner_email}  password: {result.password}\n"
+        "(ada@, grace@, susan@ and dieter@hello.test share that password.)\n\n"
+        "Try it: run `hello serve`, open http://127.0.0.1:8000/graphql and run\n"
+        f'  mutation {{ signIn(input: {{email: "{result.owner_email}", '
+        f'password: "{result.password}"}}) {{ accessToken }} }}\n'
+        "then add the header  Authorization: Bearer <accessToken>  (Headers tab) and ask\n"
+        "  { viewer { chats(first: 10) { edges { node { name unreadCount "
+        "lastMessage { text } } } } } }"
+    )
 
 
 if __name__ == "__main__":

@@ -68,6 +68,18 @@ class KeyValueStore(ABC):
         """Take ``cost`` points from the bucket if it holds them, else take nothing."""
 
     @abstractmethod
+    async def put(self, key: str, value: str, ttl_seconds: float) -> None:
+        """Store a plain value that vanishes after ``ttl_seconds`` (presence and the like)."""
+
+    @abstractmethod
+    async def get_many(self, keys: list[str]) -> list[str | None]:
+        """The values ``put`` stored under ``keys``, None where absent or expired."""
+
+    @abstractmethod
+    async def forget(self, key: str) -> None:
+        """Drop a value stored with ``put``."""
+
+    @abstractmethod
     async def ping(self) -> bool: ...
 
     @abstractmethod
@@ -83,6 +95,7 @@ class MemoryStore(KeyValueStore):
         self._counters: dict[str, tuple[int, float]] = {}  # key -> (count, expires_at)
         # key -> (tokens, updated_at, full_at); past full_at the bucket is full, like no bucket
         self._buckets: dict[str, tuple[float, float, float]] = {}
+        self._values: dict[str, tuple[str, float]] = {}  # key -> (value, expires_at)
         self._next_purge = time.monotonic() + self.PURGE_INTERVAL
 
     def _now(self) -> float:
@@ -93,6 +106,7 @@ class MemoryStore(KeyValueStore):
             self._next_purge = now + self.PURGE_INTERVAL
             self._counters = {k: v for k, v in self._counters.items() if v[1] > now}
             self._buckets = {k: v for k, v in self._buckets.items() if v[2] > now}
+            self._values = {k: v for k, v in self._values.items() if v[1] > now}
         return now
 
     def _live_count(self, key: str, now: float) -> int:
@@ -143,12 +157,24 @@ class MemoryStore(KeyValueStore):
             self._buckets[key] = (tokens, now, now + (capacity - tokens) / refill_per_second)
         return BucketResult(allowed, math.floor(tokens), retry_after)
 
+    async def put(self, key: str, value: str, ttl_seconds: float) -> None:
+        self._values[key] = (value, self._now() + ttl_seconds)
+
+    async def get_many(self, keys: list[str]) -> list[str | None]:
+        now = self._now()
+        found = [self._values.get(k) for k in keys]
+        return [v[0] if v is not None and v[1] > now else None for v in found]
+
+    async def forget(self, key: str) -> None:
+        self._values.pop(key, None)
+
     async def ping(self) -> bool:
         return True
 
     async def close(self) -> None:
         self._counters.clear()
         self._buckets.clear()
+        self._values.clear()
 
 
 # INCR and PEXPIRE in one script, so a crash between them cannot leave a counter that never
@@ -252,6 +278,9 @@ class RedisStore(KeyValueStore):
     def _bkey(self, key: str) -> str:
         return f"{self._prefix}bucket:{key}"
 
+    def _vkey(self, key: str) -> str:
+        return f"{self._prefix}value:{key}"
+
     async def hit(self, key: str, window_seconds: int) -> int:
         return int(await _guarded(self._hit(keys=[self._ckey(key)], args=[window_seconds * 1000])))
 
@@ -275,6 +304,19 @@ class RedisStore(KeyValueStore):
             )
         )
         return BucketResult(bool(allowed), math.floor(float(tokens)), float(retry))
+
+    async def put(self, key: str, value: str, ttl_seconds: float) -> None:
+        ttl_ms = max(1, math.ceil(ttl_seconds * 1000))
+        await _guarded(self._redis.set(self._vkey(key), value, px=ttl_ms))
+
+    async def get_many(self, keys: list[str]) -> list[str | None]:
+        if not keys:
+            return []
+        values = await _guarded(self._redis.mget([self._vkey(k) for k in keys]))
+        return [v.decode() if isinstance(v, bytes) else v for v in values]
+
+    async def forget(self, key: str) -> None:
+        await _guarded(self._redis.delete(self._vkey(key)))
 
     async def ping(self) -> bool:
         try:

@@ -16,7 +16,7 @@ from cross_web import HTTPException
 from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -26,6 +26,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
 from resolvers.identity.queries import authenticate
+from resolvers.messenger import presence
 from server.context import Context, RequestMeta
 from server.limits import shape_errors
 from server.settings import Settings
@@ -71,6 +72,22 @@ class _SizedRequest(Request):
         return self._body
 
 
+def _tracked(scope: Scope, receive: Receive) -> Receive:
+    """``receive`` that reports each frame of a signed-in socket to presence: a ping is a
+    heartbeat, anything else an action. Presence throttles its writes, so this stays cheap."""
+
+    async def tracked() -> Message:
+        message = await receive()
+        context = scope.get("hello.context")
+        if message["type"] == "websocket.receive" and context is not None and context.principal:
+            head = (message.get("text") or "")[:40]
+            heartbeat = '"ping"' in head or '"pong"' in head
+            await presence.seen(context.principal.user_id, active=not heartbeat)
+        return message
+
+    return tracked
+
+
 def _client_ip(scope: Scope) -> str:
     client = scope.get("client")
     return client[0] if client else ""
@@ -110,7 +127,9 @@ class HelloGraphQL(GraphQL[Context, None]):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
-            await self._serve_websocket(WebSocket(scope, receive=receive, send=send))
+            await self._serve_websocket(
+                WebSocket(scope, receive=_tracked(scope, receive), send=send)
+            )
             return
         started = time.perf_counter()
         request = _SizedRequest(scope, receive=receive)
@@ -300,13 +319,15 @@ class HelloGraphQL(GraphQL[Context, None]):
     # -- WebSocket ----------------------------------------------------------------------------
 
     async def _serve_websocket(self, ws: WebSocket) -> None:
-        await super().run(ws)
-        # The handler returns when the socket is gone; forget it.
-        context = ws.scope.get("hello.context")
-        if context is not None and context.principal is not None:
-            self.sockets.remove(
-                ws, session_id=context.principal.session_id, user_id=context.principal.user_id
-            )
+        try:
+            await super().run(ws)
+        finally:
+            # The handler returns when the socket is gone; forget it.
+            context = ws.scope.get("hello.context")
+            if context is not None and context.principal is not None:
+                principal = context.principal
+                self.sockets.remove(ws, session_id=principal.session_id, user_id=principal.user_id)
+                await presence.disconnected(principal.user_id, principal.organization_id)
 
     async def on_ws_connect(self, context: Context) -> Any:
         params = context.connection_params or {}
@@ -320,6 +341,7 @@ class HelloGraphQL(GraphQL[Context, None]):
         assert isinstance(ws, WebSocket)
         ws.scope["hello.context"] = context
         self.sockets.add(ws, session_id=principal.session_id, user_id=principal.user_id)
+        await presence.connected(principal.user_id, principal.organization_id)
         log.info(
             "websocket",
             extra={

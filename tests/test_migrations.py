@@ -52,6 +52,12 @@ def _family(sql_type: str) -> str:
     return t
 
 
+# Search is engine-specific by design (migrations/0004_search.py): SQLite has an FTS5 table and
+# its shadow tables, PostgreSQL a pg_trgm index on message.text. They hold no data of their own,
+# so the comparison of the two schemas skips everything named so.
+SEARCH_OBJECTS = "message_search"
+
+
 def sqlite_schema(path: Path) -> dict[str, object]:
     db = sqlite3.connect(path)
     try:
@@ -60,6 +66,7 @@ def sqlite_schema(path: Path) -> dict[str, object]:
             for r in db.execute(
                 "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
             )
+            if not r[0].startswith(SEARCH_OBJECTS)
         ]
         out: dict[str, object] = {}
         for table in tables:
@@ -111,8 +118,10 @@ async def postgres_schema(url: str) -> dict[str, object]:
                                 JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.n
                                 ORDER BY k.o) AS cols
                    FROM pg_index ix JOIN pg_class t ON t.oid = ix.indrelid
-                   WHERE t.relname = $1""",
+                   JOIN pg_class i ON i.oid = ix.indexrelid
+                   WHERE t.relname = $1 AND NOT starts_with(i.relname, $2)""",
                 table,
+                SEARCH_OBJECTS,
             )
             # SQLite has no separate index for an INTEGER PRIMARY KEY; leave primary keys out.
             uniques = {(tuple(r["cols"]), bool(r["uniq"])) for r in idx if not r["pk"]}

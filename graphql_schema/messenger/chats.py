@@ -7,6 +7,7 @@ from enum import Enum
 from typing import Annotated, Any
 
 import strawberry
+from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from graphql_schema.core.node import decode_id, resolve_global_ids
@@ -53,8 +54,19 @@ class MessageSendErrorCode(Enum):
     EMPTY_MESSAGE = strawberry.enum_value("EMPTY_MESSAGE", description="The text is blank.")
     TOO_LONG = strawberry.enum_value("TOO_LONG", description="The text is over 150 KB.")
     TOO_MANY_MENTIONS = strawberry.enum_value("TOO_MANY_MENTIONS", description="Over 100 mentions.")
+    INVALID_CONTENT = strawberry.enum_value(
+        "INVALID_CONTENT",
+        description="The rich content is not in the documented format, has a link that is not "
+        "http(s), or mentions someone outside your organization.",
+    )
     THROTTLED = strawberry.enum_value(
         "THROTTLED", description="Sending too fast; the message says when to retry."
+    )
+    CHAT_DISBANDED = strawberry.enum_value(
+        "CHAT_DISBANDED", description="The group was disbanded; it is read-only."
+    )
+    ADMINS_ONLY = strawberry.enum_value(
+        "ADMINS_ONLY", description="Only the group's owner and admins may send here."
     )
 
 
@@ -79,9 +91,23 @@ class ChatCreateInput:
 @strawberry.input(description="A message to send.")
 class MessageSendInput:
     chat_id: strawberry.ID = strawberry.field(description="A chat you are a member of.")
-    text: str = strawberry.field(description="Up to 150 KB of text.")
+    text: str = strawberry.field(
+        default="", description="Up to 150 KB of text; ignored when `content` is given."
+    )
+    content: JSON | None = strawberry.field(
+        default=None,
+        description='Rich text: `{"blocks": [{"spans": [...]}]}`, blocks being paragraphs. A '
+        'span is `{"kind": "text"|"bold"|"italic"|"code", "text": ...}`, `{"kind": "link", '
+        '"text": ..., "url": "https://..."}` or `{"kind": "mention", "userId": <User ID>}`. '
+        "The message's text becomes its plain rendering (mentions as @Display Name); mentioned "
+        "members count as mentions.",
+    )
     reply_to_id: strawberry.ID | None = strawberry.field(
         default=None, description="A message of the same chat this one answers."
+    )
+    thread_root_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Reply in the thread of this top-level message of the same chat.",
     )
     mentions: list[strawberry.ID] = strawberry.field(
         default_factory=list, description="Users to mention (members of the chat count)."
@@ -165,6 +191,8 @@ class MessengerMutation:
             reply_to_id=_pk(input.reply_to_id, "Message", "replyToId"),
             mention_ids=[_pk(u, "User", "mentions") or 0 for u in input.mentions],
             idempotency_key=input.idempotency_key,
+            content=input.content,
+            thread_root_id=_pk(input.thread_root_id, "Message", "threadRootId"),
         )
         return await mutate(
             MessageSendPayload,

@@ -1,19 +1,325 @@
-"""Messenger: groups. (Scaffold: replace the placeholder fields with the real API.)"""
+"""Group chat management: settings, members, roles, leaving, disbanding, mute and pin-to-top."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from enum import Enum
+from typing import Annotated
+
 import strawberry
+from strawberry.types import Info
+
+from graphql_schema.core.node import decode_id
+from graphql_schema.core.payload import MutationError, mutate
+from graphql_schema.messenger.types import Chat, ChatPolicyEnum, UserRef
+from models import messenger as m
+from models.messenger import ChatPolicy, ChatRole
+from resolvers.core.errors import NotFound
+from resolvers.identity import queries as identity
+from resolvers.messenger import groups
+
+INPUT = strawberry.argument(description="What to do.")
 
 
-@strawberry.type
-class GroupsQuery:
-    @strawberry.field(description="Placeholder until the groups API lands.")
-    def placeholder_groups_query(self) -> bool:
-        return False
+@strawberry.enum(name="ChatRole", description="A member's role in a group chat.")
+class ChatRoleEnum(Enum):
+    OWNER = strawberry.enum_value("OWNER", description="Created or was handed the group; one.")
+    ADMIN = strawberry.enum_value("ADMIN", description="Manages settings and members.")
+    MEMBER = strawberry.enum_value("MEMBER", description="Reads and (by policy) sends.")
+
+
+@strawberry.type(description="Someone in a chat, with their role.")
+class ChatMembership:
+    role: ChatRoleEnum = strawberry.field(description="Owner, admin or member.")
+    joined_at: datetime = strawberry.field(description="When they joined (UTC).")
+    user_id: strawberry.Private[int]
+
+    @strawberry.field(
+        description="The person; null if you may not see them (guests see only themselves)."
+    )
+    async def user(self, info: Info) -> UserRef | None:
+        from graphql_schema.identity.types import User
+
+        found = await identity.visible_users(info.context, [self.user_id])
+        return User.from_model(found[0]) if found[0] is not None else None
+
+    @classmethod
+    def from_model(cls, member: m.ChatMember) -> ChatMembership:
+        return cls(
+            role=ChatRoleEnum[member.role.value], joined_at=member.joined_at, user_id=member.user_id
+        )
+
+
+def _pk(raw: str, type_name: str, field: str) -> int:
+    pk = decode_id(raw, type_name)
+    if pk is None:
+        raise NotFound("No such object.", field=field)
+    return pk
+
+
+def _policy(value: ChatPolicyEnum | None) -> ChatPolicy | None:
+    return ChatPolicy(value.name) if value is not None else None
+
+
+def _chat(c: object) -> dict[str, object]:
+    return {"chat": Chat.from_model(c)}  # type: ignore[arg-type]
+
+
+# Codes shared by every group mutation; each mutation's enum lists the ones it can return.
+_NOT_A_GROUP = strawberry.enum_value("NOT_A_GROUP", description="Direct chats have no settings.")
+_DISBANDED = strawberry.enum_value("CHAT_DISBANDED", description="The group is read-only now.")
+
+
+@strawberry.enum(description="Why `chatUpdate` failed.")
+class ChatUpdateErrorCode(Enum):
+    NOT_A_GROUP = _NOT_A_GROUP
+    CHAT_DISBANDED = _DISBANDED
+    INVALID_NAME = strawberry.enum_value("INVALID_NAME", description="Name empty or too long.")
+    TOO_LONG = strawberry.enum_value(
+        "TOO_LONG", description="Description over 1000 or announcement over 5000 characters."
+    )
+
+
+@strawberry.type(description="A reason why `chatUpdate` failed.")
+class ChatUpdateError(MutationError):
+    code: ChatUpdateErrorCode = strawberry.field(description="What went wrong, for programs.")
+
+
+@strawberry.enum(description="Why `chatMembersAdd` or `chatMembersRemove` failed.")
+class ChatMembersErrorCode(Enum):
+    NOT_A_GROUP = _NOT_A_GROUP
+    CHAT_DISBANDED = _DISBANDED
+    OWNER_CANNOT_BE_REMOVED = strawberry.enum_value(
+        "OWNER_CANNOT_BE_REMOVED", description="The owner hands the group over first."
+    )
+
+
+@strawberry.type(description="A reason why a member change failed.")
+class ChatMembersError(MutationError):
+    code: ChatMembersErrorCode = strawberry.field(description="What went wrong, for programs.")
+
+
+@strawberry.enum(description="Why `chatLeave` failed.")
+class ChatLeaveErrorCode(Enum):
+    NOT_A_GROUP = _NOT_A_GROUP
+    OWNER_MUST_HAND_OVER = strawberry.enum_value(
+        "OWNER_MUST_HAND_OVER",
+        description="The owner makes someone else owner (`chatMemberRoleSet`) or disbands first.",
+    )
+
+
+@strawberry.type(description="A reason why `chatLeave` failed.")
+class ChatLeaveError(MutationError):
+    code: ChatLeaveErrorCode = strawberry.field(description="What went wrong, for programs.")
+
+
+@strawberry.enum(description="Why `chatDisband` failed.")
+class ChatDisbandErrorCode(Enum):
+    NOT_A_GROUP = _NOT_A_GROUP
+    CHAT_DISBANDED = _DISBANDED
+
+
+@strawberry.type(description="A reason why `chatDisband` failed.")
+class ChatDisbandError(MutationError):
+    code: ChatDisbandErrorCode = strawberry.field(description="What went wrong, for programs.")
+
+
+@strawberry.enum(description="Why `chatMemberRoleSet` failed.")
+class ChatMemberRoleSetErrorCode(Enum):
+    NOT_A_GROUP = _NOT_A_GROUP
+    CHAT_DISBANDED = _DISBANDED
+    NOT_A_MEMBER = strawberry.enum_value("NOT_A_MEMBER", description="That user is not in it.")
+    OWNER_ROLE = strawberry.enum_value(
+        "OWNER_ROLE", description="The owner cannot change their own role; they hand over."
+    )
+
+
+@strawberry.type(description="A reason why `chatMemberRoleSet` failed.")
+class ChatMemberRoleSetError(MutationError):
+    code: ChatMemberRoleSetErrorCode = strawberry.field(
+        description="What went wrong, for programs."
+    )
+
+
+@strawberry.input(description="New settings of a group; omitted fields stay as they are.")
+class ChatUpdateInput:
+    chat_id: strawberry.ID = strawberry.field(description="A group you own or administer.")
+    name: str | None = strawberry.field(default=None, description="1 to 100 characters.")
+    description: str | None = strawberry.field(default=None, description="At most 1000.")
+    announcement: str | None = strawberry.field(
+        default=None, description="Shown to all members; at most 5000 characters, empty: none."
+    )
+    send_policy: ChatPolicyEnum | None = strawberry.field(
+        default=None, description="Who may send messages."
+    )
+    add_policy: ChatPolicyEnum | None = strawberry.field(
+        default=None, description="Who may add members."
+    )
+
+
+@strawberry.input(description="People to add to or remove from a group.")
+class ChatMembersInput:
+    chat_id: strawberry.ID = strawberry.field(description="A group you are in.")
+    user_ids: list[strawberry.ID] = strawberry.field(
+        description="1 to 100 active users of your organization (guests may be added)."
+    )
+
+
+@strawberry.input(description="A chat to act on.")
+class ChatIdInput:
+    chat_id: strawberry.ID = strawberry.field(description="A group you are in.")
+
+
+@strawberry.input(description="A member's new role.")
+class ChatMemberRoleSetInput:
+    chat_id: strawberry.ID = strawberry.field(description="A group you own.")
+    user_id: strawberry.ID = strawberry.field(description="A member of it.")
+    role: ChatRoleEnum = strawberry.field(
+        description="ADMIN or MEMBER; OWNER hands the group over (you become an admin)."
+    )
+
+
+@strawberry.input(description="Your own settings for a chat; omitted fields stay as they are.")
+class ChatMemberSettingsUpdateInput:
+    chat_id: strawberry.ID = strawberry.field(description="Any chat you are in.")
+    muted: bool | None = strawberry.field(default=None, description="No notifications.")
+    pinned_to_top: bool | None = strawberry.field(
+        default=None, description="Keep it at the top of your chat list."
+    )
+
+
+@strawberry.type(description="The result of `chatUpdate`.")
+class ChatUpdatePayload:
+    chat: Chat | None = strawberry.field(default=None, description="The group as it is now.")
+    errors: list[ChatUpdateError] = strawberry.field(description="Why nothing changed.")
+
+
+@strawberry.type(description="The result of `chatMembersAdd` or `chatMembersRemove`.")
+class ChatMembersPayload:
+    chat: Chat | None = strawberry.field(default=None, description="The group as it is now.")
+    errors: list[ChatMembersError] = strawberry.field(description="Why nothing changed.")
+
+
+@strawberry.type(description="The result of `chatLeave`.")
+class ChatLeavePayload:
+    chat: Chat | None = strawberry.field(
+        default=None, description="The group you left (you can no longer read it)."
+    )
+    errors: list[ChatLeaveError] = strawberry.field(description="Why you are still in it.")
+
+
+@strawberry.type(description="The result of `chatDisband`.")
+class ChatDisbandPayload:
+    chat: Chat | None = strawberry.field(default=None, description="The disbanded group.")
+    errors: list[ChatDisbandError] = strawberry.field(description="Why nothing changed.")
+
+
+@strawberry.type(description="The result of `chatMemberRoleSet`.")
+class ChatMemberRoleSetPayload:
+    member: ChatMembership | None = strawberry.field(
+        default=None, description="The member with their new role."
+    )
+    errors: list[ChatMemberRoleSetError] = strawberry.field(description="Why nothing changed.")
+
+
+@strawberry.type(description="The result of `chatMemberSettingsUpdate`.")
+class ChatMemberSettingsUpdatePayload:
+    chat: Chat = strawberry.field(
+        description="The chat, with your settings in `muted` and `pinnedToTop`."
+    )
 
 
 @strawberry.type
 class GroupsMutation:
-    @strawberry.mutation(description="Placeholder until the groups API lands.")
-    def placeholder_groups_mutation(self) -> bool:
-        return False
+    @strawberry.mutation(
+        description="Change a group's name, description, announcement, or who may send and "
+        "add members (its owner and admins)."
+    )
+    async def chat_update(
+        self, info: Info, input: Annotated[ChatUpdateInput, INPUT]
+    ) -> ChatUpdatePayload:
+        action = groups.check_chat_update(
+            info.context,
+            _pk(input.chat_id, "Chat", "chatId"),
+            name=input.name,
+            description=input.description,
+            announcement=input.announcement,
+            send_policy=_policy(input.send_policy),
+            add_policy=_policy(input.add_policy),
+        )
+        return await mutate(ChatUpdatePayload, ChatUpdateError, action, _chat)
+
+    @strawberry.mutation(
+        description="Add people to a group (everyone or only admins, by its `addPolicy`). "
+        "People already in it are skipped; a system message announces the others."
+    )
+    async def chat_members_add(
+        self, info: Info, input: Annotated[ChatMembersInput, INPUT]
+    ) -> ChatMembersPayload:
+        action = groups.check_members_add(
+            info.context,
+            _pk(input.chat_id, "Chat", "chatId"),
+            [_pk(u, "User", "userIds") for u in input.user_ids],
+        )
+        return await mutate(ChatMembersPayload, ChatMembersError, action, _chat)
+
+    @strawberry.mutation(
+        description="Remove people from a group (its owner and admins; only the owner removes "
+        "admins; the owner cannot be removed). Their live events stop at once."
+    )
+    async def chat_members_remove(
+        self, info: Info, input: Annotated[ChatMembersInput, INPUT]
+    ) -> ChatMembersPayload:
+        action = groups.check_members_remove(
+            info.context,
+            _pk(input.chat_id, "Chat", "chatId"),
+            [_pk(u, "User", "userIds") for u in input.user_ids],
+        )
+        return await mutate(ChatMembersPayload, ChatMembersError, action, _chat)
+
+    @strawberry.mutation(description="Leave a group. Its owner hands it over first.")
+    async def chat_leave(
+        self, info: Info, input: Annotated[ChatIdInput, INPUT]
+    ) -> ChatLeavePayload:
+        action = groups.check_leave(info.context, _pk(input.chat_id, "Chat", "chatId"))
+        return await mutate(ChatLeavePayload, ChatLeaveError, action, _chat)
+
+    @strawberry.mutation(
+        description="Disband a group (its owner): it stays readable to its members but takes "
+        "no more messages or changes."
+    )
+    async def chat_disband(
+        self, info: Info, input: Annotated[ChatIdInput, INPUT]
+    ) -> ChatDisbandPayload:
+        action = groups.check_disband(info.context, _pk(input.chat_id, "Chat", "chatId"))
+        return await mutate(ChatDisbandPayload, ChatDisbandError, action, _chat)
+
+    @strawberry.mutation(description="Set a member's role in a group (its owner).")
+    async def chat_member_role_set(
+        self, info: Info, input: Annotated[ChatMemberRoleSetInput, INPUT]
+    ) -> ChatMemberRoleSetPayload:
+        action = groups.check_member_role_set(
+            info.context,
+            _pk(input.chat_id, "Chat", "chatId"),
+            _pk(input.user_id, "User", "userId"),
+            ChatRole(input.role.name),
+        )
+        return await mutate(
+            ChatMemberRoleSetPayload,
+            ChatMemberRoleSetError,
+            action,
+            lambda m: {"member": ChatMembership.from_model(m)},
+        )
+
+    @strawberry.mutation(description="Mute a chat or pin it to the top of your list (for you).")
+    async def chat_member_settings_update(
+        self, info: Info, input: Annotated[ChatMemberSettingsUpdateInput, INPUT]
+    ) -> ChatMemberSettingsUpdatePayload:
+        member = await groups.check_member_settings_update(
+            info.context,
+            _pk(input.chat_id, "Chat", "chatId"),
+            muted=input.muted,
+            pinned_to_top=input.pinned_to_top,
+        )
+        chat = await member.chat
+        return ChatMemberSettingsUpdatePayload(chat=Chat.from_model(chat))

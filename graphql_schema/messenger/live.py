@@ -1,28 +1,206 @@
-"""Messenger: live. (Scaffold: replace the placeholder fields with the real API.)"""
+"""Messenger, live: presence, typing and the viewer's one stream (viewerEvents)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from datetime import datetime
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
+from strawberry.types import Info
+
+from graphql_schema.core.node import decode_id
+from graphql_schema.core.payload import MutationError, mutate
+from graphql_schema.messenger.events import ChatEvent, to_chat_event
+from graphql_schema.messenger.types import Chat
+from models.messenger import MessageMention
+from resolvers.core.errors import NotFound
+from resolvers.messenger import presence
+from subscriptions import viewer
+
+if TYPE_CHECKING:
+    from graphql_schema.identity.types import User
+
+UserRef = Annotated["User", strawberry.lazy("graphql_schema.identity.types")]
+
+
+async def _user(info: Info, user_id: int) -> Any | None:
+    from graphql_schema.identity.types import User
+    from resolvers.identity.queries import visible_users
+
+    found = (await visible_users(info.context, [user_id]))[0]
+    return User.from_model(found) if found is not None else None
+
+
+@strawberry.enum(description="Whether someone is around.")
+class PresenceStatus(Enum):
+    ONLINE = strawberry.enum_value(
+        "ONLINE", description="Connected and active within the last five minutes."
+    )
+    AWAY = strawberry.enum_value("AWAY", description="Connected, but idle for five minutes.")
+    OFFLINE = strawberry.enum_value("OFFLINE", description="No open connection.")
+
+
+@strawberry.type(description="Someone's presence.")
+class UserPresence:
+    user_id: strawberry.Private[int]
+    status: PresenceStatus = strawberry.field(description="Online, away or offline.")
+    last_seen_at: datetime | None = strawberry.field(
+        description="When they were last active (within 30 days); null if not known."
+    )
+
+    @strawberry.field(description="Whose presence this is.")
+    async def user(self, info: Info) -> UserRef | None:
+        return await _user(info, self.user_id)
+
+
+@strawberry.input(description="You started typing in a chat.")
+class TypingStartInput:
+    chat_id: strawberry.ID = strawberry.field(description="A chat you are a member of.")
+
+
+@strawberry.enum(description="Why `typingStart` failed.")
+class TypingStartErrorCode(Enum):
+    CHAT_DISBANDED = strawberry.enum_value(
+        "CHAT_DISBANDED", description="The chat was disbanded: nobody types there any more."
+    )
+
+
+@strawberry.type(description="A reason why `typingStart` failed.")
+class TypingStartError(MutationError):
+    code: TypingStartErrorCode = strawberry.field(description="What went wrong, for programs.")
+
+
+@strawberry.type(description="The result of `typingStart`.")
+class TypingStartPayload:
+    relayed: bool = strawberry.field(
+        default=False,
+        description="True if the members were told now; false within two seconds of the "
+        "previous call (they still see you typing), or on failure.",
+    )
+    errors: list[TypingStartError] = strawberry.field(description="Why nothing was relayed.")
+
+
+@strawberry.type(description="Something happened in one of your chats.")
+class ViewerChatEvent:
+    chat_id: strawberry.Private[int]
+    organization_id: strawberry.Private[int]
+    seq: strawberry.Private[int | None]
+    user_id: strawberry.Private[int]
+    event: ChatEvent = strawberry.field(description="What happened, as `chatEvents` shows it.")
+
+    @strawberry.field(description="The chat it happened in (as it is now).")
+    async def chat(self, info: Info) -> Chat | None:
+        found = await viewer.load_chat(self.chat_id, self.organization_id)
+        return Chat.from_model(found) if found is not None else None
+
+    @strawberry.field(description="True for a new message that mentions you.")
+    async def mentions_you(self, info: Info) -> bool:
+        if self.seq is None:
+            return False
+        # Only when asked for, so subscribers that do not select it cost no query.
+        return await MessageMention.filter(
+            user_id=self.user_id, chat_id=self.chat_id, seq=self.seq
+        ).exists()
+
+
+@strawberry.type(description="Someone you chat with came online or went offline.")
+class PresenceChanged:
+    user_id: strawberry.Private[int]
+    status: PresenceStatus = strawberry.field(description="Their status now.")
+    at: datetime = strawberry.field(description="When it changed.")
+
+    @strawberry.field(description="Who.")
+    async def user(self, info: Info) -> UserRef | None:
+        return await _user(info, self.user_id)
+
+
+ViewerEvent = Annotated[
+    ViewerChatEvent | PresenceChanged,
+    strawberry.union("ViewerEvent", description="Something that concerns you."),
+]
+
+
+def _to_viewer_event(info: Info, event: dict[str, Any]) -> Any | None:
+    principal = info.context.principal
+    if event.get("type") == "presence.changed":
+        return PresenceChanged(
+            user_id=int(event["userId"]),
+            status=PresenceStatus[event["status"]],
+            at=datetime.fromisoformat(event["at"]),
+        )
+    converted = to_chat_event(event)
+    if converted is None or principal is None:
+        return None
+    seq = (event.get("message") or {}).get("seq") if event["type"] == "message.added" else None
+    return ViewerChatEvent(
+        chat_id=int(event["chatId"]),
+        organization_id=principal.organization_id,
+        seq=seq,
+        user_id=principal.user_id,
+        event=converted,
+    )
 
 
 @strawberry.type
 class LiveQuery:
-    @strawberry.field(description="Placeholder until the live API lands.")
-    def placeholder_live_query(self) -> bool:
-        return False
+    @strawberry.field(
+        description="Presence of people of your organization (at most 100), in the order "
+        "asked; null for an ID that names nobody you can see."
+    )
+    async def presence(
+        self,
+        info: Info,
+        user_ids: Annotated[
+            list[strawberry.ID], strawberry.argument(description="User global IDs.")
+        ],
+    ) -> list[UserPresence | None]:
+        pks = [decode_id(u, "User") for u in user_ids]
+        found = await presence.presence_of(info.context, pks)
+        return [
+            UserPresence(
+                user_id=p.user_id,
+                status=PresenceStatus[p.status.value],
+                last_seen_at=p.last_seen_at,
+            )
+            if p is not None
+            else None
+            for p in found
+        ]
 
 
 @strawberry.type
 class LiveMutation:
-    @strawberry.mutation(description="Placeholder until the live API lands.")
-    def placeholder_live_mutation(self) -> bool:
-        return False
+    @strawberry.mutation(
+        description="Tell a chat's members you are typing; they see it for a few seconds. "
+        "Call it as often as you like: at most one event per two seconds goes out, never stored."
+    )
+    async def typing_start(
+        self,
+        info: Info,
+        input: Annotated[TypingStartInput, strawberry.argument(description="Where.")],
+    ) -> TypingStartPayload:
+        chat_id = decode_id(input.chat_id, "Chat")
+        if chat_id is None:
+            raise NotFound("No such chat.", field="chatId")
+        return await mutate(
+            TypingStartPayload,
+            TypingStartError,
+            presence.typing_start(info.context, chat_id),
+            lambda relayed: {"relayed": relayed},
+        )
 
 
 @strawberry.type
 class LiveSubscription:
-    @strawberry.subscription(description="Placeholder until the live API lands.")
-    async def placeholder_live_subscription(self) -> AsyncGenerator[bool, None]:
-        yield False
+    @strawberry.subscription(
+        description="Everything that concerns you, in one stream: new and changed messages in "
+        "any of your chats (your 500 most active), being added or removed, your read positions "
+        "from other devices, and presence of the people you chat with."
+    )
+    async def viewer_events(self, info: Info) -> AsyncGenerator[ViewerEvent, None]:
+        async for event in viewer.viewer_events(info.context):
+            converted = _to_viewer_event(info, event)
+            if converted is not None:
+                yield converted

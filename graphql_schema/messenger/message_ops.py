@@ -1,19 +1,290 @@
-"""Messenger: message_ops. (Scaffold: replace the placeholder fields with the real API.)"""
+"""Root fields for what members do to existing messages: edit, recall, react, pin, forward."""
 
 from __future__ import annotations
 
+from enum import Enum
+from typing import Annotated
+
 import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from graphql_schema.core.node import decode_id
+from graphql_schema.core.payload import MutationError, mutate
+from graphql_schema.messenger.types import Message
+from resolvers.core.errors import NotFound
+from resolvers.messenger import message_ops as ops
+
+INPUT = strawberry.argument(description="What to do.")
+
+
+def _pk(raw: str, type_name: str, field: str) -> int:
+    pk = decode_id(raw, type_name)
+    if pk is None:
+        raise NotFound("No such object.", field=field)
+    return pk
+
+
+def _message(m: object) -> dict[str, object]:
+    return {"message": Message.from_model(m)}  # type: ignore[arg-type]
+
+
+RECALLED = strawberry.enum_value("RECALLED", description="The message was recalled.")
+CHAT_DISBANDED = strawberry.enum_value(
+    "CHAT_DISBANDED", description="The message's group was disbanded; it is read-only."
+)
+
+
+@strawberry.enum(description="Why `messageEdit` failed.")
+class MessageEditErrorCode(Enum):
+    NOT_SENDER = strawberry.enum_value("NOT_SENDER", description="Only the sender edits.")
+    EDIT_WINDOW_PASSED = strawberry.enum_value(
+        "EDIT_WINDOW_PASSED", description="The organization's edit window has passed."
+    )
+    TOO_MANY_EDITS = strawberry.enum_value(
+        "TOO_MANY_EDITS", description="The message was already edited 20 times."
+    )
+    EMPTY_MESSAGE = strawberry.enum_value("EMPTY_MESSAGE", description="The new text is blank.")
+    TOO_LONG = strawberry.enum_value("TOO_LONG", description="The new text is over 150 KB.")
+    INVALID_CONTENT = strawberry.enum_value(
+        "INVALID_CONTENT", description="The rich content is not in the documented format."
+    )
+    CONFLICT = strawberry.enum_value(
+        "CONFLICT", description="Edited at the same time by another request; retry."
+    )
+    RECALLED = RECALLED
+    CHAT_DISBANDED = CHAT_DISBANDED
+
+
+@strawberry.enum(description="Why `messageRecall` failed.")
+class MessageRecallErrorCode(Enum):
+    NOT_ALLOWED = strawberry.enum_value(
+        "NOT_ALLOWED", description="Only the sender or a chat owner or admin recalls."
+    )
+    RECALL_WINDOW_PASSED = strawberry.enum_value(
+        "RECALL_WINDOW_PASSED", description="The organization's recall window has passed."
+    )
+    RECALLED = RECALLED
+    CHAT_DISBANDED = CHAT_DISBANDED
+
+
+@strawberry.enum(description="Why `messageReactionToggle` failed.")
+class MessageReactionErrorCode(Enum):
+    INVALID_EMOJI = strawberry.enum_value(
+        "INVALID_EMOJI", description="An emoji has 1 to 32 characters."
+    )
+    TOO_MANY_REACTIONS = strawberry.enum_value(
+        "TOO_MANY_REACTIONS", description="The message already has 50 different emoji."
+    )
+    RECALLED = RECALLED
+    CHAT_DISBANDED = CHAT_DISBANDED
+
+
+@strawberry.enum(description="Why `messagePin` or `messageUnpin` failed.")
+class MessagePinErrorCode(Enum):
+    NOT_ALLOWED = strawberry.enum_value(
+        "NOT_ALLOWED", description="In groups only the owner and admins pin."
+    )
+    TOO_MANY_PINS = strawberry.enum_value(
+        "TOO_MANY_PINS", description="The chat already has 100 pinned messages."
+    )
+    RECALLED = RECALLED
+    CHAT_DISBANDED = CHAT_DISBANDED
+
+
+@strawberry.enum(description="Why `messageForward` failed.")
+class MessageForwardErrorCode(Enum):
+    TOO_MANY_CHATS = strawberry.enum_value(
+        "TOO_MANY_CHATS", description="Forward to 1 to 100 chats."
+    )
+    ADMINS_ONLY = strawberry.enum_value(
+        "ADMINS_ONLY", description="Only the admins of a target group may send there."
+    )
+    RECALLED = RECALLED
+    CHAT_DISBANDED = CHAT_DISBANDED
+
+
+@strawberry.type(description="A reason why `messageEdit` failed.")
+class MessageEditError(MutationError):
+    code: MessageEditErrorCode = strawberry.field(description="What went wrong, for programs.")
+
+
+@strawberry.type(description="A reason why `messageRecall` failed.")
+class MessageRecallError(MutationError):
+    code: MessageRecallErrorCode = strawberry.field(description="What went wrong, for programs.")
+
+
+@strawberry.type(description="A reason why `messageReactionToggle` failed.")
+class MessageReactionError(MutationError):
+    code: MessageReactionErrorCode = strawberry.field(description="What went wrong, for programs.")
+
+
+@strawberry.type(description="A reason why `messagePin` or `messageUnpin` failed.")
+class MessagePinError(MutationError):
+    code: MessagePinErrorCode = strawberry.field(description="What went wrong, for programs.")
+
+
+@strawberry.type(description="A reason why `messageForward` failed.")
+class MessageForwardError(MutationError):
+    code: MessageForwardErrorCode = strawberry.field(description="What went wrong, for programs.")
+
+
+@strawberry.input(description="A new version of a message you sent.")
+class MessageEditInput:
+    message_id: strawberry.ID = strawberry.field(description="Your message.")
+    text: str | None = strawberry.field(default=None, description="The new plain text.")
+    content: JSON | None = strawberry.field(
+        default=None,
+        description="The new rich content (as in `messageSend`); wins over `text`.",
+    )
+
+
+@strawberry.input(description="A message to act on.")
+class MessageRefInput:
+    message_id: strawberry.ID = strawberry.field(description="The message.")
+
+
+@strawberry.input(description="An emoji to add to a message, or take back.")
+class MessageReactionToggleInput:
+    message_id: strawberry.ID = strawberry.field(description="The message.")
+    emoji: str = strawberry.field(description="1 to 32 characters.")
+
+
+@strawberry.input(description="Copies of a message for other chats.")
+class MessageForwardInput:
+    message_id: strawberry.ID = strawberry.field(description="The message to forward.")
+    chat_ids: list[strawberry.ID] = strawberry.field(
+        description="1 to 100 chats you are a member of."
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="Retrying with the same key returns the first copies."
+    )
+
+
+@strawberry.type(description="The result of `messageEdit`.")
+class MessageEditPayload:
+    message: Message | None = strawberry.field(default=None, description="The edited message.")
+    errors: list[MessageEditError] = strawberry.field(description="Why nothing changed.")
+
+
+@strawberry.type(description="The result of `messageRecall`.")
+class MessageRecallPayload:
+    message: Message | None = strawberry.field(default=None, description="The tombstone.")
+    errors: list[MessageRecallError] = strawberry.field(description="Why nothing changed.")
+
+
+@strawberry.type(description="The result of `messageReactionToggle`.")
+class MessageReactionTogglePayload:
+    message: Message | None = strawberry.field(
+        default=None, description="The message, with its reactions now."
+    )
+    errors: list[MessageReactionError] = strawberry.field(description="Why nothing changed.")
+
+
+@strawberry.type(description="The result of `messagePin` or `messageUnpin`.")
+class MessagePinPayload:
+    message: Message | None = strawberry.field(default=None, description="The message.")
+    errors: list[MessagePinError] = strawberry.field(description="Why nothing changed.")
+
+
+@strawberry.type(description="The result of `messageForward`.")
+class MessageForwardPayload:
+    messages: list[Message] = strawberry.field(
+        default_factory=list, description="The copies, one per target chat."
+    )
+    errors: list[MessageForwardError] = strawberry.field(description="Why nothing was sent.")
 
 
 @strawberry.type
 class MessageOpsQuery:
-    @strawberry.field(description="Placeholder until the message_ops API lands.")
-    def placeholder_message_ops_query(self) -> bool:
-        return False
+    @strawberry.field(
+        description="The pinned messages of a chat you are a member of, newest pin first "
+        "(at most 100)."
+    )
+    async def pinned_messages(
+        self,
+        info: Info,
+        chat_id: Annotated[strawberry.ID, strawberry.argument(description="The chat.")],
+    ) -> list[Message]:
+        rows = await ops.pinned_messages(info.context, _pk(chat_id, "Chat", "chatId"))
+        return [Message.from_model(r) for r in rows]
 
 
 @strawberry.type
 class MessageOpsMutation:
-    @strawberry.mutation(description="Placeholder until the message_ops API lands.")
-    def placeholder_message_ops_mutation(self) -> bool:
-        return False
+    @strawberry.mutation(
+        description="Edit a message you sent, within the organization's edit window, at most "
+        "20 times; earlier versions stay in `editHistory`."
+    )
+    async def message_edit(
+        self, info: Info, input: Annotated[MessageEditInput, INPUT]
+    ) -> MessageEditPayload:
+        action = ops.check_message_edit(
+            info.context,
+            _pk(input.message_id, "Message", "messageId"),
+            input.text,
+            input.content,
+        )
+        return await mutate(MessageEditPayload, MessageEditError, action, _message)
+
+    @strawberry.mutation(
+        description="Recall a message: by its sender within the organization's recall window, "
+        "or by a chat owner or admin at any time. Its content and edit history are erased; "
+        "a tombstone keeps its place."
+    )
+    async def message_recall(
+        self, info: Info, input: Annotated[MessageRefInput, INPUT]
+    ) -> MessageRecallPayload:
+        action = ops.check_message_recall(
+            info.context, _pk(input.message_id, "Message", "messageId")
+        )
+        return await mutate(MessageRecallPayload, MessageRecallError, action, _message)
+
+    @strawberry.mutation(
+        description="Add your reaction with this emoji, or take it back if you already did."
+    )
+    async def message_reaction_toggle(
+        self, info: Info, input: Annotated[MessageReactionToggleInput, INPUT]
+    ) -> MessageReactionTogglePayload:
+        action = ops.check_reaction_toggle(
+            info.context, _pk(input.message_id, "Message", "messageId"), input.emoji
+        )
+        return await mutate(MessageReactionTogglePayload, MessageReactionError, action, _message)
+
+    @strawberry.mutation(
+        description="Pin a message in its chat (group owner and admins; anyone in a direct "
+        "chat). Pinning a pinned message changes nothing."
+    )
+    async def message_pin(
+        self, info: Info, input: Annotated[MessageRefInput, INPUT]
+    ) -> MessagePinPayload:
+        action = ops.check_pin(info.context, _pk(input.message_id, "Message", "messageId"), True)
+        return await mutate(MessagePinPayload, MessagePinError, action, _message)
+
+    @strawberry.mutation(description="Unpin a message (who may pin may unpin).")
+    async def message_unpin(
+        self, info: Info, input: Annotated[MessageRefInput, INPUT]
+    ) -> MessagePinPayload:
+        action = ops.check_pin(info.context, _pk(input.message_id, "Message", "messageId"), False)
+        return await mutate(MessagePinPayload, MessagePinError, action, _message)
+
+    @strawberry.mutation(
+        description="Copy a message's text and content into other chats you are a member of: "
+        "each copy gets that chat's next `seq`. A retry with the same `idempotencyKey` returns "
+        "the first copies."
+    )
+    async def message_forward(
+        self, info: Info, input: Annotated[MessageForwardInput, INPUT]
+    ) -> MessageForwardPayload:
+        action = ops.check_message_forward(
+            info.context,
+            _pk(input.message_id, "Message", "messageId"),
+            [decode_id(c, "Chat") for c in input.chat_ids],
+            input.idempotency_key,
+        )
+        return await mutate(
+            MessageForwardPayload,
+            MessageForwardError,
+            action,
+            lambda f: {"messages": [Message.from_model(m) for m in f.messages]},
+        )

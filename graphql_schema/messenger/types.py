@@ -12,6 +12,7 @@ from strawberry import relay
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from graphql_schema.core.connection import Connection
 from graphql_schema.core.node import resolve_visible
 from models import messenger as m
 from resolvers.identity import queries as identity
@@ -20,6 +21,7 @@ from resolvers.messenger.events import chat_snapshot, message_snapshot
 
 if TYPE_CHECKING:
     from graphql_schema.identity.types import User
+    from graphql_schema.messenger.groups import ChatMembership, ChatRoleEnum
 
 UserRef = Annotated["User", strawberry.lazy("graphql_schema.identity.types")]
 
@@ -69,6 +71,73 @@ class Message(relay.Node):
         found = await identity.visible_users(info.context, [self.sender_id])
         return User.from_model(found[0]) if found[0] is not None else None
 
+    @strawberry.field(
+        description="Replies in this message's thread by `seq`, oldest first: `first` (at most "
+        "100, default 20) after `afterSeq`."
+    )
+    async def thread(
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description="How many.")] = None,
+        after_seq: Annotated[
+            int | None, strawberry.argument(description="Start after this seq.")
+        ] = None,
+    ) -> MessagePage:
+        from resolvers.messenger.messages import thread_replies
+
+        rows, more = await thread_replies(info.context, self.id, self.chat_id, first, after_seq)
+        return MessagePage(
+            messages=[Message.from_model(r) for r in rows],
+            has_newer=more,
+            has_older=after_seq is not None and after_seq > 0,
+        )
+
+    @strawberry.field(description="Earlier versions, oldest first; empty once recalled.")
+    async def edit_history(self, info: Info) -> list[MessageVersion]:
+        from resolvers.messenger.message_ops import edit_histories
+
+        rows = await info.context.loaders.get(edit_histories).load(self.id)
+        return [MessageVersion(text=e.text, content=e.content, edited_at=e.edited_at) for e in rows]
+
+    @strawberry.field(description="Reactions by emoji, in the order each was first used.")
+    async def reactions(self, info: Info) -> list[MessageReaction]:
+        from resolvers.messenger.message_ops import reaction_summaries
+
+        rows = await info.context.loaders.get(reaction_summaries).load(self.id)
+        return [
+            MessageReaction(emoji=r["emoji"], count=r["count"], user_ids=r["userIds"]) for r in rows
+        ]
+
+    @strawberry.field(
+        description="How many members have read this far, the sender excluded; null in chats "
+        "over 1000 members (no read receipts there)."
+    )
+    async def read_count(self, info: Info) -> int | None:
+        ids = await self._readers(info)
+        return len(ids) if ids is not None else None
+
+    @strawberry.field(
+        description="Members who have read this far (the sender excluded), in join order; "
+        "empty in chats over 1000 members."
+    )
+    async def read_by(
+        self,
+        info: Info,
+        first: Annotated[int, strawberry.argument(description="How many, at most 100.")] = 20,
+    ) -> list[UserRef]:
+        from graphql_schema.identity.types import User
+
+        ids = (await self._readers(info) or [])[: max(0, min(first, 100))]
+        found = await identity.visible_users(info.context, ids)
+        return [User.from_model(u) for u in found if u is not None]
+
+    async def _readers(self, info: Info) -> list[int] | None:
+        from resolvers.messenger.message_ops import readers
+
+        return await info.context.loaders.get(readers).load(
+            (self.chat_id, self.seq, self.sender_id)
+        )
+
     @classmethod
     def from_model(cls, msg: m.Message) -> Message:
         return cls.from_snapshot(message_snapshot(msg))
@@ -103,6 +172,32 @@ class Message(relay.Node):
         return await resolve_visible(
             node_ids, lambda ids: visible_messages(info.context, ids), cls.from_model
         )
+
+
+@strawberry.type(description="An earlier version of an edited message.")
+class MessageVersion:
+    text: str = strawberry.field(description="Its plain text.")
+    content: JSON | None = strawberry.field(description="Its rich content, if any.")
+    edited_at: datetime = strawberry.field(description="When this version was replaced.")
+
+
+@strawberry.type(description="One emoji's reactions on a message.")
+class MessageReaction:
+    emoji: str = strawberry.field(description="The emoji.")
+    count: int = strawberry.field(description="How many people reacted with it.")
+    user_ids: strawberry.Private[list[int]]
+
+    @strawberry.field(description="The first people who reacted with it (at most 20).")
+    async def users(self, info: Info) -> list[UserRef]:
+        from graphql_schema.identity.types import User
+
+        found = await identity.visible_users(info.context, self.user_ids[:20])
+        return [User.from_model(u) for u in found if u is not None]
+
+    @strawberry.field(description="Whether you reacted with it.")
+    def viewer_reacted(self, info: Info) -> bool:
+        principal = info.context.principal
+        return principal is not None and principal.user_id in self.user_ids
 
 
 @strawberry.type(description="A page of messages, ordered by `seq`.")
@@ -191,6 +286,43 @@ class Chat(relay.Node):
             has_newer=has_next,
             has_older=has_previous,
         )
+
+    @strawberry.field(description="Your role in this chat; null if you are not in it.")
+    async def viewer_role(
+        self, info: Info
+    ) -> Annotated[ChatRoleEnum, strawberry.lazy("graphql_schema.messenger.groups")] | None:
+        from graphql_schema.messenger.groups import ChatRoleEnum
+
+        member = await _membership(info, self.id)
+        return ChatRoleEnum[member.role.value] if member else None
+
+    @strawberry.field(description="You muted this chat: no notifications from it.")
+    async def muted(self, info: Info) -> bool:
+        member = await _membership(info, self.id)
+        return bool(member and member.muted)
+
+    @strawberry.field(description="You pinned this chat to the top of your list.")
+    async def pinned_to_top(self, info: Info) -> bool:
+        member = await _membership(info, self.id)
+        return bool(member and member.pinned_at is not None)
+
+    @strawberry.field(description="The members with their roles, in the order they joined.")
+    async def members(
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description="How many.")] = None,
+        after: Annotated[
+            str | None, strawberry.argument(description="Start after this cursor.")
+        ] = None,
+    ) -> Connection[Annotated[ChatMembership, strawberry.lazy("graphql_schema.messenger.groups")]]:
+        from graphql_schema.core.connection import connection
+        from graphql_schema.messenger.groups import ChatMembership as Membership
+        from resolvers.core.pagination import paginate
+        from resolvers.messenger.groups import chat_members
+
+        qs = await chat_members(info.context, self.id)
+        page = await paginate(qs, order=["id"], first=first, after=after)
+        return connection(page, Membership.from_model)
 
     @classmethod
     def from_model(cls, chat: m.Chat) -> Chat:

@@ -14,13 +14,21 @@ from models.messenger import Chat, ChatKind, ChatMember, ChatRole, Message, Mess
 from resolvers.admin.access import access_users
 from resolvers.core.errors import DomainError
 from resolvers.core.idempotency import once
-from resolvers.core.pagination import Page, paginate
-from resolvers.core.tx import transaction
+from resolvers.core.pagination import Page, decode_cursor, encode_cursor, page_size, paginate
+from resolvers.core.tx import Transaction, transaction
 from resolvers.identity.queries import require_principal
+from resolvers.messenger import events
 from server.context import Context
 
 MAX_NAME = 100
 MAX_DESCRIPTION = 1000
+
+
+def announce_members(tx: Transaction, chat_id: int, member_ids: list[int], by_user_id: int) -> None:
+    """A new chat reaches its members' viewerEvents (which start listening to it)."""
+    event = events.members_changed(chat_id, member_ids, [], by_user_id)
+    for user_id in member_ids:
+        tx.publish(events.user_channel(user_id), event)
 
 
 def _direct_key(a: int, b: int) -> str:
@@ -68,7 +76,7 @@ async def check_chat_create(
         )
 
     async def create() -> Chat:
-        async with transaction():
+        async with transaction() as tx:
             chat = await Chat.create(
                 organization_id=principal.organization_id,
                 kind=ChatKind.GROUP,
@@ -80,6 +88,9 @@ async def check_chat_create(
             await ChatMember.bulk_create(
                 [ChatMember(chat_id=chat.id, user_id=principal.user_id, role=ChatRole.OWNER)]
                 + [ChatMember(chat_id=chat.id, user_id=u.id) for u in others]
+            )
+            announce_members(
+                tx, chat.id, [principal.user_id, *(u.id for u in others)], principal.user_id
             )
         return chat
 
@@ -96,7 +107,7 @@ async def _direct(ctx: Context, other_id: int) -> Chat:
     if existing is not None:
         return existing
     try:
-        async with transaction():
+        async with transaction() as tx:
             chat = await Chat.create(
                 organization_id=principal.organization_id,
                 kind=ChatKind.DIRECT,
@@ -107,20 +118,58 @@ async def _direct(ctx: Context, other_id: int) -> Chat:
             await ChatMember.bulk_create(
                 [ChatMember(chat_id=chat.id, user_id=uid) for uid in (principal.user_id, other_id)]
             )
+            announce_members(tx, chat.id, [principal.user_id, other_id], principal.user_id)
         return chat
     except IntegrityError:
         # Both people opened the chat at once: the unique key kept one; answer with it.
         return await Chat.get(direct_key=key)
 
 
+# A pinned chat's cursor: this date (after every real one) and the chat's place among the pins.
+PINNED_CURSOR_AT = datetime(9999, 1, 1, tzinfo=UTC)
+
+
 async def viewer_chats(
     ctx: Context, *, first: int | None, after: str | None, last: int | None, before: str | None
 ) -> Page[Chat]:
-    """Your chats, most recently active first."""
+    """Your chats: those you pinned to the top first (most recently pinned first), then the
+    others, most recently active first. Paging backwards ignores pins."""
     principal = require_principal(ctx)
     qs = Chat.filter(organization_id=principal.organization_id, members__user_id=principal.user_id)
-    return await paginate(
-        qs, order=["-last_activity_at", "-id"], first=first, after=after, last=last, before=before
+    order = ["-last_activity_at", "-id"]
+    if last is not None or before is not None:
+        return await paginate(qs, order=order, first=first, after=after, last=last, before=before)
+    size, _ = page_size(first, None)
+    # Pins are few (at most MAX_PINNED): one query loads them all, on every page, so the other
+    # chats can leave them out.
+    pins = list(
+        await ChatMember.filter(
+            user_id=principal.user_id,
+            pinned_at__isnull=False,
+            chat__organization_id=principal.organization_id,
+        )
+        .select_related("chat")
+        .order_by("-pinned_at", "-id")
+    )
+    start = 0
+    if after is not None:
+        at, index = decode_cursor(after, 2, "after")
+        if at == PINNED_CURSOR_AT:
+            start, after = int(index) + 1, None
+        else:
+            start = len(pins)
+    shown = pins[start : start + size]
+    rest_qs = qs.exclude(id__in=[p.chat_id for p in pins]) if pins else qs
+    rest = await paginate(rest_qs, order=order, first=size - len(shown), after=after)
+    has_next = rest.has_next
+    if len(shown) == size:
+        has_next = start + size < len(pins) or await rest_qs.exists()
+    return Page(
+        items=[p.chat for p in shown] + rest.items,
+        cursors=[encode_cursor((PINNED_CURSOR_AT, start + i)) for i in range(len(shown))]
+        + rest.cursors,
+        has_next=has_next,
+        has_previous=start > 0 or after is not None,
     )
 
 

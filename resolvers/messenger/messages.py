@@ -4,9 +4,13 @@ increasing, also under concurrent senders on several processes."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
+from strawberry.relay import GlobalID
 from tortoise import connections
+from tortoise.expressions import F
 
+from models.identity import User
 from models.messenger import Chat, ChatMember, Message, MessageKind, MessageMention
 from resolvers.core.errors import DomainError, NotFound, Throttled
 from resolvers.core.idempotency import once
@@ -23,6 +27,80 @@ MAX_MENTIONS = 100
 # Sends per user: a burst of 20, then 5 per second (typed error with the retry time).
 SEND_BURST = 20
 SEND_RATE = 5.0
+# Rich content: {"blocks": [{"spans": [span, ...]}, ...]}; a span is {"kind": K, "text": str}
+# for text/bold/italic/code, {"kind": "link", "text": str, "url": "http(s)://..."} or
+# {"kind": "mention", "userId": "<User global ID>"}. Blocks are paragraphs, joined by newlines.
+MAX_BLOCKS = 1000
+MAX_SPANS = 5000
+TEXT_KINDS = {"text", "bold", "italic", "code"}
+INVALID_CONTENT = "INVALID_CONTENT"
+
+
+def _bad(message: str) -> DomainError:
+    return DomainError(message, field="content", code=INVALID_CONTENT)
+
+
+async def parse_content(ctx: Context, content: Any) -> tuple[dict[str, Any], str, set[int]]:
+    """Validate rich content strictly (unknown keys or kinds are errors, not ignored, so clients
+    find their bugs). Returns (normalized content, plain-text rendering, mentioned user ids)."""
+    principal = require_principal(ctx)
+    if not isinstance(content, dict) or set(content) != {"blocks"}:
+        raise _bad('Content is an object with one key, "blocks".')
+    blocks = content["blocks"]
+    if not isinstance(blocks, list) or not blocks or len(blocks) > MAX_BLOCKS:
+        raise _bad(f"Content has 1 to {MAX_BLOCKS} blocks.")
+    spans: list[dict[str, Any]] = []
+    for block in blocks:
+        if not isinstance(block, dict) or set(block) != {"spans"}:
+            raise _bad('Each block is an object with one key, "spans".')
+        if not isinstance(block["spans"], list):
+            raise _bad("A block's spans are a list.")
+        spans.extend(block["spans"])
+    if len(spans) > MAX_SPANS:
+        raise _bad(f"Content has at most {MAX_SPANS} spans.")
+    mention_pks: dict[str, int] = {}
+    for span in spans:
+        kind = span.get("kind") if isinstance(span, dict) else None
+        if kind in TEXT_KINDS:
+            ok = set(span) == {"kind", "text"} and isinstance(span["text"], str)
+        elif kind == "link":
+            ok = (
+                set(span) == {"kind", "text", "url"}
+                and isinstance(span["text"], str)
+                and isinstance(span["url"], str)
+                and span["url"].lower().startswith(("http://", "https://"))
+                and len(span["url"]) > 8
+            )
+        elif kind == "mention":
+            ok = set(span) == {"kind", "userId"} and isinstance(span["userId"], str)
+            if ok:
+                try:
+                    gid = GlobalID.from_id(span["userId"])
+                    ok = gid.type_name == "User" and gid.node_id.isdigit()
+                    mention_pks[span["userId"]] = int(gid.node_id)
+                except Exception:
+                    ok = False
+        else:
+            ok = False
+        if not ok:
+            raise _bad(f"Not a valid span: {str(span)[:100]}")
+    # Mentions name people of your organization; anyone else is invalid (as if unknown).
+    users = {
+        u.id: u
+        for u in await User.filter(
+            id__in=set(mention_pks.values()), organization_id=principal.organization_id
+        )
+    }
+    if any(pk not in users for pk in mention_pks.values()):
+        raise _bad("A mention names no user of your organization.")
+
+    def render(span: dict[str, Any]) -> str:
+        if span["kind"] == "mention":
+            return "@" + users[mention_pks[span["userId"]]].display_name
+        return str(span["text"])
+
+    text = "\n".join("".join(render(s) for s in b["spans"]) for b in blocks)
+    return {"blocks": blocks}, text, set(mention_pks.values())
 
 
 async def next_seq(chat_id: int) -> int:
@@ -47,9 +125,20 @@ async def check_message_send(
     reply_to_id: int | None,
     mention_ids: list[int],
     idempotency_key: str | None,
+    content: Any = None,
+    thread_root_id: int | None = None,
 ) -> Message:
+    # Imported here: groups imports this module (next_seq).
+    from resolvers.messenger.groups import check_can_send
+
     principal = require_principal(ctx)
     access = await access_chat(ctx, chat_id)
+    check_can_send(access.chat, access.member)
+    if content is not None:
+        # Content wins: the stored text is always its rendering, so search and notifications
+        # see what readers see.
+        content, text, content_mentions = await parse_content(ctx, content)
+        mention_ids = [*mention_ids, *content_mentions]
     if not text.strip():
         raise DomainError("A message needs text.", field="text", code="EMPTY_MESSAGE")
     if len(text.encode()) > MAX_TEXT_BYTES:
@@ -63,6 +152,14 @@ async def check_message_send(
         and not await Message.filter(id=reply_to_id, chat_id=access.chat.id).exists()
     ):
         raise NotFound("No such message in this chat.", field="replyToId")
+    if (
+        thread_root_id is not None
+        and not await Message.filter(
+            id=thread_root_id, chat_id=access.chat.id, thread_root_id=None, kind=MessageKind.TEXT
+        ).exists()
+    ):
+        # Threads are one level deep: the root is a top-level message of the same chat.
+        raise NotFound("No such thread root in this chat.", field="threadRootId")
     # Mentions count only for members of the chat; others are dropped, not an error.
     mentioned: set[int] = set()
     if mention_ids:
@@ -80,7 +177,15 @@ async def check_message_send(
                 f"Sending too fast; retry in {bucket.retry_after:.1f} s.",
                 retry_after=bucket.retry_after,
             )
-        return await do_message_send(access.chat, principal.user_id, text, reply_to_id, mentioned)
+        return await do_message_send(
+            access.chat,
+            principal.user_id,
+            text,
+            reply_to_id,
+            mentioned,
+            content=content,
+            thread_root_id=thread_root_id,
+        )
 
     async def load(pk: int) -> Message | None:
         return await Message.get_or_none(id=pk, chat_id=access.chat.id)
@@ -89,11 +194,20 @@ async def check_message_send(
 
 
 async def do_message_send(
-    chat: Chat, sender_id: int, text: str, reply_to_id: int | None, mentioned: set[int]
+    chat: Chat,
+    sender_id: int,
+    text: str,
+    reply_to_id: int | None,
+    mentioned: set[int],
+    *,
+    content: Any = None,
+    thread_root_id: int | None = None,
+    forwarded_from_id: int | None = None,
+    sent_at: datetime | None = None,
 ) -> Message:
     async with transaction() as tx:
         seq = await next_seq(chat.id)
-        sent_at = datetime.now(UTC)
+        sent_at = sent_at or datetime.now(UTC)
         # Through the ORM, not the raw UPDATE above, so the timestamp is stored in the same
         # format as every other (SQLite compares them as text).
         await Chat.filter(id=chat.id).update(last_activity_at=sent_at)
@@ -103,9 +217,20 @@ async def do_message_send(
             sender_id=sender_id,
             kind=MessageKind.TEXT,
             text=text,
+            content=content,
             reply_to_id=reply_to_id,
+            thread_root_id=thread_root_id,
+            forwarded_from_id=forwarded_from_id,
             created_at=sent_at,
         )
+        if thread_root_id is not None:
+            # In the reply's transaction, with F(): concurrent replies never lose a count.
+            await Message.filter(id=thread_root_id).update(
+                reply_count=F("reply_count") + 1, last_reply_at=sent_at
+            )
+            root: Message | None = await Message.get(id=thread_root_id)
+        else:
+            root = None
         if mentioned:
             await MessageMention.bulk_create(
                 [
@@ -118,6 +243,8 @@ async def do_message_send(
             read_seq=seq
         )
         tx.publish(events.chat_channel(chat.id), events.message_added(message))
+        if root is not None:
+            tx.publish(events.chat_channel(chat.id), events.message_updated(root))
     return message
 
 
@@ -145,6 +272,19 @@ async def chat_messages(
         return rows[:size][::-1], before is not None, more
     rows = list(await qs.order_by("seq").limit(size + 1))
     return rows[:size], len(rows) > size, after is not None and after > 0
+
+
+async def thread_replies(
+    ctx: Context, root: int, chat_id: int, first: int | None, after: int | None
+) -> tuple[list[Message], bool]:
+    """A page of a thread's replies by seq, oldest first; the viewer must be in the chat."""
+    await access_chat(ctx, chat_id)
+    size, _ = page_size(first, None)
+    qs = Message.filter(thread_root_id=root, chat_id=chat_id)
+    if after is not None:
+        qs = qs.filter(seq__gt=after)
+    rows = list(await qs.order_by("seq").limit(size + 1))
+    return rows[:size], len(rows) > size
 
 
 async def check_mark_read(ctx: Context, chat_id: int | None, seq: int) -> ChatMember:
