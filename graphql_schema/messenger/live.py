@@ -15,7 +15,7 @@ from graphql_schema.core.payload import MutationError, mutate
 from graphql_schema.messenger.events import ChatEvent, to_chat_event
 from graphql_schema.messenger.types import Chat
 from models.messenger import MessageMention
-from resolvers.core.errors import NotFound
+from resolvers.core.errors import NotFound, ValidationFailed
 from resolvers.messenger import presence
 from subscriptions import viewer
 
@@ -179,15 +179,27 @@ class LiveMutation:
     async def typing_start(
         self,
         info: Info,
-        input: Annotated[TypingStartInput, strawberry.argument(description="Where.")],
+        chat_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="The chat (the short form of `input`)."),
+        ] = None,
+        input: Annotated[
+            TypingStartInput | None,
+            strawberry.argument(description="The chat, in the shape every mutation accepts."),
+        ] = None,
     ) -> TypingStartPayload:
-        chat_id = decode_id(input.chat_id, "Chat")
-        if chat_id is None:
+        # Both shapes: `typingStart(chatId: …)` is how the Messenger spec names this signal,
+        # `typingStart(input: {chatId})` is the house convention for mutations.
+        raw = chat_id if chat_id is not None else input.chat_id if input is not None else None
+        if raw is None or (chat_id is not None and input is not None):
+            raise ValidationFailed("Pass chatId or input, exactly one.", field="chatId")
+        chat_pk = decode_id(raw, "Chat")
+        if chat_pk is None:
             raise NotFound("No such chat.", field="chatId")
         return await mutate(
             TypingStartPayload,
             TypingStartError,
-            presence.typing_start(info.context, chat_id),
+            presence.typing_start(info.context, chat_pk),
             lambda relayed: {"relayed": relayed},
         )
 
