@@ -15,15 +15,14 @@ from graphql_schema.admin.departments import Department
 from graphql_schema.core.connection import Connection, connection
 from graphql_schema.core.node import decode_id, resolve_visible
 from graphql_schema.core.payload import MutationError, mutate
-from graphql_schema.identity.mutations import AuthPayloadFields
-from graphql_schema.identity.types import Organization, RoleEnum, User
+from graphql_schema.identity.mutations import AuthPayloadFields, signed_in_fields
+from graphql_schema.identity.types import RoleEnum, User
 from models import admin as m
 from models.identity import Role
 from resolvers.admin import invitations as actions
 from resolvers.admin.access import check_id_count
 from resolvers.admin.loaders import departments_by_id
 from resolvers.identity import queries
-from resolvers.identity.actions import SignedIn
 
 
 @strawberry.enum(description="Where an invitation stands.")
@@ -212,15 +211,6 @@ class InvitationAcceptPayload(AuthPayloadFields):
     errors: list[InvitationAcceptError] = strawberry.field(description="Why nobody joined, if so.")
 
 
-def _signed_in(result: SignedIn) -> dict[str, object]:
-    return {
-        "access_token": result.tokens.access_token,
-        "refresh_token": result.tokens.refresh_token,
-        "viewer": User.from_model(result.user),
-        "organization": Organization.from_model(result.organization),
-    }
-
-
 def _role(value: RoleEnum) -> Role:
     return Role(value.name)  # the GraphQL enum mirrors the model's by name
 
@@ -321,5 +311,5 @@ class InvitationsMutation:
                 display_name=input.display_name,
                 password=input.password,
             ),
-            _signed_in,
+            signed_in_fields,
         )

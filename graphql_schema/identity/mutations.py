@@ -219,7 +219,8 @@ class AuthPayloadFields:
     )
 
 
-def _signed_in(result: SignedIn) -> dict[str, object]:
+def signed_in_fields(result: SignedIn) -> dict[str, object]:
+    """The fields of every payload that signs someone in (AuthPayloadFields)."""
     return {
         "access_token": result.tokens.access_token,
         "refresh_token": result.tokens.refresh_token,
@@ -270,7 +271,7 @@ class IdentityMutation:
                 display_name=input.display_name,
                 organization_name=input.organization_name,
             ),
-            _signed_in,
+            signed_in_fields,
         )
 
     @strawberry.mutation(
@@ -286,7 +287,7 @@ class IdentityMutation:
             SignInPayload,
             SignInError,
             actions.check_sign_in(info.context.meta, email=input.email, password=input.password),
-            _signed_in,
+            signed_in_fields,
         )
 
     @strawberry.mutation(
@@ -304,7 +305,7 @@ class IdentityMutation:
             TokenRefreshPayload,
             TokenRefreshError,
             actions.check_token_refresh(input.refresh_token),
-            _signed_in,
+            signed_in_fields,
         )
 
     @strawberry.mutation(
