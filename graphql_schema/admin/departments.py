@@ -16,12 +16,11 @@ from strawberry import relay
 from strawberry.types import Info
 
 from graphql_schema.core.connection import Connection, connection
-from graphql_schema.core.node import resolve_visible
+from graphql_schema.core.node import require_id, resolve_visible
 from graphql_schema.core.payload import MutationError, mutate
 from models import admin as m
 from resolvers.admin import departments as actions
 from resolvers.admin import queries
-from resolvers.core.errors import NotFound
 
 if TYPE_CHECKING:
     from graphql_schema.identity.types import User
@@ -31,21 +30,8 @@ FIRST = strawberry.argument(description="Page size (default 20, at most 100).")
 AFTER = strawberry.argument(description="Start after this cursor.")
 
 
-def decode_id(raw: str | None, type_name: str, field: str) -> int | None:
-    """The database id of a global ID of ``type_name``; None for None. Malformed IDs and IDs
-    of another type are NOT_FOUND, like IDs that do not exist."""
-    from graphql_schema.core.node import decode_id as decode_global_id
-
-    if raw is None:
-        return None
-    pk = decode_global_id(raw, type_name)
-    if pk is None:
-        raise NotFound("No such object.", field=field)
-    return pk
-
-
 def decode_ids(raws: list[strawberry.ID], type_name: str, field: str) -> list[int]:
-    return [decode_id(r, type_name, field) or 0 for r in raws]
+    return [require_id(r, type_name, field) for r in raws]
 
 
 @strawberry.federation.type(keys=["id"], description="A node of the department tree.")
@@ -168,7 +154,7 @@ class DepartmentQuery:
         first: Annotated[int | None, FIRST] = None,
         after: Annotated[str | None, AFTER] = None,
     ) -> Connection[Department]:
-        parent = decode_id(parent_id, "Department", "parentId")
+        parent = require_id(parent_id, "Department", "parentId")
         page = await queries.department_list(info.context, parent, first=first, after=after)
         return connection(page, Department.from_model)
 
@@ -314,8 +300,8 @@ class DepartmentMutation:
         action = actions.check_department_create(
             info.context,
             name=input.name,
-            parent_id=decode_id(input.parent_id, "Department", "parentId"),
-            leader_id=decode_id(input.leader_id, "User", "leaderId"),
+            parent_id=require_id(input.parent_id, "Department", "parentId"),
+            leader_id=require_id(input.leader_id, "User", "leaderId"),
             idempotency_key=input.idempotency_key,
         )
         return await mutate(DepartmentCreatePayload, DepartmentError, action, _dept)
@@ -326,10 +312,10 @@ class DepartmentMutation:
     ) -> DepartmentUpdatePayload:
         leader: Any = actions.UNSET
         if input.leader_id is not strawberry.UNSET:
-            leader = decode_id(input.leader_id, "User", "leaderId")
+            leader = require_id(input.leader_id, "User", "leaderId")
         action = actions.check_department_update(
             info.context,
-            decode_id(input.department_id, "Department", "departmentId"),
+            require_id(input.department_id, "Department", "departmentId"),
             name=input.name if isinstance(input.name, str) else None,
             leader_id=leader,
         )
@@ -344,8 +330,8 @@ class DepartmentMutation:
     ) -> DepartmentMovePayload:
         action = actions.check_department_move(
             info.context,
-            decode_id(input.department_id, "Department", "departmentId"),
-            decode_id(input.parent_id, "Department", "parentId"),
+            require_id(input.department_id, "Department", "departmentId"),
+            require_id(input.parent_id, "Department", "parentId"),
         )
         return await mutate(DepartmentMovePayload, DepartmentError, action, _dept)
 
@@ -354,7 +340,7 @@ class DepartmentMutation:
         self, info: Info, input: Annotated[DepartmentDeleteInput, Input]
     ) -> DepartmentDeletePayload:
         action = actions.check_department_delete(
-            info.context, decode_id(input.department_id, "Department", "departmentId")
+            info.context, require_id(input.department_id, "Department", "departmentId")
         )
         return await mutate(
             DepartmentDeletePayload,
@@ -386,7 +372,7 @@ async def _members(info: Info, input: DepartmentMembersInput, *, add: bool) -> m
     check_id_count(input.user_ids, "userIds")  # before decoding thousands of ids
     return await actions.check_department_members(
         info.context,
-        decode_id(input.department_id, "Department", "departmentId"),
+        require_id(input.department_id, "Department", "departmentId"),
         decode_ids(input.user_ids, "User", "userIds"),
         add=add,
     )

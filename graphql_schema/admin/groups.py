@@ -14,9 +14,9 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from graphql_schema.admin.departments import AFTER, FIRST, UserRef, decode_id, decode_ids
+from graphql_schema.admin.departments import AFTER, FIRST, UserRef, decode_ids
 from graphql_schema.core.connection import Connection, connection
-from graphql_schema.core.node import resolve_visible
+from graphql_schema.core.node import require_id, resolve_visible
 from graphql_schema.core.payload import MutationError, mutate
 from models import admin as m
 from resolvers.admin import groups as actions
@@ -85,7 +85,7 @@ class GroupsQuery:
         id: Annotated[strawberry.ID, strawberry.argument(description="The group's global ID.")],
     ) -> Group | None:
         try:
-            pk = decode_id(id, "Group", "id")
+            pk = require_id(id, "Group", "id")
         except NotFound:
             return None
         found = await Group.resolve_nodes(info=info, node_ids=[str(pk)])
@@ -224,7 +224,7 @@ class GroupsMutation:
     ) -> GroupUpdatePayload:
         action = actions.check_group_update(
             info.context,
-            decode_id(input.group_id, "Group", "groupId"),
+            require_id(input.group_id, "Group", "groupId"),
             name=input.name,
             description=input.description,
         )
@@ -235,7 +235,7 @@ class GroupsMutation:
         self, info: Info, input: Annotated[GroupDeleteInput, Input]
     ) -> GroupDeletePayload:
         action = actions.check_group_delete(
-            info.context, decode_id(input.group_id, "Group", "groupId")
+            info.context, require_id(input.group_id, "Group", "groupId")
         )
         return await mutate(
             GroupDeletePayload,
@@ -261,7 +261,7 @@ async def _members(info: Info, input: GroupMembersInput, add: bool) -> m.Group:
     check_id_count(input.user_ids, "userIds")  # before decoding thousands of ids
     return await actions.check_group_members(
         info.context,
-        decode_id(input.group_id, "Group", "groupId"),
+        require_id(input.group_id, "Group", "groupId"),
         decode_ids(input.user_ids, "User", "userIds"),
         add=add,
     )

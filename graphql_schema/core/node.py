@@ -8,13 +8,13 @@ from __future__ import annotations
 import inspect
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from typing import Annotated, Any
+from typing import Annotated, Any, overload
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from resolvers.core.errors import ValidationFailed
+from resolvers.core.errors import NotFound, ValidationFailed
 
 MAX_IDS = 100
 
@@ -84,6 +84,21 @@ def decode_id(raw: str | None, type_name: str) -> int | None:
     if gid is None or gid.type_name != type_name:
         return None
     return parse_node_ids([gid.node_id])[0]
+
+
+@overload
+def require_id(raw: str, type_name: str, field: str) -> int: ...
+@overload
+def require_id(raw: None, type_name: str, field: str) -> None: ...
+def require_id(raw: str | None, type_name: str, field: str) -> int | None:
+    """Like ``decode_id`` for an input field: None stays None, anything that is not an ID of
+    ``type_name`` is NOT_FOUND for that field, exactly like an ID that does not exist."""
+    if raw is None:
+        return None
+    pk = decode_id(raw, type_name)
+    if pk is None:
+        raise NotFound("No such object.", field=field)
+    return pk
 
 
 async def resolve_visible(

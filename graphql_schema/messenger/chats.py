@@ -10,25 +10,15 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from graphql_schema.core.node import decode_id, resolve_global_ids
+from graphql_schema.core.node import require_id, resolve_global_ids
 from graphql_schema.core.payload import MutationError, mutate
 from graphql_schema.messenger.events import ChatEvent, to_chat_event
 from graphql_schema.messenger.types import Chat, ChatKindEnum, Message
 from models.messenger import ChatKind
-from resolvers.core.errors import NotFound
 from resolvers.messenger import chats, messages
 from subscriptions import messenger as live
 
 INPUT = strawberry.argument(description="What to do.")
-
-
-def _pk(raw: str | None, type_name: str, field: str) -> int | None:
-    if raw is None:
-        return None
-    pk = decode_id(raw, type_name)
-    if pk is None:
-        raise NotFound("No such object.", field=field)
-    return pk
 
 
 @strawberry.enum(description="Why `chatCreate` failed.")
@@ -164,7 +154,7 @@ class MessengerMutation:
     async def chat_create(
         self, info: Info, input: Annotated[ChatCreateInput, INPUT]
     ) -> ChatCreatePayload:
-        member_ids = [_pk(m, "User", "memberIds") or 0 for m in input.member_ids]
+        member_ids = [require_id(m, "User", "memberIds") or 0 for m in input.member_ids]
         action = chats.check_chat_create(
             info.context,
             kind=ChatKind(input.kind.name),
@@ -186,13 +176,13 @@ class MessengerMutation:
     ) -> MessageSendPayload:
         action = messages.check_message_send(
             info.context,
-            chat_id=_pk(input.chat_id, "Chat", "chatId"),
+            chat_id=require_id(input.chat_id, "Chat", "chatId"),
             text=input.text,
-            reply_to_id=_pk(input.reply_to_id, "Message", "replyToId"),
-            mention_ids=[_pk(u, "User", "mentions") or 0 for u in input.mentions],
+            reply_to_id=require_id(input.reply_to_id, "Message", "replyToId"),
+            mention_ids=[require_id(u, "User", "mentions") or 0 for u in input.mentions],
             idempotency_key=input.idempotency_key,
             content=input.content,
-            thread_root_id=_pk(input.thread_root_id, "Message", "threadRootId"),
+            thread_root_id=require_id(input.thread_root_id, "Message", "threadRootId"),
         )
         return await mutate(
             MessageSendPayload,
@@ -206,7 +196,7 @@ class MessengerMutation:
         self, info: Info, input: Annotated[ChatMarkReadInput, INPUT]
     ) -> ChatMarkReadPayload:
         member = await messages.check_mark_read(
-            info.context, _pk(input.chat_id, "Chat", "chatId"), input.seq
+            info.context, require_id(input.chat_id, "Chat", "chatId"), input.seq
         )
         chat = await member.chat
         return ChatMarkReadPayload(chat=Chat.from_model(chat), read_seq=member.read_seq)
@@ -229,7 +219,7 @@ class MessengerSubscription:
     ) -> AsyncGenerator[ChatEvent, None]:
         event: dict[str, Any]
         async for event in live.chat_events(
-            info.context, _pk(chat_id, "Chat", "chatId"), after_seq
+            info.context, require_id(chat_id, "Chat", "chatId"), after_seq
         ):
             converted = to_chat_event(event)
             if converted is not None:

@@ -9,12 +9,11 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from graphql_schema.core.node import decode_id
+from graphql_schema.core.node import require_id
 from graphql_schema.core.payload import MutationError, mutate
 from graphql_schema.messenger.types import Chat, ChatPolicyEnum, UserRef
 from models import messenger as m
 from models.messenger import ChatPolicy, ChatRole
-from resolvers.core.errors import NotFound
 from resolvers.identity import queries as identity
 from resolvers.messenger import groups
 
@@ -48,13 +47,6 @@ class ChatMembership:
         return cls(
             role=ChatRoleEnum[member.role.value], joined_at=member.joined_at, user_id=member.user_id
         )
-
-
-def _pk(raw: str, type_name: str, field: str) -> int:
-    pk = decode_id(raw, type_name)
-    if pk is None:
-        raise NotFound("No such object.", field=field)
-    return pk
 
 
 def _policy(value: ChatPolicyEnum | None) -> ChatPolicy | None:
@@ -240,7 +232,7 @@ class GroupsMutation:
     ) -> ChatUpdatePayload:
         action = groups.check_chat_update(
             info.context,
-            _pk(input.chat_id, "Chat", "chatId"),
+            require_id(input.chat_id, "Chat", "chatId"),
             name=input.name,
             description=input.description,
             announcement=input.announcement,
@@ -258,8 +250,8 @@ class GroupsMutation:
     ) -> ChatMembersPayload:
         action = groups.check_members_add(
             info.context,
-            _pk(input.chat_id, "Chat", "chatId"),
-            [_pk(u, "User", "userIds") for u in input.user_ids],
+            require_id(input.chat_id, "Chat", "chatId"),
+            [require_id(u, "User", "userIds") for u in input.user_ids],
         )
         return await mutate(ChatMembersPayload, ChatMembersError, action, _chat)
 
@@ -272,8 +264,8 @@ class GroupsMutation:
     ) -> ChatMembersPayload:
         action = groups.check_members_remove(
             info.context,
-            _pk(input.chat_id, "Chat", "chatId"),
-            [_pk(u, "User", "userIds") for u in input.user_ids],
+            require_id(input.chat_id, "Chat", "chatId"),
+            [require_id(u, "User", "userIds") for u in input.user_ids],
         )
         return await mutate(ChatMembersPayload, ChatMembersError, action, _chat)
 
@@ -281,7 +273,7 @@ class GroupsMutation:
     async def chat_leave(
         self, info: Info, input: Annotated[ChatIdInput, INPUT]
     ) -> ChatLeavePayload:
-        action = groups.check_leave(info.context, _pk(input.chat_id, "Chat", "chatId"))
+        action = groups.check_leave(info.context, require_id(input.chat_id, "Chat", "chatId"))
         return await mutate(ChatLeavePayload, ChatLeaveError, action, _chat)
 
     @strawberry.mutation(
@@ -291,7 +283,7 @@ class GroupsMutation:
     async def chat_disband(
         self, info: Info, input: Annotated[ChatIdInput, INPUT]
     ) -> ChatDisbandPayload:
-        action = groups.check_disband(info.context, _pk(input.chat_id, "Chat", "chatId"))
+        action = groups.check_disband(info.context, require_id(input.chat_id, "Chat", "chatId"))
         return await mutate(ChatDisbandPayload, ChatDisbandError, action, _chat)
 
     @strawberry.mutation(description="Set a member's role in a group (its owner).")
@@ -300,8 +292,8 @@ class GroupsMutation:
     ) -> ChatMemberRoleSetPayload:
         action = groups.check_member_role_set(
             info.context,
-            _pk(input.chat_id, "Chat", "chatId"),
-            _pk(input.user_id, "User", "userId"),
+            require_id(input.chat_id, "Chat", "chatId"),
+            require_id(input.user_id, "User", "userId"),
             ChatRole(input.role.name),
         )
         return await mutate(
@@ -317,7 +309,7 @@ class GroupsMutation:
     ) -> ChatMemberSettingsUpdatePayload:
         member = await groups.check_member_settings_update(
             info.context,
-            _pk(input.chat_id, "Chat", "chatId"),
+            require_id(input.chat_id, "Chat", "chatId"),
             muted=input.muted,
             pinned_to_top=input.pinned_to_top,
         )

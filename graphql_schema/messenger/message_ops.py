@@ -9,20 +9,12 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from graphql_schema.core.node import decode_id
+from graphql_schema.core.node import decode_id, require_id
 from graphql_schema.core.payload import MutationError, mutate
 from graphql_schema.messenger.types import Message
-from resolvers.core.errors import NotFound
 from resolvers.messenger import message_ops as ops
 
 INPUT = strawberry.argument(description="What to do.")
-
-
-def _pk(raw: str, type_name: str, field: str) -> int:
-    pk = decode_id(raw, type_name)
-    if pk is None:
-        raise NotFound("No such object.", field=field)
-    return pk
 
 
 def _message(m: object) -> dict[str, object]:
@@ -206,7 +198,7 @@ class MessageOpsQuery:
         info: Info,
         chat_id: Annotated[strawberry.ID, strawberry.argument(description="The chat.")],
     ) -> list[Message]:
-        rows = await ops.pinned_messages(info.context, _pk(chat_id, "Chat", "chatId"))
+        rows = await ops.pinned_messages(info.context, require_id(chat_id, "Chat", "chatId"))
         return [Message.from_model(r) for r in rows]
 
 
@@ -221,7 +213,7 @@ class MessageOpsMutation:
     ) -> MessageEditPayload:
         action = ops.check_message_edit(
             info.context,
-            _pk(input.message_id, "Message", "messageId"),
+            require_id(input.message_id, "Message", "messageId"),
             input.text,
             input.content,
         )
@@ -236,7 +228,7 @@ class MessageOpsMutation:
         self, info: Info, input: Annotated[MessageRefInput, INPUT]
     ) -> MessageRecallPayload:
         action = ops.check_message_recall(
-            info.context, _pk(input.message_id, "Message", "messageId")
+            info.context, require_id(input.message_id, "Message", "messageId")
         )
         return await mutate(MessageRecallPayload, MessageRecallError, action, _message)
 
@@ -247,7 +239,7 @@ class MessageOpsMutation:
         self, info: Info, input: Annotated[MessageReactionToggleInput, INPUT]
     ) -> MessageReactionTogglePayload:
         action = ops.check_reaction_toggle(
-            info.context, _pk(input.message_id, "Message", "messageId"), input.emoji
+            info.context, require_id(input.message_id, "Message", "messageId"), input.emoji
         )
         return await mutate(MessageReactionTogglePayload, MessageReactionError, action, _message)
 
@@ -258,14 +250,18 @@ class MessageOpsMutation:
     async def message_pin(
         self, info: Info, input: Annotated[MessageRefInput, INPUT]
     ) -> MessagePinPayload:
-        action = ops.check_pin(info.context, _pk(input.message_id, "Message", "messageId"), True)
+        action = ops.check_pin(
+            info.context, require_id(input.message_id, "Message", "messageId"), True
+        )
         return await mutate(MessagePinPayload, MessagePinError, action, _message)
 
     @strawberry.mutation(description="Unpin a message (who may pin may unpin).")
     async def message_unpin(
         self, info: Info, input: Annotated[MessageRefInput, INPUT]
     ) -> MessagePinPayload:
-        action = ops.check_pin(info.context, _pk(input.message_id, "Message", "messageId"), False)
+        action = ops.check_pin(
+            info.context, require_id(input.message_id, "Message", "messageId"), False
+        )
         return await mutate(MessagePinPayload, MessagePinError, action, _message)
 
     @strawberry.mutation(
@@ -278,7 +274,7 @@ class MessageOpsMutation:
     ) -> MessageForwardPayload:
         action = ops.check_message_forward(
             info.context,
-            _pk(input.message_id, "Message", "messageId"),
+            require_id(input.message_id, "Message", "messageId"),
             [decode_id(c, "Chat") for c in input.chat_ids],
             input.idempotency_key,
         )
