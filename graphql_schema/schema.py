@@ -15,6 +15,12 @@ from graphql_schema.admin.invitations import InvitationsMutation, InvitationsQue
 from graphql_schema.admin.organization import OrganizationMutation, OrganizationQuery
 from graphql_schema.admin.people import PeopleMutation, PeopleQuery
 from graphql_schema.core.node import NodeQuery
+from graphql_schema.drive.items import DriveQuery, ItemsMutation
+from graphql_schema.drive.links import ShareLinkMutation, ShareLinkQuery
+from graphql_schema.drive.sessions import UploadSessionMutation, UploadSessionQuery
+from graphql_schema.drive.sharing import SharingMutation
+from graphql_schema.drive.types import BYTE_COUNT, ByteCount, File
+from graphql_schema.drive.uploads import UploadMutation
 from graphql_schema.identity.mutations import IdentityMutation
 from graphql_schema.identity.queries import IdentityQuery, IdentitySubscription
 from graphql_schema.identity.types import Organization, User
@@ -37,6 +43,9 @@ QUERIES: tuple[type, ...] = (
     MessageOpsQuery,
     SearchQuery,
     LiveQuery,
+    DriveQuery,
+    ShareLinkQuery,
+    UploadSessionQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     IdentityMutation,
@@ -49,9 +58,14 @@ MUTATIONS: tuple[type, ...] = (
     ChatGroupsMutation,
     MessageOpsMutation,
     LiveMutation,
+    UploadMutation,
+    ItemsMutation,
+    SharingMutation,
+    ShareLinkMutation,
+    UploadSessionMutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (IdentitySubscription, MessengerSubscription, LiveSubscription)
-NODE_TYPES: tuple[type, ...] = (User, Organization, Department, Group, Chat, Message)
+NODE_TYPES: tuple[type, ...] = (User, Organization, Department, Group, Chat, Message, File)
 
 
 class HelloSchema(strawberry.federation.Schema):
@@ -81,6 +95,8 @@ def create_schema(*, production: bool = False, extensions: Sequence[Any] = ()) -
         mutation=mutation,
         subscription=subscription,
         types=list(NODE_TYPES),
-        config=StrawberryConfig(disable_field_suggestions=production),
+        config=StrawberryConfig(
+            disable_field_suggestions=production, scalar_map={ByteCount: BYTE_COUNT}
+        ),
         extensions=list(extensions),
     )

@@ -1,8 +1,10 @@
 """The composition root: one Starlette app serving ``/graphql`` (POST, GET and WebSocket),
-``/healthz`` and ``/readyz``."""
+``/healthz``, ``/readyz`` and Drive's downloads and upload parts (``server/files.py``)."""
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,11 +18,14 @@ from starlette.routing import Route, WebSocketRoute
 from tortoise import connections
 
 from graphql_schema.schema import create_schema
+from resolvers.drive.completion import cleanup_forever
 from resolvers.identity.events import AUTH_CHANNEL
 from resolvers.identity.queries import live_sessions
-from server import logs, runtime
+from server import files, logs, runtime
+from server.blobs import create_blob_store
 from server.bus import EventBus
 from server.db import close_db, init_db
+from server.execution import install as install_fast_paths
 from server.kv import create_store
 from server.limits import Guard
 from server.settings import Settings, get_settings
@@ -35,7 +40,7 @@ def create_app(settings: Settings | None = None, *, configure_logging: bool = Tr
     settings.resolved_secret_key()
     if configure_logging:
         logs.configure(settings.log_level)
-    schema = create_schema(production=settings.production, extensions=[Guard])
+    schema = install_fast_paths(create_schema(production=settings.production, extensions=[Guard]))
     sockets = SocketRegistry()
     view = HelloGraphQL(schema, settings, sockets)
 
@@ -47,18 +52,26 @@ def create_app(settings: Settings | None = None, *, configure_logging: bool = Tr
         )
         await bus.connect()
         store = create_store(settings.redis_url, prefix=settings.redis_prefix)
-        services = runtime.Services(settings=settings, bus=bus, store=store)
+        blobs = create_blob_store(settings)
+        services = runtime.Services(settings=settings, bus=bus, store=store, blobs=blobs)
         runtime.install(services)
         app.state.services = services
         app.state.sockets = sockets
         await sockets.start(bus, AUTH_CHANNEL, live_sessions)
+        cleanup = asyncio.create_task(cleanup_forever(), name="drive-upload-cleanup")
         log.info("started", extra={"env": settings.env, "redis": bool(settings.redis_url)})
+        # Imports, the schema and the start-up state live as long as the process: frozen,
+        # every later full collection skips them (bench/: p99 of figure 2 74 -> 56 ms).
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
+            cleanup.cancel()
             await sockets.stop()
             await bus.disconnect()
             await store.close()
+            await blobs.close()
             runtime.install(None)
             await close_db()
 
@@ -87,9 +100,15 @@ def create_app(settings: Settings | None = None, *, configure_logging: bool = Tr
             Middleware(
                 CORSMiddleware,
                 allow_origins=settings.allowed_origins,
-                allow_methods=["GET", "POST"],
+                allow_methods=["GET", "POST", "PUT"],
                 allow_headers=["authorization", "content-type", CSRF_HEADER, "x-request-id"],
-                expose_headers=["x-request-id", "retry-after"],
+                expose_headers=[
+                    "x-request-id",
+                    "retry-after",
+                    "etag",
+                    "content-range",
+                    "content-disposition",
+                ],
                 max_age=600,
             )
         )
@@ -99,6 +118,7 @@ def create_app(settings: Settings | None = None, *, configure_logging: bool = Tr
             WebSocketRoute("/graphql", view),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            *files.routes,
         ],
         middleware=middleware,
         lifespan=lifespan,

@@ -147,6 +147,7 @@ def demo(password: str | None) -> None:
     from resolvers.core.errors import DomainError
     from resolvers.messenger.demo import DemoResult, seed_demo
     from server import runtime
+    from server.blobs import create_blob_store
     from server.bus import EventBus
     from server.db import close_db, init_db
     from server.kv import MemoryStore
@@ -159,7 +160,10 @@ def demo(password: str | None) -> None:
         # ones suffice: no server runs here, so nobody could be subscribed.
         bus = EventBus()
         await bus.connect()
-        runtime.install(runtime.Services(settings=settings, bus=bus, store=MemoryStore()))
+        blobs = create_blob_store(settings)
+        runtime.install(
+            runtime.Services(settings=settings, bus=bus, store=MemoryStore(), blobs=blobs)
+        )
         try:
             return await seed_demo(password)
         finally:

@@ -46,6 +46,8 @@ class Context:
     meta: RequestMeta
     principal: Principal | None = None
     loaders: Loaders = field(default_factory=Loaders)
+    cache: dict[str, Any] = field(default_factory=dict)
+    """Facts worked out once per request (the viewer's departments and groups, say)."""
     connection_params: dict[str, Any] | None = None
     # Filled by the limits extension; read by the request log.
     cost: int | None = None

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from server.blobs import BlobStore
     from server.bus import EventBus
     from server.kv import KeyValueStore
     from server.settings import Settings
@@ -20,6 +21,7 @@ class Services:
     settings: Settings
     bus: EventBus
     store: KeyValueStore
+    blobs: BlobStore
 
 
 _services: Services | None = None

@@ -61,6 +61,27 @@ class Settings(BaseSettings):
     bus_queue_size: int = Field(1000, ge=1)
     """Events buffered per subscriber; a subscriber that falls further behind is closed."""
 
+    # Drive: where bytes live, and how much of them.
+    storage_url: str = ""
+    """Empty means a local directory, ``<data_dir>/blobs``; ``file:///path`` names another one;
+    ``s3://bucket`` or ``s3://bucket/prefix`` stores blobs in S3 or an S3-compatible server."""
+    s3_endpoint_url: str | None = None
+    """For S3-compatible servers (MinIO, Ceph, moto); empty means AWS itself."""
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
+    """Empty credentials fall back to the usual AWS chain (environment, profile, instance role)."""
+    drive_quota_bytes: int = Field(100 * 1024**3, ge=0)
+    """Bytes an organization may keep in Drive, every version and the trash included."""
+    drive_max_file_bytes: int = Field(10 * 1024**3, ge=1)
+    drive_upload_max_bytes: int = Field(20 * 1024 * 1024, ge=1)
+    """The largest file sent in one request (``fileUpload``); larger ones use upload sessions."""
+    upload_part_bytes: int = Field(4 * 1024 * 1024, ge=64 * 1024)
+    """Part size of upload sessions (on S3 at least 5 MiB, S3's smallest part)."""
+    upload_session_ttl_seconds: int = Field(24 * 3600, ge=60)
+    download_url_ttl_seconds: int = Field(300, ge=10)
+    """Lifetime of signed (or presigned) download URLs."""
+
     log_level: str = "INFO"
 
     @field_validator("allowed_origins", mode="before")
@@ -78,6 +99,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite://{self.data_dir / 'hello.sqlite3'}"
+
+    def resolved_storage_url(self) -> str:
+        if self.storage_url:
+            return self.storage_url
+        return f"file://{(self.data_dir / 'blobs').resolve()}"
 
     def resolved_secret_key(self) -> str:
         if self.secret_key:

@@ -8,6 +8,7 @@ import json
 import logging
 import time
 import uuid
+from collections.abc import AsyncGenerator
 from datetime import timedelta
 from typing import Any
 
@@ -57,18 +58,19 @@ class _SizedRequest(Request):
 
     limit = 1024 * 1024
 
+    async def stream(self) -> AsyncGenerator[bytes, None]:
+        size = 0
+        async for chunk in super().stream():
+            size += len(chunk)
+            if size > self.limit:
+                raise RequestRejected(
+                    413, f"Request bodies are limited to {self.limit} bytes.", "BODY_TOO_LARGE"
+                )
+            yield chunk
+
     async def body(self) -> bytes:
         if not hasattr(self, "_body"):
-            chunks: list[bytes] = []
-            size = 0
-            async for chunk in self.stream():
-                size += len(chunk)
-                if size > self.limit:
-                    raise RequestRejected(
-                        413, f"Request bodies are limited to {self.limit} bytes.", "BODY_TOO_LARGE"
-                    )
-                chunks.append(chunk)
-            self._body = b"".join(chunks)
+            self._body = b"".join([chunk async for chunk in self.stream()])
         return self._body
 
 
@@ -101,7 +103,9 @@ class HelloGraphQL(GraphQL[Context, None]):
             allow_queries_via_get=True,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             allowed_origins=settings.allowed_origins,
-            multipart_uploads_enabled=False,
+            # File uploads (the GraphQL multipart request spec) need the CSRF header, like
+            # every non-JSON POST: see _check_transport.
+            multipart_uploads_enabled=True,
         )
         self.settings = settings
         self.sockets = sockets
@@ -133,7 +137,7 @@ class HelloGraphQL(GraphQL[Context, None]):
             return
         started = time.perf_counter()
         request = _SizedRequest(scope, receive=receive)
-        request.limit = self.settings.max_body_bytes
+        request.limit = self._body_limit(request)
         request_id = request.headers.get("x-request-id", "")[:64] or uuid.uuid4().hex
         context: Context | None = None
         outcome = "ok"
@@ -174,12 +178,20 @@ class HelloGraphQL(GraphQL[Context, None]):
                     "CSRF_REJECTED",
                 )
         length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > self.settings.max_body_bytes:
+        limit = self._body_limit(request)
+        if length and length.isdigit() and int(length) > limit:
             raise RequestRejected(
-                413,
-                f"Request bodies are limited to {self.settings.max_body_bytes} bytes.",
-                "BODY_TOO_LARGE",
+                413, f"Request bodies are limited to {limit} bytes.", "BODY_TOO_LARGE"
             )
+
+    def _body_limit(self, request: Request) -> int:
+        """JSON bodies are small; a multipart upload may carry one file of up to
+        ``drive_upload_max_bytes`` plus its envelope (the file itself is checked exactly while
+        it is stored)."""
+        content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if content_type == "multipart/form-data":
+            return self.settings.drive_upload_max_bytes + self.settings.max_body_bytes
+        return self.settings.max_body_bytes
 
     async def _http_context(self, request: Request, request_id: str) -> Context:
         meta = RequestMeta(

@@ -37,7 +37,16 @@ os.environ.update(
         "HELLO_LOG_LEVEL": "WARNING",
     }
 )
-for var in ("HELLO_DATABASE_URL", "HELLO_REDIS_URL", "HELLO_SECRET_KEY", "HELLO_ALLOWED_ORIGINS"):
+for var in (
+    "HELLO_DATABASE_URL",
+    "HELLO_REDIS_URL",
+    "HELLO_SECRET_KEY",
+    "HELLO_ALLOWED_ORIGINS",
+    "HELLO_STORAGE_URL",
+    "HELLO_S3_ENDPOINT_URL",
+    "HELLO_S3_ACCESS_KEY_ID",
+    "HELLO_S3_SECRET_ACCESS_KEY",
+):
     os.environ.pop(var, None)
 if os.environ.get("HELLO_TEST_REDIS_URL"):
     os.environ["HELLO_REDIS_URL"] = os.environ["HELLO_TEST_REDIS_URL"]
@@ -50,7 +59,12 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return [
         f"hello database: {os.environ.get('HELLO_TEST_DATABASE_URL') or 'SQLite (embedded)'}",
         f"hello redis: {os.environ.get('HELLO_TEST_REDIS_URL') or 'in-process (embedded)'}",
+        "hello storage: " + ("S3 (moto's server)" if _test_s3() else "local directory (embedded)"),
     ]
+
+
+def _test_s3() -> bool:
+    return os.environ.get("HELLO_TEST_S3", "") not in ("", "0", "false")
 
 
 APP: dict[str, object] = {}
@@ -76,7 +90,33 @@ async def database_url() -> AsyncIterator[str]:
 
 
 @pytest.fixture(scope="session")
-async def server(database_url: str) -> AsyncIterator[str]:
+def storage_url() -> str:
+    """Where the test server keeps blobs: a local directory, or with ``HELLO_TEST_S3=1`` a fresh
+    bucket on moto's S3 server (started here), so every Drive test runs on S3."""
+    if not _test_s3():
+        return f"file://{_DATA / 'blobs'}"
+    from tests.s3 import ACCESS_KEY, REGION, SECRET_KEY, create_bucket, moto_server
+    from tests.services import missing
+
+    try:
+        moto = moto_server()
+    except RuntimeError as e:
+        missing(f"HELLO_TEST_S3=1 but no S3 server: {e}")
+    bucket = create_bucket(moto.endpoint_url)
+    os.environ.update(
+        {
+            "HELLO_STORAGE_URL": f"s3://{bucket}/blobs",
+            "HELLO_S3_ENDPOINT_URL": moto.endpoint_url,
+            "HELLO_S3_REGION": REGION,
+            "HELLO_S3_ACCESS_KEY_ID": ACCESS_KEY,
+            "HELLO_S3_SECRET_ACCESS_KEY": SECRET_KEY,
+        }
+    )
+    return os.environ["HELLO_STORAGE_URL"]
+
+
+@pytest.fixture(scope="session")
+async def server(database_url: str, storage_url: str) -> AsyncIterator[str]:
     """Base URL of a migrated Hello served by uvicorn on a free loopback port."""
     import uvicorn
 

@@ -58,6 +58,16 @@ class MessageSendErrorCode(Enum):
     ADMINS_ONLY = strawberry.enum_value(
         "ADMINS_ONLY", description="Only the group's owner and admins may send here."
     )
+    TOO_MANY_FILES = strawberry.enum_value(
+        "TOO_MANY_FILES", description="Over 10 files in `fileIds`."
+    )
+    NOT_A_FILE = strawberry.enum_value(
+        "NOT_A_FILE", description="`fileIds` names a folder; attach files."
+    )
+    CANNOT_ATTACH = strawberry.enum_value(
+        "CANNOT_ATTACH",
+        description="Attaching shares a file with the chat: you need editor on it.",
+    )
 
 
 @strawberry.type(description="A reason why `messageSend` failed.")
@@ -101,6 +111,11 @@ class MessageSendInput:
     )
     mentions: list[strawberry.ID] = strawberry.field(
         default_factory=list, description="Users to mention (members of the chat count)."
+    )
+    file_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list,
+        description="Drive files to send (at most 10), each one you can edit: the chat's "
+        "members may view them while the message is not recalled. The text may then be empty.",
     )
     idempotency_key: str | None = strawberry.field(
         default=None, description="Retrying with the same key returns the first message."
@@ -183,6 +198,7 @@ class MessengerMutation:
             idempotency_key=input.idempotency_key,
             content=input.content,
             thread_root_id=require_id(input.thread_root_id, "Message", "threadRootId"),
+            file_ids=[require_id(f, "File", "fileIds") for f in input.file_ids],
         )
         return await mutate(
             MessageSendPayload,

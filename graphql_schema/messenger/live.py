@@ -12,6 +12,7 @@ from strawberry.types import Info
 
 from graphql_schema.core.node import decode_id
 from graphql_schema.core.payload import MutationError, mutate
+from graphql_schema.drive.events import DriveChanged, to_drive_event
 from graphql_schema.messenger.events import ChatEvent, to_chat_event
 from graphql_schema.messenger.types import Chat
 from models.messenger import MessageMention
@@ -117,7 +118,7 @@ class PresenceChanged:
 
 
 ViewerEvent = Annotated[
-    ViewerChatEvent | PresenceChanged,
+    ViewerChatEvent | PresenceChanged | DriveChanged,
     strawberry.union("ViewerEvent", description="Something that concerns you."),
 ]
 
@@ -130,6 +131,8 @@ def _to_viewer_event(info: Info, event: dict[str, Any]) -> Any | None:
             status=PresenceStatus[event["status"]],
             at=datetime.fromisoformat(event["at"]),
         )
+    if event.get("type") == "drive.changed":
+        return to_drive_event(event)
     converted = to_chat_event(event)
     if converted is None or principal is None:
         return None
@@ -209,7 +212,8 @@ class LiveSubscription:
     @strawberry.subscription(
         description="Everything that concerns you, in one stream: new and changed messages in "
         "any of your chats (your 500 most active), being added or removed, your read positions "
-        "from other devices, and presence of the people you chat with."
+        "from other devices, presence of the people you chat with, and changes to Drive files "
+        "and folders you can see."
     )
     async def viewer_events(self, info: Info) -> AsyncGenerator[ViewerEvent, None]:
         async for event in viewer.viewer_events(info.context):

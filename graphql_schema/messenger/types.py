@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
 from strawberry import relay
@@ -14,16 +14,19 @@ from strawberry.types import Info
 
 from graphql_schema.core.connection import Connection
 from graphql_schema.core.node import resolve_visible
+from graphql_schema.messenger.prefetch import prime_page, ready_or_later, visible_user
 from models import messenger as m
 from resolvers.identity import queries as identity
 from resolvers.messenger import chats as chat_queries
 from resolvers.messenger.events import chat_snapshot, message_snapshot
 
 if TYPE_CHECKING:
+    from graphql_schema.drive.sharing import MessageAttachment
     from graphql_schema.identity.types import User
     from graphql_schema.messenger.groups import ChatMembership, ChatRoleEnum
 
 UserRef = Annotated["User", strawberry.lazy("graphql_schema.identity.types")]
+AttachmentRef = Annotated["MessageAttachment", strawberry.lazy("graphql_schema.drive.sharing")]
 
 
 def _dt(value: str | None) -> datetime | None:
@@ -63,13 +66,10 @@ class Message(relay.Node):
     forwarded_from_id: strawberry.Private[int | None]
 
     @strawberry.field(description="Who sent it; null for system messages or if not visible.")
-    async def sender(self, info: Info) -> UserRef | None:
-        from graphql_schema.identity.types import User
-
+    def sender(self, info: Info) -> UserRef | None:
         if self.sender_id is None:
             return None
-        found = await identity.visible_users(info.context, [self.sender_id])
-        return User.from_model(found[0]) if found[0] is not None else None
+        return cast(Any, visible_user(info, self.sender_id))  # or an awaitable of it
 
     @strawberry.field(
         description="Replies in this message's thread by `seq`, oldest first: `first` (at most "
@@ -86,11 +86,18 @@ class Message(relay.Node):
         from resolvers.messenger.messages import thread_replies
 
         rows, more = await thread_replies(info.context, self.id, self.chat_id, first, after_seq)
+        await prime_page(info, rows)
         return MessagePage(
             messages=[Message.from_model(r) for r in rows],
             has_newer=more,
             has_older=after_seq is not None and after_seq > 0,
         )
+
+    @strawberry.field(description="Drive files sent with it, in order; empty once recalled.")
+    async def attachments(self, info: Info) -> list[AttachmentRef]:
+        from graphql_schema.drive.sharing import attachments_of
+
+        return await attachments_of(info, self.id, self.recalled_at is not None)
 
     @strawberry.field(description="Earlier versions, oldest first; empty once recalled.")
     async def edit_history(self, info: Info) -> list[MessageVersion]:
@@ -100,13 +107,25 @@ class Message(relay.Node):
         return [MessageVersion(text=e.text, content=e.content, edited_at=e.edited_at) for e in rows]
 
     @strawberry.field(description="Reactions by emoji, in the order each was first used.")
-    async def reactions(self, info: Info) -> list[MessageReaction]:
+    def reactions(self, info: Info) -> list[MessageReaction]:
         from resolvers.messenger.message_ops import reaction_summaries
 
-        rows = await info.context.loaders.get(reaction_summaries).load(self.id)
-        return [
-            MessageReaction(emoji=r["emoji"], count=r["count"], user_ids=r["userIds"]) for r in rows
-        ]
+        principal = info.context.principal
+        viewer = principal.user_id if principal is not None else None
+
+        def convert(rows: list[dict[str, Any]]) -> list[MessageReaction]:
+            return [
+                MessageReaction(
+                    emoji=r["emoji"],
+                    count=r["count"],
+                    user_ids=r["userIds"],
+                    viewer_reacted=viewer in r["userIds"],
+                )
+                for r in rows
+            ]
+
+        loaded = info.context.loaders.get(reaction_summaries).load(self.id)
+        return cast(Any, ready_or_later(loaded, convert))  # or an awaitable of it
 
     @strawberry.field(
         description="How many members have read this far, the sender excluded; null in chats "
@@ -194,10 +213,9 @@ class MessageReaction:
         found = await identity.visible_users(info.context, self.user_ids[:20])
         return [User.from_model(u) for u in found if u is not None]
 
-    @strawberry.field(description="Whether you reacted with it.")
-    def viewer_reacted(self, info: Info) -> bool:
-        principal = info.context.principal
-        return principal is not None and principal.user_id in self.user_ids
+    # Known when the reactions are read (the viewer is in the context there): a plain
+    # attribute costs graphql-core less than a resolver per reaction.
+    viewer_reacted: bool = strawberry.field(description="Whether you reacted with it.")
 
 
 @strawberry.type(description="A page of messages, ordered by `seq`.")
@@ -281,6 +299,7 @@ class Chat(relay.Node):
         rows, has_next, has_previous = await chat_messages(
             info.context, self.id, first=first, after=after_seq, last=last, before=before_seq
         )
+        await prime_page(info, rows)
         return MessagePage(
             messages=[Message.from_model(r) for r in rows],
             has_newer=has_next,

@@ -8,7 +8,7 @@ client ever sees a write that did not happen.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -24,9 +24,15 @@ log = logging.getLogger("hello.events")
 @dataclass
 class Transaction:
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    after: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     def publish(self, channel: str, event: dict[str, Any]) -> None:
         self.events.append((channel, event))
+
+    def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
+        """Run ``action`` once the outermost transaction has committed (never on rollback):
+        for side effects outside the database, such as deleting blobs nothing refers to."""
+        self.after.append(action)
 
 
 _current: ContextVar[Transaction | None] = ContextVar("hello_tx", default=None)
@@ -48,6 +54,11 @@ async def transaction() -> AsyncIterator[Transaction]:
     finally:
         _current.reset(token)
     await publish_events(tx.events)
+    for action in tx.after:
+        try:
+            await action()
+        except Exception:
+            log.exception("an after-commit action failed")
 
 
 async def publish_events(events: list[tuple[str, dict[str, Any]]]) -> None:

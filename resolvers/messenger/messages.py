@@ -127,8 +127,10 @@ async def check_message_send(
     idempotency_key: str | None,
     content: Any = None,
     thread_root_id: int | None = None,
+    file_ids: list[int] | None = None,
 ) -> Message:
-    # Imported here: groups imports this module (next_seq).
+    # Imported here: groups imports this module (next_seq); Drive's sharing reads messages.
+    from resolvers.drive.sharing import check_attachments
     from resolvers.messenger.groups import check_can_send
 
     principal = require_principal(ctx)
@@ -139,8 +141,10 @@ async def check_message_send(
         # see what readers see.
         content, text, content_mentions = await parse_content(ctx, content)
         mention_ids = [*mention_ids, *content_mentions]
-    if not text.strip():
-        raise DomainError("A message needs text.", field="text", code="EMPTY_MESSAGE")
+    # Files go with a message only if the sender could share them (see Drive's sharing).
+    attachments = await check_attachments(ctx, file_ids) if file_ids else []
+    if not text.strip() and not attachments:
+        raise DomainError("A message needs text or files.", field="text", code="EMPTY_MESSAGE")
     if len(text.encode()) > MAX_TEXT_BYTES:
         raise DomainError("Messages are at most 150 KB.", field="text", code="TOO_LONG")
     if len(mention_ids) > MAX_MENTIONS:
@@ -185,6 +189,7 @@ async def check_message_send(
             mentioned,
             content=content,
             thread_root_id=thread_root_id,
+            attachments=attachments,
         )
 
     async def load(pk: int) -> Message | None:
@@ -204,6 +209,7 @@ async def do_message_send(
     thread_root_id: int | None = None,
     forwarded_from_id: int | None = None,
     sent_at: datetime | None = None,
+    attachments: list[int] | None = None,
 ) -> Message:
     async with transaction() as tx:
         seq = await next_seq(chat.id)
@@ -231,6 +237,10 @@ async def do_message_send(
             root: Message | None = await Message.get(id=thread_root_id)
         else:
             root = None
+        if attachments:
+            from resolvers.drive.sharing import do_attach
+
+            await do_attach(message.id, chat.id, attachments)
         if mentioned:
             await MessageMention.bulk_create(
                 [

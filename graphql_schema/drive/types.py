@@ -1,0 +1,373 @@
+"""GraphQL types of Drive: files and folders (one ``File`` type with a ``kind``, as Google Drive
+and Microsoft Graph do), their versions, and the viewer's drive."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated, NewType
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from graphql_schema.core.connection import Connection
+from graphql_schema.core.node import resolve_visible
+from models import drive as m
+from resolvers.drive import access
+
+if TYPE_CHECKING:
+    from graphql_schema.drive.links import ShareLink
+    from graphql_schema.drive.sharing import FilePermission
+    from graphql_schema.identity.types import User
+
+UserRef = Annotated["User", strawberry.lazy("graphql_schema.identity.types")]
+PermissionRef = Annotated["FilePermission", strawberry.lazy("graphql_schema.drive.sharing")]
+ShareLinkRef = Annotated["ShareLink", strawberry.lazy("graphql_schema.drive.links")]
+
+MAX_SAFE = 2**53 - 1
+
+
+def _parse_bytes(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SAFE:
+        raise ValueError("A byte count is a whole number from 0 to 2^53 - 1.")
+    return value
+
+
+ByteCount = NewType("ByteCount", int)
+BYTE_COUNT = strawberry.scalar(
+    name="ByteCount",
+    serialize=int,
+    parse_value=_parse_bytes,
+    description="A number of bytes: a whole number up to 2^53 - 1 (sent as a JSON number; "
+    "`Int` stops at 2 GiB).",
+)
+"""Registered in the schema's ``scalar_map``."""
+
+
+FIRST = strawberry.argument(description="How many, at most 100 (default 20).")
+AFTER = strawberry.argument(description="A cursor from `pageInfo.endCursor`.")
+
+
+@strawberry.enum(name="FileKind", description="A file or a folder.")
+class FileKindEnum(Enum):
+    FILE = strawberry.enum_value("FILE", description="Bytes with versions.")
+    FOLDER = strawberry.enum_value("FOLDER", description="Holds files and folders.")
+
+
+@strawberry.enum(name="DriveRole", description="What someone may do with a file or folder.")
+class DriveRoleEnum(Enum):
+    VIEWER = strawberry.enum_value("VIEWER", description="Read and download.")
+    COMMENTER = strawberry.enum_value("COMMENTER", description="A viewer who may also comment.")
+    EDITOR = strawberry.enum_value(
+        "EDITOR",
+        description="Also upload, rename, move, delete and restore, and share with others as "
+        "viewer, commenter or editor.",
+    )
+    OWNER = strawberry.enum_value(
+        "OWNER",
+        description="Everything, sharing as owner included. Owners of a folder own "
+        "everything in it.",
+    )
+
+
+@strawberry.enum(description="What to do when the folder already has an item of that name.")
+class OnNameConflict(Enum):
+    FAIL = strawberry.enum_value("FAIL", description="Refuse with NAME_TAKEN (the default).")
+    RENAME = strawberry.enum_value(
+        "RENAME", description="Add a suffix: `report (2).pdf`, `report (3).pdf`…"
+    )
+    NEW_VERSION = strawberry.enum_value(
+        "NEW_VERSION",
+        description="Uploads only: add a version to the file of that name (or create it).",
+    )
+
+
+@strawberry.enum(description="How to order a folder's children.")
+class FileOrderField(Enum):
+    NAME = strawberry.enum_value("NAME", description="By name, any case (the default).")
+    UPDATED_AT = strawberry.enum_value("UPDATED_AT", description="By last change.")
+    CREATED_AT = strawberry.enum_value("CREATED_AT", description="By creation.")
+    SIZE = strawberry.enum_value("SIZE", description="By size in bytes.")
+
+
+@strawberry.enum(description="Ascending or descending.")
+class OrderDirection(Enum):
+    ASC = strawberry.enum_value("ASC", description="Smallest, oldest or A first.")
+    DESC = strawberry.enum_value("DESC", description="Largest, newest or Z first.")
+
+
+@strawberry.input(description="An order for a folder's children. Folders always come first.")
+class FileOrder:
+    field: FileOrderField = strawberry.field(description="What to sort by.")
+    direction: OrderDirection = strawberry.field(
+        default=OrderDirection.ASC, description="Which way."
+    )
+
+
+@strawberry.type(description="One upload of a file's content.")
+class FileVersion:
+    id: strawberry.ID = strawberry.field(description="Pass to `fileVersionRestore`.")
+    number: int = strawberry.field(description="1 for the first upload, then 2, 3…")
+    size: ByteCount = strawberry.field(description="Bytes.")
+    sha256: str = strawberry.field(description="SHA-256 of the content, hex.")
+    content_type: str = strawberry.field(description="MIME type as uploaded.")
+    created_at: datetime = strawberry.field(description="When it was uploaded.")
+    is_current: bool = strawberry.field(description="True for the version the file shows now.")
+    created_by_id: strawberry.Private[int | None]
+
+    @strawberry.field(description="Who uploaded it; null if not visible.")
+    async def created_by(self, info: Info) -> UserRef | None:
+        from graphql_schema.identity.types import User
+        from resolvers.identity.queries import visible_users
+
+        if self.created_by_id is None:
+            return None
+        found = (await visible_users(info.context, [self.created_by_id]))[0]
+        return User.from_model(found) if found is not None else None
+
+    @classmethod
+    def from_model(cls, v: m.FileVersion, current_id: int | None) -> FileVersion:
+        return cls(
+            id=strawberry.ID(str(relay.GlobalID("FileVersion", str(v.id)))),
+            number=v.number,
+            size=v.size,
+            sha256=v.sha256,
+            content_type=v.content_type,
+            created_at=v.created_at,
+            is_current=v.id == current_id,
+            created_by_id=v.created_by_id,
+        )
+
+
+@strawberry.federation.type(
+    keys=["id"],
+    description="A file or a folder in Drive. Folders have `children`; files have content, "
+    "`versions` and a `downloadUrl`.",
+)
+class File(relay.Node):
+    id: relay.NodeID[int]
+    kind: FileKindEnum = strawberry.field(description="File or folder.")
+    name: str = strawberry.field(description="Unique within its folder (in any case).")
+    size: ByteCount = strawberry.field(description="Bytes of the current version; 0 for folders.")
+    content_type: str = strawberry.field(description="MIME type; empty for folders.")
+    sha256: str = strawberry.field(description="SHA-256 of the current version, hex.")
+    created_at: datetime = strawberry.field(description="When it was created.")
+    updated_at: datetime = strawberry.field(description="When it or its content last changed.")
+    trashed_at: datetime | None = strawberry.field(
+        description="When it went to the trash (itself or a folder above it); null if not."
+    )
+    is_root: bool = strawberry.field(description="True for a user's root folder (My Drive).")
+    organization_id: strawberry.Private[int]
+    owner_id: strawberry.Private[int]
+    modified_by_id: strawberry.Private[int | None]
+    parent_id: strawberry.Private[int | None]
+    current_version_id: strawberry.Private[int | None]
+    model: strawberry.Private[m.DriveItem]
+
+    @strawberry.field(description="Who owns it.")
+    async def owner(self, info: Info) -> UserRef | None:
+        return await _user(info, self.owner_id)
+
+    @strawberry.field(description="Who last changed it.")
+    async def modified_by(self, info: Info) -> UserRef | None:
+        return await _user(info, self.modified_by_id)
+
+    @strawberry.field(description="Your role on it.")
+    async def viewer_role(self, info: Info) -> DriveRoleEnum | None:
+        role = await access.role_loader(info.context).load(self.model)
+        return DriveRoleEnum[role.value] if role is not None else None
+
+    @strawberry.field(
+        description="The folder it is in; null for a root or a folder you cannot see."
+    )
+    async def parent(self, info: Info) -> File | None:
+        from resolvers.drive.items import parent_of
+
+        found = await parent_of(info.context, self.model)
+        return File.from_model(found) if found is not None else None
+
+    @strawberry.field(
+        description="The folders above it that you can see, from the top down (itself excluded)."
+    )
+    async def path(self, info: Info) -> list[File]:
+        from resolvers.drive.items import visible_path
+
+        return [File.from_model(f) for f in await visible_path(info.context, self.model)]
+
+    @strawberry.field(description="A folder's files and folders (empty for a file).")
+    async def children(
+        self,
+        info: Info,
+        first: Annotated[int | None, FIRST] = None,
+        after: Annotated[str | None, AFTER] = None,
+        order_by: Annotated[
+            FileOrder | None, strawberry.argument(description="Default: by name, ascending.")
+        ] = None,
+    ) -> Connection[File]:
+        from graphql_schema.core.connection import connection
+        from resolvers.drive.items import children_page
+
+        page = await children_page(
+            info.context,
+            self.model,
+            first=first,
+            after=after,
+            order=order_by.field.name if order_by else "NAME",
+            descending=order_by is not None and order_by.direction == OrderDirection.DESC,
+        )
+        return connection(page, File.from_model)
+
+    @strawberry.field(description="A file's versions, newest first (empty for a folder).")
+    async def versions(
+        self, info: Info, first: Annotated[int | None, FIRST] = None
+    ) -> list[FileVersion]:
+        from resolvers.drive.items import versions_of
+
+        rows = await versions_of(info.context, self.model, first)
+        return [FileVersion.from_model(v, self.current_version_id) for v in rows]
+
+    @strawberry.field(
+        description="A short-lived URL that downloads the current version (presigned on S3); "
+        "null for folders."
+    )
+    async def download_url(self, info: Info) -> str | None:
+        from resolvers.drive.downloads import download_url
+
+        return await download_url(info.context, self.model)
+
+    @strawberry.field(
+        description="Who it is shared with, on it and on the folders above it (owners and "
+        "editors only; empty for others)."
+    )
+    async def permissions(self, info: Info) -> list[PermissionRef]:
+        from graphql_schema.drive.sharing import permissions_of
+
+        return await permissions_of(info, self.model)
+
+    @strawberry.field(description="Its share links that are not revoked (owners and editors only).")
+    async def share_links(self, info: Info) -> list[ShareLinkRef]:
+        from graphql_schema.drive.links import share_links_of
+
+        return await share_links_of(info, self.model)
+
+    @classmethod
+    def from_model(cls, item: m.DriveItem) -> File:
+        return cls(
+            id=item.id,
+            kind=FileKindEnum[item.kind.value if hasattr(item.kind, "value") else str(item.kind)],
+            name=item.name,
+            size=item.size,
+            content_type=item.content_type,
+            sha256=item.sha256,
+            created_at=item.created_at,
+            updated_at=item.updated_at,
+            trashed_at=item.trashed_at,
+            is_root=item.root_of_id is not None,
+            organization_id=item.organization_id,
+            owner_id=item.owner_id,
+            modified_by_id=item.modified_by_id,
+            parent_id=item.parent_id,
+            current_version_id=item.current_version_id,
+            model=item,
+        )
+
+    @classmethod
+    def global_id(cls, pk: int) -> str:
+        return str(relay.GlobalID(cls.__name__, str(pk)))
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[File | None]:
+        return await resolve_visible(
+            node_ids, lambda ids: access.visible_items(info.context, ids), cls.from_model
+        )
+
+
+async def _user(info: Info, user_id: int | None) -> User | None:
+    from graphql_schema.identity.types import User
+    from resolvers.identity.queries import visible_users
+
+    if user_id is None:
+        return None
+    found = (await visible_users(info.context, [user_id]))[0]
+    return User.from_model(found) if found is not None else None
+
+
+@strawberry.type(description="Storage of your organization.")
+class DriveUsage:
+    used: ByteCount = strawberry.field(
+        description="Bytes stored: every version, the trash included."
+    )
+    reserved: ByteCount = strawberry.field(description="Bytes promised to uploads in progress.")
+    quota: ByteCount = strawberry.field(description="Bytes the organization may store.")
+
+
+@strawberry.type(
+    description="Your drive: your root folder, what others share with you, recent "
+    "files and the trash."
+)
+class Drive:
+    user_id: strawberry.Private[int]
+
+    @strawberry.field(description="Your root folder (My Drive).")
+    async def root(self, info: Info) -> File:
+        from resolvers.drive.items import my_root
+
+        return File.from_model(await my_root(info.context))
+
+    @strawberry.field(description="How much your organization stores, against its quota.")
+    async def usage(self, info: Info) -> DriveUsage:
+        from resolvers.drive.items import drive_usage
+
+        used, reserved, quota = await drive_usage(info.context)
+        return DriveUsage(
+            used=ByteCount(used), reserved=ByteCount(reserved), quota=ByteCount(quota)
+        )
+
+    @strawberry.field(
+        description="Files and folders others shared with you (directly, through a department "
+        "or a group), newest share first."
+    )
+    async def shared_with_me(
+        self,
+        info: Info,
+        first: Annotated[int | None, FIRST] = None,
+        after: Annotated[str | None, AFTER] = None,
+    ) -> Connection[File]:
+        from graphql_schema.core.connection import connection
+        from resolvers.drive.sharing import shared_with_me
+
+        page = await shared_with_me(info.context, first=first, after=after)
+        return connection(page, File.from_model)
+
+    @strawberry.field(description="Files you own or changed, most recently changed first.")
+    async def recent(
+        self,
+        info: Info,
+        first: Annotated[int | None, FIRST] = None,
+        after: Annotated[str | None, AFTER] = None,
+    ) -> Connection[File]:
+        from graphql_schema.core.connection import connection
+        from resolvers.drive.items import recent_files
+
+        page = await recent_files(info.context, first=first, after=after)
+        return connection(page, File.from_model)
+
+    @strawberry.field(
+        description="What you deleted or own in the trash (the items deleted, not what was in "
+        "deleted folders), most recently deleted first."
+    )
+    async def trash(
+        self,
+        info: Info,
+        first: Annotated[int | None, FIRST] = None,
+        after: Annotated[str | None, AFTER] = None,
+    ) -> Connection[File]:
+        from graphql_schema.core.connection import connection
+        from resolvers.drive.items import trash_page
+
+        page = await trash_page(info.context, first=first, after=after)
+        return connection(page, File.from_model)

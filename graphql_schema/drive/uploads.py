@@ -1,0 +1,96 @@
+"""Uploads in GraphQL: ``fileUpload`` (multipart, small files) and upload sessions."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+from strawberry.file_uploads import Upload
+from strawberry.types import Info
+
+from graphql_schema.core.node import require_id
+from graphql_schema.core.payload import MutationError, mutate
+from graphql_schema.drive.types import File, OnNameConflict
+from resolvers.drive import core, uploads
+
+INPUT = strawberry.argument(description="What to do.")
+
+
+@strawberry.enum(description="Why an upload failed.")
+class UploadErrorCode(Enum):
+    INVALID_NAME = strawberry.enum_value(
+        "INVALID_NAME", description="The name is empty, too long, `.`/`..`, or has slashes."
+    )
+    INVALID_CONTENT_TYPE = strawberry.enum_value(
+        "INVALID_CONTENT_TYPE", description="The content type is not `type/subtype`."
+    )
+    NAME_TAKEN = strawberry.enum_value(
+        "NAME_TAKEN", description="The folder has an item of that name (and `onConflict` is FAIL)."
+    )
+    NOT_A_FOLDER = strawberry.enum_value("NOT_A_FOLDER", description="`folderId` names a file.")
+    TOO_DEEP = strawberry.enum_value("TOO_DEEP", description="Folders nest at most 32 deep.")
+    FILE_TOO_LARGE = strawberry.enum_value(
+        "FILE_TOO_LARGE",
+        description="Over the size limit: 20 MB through `fileUpload` (use an upload session), "
+        "or the per-file limit.",
+    )
+    QUOTA_EXCEEDED = strawberry.enum_value(
+        "QUOTA_EXCEEDED", description="Your organization's storage quota would be exceeded."
+    )
+
+
+@strawberry.type(description="A reason why an upload created nothing.")
+class UploadError(MutationError):
+    code: UploadErrorCode = strawberry.field(description="What went wrong, for programs.")
+
+
+@strawberry.input(description="A file sent in this request (GraphQL multipart request spec).")
+class FileUploadInput:
+    file: Upload = strawberry.field(
+        description="The file part. Requests carrying files need the `x-hello-csrf` header."
+    )
+    folder_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A folder you can edit; your root folder if omitted."
+    )
+    name: str | None = strawberry.field(
+        default=None, description="The file's name; the uploaded file name if omitted."
+    )
+    content_type: str | None = strawberry.field(
+        default=None, description="MIME type; the part's content type if omitted."
+    )
+    on_conflict: OnNameConflict = strawberry.field(
+        default=OnNameConflict.FAIL, description="When the folder has an item of that name."
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="Retrying with the same key returns the first file."
+    )
+
+
+@strawberry.type(description="The result of `fileUpload`.")
+class FileUploadPayload:
+    file: File | None = strawberry.field(default=None, description="The file (new or updated).")
+    errors: list[UploadError] = strawberry.field(description="Why nothing was stored.")
+
+
+@strawberry.type
+class UploadMutation:
+    @strawberry.mutation(
+        description="Upload a file of at most 20 MB in this request (multipart). Larger files "
+        "go through `uploadSessionCreate`."
+    )
+    async def file_upload(
+        self, info: Info, input: Annotated[FileUploadInput, INPUT]
+    ) -> FileUploadPayload:
+        action = uploads.upload_small(
+            info.context,
+            upload=input.file,
+            folder_id=require_id(input.folder_id, "File", "folderId"),
+            name=input.name,
+            content_type=input.content_type,
+            on_conflict=core.OnConflict(input.on_conflict.name),
+            idempotency_key=input.idempotency_key,
+        )
+        return await mutate(
+            FileUploadPayload, UploadError, action, lambda f: {"file": File.from_model(f)}
+        )

@@ -1,0 +1,166 @@
+from tortoise import migrations
+from tortoise.migrations import operations as ops
+from models.drive import DriveRole, GranteeKind, ItemKind, LinkScope, UploadStatus
+from tortoise.fields.base import OnDelete
+from tortoise import fields
+from tortoise.indexes import Index
+
+class Migration(migrations.Migration):
+    dependencies = [('models', '0004_search')]
+
+    initial = False
+
+    operations = [
+        ops.CreateModel(
+            name='Blob',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('organization', fields.ForeignKeyField('models.Organization', source_field='organization_id', db_constraint=True, to_field='id', related_name='blobs', on_delete=OnDelete.RESTRICT)),
+                ('sha256', fields.CharField(max_length=64)),
+                ('size', fields.BigIntField()),
+                ('storage_key', fields.CharField(unique=True, max_length=400)),
+                ('ref_count', fields.IntField(default=0)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'drive_blob', 'app': 'models', 'unique_together': (('organization_id', 'sha256'),), 'pk_attr': 'id', 'table_description': 'Bytes in the blob store, addressed by SHA-256 within an organization: identical content'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='DriveItem',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('organization', fields.ForeignKeyField('models.Organization', source_field='organization_id', db_constraint=True, to_field='id', related_name='drive_items', on_delete=OnDelete.RESTRICT)),
+                ('kind', fields.CharEnumField(description='FILE: FILE\nFOLDER: FOLDER', enum_type=ItemKind, max_length=8)),
+                ('name', fields.CharField(max_length=255)),
+                ('name_key', fields.CharField(max_length=255)),
+                ('parent', fields.ForeignKeyField('models.DriveItem', source_field='parent_id', null=True, db_constraint=True, to_field='id', related_name='children', on_delete=OnDelete.RESTRICT)),
+                ('live_parent_id', fields.BigIntField(null=True)),
+                ('path', fields.CharField(default='/', db_index=True, max_length=1000)),
+                ('root_of', fields.ForeignKeyField('models.User', source_field='root_of_id', null=True, unique=True, db_constraint=True, to_field='id', related_name='drive_root', on_delete=OnDelete.CASCADE)),
+                ('owner', fields.ForeignKeyField('models.User', source_field='owner_id', db_constraint=True, to_field='id', related_name='drive_items', on_delete=OnDelete.RESTRICT)),
+                ('current_version_id', fields.BigIntField(null=True)),
+                ('size', fields.BigIntField(default=0)),
+                ('content_type', fields.CharField(default='', max_length=255)),
+                ('sha256', fields.CharField(default='', max_length=64)),
+                ('modified_by', fields.ForeignKeyField('models.User', source_field='modified_by_id', null=True, db_constraint=True, to_field='id', related_name='drive_modified', on_delete=OnDelete.SET_NULL)),
+                ('trashed_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('trashed_by_id', fields.BigIntField(null=True)),
+                ('trash_root_id', fields.BigIntField(null=True)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+            ],
+            options={'table': 'drive_item', 'app': 'models', 'unique_together': (('live_parent_id', 'name_key'),), 'indexes': [Index(fields=['parent_id', 'name_key']), Index(fields=['organization_id', 'owner_id', 'updated_at']), Index(fields=['trash_root_id'])], 'pk_attr': 'id', 'table_description': 'A file or a folder. Every user has one root folder (``root_of_id``), created on first'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='DrivePermission',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('organization_id', fields.BigIntField()),
+                ('item', fields.ForeignKeyField('models.DriveItem', source_field='item_id', db_constraint=True, to_field='id', related_name='permissions', on_delete=OnDelete.CASCADE)),
+                ('grantee_kind', fields.CharEnumField(description='USER: USER\nDEPARTMENT: DEPARTMENT\nGROUP: GROUP', enum_type=GranteeKind, max_length=12)),
+                ('grantee_id', fields.BigIntField()),
+                ('role', fields.CharEnumField(description='VIEWER: VIEWER\nCOMMENTER: COMMENTER\nEDITOR: EDITOR\nOWNER: OWNER', enum_type=DriveRole, max_length=12)),
+                ('created_by_id', fields.BigIntField(null=True)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'drive_permission', 'app': 'models', 'unique_together': (('item_id', 'grantee_kind', 'grantee_id'),), 'indexes': [Index(fields=['grantee_kind', 'grantee_id'])], 'pk_attr': 'id', 'table_description': 'A role on an item (and everything below it) for a user, a department (its sub-departments'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='DriveUsage',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('organization_id', fields.BigIntField(unique=True)),
+                ('used', fields.BigIntField(default=0)),
+                ('reserved', fields.BigIntField(default=0)),
+            ],
+            options={'table': 'drive_usage', 'app': 'models', 'pk_attr': 'id', 'table_description': 'Bytes an organization keeps (``used``) and has promised to uploads in progress'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='FileVersion',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('item', fields.ForeignKeyField('models.DriveItem', source_field='item_id', db_constraint=True, to_field='id', related_name='versions', on_delete=OnDelete.CASCADE)),
+                ('number', fields.IntField()),
+                ('blob', fields.ForeignKeyField('models.Blob', source_field='blob_id', db_constraint=True, to_field='id', related_name='versions', on_delete=OnDelete.RESTRICT)),
+                ('size', fields.BigIntField()),
+                ('sha256', fields.CharField(max_length=64)),
+                ('content_type', fields.CharField(default='', max_length=255)),
+                ('created_by', fields.ForeignKeyField('models.User', source_field='created_by_id', null=True, db_constraint=True, to_field='id', related_name='file_versions', on_delete=OnDelete.SET_NULL)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'drive_file_version', 'app': 'models', 'unique_together': (('item_id', 'number'),), 'pk_attr': 'id', 'table_description': 'One upload of the content of a file. The newest is the current version of the file, older'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='MessageAttachment',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('message_id', fields.BigIntField(db_index=True)),
+                ('chat_id', fields.BigIntField()),
+                ('item', fields.ForeignKeyField('models.DriveItem', source_field='item_id', db_constraint=True, to_field='id', related_name='attachments', on_delete=OnDelete.CASCADE)),
+                ('position', fields.IntField(default=0)),
+            ],
+            options={'table': 'drive_message_attachment', 'app': 'models', 'unique_together': (('message_id', 'item_id'),), 'indexes': [Index(fields=['item_id', 'chat_id'])], 'pk_attr': 'id', 'table_description': 'A Drive file attached to a message: members of the chat may view it while the message'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='ShareLink',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('organization_id', fields.BigIntField()),
+                ('item', fields.ForeignKeyField('models.DriveItem', source_field='item_id', db_constraint=True, to_field='id', related_name='share_links', on_delete=OnDelete.CASCADE)),
+                ('token_hash', fields.CharField(unique=True, max_length=64)),
+                ('role', fields.CharEnumField(description='VIEWER: VIEWER\nCOMMENTER: COMMENTER\nEDITOR: EDITOR\nOWNER: OWNER', enum_type=DriveRole, max_length=12)),
+                ('scope', fields.CharEnumField(description='ORGANIZATION: ORGANIZATION\nANYONE: ANYONE', enum_type=LinkScope, max_length=16)),
+                ('password_hash', fields.CharField(null=True, max_length=255)),
+                ('expires_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('revoked_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('created_by_id', fields.BigIntField(null=True)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'drive_share_link', 'app': 'models', 'pk_attr': 'id', 'table_description': 'A link that opens an item with a role. Only a hash of its token is kept. The password, if'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='UploadSession',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('token', fields.CharField(unique=True, max_length=64)),
+                ('organization_id', fields.BigIntField()),
+                ('user', fields.ForeignKeyField('models.User', source_field='user_id', db_constraint=True, to_field='id', related_name='upload_sessions', on_delete=OnDelete.CASCADE)),
+                ('folder_id', fields.BigIntField(null=True)),
+                ('file_id', fields.BigIntField(null=True)),
+                ('name', fields.CharField(max_length=255)),
+                ('content_type', fields.CharField(default='', max_length=255)),
+                ('size', fields.BigIntField()),
+                ('sha256', fields.CharField(max_length=64)),
+                ('part_size', fields.IntField()),
+                ('storage_key', fields.CharField(max_length=400)),
+                ('multipart_id', fields.CharField(max_length=1024)),
+                ('status', fields.CharEnumField(default=UploadStatus.OPEN, description='OPEN: OPEN\nCOMPLETED: COMPLETED\nABORTED: ABORTED', enum_type=UploadStatus, max_length=12)),
+                ('on_conflict', fields.CharField(default='FAIL', max_length=16)),
+                ('result_item_id', fields.BigIntField(null=True)),
+                ('claimed_us', fields.BigIntField(null=True)),
+                ('expires_at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=False)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'drive_upload_session', 'app': 'models', 'pk_attr': 'id', 'table_description': 'A large upload in parts. Bytes go to ``storage_key`` (a multipart upload in the blob'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='UploadPart',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('session', fields.ForeignKeyField('models.UploadSession', source_field='session_id', db_constraint=True, to_field='id', related_name='parts', on_delete=OnDelete.CASCADE)),
+                ('number', fields.IntField()),
+                ('size', fields.BigIntField()),
+                ('etag', fields.CharField(max_length=200)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'drive_upload_part', 'app': 'models', 'unique_together': (('session_id', 'number'),), 'pk_attr': 'id', 'table_description': 'A part of an upload session that arrived through Hello (on S3 the store lists parts).'},
+            bases=['Model'],
+        ),
+    ]

@@ -1,0 +1,221 @@
+"""Share links: a token that opens an item with a role, for members of its organization or for
+anyone, optionally with a password (argon2) and an expiry. Only a SHA-256 of the token is kept;
+the token is shown once, in the payload that made it."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from models.drive import ROLE_RANK, DriveItem, DriveRole, ItemKind, LinkScope, ShareLink
+from models.identity import Role
+from resolvers.core.errors import DomainError, NotFound, Throttled, ValidationFailed
+from resolvers.core.idempotency import once
+from resolvers.core.pagination import Page, paginate
+from resolvers.core.tx import transaction
+from resolvers.drive import core
+from resolvers.drive.access import access_item, at_least
+from resolvers.drive.sharing import no_guests, now, shareable
+from resolvers.identity.passwords import hash_password, verify_password
+from resolvers.identity.queries import require_principal
+from server import runtime
+from server.context import Context
+from server.settings import get_settings
+
+LINK_TOKEN_PREFIX = "hsl_"
+MAX_TOKEN = 200
+MIN_LINK_PASSWORD = 4
+MAX_LINK_PASSWORD = 256
+# Password guesses per link and window (the sign-in window). Every try counts before the
+# password is checked, so parallel requests get no more; a right password clears the count.
+LINK_PASSWORD_TRIES = 10
+
+
+def link_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_link_token(user_id: int, item_id: int, idempotency_key: str | None) -> str:
+    """A random token; with an idempotency key, one derived from it under the server secret,
+    so a retried ``shareLinkCreate`` can answer with the same token although only its hash is
+    kept."""
+    if idempotency_key is None:
+        return LINK_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    secret = get_settings().resolved_secret_key().encode()
+    message = f"hello-share-link\0{user_id}\0{item_id}\0{idempotency_key}".encode()
+    digest = hmac.new(secret, message, hashlib.sha256).digest()
+    return LINK_TOKEN_PREFIX + base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+async def check_share_link_create(
+    ctx: Context,
+    *,
+    item_id: int | None,
+    role: DriveRole,
+    scope: LinkScope,
+    password: str | None,
+    expires_at: datetime | None,
+    idempotency_key: str | None,
+) -> tuple[ShareLink, str]:
+    """A new link and its token (the only time the token is shown)."""
+    principal = require_principal(ctx)
+    access = await access_item(ctx, item_id, DriveRole.EDITOR)
+    no_guests(principal)
+    shareable(access.item)
+    if ROLE_RANK[role] > ROLE_RANK[DriveRole.EDITOR]:
+        raise ValidationFailed("Links give at most the editor role.", field="role")
+    if password is not None and not MIN_LINK_PASSWORD <= len(password) <= MAX_LINK_PASSWORD:
+        raise DomainError(
+            f"Link passwords have {MIN_LINK_PASSWORD} to {MAX_LINK_PASSWORD} characters.",
+            field="password",
+            code="INVALID_PASSWORD",
+        )
+    if expires_at is not None:
+        if expires_at.tzinfo is None:
+            expires_at = expires_at.replace(tzinfo=UTC)
+        if expires_at <= now():
+            raise DomainError(
+                "The expiry is in the past.", field="expiresAt", code="EXPIRY_IN_PAST"
+            )
+    token = new_link_token(principal.user_id, access.item.id, idempotency_key)
+    item = access.item
+
+    async def create() -> ShareLink:
+        password_hash = await hash_password(password) if password is not None else None
+        async with transaction() as tx:
+            link = await ShareLink.create(
+                organization_id=item.organization_id,
+                item_id=item.id,
+                token_hash=link_token_hash(token),
+                role=role,
+                scope=scope,
+                password_hash=password_hash,
+                expires_at=expires_at,
+                created_by_id=principal.user_id,
+            )
+            await core.publish_change(tx, core.Change.SHARED, item, principal.user_id)
+        return link
+
+    async def load(pk: int) -> ShareLink | None:
+        return await ShareLink.get_or_none(id=pk, item_id=item.id)
+
+    link = await once(principal.user_id, "shareLinkCreate", idempotency_key, create, load)
+    return link, token
+
+
+async def check_share_link_revoke(ctx: Context, link_id: int | None) -> ShareLink:
+    principal = require_principal(ctx)
+    link = (
+        await ShareLink.filter(id=link_id, organization_id=principal.organization_id).first()
+        if link_id is not None
+        else None
+    )
+    if link is None:
+        raise NotFound("No such share link.", field="id")
+    access = await access_item(ctx, link.item_id, DriveRole.EDITOR)
+    no_guests(principal)
+    async with transaction() as tx:
+        revoked = await ShareLink.filter(id=link.id, revoked_at__isnull=True).update(
+            revoked_at=now()
+        )
+        if not revoked:
+            raise DomainError("The link was revoked before.", field="id", code="ALREADY_REVOKED")
+        await core.publish_change(tx, core.Change.UNSHARED, access.item, principal.user_id)
+    return await ShareLink.get(id=link.id)
+
+
+async def links_for(items: list[DriveItem], roles: list[DriveRole | None]) -> list[list[ShareLink]]:
+    """Links of each item that are not revoked, newest first; empty below editor."""
+    wanted = [i.id for i, r in zip(items, roles, strict=True) if at_least(r, DriveRole.EDITOR)]
+    by_item: dict[int, list[ShareLink]] = {}
+    if wanted:
+        for link in await ShareLink.filter(item_id__in=wanted, revoked_at__isnull=True).order_by(
+            "-id"
+        ):
+            by_item.setdefault(link.item_id, []).append(link)
+    return [
+        by_item.get(i.id, []) if at_least(r, DriveRole.EDITOR) else []
+        for i, r in zip(items, roles, strict=True)
+    ]
+
+
+@dataclass
+class LinkOpening:
+    """What a share link opened: the linked item, or ``item`` inside the linked folder."""
+
+    link: ShareLink
+    root: DriveItem
+    item: DriveItem
+
+
+def _no_link() -> NotFound:
+    return NotFound("This link does not exist, has expired or was revoked.", field="token")
+
+
+async def open_share_link(
+    ctx: Context, *, token: str, password: str | None, item_id: int | None
+) -> LinkOpening:
+    """Check a link (scope, expiry, password) and return what it opens. Works without signing
+    in for ANYONE links; ORGANIZATION links need a signed-in member (not a guest) of the item's
+    organization. Anything else is NOT_FOUND, exactly like a token that never existed."""
+    if not token.startswith(LINK_TOKEN_PREFIX) or len(token) > MAX_TOKEN:
+        raise _no_link()
+    link = await ShareLink.filter(
+        token_hash=link_token_hash(token), revoked_at__isnull=True
+    ).first()
+    if link is None or (link.expires_at is not None and link.expires_at <= now()):
+        raise _no_link()
+    if link.scope == LinkScope.ORGANIZATION:
+        # Members only: guests are outsiders, and organization links are for insiders.
+        principal = ctx.principal
+        if (
+            principal is None
+            or principal.organization_id != link.organization_id
+            or principal.user.role == Role.GUEST
+        ):
+            raise _no_link()
+    root = await DriveItem.get_or_none(id=link.item_id, trashed_at__isnull=True)
+    if root is None:
+        raise _no_link()
+    if link.password_hash is not None:
+        await _check_link_password(link, password)
+    item = root
+    if item_id is not None and item_id != root.id:
+        inside = await DriveItem.get_or_none(
+            id=item_id, path__startswith=root.path, trashed_at__isnull=True
+        )
+        if inside is None:
+            raise NotFound("No such file or folder behind this link.", field="itemId")
+        item = inside
+    return LinkOpening(link, root, item)
+
+
+async def _check_link_password(link: ShareLink, password: str | None) -> None:
+    if password is None:
+        raise DomainError(
+            "This link needs its password.", field="password", code="PASSWORD_REQUIRED"
+        )
+    services = runtime.current()
+    key = f"share-link-password:{link.id}"
+    tries = await services.store.hit(key, services.settings.signin_window_seconds)
+    if tries > LINK_PASSWORD_TRIES:
+        raise Throttled(
+            "Too many wrong passwords for this link; try again later.", field="password"
+        )
+    if not await verify_password(link.password_hash, password):
+        raise DomainError("The password is wrong.", field="password", code="WRONG_PASSWORD")
+    await services.store.reset(key)
+
+
+async def link_children(
+    folder: DriveItem, *, first: int | None, after: str | None
+) -> Page[DriveItem]:
+    """A folder's live children as a link shows them: folders first, then by name."""
+    if folder.kind != ItemKind.FOLDER:
+        return Page(items=[], cursors=[], has_next=False, has_previous=False)
+    qs = DriveItem.filter(live_parent_id=folder.id)
+    return await paginate(qs, order=["-kind", "name_key", "id"], first=first, after=after)
