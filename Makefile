@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test schema migrations migrate check fmt clean
+.PHONY: run test schema migrations migrate check fmt clean bench bench-services
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,22 @@ check: $(STAMP)
 fmt: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Benchmarks (see the README): the table of figures and ratios, and bench/results/<date>.json.
+# wrk, the load generator, is a Debian package, installed here on first use; graphql-yoga (the
+# peer) is installed by the bench itself with `npm ci` in bench/yoga. BENCH_ARGS=--quick for
+# short runs, BENCH_ARGS="--only NAME" for one scenario.
+WRK := command -v wrk >/dev/null 2>&1 || { \
+	SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	$$SUDO apt-get install -y wrk || { $$SUDO apt-get update && $$SUDO apt-get install -y wrk; }; }
+
+bench: $(STAMP)
+	@$(WRK)
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+bench-services: $(STAMP)
+	@$(WRK)
+	$(BIN)/python -m bench --services $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) data/*.sqlite3* .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,363 @@
+"""The scenarios of the benchmark, in the order they run. Each returns its figures.
+
+To add one (Drive upload and download, issue item 7, is the next), write an
+``async def name(bench: Bench) -> list[Figure]`` and register it in ``SCENARIOS``; ``--only
+NAME`` then runs it alone, and its figures join the table and the results file."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from bench import fanout as fan
+from bench.client import BenchError, Client
+from bench.drive import drive
+from bench.load import Target, measure_pair, pair_figures, run_wrk
+from bench.memory import MESSAGES
+from bench.queries import CHAT_LIST, MESSAGE_PAGE, MESSAGE_SEND, TYPENAME
+from bench.report import Figure
+from bench.runner import Bench, StackRun
+from bench.servers import start_yoga, yoga_missing
+from bench.stats import paired_ratio, summarize
+from bench.verify import first_difference
+
+PLAIN = "plain Starlette, same process"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    title: str
+    run: Callable[[Bench], Awaitable[list[Figure]]]
+
+
+async def _data(client: Client, path: str, body: dict[str, Any], token: str | None) -> Any:
+    r = await client.post_json(path, body, token)
+    if r.status_code != 200:
+        raise BenchError(f"{path} answered HTTP {r.status_code}: {r.text[:500]}")
+    result = orjson.loads(r.content)
+    if result.get("errors"):
+        raise BenchError(f"{path} answered errors: {result['errors']}")
+    return result["data"]
+
+
+async def verify_same(
+    hello: tuple[Client, str],
+    other: tuple[Client, str],
+    body: dict[str, Any],
+    token: str | None,
+    what: str,
+) -> Any:
+    """Both endpoints return the same ``data`` for this request, or the run stops: a figure
+    compared with a baseline that does other work would mean nothing."""
+    a = await _data(hello[0], hello[1], body, token)
+    b = await _data(other[0], other[1], body, token)
+    if difference := first_difference(a, b):
+        raise BenchError(f"{what}: Hello and its baseline answer differently at {difference}")
+    return a
+
+
+def _auth(token: str) -> dict[str, str]:
+    return {"authorization": f"Bearer {token}"}
+
+
+def _screens(run: StackRun) -> list[tuple[str, dict[str, Any], str, Callable[[Any], int]]]:
+    """(name, request body, plain endpoint, how many items the answer holds)."""
+    return [
+        (
+            "chat list (20)",
+            {"query": CHAT_LIST, "variables": {"first": 20}, "operationName": "ChatList"},
+            "/bench/plain/chats",
+            lambda d: len(d["viewer"]["chats"]["edges"]),
+        ),
+        (
+            "message page (50)",
+            {
+                "query": MESSAGE_PAGE,
+                "variables": {"chat": run.data.page_chat, "last": 50},
+                "operationName": "MessagePage",
+            },
+            "/bench/plain/messages",
+            lambda d: len(d["chat"]["messages"]["messages"]),
+        ),
+    ]
+
+
+# --- 1 -----------------------------------------------------------------------------------------
+
+
+async def graphql_tax(bench: Bench) -> list[Figure]:
+    figures: list[Figure] = []
+    for services in bench.stack_kinds():
+        run = await bench.stack(services)
+        url, token = run.server.url, run.data.viewer.token
+        async with Client(url) as client:
+            for name, body, plain, items in _screens(run):
+                data = await verify_same((client, "/graphql"), (client, plain), body, token, name)
+                expected = int(name.split("(")[1].rstrip(")"))
+                if items(data) != expected:
+                    raise BenchError(f"{name}: {items(data)} items instead of {expected}")
+        bench.log(f"  same data from Hello and the plain endpoints{run.label}")
+        for name, body, plain, _ in _screens(run):
+            a, b = await measure_pair(
+                Target(f"Hello {name}", url + "/graphql", body, _auth(token)),
+                Target(f"plain {name}", url + plain, body, _auth(token)),
+                bench.settings.http,
+                bench.log,
+            )
+            figures += pair_figures(f"1 GraphQL tax{run.label}", name, PLAIN, a, b)
+    return figures
+
+
+# --- 2 -----------------------------------------------------------------------------------------
+
+
+async def engine(bench: Bench) -> list[Figure]:
+    from bench.baseline import gid
+
+    _, server = await bench.server(False)
+    body = {
+        "query": MESSAGE_PAGE,
+        "variables": {"chat": gid("MemoryChat", 7), "last": 50},
+        "operationName": "MessagePage",
+    }
+    what = f"message page (50 of {MESSAGES}) from memory"
+    hello = Target("Hello (memory)", server.url + "/bench/memory/graphql", body)
+    scenario = "2 engine vs peer"
+    if missing := yoga_missing():
+        runs = [
+            await run_wrk(hello, seconds=bench.settings.http.seconds, connections=8)
+            for _ in range(bench.settings.http.runs)
+        ]
+        return [Figure(scenario, f"{what}, req/s", summarize([r.rps for r in runs]), note=missing)]
+    yoga = bench.track(await start_yoga(bench.fixture))
+    try:
+        async with Client(server.url) as a, Client(yoga.url) as b:
+            data = await verify_same(
+                (a, "/bench/memory/graphql"), (b, "/graphql"), body, None, "figure 2"
+            )
+            if len(data["chat"]["messages"]["messages"]) != 50:
+                raise BenchError("figure 2: the page does not hold 50 messages")
+            sizes = [
+                len((await c.post_json(p, body)).content)
+                for c, p in ((a, "/bench/memory/graphql"), (b, "/graphql"))
+            ]
+        bench.log(
+            f"  same data from Hello and graphql-yoga; bodies {sizes[0]:,} and {sizes[1]:,} "
+            "bytes (Hello's adds extensions.cost)"
+        )
+        runs_a, runs_b = await measure_pair(
+            hello,
+            Target("graphql-yoga", yoga.url + "/graphql", body),
+            bench.settings.http,
+            bench.log,
+        )
+    finally:
+        bench.stop(yoga)
+    return pair_figures(scenario, what, "graphql-yoga 5, Node.js 20", runs_a, runs_b)
+
+
+# --- 3 -----------------------------------------------------------------------------------------
+
+
+async def parse_validate(bench: Bench) -> list[Figure]:
+    _, server = await bench.server(False)
+    body = {"query": TYPENAME}
+    async with Client(server.url) as client:
+        await verify_same(
+            (client, "/graphql"), (client, "/bench/plain/typename"), body, None, "figure 3"
+        )
+    a, b = await measure_pair(
+        Target("Hello { __typename }", server.url + "/graphql", body),
+        Target("raw JSON endpoint", server.url + "/bench/plain/typename", body),
+        bench.settings.http,
+        bench.log,
+    )
+    return pair_figures("3 parse and validate", "{ __typename }", "raw Starlette JSON", a, b)
+
+
+# --- 4 -----------------------------------------------------------------------------------------
+
+
+async def fanout(bench: Bench) -> list[Figure]:
+    s = bench.settings
+    results: dict[bool, fan.FanoutResult] = {}
+    for services in bench.stack_kinds():
+        run = await bench.stack(services)
+        servers = [run.server]
+        if services:
+            servers.append(await bench.start_server(run.stack, "hello-2"))
+        bench.log(
+            "  "
+            + ("Redis bus, two server processes" if services else "in-process bus, one process")
+        )
+        try:
+            results[services] = await fan.fanout(
+                servers,
+                run.data,
+                latency_messages=s.latency_messages,
+                rates=s.fanout_rates,
+                step_seconds=s.fanout_step_seconds,
+                runs=s.runs,
+                log=bench.log,
+            )
+        finally:
+            for extra in servers[1:]:
+                bench.stop(extra)
+    members = f"{len((await bench.stack(False)).data.members) + 1:,} subscribers"
+    figures = []
+    local = results[False]
+    for services, res in results.items():
+        scenario = "4 fan-out" + (" (Redis, 2 processes)" if services else " (in-process bus)")
+        compare = services  # the Redis figures next to the in-process ones of the same run
+        for name, values, base in (
+            (f"delivery p50 ms, 2 msg/s to {members}", res.latency_p50, local.latency_p50),
+            (f"delivery p99 ms, 2 msg/s to {members}", res.latency_p99, local.latency_p99),
+            ("max deliveries/s with p99 <= 1 s", res.max_rate, local.max_rate),
+        ):
+            figures.append(
+                Figure(
+                    scenario,
+                    name,
+                    summarize(values),
+                    "in-process bus" if compare else "",
+                    summarize(base) if compare else None,
+                    paired_ratio(values, base) if compare and all(base) else None,
+                )
+            )
+    return figures
+
+
+# --- 5 -----------------------------------------------------------------------------------------
+
+
+async def memory(bench: Bench) -> list[Figure]:
+    run = await bench.stack(False)
+    counts = bench.settings.memory_counts
+    per: dict[int, list[float]] = {c: [] for c in counts}
+    for i in range(bench.settings.runs):
+        server = await bench.start_server(run.stack, "hello-memory")
+        try:
+            bench.log(f"  run {i + 1}: a fresh server process")
+            out = await fan.memory_per_socket(server, run.data, counts, bench.log)
+        finally:
+            bench.stop(server)
+        for c in counts:
+            per[c].append(out[c])
+    return [
+        Figure(
+            "5 memory",
+            f"RSS per subscribed idle WebSocket at {c:,}, KiB",
+            summarize(per[c]),
+        )
+        for c in counts
+    ]
+
+
+# --- 6 -----------------------------------------------------------------------------------------
+
+
+async def _count_sql(client: Client, path: str, body: dict[str, Any], token: str) -> int:
+    await client.post_json("/bench/sql/start", {})
+    try:
+        await _data(client, path, body, token)
+    finally:
+        r = await client.post_json("/bench/sql/stop", {})
+    return int(orjson.loads(r.content)["count"])
+
+
+async def _send_many(run: StackRun, total: int, concurrency: int) -> float:
+    """Seconds to send ``total`` messages through messageSend, ``concurrency`` at a time: each
+    member writes into their team's chat, ten messages each at most per run (well inside the
+    per-person send limit)."""
+    members = run.data.members
+    queue = iter(range(total))
+
+    async def worker(client: Client) -> None:
+        for i in queue:
+            who = i % len(members)
+            await client.mutate(
+                "messageSend",
+                MESSAGE_SEND,
+                {"input": {"chatId": run.data.group_of(who), "text": f"load test message {i}"}},
+                token=members[who].token,
+            )
+
+    async with Client(run.server.url, connections=concurrency) as client:
+        started = time.monotonic()
+        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+        return time.monotonic() - started
+
+
+async def database_work(bench: Bench) -> list[Figure]:
+    figures: list[Figure] = []
+    runs = bench.settings.runs
+    for services in bench.stack_kinds():
+        run = await bench.stack(services)
+        scenario = f"6 database work{run.label}"
+        token = run.data.viewer.token
+        async with Client(run.server.url) as client:
+            for name, body, plain, items in _screens(run):
+                screen = name.split(" (")[0]
+                variable = "first" if "first" in body["variables"] else "last"
+                counts: dict[int, tuple[list[float], list[float]]] = {}
+                for size in (10, 100):
+                    sized = {**body, "variables": {**body["variables"], variable: size}}
+                    data = await _data(client, "/graphql", sized, token)
+                    if items(data) != size:
+                        raise BenchError(f"{screen} at {size}: {items(data)} items")
+                    hello = [
+                        float(await _count_sql(client, "/graphql", sized, token))
+                        for _ in range(runs)
+                    ]
+                    base = [
+                        float(await _count_sql(client, plain, sized, token)) for _ in range(runs)
+                    ]
+                    counts[size] = (hello, base)
+                equal = summarize(counts[10][0]) == summarize(counts[100][0])
+                for size, (hello, base) in counts.items():
+                    figures.append(
+                        Figure(
+                            scenario,
+                            f"SQL queries, {screen}, {variable} {size}",
+                            summarize(hello),
+                            PLAIN,
+                            summarize(base),
+                            paired_ratio(hello, base),
+                            "equal at 10 and 100" if equal else "UNEQUAL at 10 and 100",
+                        )
+                    )
+                if not equal:
+                    bench.log(f"  warning: {screen} sends more queries for more items (N+1)")
+        total = bench.settings.sends
+        seconds = []
+        for i in range(runs):
+            seconds.append(await _send_many(run, total, bench.settings.send_concurrency))
+            bench.log(f"  run {i + 1}: {total:,} messages in {seconds[-1]:.1f} s")
+        figures.append(
+            Figure(
+                scenario,
+                f"send {total:,} messages ({bench.settings.send_concurrency} at a time), s",
+                summarize(seconds),
+            )
+        )
+        figures.append(
+            Figure(scenario, "messageSend, messages/s", summarize([total / s for s in seconds]))
+        )
+    return figures
+
+
+SCENARIOS: list[Scenario] = [
+    Scenario("tax", "1 GraphQL tax on a real screen", graphql_tax),
+    Scenario("engine", "2 Engine against a peer (from memory)", engine),
+    Scenario("parse", "3 Parse and validate cost", parse_validate),
+    Scenario("fanout", "4 Fan-out to 1,000 subscribers", fanout),
+    Scenario("memory", "5 Memory per WebSocket", memory),
+    Scenario("dbwork", "6 Database work", database_work),
+    Scenario("drive", "7 Drive upload and download, both blob stores", drive),
+]
