@@ -33,6 +33,7 @@ import orjson
 from bench.client import BenchError, Client
 from bench.report import Figure
 from bench.runner import Bench
+from bench.seed import SIGN_UP
 from bench.servers import Process, create_stack, drop_stack, start_hello
 from bench.stats import paired_ratio, summarize
 
@@ -43,8 +44,6 @@ QUICK_LARGE = 24 * MIB
 PARALLEL_PARTS = 4
 COPY = "plain file copy (shutil.copyfile, same disk)"
 
-SIGN_UP = """mutation($i: SignUpInput!) { signUp(input: $i) {
-  accessToken errors { code message } } }"""
 UPLOAD = """mutation($i: FileUploadInput!) { fileUpload(input: $i) {
   file { id size } errors { code message } } }"""
 CREATE = """mutation($i: UploadSessionCreateInput!) { uploadSessionCreate(input: $i) {

@@ -69,11 +69,9 @@ class DriveChanged:
 
     @strawberry.field(description="Who did it; null if not visible to you.")
     async def actor(self, info: Info) -> UserRef | None:
-        from graphql_schema.identity.types import User
-        from resolvers.identity.queries import visible_users
+        from graphql_schema.identity.types import visible_user
 
-        found = (await visible_users(info.context, [self.actor_id]))[0]
-        return User.from_model(found) if found is not None else None
+        return await visible_user(info, self.actor_id)
 
 
 def to_drive_event(event: dict[str, Any]) -> DriveChanged | None:

@@ -16,11 +16,10 @@ from graphql_schema.core.node import require_id
 from graphql_schema.core.payload import MutationError, mutate
 from graphql_schema.drive.sharing import INPUT, global_id, request_loader
 from graphql_schema.drive.types import AFTER, FIRST, ByteCount, File, FileKindEnum
-from graphql_schema.identity.types import User
+from graphql_schema.identity.types import User, visible_user
 from models import drive as m
 from resolvers.drive import links
 from resolvers.drive.access import role_loader
-from resolvers.identity.queries import visible_users
 
 
 @strawberry.enum(description="What a share link lets its holders do.")
@@ -54,10 +53,7 @@ class ShareLink:
 
     @strawberry.field(description="Who made it; null if not visible.")
     async def created_by(self, info: Info) -> User | None:
-        if self.created_by_id is None:
-            return None
-        user = (await visible_users(info.context, [self.created_by_id]))[0]
-        return User.from_model(user) if user is not None else None
+        return await visible_user(info, self.created_by_id)
 
     @classmethod
     def from_model(cls, link: m.ShareLink) -> ShareLink:

@@ -18,12 +18,11 @@ from graphql_schema.admin.groups import Group
 from graphql_schema.core.node import require_id
 from graphql_schema.core.payload import MutationError, mutate
 from graphql_schema.drive.types import ByteCount, DriveRoleEnum, File
-from graphql_schema.identity.types import User
+from graphql_schema.identity.types import User, visible_user
 from models import drive as m
 from resolvers.admin.queries import visible_departments, visible_groups
 from resolvers.drive import access, sharing
 from resolvers.drive.access import role_loader
-from resolvers.identity.queries import visible_users
 
 INPUT = strawberry.argument(description="What to do.")
 
@@ -76,8 +75,7 @@ class FilePermission:
     async def grantee(self, info: Info) -> Grantee | None:
         ctx = info.context
         if self.grantee_kind == GranteeKindEnum.USER:
-            user = (await visible_users(ctx, [self.grantee_id]))[0]
-            return User.from_model(user) if user is not None else None
+            return await visible_user(info, self.grantee_id)
         if self.grantee_kind == GranteeKindEnum.DEPARTMENT:
             dept = (await visible_departments(ctx, [self.grantee_id]))[0]
             return Department.from_model(dept) if dept is not None else None
@@ -97,10 +95,7 @@ class FilePermission:
 
     @strawberry.field(description="Who granted it; null if not visible.")
     async def created_by(self, info: Info) -> User | None:
-        if self.created_by_id is None:
-            return None
-        user = (await visible_users(info.context, [self.created_by_id]))[0]
-        return User.from_model(user) if user is not None else None
+        return await visible_user(info, self.created_by_id)
 
     @classmethod
     def from_model(cls, p: m.DrivePermission, item_id: int) -> FilePermission:

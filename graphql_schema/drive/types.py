@@ -119,13 +119,9 @@ class FileVersion:
 
     @strawberry.field(description="Who uploaded it; null if not visible.")
     async def created_by(self, info: Info) -> UserRef | None:
-        from graphql_schema.identity.types import User
-        from resolvers.identity.queries import visible_users
+        from graphql_schema.identity.types import visible_user
 
-        if self.created_by_id is None:
-            return None
-        found = (await visible_users(info.context, [self.created_by_id]))[0]
-        return User.from_model(found) if found is not None else None
+        return await visible_user(info, self.created_by_id)
 
     @classmethod
     def from_model(cls, v: m.FileVersion, current_id: int | None) -> FileVersion:
@@ -168,11 +164,15 @@ class File(relay.Node):
 
     @strawberry.field(description="Who owns it.")
     async def owner(self, info: Info) -> UserRef | None:
-        return await _user(info, self.owner_id)
+        from graphql_schema.identity.types import visible_user
+
+        return await visible_user(info, self.owner_id)
 
     @strawberry.field(description="Who last changed it.")
     async def modified_by(self, info: Info) -> UserRef | None:
-        return await _user(info, self.modified_by_id)
+        from graphql_schema.identity.types import visible_user
+
+        return await visible_user(info, self.modified_by_id)
 
     @strawberry.field(description="Your role on it.")
     async def viewer_role(self, info: Info) -> DriveRoleEnum | None:
@@ -284,16 +284,6 @@ class File(relay.Node):
         return await resolve_visible(
             node_ids, lambda ids: access.visible_items(info.context, ids), cls.from_model
         )
-
-
-async def _user(info: Info, user_id: int | None) -> User | None:
-    from graphql_schema.identity.types import User
-    from resolvers.identity.queries import visible_users
-
-    if user_id is None:
-        return None
-    found = (await visible_users(info.context, [user_id]))[0]
-    return User.from_model(found) if found is not None else None
 
 
 @strawberry.type(description="Storage of your organization.")

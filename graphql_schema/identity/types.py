@@ -253,3 +253,12 @@ class User(relay.Node):
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Any:
         """Federation: another subgraph's reference, with the same tenancy as ``node``."""
         return await resolve_reference(cls, info, id)
+
+
+async def visible_user(info: Info, user_id: int | None) -> User | None:
+    """The ``User`` for an id held by another object (creator, actor, owner…), or None when it
+    is missing or not visible to the viewer (``queries.visible_users``: one batched load)."""
+    if user_id is None:
+        return None
+    found = (await queries.visible_users(info.context, [user_id]))[0]
+    return User.from_model(found) if found is not None else None

@@ -27,11 +27,9 @@ UserRef = Annotated["User", strawberry.lazy("graphql_schema.identity.types")]
 
 
 async def _user(info: Info, user_id: int) -> Any | None:
-    from graphql_schema.identity.types import User
-    from resolvers.identity.queries import visible_users
+    from graphql_schema.identity.types import visible_user
 
-    found = (await visible_users(info.context, [user_id]))[0]
-    return User.from_model(found) if found is not None else None
+    return await visible_user(info, user_id)
 
 
 @strawberry.enum(description="Whether someone is around.")

@@ -3,10 +3,6 @@ token may join the organization with it, once, within seven days."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import secrets
 from collections.abc import Sequence
 from datetime import timedelta
 from enum import StrEnum
@@ -32,7 +28,7 @@ from resolvers.core.tx import transaction
 from resolvers.identity import events
 from resolvers.identity.actions import SignedIn
 from resolvers.identity.passwords import hash_password
-from resolvers.identity.tokens import issue_pair, now, token_hash
+from resolvers.identity.tokens import issue_pair, now, retry_safe_token, token_hash
 from resolvers.identity.validation import (
     email_errors,
     name_errors,
@@ -40,7 +36,6 @@ from resolvers.identity.validation import (
     password_errors,
 )
 from server.context import Context
-from server.settings import get_settings
 
 TOKEN_PREFIX = "hli_"
 TTL = timedelta(days=7)
@@ -77,16 +72,9 @@ def _status_filter(status: InvitationStatus) -> Q:
 
 
 def new_token(user_id: int, idempotency_key: str | None) -> str:
-    """A random token; with an idempotency key, one derived from it under the server secret.
-    Only an HMAC of the token is stored, so a retried ``invitationCreate`` could not return the
-    token of the first call otherwise: deriving it lets the retry answer with the same token
-    without keeping the token anywhere. It stays unguessable without the server secret."""
-    if idempotency_key is None:
-        return TOKEN_PREFIX + secrets.token_urlsafe(32)
-    secret = get_settings().resolved_secret_key().encode()
-    message = f"hello-invitation-token\0{user_id}\0{idempotency_key}".encode()
-    digest = hmac.new(secret, message, hashlib.sha256).digest()
-    return TOKEN_PREFIX + base64.urlsafe_b64encode(digest).decode().rstrip("=")
+    """A random token, or for a retried ``invitationCreate`` the first call's (only an HMAC of
+    the token is stored)."""
+    return retry_safe_token(TOKEN_PREFIX, "hello-invitation-token", idempotency_key, user_id)
 
 
 # --- reads -------------------------------------------------------------------------------

@@ -33,7 +33,6 @@ from resolvers.drive.sessions import (
     UploadInProgress,
     access_session,
     expected_size,
-    now,
     now_us,
     part_count,
     stale_bound,
@@ -41,6 +40,7 @@ from resolvers.drive.sessions import (
 )
 from resolvers.drive.uploads import target_folder
 from resolvers.identity.queries import require_principal
+from resolvers.identity.tokens import now
 from server.blobs import PartInfo
 from server.context import Context
 

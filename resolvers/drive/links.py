@@ -4,10 +4,7 @@ the token is shown once, in the payload that made it."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -19,12 +16,12 @@ from resolvers.core.pagination import Page, paginate
 from resolvers.core.tx import transaction
 from resolvers.drive import core
 from resolvers.drive.access import access_item, at_least
-from resolvers.drive.sharing import no_guests, now, shareable
+from resolvers.drive.sharing import no_guests, shareable
 from resolvers.identity.passwords import hash_password, verify_password
 from resolvers.identity.queries import require_principal
+from resolvers.identity.tokens import now, retry_safe_token
 from server import runtime
 from server.context import Context
-from server.settings import get_settings
 
 LINK_TOKEN_PREFIX = "hsl_"
 MAX_TOKEN = 200
@@ -40,15 +37,11 @@ def link_token_hash(token: str) -> str:
 
 
 def new_link_token(user_id: int, item_id: int, idempotency_key: str | None) -> str:
-    """A random token; with an idempotency key, one derived from it under the server secret,
-    so a retried ``shareLinkCreate`` can answer with the same token although only its hash is
-    kept."""
-    if idempotency_key is None:
-        return LINK_TOKEN_PREFIX + secrets.token_urlsafe(32)
-    secret = get_settings().resolved_secret_key().encode()
-    message = f"hello-share-link\0{user_id}\0{item_id}\0{idempotency_key}".encode()
-    digest = hmac.new(secret, message, hashlib.sha256).digest()
-    return LINK_TOKEN_PREFIX + base64.urlsafe_b64encode(digest).decode().rstrip("=")
+    """A random token, or for a retried ``shareLinkCreate`` the first call's (only its hash is
+    kept)."""
+    return retry_safe_token(
+        LINK_TOKEN_PREFIX, "hello-share-link", idempotency_key, user_id, item_id
+    )
 
 
 async def check_share_link_create(

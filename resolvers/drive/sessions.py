@@ -18,7 +18,7 @@ import secrets
 import time
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from tortoise.exceptions import IntegrityError
 
@@ -30,6 +30,7 @@ from resolvers.drive import core
 from resolvers.drive.access import access_item
 from resolvers.drive.uploads import check_content_type, target_folder
 from resolvers.identity.queries import require_principal
+from resolvers.identity.tokens import now
 from server import runtime
 from server.blobs import PartInfo
 from server.context import Context
@@ -103,10 +104,6 @@ def part_count(session: UploadSession) -> int:
 def expected_size(session: UploadSession, number: int) -> int:
     count = part_count(session)
     return session.part_size if number < count else session.size - session.part_size * (count - 1)
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def now_us() -> int:

@@ -10,7 +10,6 @@ below the item (see ``access``); a user's own root folder is never shared (share
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -40,10 +39,6 @@ MAX_ATTACHMENTS = 10
 class RootNotShareable(DomainError):
     code = "ROOT_NOT_SHAREABLE"
     default_message = "My Drive itself cannot be shared; share the folders and files in it."
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def no_guests(principal: Principal) -> None:
