@@ -60,3 +60,39 @@ async def test_nested_transactions_publish_with_the_outermost_commit(server: str
             outer.publish(channel, {"n": "outer"})
         assert await next_event(events) == {"n": "inner"}
         assert await next_event(events) == {"n": "outer"}
+
+
+async def test_a_caught_nested_failure_publishes_nothing_of_the_nested_block(server: str) -> None:
+    # Given a subscriber, and an outer transaction whose nested block fails and is caught
+    bus = runtime.current().bus
+    channel = f"test:{uuid.uuid4().hex}"
+    kept, dropped = (f"{word} {uuid.uuid4().hex[:6]}" for word in ("Kept", "Dropped"))
+    ran: list[str] = []
+
+    async def record(label: str) -> None:
+        ran.append(label)
+
+    async with bus.subscribe(channel) as events:
+        # When the outer block commits after catching the nested failure
+        async with transaction() as outer:
+            await Organization.create(name=kept)
+            outer.publish(channel, {"n": "before"})
+            with pytest.raises(Boom):
+                async with transaction() as inner:
+                    await Organization.create(name=dropped)
+                    inner.publish(channel, {"n": "rolled back"})
+                    inner.after_commit(lambda: record("rolled back"))
+                    raise Boom
+            async with transaction() as inner:
+                inner.publish(channel, {"n": "nested ok"})
+                inner.after_commit(lambda: record("nested ok"))
+            outer.publish(channel, {"n": "after"})
+            outer.after_commit(lambda: record("outer"))
+        # Then the savepoint undid the nested row, and only what committed is published or run
+        assert await Organization.filter(name=kept).exists()
+        assert not await Organization.filter(name=dropped).exists()
+        seen = [await next_event(events) for _ in range(3)]
+        assert seen == [{"n": "before"}, {"n": "nested ok"}, {"n": "after"}]
+        with pytest.raises(TimeoutError):
+            await next_event(events, timeout=0.3)
+        assert ran == ["nested ok", "outer"]

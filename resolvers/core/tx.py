@@ -2,7 +2,9 @@
 
 ``async with transaction() as tx: ...; tx.publish(channel, event)``: events recorded inside are
 sent to the bus after the outermost transaction commits and dropped if it rolls back, so no
-client ever sees a write that did not happen.
+client ever sees a write that did not happen. A nested ``transaction()`` is a savepoint with
+its own events and after-commit actions: they join the enclosing transaction only if the nested
+block succeeds, so a caller that catches a nested failure does not publish what rolled back.
 """
 
 from __future__ import annotations
@@ -42,9 +44,17 @@ _current: ContextVar[Transaction | None] = ContextVar("hello_tx", default=None)
 async def transaction() -> AsyncIterator[Transaction]:
     outer = _current.get()
     if outer is not None:
-        # Nested: join the outer transaction; its commit publishes our events.
-        async with in_transaction():
-            yield outer
+        # Nested: a savepoint. Its events wait apart until it is released (an exception skips
+        # the merge below), then ride on the outer transaction, whose commit publishes them.
+        nested = Transaction()
+        token = _current.set(nested)
+        try:
+            async with in_transaction():
+                yield nested
+        finally:
+            _current.reset(token)
+        outer.events.extend(nested.events)
+        outer.after.extend(nested.after)
         return
     tx = Transaction()
     token = _current.set(tx)
