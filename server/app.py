@@ -22,7 +22,7 @@ from resolvers.drive.completion import cleanup_forever
 from resolvers.identity.events import AUTH_CHANNEL
 from resolvers.identity.queries import live_sessions
 from server import files, logs, runtime
-from server.blobs import create_blob_store
+from server.blobs import create_blob_store, sweep_forever
 from server.bus import EventBus
 from server.db import close_db, init_db
 from server.execution import install as install_fast_paths
@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None, *, configure_logging: bool = Tr
         app.state.sockets = sockets
         await sockets.start(bus, AUTH_CHANNEL, live_sessions)
         cleanup = asyncio.create_task(cleanup_forever(), name="drive-upload-cleanup")
+        sweep = asyncio.create_task(sweep_forever(blobs), name="blob-temporary-sweep")
         log.info("started", extra={"env": settings.env, "redis": bool(settings.redis_url)})
         # Imports, the schema and the start-up state live as long as the process: frozen,
         # every later full collection skips them (bench/: p99 of figure 2 74 -> 56 ms).
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None, *, configure_logging: bool = Tr
             yield
         finally:
             cleanup.cancel()
+            sweep.cancel()
             await sockets.stop()
             await bus.disconnect()
             await store.close()

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import os
 import secrets
 import shutil
+import time
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +26,13 @@ from urllib.parse import quote, urlparse
 from server.settings import Settings
 
 CHUNK = 256 * 1024
+STALE_TEMPORARY_SECONDS = 3600
+"""A temporary file untouched this long belongs to a writer that died (a killed process, a
+request cut off). Live writers touch theirs with every chunk, and even a 4 MiB part on a slow
+phone link or a 10 GiB join arrives faster, so an hour of silence is no upload at all."""
+SWEEP_INTERVAL_SECONDS = 600
+
+log = logging.getLogger("hello.blobs")
 
 
 @dataclass(frozen=True)
@@ -99,7 +108,23 @@ class BlobStore(Protocol):
         """A URL that downloads the object without Hello, or None (the local store)."""
         ...
 
+    async def sweep_temporary(self, older_than: float = STALE_TEMPORARY_SECONDS) -> int:
+        """Delete the leftovers of writes that died, untouched for ``older_than`` seconds;
+        returns how many went. Safe while other writes (of any process) are under way."""
+        ...
+
     async def close(self) -> None: ...
+
+
+async def sweep_forever(store: BlobStore, interval: float = SWEEP_INTERVAL_SECONDS) -> None:
+    """Sweep at start-up, then every ``interval`` seconds (from the app's lifespan)."""
+    while True:
+        try:
+            if swept := await store.sweep_temporary():
+                log.info("swept stale temporary files", extra={"count": swept})
+        except Exception:
+            log.exception("sweeping the blob store's temporary files failed")
+        await asyncio.sleep(interval)
 
 
 def content_disposition(filename: str) -> str:
@@ -239,6 +264,22 @@ class LocalBlobStore:
         self, key: str, *, filename: str, content_type: str, expires: int
     ) -> str | None:
         return None
+
+    async def sweep_temporary(self, older_than: float = STALE_TEMPORARY_SECONDS) -> int:
+        return await asyncio.to_thread(self._sweep_temporary, time.time() - older_than)
+
+    def _sweep_temporary(self, cutoff: float) -> int:
+        # By modification time, not age: a slow but live write keeps its file fresh.
+        swept = 0
+        with os.scandir(self.root / ".tmp") as entries:
+            for entry in entries:
+                try:
+                    if entry.stat().st_mtime < cutoff:
+                        os.unlink(entry.path)
+                        swept += 1
+                except FileNotFoundError:
+                    pass  # its writer finished, or another process swept it, meanwhile
+        return swept
 
     async def close(self) -> None:
         return None

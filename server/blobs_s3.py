@@ -17,7 +17,13 @@ import aioboto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from server.blobs import CHUNK, PartInfo, _safe_key, content_disposition
+from server.blobs import (
+    CHUNK,
+    STALE_TEMPORARY_SECONDS,
+    PartInfo,
+    _safe_key,
+    content_disposition,
+)
 
 MIN_PART = 5 * 1024 * 1024
 """S3's smallest part (every part but the last)."""
@@ -256,6 +262,11 @@ class S3BlobStore:
             ExpiresIn=max(1, min(expires, MAX_PRESIGN)),
         )
         return str(url)
+
+    async def sweep_temporary(self, older_than: float = STALE_TEMPORARY_SECONDS) -> int:
+        # S3 has no temporary files: a ``put`` cut off leaves an incomplete multipart upload,
+        # which only a bucket lifecycle rule can tell from a live upload session (README).
+        return 0
 
     async def close(self) -> None:
         stack, self._stack, self._client = self._stack, None, None
