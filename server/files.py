@@ -1,7 +1,8 @@
 """Drive's HTTP routes beside GraphQL: downloads and the parts of upload sessions.
 
 - ``GET /files/{id}`` (Bearer token): a file you may read; ``?version=N`` for an older version.
-- ``GET /files/{id}/content?v=&exp=&sig=``: a signed, short-lived download URL (no token).
+- ``GET /files/{id}/content?v=&exp=[&l=]&sig=``: a signed, short-lived download URL (no token);
+  one handed out through a share link checks the link and, on S3, redirects to S3.
 - ``PUT /uploads/{token}/parts/{n}`` (Bearer token): one part of an upload session on the local
   store (on S3, clients PUT parts to presigned S3 URLs instead).
 
@@ -21,7 +22,7 @@ from collections.abc import Awaitable, Callable
 
 import orjson
 from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 from strawberry import relay
 
@@ -201,14 +202,23 @@ async def file_download(request: Request) -> Response:
 
 @_logged("signed_download")
 async def signed_download(request: Request) -> Response:
-    """``GET /files/{id}/content?v=&exp=&sig=``: a signed URL, no token."""
+    """``GET /files/{id}/content?v=&exp=[&l=]&sig=``: a signed URL, no token (``l``: handed out
+    through that share link, which must still work)."""
     q = request.query_params
     try:
         download = await downloads.open_signed(
-            _file_pk(request.path_params["id"]), q.get("v", ""), q.get("exp", ""), q.get("sig", "")
+            _file_pk(request.path_params["id"]),
+            q.get("v", ""),
+            q.get("exp", ""),
+            q.get("sig", ""),
+            q.get("l", ""),
         )
     except DomainError as e:
         return _domain_error(e)
+    redirect = await downloads.redirect_url(download)
+    if redirect is not None:
+        # Made for this request and good for seconds: no cache may keep it for later ones.
+        return RedirectResponse(redirect, 307, headers={"Cache-Control": "no-store"})
     return _serve(request, download)
 
 

@@ -86,12 +86,13 @@ async def share_links_of(info: Info, item: m.DriveItem) -> list[ShareLink]:
 # -- opening a link -----------------------------------------------------------------------------
 
 
-async def _signed_url(info: Info, item: m.DriveItem) -> str | None:
-    """A signed URL without a permission check: the share link was checked. Batched like
-    ``File.downloadUrl`` (the version and blob of every file of a page in one go)."""
+async def _signed_url(info: Info, item: m.DriveItem, link_id: int) -> str | None:
+    """A signed URL without a permission check: the share link was checked, and the URL is
+    tied to it (it stops working when the link does). Batched like ``File.downloadUrl`` (the
+    version and blob of every file of a page in one go)."""
     from resolvers.drive.downloads import signed_url_batched
 
-    return await signed_url_batched(info.context, item)
+    return await signed_url_batched(info.context, item, link_id)
 
 
 @strawberry.type(
@@ -108,10 +109,11 @@ class SharedItem:
     sha256: str = strawberry.field(description="SHA-256 of the current version, hex.")
     updated_at: datetime = strawberry.field(description="When it or its content last changed.")
     model: strawberry.Private[m.DriveItem]
+    link_id: strawberry.Private[int]
 
     @strawberry.field(description="A short-lived URL that downloads a file; null for folders.")
     async def download_url(self, info: Info) -> str | None:
-        return await _signed_url(info, self.model)
+        return await _signed_url(info, self.model, self.link_id)
 
     @strawberry.field(description="A folder's files and folders, folders first, then by name.")
     async def children(
@@ -120,10 +122,10 @@ class SharedItem:
         after: Annotated[str | None, AFTER] = None,
     ) -> Connection[SharedItem]:
         page = await links.link_children(self.model, first=first, after=after)
-        return connection(page, SharedItem.from_model)
+        return connection(page, lambda child: SharedItem.from_model(child, self.link_id))
 
     @classmethod
-    def from_model(cls, item: m.DriveItem) -> SharedItem:
+    def from_model(cls, item: m.DriveItem, link_id: int) -> SharedItem:
         return cls(
             id=strawberry.ID(File.global_id(item.id)),
             kind=FileKindEnum[m.ItemKind(item.kind).value],
@@ -133,6 +135,7 @@ class SharedItem:
             sha256=item.sha256,
             updated_at=item.updated_at,
             model=item,
+            link_id=link_id,
         )
 
 
@@ -272,8 +275,8 @@ class ShareLinkQuery:
             SharedLinkError,
             action,
             lambda o: {
-                "item": SharedItem.from_model(o.item),
-                "linked_item": SharedItem.from_model(o.root),
+                "item": SharedItem.from_model(o.item, o.link.id),
+                "linked_item": SharedItem.from_model(o.root, o.link.id),
                 "role": ShareLinkRole[m.DriveRole(o.link.role).value],
                 "expires_at": o.link.expires_at,
             },

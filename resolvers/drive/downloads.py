@@ -6,6 +6,12 @@ HMAC (keyed by the server's secret key) covers the file, the version and the exp
 holding it may download that version until it expires, so it is only handed to people who may
 (``download_url`` checks the role; share links check their own rules). On S3 it is a presigned
 GET that names the file and its type, and the bytes never pass through Hello.
+
+A URL handed out through a share link lives no longer than the link: it is always a Hello URL
+whose signature also covers the link (``&l=``), and every download checks that the link still
+opens the file (not revoked, not expired, the file still inside it). On S3 that check answers
+with a redirect to a presigned GET of ``LINK_REDIRECT_TTL_SECONDS``, made for this request, so
+the bytes still go straight from S3 and revoking the link stops new downloads at once.
 """
 
 from __future__ import annotations
@@ -21,9 +27,14 @@ from strawberry import relay
 
 from models.drive import Blob, DriveItem, DriveRole, FileVersion, ItemKind
 from resolvers.core.errors import DomainError, NotFound
-from resolvers.drive import access, core
+from resolvers.drive import access, core, links
 from server import runtime
 from server.context import Context
+
+LINK_REDIRECT_TTL_SECONDS = 30
+"""Lifetime of the presigned S3 URL a link-derived download redirects to: long enough for the
+client to follow the redirect (allowing for some clock skew with S3), short enough that
+holding on to it buys nothing over the Hello URL that checks the link."""
 
 
 class InvalidSignature(DomainError):
@@ -38,6 +49,8 @@ class Download:
     item: DriveItem
     version: FileVersion
     storage_key: str
+    link_id: int | None = None
+    """The share link the URL was handed out through, checked live on this download."""
 
 
 def _key() -> bytes:
@@ -45,27 +58,40 @@ def _key() -> bytes:
     return hashlib.sha256(b"hello drive download\0" + secret.encode()).digest()
 
 
-def _signature(item_id: int, version_id: int, expires: int) -> str:
-    message = f"{item_id}.{version_id}.{expires}".encode()
-    return hmac.new(_key(), message, hashlib.sha256).hexdigest()
+def _signature(item_id: int, version_id: int, expires: int, link_id: int | None = None) -> str:
+    message = f"{item_id}.{version_id}.{expires}"
+    if link_id is not None:
+        # Signed too, so a link's URL cannot be passed off as one without the link check.
+        message += f".link.{link_id}"
+    return hmac.new(_key(), message.encode(), hashlib.sha256).hexdigest()
 
 
 def file_gid(item_id: int) -> str:
     return str(relay.GlobalID("File", str(item_id)))
 
 
-async def _sign(item: DriveItem, version: FileVersion, storage_key: str, base_url: str) -> str:
+async def _sign(
+    item: DriveItem,
+    version: FileVersion,
+    storage_key: str,
+    base_url: str,
+    link_id: int | None = None,
+) -> str:
     settings = runtime.current().settings
     ttl = settings.download_url_ttl_seconds
-    presigned = await core.blobs().presigned_get(
-        storage_key, filename=item.name, content_type=version.content_type, expires=ttl
-    )
-    if presigned is not None:
-        return presigned
+    if link_id is None:
+        # S3 cannot ask whether a share link still works, so only these may go straight there.
+        presigned = await core.blobs().presigned_get(
+            storage_key, filename=item.name, content_type=version.content_type, expires=ttl
+        )
+        if presigned is not None:
+            return presigned
     expires = int(time.time()) + ttl
-    query = urlencode(
-        {"v": version.id, "exp": expires, "sig": _signature(item.id, version.id, expires)}
-    )
+    params: dict[str, int | str] = {"v": version.id, "exp": expires}
+    if link_id is not None:
+        params["l"] = link_id
+    params["sig"] = _signature(item.id, version.id, expires, link_id)
+    query = urlencode(params)
     return f"{base_url.rstrip('/')}/files/{file_gid(item.id)}/content?{query}"
 
 
@@ -113,24 +139,28 @@ async def download_url(ctx: Context, item: DriveItem) -> str | None:
     return await signed_url_batched(ctx, item)
 
 
-async def signed_url_batched(ctx: Context, item: DriveItem) -> str | None:
+async def signed_url_batched(
+    ctx: Context, item: DriveItem, link_id: int | None = None
+) -> str | None:
     """``signed_download_url`` of the current version for a field resolver: no permission check
     (callers check), batched per request (a page of files costs two queries), absolute URLs.
-    None for folders."""
+    None for folders. With ``link_id``, the URL works only while that share link does."""
     if item.kind != ItemKind.FILE or item.current_version_id is None:
         return None
     found = await ctx.loaders.get(_versions_with_keys).load(item.current_version_id)
     if found is None:
         return None
     version, storage_key = found
-    return await _sign(item, version, storage_key, base_url(ctx))
+    return await _sign(item, version, storage_key, base_url(ctx), link_id)
 
 
-async def _download_of(item: DriveItem, version: FileVersion | None) -> Download:
+async def _download_of(
+    item: DriveItem, version: FileVersion | None, link_id: int | None = None
+) -> Download:
     if item.kind != ItemKind.FILE or version is None:
         raise NotFound("No such file version.", field="version")
     blob = await Blob.get(id=version.blob_id)
-    return Download(item, version, blob.storage_key)
+    return Download(item, version, blob.storage_key, link_id)
 
 
 async def open_download(ctx: Context, item_id: int | None, version: int | None) -> Download:
@@ -145,17 +175,36 @@ async def open_download(ctx: Context, item_id: int | None, version: int | None) 
 
 
 async def open_signed(
-    item_id: int | None, version_id: str, expires: str, signature: str
+    item_id: int | None, version_id: str, expires: str, signature: str, link: str = ""
 ) -> Download:
     """What a signed URL serves, if its signature is valid and it has not expired (and the
-    file still exists outside the trash)."""
+    file still exists outside the trash). A URL handed out through a share link (``link``)
+    works only while that link still opens the file."""
     if item_id is None or not version_id.isdigit() or not expires.isdigit():
         raise InvalidSignature()
-    expected = _signature(item_id, int(version_id), int(expires))
+    if link and not link.isdigit():
+        raise InvalidSignature()
+    link_id = int(link) if link else None
+    expected = _signature(item_id, int(version_id), int(expires), link_id)
     if not hmac.compare_digest(expected, signature) or int(expires) < time.time():
         raise InvalidSignature()
     item = await DriveItem.filter(id=item_id, trashed_at__isnull=True).first()
     if item is None:
         raise NotFound("No such file.")
+    if link_id is not None and not await links.still_opens(link_id, item):
+        raise links.no_link()
     version = await FileVersion.filter(id=int(version_id), item_id=item.id).first()
-    return await _download_of(item, version)
+    return await _download_of(item, version, link_id)
+
+
+async def redirect_url(download: Download) -> str | None:
+    """For a link-derived download on a store that serves bytes itself (S3): a presigned GET
+    made now, for a few seconds, to redirect to once the link was checked. None: serve here."""
+    if download.link_id is None:
+        return None
+    return await core.blobs().presigned_get(
+        download.storage_key,
+        filename=download.item.name,
+        content_type=download.version.content_type,
+        expires=LINK_REDIRECT_TTL_SECONDS,
+    )

@@ -145,8 +145,25 @@ class LinkOpening:
     item: DriveItem
 
 
-def _no_link() -> NotFound:
+def no_link() -> NotFound:
     return NotFound("This link does not exist, has expired or was revoked.", field="token")
+
+
+def _live(link: ShareLink) -> bool:
+    return link.expires_at is None or link.expires_at > now()
+
+
+async def still_opens(link_id: int, item: DriveItem) -> bool:
+    """Whether a link opened earlier still reaches ``item`` (a file outside the trash): not
+    revoked, not expired, its own item out of the trash and ``item`` still inside it. What was
+    handed out through a link (download URLs) asks this on every use."""
+    link = await ShareLink.filter(id=link_id, revoked_at__isnull=True).first()
+    if link is None or not _live(link):
+        return False
+    if link.item_id == item.id:
+        return True
+    root = await DriveItem.get_or_none(id=link.item_id, trashed_at__isnull=True)
+    return root is not None and item.path.startswith(root.path)
 
 
 async def open_share_link(
@@ -156,12 +173,12 @@ async def open_share_link(
     in for ANYONE links; ORGANIZATION links need a signed-in member (not a guest) of the item's
     organization. Anything else is NOT_FOUND, exactly like a token that never existed."""
     if not token.startswith(LINK_TOKEN_PREFIX) or len(token) > MAX_TOKEN:
-        raise _no_link()
+        raise no_link()
     link = await ShareLink.filter(
         token_hash=link_token_hash(token), revoked_at__isnull=True
     ).first()
-    if link is None or (link.expires_at is not None and link.expires_at <= now()):
-        raise _no_link()
+    if link is None or not _live(link):
+        raise no_link()
     if link.scope == LinkScope.ORGANIZATION:
         # Members only: guests are outsiders, and organization links are for insiders.
         principal = ctx.principal
@@ -170,10 +187,10 @@ async def open_share_link(
             or principal.organization_id != link.organization_id
             or principal.user.role == Role.GUEST
         ):
-            raise _no_link()
+            raise no_link()
     root = await DriveItem.get_or_none(id=link.item_id, trashed_at__isnull=True)
     if root is None:
-        raise _no_link()
+        raise no_link()
     if link.password_hash is not None:
         await _check_link_password(link, password)
     item = root
