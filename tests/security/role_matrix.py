@@ -1,0 +1,176 @@
+"""Who gets what: one row per query field and mutation that takes an object ID.
+
+Columns: the owner, an admin, a member and a guest of organization A, and the owner of
+organization B (the stranger). The objects are A's (``tests/security/world.py``): mostly the
+member's, e.g. the member's group chat with the guest and the admin in it as plain members,
+and the member's folder shared with the guest as viewer, with a file in it. The owner is in
+no chat of the member's and sees none of the member's files (private until shared).
+
+Each row is five outcome words, in the column order above: OK, NULL (nothing, no error:
+node-like lookups), EMPTY (an empty list), or the error code that must come back, top-level or
+in the payload (NF for NOT_FOUND, F for FORBIDDEN, or the mutation's own code).
+The stranger always gets NOT_FOUND, NULL or EMPTY: nothing may tell them A's objects exist.
+
+A row marked `why="fix: ..."` expects behaviour a security fix is bringing; it fails until that
+fix lands. Options of a row: ``ids`` (which slot an ID input takes; None leaves it out),
+``values`` (other inputs), ``select`` (what to ask of the result); see ``matrix.Case``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.security.matrix import NODE_SLOTS, SELF, Case, X
+
+
+def _link_token(world: Any, slots: dict[str, str]) -> str:
+    return str(world.extra["link_tokens"][slots["share_link"]])
+
+
+# `node` looks up one object of each Node type (a new type fails until it has its line).
+#                 owner admin member guest stranger
+NODE = {
+    "AuditEntry":   "OK    OK    NULL   NULL  NULL",
+    "Chat":         "NULL  OK    OK     OK    NULL",
+    "Department":   "OK    OK    OK     NULL  NULL",
+    "File":         "NULL  NULL  OK     OK    NULL",
+    "Group":        "OK    OK    OK     NULL  NULL",
+    "Invitation":   "OK    OK    NULL   NULL  NULL",
+    "Message":      "NULL  OK    OK     OK    NULL",
+    "Organization": "OK    OK    OK     OK    NULL",
+    "Session":      "OK    OK    OK     NULL  NULL",
+    "User":         "OK    OK    OK     NULL  NULL",
+}  # fmt: skip
+
+MATRIX: dict[str, Case | list[Case]] = {
+    # --- lookups and lists ------- owner admin member guest stranger
+    "node": [
+        *(X(row, ids={"id": NODE_SLOTS[t]}) for t, row in NODE.items()),
+        X(                             "OK    OK    OK     F     NULL",
+          ids={"id": "organization"},
+          select="{ ... on Organization { members { edges { cursor } } } }",
+          why="fix: guests may not list the directory through organization.members"),
+    ],
+    "nodes": [
+        X(                             "NULL  OK    OK     OK    NULL", ids={"ids": "chat"}),
+        X(                             "OK    OK    OK     NULL  NULL", ids={"ids": "member"}),
+    ],
+    "user":                          X("OK    OK    OK     NULL  NULL"),
+    "department":                    X("OK    OK    OK     NULL  NULL"),
+    "group":                         X("OK    OK    OK     NULL  NULL"),
+    "chat":                          X("NULL  OK    OK     OK    NULL"),
+    "file":                          X("NULL  NULL  OK     OK    NULL"),
+    "uploadSession":                 X("NULL  NULL  OK     NULL  NULL"),
+    "users":                         X("OK    OK    OK     F     NF"),
+    "departments":                   X("EMPTY EMPTY EMPTY  F     NF", ids={"parentId": "department"}),
+    "auditLog":                      X("OK    OK    F      F     NF", ids={"actorId": "owner"}),
+    "pinnedMessages":                X("NF    EMPTY EMPTY  EMPTY NF"),
+    "messageSearch": [
+        X(                             "NF    OK    OK     OK    NF",
+          ids={"senderId": None}, values={"query": "message"}),
+        X(                             "NF    OK    OK     NF    NF", values={"query": "message"},
+          why="guests see nobody but themselves in the directory, senders included"),
+    ],
+    "presence":                      X("OK    OK    OK     NULL  NULL"),
+    "sharedLink": [
+        X(                             "OK    OK    OK     NF    NF",
+          ids={"itemId": None}, values={"token": _link_token},
+          why="ORGANIZATION links are for members: guests get only what is shared with them"),
+        X(                             "NF    NF    NF     NF    NF", ids={"itemId": None},
+          why="a made-up token is NOT_FOUND for everyone"),
+    ],
+    # --- people and sessions ----- owner admin member guest stranger
+    "sessionRevoke":                 X("NF    NF    OK     NF    NF", why="one's own sessions only"),
+    "userCreate":                    X("OK    OK    F      F     NF"),
+    "userUpdate": [
+        X(                             "OK    OK    F      F     NF"),
+        X(                             "OK ROLE_NOT_ALLOWED F F   OK",
+          ids={"userId": SELF, "departmentIds": None, "managerId": None},
+          values={"input.role": "OWNER"},
+          why="nobody makes themselves owner (ownership moves by transfer); owners stay"),
+    ],
+    "userDeactivate":                X("OK    OK    F      F     NF"),
+    "userReactivate":                X("OK    OK    F      F     NF"),
+    "passwordReset": [
+        X(                             "OK    OK    F      F     NF"),
+        X(                             "F     F     F      F     F", ids={"userId": SELF},
+          why="fix: one's own password changes through passwordChange (current password)"),
+    ],
+    "ownershipTransfer":             X("OK    F     F      F     NF"),
+    # --- directory --------------- owner admin member guest stranger
+    "departmentCreate":              X("OK    OK    F      F     NF", ids={"parentId": "department"}),
+    "departmentUpdate":              X("OK    OK    F      F     NF"),
+    "departmentMove":                X("OK    OK    F      F     NF",
+                                       ids={"departmentId": "empty_department",
+                                            "parentId": "department"}),
+    "departmentDelete":              X("OK    OK    F      F     NF",
+                                       ids={"departmentId": "empty_department"}),
+    "departmentMembersAdd":          X("OK    OK    F      F     NF"),
+    "departmentMembersRemove":       X("OK    OK    F      F     NF", ids={"userIds": "member"}),
+    "groupCreate":                   X("OK    OK    F      F     NF"),
+    "groupUpdate":                   X("OK    OK    F      F     NF"),
+    "groupDelete":                   X("OK    OK    F      F     NF"),
+    "groupMembersAdd":               X("OK    OK    F      F     NF"),
+    "groupMembersRemove":            X("OK    OK    F      F     NF", ids={"userIds": "member"}),
+    "invitationCreate":              X("OK    OK    F      F     NF"),
+    "invitationRevoke":              X("OK    OK    F      F     NF"),
+    # --- messenger: the member owns the chat; the admin and the guest are plain members ---
+    #                               owner admin member guest stranger
+    "chatCreate":                    X("OK    OK    OK  GUEST_NOT_ALLOWED NF",
+                                       values={"input.name": "Matrix chat"}),
+    "chatUpdate":                    X("NF    F     OK     F     NF"),
+    "chatMembersAdd":                X("NF    OK    OK  GUEST_NOT_ALLOWED NF",
+                                       why="fix: guests may not add members"),
+    "chatMembersRemove":             X("NF    F     OK     F     NF", ids={"userIds": "guest"}),
+    "chatLeave":                     X("NF    OK OWNER_MUST_HAND_OVER OK NF"),
+    "chatDisband":                   X("NF    F     OK     F     NF"),
+    "chatMemberRoleSet":             X("NF    F     OK     F     NF", ids={"userId": "admin"}),
+    "chatMemberSettingsUpdate":      X("NF    OK    OK     OK    NF"),
+    "chatMarkRead":                  X("NF    OK    OK     OK    NF"),
+    "typingStart": [
+        X(                             "NF    OK    OK     OK    NF", ids={"input.chatId": None}),
+        X(                             "NF    OK    OK     OK    NF",
+          ids={"chatId": None, "input.chatId": "chat"}),
+    ],
+    "messageSend": [
+        X(                             "NF    OK    OK     OK    NF",
+          ids={"fileIds": None}, values={"input.text": "hi"}),
+        X(                             "NF    NF    OK  CANNOT_ATTACH NF",
+          ids={"replyToId": None, "threadRootId": None, "mentions": None},
+          why="only files one may share can be attached; the guest only views the file"),
+    ],
+    "messageEdit":                   X("NF NOT_SENDER OK NOT_SENDER NF",
+                                       values={"input.text": "edited"}),
+    "messageRecall":                 X("NF NOT_ALLOWED OK NOT_ALLOWED NF"),
+    "messageReactionToggle":         X("NF    OK    OK     OK    NF"),
+    "messagePin":                    X("NF NOT_ALLOWED OK NOT_ALLOWED NF"),
+    "messageUnpin":                  X("NF NOT_ALLOWED OK NOT_ALLOWED NF"),
+    "messageForward":                X("NF    OK    OK     OK    NF"),
+    # --- drive: the member's folder, shared with the guest as viewer, and a file in it ----
+    #                               owner admin member guest stranger
+    "fileUpload":                    X("NF    NF    OK     F     NF"),
+    "folderCreate":                  X("NF    NF    OK     F     NF", ids={"parentId": "folder"}),
+    "fileRename":                    X("NF    NF    OK     F     NF", ids={"id": "file"}),
+    "fileMove":                      X("NF    NF    OK     F     NF", ids={"id": "file"}),
+    "fileCopy":                      X("NF    NF    OK     F     NF", ids={"id": "file"},
+                                       values={"input.onConflict": "RENAME"}),
+    "fileDelete":                    X("NF    NF    OK     F     NF", ids={"id": "file"}),
+    "fileRestore":                   X("NF    NF    OK     NF    NF", ids={"id": "trashed_file"},
+                                       why="the trash shows only to editors"),
+    "trashEmpty":                    X("NF    NF    OK     NF    NF", ids={"ids": "trashed_file"}),
+    "fileVersionRestore":            X("NF    NF    OK     F     NF", ids={"id": "file"}),
+    "fileShare":                     X("NF    NF    OK     F     NF",
+                                       ids={"id": "file", "departmentId": None, "groupId": None}),
+    "fileUnshare":                   X("NF    NF    OK     F     NF",
+                                       ids={"id": "folder", "userId": None,
+                                            "departmentId": None, "groupId": None},
+                                       why="the permission is the group's; the guest only views"),
+    "shareLinkCreate":               X("NF    NF    OK     F     NF", ids={"id": "file"}),
+    "shareLinkRevoke":               X("NF    NF    OK     F     NF", ids={"id": "share_link"},
+                                       why="fix: the same NOT_FOUND for others' and made-up links"),
+    "uploadSessionCreate":           X("NF    NF    OK     F     NF", ids={"fileId": None},
+                                       values={"input.name": "matrix.bin"}),
+    "uploadSessionComplete":         X("NF    NF PARTS_MISSING NF NF",
+                                       ids={"id": "upload_session"}),
+    "uploadSessionAbort":            X("NF    NF    OK     NF    NF", ids={"id": "upload_session"}),
+}  # fmt: skip

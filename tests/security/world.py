@@ -1,0 +1,357 @@
+"""A seeded organization for the security nets: an owner, an admin, a member and a guest of
+organization A, the owner of organization B (the stranger), and real objects of A, most of them
+the member's. Every object has a *slot* name and a factory, so that a test can take the shared
+one or make a fresh one (for calls that change or destroy what they touch).
+
+Everything is made through the public API, as a client would, except ``heal``, which puts the
+five accounts back through the ORM when a call that should have been refused changed them: one
+broken expectation must not cascade into every later one."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from strawberry.relay import GlobalID
+
+from tests.client import PASSWORD, Account, Api, unique_email
+
+ROLES = ("owner", "admin", "member", "guest", "stranger")
+# Slots that name the five accounts' own users: never made fresh.
+ACCOUNT_SLOTS = ("owner", "admin", "member", "guest")
+FILE_BYTES = b"hello, security matrix\n"
+
+
+class SetupFailed(AssertionError):
+    pass
+
+
+def pk(global_id: str) -> int:
+    return int(GlobalID.from_id(global_id).node_id)
+
+
+@dataclass
+class World:
+    api: Api
+    accounts: dict[str, Account]
+    slots: dict[str, str] = field(default_factory=dict)
+    # Side values some calls need besides ids (a share link's token), by slot.
+    extra: dict[str, Any] = field(default_factory=dict)
+    roles: dict[str, str] = field(default_factory=dict)
+    session_ids: dict[str, int] = field(default_factory=dict)
+
+    async def gql(self, who: str, query: str, variables: dict[str, Any] | None = None) -> Any:
+        r = await self.api.post(query, variables, token=self.accounts[who].access_token)
+        body = r.json() if r.status_code == 200 else None
+        if body is None or body.get("errors"):
+            raise SetupFailed(f"setup call failed ({r.status_code}): {r.text[:500]}\n{query}")
+        data = body["data"]
+        payload = next(iter(data.values()))
+        if isinstance(payload, dict) and payload.get("errors"):
+            raise SetupFailed(f"setup call refused: {payload['errors']}\n{query}")
+        return payload
+
+    async def make(self, slot: str, into: dict[str, str]) -> str:
+        """A fresh object for ``slot``; objects it depends on are read from ``into`` (so a fresh
+        message lands in the fresh chat when both are fresh)."""
+        value = await FACTORIES[slot](self, into)
+        into[slot] = value
+        return value
+
+    async def heal(self) -> None:
+        """Undo what a wrongly allowed call did to the five accounts: roles, activity, forced
+        password changes, revoked sessions (then sign in again). Two queries when all is well."""
+        from models.identity import AuthSession, Role, User
+
+        users = {
+            u.id: u
+            for u in await User.filter(id__in=[pk(a.user_id) for a in self.accounts.values()])
+        }
+        dead = set(
+            await AuthSession.filter(
+                id__in=list(self.session_ids.values()), revoked_at__not_isnull=True
+            ).values_list("id", flat=True)
+        )
+        for who, account in list(self.accounts.items()):
+            user = users[pk(account.user_id)]
+            want = Role(self.roles[who])
+            if user.role != want or not user.is_active or user.must_change_password:
+                if want == Role.OWNER:
+                    # An ownership transfer that happened must not leave two owners behind.
+                    await (
+                        User.filter(organization_id=user.organization_id, role=Role.OWNER)
+                        .exclude(id=user.id)
+                        .update(role=Role.MEMBER)
+                    )
+                await User.filter(id=user.id).update(
+                    role=want, is_active=True, must_change_password=False
+                )
+            if self.session_ids[who] in dead or not user.is_active or user.must_change_password:
+                await set_password(user.id)
+                await self.sign_in(who, account.email)
+
+    async def sign_in(self, who: str, email: str) -> None:
+        account = await self.api.sign_in(email)
+        r = await self.api.post(
+            "{ viewer { sessions { id current } } }", token=account.access_token
+        )
+        sessions = r.json()["data"]["viewer"]["sessions"]
+        self.accounts[who] = account
+        self.session_ids[who] = pk(next(s["id"] for s in sessions if s["current"]))
+
+
+async def set_password(user_id: int) -> None:
+    """Back to the suite's password (a wrongly allowed reset may have changed it)."""
+    from models.identity import User
+    from resolvers.identity.passwords import hash_password
+
+    await User.filter(id=user_id).update(password_hash=await hash_password(PASSWORD))
+
+
+USER_CREATE = """mutation($i: UserCreateInput!) { userCreate(input: $i) {
+  user { id } errors { code field message } } }"""
+
+
+async def create_user(world: World, role: str, name: str) -> tuple[str, str]:
+    """A user of organization A made by its owner; returns (global id, email)."""
+    email = unique_email(role.lower())
+    p = await world.gql(
+        "owner",
+        USER_CREATE,
+        {"i": {"email": email, "displayName": name, "password": PASSWORD, "role": role}},
+    )
+    return p["user"]["id"], email
+
+
+async def build_world(api: Api) -> World:
+    owner = await api.sign_up(organization="Matrix A", name="Olga Owner")
+    stranger = await api.sign_up(organization="Matrix B", name="Sam Stranger")
+    world = World(api, {"owner": owner, "stranger": stranger})
+    for who, account in (("owner", owner), ("stranger", stranger)):
+        await world.sign_in(who, account.email)
+    for role, name in (("ADMIN", "Adam Admin"), ("MEMBER", "Mia Member"), ("GUEST", "Gus Guest")):
+        _, email = await create_user(world, role, name)
+        await world.sign_in(role.lower(), email)
+    world.roles = {"owner": "OWNER", "admin": "ADMIN", "member": "MEMBER", "guest": "GUEST"}
+    world.roles["stranger"] = "OWNER"
+    for who in ACCOUNT_SLOTS:
+        world.slots[who] = world.accounts[who].user_id
+    world.slots["organization"] = owner.organization_id
+    for slot in FACTORY_ORDER:
+        await world.make(slot, world.slots)
+    return world
+
+
+# --- factories: one per slot, in dependency order -------------------------------------------
+
+Factory = Callable[[World, dict[str, str]], Awaitable[str]]
+
+
+async def _colleague(world: World, into: dict[str, str]) -> str:
+    user_id, email = await create_user(world, "MEMBER", "Cleo Colleague")
+    world.extra.setdefault("emails", {})[user_id] = email
+    return user_id
+
+
+async def _department(world: World, into: dict[str, str]) -> str:
+    p = await world.gql(
+        "owner",
+        """mutation($i: DepartmentCreateInput!) { departmentCreate(input: $i) {
+          department { id } errors { code } } }""",
+        {"i": {"name": f"Dept {uuid.uuid4().hex[:8]}"}},
+    )
+    dept = p["department"]["id"]
+    await world.gql(
+        "owner",
+        """mutation($i: DepartmentMembersInput!) { departmentMembersAdd(input: $i) {
+          errors { code } } }""",
+        {"i": {"departmentId": dept, "userIds": [into["member"]]}},
+    )
+    return dept
+
+
+async def _empty_department(world: World, into: dict[str, str]) -> str:
+    """A department with nobody in it: one that may be deleted."""
+    p = await world.gql(
+        "owner",
+        """mutation($i: DepartmentCreateInput!) { departmentCreate(input: $i) {
+          department { id } errors { code } } }""",
+        {"i": {"name": f"Empty {uuid.uuid4().hex[:8]}"}},
+    )
+    return p["department"]["id"]
+
+
+async def _group(world: World, into: dict[str, str]) -> str:
+    p = await world.gql(
+        "owner",
+        """mutation($i: GroupCreateInput!) { groupCreate(input: $i) {
+          group { id } errors { code } } }""",
+        {"i": {"name": f"Group {uuid.uuid4().hex[:8]}", "memberIds": [into["member"]]}},
+    )
+    return p["group"]["id"]
+
+
+async def _invitation(world: World, into: dict[str, str]) -> str:
+    p = await world.gql(
+        "owner",
+        """mutation($i: InvitationCreateInput!) { invitationCreate(input: $i) {
+          invitation { id } errors { code } } }""",
+        {"i": {"email": unique_email("invitee"), "role": "MEMBER"}},
+    )
+    return p["invitation"]["id"]
+
+
+async def _audit_entry(world: World, into: dict[str, str]) -> str:
+    r = await world.api.post(
+        "{ auditLog(first: 1) { nodes { id } } }", token=world.accounts["owner"].access_token
+    )
+    return r.json()["data"]["auditLog"]["nodes"][0]["id"]
+
+
+async def _session(world: World, into: dict[str, str]) -> str:
+    """Another session of the member (signing in once more), so revoking it leaves the
+    member's own token alive."""
+    again = await world.api.sign_in(world.accounts["member"].email)
+    r = await world.api.post("{ viewer { sessions { id current } } }", token=again.access_token)
+    sessions = r.json()["data"]["viewer"]["sessions"]
+    return next(s["id"] for s in sessions if s["current"])
+
+
+async def _chat(world: World, into: dict[str, str]) -> str:
+    """The member's group chat, with the guest and the admin in it (as plain members)."""
+    p = await world.gql(
+        "member",
+        """mutation($i: ChatCreateInput!) { chatCreate(input: $i) {
+          chat { id } errors { code } } }""",
+        {
+            "i": {
+                "kind": "GROUP",
+                "name": f"Chat {uuid.uuid4().hex[:8]}",
+                "memberIds": [into["guest"], into["admin"]],
+            }
+        },
+    )
+    return p["chat"]["id"]
+
+
+async def _message(world: World, into: dict[str, str]) -> str:
+    p = await world.gql(
+        "member",
+        """mutation($i: MessageSendInput!) { messageSend(input: $i) {
+          message { id } errors { code } } }""",
+        {"i": {"chatId": into["chat"], "text": "a message of the member"}},
+    )
+    return p["message"]["id"]
+
+
+async def _folder(world: World, into: dict[str, str]) -> str:
+    """The member's folder, shared with the guest as viewer (files in it inherit that)."""
+    p = await world.gql(
+        "member",
+        """mutation($i: FolderCreateInput!) { folderCreate(input: $i) {
+          folder { id } errors { code } } }""",
+        {"i": {"name": f"Folder {uuid.uuid4().hex[:8]}"}},
+    )
+    folder = p["folder"]["id"]
+    await world.gql(
+        "member",
+        """mutation($i: FileShareInput!) { fileShare(input: $i) { errors { code } } }""",
+        {"i": {"id": folder, "userId": into["guest"], "role": "VIEWER"}},
+    )
+    return folder
+
+
+async def upload(world: World, who: str, *, folder: str | None, name: str) -> str:
+    from tests.drive.helpers import upload_ok
+
+    fields: dict[str, Any] = {"name": name}
+    if folder:
+        fields["folderId"] = folder
+    file = await upload_ok(world.api, world.accounts[who], FILE_BYTES, **fields)
+    return str(file["id"])
+
+
+async def _file(world: World, into: dict[str, str]) -> str:
+    return await upload(world, "member", folder=into["folder"], name=f"{uuid.uuid4().hex}.txt")
+
+
+async def _trashed_file(world: World, into: dict[str, str]) -> str:
+    file = await upload(world, "member", folder=into["folder"], name=f"{uuid.uuid4().hex}.txt")
+    await world.gql(
+        "member",
+        "mutation($i: FileDeleteInput!) { fileDelete(input: $i) { errors { code } } }",
+        {"i": {"id": file}},
+    )
+    return file
+
+
+async def _version(world: World, into: dict[str, str]) -> str:
+    r = await world.api.post(
+        "query($id: ID!) { file(id: $id) { versions { id } } }",
+        {"id": into["file"]},
+        token=world.accounts["member"].access_token,
+    )
+    return r.json()["data"]["file"]["versions"][0]["id"]
+
+
+async def _permission(world: World, into: dict[str, str]) -> str:
+    """A permission on the member's folder that is not the guest's: the group's, as viewer."""
+    p = await world.gql(
+        "member",
+        """mutation($i: FileShareInput!) { fileShare(input: $i) {
+          permission { id } errors { code } } }""",
+        {"i": {"id": into["folder"], "groupId": into["group"], "role": "VIEWER"}},
+    )
+    return str(p["permission"]["id"])
+
+
+async def _share_link(world: World, into: dict[str, str]) -> str:
+    p = await world.gql(
+        "member",
+        """mutation($i: ShareLinkCreateInput!) { shareLinkCreate(input: $i) {
+          shareLink { id } token errors { code } } }""",
+        {"i": {"id": into["file"], "role": "VIEWER", "scope": "ORGANIZATION"}},
+    )
+    world.extra.setdefault("link_tokens", {})[p["shareLink"]["id"]] = p["token"]
+    return p["shareLink"]["id"]
+
+
+async def _upload_session(world: World, into: dict[str, str]) -> str:
+    p = await world.gql(
+        "member",
+        """mutation($i: UploadSessionCreateInput!) { uploadSessionCreate(input: $i) {
+          session { id } errors { code } } }""",
+        {
+            "i": {
+                "name": f"{uuid.uuid4().hex}.bin",
+                "size": len(FILE_BYTES),
+                "sha256": hashlib.sha256(FILE_BYTES).hexdigest(),
+            }
+        },
+    )
+    return p["session"]["id"]
+
+
+FACTORIES: dict[str, Factory] = {
+    "colleague": _colleague,
+    "department": _department,
+    "empty_department": _empty_department,
+    "group": _group,
+    "invitation": _invitation,
+    "audit_entry": _audit_entry,
+    "session": _session,
+    "chat": _chat,
+    "message": _message,
+    "folder": _folder,
+    "file": _file,
+    "trashed_file": _trashed_file,
+    "version": _version,
+    "permission": _permission,
+    "share_link": _share_link,
+    "upload_session": _upload_session,
+}
+# Dependencies first: a message needs its chat, a version its file.
+FACTORY_ORDER = tuple(FACTORIES)
