@@ -57,8 +57,8 @@ class Organization(relay.Node):
         return Settings.from_model(self.model)
 
     @strawberry.field(
-        description="Active members, ordered by display name. Only members of the "
-        "organization may list them."
+        description="Active members, ordered by display name, of your own organization. A "
+        "guest, who may not read the directory, finds only itself."
     )
     async def members(
         self,

@@ -104,11 +104,17 @@ async def organization_members(
     last: int | None,
     before: str | None,
 ) -> Page[User]:
+    """Active members by display name, under ``can_see_user``: a guest, who may not read the
+    directory (``users`` refuses it), finds only itself here, whichever path led here
+    (``organization``, ``viewer { organization }``, a user's organization...)."""
     principal = require_principal(ctx)
     if principal.organization_id != organization_id:
         raise NotFound()
+    members = User.filter(organization_id=organization_id, is_active=True)
+    if principal.user.role == Role.GUEST:
+        members = members.filter(id=principal.user_id)
     return await paginate(
-        User.filter(organization_id=organization_id, is_active=True),
+        members,
         order=["display_name", "id"],
         first=first,
         after=after,
