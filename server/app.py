@@ -30,6 +30,7 @@ from server.kv import create_store
 from server.limits import Guard
 from server.settings import Settings, get_settings
 from server.sockets import SocketRegistry
+from server.stalled_sockets import StalledSocketGuard
 from server.view import CSRF_HEADER, HelloGraphQL
 
 log = logging.getLogger("hello.app")
@@ -117,7 +118,7 @@ def create_app(settings: Settings | None = None, *, configure_logging: bool = Tr
     return Starlette(
         routes=[
             Route("/graphql", view, methods=["GET", "POST"]),
-            WebSocketRoute("/graphql", view),
+            WebSocketRoute("/graphql", StalledSocketGuard(view, settings)),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             *files.routes,

@@ -58,6 +58,9 @@ class Settings(BaseSettings):
 
     ws_init_timeout_seconds: float = 10.0
     ws_max_operations: int = 50
+    ws_send_timeout_seconds: float = Field(10.0, gt=0)
+    """A WebSocket whose client takes nothing of what it is sent for this long is closed with
+    4008 (``server/stalled_sockets.py``); below the 20 s keepalive, so the close is ours."""
     bus_queue_size: int = Field(1000, ge=1)
     """Events buffered per subscriber; a subscriber that falls further behind is closed."""
 
