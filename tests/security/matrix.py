@@ -77,6 +77,8 @@ class Case:
     ids: dict[str, str | None] = field(default_factory=dict)
     values: dict[str, Value] = field(default_factory=dict)
     select: str | None = None
+    # Reads an OK result further: (the field's data, the caller's user id) -> outcome word.
+    judge: Callable[[Any, str], str] | None = None
     fresh: bool | None = None
     why: str = ""
 
@@ -156,14 +158,23 @@ async def prepare(
 
 
 async def run_call(
-    world: World, role: str, query: str, variables: dict[str, Any], uploads: list[str], name: str
+    world: World,
+    role: str,
+    query: str,
+    variables: dict[str, Any],
+    uploads: list[str],
+    name: str,
+    judge: Callable[[Any, str], str] | None = None,
 ) -> tuple[str, str]:
     r = await calls.send(world.api, world.accounts[role].access_token, query, variables, uploads)
     try:
         body = r.json()
     except ValueError:
         body = r.text
-    return calls.outcome(r.status_code, body, name)
+    got, detail = calls.outcome(r.status_code, body, name)
+    if got == OK and judge is not None:
+        got = judge(body["data"][name], world.accounts[role].user_id)
+    return got, detail
 
 
 def made_up(ids: dict[IdPath, str | None]) -> dict[IdPath, str | None]:

@@ -7,8 +7,9 @@ and the member's folder shared with the guest as viewer, with a file in it. The 
 no chat of the member's and sees none of the member's files (private until shared).
 
 Each row is five outcome words, in the column order above: OK, NULL (nothing, no error:
-node-like lookups), EMPTY (an empty list), or the error code that must come back, top-level or
-in the payload (NF for NOT_FOUND, F for FORBIDDEN, or the mutation's own code).
+node-like lookups), EMPTY (an empty list), SELF (a list of people holding only the caller, where
+a row's ``judge`` says so), or the error code that must come back, top-level or in the payload
+(NF for NOT_FOUND, F for FORBIDDEN, or the mutation's own code).
 The stranger always gets NOT_FOUND, NULL or EMPTY: nothing may tell them A's objects exist.
 
 A row marked `why="fix: ..."` expects behaviour a security fix is bringing; it fails until that
@@ -20,11 +21,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.security.calls import OK
 from tests.security.matrix import NODE_SLOTS, SELF, Case, X
 
 
 def _link_token(world: Any, slots: dict[str, str]) -> str:
     return str(world.extra["link_tokens"][slots["share_link"]])
+
+
+def _members(data: Any, caller: str) -> str:
+    """SELF when the caller finds only itself among the organization's members."""
+    ids = {e["node"]["id"] for e in data["members"]["edges"]}
+    return "SELF" if ids == {caller} else OK
 
 
 # `node` looks up one object of each Node type (a new type fails until it has its line).
@@ -46,10 +54,10 @@ MATRIX: dict[str, Case | list[Case]] = {
     # --- lookups and lists ------- owner admin member guest stranger
     "node": [
         *(X(row, ids={"id": NODE_SLOTS[t]}) for t, row in NODE.items()),
-        X(                             "OK    OK    OK     F     NULL",
+        X(                             "OK    OK    OK     SELF  NULL",
           ids={"id": "organization"},
-          select="{ ... on Organization { members { edges { cursor } } } }",
-          why="fix: guests may not list the directory through organization.members"),
+          select="{ ... on Organization { members { edges { node { id } } } } }", judge=_members,
+          why="a guest finds only itself in organization.members"),
     ],
     "nodes": [
         X(                             "NULL  OK    OK     OK    NULL", ids={"ids": "chat"}),

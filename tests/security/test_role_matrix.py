@@ -103,7 +103,8 @@ async def test_role_matrix(world: World, name: str) -> None:
             expected = probe.expected(role)
             before = await fingerprint() if root == "Mutation" and expected != "OK" else None
             # When the role makes it
-            got, detail = await run_call(world, role, query, variables, uploads, name)
+            judge = case.judge if case is not None else None
+            got, detail = await run_call(world, role, query, variables, uploads, name, judge)
             got_row.append(got)
             # Then it gets the outcome of its row
             if case is not None and got != expected:
