@@ -6,6 +6,7 @@
 | read deactivated users (`includeDeactivated`)   | yes   | yes           | no     | no       |
 | read sessions of a user                         | all   | not the owner | own    | own      |
 | create, update, deactivate users; reset password| yes   | not the owner | no     | no       |
+| (reset: others only; yourself: passwordChange)  |       |               |        |          |
 | change roles (to OWNER only by transfer)        | yes   | not the owner | no     | no       |
 | transfer ownership                              | yes   | no            | no     | no       |
 | departments, groups, invitations, org settings  | yes   | yes           | no     | no       |
@@ -71,11 +72,11 @@ async def access_user(ctx: Context, user_id: int | None, *, field: str = "userId
         else None
     )
     if user is None:
-        raise NotFound("No such user.", field=field)
+        raise NotFound(field=field)
     if principal.user.role == Role.GUEST and user.id != principal.user_id:
-        raise NotFound("No such user.", field=field)
+        raise NotFound(field=field)
     if not user.is_active and not is_admin(principal):
-        raise NotFound("No such user.", field=field)
+        raise NotFound(field=field)
     return user
 
 
@@ -91,7 +92,7 @@ async def access_users(ctx: Context, user_ids: list[int], *, field: str = "userI
         )
     }
     if len(found) != len(wanted):
-        raise NotFound("Some of these users do not exist.", field=field)
+        raise NotFound(field=field)
     return [found[i] for i in wanted]
 
 
@@ -105,7 +106,7 @@ async def access_department(
         else None
     )
     if dept is None:
-        raise NotFound("No such department.", field=field)
+        raise NotFound(field=field)
     return dept
 
 
@@ -120,7 +121,7 @@ async def access_departments(
         for d in await Department.filter(id__in=wanted, organization_id=principal.organization_id)
     }
     if len(found) != len(wanted):
-        raise NotFound("Some of these departments do not exist.", field=field)
+        raise NotFound(field=field)
     return [found[i] for i in wanted]
 
 
@@ -132,7 +133,7 @@ async def access_group(ctx: Context, group_id: int | None, *, field: str = "grou
         else None
     )
     if group is None:
-        raise NotFound("No such group.", field=field)
+        raise NotFound(field=field)
     return group
 
 
@@ -150,7 +151,7 @@ async def check_departments_exist(organization_id: int, department_ids: list[int
         return
     found = await Department.filter(id__in=department_ids, organization_id=organization_id).count()
     if found != len(set(department_ids)):
-        raise NotFound("Some of these departments do not exist.", field="departmentIds")
+        raise NotFound(field="departmentIds")
 
 
 def refuse_guest_in_departments(role: Role, department_ids: list[int]) -> None:

@@ -106,7 +106,7 @@ async def check_group_update(
 async def _reload(group: Group) -> Group:
     fresh = await Group.get_or_none(id=group.id, organization_id=group.organization_id)
     if fresh is None:
-        raise NotFound("No such group.", field="groupId")
+        raise NotFound(field="groupId")
     return fresh
 
 
@@ -156,7 +156,7 @@ async def _lock_group(group: Group) -> Group:
         .first()
     )
     if fresh is None:
-        raise NotFound("No such group.", field="groupId")
+        raise NotFound(field="groupId")
     return fresh
 
 

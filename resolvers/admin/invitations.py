@@ -118,7 +118,7 @@ async def access_invitation(
         else None
     )
     if invitation is None:
-        raise NotFound("No such invitation.", field=field)
+        raise NotFound(field=field)
     return invitation
 
 
@@ -159,7 +159,7 @@ async def check_invitation_create(
         collect(errors)
         refuse_guest_in_departments(role, [d for d in department_ids if d is not None])
         if None in department_ids:
-            raise NotFound("Some of these departments do not exist.", field="departmentIds")
+            raise NotFound(field="departmentIds")
         departments = await access_departments(
             ctx, [d for d in department_ids if d is not None], field="departmentIds"
         )

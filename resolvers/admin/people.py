@@ -116,7 +116,7 @@ async def _access_manager(ctx: Context, manager_id: int, user_id: int | None) ->
     principal = require_admin(ctx)
     manager = await User.get_or_none(id=manager_id, organization_id=principal.organization_id)
     if manager is None:
-        raise NotFound("No such user.", field="managerId")
+        raise NotFound(field="managerId")
     if not manager.is_active:
         raise DomainError(
             "A deactivated user cannot be a manager.", field="managerId", code="MANAGER_INACTIVE"

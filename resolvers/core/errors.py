@@ -52,8 +52,18 @@ class Forbidden(DomainError):
 
 
 class NotFound(DomainError):
+    """An object that does not exist, or that the viewer may not see: the two answer alike.
+
+    The wording is fixed on purpose. "No such chat." for another organization's message and
+    "No such message." for a made-up id told the two apart (an existence oracle), so every
+    module now says the same; only ``field`` varies, and it names the input, not the cause.
+    ``message`` is accepted for symmetry with other errors and ignored."""
+
     code = "NOT_FOUND"
     default_message = "No such object."
+
+    def __init__(self, message: str | None = None, *, field: str | None = None):
+        super().__init__(None, field=field)
 
 
 class Throttled(DomainError):

@@ -188,10 +188,10 @@ async def access_item(
         else None
     )
     if item is None or (item.trashed_at is not None) != trashed:
-        raise NotFound("No such file or folder.", field=field)
+        raise NotFound(field=field)
     role = (await roles_for(ctx, [item]))[0]
     if role is None:
-        raise NotFound("No such file or folder.", field=field)
+        raise NotFound(field=field)
     if not at_least(role, need):
         raise Forbidden(
             f"This needs the {need.value.lower()} role; you are a {role.value.lower()}.",

@@ -101,7 +101,7 @@ def _forget(session_id: int) -> Callable[[asyncio.Task[int]], None]:
 async def _result(session: UploadSession) -> DriveItem:
     item = await DriveItem.filter(id=session.result_item_id).first()
     if item is None:
-        raise NotFound("The file of this upload no longer exists.", field="id")
+        raise NotFound(field="id")
     return item
 
 

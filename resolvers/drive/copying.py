@@ -171,7 +171,7 @@ async def _copy_versions(
         current.update({v.item_id: v for v in await FileVersion.filter(id__in=ids)})
     for blob_id, n in Counter(v.blob_id for v in current.values()).items():
         if not await execute(_ADD_REFS, [n, blob_id]):  # cannot happen while originals use it
-            raise NotFound("The content of a file to copy is gone.", field="id")
+            raise NotFound(field="id")
     await FileVersion.bulk_create(
         [
             FileVersion(

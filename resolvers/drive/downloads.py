@@ -103,7 +103,7 @@ async def signed_download_url(
     local store the URL is relative to Hello unless ``base_url`` is given."""
     if version is None:
         if item.kind != ItemKind.FILE or item.current_version_id is None:
-            raise NotFound("Folders have no content to download.")
+            raise NotFound()
         version = await FileVersion.get(id=item.current_version_id)
     blob = await Blob.get(id=version.blob_id)
     return await _sign(item, version, blob.storage_key, base_url)
@@ -158,7 +158,7 @@ async def _download_of(
     item: DriveItem, version: FileVersion | None, link_id: int | None = None
 ) -> Download:
     if item.kind != ItemKind.FILE or version is None:
-        raise NotFound("No such file version.", field="version")
+        raise NotFound(field="version")
     blob = await Blob.get(id=version.blob_id)
     return Download(item, version, blob.storage_key, link_id)
 
@@ -190,7 +190,7 @@ async def open_signed(
         raise InvalidSignature()
     item = await DriveItem.filter(id=item_id, trashed_at__isnull=True).first()
     if item is None:
-        raise NotFound("No such file.")
+        raise NotFound()
     if link_id is not None and not await links.still_opens(link_id, item):
         raise links.no_link()
     version = await FileVersion.filter(id=int(version_id), item_id=item.id).first()

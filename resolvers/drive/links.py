@@ -56,8 +56,10 @@ async def check_share_link_create(
 ) -> tuple[ShareLink, str]:
     """A new link and its token (the only time the token is shown)."""
     principal = require_principal(ctx)
-    access = await access_item(ctx, item_id, DriveRole.EDITOR)
+    # Guests first, before any lookup: the same FORBIDDEN for every id, so a guest cannot tell
+    # an item that exists from one that does not.
     no_guests(principal)
+    access = await access_item(ctx, item_id, DriveRole.EDITOR)
     shareable(access.item)
     if ROLE_RANK[role] > ROLE_RANK[DriveRole.EDITOR]:
         raise ValidationFailed("Links give at most the editor role.", field="role")
@@ -102,15 +104,15 @@ async def check_share_link_create(
 
 async def check_share_link_revoke(ctx: Context, link_id: int | None) -> ShareLink:
     principal = require_principal(ctx)
+    no_guests(principal)  # before the lookup, as in ``check_share_link_create``
     link = (
         await ShareLink.filter(id=link_id, organization_id=principal.organization_id).first()
         if link_id is not None
         else None
     )
     if link is None:
-        raise NotFound("No such share link.", field="id")
+        raise NotFound(field="id")
     access = await access_item(ctx, link.item_id, DriveRole.EDITOR)
-    no_guests(principal)
     async with transaction() as tx:
         revoked = await ShareLink.filter(id=link.id, revoked_at__isnull=True).update(
             revoked_at=now()
@@ -146,7 +148,7 @@ class LinkOpening:
 
 
 def no_link() -> NotFound:
-    return NotFound("This link does not exist, has expired or was revoked.", field="token")
+    return NotFound(field="token")
 
 
 def _live(link: ShareLink) -> bool:
@@ -199,7 +201,7 @@ async def open_share_link(
             id=item_id, path__startswith=root.path, trashed_at__isnull=True
         )
         if inside is None:
-            raise NotFound("No such file or folder behind this link.", field="itemId")
+            raise NotFound(field="itemId")
         item = inside
     return LinkOpening(link, root, item)
 

@@ -230,7 +230,7 @@ async def access_session(
         else None
     )
     if found is None:
-        raise NotFound("No such upload session.", field=field)
+        raise NotFound(field=field)
     return found
 
 
@@ -290,7 +290,7 @@ async def receive_part(
     principal = require_principal(ctx)
     session = await UploadSession.filter(token=token, user_id=principal.user_id).first()
     if session is None:
-        raise NotFound("No such upload session.")
+        raise NotFound()
     if state(session) != "OPEN":
         raise UploadClosed()
     if not 1 <= number <= part_count(session):

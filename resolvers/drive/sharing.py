@@ -54,6 +54,13 @@ def shareable(item: DriveItem) -> None:
 # -- permissions --------------------------------------------------------------------------------
 
 
+_GRANTEE_FIELDS = {
+    GranteeKind.USER: "userId",
+    GranteeKind.DEPARTMENT: "departmentId",
+    GranteeKind.GROUP: "groupId",
+}
+
+
 async def _grantee(
     principal: Principal, user_id: int | None, department_id: int | None, group_id: int | None
 ) -> tuple[GranteeKind, int]:
@@ -82,7 +89,7 @@ async def _grantee(
     else:
         found = await Group.filter(id=pk, organization_id=org).exists()
     if not found:
-        raise NotFound("No such user, department or group.", field=field)
+        raise NotFound(field=field)
     return kind, int(pk)
 
 
@@ -97,8 +104,8 @@ async def check_file_share(
 ) -> tuple[DriveItem, DrivePermission]:
     """Grant ``role`` on an item, or change the role of an existing grant to the same grantee."""
     principal = require_principal(ctx)
+    no_guests(principal)  # before any lookup: one answer for every id a guest may try
     access = await access_item(ctx, item_id, DriveRole.EDITOR)
-    no_guests(principal)
     shareable(access.item)
     if role == DriveRole.OWNER and access.role != DriveRole.OWNER:
         raise Forbidden("Only owners make others owners.", field="role")
@@ -183,7 +190,7 @@ async def check_file_unshare(
             id=permission_id, item_id__in=_path(access.item)
         ).first()
         if permission is None:
-            raise NotFound("No such permission on this item.", field="permissionId")
+            raise NotFound(field="permissionId")
         if permission.item_id != access.item.id:
             raise DomainError(
                 "This grant is made on a folder above; remove it there.",
@@ -196,7 +203,9 @@ async def check_file_unshare(
             item_id=access.item.id, grantee_kind=kind, grantee_id=grantee_id
         ).first()
         if permission is None:
-            raise NotFound("No such permission on this item.", field="permissionId")
+            # The grantee's field, as when the grantee does not exist: "nobody by that id" and
+            # "somebody without a grant here" must not be told apart.
+            raise NotFound(field=_GRANTEE_FIELDS[kind])
     own = permission.grantee_kind == GranteeKind.USER and permission.grantee_id == principal.user_id
     if not own:
         if not at_least(access.role, DriveRole.EDITOR):

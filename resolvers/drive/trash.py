@@ -98,7 +98,7 @@ async def check_file_restore(
         await core.lock_tree(item.organization_id)
         found = await DriveItem.filter(id=item.id, trashed_at__isnull=False).first()
         if found is None:
-            raise NotFound("No such file or folder in the trash.", field="id")
+            raise NotFound(field="id")
         item = found
         folder = (
             await DriveItem.filter(id=item.parent_id, trashed_at__isnull=True).first()
@@ -182,7 +182,7 @@ async def _owned_in_trash(ctx: Context, ids: list[int]) -> list[DriveItem]:
     roles = dict(zip([r.id for r in found], await access.roles_for(ctx, found), strict=True))
     for item_id in wanted:
         if roles.get(item_id) is None:
-            raise NotFound("No such file or folder.", field="ids")
+            raise NotFound(field="ids")
     for item_id in wanted:
         if rows[item_id].trashed_at is None:
             raise NotInTrash(field="ids")

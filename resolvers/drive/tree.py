@@ -58,7 +58,7 @@ async def reload(item_id: int, field: str = "id") -> DriveItem:
     trash (or away) since the access check."""
     found = await DriveItem.filter(id=item_id, trashed_at__isnull=True).select_for_update().first()
     if found is None:
-        raise NotFound("No such file or folder.", field=field)
+        raise NotFound(field=field)
     return found
 
 
@@ -240,7 +240,7 @@ async def check_version_restore(
     file = (await access_item(ctx, item_id, DriveRole.EDITOR)).item
     version = await FileVersion.filter(id=version_id, item_id=file.id).first()
     if version is None:
-        raise NotFound("This file has no such version.", field="versionId")
+        raise NotFound(field="versionId")
     if version.id == file.current_version_id:
         return file, version
     old = version
@@ -250,7 +250,7 @@ async def check_version_restore(
             current = await reload(file.id)
             blob = await core.take_ref(current.organization_id, old.sha256)
             if blob is None:  # cannot happen while the version refers to it
-                raise NotFound("The content of this version is gone.", field="versionId")
+                raise NotFound(field="versionId")
             new = await core.add_version(
                 current, blob, content_type=old.content_type, user_id=principal.user_id
             )

@@ -31,5 +31,5 @@ async def access_chat(ctx: Context, chat_id: int | None, *, field: str = "chatId
         else None
     )
     if member is None:
-        raise NotFound("No such chat.", field=field)
+        raise NotFound(field=field)
     return ChatAccess(member.chat, member)

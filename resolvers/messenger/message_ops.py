@@ -54,7 +54,7 @@ async def access_message(
     """The message, if the viewer is a member of its chat; NOT_FOUND otherwise."""
     message = await Message.get_or_none(id=message_id) if message_id is not None else None
     if message is None:
-        raise NotFound("No such message.", field="messageId")
+        raise NotFound(field="messageId")
     access = await access_chat(ctx, message.chat_id, field="messageId")
     if writable and access.chat.disbanded_at is not None:
         # Members still read a disbanded group, but it is read-only for everyone.

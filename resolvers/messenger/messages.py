@@ -155,7 +155,7 @@ async def check_message_send(
         reply_to_id is not None
         and not await Message.filter(id=reply_to_id, chat_id=access.chat.id).exists()
     ):
-        raise NotFound("No such message in this chat.", field="replyToId")
+        raise NotFound(field="replyToId")
     if (
         thread_root_id is not None
         and not await Message.filter(
@@ -163,7 +163,7 @@ async def check_message_send(
         ).exists()
     ):
         # Threads are one level deep: the root is a top-level message of the same chat.
-        raise NotFound("No such thread root in this chat.", field="threadRootId")
+        raise NotFound(field="threadRootId")
     # Mentions count only for members of the chat; others are dropped, not an error.
     mentioned: set[int] = set()
     if mention_ids:

@@ -126,7 +126,7 @@ async def resolve_filters(
     if sender_given:
         found = (await visible_users(ctx, [sender_id]))[0] if sender_id is not None else None
         if found is None:
-            raise NotFound("No such user.", field="senderId")
+            raise NotFound(field="senderId")
     return Filters(chat_id=chat_id, sender_id=sender_id, since=since, until=until)
 
 
