@@ -22,7 +22,8 @@ from resolvers.admin.access import (
 from resolvers.admin.audit import audit, changes, snapshot
 from resolvers.admin.events import department_changed, member_updated, organization_channel
 from resolvers.admin.loaders import MAX_DEPTH, department_paths, subtree_height
-from resolvers.core.errors import DomainError, NotFound
+from resolvers.core import names
+from resolvers.core.errors import DomainError, NotFound, collect
 from resolvers.core.idempotency import once
 from resolvers.core.tx import transaction
 from server.context import Context
@@ -34,12 +35,9 @@ UNSET: Any = object()
 
 
 def clean_name(name: str, what: str = "department") -> str:
-    name = name.strip()
-    if not 1 <= len(name) <= MAX_NAME:
-        raise DomainError(
-            f"A {what} name has 1 to {MAX_NAME} characters.", field="name", code="INVALID_NAME"
-        )
-    return name
+    """A department or group name, stripped (the shared rule of ``resolvers.core.names``)."""
+    collect(names.name_errors(name, "name", max_length=MAX_NAME, what=f"{what.capitalize()} names"))
+    return name.strip()
 
 
 def refuse_guests(users: list[User], field: str = "userIds") -> None:
@@ -68,7 +66,7 @@ async def _reload(dept: Department) -> Department:
     """The department as it is now, under the lock (it may have been deleted meanwhile)."""
     fresh = await Department.get_or_none(id=dept.id, organization_id=dept.organization_id)
     if fresh is None:
-        raise NotFound("No such department.", field="departmentId")
+        raise NotFound(field="departmentId")
     return fresh
 
 

@@ -24,7 +24,8 @@ from tortoise.exceptions import IntegrityError
 
 from models.drive import Blob, DriveItem, DriveUsage, FileVersion, ItemKind
 from models.identity import User
-from resolvers.core.errors import DomainError, NotFound, ValidationFailed
+from resolvers.core import names
+from resolvers.core.errors import DomainError, NotFound, ValidationFailed, collect
 from resolvers.core.sql import dialect, execute, raw
 from resolvers.core.tx import Transaction, transaction
 from resolvers.messenger.events import user_channel
@@ -69,17 +70,11 @@ def blobs() -> BlobStore:
 def check_name(name: str, field: str = "name") -> str:
     """A valid item name (trimmed, NFC) or INVALID_NAME."""
     clean = unicodedata.normalize("NFC", name.strip())
-    if not clean or len(clean) > MAX_NAME:
-        raise ValidationFailed(
-            f"Names have 1 to {MAX_NAME} characters.", field=field, code="INVALID_NAME"
-        )
+    # Length, blanks, control and hidden characters: the rule every name follows.
+    collect(names.name_errors(clean, field, max_length=MAX_NAME))
     if clean in (".", "..") or "/" in clean or "\\" in clean:
         raise ValidationFailed(
             "Names cannot be . or .. or contain slashes.", field=field, code="INVALID_NAME"
-        )
-    if any(unicodedata.category(c) == "Cc" for c in clean):
-        raise ValidationFailed(
-            "Names cannot contain control characters.", field=field, code="INVALID_NAME"
         )
     return clean
 
@@ -171,7 +166,7 @@ async def insert_item(
     await lock_tree(parent.organization_id, shared=True)
     fresh = await DriveItem.filter(id=parent.id, trashed_at__isnull=True).first()
     if fresh is None:
-        raise NotFound("No such folder.", field="folderId")
+        raise NotFound(field="folderId")
     parent = fresh
     if parent.path.count("/") - 1 >= MAX_DEPTH:
         raise ValidationFailed(

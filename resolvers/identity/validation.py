@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from resolvers.core import names
 from resolvers.core.errors import DomainError
 from resolvers.identity.passwords import MAX_LENGTH, MIN_LENGTH
 
@@ -48,6 +49,5 @@ def password_errors(password: str, email: str, field: str = "password") -> list[
 
 
 def name_errors(value: str, field: str, code: str = "INVALID_NAME") -> list[DomainError]:
-    if not value.strip() or len(value) > MAX_NAME:
-        return [DomainError(f"Enter 1 to {MAX_NAME} characters.", field=field, code=code)]
-    return []
+    """Display and organization names: the shared rule of ``resolvers.core.names``."""
+    return names.name_errors(value, field, max_length=MAX_NAME, code=code)

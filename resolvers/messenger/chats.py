@@ -12,7 +12,8 @@ from tortoise.functions import Count
 from models.identity import Role
 from models.messenger import Chat, ChatKind, ChatMember, ChatRole, Message, MessageMention
 from resolvers.admin.access import access_users
-from resolvers.core.errors import DomainError
+from resolvers.core import names
+from resolvers.core.errors import DomainError, collect
 from resolvers.core.idempotency import once
 from resolvers.core.pagination import Page, decode_cursor, encode_cursor, page_size, paginate
 from resolvers.core.tx import Transaction, transaction
@@ -64,10 +65,7 @@ async def check_chat_create(
                 code="INVALID_MEMBERS",
             )
         return await _direct(ctx, others[0].id)
-    if not 1 <= len(name) <= MAX_NAME:
-        raise DomainError(
-            f"Group names have 1 to {MAX_NAME} characters.", field="name", code="INVALID_NAME"
-        )
+    collect(names.name_errors(name, "name", max_length=MAX_NAME, what="Group names"))
     if len(description) > MAX_DESCRIPTION:
         raise DomainError(
             f"Descriptions have at most {MAX_DESCRIPTION} characters.",
