@@ -81,6 +81,9 @@ class ChatUpdateError(MutationError):
 class ChatMembersErrorCode(Enum):
     NOT_A_GROUP = _NOT_A_GROUP
     CHAT_DISBANDED = _DISBANDED
+    GUEST_NOT_ALLOWED = strawberry.enum_value(
+        "GUEST_NOT_ALLOWED", description="Add: guests cannot add people to chats."
+    )
     OWNER_CANNOT_BE_REMOVED = strawberry.enum_value(
         "OWNER_CANNOT_BE_REMOVED", description="The owner hands the group over first."
     )

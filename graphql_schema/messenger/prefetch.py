@@ -17,6 +17,7 @@ from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode, Selection
 from strawberry.types import Info
 
 from resolvers.identity import queries as identity
+from resolvers.messenger import system_text
 
 if TYPE_CHECKING:
     from graphql_schema.identity.types import User
@@ -64,9 +65,13 @@ async def prime_page(info: Info, rows: Sequence[Any]) -> None:
     from resolvers.messenger.message_ops import reaction_summaries
 
     wanted = _selected_below(info, ("messages",))
+    people: list[int] = []
     if "sender" in wanted:
-        senders = [r.sender_id for r in rows if r.sender_id is not None]
-        await _prime(info.context.loaders.get(identity.users_by_id), senders)
+        people += [r.sender_id for r in rows if r.sender_id is not None]
+    if "text" in wanted:  # the people system messages name, rendered per reader
+        people += [u for r in rows for u in system_text.people_of(getattr(r, "content", None))]
+    if people:
+        await _prime(info.context.loaders.get(identity.users_by_id), people)
     if "reactions" in wanted:
         await _prime(info.context.loaders.get(reaction_summaries), [r.id for r in rows])
 
@@ -96,3 +101,28 @@ def visible_user(info: Info, user_id: int) -> Any:
         return User.from_model(user) if visible else None
 
     return ready_or_later(info.context.loaders.get(identity.users_by_id).load(user_id), convert)
+
+
+def system_message_text(info: Info, content: Any) -> Any:
+    """A system message's text for this reader (``system_text.render``): the people it names
+    that the reader may see by name, the others counted. Without awaiting when the users are
+    loaded (``prime_page``), else an awaitable."""
+    principal = info.context.principal
+    loader = info.context.loaders.get(identity.users_by_id)
+    futures = [loader.load(u) for u in system_text.people_of(content)]
+
+    def convert(users: Sequence[Any]) -> str:
+        names = {
+            u.id: u.display_name
+            for u in users
+            if u is not None and principal is not None and identity.can_see_user(principal, u)
+        }
+        return system_text.render(content, names) or ""
+
+    if all(isinstance(f, asyncio.Future) and f.done() for f in futures):
+        return convert([f.result() for f in futures])
+
+    async def later() -> str:
+        return convert(await asyncio.gather(*futures))
+
+    return later()

@@ -14,10 +14,16 @@ from strawberry.types import Info
 
 from graphql_schema.core.connection import Connection
 from graphql_schema.core.node import resolve_visible
-from graphql_schema.messenger.prefetch import prime_page, ready_or_later, visible_user
+from graphql_schema.messenger.prefetch import (
+    prime_page,
+    ready_or_later,
+    system_message_text,
+    visible_user,
+)
 from models import messenger as m
 from resolvers.identity import queries as identity
 from resolvers.messenger import chats as chat_queries
+from resolvers.messenger import system_text
 from resolvers.messenger.events import chat_snapshot, message_snapshot
 
 if TYPE_CHECKING:
@@ -45,12 +51,9 @@ class Message(relay.Node):
     seq: int = strawberry.field(
         description="Position in its chat: 1, 2, 3… with no gaps, in send order."
     )
-    text: str = strawberry.field(
-        description="Plain text, up to 150 KB (the rendering of rich content); empty once recalled."
-    )
-    content: JSON | None = strawberry.field(
-        description="Rich text as structured content, if the message has any; null once recalled."
-    )
+    stored_text: strawberry.Private[str]
+    stored_content: strawberry.Private[Any]
+    kind: strawberry.Private[str]
     reply_count: int = strawberry.field(description="Replies in this message's thread.")
     last_reply_at: datetime | None = strawberry.field(description="When its thread last grew.")
     edited_at: datetime | None = strawberry.field(description="When it was last edited, if ever.")
@@ -64,6 +67,24 @@ class Message(relay.Node):
     reply_to_id: strawberry.Private[int | None]
     thread_root_id: strawberry.Private[int | None]
     forwarded_from_id: strawberry.Private[int | None]
+
+    @strawberry.field(
+        description="Plain text, up to 150 KB (the rendering of rich content); empty once "
+        "recalled. System messages (members added or removed, a group disbanded) are written "
+        "for you: people you may not see are counted, never named."
+    )
+    def text(self, info: Info) -> str:
+        if self.kind != "SYSTEM" or not system_text.people_of(self.stored_content):
+            return self.stored_text
+        return cast(Any, system_message_text(info, self.stored_content))  # or an awaitable
+
+    @strawberry.field(
+        description="Rich text as structured content, if the message has any; null once "
+        "recalled, and for system messages."
+    )
+    def content(self) -> JSON | None:
+        # A system message's content holds the ids of everyone it concerns: not for readers.
+        return None if self.kind == "SYSTEM" else self.stored_content
 
     @strawberry.field(description="Who sent it; null for system messages or if not visible.")
     def sender(self, info: Info) -> UserRef | None:
@@ -167,8 +188,9 @@ class Message(relay.Node):
         return cls(
             id=s["id"],
             seq=s["seq"],
-            text=s["text"],
-            content=s["content"],
+            stored_text=s["text"],
+            stored_content=s["content"],
+            kind=s["kind"],
             reply_count=s["replyCount"],
             last_reply_at=_dt(s["lastReplyAt"]),
             edited_at=_dt(s["editedAt"]),

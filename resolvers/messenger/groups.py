@@ -5,7 +5,12 @@ Rules (where the issue was silent, the choice is written here):
 - The owner and chat admins change settings and remove members; only the owner changes roles,
   removes admins, or disbands. ``add_policy`` decides who adds members.
 - Anyone active in the organization may be added, guests included: being added to a chat is how
-  a guest is explicitly given it.
+  a guest is explicitly given it. Guests themselves add nobody (GUEST_NOT_ALLOWED, whatever the
+  add policy): they see only themselves, so "only people visible to the guest" would be nobody
+  anyway, and letting them name arbitrary ids made the add (and its system message) an oracle
+  of who exists.
+- System messages store ids and are rendered per reader (``system_text``): nobody's name
+  reaches a reader who may not see that person.
 - The owner hands over (``member_role_set`` with OWNER: the old owner becomes an admin) before
   leaving. A disbanded group is read-only; its members may still leave and mute or pin it.
 - Membership changes post a SYSTEM message with the chat's next ``seq``. Messenger actions are
@@ -14,26 +19,26 @@ Rules (where the issue was silent, the choice is written here):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from tortoise import connections
 from tortoise.queryset import QuerySet
 
-from models.identity import User
+from models.identity import Role, User
 from models.messenger import Chat, ChatKind, ChatMember, ChatPolicy, ChatRole, Message, MessageKind
 from resolvers.admin.access import access_users, check_id_count
-from resolvers.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from resolvers.core import names
+from resolvers.core.errors import DomainError, Forbidden, NotFound, ValidationFailed, collect
 from resolvers.core.tx import Transaction, transaction
 from resolvers.identity.queries import require_principal
-from resolvers.messenger import events
+from resolvers.messenger import events, system_text
 from resolvers.messenger.access import ChatAccess, access_chat
 from resolvers.messenger.chats import MAX_DESCRIPTION, MAX_NAME
 from resolvers.messenger.messages import next_seq
 from server.context import Context
 
 MAX_ANNOUNCEMENT = 5000
-NAMES_IN_SYSTEM_TEXT = 5
 MAX_PINNED = 50
 ADMIN_ROLES = (ChatRole.OWNER, ChatRole.ADMIN)
 
@@ -80,24 +85,21 @@ async def _lock_chat(chat_id: int) -> None:
     )
 
 
-def _names(users: Sequence[User]) -> str:
-    names = [u.display_name for u in users[:NAMES_IN_SYSTEM_TEXT]]
-    rest = len(users) - len(names)
-    if rest:
-        return f"{', '.join(names)} and {rest} other{'s' if rest > 1 else ''}"
-    if len(names) == 1:
-        return names[0]
-    return f"{', '.join(names[:-1])} and {names[-1]}"
-
-
-async def _system_message(chat: Chat, text: str) -> Message:
-    """A SYSTEM message (no sender) with the chat's next seq; call inside the transaction."""
+async def _system_message(chat: Chat, content: dict[str, Any]) -> Message:
+    """A SYSTEM message (no sender) with the chat's next seq; call inside the transaction.
+    It stores ids and a text naming nobody; readers get it rendered (``system_text``)."""
     seq = await next_seq(chat.id)
     now = datetime.now(UTC)
     await Chat.filter(id=chat.id).update(last_activity_at=now)
     chat.last_seq, chat.last_activity_at = seq, now
     return await Message.create(
-        chat_id=chat.id, seq=seq, sender_id=None, kind=MessageKind.SYSTEM, text=text, created_at=now
+        chat_id=chat.id,
+        seq=seq,
+        sender_id=None,
+        kind=MessageKind.SYSTEM,
+        text=system_text.neutral_text(content),
+        content=content,
+        created_at=now,
     )
 
 
@@ -118,12 +120,8 @@ async def check_chat_update(
     _require_admin(access)
     changes: dict[str, object] = {}
     if name is not None:
-        name = name.strip()
-        if not 1 <= len(name) <= MAX_NAME:
-            raise DomainError(
-                f"Group names have 1 to {MAX_NAME} characters.", field="name", code="INVALID_NAME"
-            )
-        changes["name"] = name
+        collect(names.name_errors(name, "name", max_length=MAX_NAME, what="Group names"))
+        changes["name"] = name.strip()
     if description is not None:
         if len(description) > MAX_DESCRIPTION:
             raise DomainError(
@@ -163,6 +161,9 @@ async def do_chat_update(chat: Chat, changes: dict[str, object]) -> Chat:
 async def check_members_add(ctx: Context, chat_id: int | None, user_ids: list[int]) -> Chat:
     principal = require_principal(ctx)
     access = await _group(ctx, chat_id)
+    if principal.user.role == Role.GUEST:
+        # Before the users are looked up: no answer may depend on which ids exist.
+        raise DomainError("Guests cannot add people to chats.", code="GUEST_NOT_ALLOWED")
     if access.chat.add_policy == ChatPolicy.ADMINS:
         _require_admin(access)
     if not user_ids:
@@ -184,7 +185,8 @@ async def do_members_add(chat: Chat, actor: User, users: list[User]) -> Chat:
         new = [u for u in users if u.id not in present]
         if new:
             await ChatMember.bulk_create([ChatMember(chat_id=chat.id, user_id=u.id) for u in new])
-            await _announce(tx, chat, f"{actor.display_name} added {_names(new)}", new, [], actor)
+            added = system_text.system_content(system_text.ADDED, actor.id, [u.id for u in new])
+            await _announce(tx, chat, added, new, [], actor)
     return await Chat.get(id=chat.id)
 
 
@@ -221,7 +223,7 @@ async def _organization_users(ctx: Context, user_ids: list[int]) -> list[User]:
     wanted = list(dict.fromkeys(user_ids))
     found = await User.filter(id__in=wanted, organization_id=principal.organization_id)
     if len(found) != len(wanted):
-        raise NotFound("Some of these users do not exist.", field="userIds")
+        raise NotFound(field="userIds")
     return list(found)
 
 
@@ -237,19 +239,24 @@ async def do_members_remove(chat: Chat, actor: User, users: list[User], *, verb:
         if gone:
             await ChatMember.filter(chat_id=chat.id, user_id__in=[u.id for u in gone]).delete()
             alone = [u.id for u in gone] == [actor.id]  # an admin removing themselves leaves
-            text = (
-                f"{actor.display_name} left"
+            content = (
+                system_text.system_content(system_text.LEFT, actor.id)
                 if verb == "left" or alone
-                else f"{actor.display_name} removed {_names(gone)}"
+                else system_text.system_content(system_text.REMOVED, actor.id, [u.id for u in gone])
             )
-            await _announce(tx, chat, text, [], gone, actor)
+            await _announce(tx, chat, content, [], gone, actor)
     return await Chat.get(id=chat.id)
 
 
 async def _announce(
-    tx: Transaction, chat: Chat, text: str, added: list[User], removed: list[User], actor: User
+    tx: Transaction,
+    chat: Chat,
+    content: dict[str, Any],
+    added: list[User],
+    removed: list[User],
+    actor: User,
 ) -> None:
-    message = await _system_message(chat, text)
+    message = await _system_message(chat, content)
     changed = events.members_changed(
         chat.id, [u.id for u in added], [u.id for u in removed], actor.id
     )
@@ -288,7 +295,9 @@ async def check_disband(ctx: Context, chat_id: int | None) -> Chat:
     chat = access.chat
     async with transaction() as tx:
         await _lock_chat(chat.id)
-        message = await _system_message(chat, f"{principal.user.display_name} disbanded the group")
+        message = await _system_message(
+            chat, system_text.system_content(system_text.DISBANDED, principal.user_id)
+        )
         await Chat.filter(id=chat.id).update(disbanded_at=datetime.now(UTC))
         chat = await Chat.get(id=chat.id)
         tx.publish(events.chat_channel(chat.id), events.message_added(message))
