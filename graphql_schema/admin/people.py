@@ -358,8 +358,10 @@ class PeopleMutation:
         )
 
     @strawberry.mutation(
-        description="Set a user's password (given or generated): they must change it at next "
-        "sign-in, and every session of theirs ends. The owner's only by the owner."
+        description="Set another user's password (given or generated): they must change it at "
+        "next sign-in, every session of theirs ends, the audit log records it and the account "
+        "is told (`viewerEvents`: `PasswordResetByAdmin`). The owner's only by the owner; "
+        "never your own (SELF: use `passwordChange`)."
     )
     async def password_reset(
         self,

@@ -74,6 +74,10 @@ class UserReactivateErrorCode(Enum):
 class PasswordResetErrorCode(Enum):
     WEAK_PASSWORD = strawberry.enum_value("WEAK_PASSWORD", description=WEAK_PASSWORD)
     OWNER_PROTECTED = strawberry.enum_value("OWNER_PROTECTED", description=OWNER_PROTECTED)
+    SELF = strawberry.enum_value(
+        "SELF",
+        description="Your own password changes with `passwordChange`, which needs the current one.",
+    )
 
 
 @strawberry.enum(description="Why `ownershipTransfer` failed.")

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from strawberry.types import Info
 
+from graphql_schema.admin.account_events import PasswordResetByAdmin, to_account_event
 from graphql_schema.core.node import decode_id
 from graphql_schema.core.payload import MutationError, mutate
 from graphql_schema.drive.events import DriveChanged, to_drive_event
@@ -116,7 +117,7 @@ class PresenceChanged:
 
 
 ViewerEvent = Annotated[
-    ViewerChatEvent | PresenceChanged | DriveChanged,
+    ViewerChatEvent | PresenceChanged | DriveChanged | PasswordResetByAdmin,
     strawberry.union("ViewerEvent", description="Something that concerns you."),
 ]
 
@@ -131,6 +132,8 @@ def _to_viewer_event(info: Info, event: dict[str, Any]) -> Any | None:
         )
     if event.get("type") == "drive.changed":
         return to_drive_event(event)
+    if event.get("type") == "account.password_reset":
+        return to_account_event(event)
     converted = to_chat_event(event)
     if converted is None or principal is None:
         return None
@@ -196,7 +199,7 @@ class LiveMutation:
             raise ValidationFailed("Pass chatId or input, exactly one.", field="chatId")
         chat_pk = decode_id(raw, "Chat")
         if chat_pk is None:
-            raise NotFound("No such chat.", field="chatId")
+            raise NotFound(field="chatId")
         return await mutate(
             TypingStartPayload,
             TypingStartError,
@@ -210,8 +213,8 @@ class LiveSubscription:
     @strawberry.subscription(
         description="Everything that concerns you, in one stream: new and changed messages in "
         "any of your chats (your 500 most active), being added or removed, your read positions "
-        "from other devices, presence of the people you chat with, and changes to Drive files "
-        "and folders you can see."
+        "from other devices, presence of the people you chat with, changes to Drive files "
+        "and folders you can see, and an admin resetting your password."
     )
     async def viewer_events(self, info: Info) -> AsyncGenerator[ViewerEvent, None]:
         async for event in viewer.viewer_events(info.context):

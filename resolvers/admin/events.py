@@ -14,7 +14,14 @@ __all__ = [
     "member_deactivated",
     "member_updated",
     "organization_channel",
+    "password_reset",
 ]
+
+
+def password_reset(user: User, actor_id: int, at: str) -> dict[str, object]:
+    """To the account itself (its user channel, hence ``viewerEvents``): an admin reset the
+    password. Not on the organization channel: it is nobody else's business."""
+    return {"type": "account.password_reset", "userId": user.id, "actorId": actor_id, "at": at}
 
 
 def member_updated(user: User) -> dict[str, object]:

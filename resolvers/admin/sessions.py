@@ -30,9 +30,13 @@ from resolvers.identity.actions import do_revoke_sessions
 from resolvers.identity.passwords import hash_password, verify_password
 from resolvers.identity.queries import require_principal
 from resolvers.identity.validation import password_errors
+from resolvers.messenger.events import user_channel
 from server import runtime
 from server.context import Context, Principal
 
+# How long a reset account's open sockets stay open after the reset commits, for the notice on
+# their stream to arrive before they close (its tokens are dead at once).
+NOTICE_GRACE_SECONDS = 1.0
 # Sessions listed per user: a person has a handful of devices; the cap bounds a pathological
 # account without needing a connection.
 MAX_SESSIONS = 100
@@ -141,10 +145,20 @@ async def check_user_reactivate(ctx: Context, user_id: int | None) -> User:
 async def check_password_reset(
     ctx: Context, user_id: int | None, new_password: str | None
 ) -> Created:
-    """Set a new password (given, or generated and returned once), require the user to change
-    it at next sign-in, and end every session of theirs."""
+    """Set another user's password (given, or generated and returned once), require them to
+    change it at next sign-in, end every session of theirs, audit it and tell the account.
+
+    Never your own: resetting needs no current password and ends the other sessions, so an
+    admin's stolen access token (15 minutes) would become the account for good. Your own
+    password changes with ``passwordChange``, which asks for the current one."""
     principal = require_admin(ctx)
     user = await access_user(ctx, user_id)
+    if user.id == principal.user_id:
+        raise DomainError(
+            "Change your own password with passwordChange: it needs the current one.",
+            field="userId",
+            code="SELF",
+        )
     guard_owner(principal, user)
     if new_password is not None:
         collect(password_errors(new_password, user.email, field="newPassword"))
@@ -152,15 +166,23 @@ async def check_password_reset(
     password_hash = await hash_password(
         new_password if new_password is not None else temporary or ""
     )
-    async with transaction():
+    async with transaction() as tx:
         before = snapshot(user, ("must_change_password",))
         user.password_hash = password_hash
         user.must_change_password = True
         await user.save(update_fields=["password_hash", "must_change_password", "updated_at"])
+        # The notice goes out before the revocation closes the account's sockets (after a
+        # short grace), so its open streams learn why they end. Mail does not exist yet.
+        at = datetime.now(UTC).isoformat()
+        tx.publish(user_channel(user.id), events.password_reset(user, principal.user_id, at))
         sessions = await AuthSession.filter(user_id=user.id, revoked_at__isnull=True).values_list(
             "id", flat=True
         )
-        await do_revoke_sessions([int(s) for s in sessions], all_of_users=[user.id])  # type: ignore[call-overload]
+        await do_revoke_sessions(
+            [int(s) for s in sessions],  # type: ignore[call-overload]
+            all_of_users=[user.id],
+            close_after=NOTICE_GRACE_SECONDS,
+        )
         after = snapshot(user, ("must_change_password",))
         await audit(ctx, "user.password_reset", "user", user.id, before=before, after=after)
     return Created(user, temporary)
@@ -242,7 +264,7 @@ async def check_session_revoke(ctx: Context, session_id: int | None) -> AuthSess
         else None
     )
     if session is None:
-        raise NotFound("No such session.", field="sessionId")
+        raise NotFound(field="sessionId")
     if session.revoked_at is not None:
         raise DomainError(
             "This session has ended already.", field="sessionId", code="ALREADY_REVOKED"

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from tortoise.exceptions import IntegrityError
 
 from models.identity import AuthSession, AuthToken, Organization, Role, TokenKind, User
 from resolvers.core.errors import DomainError, Throttled, collect
-from resolvers.core.tx import transaction
+from resolvers.core.tx import publish_events, transaction
 from resolvers.identity import events
 from resolvers.identity.passwords import hash_password, verify_password
 from resolvers.identity.tokens import TokenPair, issue_pair, now, token_hash
@@ -176,16 +177,38 @@ async def check_token_refresh(refresh_token: str) -> SignedIn:
 
 
 async def do_revoke_sessions(
-    session_ids: list[int], *, all_of_users: list[int] | None = None
+    session_ids: list[int], *, all_of_users: list[int] | None = None, close_after: float = 0
 ) -> int:
     """Revoke sessions and close their live sockets on every process, after commit.
-    ``all_of_users`` also closes every socket of those users (deactivation)."""
+    ``all_of_users`` also closes every socket of those users (deactivation).
+
+    ``close_after``: seconds between the commit and the closing of the sockets, for a notice
+    published in the same transaction to reach them first (a socket closed at once loses the
+    event it was about to send). The sessions are revoked at commit all the same: their tokens
+    stop working and no new socket opens; only the sockets already open wait that long."""
     async with transaction() as tx:
         count = await AuthSession.filter(id__in=session_ids, revoked_at__isnull=True).update(
             revoked_at=now()
         )
-        tx.publish(events.AUTH_CHANNEL, events.sessions_revoked(session_ids, all_of_users or []))
+        revoked = events.sessions_revoked(session_ids, all_of_users or [])
+        if close_after <= 0:
+            tx.publish(events.AUTH_CHANNEL, revoked)
+        else:
+            tx.after_commit(lambda: _publish_later(close_after, events.AUTH_CHANNEL, revoked))
     return count
+
+
+_later: set[asyncio.Task[None]] = set()  # strong references until each has run
+
+
+async def _publish_later(delay: float, channel: str, event: dict[str, object]) -> None:
+    async def run() -> None:
+        await asyncio.sleep(delay)
+        await publish_events([(channel, dict(event))])
+
+    task = asyncio.create_task(run())
+    _later.add(task)
+    task.add_done_callback(_later.discard)
 
 
 async def check_sign_out(session_id: int) -> None:
