@@ -6,15 +6,17 @@ from collections.abc import Sequence
 from typing import Any
 
 import strawberry
+from strawberry.federation.schema import FederationAny
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types import Info
 
 from graphql_schema.admin.departments import Department, DepartmentMutation, DepartmentQuery
 from graphql_schema.admin.groups import Group, GroupsMutation, GroupsQuery
 from graphql_schema.admin.invitations import InvitationsMutation, InvitationsQuery
 from graphql_schema.admin.organization import OrganizationMutation, OrganizationQuery
 from graphql_schema.admin.people import PeopleMutation, PeopleQuery
-from graphql_schema.core.node import NodeQuery
+from graphql_schema.core.node import NodeQuery, resolve_entities
 from graphql_schema.drive.items import DriveQuery, ItemsMutation
 from graphql_schema.drive.links import ShareLinkMutation, ShareLinkQuery
 from graphql_schema.drive.sessions import UploadSessionMutation, UploadSessionQuery
@@ -69,6 +71,13 @@ NODE_TYPES: tuple[type, ...] = (User, Organization, Department, Group, Chat, Mes
 
 
 class HelloSchema(strawberry.federation.Schema):
+    async def entities_resolver(  # type: ignore[override]
+        self, info: Info, representations: list[FederationAny]
+    ) -> list[FederationAny]:
+        """Entities resolve like ``node(id:)``: null when missing or hidden (strawberry's own
+        resolver raised an internal error for types without ``resolve_reference``)."""
+        return await resolve_entities(info, list(representations))
+
     def process_errors(self, errors: list[Any], execution_context: Any = None) -> None:
         """Expected errors (bad input, limits, permissions) are not worth a traceback; the
         server's guard logs unexpected ones once, with the request id."""

@@ -12,7 +12,9 @@ from typing import Annotated, Any, overload
 
 import strawberry
 from strawberry import relay
+from strawberry.federation.schema_directives import Key
 from strawberry.types import Info
+from strawberry.types.base import StrawberryObjectDefinition
 
 from resolvers.core.errors import NotFound, ValidationFailed
 
@@ -26,19 +28,29 @@ def _decode(raw: str) -> relay.GlobalID | None:
         return None
 
 
+def node_type(info: Info, type_name: str) -> type[relay.Node] | None:
+    """The object type implementing Node that ``type_name`` names, or None: an unknown name,
+    a type that is not a Node, or the ``Node`` interface itself (whose ``resolve_nodes`` is
+    abstract), as in the global ID "Node:1"."""
+    definition = info.schema.get_type_by_name(type_name)
+    if not isinstance(definition, StrawberryObjectDefinition) or definition.is_interface:
+        return None
+    origin = definition.origin
+    if isinstance(origin, type) and issubclass(origin, relay.Node) and origin is not relay.Node:
+        return origin
+    return None
+
+
 async def resolve_global_ids(info: Info, ids: list[str]) -> list[Any]:
     wanted: dict[type[relay.Node], list[tuple[int, str]]] = defaultdict(list)
     for i, raw in enumerate(ids):
         gid = _decode(raw)
-        if gid is None:
-            continue
-        definition = info.schema.get_type_by_name(gid.type_name)
-        origin = getattr(definition, "origin", None)
-        if isinstance(origin, type) and issubclass(origin, relay.Node):
-            wanted[origin].append((i, gid.node_id))
+        found_type = node_type(info, gid.type_name) if gid is not None else None
+        if gid is not None and found_type is not None:
+            wanted[found_type].append((i, gid.node_id))
     results: list[Any] = [None] * len(ids)
-    for node_type, pairs in wanted.items():
-        found = node_type.resolve_nodes(
+    for node_type_, pairs in wanted.items():
+        found = node_type_.resolve_nodes(
             info=info, node_ids=[nid for _, nid in pairs], required=False
         )
         if inspect.isawaitable(found):
@@ -136,3 +148,35 @@ async def resolve_reference(node_type: type[relay.Node], info: Info, global_id: 
     if inspect.isawaitable(found):
         found = await found
     return next(iter(found), None)
+
+
+async def resolve_entities(info: Info, representations: list[Any]) -> list[Any]:
+    """``_entities``: every ``@key(fields: "id")`` type resolves like ``node(id:)``, in one
+    batch per type, so an entity that does not exist or is not visible is null (as the
+    federation spec allows), never an error. A representation that names no entity of this
+    subgraph, or has no ``id``, is the caller's error: BAD_USER_INPUT at its index."""
+    if len(representations) > MAX_IDS:
+        raise ValidationFailed(
+            f"Ask for at most {MAX_IDS} entities at once.", field="representations"
+        )
+    invalid: dict[int, Exception] = {}
+    ids: list[str] = []
+    for i, rep in enumerate(representations):
+        rep = rep if isinstance(rep, dict) else {}
+        type_name, raw_id = rep.get("__typename"), rep.get("id")
+        found = node_type(info, type_name) if isinstance(type_name, str) else None
+        if found is None or not _is_entity(found) or not isinstance(raw_id, str):
+            invalid[i] = ValidationFailed(
+                "Each representation is {__typename, id} of an entity of this subgraph.",
+                field=f"representations.{i}",
+            )
+        gid = _decode(raw_id) if isinstance(raw_id, str) else None
+        # An id of another type than __typename names nothing: null, like node(id:).
+        ids.append(str(raw_id) if gid is not None and gid.type_name == type_name else "")
+    found_all = await resolve_global_ids(info, ids)
+    return [invalid.get(i, obj) for i, obj in enumerate(found_all)]
+
+
+def _is_entity(cls: type[relay.Node]) -> bool:
+    definition = getattr(cls, "__strawberry_definition__", None)
+    return any(isinstance(d, Key) for d in getattr(definition, "directives", None) or ())

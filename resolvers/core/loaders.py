@@ -3,12 +3,25 @@ number of SQL queries for one operation does not grow with the page size."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
 LoadFn = Callable[[list[Any]], Awaitable[Sequence[Any]]]
+K = TypeVar("K")
+T = TypeVar("T")
+
+
+class SharedLoader(DataLoader[K, T]):
+    """A DataLoader whose cached future is shared by every field that asks for the same key:
+    graphql-core cancels a field's siblings when one fails, and a cancelled awaiter must not
+    cancel the future the other fields still wait for (they got CancelledError, which escaped
+    the executor as a plain-text 500). Each awaiter gets a shield of its own."""
+
+    def load(self, key: K) -> Awaitable[T]:
+        return asyncio.shield(super().load(key))
 
 
 class Loaders:
@@ -20,7 +33,7 @@ class Loaders:
     def get(self, load_fn: LoadFn) -> DataLoader[Any, Any]:
         loader = self._loaders.get(load_fn)
         if loader is None:
-            loader = self._loaders[load_fn] = DataLoader(load_fn=load_fn)
+            loader = self._loaders[load_fn] = SharedLoader(load_fn=load_fn)
         return loader
 
     def clear(self) -> None:
