@@ -30,8 +30,19 @@ def tortoise_config(settings: Settings, url: str | None = None) -> dict[str, Any
             from pathlib import Path
 
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+    connection: str | dict[str, Any] = db_url
+    if not db_url.startswith("sqlite://"):
+        from tortoise.backends.base.config_generator import expand_db_url
+
+        from server.dbhealth import ENGINE
+
+        expanded = expand_db_url(db_url)
+        if expanded["engine"] == "tortoise.backends.asyncpg":
+            # Our asyncpg client notes what each operation may have committed, so that one
+            # that met a dead connection is retried only when that is safe (server/dbhealth.py).
+            connection = {**expanded, "engine": ENGINE}
     return {
-        "connections": {"default": db_url},
+        "connections": {"default": connection},
         "apps": {
             "models": {
                 "models": MODEL_MODULES,

@@ -3,186 +3,55 @@
 One schema extension (``Guard``) per operation:
 
 * parse through a shared LRU cache, with a token limit;
-* one walk over the chosen operation computes depth, aliases, directives, cost and nodes, and
-  rejects what is over a limit before anything runs;
+* one linear pass over the document (``server/analysis.py``) computes depth, aliases,
+  directives, cost, nodes and fragment spreads, and rejects what is over a limit before
+  anything else looks at the document (graphql-core's validation is not linear);
+* keeps ``_service`` and ``_entities`` (the whole SDL, and entities by key) for the federation
+  gateway in production;
 * takes the cost from the principal's token bucket (in-process or Redis), answering 429 with
   ``Retry-After`` when it is empty;
-* validates through a cache (validation is the largest fixed cost of a small query);
+* validates through a cache (validation is the largest fixed cost of a small query), then
+  coerces the variables, so that bad input is BAD_USER_INPUT before execution;
 * afterwards gives every error a stable ``extensions.code`` and, in production, masks internal
   errors to a message plus the request id that the logs carry.
-
-Cost model: every object (composite) field costs 1, multiplied by the page sizes (``first`` or
-``last``, default 20) of the connections it sits in; a connection's page size is also its node
-count. ``edges`` and ``pageInfo`` are wrappers and cost nothing; each ``node`` is an object.
-Introspection fields are exempt from depth and cost so GraphiQL works; production disables
-introspection for ordinary users instead.
 """
 
 from __future__ import annotations
 
+import hmac
 import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import (
     DocumentNode,
-    FieldNode,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
     GraphQLError,
-    GraphQLInterfaceType,
-    GraphQLObjectType,
-    GraphQLSchema,
     GraphQLSyntaxError,
-    InlineFragmentNode,
-    IntValueNode,
     OperationDefinitionNode,
-    SelectionSetNode,
-    VariableNode,
-    get_named_type,
-    is_composite_type,
+    ValuesOfCorrectTypeRule,
     parse,
     specified_rules,
     validate,
 )
+from graphql.execution.values import get_variable_values
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import SchemaExtension
 
 from resolvers.core.errors import DomainError
-from resolvers.core.pagination import DEFAULT_PAGE
 from server import runtime
+from server.analysis import Analysis, analyze
+from server.dbhealth import connection_lost, unavailable_error
 from server.kv import BucketResult, StoreUnavailable
 from server.settings import Settings
+
+__all__ = ["Analysis", "Guard", "analyze", "check_limits", "shape_errors"]
 
 log = logging.getLogger("hello.graphql")
 
 CACHE_SIZE = 1000
-WRAPPER_FIELDS = {"edges", "pageInfo"}
-
-
-@dataclass
-class Analysis:
-    depth: int = 0
-    aliases: int = 0
-    directives: int = 0
-    cost: int = 0
-    nodes: int = 0
-    root_fields: set[str] = field(default_factory=set)
-
-
-def _page_size(field: FieldNode, variables: dict[str, Any]) -> int:
-    for arg in field.arguments or ():
-        if arg.name.value not in ("first", "last"):
-            continue
-        value = arg.value
-        if isinstance(value, IntValueNode):
-            return max(int(value.value), 0)
-        if isinstance(value, VariableNode):
-            v = variables.get(value.name.value)
-            if isinstance(v, int):
-                return max(v, 0)
-    return DEFAULT_PAGE
-
-
-def analyze(
-    schema: GraphQLSchema,
-    document: DocumentNode,
-    operation_name: str | None,
-    variables: dict[str, Any],
-) -> Analysis:
-    result = Analysis()
-    fragments: dict[str, FragmentDefinitionNode] = {}
-    operations: list[OperationDefinitionNode] = []
-    for definition in document.definitions:
-        if isinstance(definition, FragmentDefinitionNode):
-            fragments[definition.name.value] = definition
-        elif isinstance(definition, OperationDefinitionNode):
-            operations.append(definition)
-    if operation_name:
-        operations = [o for o in operations if o.name and o.name.value == operation_name]
-
-    def walk(
-        selection_set: SelectionSetNode | None,
-        parent: Any,
-        depth: int,
-        multiplier: int,
-        seen: frozenset[str],
-    ) -> None:
-        if selection_set is None:
-            return
-        for sel in selection_set.selections:
-            result.directives += len(sel.directives or ())
-            if isinstance(sel, FieldNode):
-                name = sel.name.value
-                if sel.alias is not None:
-                    result.aliases += 1
-                if name.startswith("__"):
-                    continue
-                fields = getattr(parent, "fields", None)
-                field_def = (
-                    fields.get(name)
-                    if isinstance(parent, (GraphQLObjectType, GraphQLInterfaceType)) and fields
-                    else None
-                )
-                if field_def is None:
-                    continue  # validation reports it
-                result.depth = max(result.depth, depth + 1)
-                named = get_named_type(field_def.type)
-                if not is_composite_type(named):
-                    continue
-                child_multiplier = multiplier
-                if named.name.endswith("Connection"):
-                    size = _page_size(sel, variables)
-                    result.cost += multiplier
-                    result.nodes += multiplier * size
-                    child_multiplier = multiplier * max(size, 1)
-                elif not (name in WRAPPER_FIELDS and parent.name.endswith(("Connection", "Edge"))):
-                    result.cost += multiplier
-                walk(sel.selection_set, named, depth + 1, child_multiplier, seen)
-            elif isinstance(sel, InlineFragmentNode):
-                target = parent
-                if sel.type_condition is not None:
-                    target = schema.get_type(sel.type_condition.name.value) or parent
-                walk(sel.selection_set, target, depth, multiplier, seen)
-            elif isinstance(sel, FragmentSpreadNode):
-                frag_name = sel.name.value
-                frag = fragments.get(frag_name)
-                if frag is None or frag_name in seen:
-                    continue  # unknown or cyclic: validation reports it
-                target = schema.get_type(frag.type_condition.name.value) or parent
-                walk(frag.selection_set, target, depth, multiplier, seen | {frag_name})
-
-    for op in operations:
-        result.directives += len(op.directives or ())
-        root = {
-            "query": schema.query_type,
-            "mutation": schema.mutation_type,
-            "subscription": schema.subscription_type,
-        }[op.operation.value]
-        walk(op.selection_set, root, 0, 1, frozenset())
-        _collect_root_fields(op.selection_set, fragments, result.root_fields, frozenset())
-    for frag in fragments.values():
-        result.directives += len(frag.directives or ())
-    return result
-
-
-def _collect_root_fields(
-    selection_set: SelectionSetNode,
-    fragments: dict[str, FragmentDefinitionNode],
-    out: set[str],
-    seen: frozenset[str],
-) -> None:
-    for sel in selection_set.selections:
-        if isinstance(sel, FieldNode):
-            out.add(sel.name.value)
-        elif isinstance(sel, InlineFragmentNode):
-            _collect_root_fields(sel.selection_set, fragments, out, seen)
-        elif isinstance(sel, FragmentSpreadNode) and sel.name.value not in seen:
-            frag = fragments.get(sel.name.value)
-            if frag is not None:
-                _collect_root_fields(frag.selection_set, fragments, out, seen | {sel.name.value})
+GATEWAY_HEADER = "x-hello-gateway-secret"
+GATEWAY_FIELDS = {"_service", "_entities"}
 
 
 # What a user whose password an admin reset may still do: read who they are, choose a new
@@ -211,13 +80,31 @@ def _limit_error(message: str, code: str, **extra: Any) -> GraphQLError:
     return GraphQLError(message, extensions={"code": code, **extra})
 
 
+# Figures reach the client in JSON, where integers past 2^53 lose precision (and orjson
+# refuses those past 2^64); an exploding document's figures can be far larger.
+MAX_SAFE = 2**53 - 1
+
+
+def _shown(n: int) -> int:
+    return min(n, MAX_SAFE)
+
+
 def check_limits(a: Analysis, s: Settings) -> GraphQLError | None:
-    # Nodes first: with every object costing a point the cost limit usually binds first, and
-    # "may return N nodes" is the more useful message when both are exceeded.
+    if a.bad_input is not None:
+        return _limit_error(a.bad_input, "BAD_USER_INPUT")
+    # Spreads first: past their limit every other figure may be astronomical. Then nodes: with
+    # every object costing a point the cost limit usually binds first, and "may return N
+    # nodes" is the more useful message when both are exceeded.
     checks = [
         (
+            a.spreads > s.max_fragment_spreads,
+            f"The operation expands to {_shown(a.spreads)} fragment spreads; the limit is "
+            f"{s.max_fragment_spreads}.",
+            "FRAGMENT_LIMIT_EXCEEDED",
+        ),
+        (
             a.nodes > s.max_nodes,
-            f"The query may return {a.nodes} nodes; the limit is {s.max_nodes}.",
+            f"The query may return {_shown(a.nodes)} nodes; the limit is {s.max_nodes}.",
             "NODE_LIMIT_EXCEEDED",
         ),
         (
@@ -227,24 +114,91 @@ def check_limits(a: Analysis, s: Settings) -> GraphQLError | None:
         ),
         (
             a.aliases > s.max_aliases,
-            f"{a.aliases} aliases exceed the limit of {s.max_aliases}.",
+            f"{_shown(a.aliases)} aliases exceed the limit of {s.max_aliases}.",
             "ALIAS_LIMIT_EXCEEDED",
         ),
         (
             a.directives > s.max_directives,
-            f"{a.directives} directives exceed the limit of {s.max_directives}.",
+            f"{_shown(a.directives)} directives exceed the limit of {s.max_directives}.",
             "DIRECTIVE_LIMIT_EXCEEDED",
         ),
         (
             a.cost > s.max_cost,
-            f"Query cost {a.cost} exceeds the limit of {s.max_cost}.",
+            f"Query cost {_shown(a.cost)} exceeds the limit of {s.max_cost}.",
             "COST_LIMIT_EXCEEDED",
         ),
     ]
     for failed, message, code in checks:
         if failed:
-            return _limit_error(message, code, cost=a.cost, nodes=a.nodes)
+            return _limit_error(message, code, cost=_shown(a.cost), nodes=_shown(a.nodes))
     return None
+
+
+def check_gateway(a: Analysis, settings: Settings, context: Any) -> GraphQLError | None:
+    """In production ``_service`` (the whole SDL, introspection by another name) and
+    ``_entities`` answer only to the federation gateway, which proves itself with the shared
+    secret; compared in constant time, so the secret cannot be guessed byte by byte."""
+    if not settings.production or not a.root_fields & GATEWAY_FIELDS:
+        return None
+    request = getattr(context, "request", None)
+    sent = request.headers.get(GATEWAY_HEADER, "") if request is not None else ""
+    secret = settings.gateway_secret
+    if secret and hmac.compare_digest(sent.encode(), secret.encode()):
+        return None
+    return _limit_error(
+        "_service and _entities answer only to the federation gateway.", "GATEWAY_ONLY"
+    )
+
+
+def check_password_change(a: Analysis, context: Any) -> GraphQLError | None:
+    principal = getattr(context, "principal", None)
+    if (
+        principal is not None
+        and principal.user.must_change_password
+        and not a.root_fields <= PASSWORD_CHANGE_FIELDS
+    ):
+        return _limit_error(
+            "An admin reset your password: choose a new one with passwordChange first.",
+            "PASSWORD_CHANGE_REQUIRED",
+        )
+    return None
+
+
+class _InputValues(ValuesOfCorrectTypeRule):
+    """Literals the schema refuses (an Int past 32 bits, a negative ByteCount) are the
+    client's bad input, not a malformed document."""
+
+    def report_error(self, error: GraphQLError) -> None:
+        error.extensions = {**(error.extensions or {}), "code": "BAD_USER_INPUT"}
+        super().report_error(error)
+
+
+def _rules(production: bool) -> list[Any]:
+    rules = [_InputValues if r is ValuesOfCorrectTypeRule else r for r in specified_rules]
+    return [*rules, NoSchemaIntrospectionCustomRule] if production else rules
+
+
+_RULES = {False: _rules(False), True: _rules(True)}
+
+
+def check_variables(ec: Any, document: DocumentNode) -> list[GraphQLError]:
+    """Coerce the variables before execution, so that a value the schema refuses is
+    BAD_USER_INPUT (graphql-core's own coercion inside execution keeps the scalar's exception
+    as the cause, which looked like an internal error). Execution then coerces them again."""
+    operation = _operation(document, ec.operation_name)
+    if operation is None or not operation.variable_definitions:
+        return []
+    found = get_variable_values(
+        ec.schema._schema, operation.variable_definitions, ec.variables or {}, max_errors=50
+    )
+    if not isinstance(found, list):
+        return []
+    return [
+        GraphQLError(
+            e.message, nodes=e.nodes, extensions={**(e.extensions or {}), "code": "BAD_USER_INPUT"}
+        )
+        for e in found
+    ]
 
 
 class Guard(SchemaExtension):
@@ -280,22 +234,13 @@ class Guard(SchemaExtension):
         context = ec.context
         if context is not None:
             context.operation_name = ec.operation_name or _first_operation_name(document)
-        if error := check_limits(analysis, settings):
-            ec.pre_execution_errors = [error]
-            yield
-            return
-        principal = getattr(context, "principal", None)
-        if (
-            principal is not None
-            and principal.user.must_change_password
-            and not analysis.root_fields <= PASSWORD_CHANGE_FIELDS
-        ):
-            ec.pre_execution_errors = [
-                _limit_error(
-                    "An admin reset your password: choose a new one with passwordChange first.",
-                    "PASSWORD_CHANGE_REQUIRED",
-                )
-            ]
+        refused = (
+            check_limits(analysis, settings)
+            or check_gateway(analysis, settings, context)
+            or check_password_change(analysis, context)
+        )
+        if refused is not None:
+            ec.pre_execution_errors = [refused]
             yield
             return
         # Every operation costs at least one point, so even `{ __typename }` is rate limited.
@@ -329,14 +274,11 @@ class Guard(SchemaExtension):
             yield
             return
         production = settings.production
-        rules = (
-            [*specified_rules, NoSchemaIntrospectionCustomRule] if production else specified_rules
-        )
         query = ec.query or ""
         errors = _validated[production].get_or(
-            query, lambda: validate(ec.schema._schema, document, rules)
+            query, lambda: validate(ec.schema._schema, document, _RULES[production])
         )
-        ec.pre_execution_errors = list(errors)
+        ec.pre_execution_errors = list(errors) or check_variables(ec, document)
         yield
 
     def get_results(self) -> dict[str, Any]:
@@ -377,6 +319,13 @@ class Guard(SchemaExtension):
         yield None
 
 
+def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if name:
+        return next((o for o in operations if o.name and o.name.value == name), None)
+    return operations[0] if len(operations) == 1 else None
+
+
 def _first_operation_name(document: DocumentNode) -> str | None:
     for definition in document.definitions:
         if isinstance(definition, OperationDefinitionNode) and definition.name:
@@ -404,6 +353,14 @@ def shape_errors(errors: list[GraphQLError], context: Any) -> list[GraphQLError]
         elif original is None:
             error.extensions = {**(error.extensions or {}), "code": "GRAPHQL_VALIDATION_FAILED"}
             shaped.append(error)
+        elif connection_lost(original):
+            # Not a bug to mask but an outage to wait out; the driver's words stay in the log.
+            log.warning(
+                "database connection lost",
+                exc_info=original,
+                extra={"request_id": request_id, "path": error.path},
+            )
+            shaped.append(unavailable_error(error))
         else:
             log.error(
                 "internal error",

@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     """Prefix of every Redis key and channel, so several deployments can share one Redis."""
     secret_key: str = ""
     """Empty means a key generated once and kept in ``<data_dir>/secret_key``."""
+    gateway_secret: str = ""
+    """Shared with the federation gateway: in production only a request whose
+    ``x-hello-gateway-secret`` header equals it may use ``_service`` and ``_entities``. Empty
+    there means nobody may; development leaves both open for local tooling."""
     allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     """Comma-separated origins allowed for browsers (CORS and WebSocket). Empty: same origin
     and non-browser clients only; ``*`` allows any."""
@@ -43,6 +47,9 @@ class Settings(BaseSettings):
     max_directives: int = 50
     max_cost: int = 1000
     max_nodes: int = 10_000
+    max_fragment_spreads: int = Field(1000, ge=1)
+    """Fragment spreads an operation may make once expanded (fragments spreading fragments
+    multiply): analysis and validation stay linear only below some bound."""
     operation_timeout_seconds: float = 10.0
     max_body_bytes: int = 1024 * 1024
     # Per-principal token bucket, in cost points.

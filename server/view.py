@@ -1,5 +1,10 @@
 """The GraphQL view: authentication at the edge, CSRF and body limits, timeouts, WebSocket
-sign-in, and one structured log line per operation."""
+sign-in, and one structured log line per operation.
+
+Whatever happens, a client gets the GraphQL JSON shape with an ``extensions.code``: a lost
+database connection is retried once where that is safe (``server/dbhealth.py``) and is
+otherwise SERVICE_UNAVAILABLE with ``Retry-After``; anything unforeseen is
+INTERNAL_SERVER_ERROR with the request id, never uvicorn's plain-text 500."""
 
 from __future__ import annotations
 
@@ -28,7 +33,14 @@ from strawberry.types.unset import UNSET
 
 from resolvers.identity.queries import authenticate
 from resolvers.messenger import presence
-from server.context import Context, RequestMeta
+from server import jsonbody
+from server.context import Context, Principal, RequestMeta
+from server.dbhealth import (
+    RETRY_AFTER_SECONDS,
+    connection_lost,
+    recording,
+    renew_connections,
+)
 from server.limits import shape_errors
 from server.settings import Settings
 from server.sockets import SocketRegistry
@@ -38,6 +50,15 @@ log = logging.getLogger("hello.request")
 CSRF_HEADER = "x-hello-csrf"
 # Content types a browser may send cross-site without a CORS preflight.
 _JSON_TYPES = ("application/json", "application/graphql-response+json")
+
+
+def _unavailable() -> RequestRejected:
+    return RequestRejected(
+        503,
+        "The database is unavailable for a moment; retry shortly.",
+        "SERVICE_UNAVAILABLE",
+        {"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
 
 
 def _error_body(message: str, code: str, **extra: Any) -> bytes:
@@ -93,6 +114,28 @@ def _tracked(scope: Scope, receive: Receive) -> Receive:
 def _client_ip(scope: Scope) -> str:
     client = scope.get("client")
     return client[0] if client else ""
+
+
+def _unavailable_in(result: Any) -> bool:
+    errors = getattr(result, "errors", None) or ()
+    return any((e.extensions or {}).get("code") == "SERVICE_UNAVAILABLE" for e in errors)
+
+
+async def _authenticate(token: str) -> Principal | None:
+    """``authenticate`` is one read: if the connection died under it, once more on another."""
+    try:
+        return await authenticate(token)
+    except Exception as e:
+        if not connection_lost(e):
+            raise
+    log.info("authenticating again after a lost database connection")
+    await renew_connections()
+    try:
+        return await authenticate(token)
+    except Exception as e:
+        if connection_lost(e):
+            raise _unavailable() from e
+        raise
 
 
 class HelloGraphQL(GraphQL[Context, None]):
@@ -161,11 +204,32 @@ class HelloGraphQL(GraphQL[Context, None]):
                 status_code=status,
                 media_type="application/json",
             )
+        except Exception as e:  # the last line of defence: still JSON, still logged
+            rejected = self._unexpected(e, request_id)
+            outcome = rejected.code
+            response = Response(
+                _error_body(rejected.message, rejected.code, requestId=request_id),
+                status_code=rejected.status,
+                headers=rejected.headers,
+                media_type="application/json",
+            )
         response.headers["x-request-id"] = request_id
         if context is not None and outcome == "ok":
             outcome = context.outcome
         self._log(request, request_id, context, started, outcome, response.status_code)
         await response(scope, receive, send)
+
+    def _unexpected(self, error: Exception, request_id: str) -> RequestRejected:
+        if connection_lost(error):
+            log.warning("database connection lost", extra={"request_id": request_id})
+            return _unavailable()
+        log.error("internal error", exc_info=error, extra={"request_id": request_id})
+        message = (
+            f"Internal server error (request {request_id})."
+            if self.settings.production
+            else f"Internal server error (request {request_id}): {error!r}"
+        )
+        return RequestRejected(500, message, "INTERNAL_SERVER_ERROR")
 
     def _check_transport(self, request: Request) -> None:
         if request.method == "POST":
@@ -203,7 +267,7 @@ class HelloGraphQL(GraphQL[Context, None]):
         header = request.headers.get("authorization")
         if header:
             scheme, _, token = header.partition(" ")
-            principal = await authenticate(token.strip()) if scheme.lower() == "bearer" else None
+            principal = await _authenticate(token.strip()) if scheme.lower() == "bearer" else None
             if principal is None:
                 raise RequestRejected(
                     401,
@@ -266,7 +330,7 @@ class HelloGraphQL(GraphQL[Context, None]):
     async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         try:
             async with asyncio.timeout(self.settings.operation_timeout_seconds):
-                return await super().execute_single(*args, **kwargs)
+                result = await self._execute_retrying(*args, **kwargs)
         except InvalidOperationTypeError as e:
             raise HTTPException(
                 405, "Only queries may be sent with GET; send mutations with POST."
@@ -288,6 +352,47 @@ class HelloGraphQL(GraphQL[Context, None]):
                     )
                 ],
             )
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is None or task.cancelling():
+                raise  # the request itself is being cancelled (shutdown, disconnect)
+            # A cancellation that escaped from inside the execution (a shared future
+            # cancelled under another field) is a fault of ours, not the client's.
+            context = kwargs.get("context")
+            request_id = context.meta.request_id if context is not None else ""
+            log.error("stray cancellation", exc_info=True, extra={"request_id": request_id})
+            return ExecutionResult(
+                data=None,
+                errors=[
+                    GraphQLError(
+                        f"Internal server error (request {request_id}).",
+                        extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
+                    )
+                ],
+            )
+        if _unavailable_in(result):
+            response = kwargs.get("sub_response")
+            if response is not None:
+                response.status_code = 503
+                response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return result
+
+    async def _execute_retrying(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        """Run the operation; if it met a dead database connection and nothing it did can
+        have been committed, run it once more on a fresh one (the pool replaces dead ones)."""
+        with recording() as ledger:
+            result = await super().execute_single(*args, **kwargs)
+        if not _unavailable_in(result) or ledger.may_have_written:
+            return result
+        context = kwargs.get("context")
+        if context is not None:
+            context.loaders.clear()  # rows and failures of the first attempt
+            context.cache.clear()
+            context.outcome = "ok"
+        log.info("retrying after a lost database connection")
+        await renew_connections()
+        with recording():
+            return await super().execute_single(*args, **kwargs)
 
     async def process_result(self, request: Request, result: ExecutionResult) -> Any:
         # Errors raised before the guard could shape them (a fault in an extension) still get
@@ -300,7 +405,20 @@ class HelloGraphQL(GraphQL[Context, None]):
     def encode_json(self, data: object) -> str:
         # A str, not bytes: strawberry sends bytes over a WebSocket as binary frames, which
         # graphql-ws clients (and browsers) do not read as protocol messages.
-        return orjson.dumps(data).decode()
+        return jsonbody.dumps(data)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        try:
+            return self.decode_json(data)
+        except jsonbody.TooDeep as e:
+            raise HTTPException(400, f"The JSON is nested deeper than {e.limit} levels.") from e
+        except json.JSONDecodeError as e:
+            raise HTTPException(400, "Unable to parse request body as JSON") from e
+
+    def decode_json(self, data: str | bytes) -> object:
+        # HTTP bodies, query-string variables and WebSocket messages alike: nesting bounded
+        # first (a JSONDecodeError, so each transport answers it as malformed JSON).
+        return jsonbody.loads(data)
 
     def _log(
         self,
@@ -345,7 +463,7 @@ class HelloGraphQL(GraphQL[Context, None]):
         params = context.connection_params or {}
         raw = params.get("authorization") or params.get("Authorization") or ""
         scheme, _, token = str(raw).partition(" ")
-        principal = await authenticate(token.strip()) if scheme.lower() == "bearer" else None
+        principal = await _authenticate(token.strip()) if scheme.lower() == "bearer" else None
         if principal is None:
             raise ConnectionRejectionError()
         context.principal = principal
