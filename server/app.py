@@ -15,7 +15,6 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
-from tortoise import connections
 
 from graphql_schema.schema import create_schema
 from resolvers.drive.completion import cleanup_forever
@@ -82,20 +81,8 @@ def create_app(settings: Settings | None = None, *, configure_logging: bool = Tr
         return JSONResponse({"status": "ok"})
 
     async def readyz(request: Request) -> JSONResponse:
-        services: runtime.Services = request.app.state.services
-        checks: dict[str, bool] = {}
-        try:
-            await connections.get("default").execute_query("SELECT 1")
-            checks["database"] = True
-        except Exception:
-            checks["database"] = False
-        checks["store"] = await services.store.ping()
-        checks["bus"] = await services.bus.ready()
-        ok = all(checks.values())
-        return JSONResponse(
-            {"status": "ok" if ok else "unavailable", "checks": checks},
-            status_code=200 if ok else 503,
-        )
+        status, body = await runtime.readiness(request.app.state.services)
+        return JSONResponse(body, status_code=status)
 
     middleware = []
     if settings.allowed_origins:

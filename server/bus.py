@@ -13,6 +13,18 @@ subscriber stalls every other one. Here:
   confirmation, so an event published after ``async with bus.subscribe(ch)`` is entered is
   delivered; the backend unsubscribes when the last subscriber leaves.
 
+Redis is an accelerator, not the source of truth (README, "Running at scale"), so an outage
+must lose nothing that the database holds:
+
+- a publish that Redis refuses is kept, in order, and retried in the background until it goes
+  through, so the caller (a committed write) never fails or waits for Redis;
+- a backend marks the stream with ``Link`` markers: ``LOST`` when its connection drops,
+  ``SUBSCRIBED`` when a channel is (re)confirmed. Subscribers of the channel are *degraded*
+  between the two, and a subscription opened while the backend is down starts degraded instead
+  of failing. A subscription opened with ``poll_seconds`` then yields ``CATCH_UP`` every
+  ``poll_seconds`` while degraded and once more when its channel is confirmed again; its owner
+  re-reads from the database what it may have missed (``subscriptions/core.py``).
+
 Events are dicts, orjson-encoded on the wire. A delivered dict is shared by every subscriber
 of the channel: treat it as read-only.
 """
@@ -22,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import time
 from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -31,6 +44,18 @@ import orjson
 from broadcaster._backends.base import BroadcastBackend
 from broadcaster._backends.memory import MemoryBackend
 
+from server.bus_stream import CATCH_UP, CatchUp, Link, SubscriberOverflow, Subscription
+
+__all__ = [
+    "CATCH_UP",
+    "BusUnavailable",
+    "CatchUp",
+    "EventBus",
+    "Link",
+    "SubscriberOverflow",
+    "Subscription",
+]
+
 log = logging.getLogger("hello.bus")
 
 
@@ -38,52 +63,9 @@ class BusUnavailable(Exception):
     """The bus cannot reach its backend (Redis down, or the bus is closed)."""
 
 
-class SubscriberOverflow(Exception):
-    """Raised to a subscriber that fell more than queue_size events behind."""
-
-
-class Subscription:
-    """Async iterator of one subscriber's events, in publish order."""
-
-    def __init__(self, channel: str, queue_size: int) -> None:
-        self.channel = channel
-        self._limit = queue_size
-        # A deque and an Event rather than an asyncio.Queue: on overflow the buffer is dropped
-        # at once, and closing must wake a waiting reader even when the buffer is full.
-        self._events: deque[dict[str, Any]] = deque()
-        self._wakeup = asyncio.Event()
-        self.overflowed = False
-        self.closed = False
-
-    def _deliver(self, event: dict[str, Any]) -> None:
-        if self.overflowed or self.closed:
-            return
-        if len(self._events) >= self._limit:
-            self.overflowed = True
-            self._events.clear()
-        else:
-            self._events.append(event)
-        self._wakeup.set()
-
-    def _close(self) -> None:
-        self.closed = True
-        self._wakeup.set()
-
-    def __aiter__(self) -> Subscription:
-        return self
-
-    async def __anext__(self) -> dict[str, Any]:
-        while True:
-            if self.overflowed:
-                raise SubscriberOverflow(
-                    f"subscriber fell more than {self._limit} events behind on {self.channel!r}"
-                )
-            if self._events:
-                return self._events.popleft()
-            if self.closed:
-                raise StopAsyncIteration
-            self._wakeup.clear()
-            await self._wakeup.wait()
+# A publish Redis refused waits here, in order; past this many the oldest are dropped (their
+# subscribers still catch up from the database when their own bus reconnects).
+PENDING_LIMIT = 100_000
 
 
 class _Channel:
@@ -106,7 +88,11 @@ class EventBus:
         self._backend = self._make_backend(url, prefix)
         self._channels: dict[str, _Channel] = {}
         self._listener: asyncio.Task[None] | None = None
+        self._flusher: asyncio.Task[None] | None = None
         self._open = False
+        self._pending: deque[tuple[str, str]] = deque()  # (backend channel, message)
+        self._pending_added = asyncio.Event()
+        self.dropped = 0  # pending publishes given up (past PENDING_LIMIT)
 
     @staticmethod
     def _make_backend(url: str | None, prefix: str) -> BroadcastBackend:
@@ -127,14 +113,23 @@ class EventBus:
         await self._backend.connect()
         self._open = True
         self._listener = asyncio.create_task(self._supervise(), name="hello.bus.listener")
+        self._flusher = asyncio.create_task(self._flush(), name="hello.bus.retry")
 
-    async def disconnect(self) -> None:
-        """Stop the bus; every open subscription ends cleanly (its iterator stops)."""
+    async def disconnect(self, *, drain_seconds: float = 2.0) -> None:
+        """Stop the bus; every open subscription ends cleanly (its iterator stops). Publishes
+        still waiting for Redis get ``drain_seconds`` to go out (a SIGTERM drains them)."""
+        if self._open and self._pending and self._flusher is not None:
+            deadline = time.monotonic() + drain_seconds
+            while self._pending and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+            if self._pending:
+                log.error("event bus: %d publishes not sent before shutdown", len(self._pending))
         self._open = False
-        if self._listener is not None:
-            self._listener.cancel()
-            await asyncio.gather(self._listener, return_exceptions=True)
-            self._listener = None
+        for task in (self._listener, self._flusher):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+        self._listener = self._flusher = None
         channels, self._channels = self._channels, {}
         for entry in channels.values():
             entry.ready.cancel()
@@ -143,17 +138,40 @@ class EventBus:
         await self._backend.disconnect()
 
     async def publish(self, channel: str, event: dict[str, Any]) -> None:
+        """Send ``event`` to the channel's subscribers on every process. Never fails nor waits
+        for an unreachable Redis: the event is then kept and retried in order (see the module
+        doc); only a closed bus raises ``BusUnavailable``."""
         if not self._open:
             raise BusUnavailable("the event bus is not connected")
-        await self._backend.publish(self._prefix + channel, orjson.dumps(event).decode())
+        key, message = self._prefix + channel, orjson.dumps(event).decode()
+        # Behind events already waiting, or while the backend is known down: queue, in order.
+        if not self._pending and self._backend_up():
+            try:
+                await self._backend.publish(key, message)
+                return
+            except Exception as exc:
+                log.warning("publishing on %r failed (%s); retrying in the background", key, exc)
+        if len(self._pending) >= PENDING_LIMIT:
+            self._pending.popleft()
+            self.dropped += 1
+            log.error(
+                "event bus: %d publishes waiting for Redis; dropped the oldest", PENDING_LIMIT
+            )
+        self._pending.append((key, message))
+        self._pending_added.set()
 
-    def subscribe(self, channel: str) -> AbstractAsyncContextManager[Subscription]:
-        """Enter to subscribe; entering returns once the backend has confirmed the channel."""
-        return self._subscription(channel)
+    def subscribe(
+        self, channel: str, *, poll_seconds: float | None = None
+    ) -> AbstractAsyncContextManager[Subscription]:
+        """Enter to subscribe; entering returns once the backend has confirmed the channel, or
+        at once, degraded, while the backend is down. ``poll_seconds``: see the module doc."""
+        return self._subscription(channel, poll_seconds)
 
     @asynccontextmanager
-    async def _subscription(self, channel: str) -> AsyncIterator[Subscription]:
-        sub = Subscription(channel, self._queue_size)
+    async def _subscription(
+        self, channel: str, poll_seconds: float | None
+    ) -> AsyncIterator[Subscription]:
+        sub = Subscription(channel, self._queue_size, poll_seconds)
         entry = await self._join(channel, sub)
         try:
             yield sub
@@ -167,9 +185,25 @@ class EventBus:
         ping = getattr(self._backend, "ping", None)
         return True if ping is None else bool(await ping())
 
+    @property
+    def pending(self) -> int:
+        """Publishes waiting for Redis to come back."""
+        return len(self._pending)
+
     def subscriber_count(self, channel: str) -> int:
         entry = self._channels.get(channel)
         return len(entry.subscribers) if entry else 0
+
+    def _backend_up(self) -> bool:
+        # The memory backend has no connection to lose.
+        return bool(getattr(self._backend, "connected", True))
+
+    def _confirmed(self, key: str, entry: _Channel) -> bool:
+        ready = entry.ready
+        if not ready.done() or ready.cancelled() or ready.exception() is not None:
+            return False
+        check = getattr(self._backend, "is_confirmed", None)
+        return True if check is None else bool(check(key))
 
     async def _join(self, channel: str, sub: Subscription) -> _Channel:
         if not self._open:
@@ -194,12 +228,29 @@ class EventBus:
                 first = False
             entry.subscribers.add(sub)
             break
+        if self._confirmed(key, entry):
+            return entry  # the common case: nothing to wait for
+        if not self._backend_up():
+            # Redis is down: start degraded rather than fail; the channel stays wanted and its
+            # confirmation (Link.SUBSCRIBED) tells this subscriber to catch up.
+            sub._degrade()
+            return entry
         try:
-            await asyncio.shield(entry.ready)
-            if not first:
-                # Normally a no-op. While Redis is reconnecting it waits for the channel to be
-                # re-subscribed, so the delivery guarantee holds for late joiners too.
-                await self._backend.subscribe(key)
+            # Normally the first subscriber waits for the confirmation and the others pass at
+            # once; while Redis reconnects, late joiners wait for the re-subscription too. If
+            # the connection drops meanwhile (Link.LOST degrades us) stop waiting, as above.
+            confirm = asyncio.ensure_future(
+                asyncio.shield(entry.ready) if first else self._backend.subscribe(key)
+            )
+            lost = asyncio.ensure_future(sub._lost.wait())
+            try:
+                await asyncio.wait({confirm, lost}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                lost.cancel()
+                if not confirm.done():
+                    confirm.cancel()
+            if not sub.degraded:
+                await confirm
         except BaseException as exc:
             await self._leave(channel, entry, sub)
             me = asyncio.current_task()
@@ -230,8 +281,11 @@ class EventBus:
     async def _retire(self, channel: str, entry: _Channel) -> None:
         try:
             # Let an in-flight subscribe finish first (whatever its outcome), or our
-            # unsubscribe could reach the backend before it and be undone.
-            await asyncio.wait([entry.ready])
+            # unsubscribe could reach the backend before it and be undone. While Redis is down
+            # it would wait for the outage, so give up on it after a moment: the backend sends
+            # nothing on a cancelled wait, and forgets the channel on unsubscribe.
+            await asyncio.wait([entry.ready], timeout=1.0)
+            entry.ready.cancel()
             if self._open:
                 await self._backend.unsubscribe(self._prefix + channel)
         except Exception:
@@ -239,6 +293,29 @@ class EventBus:
         finally:
             if self._channels.get(channel) is entry:
                 del self._channels[channel]
+
+    async def _flush(self) -> None:
+        """Send the publishes Redis refused, oldest first, backing off while it stays down."""
+        delay = 0.05
+        while True:
+            await self._pending_added.wait()
+            self._pending_added.clear()
+            while self._pending:
+                head = self._pending[0]
+                key, message = head
+                try:
+                    await self._backend.publish(key, message)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    log.debug("event bus: retry of %r failed (%s)", key, exc)
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 1.0)
+                    continue
+                delay = 0.05
+                if self._pending and self._pending[0] is head:  # not dropped meanwhile
+                    self._pending.popleft()
+            log.info("event bus: every publish that waited for Redis is sent")
 
     async def _supervise(self) -> None:
         # If the listener dies the bus would silently deliver nothing; restart it, backing off
@@ -254,10 +331,24 @@ class EventBus:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
 
+    def _on_link(self, channel: str, link: Link) -> None:
+        if link is Link.LOST:
+            for entry in self._channels.values():
+                for sub in entry.subscribers:
+                    sub._degrade()
+            return
+        confirmed = self._channels.get(channel)
+        if confirmed is not None:
+            for sub in confirmed.subscribers:
+                sub._resubscribed()
+
     async def _listen(self) -> None:
         while True:
             event = await self._backend.next_published()
-            if not event.channel.startswith(self._prefix):
+            if not event.channel.startswith(self._prefix) and event.message is not Link.LOST:
+                continue
+            if isinstance(event.message, Link):
+                self._on_link(event.channel[len(self._prefix) :], event.message)
                 continue
             entry = self._channels.get(event.channel[len(self._prefix) :])
             if entry is None:

@@ -9,14 +9,21 @@ A ``cost`` greater than ``capacity`` can never be allowed. Such a call returns
 takes): finite and positive, so a client that retries anyway backs off sensibly; callers should
 reject such a request outright rather than ask it to wait. ``inf`` would break Retry-After
 headers, and 0 would invite a hot retry loop.
+
+Redis down: counters and buckets (the throttles) fall back to a per-process ``MemoryStore``
+rather than fail, so nobody is stopped by an outage; each process then allows its own full
+quota, and the fallback is logged and shown by ``/readyz`` (``RedisStore.degraded``). Plain
+values (``put``/``get_many``/``forget``: presence) still raise ``StoreUnavailable``: a
+per-process copy of shared state would be wrong, not merely looser.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -26,6 +33,8 @@ from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from server.aio import shielded
+
+log = logging.getLogger("hello.kv")
 
 
 class StoreUnavailable(Exception):
@@ -81,6 +90,11 @@ class KeyValueStore(ABC):
 
     @abstractmethod
     async def ping(self) -> bool: ...
+
+    @property
+    def degraded(self) -> bool:
+        """True while the throttles count per process (Redis unreachable)."""
+        return False
 
     @abstractmethod
     async def close(self) -> None: ...
@@ -244,7 +258,12 @@ async def _guarded(awaitable: Awaitable[T]) -> T:
 
 
 class RedisStore(KeyValueStore):
-    """Shared by every process; each operation is a single atomic command or script."""
+    """Shared by every process; each operation is a single atomic command or script. The
+    throttles fall back to this process's own buckets while Redis is unreachable."""
+
+    # After a failure, Redis is tried again only this much later: a send must not wait for a
+    # connect timeout each time while Redis is away.
+    RETRY_SECONDS = 1.0
 
     def __init__(
         self,
@@ -269,6 +288,39 @@ class RedisStore(KeyValueStore):
         self._hit = self._redis.register_script(_HIT)
         self._decrement = self._redis.register_script(_DECREMENT)
         self._take = self._redis.register_script(_TAKE)
+        self._local = MemoryStore()
+        self._down_since: float | None = None
+        self._next_try = 0.0
+
+    @property
+    def degraded(self) -> bool:
+        return self._down_since is not None
+
+    async def _throttle(
+        self, remote: Callable[[], Awaitable[T]], local: Callable[[], Awaitable[T]]
+    ) -> T:
+        if self._down_since is not None and time.monotonic() < self._next_try:
+            return await local()
+        try:
+            result = await _guarded(remote())
+        except StoreUnavailable as exc:
+            now = time.monotonic()
+            self._next_try = now + self.RETRY_SECONDS
+            if self._down_since is None:
+                self._down_since = now
+                log.warning(
+                    "Redis unreachable (%s): throttles are per process until it is back", exc
+                )
+            return await local()
+        if self._down_since is not None:
+            log.warning(
+                "Redis reachable again after %.1f s: throttles are shared again",
+                time.monotonic() - self._down_since,
+            )
+            self._down_since = None
+            # Counts from the outage start afresh in Redis; the local ones are forgotten.
+            await self._local.close()
+        return result
 
     # Counters and buckets live in separate key spaces, so the same key used for both
     # cannot collide with a WRONGTYPE error.
@@ -282,28 +334,44 @@ class RedisStore(KeyValueStore):
         return f"{self._prefix}value:{key}"
 
     async def hit(self, key: str, window_seconds: int) -> int:
-        return int(await _guarded(self._hit(keys=[self._ckey(key)], args=[window_seconds * 1000])))
+        async def remote() -> int:
+            return int(await self._hit(keys=[self._ckey(key)], args=[window_seconds * 1000]))
+
+        return await self._throttle(remote, lambda: self._local.hit(key, window_seconds))
 
     async def decrement(self, key: str) -> None:
-        await _guarded(self._decrement(keys=[self._ckey(key)]))
+        async def remote() -> None:
+            await self._decrement(keys=[self._ckey(key)])
+
+        await self._throttle(remote, lambda: self._local.decrement(key))
 
     async def reset(self, key: str) -> None:
-        await _guarded(self._redis.delete(self._ckey(key), self._bkey(key)))
+        async def remote() -> None:
+            await self._redis.delete(self._ckey(key), self._bkey(key))
+
+        await self._throttle(remote, lambda: self._local.reset(key))
 
     async def count(self, key: str) -> int:
-        value = await _guarded(self._redis.get(self._ckey(key)))
-        return int(value) if value is not None else 0
+        async def remote() -> int:
+            value = await self._redis.get(self._ckey(key))
+            return int(value) if value is not None else 0
+
+        return await self._throttle(remote, lambda: self._local.count(key))
 
     async def take(
         self, key: str, cost: int, capacity: int, refill_per_second: float
     ) -> BucketResult:
         _check_bucket(cost, capacity, refill_per_second)
-        allowed, tokens, retry = await _guarded(
-            self._take(
+
+        async def remote() -> BucketResult:
+            allowed, tokens, retry = await self._take(
                 keys=[self._bkey(key)], args=[cost, capacity, repr(float(refill_per_second))]
             )
+            return BucketResult(bool(allowed), math.floor(float(tokens)), float(retry))
+
+        return await self._throttle(
+            remote, lambda: self._local.take(key, cost, capacity, refill_per_second)
         )
-        return BucketResult(bool(allowed), math.floor(float(tokens)), float(retry))
 
     async def put(self, key: str, value: str, ttl_seconds: float) -> None:
         ttl_ms = max(1, math.ceil(ttl_seconds * 1000))
@@ -326,6 +394,7 @@ class RedisStore(KeyValueStore):
 
     async def close(self) -> None:
         await self._redis.aclose()
+        await self._local.close()
 
 
 def create_store(redis_url: str | None, prefix: str = "hello:") -> KeyValueStore:

@@ -12,8 +12,11 @@ connection read by one task, which:
 - pings the server when the connection has been idle, so a half-open socket is noticed.
 
 Publishing goes through an ordinary client with socket timeouts, and raises ``BusUnavailable``
-while Redis is unreachable instead of hanging. Pub/sub is at-most-once: events published
-while the connection is down are lost; subscribers are not told about the gap.
+while Redis is unreachable instead of hanging (the bus keeps and retries it). Pub/sub is
+at-most-once: events published while the connection is down are lost, so the reader tells the
+bus about the gap, among the events in the order it saw them: ``Link.LOST`` when the connection
+drops, ``Link.SUBSCRIBED`` for each channel confirmed (again). Subscribers catch up from the
+database in between (``server/bus.py``).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import contextlib
 import logging
 import random
 import time
-from typing import Any
+from typing import Any, cast
 
 from broadcaster import Event
 from broadcaster._backends.base import BroadcastBackend
@@ -35,7 +38,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
 
 from server.aio import shielded
-from server.bus import BusUnavailable
+from server.bus import BusUnavailable, Link
 
 __all__ = ["BusUnavailable", "RedisBackend"]
 
@@ -43,7 +46,8 @@ log = logging.getLogger("hello.bus")
 
 _UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 _FIRST_DELAY = 0.1
-_MAX_DELAY = 5.0
+# Reconnecting is cheap and bounds how long live delivery lags once Redis is back.
+_MAX_DELAY = 2.0
 
 
 class RedisBackend(BroadcastBackend):
@@ -95,6 +99,7 @@ class RedisBackend(BroadcastBackend):
         self._queue: asyncio.Queue[Event] = asyncio.Queue()
         self._send_lock = asyncio.Lock()
         self._up = asyncio.Event()
+        self._up_since = 0.0
         self._reader: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
@@ -124,7 +129,18 @@ class RedisBackend(BroadcastBackend):
         await self._publisher.aclose()
         await self._pool.disconnect()
 
+    @property
+    def connected(self) -> bool:
+        """The pub/sub connection is up (its channels may still await confirmation)."""
+        return self._up.is_set()
+
+    def is_confirmed(self, channel: str) -> bool:
+        return channel in self._confirmed
+
     async def subscribe(self, channel: str) -> None:
+        """Return once Redis confirmed the channel. While the connection is down this waits for
+        the reconnection (the bus does not wait: it degrades the subscriber); it gives up with
+        ``BusUnavailable`` only if Redis stays up and silent for ``subscribe_timeout``."""
         if channel in self._confirmed:
             return
         fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -132,12 +148,18 @@ class RedisBackend(BroadcastBackend):
         if channel not in self._wanted:
             self._wanted.add(channel)
             # When the connection is down the reader re-subscribes everything in _wanted once
-            # it is back, so not sending here loses nothing.
-            await self._send("SUBSCRIBE", channel)
+            # it is back, so not sending here loses nothing. Shielded: a waiter cancelled
+            # mid-write would leave the connection's protocol state torn.
+            await asyncio.shield(self._send("SUBSCRIBE", channel))
         try:
-            await asyncio.wait_for(asyncio.shield(fut), self._subscribe_timeout)
-        except TimeoutError:
-            raise BusUnavailable(f"Redis did not confirm SUBSCRIBE {channel}") from None
+            while True:
+                try:
+                    await asyncio.wait_for(asyncio.shield(fut), self._subscribe_timeout)
+                    return
+                except TimeoutError:
+                    up_for = time.monotonic() - self._up_since
+                    if self._up.is_set() and up_for >= self._subscribe_timeout:
+                        raise BusUnavailable(f"Redis did not confirm SUBSCRIBE {channel}") from None
         finally:
             # On timeout or cancellation the channel stays wanted: other callers may rely on it,
             # and whoever gave up calls unsubscribe(), as with any broadcaster backend.
@@ -198,6 +220,7 @@ class RedisBackend(BroadcastBackend):
                         await self._conn.send_command(
                             "SUBSCRIBE", *self._wanted, check_health=False
                         )
+                    self._up_since = time.monotonic()
                     self._up.set()
                 if down_since is not None:
                     log.warning(
@@ -220,6 +243,9 @@ class RedisBackend(BroadcastBackend):
                 down_since = down_since or time.monotonic()
                 log.exception("Redis pub/sub reader failed; reconnecting")
             finally:
+                if self._up.is_set():
+                    # Among the events, so the bus sees it after everything read before it.
+                    self._queue.put_nowait(_marker("", Link.LOST))
                 self._up.clear()
                 # Nothing is confirmed on a dead connection: subscribe() must wait for the
                 # re-subscription rather than return at once.
@@ -264,6 +290,7 @@ class RedisBackend(BroadcastBackend):
                 await self._send("UNSUBSCRIBE", channel)
                 return
             self._confirmed.add(channel)
+            self._queue.put_nowait(_marker(channel, Link.SUBSCRIBED))
             for fut in self._waiters.pop(channel, []):
                 if not fut.done():
                     fut.set_result(None)
@@ -273,6 +300,11 @@ class RedisBackend(BroadcastBackend):
                 self._unsub_pending[channel] = left
             else:
                 self._unsub_pending.pop(channel, None)
+
+
+def _marker(channel: str, link: Link) -> Event:
+    # broadcaster types a message as str; the bus tells a Link from an event by its type.
+    return Event(channel=channel, message=cast(Any, link))
 
 
 def _text(value: Any) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
-from server.bus import BusUnavailable, EventBus, SubscriberOverflow, Subscription
+from server.bus import CATCH_UP, BusUnavailable, EventBus, SubscriberOverflow, Subscription
 from server.redis_backend import RedisBackend
 from tests.services import require_env
 
@@ -248,7 +248,7 @@ async def test_redis_reconnects_and_resubscribes_after_the_connection_is_killed(
         await bus.disconnect()
 
 
-async def test_redis_publish_raises_bus_unavailable_when_unreachable() -> None:
+async def test_redis_backend_raises_on_publish_and_waits_on_subscribe_when_unreachable() -> None:
     # Port 1 on loopback refuses connections: no server needed for this one.
     backend = RedisBackend("redis://127.0.0.1:1/0", socket_timeout=0.5, subscribe_timeout=0.5)
     await backend.connect()
@@ -256,8 +256,35 @@ async def test_redis_publish_raises_bus_unavailable_when_unreachable() -> None:
         async with asyncio.timeout(5):
             with pytest.raises(BusUnavailable):
                 await backend.publish("x", "{}")
-            with pytest.raises(BusUnavailable):
-                await backend.subscribe("x")
+            # A subscribe waits for the reconnection rather than fail: the channel stays wanted.
+            waiting = asyncio.ensure_future(backend.subscribe("x"))
+            await asyncio.sleep(1.0)  # twice the subscribe timeout
+            assert not waiting.done()
+            waiting.cancel()
+            assert not backend.connected
             assert not await backend.ping()
     finally:
         await backend.disconnect()
+
+
+async def test_an_unreachable_redis_keeps_publishes_and_degrades_subscriptions() -> None:
+    bus = EventBus("redis://127.0.0.1:1/0", prefix="test-down:")
+    await bus.connect()
+    try:
+        async with asyncio.timeout(10):
+            # Publishing neither fails nor waits: the event is kept for when Redis is back.
+            await bus.publish("a", {"n": 1})
+            assert bus.pending == 1
+            # A subscription opens at once, degraded, and asks to catch up every poll.
+            async with bus.subscribe("a", poll_seconds=0.1) as sub:
+                assert sub.degraded
+                items = sub.items()
+                assert await anext(items) is CATCH_UP
+                assert await anext(items) is CATCH_UP
+            # Without poll_seconds (plain iteration) a subscriber just waits for events.
+            async with bus.subscribe("a") as plain:
+                with pytest.raises(TimeoutError):
+                    await asyncio.wait_for(anext(plain), 0.3)
+            assert not await bus.ready()
+    finally:
+        await bus.disconnect(drain_seconds=0.1)

@@ -146,11 +146,24 @@ async def test_ping(store: KeyValueStore) -> None:
     assert await store.ping()
 
 
-async def test_redis_store_reports_unreachable() -> None:
+async def test_redis_store_throttles_per_process_while_unreachable(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     kv = RedisStore("redis://127.0.0.1:1/0", socket_timeout=0.5)
     try:
         assert not await kv.ping()
+        # Counters and buckets fall back to this process's own, and say so.
+        assert await kv.hit("k", 60) == 1
+        assert await kv.hit("k", 60) == 2
+        assert await kv.count("k") == 2
+        first = await kv.take("b", 2, 3, 1.0)
+        second = await kv.take("b", 2, 3, 1.0)
+        assert (first.allowed, second.allowed) == (True, False)
+        assert second.retry_after > 0
+        assert kv.degraded
+        assert "throttles are per process" in caplog.text
+        # Shared values (presence) are not faked per process.
         with pytest.raises(StoreUnavailable):
-            await kv.hit("k", 1)
+            await kv.put("v", "1", 10)
     finally:
         await kv.close()
