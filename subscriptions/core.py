@@ -1,4 +1,13 @@
-"""Listening to the bus from a subscription, with the bus's failures as typed errors."""
+"""Listening to the bus from a subscription, with the bus's failures as typed errors.
+
+Every stream follows one rule (README, "Running at scale"): the database is the source of
+truth, the bus only makes delivery fast. ``subscribed`` opens a feed that yields the channel's
+events and, whenever they may have been missed, ``CATCH_UP``: every ``POLL_SECONDS`` while the
+bus is down (or the subscription was opened during an outage), and once when its channel is
+confirmed again after a reconnect. A stream answers ``CATCH_UP`` with its own database read
+since its cursor (chat ``seq`` for messages); what a stream can and cannot recover that way is
+written in its module.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +17,13 @@ from typing import Any
 
 from resolvers.core.errors import DomainError
 from server import runtime
-from server.bus import BusUnavailable, EventBus, SubscriberOverflow
+from server.bus import CATCH_UP, BusUnavailable, CatchUp, EventBus, SubscriberOverflow
+
+__all__ = ["CATCH_UP", "POLL_SECONDS", "CatchUp", "listen", "subscribed"]
+
+# While degraded, each subscriber reads the database this often: modest, as there may be
+# thousands of subscribers per process, and an outage only delays delivery by about this much.
+POLL_SECONDS = 2.0
 
 
 class SubscriptionOverflow(DomainError):
@@ -24,8 +39,12 @@ class LiveEventsUnavailable(DomainError):
     default_message = "Live events are unavailable right now; try again shortly."
 
 
-async def listen(channel: str, bus: EventBus | None = None) -> AsyncIterator[dict[str, Any]]:
-    """Events of one channel, from the moment the backend confirmed the subscription."""
+Item = dict[str, Any] | CatchUp
+
+
+async def listen(channel: str, bus: EventBus | None = None) -> AsyncIterator[Item]:
+    """Events of one channel, from the moment the backend confirmed the subscription (or at
+    once, degraded, during an outage), and ``CATCH_UP`` markers."""
     async with subscribed(channel, bus) as events:
         async for event in events:
             yield event
@@ -33,22 +52,23 @@ async def listen(channel: str, bus: EventBus | None = None) -> AsyncIterator[dic
 
 @asynccontextmanager
 async def subscribed(
-    channel: str, bus: EventBus | None = None
-) -> AsyncIterator[AsyncIterator[dict[str, Any]]]:
+    channel: str, bus: EventBus | None = None, *, poll_seconds: float | None = None
+) -> AsyncIterator[AsyncIterator[Item]]:
     """Enter once the subscription is confirmed (so whatever is published from then on will
-    arrive), then iterate the events; the bus's failures surface as typed errors."""
+    arrive) or, while the bus is down, at once; then iterate events and ``CATCH_UP`` markers.
+    The bus's failures surface as typed errors."""
     bus = bus or runtime.current().bus
     try:
-        async with bus.subscribe(channel) as subscription:
-            yield _typed(subscription)
+        async with bus.subscribe(channel, poll_seconds=poll_seconds or POLL_SECONDS) as sub:
+            yield _typed(sub.items())
     except BusUnavailable as e:
         raise LiveEventsUnavailable() from e
 
 
-async def _typed(subscription: AsyncIterator[dict[str, Any]]) -> AsyncIterator[dict[str, Any]]:
+async def _typed(items: AsyncIterator[Item]) -> AsyncIterator[Item]:
     try:
-        async for event in subscription:
-            yield event
+        async for item in items:
+            yield item
     except SubscriberOverflow as e:
         raise SubscriptionOverflow() from e
     except BusUnavailable as e:

@@ -1,16 +1,22 @@
-"""Live directory events of the viewer's organization."""
+"""Live directory events of the viewer's organization.
+
+Redis down: directory events published during the outage are not recovered (nothing in the
+database lists them in order; clients refetch the directory after an outage, README, Failure
+modes). What a ``CATCH_UP`` does recover is the rule that matters for access: the subscriber's
+own role and state are read again, so someone made a guest or deactivated meanwhile stops
+receiving the directory even though that event was lost."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from typing import Any
 
-from models.identity import Role
+from models.identity import Role, User
 from resolvers.admin.access import require_member
 from resolvers.core.errors import Forbidden
 from resolvers.identity import events
 from server.context import Context
-from subscriptions.core import listen
+from subscriptions.core import CatchUp, listen
 
 
 async def organization_events(ctx: Context) -> AsyncIterator[dict[str, Any]]:
@@ -19,6 +25,11 @@ async def organization_events(ctx: Context) -> AsyncIterator[dict[str, Any]]:
     principal = require_member(ctx)
     channel = events.organization_channel(principal.organization_id)
     async for event in listen(channel):
+        if isinstance(event, CatchUp):
+            me = await User.filter(id=principal.user_id).values("role", "is_active")
+            if not me or Role(me[0]["role"]) == Role.GUEST or not me[0]["is_active"]:
+                raise Forbidden("You no longer see the organization's directory.")
+            continue
         # The channel is per organization; checked again so that a mis-published event can
         # never cross tenants.
         if event.get("organizationId") != principal.organization_id:

@@ -12,6 +12,13 @@ concerns a member is relayed: messages (new, edited, recalled), reactions, pins,
 and other people joining or leaving. Typing and other people's read receipts are left to
 ``chatEvents`` of the open chat (they would flood a global stream); the viewer's own read
 positions come from their user channel (their other devices).
+
+Redis down (``subscriptions/core.py``): the stream keeps a cursor per chat (the last ``seq``
+delivered, and the viewer's read position), and on ``CATCH_UP`` re-reads from the database the
+viewer's chats (following chats joined, dropping chats left), the messages after each cursor
+and read positions that moved. Not recovered, because the database keeps no record of them to
+read back: edits, recalls, reactions, pins, chat changes, other people joining or leaving,
+presence changes and Drive changes published during the outage (README, Failure modes).
 """
 
 from __future__ import annotations
@@ -26,7 +33,8 @@ from resolvers.identity.queries import require_principal
 from resolvers.messenger import events
 from resolvers.messenger.presence import chat_partner_ids, presence_channel
 from server.context import Context
-from subscriptions.core import subscribed
+from subscriptions.core import CatchUp, subscribed
+from subscriptions.messenger import stored_messages
 
 MAX_CHATS = 500
 QUEUE_SIZE = 1000
@@ -47,10 +55,13 @@ class _Merger:
     dropped while the stream runs."""
 
     def __init__(self) -> None:
-        self.queue: asyncio.Queue[tuple[str, dict[str, Any]] | BaseException] = asyncio.Queue(
-            QUEUE_SIZE
+        self.queue: asyncio.Queue[tuple[str, dict[str, Any] | CatchUp] | BaseException] = (
+            asyncio.Queue(QUEUE_SIZE)
         )
         self.pumps: dict[str, asyncio.Task[None]] = {}
+        # One CATCH_UP in the queue at a time: hundreds of channels that reconnect together
+        # need one catch-up of the whole stream, not one each.
+        self.catch_up_queued = False
 
     async def add(self, channels: list[str]) -> None:
         """Listen to ``channels``; returns once every one is confirmed (or failed)."""
@@ -73,6 +84,10 @@ class _Merger:
             async with subscribed(channel) as live:
                 ready.set()
                 async for event in live:
+                    if isinstance(event, CatchUp):
+                        if self.catch_up_queued:
+                            continue
+                        self.catch_up_queued = True
                     await self.queue.put((channel, event))
         except asyncio.CancelledError:
             raise
@@ -91,14 +106,25 @@ class _Merger:
                 await task
 
 
-async def viewer_chat_ids(user_id: int) -> list[int]:
+class _Cursors:
+    """Where the stream stands in each chat: the last message delivered and the viewer's read
+    position; what a catch-up reads after."""
+
+    def __init__(self) -> None:
+        self.seqs: dict[int, int] = {}
+        self.reads: dict[int, int] = {}
+        self.latest: dict[int, tuple[int, int]] = {}  # as the last catch-up read them
+
+
+async def viewer_chats(user_id: int) -> list[tuple[int, int, int]]:
+    """(chat id, last seq, the viewer's read seq) of the viewer's ``MAX_CHATS`` most active."""
     rows = (
         await ChatMember.filter(user_id=user_id, chat__disbanded_at__isnull=True)
         .order_by("-chat__last_activity_at")
         .limit(MAX_CHATS)
-        .values_list("chat_id", flat=True)
+        .values_list("chat_id", "chat__last_seq", "read_seq")
     )
-    return [int(r) for r in rows]  # type: ignore[call-overload]
+    return [(int(c), int(s), int(r)) for c, s, r in rows]
 
 
 async def viewer_events(ctx: Context) -> AsyncIterator[dict[str, Any]]:
@@ -108,18 +134,28 @@ async def viewer_events(ctx: Context) -> AsyncIterator[dict[str, Any]]:
     principal = require_principal(ctx)
     me, org = principal.user_id, principal.organization_id
     merger = _Merger()
+    at = _Cursors()
     try:
-        chat_ids = await viewer_chat_ids(me)
+        chats = await viewer_chats(me)
+        for chat_id, last_seq, read_seq in chats:
+            at.seqs[chat_id], at.reads[chat_id] = last_seq, read_seq
         partners = await chat_partner_ids(me)
         await merger.add(
             [events.user_channel(me), presence_channel(org)]
-            + [events.chat_channel(c) for c in chat_ids]
+            + [events.chat_channel(c) for c, _, _ in chats]
         )
         while True:
             item = await merger.queue.get()
             if isinstance(item, BaseException):
                 raise item
             channel, event = item
+            if isinstance(event, CatchUp):
+                merger.catch_up_queued = False
+                if await _catch_up(me, merger, at):
+                    partners |= await chat_partner_ids(me)
+                async for missed in _missed(me, at):
+                    yield missed
+                continue
             kind = event.get("type")
             if channel == presence_channel(org):
                 if kind == "presence.changed" and event.get("userId") in partners:
@@ -127,12 +163,16 @@ async def viewer_events(ctx: Context) -> AsyncIterator[dict[str, Any]]:
                 continue
             if channel == events.user_channel(me):
                 if kind == "members.changed":
-                    chat_channel = events.chat_channel(int(event["chatId"]))
+                    chat_id = int(event["chatId"])
                     if me in event.get("added", []):
-                        await merger.add([chat_channel])
+                        await merger.add([events.chat_channel(chat_id)])
                         partners |= await chat_partner_ids(me)
                     if me in event.get("removed", []):
-                        merger.drop(chat_channel)
+                        merger.drop(events.chat_channel(chat_id))
+                        at.seqs.pop(chat_id, None)
+                elif kind == "read.up_to":
+                    chat_id = int(event["chatId"])
+                    at.reads[chat_id] = max(at.reads.get(chat_id, 0), int(event["seq"]))
                 yield event
                 continue
             if channel not in merger.pumps or kind not in _CHAT_TYPES:
@@ -141,9 +181,50 @@ async def viewer_events(ctx: Context) -> AsyncIterator[dict[str, Any]]:
                 if me in event.get("added", []) or me in event.get("removed", []):
                     continue  # the user channel delivers these (once)
                 partners |= set(event.get("added", []))
+            if kind == "message.added":
+                chat_id, seq = int(event["chatId"]), int(event["message"]["seq"])
+                prev = at.seqs.get(chat_id)
+                if prev is not None and seq <= prev:
+                    continue  # delivered already, by a catch-up
+                if prev is not None and seq > prev + 1:
+                    # Missed while the bus was away (or published out of order): fill in.
+                    async for msg in stored_messages(chat_id, prev, seq):
+                        yield events.message_added(msg)
+                at.seqs[chat_id] = seq
             yield event
     finally:
         await merger.close()
+
+
+async def _catch_up(me: int, merger: _Merger, at: _Cursors) -> bool:
+    """Follow the chats the viewer joined and drop those they left while the bus was away;
+    True if any was joined."""
+    chats = await viewer_chats(me)
+    current = {c for c, _, _ in chats}
+    for chat_id in [c for c in at.seqs if c not in current]:
+        merger.drop(events.chat_channel(chat_id))
+        del at.seqs[chat_id]
+    joined = [(c, s) for c, s, _ in chats if c not in at.seqs]
+    # Chats joined during the outage stream from their latest message on, as after a
+    # members.changed; the ones already followed keep their cursor for _missed.
+    for chat_id, last_seq in joined:
+        at.seqs[chat_id] = last_seq
+    await merger.add([events.chat_channel(c) for c, _ in joined])
+    at.latest = {c: (s, r) for c, s, r in chats}
+    return bool(joined)
+
+
+async def _missed(me: int, at: _Cursors) -> AsyncIterator[dict[str, Any]]:
+    """Messages after each chat's cursor, and the viewer's read positions that moved."""
+    for chat_id, (last_seq, read_seq) in at.latest.items():
+        seen = at.seqs.get(chat_id)
+        if seen is not None and last_seq > seen:
+            async for msg in stored_messages(chat_id, seen, None):
+                yield events.message_added(msg)
+                at.seqs[chat_id] = msg.seq
+        if read_seq > at.reads.get(chat_id, 0):
+            at.reads[chat_id] = read_seq
+            yield events.read_up_to(chat_id, me, read_seq)
 
 
 async def load_chat(chat_id: int, organization_id: int) -> Chat | None:
