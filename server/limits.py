@@ -40,7 +40,7 @@ from strawberry.extensions import SchemaExtension
 
 from resolvers.core.errors import DomainError
 from server import runtime
-from server.analysis import Analysis, analyze
+from server.analysis import Analysis, analyze, repeated_fields
 from server.dbhealth import connection_lost, unavailable_error
 from server.kv import BucketResult, StoreUnavailable
 from server.settings import Settings
@@ -103,6 +103,11 @@ def check_limits(a: Analysis, s: Settings) -> GraphQLError | None:
             "FRAGMENT_LIMIT_EXCEEDED",
         ),
         (
+            a.fields > s.max_fields,
+            f"The operation expands to {_shown(a.fields)} fields; the limit is {s.max_fields}.",
+            "FIELD_LIMIT_EXCEEDED",
+        ),
+        (
             a.nodes > s.max_nodes,
             f"The query may return {_shown(a.nodes)} nodes; the limit is {s.max_nodes}.",
             "NODE_LIMIT_EXCEEDED",
@@ -126,6 +131,12 @@ def check_limits(a: Analysis, s: Settings) -> GraphQLError | None:
             a.cost > s.max_cost,
             f"Query cost {_shown(a.cost)} exceeds the limit of {s.max_cost}.",
             "COST_LIMIT_EXCEEDED",
+        ),
+        (
+            a.repeats > s.max_field_repeats,
+            f"{_shown(a.repeats)} fields are written on one response path; the limit is "
+            f"{s.max_field_repeats}. Select each field once.",
+            "FIELD_REPEAT_LIMIT_EXCEEDED",
         ),
     ]
     for failed, message, code in checks:
@@ -231,6 +242,7 @@ class Guard(SchemaExtension):
         document = ec.graphql_document
         assert document is not None
         analysis = analyze(ec.schema._schema, document, ec.operation_name, ec.variables or {})
+        analysis.repeats = repeated_fields(document)
         context = ec.context
         if context is not None:
             context.operation_name = ec.operation_name or _first_operation_name(document)

@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     max_fragment_spreads: int = Field(1000, ge=1)
     """Fragment spreads an operation may make once expanded (fragments spreading fragments
     multiply): analysis and validation stay linear only below some bound."""
+    max_fields: int = Field(5000, ge=1)
+    """Fields an operation's document holds once its fragments are expanded."""
+    max_field_repeats: int = Field(30, ge=1)
+    """Fields one response path may merge (``{ a { id } a { id } }`` merges two on ``a``):
+    validation compares every pair of them, so its time grows with the square of this."""
     operation_timeout_seconds: float = 10.0
     max_body_bytes: int = 1024 * 1024
     # Per-principal token bucket, in cost points.

@@ -167,3 +167,77 @@ async def test_the_spread_limit_is_a_setting(api: Api, monkeypatch: pytest.Monke
     assert code_of(r.json()) == "FRAGMENT_LIMIT_EXCEEDED"
     r = await api.post(doubling_fragments(2), token=a.access_token)  # 6 spreads
     assert r.json()["data"] == {"viewer": {"id": a.user_id}}
+
+
+@pytest.mark.parametrize(
+    ("document", "merged"),
+    [
+        # 490 copies of one field: 1.3 s in graphql-core's overlap check before this limit
+        ("{ " + " ".join(["organization { id }"] * 490) + " }", 490),
+        # 20 x 20 nested copies put 400 fields on viewer.organization (22 x 22 took 1.9 s)
+        (
+            "{ "
+            + " ".join(["viewer { " + " ".join(["organization { id }"] * 20) + " }"] * 20)
+            + " }",
+            400,
+        ),
+        # the same in a fragment of an operation that is not the one chosen to run
+        (
+            "query Run { __typename } query Other { viewer { ...V } } "
+            "fragment V on User { " + " ".join(["organization { id }"] * 40) + " }",
+            40,
+        ),
+    ],
+)
+async def test_fields_merged_on_one_path_are_bounded(api: Api, document: str, merged: int) -> None:
+    # Given documents whose validation time grows with the square of the fields merged on one
+    # response path, each within the token, cost and spread limits
+    a = await api.sign_up()
+
+    # When one is sent (naming the harmless operation where there are two), beside `{ __typename }`
+    async with asyncio.timeout(NOT_FROZEN_SECONDS):
+        refused, other = await asyncio.gather(
+            api.http.post(
+                "/graphql",
+                json={"query": document, "operationName": "Run" if "Run" in document else None},
+                headers={"authorization": f"Bearer {a.access_token}"},
+            ),
+            api.post("{ __typename }"),
+        )
+
+    # Then it is refused before validation, naming the count, and the other client is served
+    body = refused.json()
+    assert code_of(body) == "FIELD_REPEAT_LIMIT_EXCEEDED", body
+    assert f"{merged} fields are written" in body["errors"][0]["message"]
+    assert other.json()["data"] == {"__typename": "Query"}
+
+
+async def test_a_field_repeated_through_a_few_fragments_still_runs(api: Api) -> None:
+    # Given a document where `id` reaches one selection set through five fragments, as
+    # generated client code often does
+    a = await api.sign_up()
+    frags = " ".join(f"fragment P{i} on User {{ id displayName }}" for i in range(5))
+    document = "query { viewer { " + " ".join(f"...P{i}" for i in range(5)) + " } } " + frags
+
+    # When it is sent, then it runs
+    r = await api.post(document, token=a.access_token)
+    assert "errors" not in r.json(), r.json()
+    assert r.json()["data"]["viewer"]["id"] == a.user_id
+
+
+def test_repeated_fields_counts_what_each_definition_writes() -> None:
+    from graphql import parse
+
+    from server.analysis import repeated_fields
+
+    doc = parse(
+        "query { a: viewer { ...F } viewer { ...F id } } "
+        "fragment F on User { id organization { id } organization { name } }"
+    )
+    # In the operation, each path holds one field written there (what the spreads bring is
+    # counted in the fragment, once); the fragment writes `organization` twice
+    assert repeated_fields(doc) == 2
+    assert repeated_fields(parse("{ viewer { id } viewer { id } viewer { id } }")) == 3
+    # inline fragments write into the path they sit in, nested copies multiply
+    assert repeated_fields(parse("{ viewer { id ... on User { id ... { id } } } }")) == 3
+    assert repeated_fields(parse("{ a { b { c } b { c } } a { b { c } } }")) == 3
