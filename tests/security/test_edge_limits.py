@@ -241,3 +241,16 @@ def test_repeated_fields_counts_what_each_definition_writes() -> None:
     # inline fragments write into the path they sit in, nested copies multiply
     assert repeated_fields(parse("{ viewer { id ... on User { id ... { id } } } }")) == 3
     assert repeated_fields(parse("{ a { b { c } b { c } } a { b { c } } }")) == 3
+
+
+async def test_fields_expanded_through_fragments_are_bounded(api: Api) -> None:
+    # Given 8 doubling fragments (510 spreads, within their limit) whose last one holds 20
+    # fields: 5,121 fields once expanded, with `viewer`
+    frags = " ".join(f"fragment F{i} on User {{ ...F{i + 1} ...F{i + 1} }}" for i in range(8))
+    leaves = " ".join(f"f{i}: id" for i in range(20))
+    document = f"query {{ viewer {{ ...F0 }} }} {frags} fragment F8 on User {{ {leaves} }}"
+
+    # When it is sent, then it is refused for its fields before it runs
+    body = (await api.post(document)).json()
+    assert code_of(body) == "FIELD_LIMIT_EXCEEDED", body
+    assert "5121 fields" in body["errors"][0]["message"]
