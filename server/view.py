@@ -13,7 +13,6 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncGenerator
 from datetime import timedelta
 from typing import Any
 
@@ -31,17 +30,19 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
-from resolvers.identity.queries import authenticate
 from resolvers.messenger import presence
 from server import jsonbody
-from server.context import Context, Principal, RequestMeta
-from server.dbhealth import (
-    RETRY_AFTER_SECONDS,
-    connection_lost,
-    recording,
-    renew_connections,
-)
+from server.context import Context, RequestMeta
+from server.dbhealth import RETRY_AFTER_SECONDS, connection_lost, recording, renew_connections
 from server.limits import shape_errors
+from server.rejections import (
+    RequestRejected,
+    SizedRequest,
+    bearer_principal,
+    error_body,
+    unavailable,
+    unavailable_in,
+)
 from server.settings import Settings
 from server.sockets import SocketRegistry
 
@@ -50,49 +51,6 @@ log = logging.getLogger("hello.request")
 CSRF_HEADER = "x-hello-csrf"
 # Content types a browser may send cross-site without a CORS preflight.
 _JSON_TYPES = ("application/json", "application/graphql-response+json")
-
-
-def _unavailable() -> RequestRejected:
-    return RequestRejected(
-        503,
-        "The database is unavailable for a moment; retry shortly.",
-        "SERVICE_UNAVAILABLE",
-        {"Retry-After": str(RETRY_AFTER_SECONDS)},
-    )
-
-
-def _error_body(message: str, code: str, **extra: Any) -> bytes:
-    return orjson.dumps(
-        {"data": None, "errors": [{"message": message, "extensions": {"code": code, **extra}}]}
-    )
-
-
-class RequestRejected(Exception):
-    def __init__(self, status: int, message: str, code: str, headers: dict[str, str] | None = None):
-        super().__init__(message)
-        self.status, self.message, self.code, self.headers = status, message, code, headers or {}
-
-
-class _SizedRequest(Request):
-    """A request whose body is read at most once and refused past ``limit`` bytes, whether or
-    not the client sent Content-Length."""
-
-    limit = 1024 * 1024
-
-    async def stream(self) -> AsyncGenerator[bytes, None]:
-        size = 0
-        async for chunk in super().stream():
-            size += len(chunk)
-            if size > self.limit:
-                raise RequestRejected(
-                    413, f"Request bodies are limited to {self.limit} bytes.", "BODY_TOO_LARGE"
-                )
-            yield chunk
-
-    async def body(self) -> bytes:
-        if not hasattr(self, "_body"):
-            self._body = b"".join([chunk async for chunk in self.stream()])
-        return self._body
 
 
 def _tracked(scope: Scope, receive: Receive) -> Receive:
@@ -114,28 +72,6 @@ def _tracked(scope: Scope, receive: Receive) -> Receive:
 def _client_ip(scope: Scope) -> str:
     client = scope.get("client")
     return client[0] if client else ""
-
-
-def _unavailable_in(result: Any) -> bool:
-    errors = getattr(result, "errors", None) or ()
-    return any((e.extensions or {}).get("code") == "SERVICE_UNAVAILABLE" for e in errors)
-
-
-async def _authenticate(token: str) -> Principal | None:
-    """``authenticate`` is one read: if the connection died under it, once more on another."""
-    try:
-        return await authenticate(token)
-    except Exception as e:
-        if not connection_lost(e):
-            raise
-    log.info("authenticating again after a lost database connection")
-    await renew_connections()
-    try:
-        return await authenticate(token)
-    except Exception as e:
-        if connection_lost(e):
-            raise _unavailable() from e
-        raise
 
 
 class HelloGraphQL(GraphQL[Context, None]):
@@ -179,7 +115,7 @@ class HelloGraphQL(GraphQL[Context, None]):
             )
             return
         started = time.perf_counter()
-        request = _SizedRequest(scope, receive=receive)
+        request = SizedRequest(scope, receive=receive)
         request.limit = self._body_limit(request)
         request_id = request.headers.get("x-request-id", "")[:64] or uuid.uuid4().hex
         context: Context | None = None
@@ -191,7 +127,7 @@ class HelloGraphQL(GraphQL[Context, None]):
         except RequestRejected as e:
             outcome = e.code
             response = Response(
-                _error_body(e.message, e.code),
+                error_body(e.message, e.code),
                 status_code=e.status,
                 headers=e.headers,
                 media_type="application/json",
@@ -200,7 +136,7 @@ class HelloGraphQL(GraphQL[Context, None]):
             outcome = "BAD_REQUEST"
             status = e.status_code
             response = Response(
-                _error_body(e.reason, "BAD_REQUEST" if status != 405 else "METHOD_NOT_ALLOWED"),
+                error_body(e.reason, "BAD_REQUEST" if status != 405 else "METHOD_NOT_ALLOWED"),
                 status_code=status,
                 media_type="application/json",
             )
@@ -208,7 +144,7 @@ class HelloGraphQL(GraphQL[Context, None]):
             rejected = self._unexpected(e, request_id)
             outcome = rejected.code
             response = Response(
-                _error_body(rejected.message, rejected.code, requestId=request_id),
+                error_body(rejected.message, rejected.code, requestId=request_id),
                 status_code=rejected.status,
                 headers=rejected.headers,
                 media_type="application/json",
@@ -222,7 +158,7 @@ class HelloGraphQL(GraphQL[Context, None]):
     def _unexpected(self, error: Exception, request_id: str) -> RequestRejected:
         if connection_lost(error):
             log.warning("database connection lost", extra={"request_id": request_id})
-            return _unavailable()
+            return unavailable()
         log.error("internal error", exc_info=error, extra={"request_id": request_id})
         message = (
             f"Internal server error (request {request_id})."
@@ -266,8 +202,7 @@ class HelloGraphQL(GraphQL[Context, None]):
         context = Context(request=request, response=None, meta=meta)
         header = request.headers.get("authorization")
         if header:
-            scheme, _, token = header.partition(" ")
-            principal = await _authenticate(token.strip()) if scheme.lower() == "bearer" else None
+            principal = await bearer_principal(header)
             if principal is None:
                 raise RequestRejected(
                     401,
@@ -370,7 +305,7 @@ class HelloGraphQL(GraphQL[Context, None]):
                     )
                 ],
             )
-        if _unavailable_in(result):
+        if unavailable_in(result):
             response = kwargs.get("sub_response")
             if response is not None:
                 response.status_code = 503
@@ -382,7 +317,7 @@ class HelloGraphQL(GraphQL[Context, None]):
         have been committed, run it once more on a fresh one (the pool replaces dead ones)."""
         with recording() as ledger:
             result = await super().execute_single(*args, **kwargs)
-        if not _unavailable_in(result) or ledger.may_have_written:
+        if not unavailable_in(result) or ledger.may_have_written:
             return result
         context = kwargs.get("context")
         if context is not None:
@@ -462,8 +397,7 @@ class HelloGraphQL(GraphQL[Context, None]):
     async def on_ws_connect(self, context: Context) -> Any:
         params = context.connection_params or {}
         raw = params.get("authorization") or params.get("Authorization") or ""
-        scheme, _, token = str(raw).partition(" ")
-        principal = await _authenticate(token.strip()) if scheme.lower() == "bearer" else None
+        principal = await bearer_principal(str(raw))
         if principal is None:
             raise ConnectionRejectionError()
         context.principal = principal

@@ -1,0 +1,90 @@
+"""Refusals at the HTTP edge, each in the GraphQL JSON shape with an ``extensions.code``: the
+typed rejection the view turns into a response, the body size limit enforced while the body
+streams, and the database faults a request meets before execution (authentication is one read,
+so it is retried once on a fresh connection)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncGenerator
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+
+from resolvers.identity.queries import authenticate
+from server.context import Principal
+from server.dbhealth import RETRY_AFTER_SECONDS, connection_lost, renew_connections
+
+log = logging.getLogger("hello.request")
+
+
+def error_body(message: str, code: str, **extra: Any) -> bytes:
+    return orjson.dumps(
+        {"data": None, "errors": [{"message": message, "extensions": {"code": code, **extra}}]}
+    )
+
+
+class RequestRejected(Exception):
+    def __init__(self, status: int, message: str, code: str, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status, self.message, self.code, self.headers = status, message, code, headers or {}
+
+
+def unavailable() -> RequestRejected:
+    return RequestRejected(
+        503,
+        "The database is unavailable for a moment; retry shortly.",
+        "SERVICE_UNAVAILABLE",
+        {"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+class SizedRequest(Request):
+    """A request whose body is read at most once and refused past ``limit`` bytes, whether or
+    not the client sent Content-Length."""
+
+    limit = 1024 * 1024
+
+    async def stream(self) -> AsyncGenerator[bytes, None]:
+        size = 0
+        async for chunk in super().stream():
+            size += len(chunk)
+            if size > self.limit:
+                raise RequestRejected(
+                    413, f"Request bodies are limited to {self.limit} bytes.", "BODY_TOO_LARGE"
+                )
+            yield chunk
+
+    async def body(self) -> bytes:
+        if not hasattr(self, "_body"):
+            self._body = b"".join([chunk async for chunk in self.stream()])
+        return self._body
+
+
+def unavailable_in(result: Any) -> bool:
+    errors = getattr(result, "errors", None) or ()
+    return any((e.extensions or {}).get("code") == "SERVICE_UNAVAILABLE" for e in errors)
+
+
+async def authenticate_at_edge(token: str) -> Principal | None:
+    """``authenticate`` is one read: if the connection died under it, once more on another."""
+    try:
+        return await authenticate(token)
+    except Exception as e:
+        if not connection_lost(e):
+            raise
+    log.info("authenticating again after a lost database connection")
+    await renew_connections()
+    try:
+        return await authenticate(token)
+    except Exception as e:
+        if connection_lost(e):
+            raise unavailable() from e
+        raise
+
+
+async def bearer_principal(value: str) -> Principal | None:
+    """The principal of an ``authorization`` value (``Bearer <token>``), or None."""
+    scheme, _, token = value.partition(" ")
+    return await authenticate_at_edge(token.strip()) if scheme.lower() == "bearer" else None
