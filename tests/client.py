@@ -149,17 +149,27 @@ class WSClient:
         self._next_id = 0
 
     @classmethod
-    async def connect(cls, base_url: str, *, origin: str | None = None) -> WSClient:
+    async def connect(
+        cls, base_url: str, *, origin: str | None = None, keepalive: float = 20
+    ) -> WSClient:
+        """``keepalive``: the library's ping interval, and how long a pong may take."""
         url = base_url.replace("http://", "ws://") + "/graphql"
         headers = {"Origin": origin} if origin else None
+        # proxy=None: the server is on loopback, and looking a proxy up scans the environment
+        # on every connect (milliseconds of the loop the server shares, times 200 clients).
         conn = await websockets.connect(
-            url, subprotocols=["graphql-transport-ws"], additional_headers=headers
+            url,
+            subprotocols=["graphql-transport-ws"],
+            additional_headers=headers,
+            proxy=None,
+            ping_interval=keepalive,
+            ping_timeout=keepalive,
         )
         return cls(conn)
 
-    async def init(self, payload: dict[str, Any] | None) -> dict[str, Any]:
+    async def init(self, payload: dict[str, Any] | None, timeout: float = 5) -> dict[str, Any]:
         await self.send({"type": "connection_init", "payload": payload or {}})
-        return await self.receive()
+        return await self.receive(timeout)
 
     async def send(self, message: dict[str, Any]) -> None:
         await self.conn.send(json.dumps(message))
