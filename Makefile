@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test schema migrations migrate check fmt clean bench bench-services
+.PHONY: run test schema migrations migrate check fmt clean bench bench-services chaos
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,13 @@ bench: $(STAMP)
 bench-services: $(STAMP)
 	@$(WRK)
 	$(BIN)/python -m bench --services $(BENCH_ARGS)
+
+# Faults (README, Failure modes): Redis killed for 5 s and 15 s, a process SIGKILLed, PostgreSQL
+# connections terminated, under load; prints sent, delivered, lost, duplicated and recovery time
+# per fault. Needs redis-server (its own, on a free port) and PostgreSQL (HELLO_TEST_DATABASE_URL,
+# default postgres://postgres@127.0.0.1:5432/postgres). CHAOS_ARGS=--small for the suite's scale.
+chaos: $(STAMP)
+	$(BIN)/python -m tests.reliability.chaos $(CHAOS_ARGS)
 
 clean:
 	rm -rf $(VENV) data/*.sqlite3* .pytest_cache .mypy_cache .ruff_cache

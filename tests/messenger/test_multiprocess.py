@@ -46,13 +46,10 @@ async def _wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
     raise RuntimeError("hello serve did not start")
 
 
-@asynccontextmanager
-async def two_servers(tmp: str) -> AsyncIterator[tuple[str, str]]:
-    base = require_env("HELLO_TEST_DATABASE_URL")
-    redis_url = require_env("HELLO_TEST_REDIS_URL")
-    name = f"hello_mp_{uuid.uuid4().hex[:10]}"
-    db_url = await create_database(base, name)
-    env = {
+def hello_env(tmp: str, db_url: str, redis_url: str) -> dict[str, str]:
+    """The environment of a ``hello serve`` on a test database and Redis, with a key prefix of
+    its own, cheap password hashing and rate limits out of the way."""
+    return {
         **{k: v for k, v in os.environ.items() if not k.startswith("HELLO_")},
         "HELLO_ENV": "development",
         "HELLO_DATA_DIR": tmp,
@@ -66,6 +63,15 @@ async def two_servers(tmp: str) -> AsyncIterator[tuple[str, str]]:
         "HELLO_RATE_LIMIT_CAPACITY": "1000000",
         "HELLO_RATE_LIMIT_REFILL_PER_SECOND": "100000",
     }
+
+
+@asynccontextmanager
+async def two_servers(tmp: str) -> AsyncIterator[tuple[str, str]]:
+    base = require_env("HELLO_TEST_DATABASE_URL")
+    redis_url = require_env("HELLO_TEST_REDIS_URL")
+    name = f"hello_mp_{uuid.uuid4().hex[:10]}"
+    db_url = await create_database(base, name)
+    env = hello_env(tmp, db_url, redis_url)
     processes: list[subprocess.Popen[bytes]] = []
     try:
         subprocess.run(
