@@ -265,8 +265,9 @@ class Guard(SchemaExtension):
                 key, self.cost, settings.rate_limit_capacity, settings.rate_limit_refill_per_second
             )
         except StoreUnavailable:
-            # Fail open: an unreachable Redis should slow nobody down more than it must. The
-            # sign-in throttle, which guards passwords, fails closed instead.
+            # The Redis store already falls back to a per-process bucket when Redis is
+            # unreachable (``server/kv.py``); should any store still refuse, fail open: an
+            # outage should slow nobody down more than it must.
             log.warning("rate limit store unavailable; letting the operation through")
             bucket = BucketResult(True, settings.rate_limit_capacity, 0.0)
         self.bucket = (bucket.remaining, bucket.retry_after)
