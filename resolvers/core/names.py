@@ -8,7 +8,11 @@ overrides and isolates U+202A to U+202E and U+2066 to U+2069, the marks U+200E, 
 U+061C, zero-width spaces and joiners, soft hyphens, the byte-order mark...), line and
 paragraph separators (Zl, Zp) and lone surrogates (Cs, which no database stores).
 
-Two format characters are kept where emoji need them, and only there:
+Joiners are kept where writing needs them, and only there:
+- ZERO WIDTH NON-JOINER (U+200C) and ZERO WIDTH JOINER (U+200D) between two letters (or
+  combining marks) of a script that shapes joined letters: Persian writes ``می‌خواهم`` with a
+  non-joiner, Indic scripts use both after a virama. Between Latin, Greek or Cyrillic letters,
+  which never need them, they only hide a difference between two names, and are refused;
 - ZERO WIDTH JOINER (U+200D) between two emoji (woman + laptop, family, heart on fire), after
   an optional variation selector or skin-tone modifier of the first;
 - tag characters (U+E0020 to U+E007E, closed by U+E007F) right after a black flag (U+1F3F4),
@@ -22,6 +26,8 @@ import unicodedata
 from resolvers.core.errors import DomainError
 
 ZWJ = "\u200d"
+ZWNJ = "\u200c"
+_UNJOINED_SCRIPTS = ("LATIN ", "GREEK ", "CYRILLIC ")
 BLACK_FLAG = "\U0001f3f4"
 CANCEL_TAG = "\U000e007f"
 _REFUSED_CATEGORIES = {"Cc", "Cf", "Cs", "Zl", "Zp"}
@@ -34,6 +40,19 @@ def _is_emoji(ch: str) -> bool:
     # "Other symbol" covers the pictographs (and dingbats like ❤); regional letters and
     # keycaps are not joined with ZWJ.
     return unicodedata.category(ch) == "So"
+
+
+def _shaping_letter(ch: str) -> bool:
+    if unicodedata.category(ch)[0] not in "LM":
+        return False
+    return not unicodedata.name(ch, "").startswith(_UNJOINED_SCRIPTS)
+
+
+def _joins_letters(value: str, i: int) -> bool:
+    """Is the joiner at ``value[i]`` between two letters of a script that may need it?"""
+    return (
+        0 < i < len(value) - 1 and _shaping_letter(value[i - 1]) and _shaping_letter(value[i + 1])
+    )
 
 
 def _is_tag(ch: str) -> bool:
@@ -66,7 +85,9 @@ def hidden_character(value: str) -> str | None:
     i = 0
     while i < len(value):
         ch = value[i]
-        if ch == ZWJ and _joins_emoji(value, i):
+        if (ch == ZWJ and _joins_emoji(value, i)) or (
+            ch in (ZWJ, ZWNJ) and _joins_letters(value, i)
+        ):
             i += 1
             continue
         if _is_tag(ch) and (end := _tag_run_end(value, i)) is not None:

@@ -32,7 +32,8 @@ HIDDEN = [
     "\u200b",  # ZERO WIDTH SPACE (Cf)
     "\ufeff",  # BYTE ORDER MARK (Cf)
     "\u00ad",  # SOFT HYPHEN (Cf)
-    "\u200d",  # a ZERO WIDTH JOINER between letters: not an emoji sequence
+    "\u200d",  # a ZERO WIDTH JOINER between Latin letters: not an emoji sequence
+    "\u200c",  # a ZERO WIDTH NON-JOINER between Latin letters, which never need it
     "\u2028",  # LINE SEPARATOR
 ]
 # Emoji that need format characters: technologist (ZWJ), family (ZWJ), heart on fire (VS16 +
@@ -43,6 +44,9 @@ EMOJI = [
     "\u2764\ufe0f\u200d\U0001f525",
     "\U0001f469\U0001f3fd\u200d\U0001f4bb",
     "\U0001f3f4\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f",
+    # and words whose script needs joiners: Persian with a non-joiner, Devanagari half forms
+    "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",
+    "\u0915\u094d\u200d\u0937",
 ]
 
 
@@ -160,11 +164,12 @@ async def test_every_name_input_refuses_hidden_characters(api: Api) -> None:
 
 
 @pytest.mark.parametrize("emoji", EMOJI)
-async def test_emoji_sequences_keep_their_joiners(api: Api, emoji: str) -> None:
+async def test_joiners_that_emoji_and_scripts_need_are_kept(api: Api, emoji: str) -> None:
     # Given an organization
     w = await world(api)
     name = f"{emoji} team"
-    # When names hold emoji that need a joiner, a selector, a modifier or tags
+    # When names hold emoji that need a joiner, a selector, a modifier or tags, or words
+    # whose script needs a joiner
     for ni in (INPUTS[2], INPUTS[7], INPUTS[10]):  # display name, group, folder
         p = await ni.call(api, w, name)
         # Then they are taken as given
