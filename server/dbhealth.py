@@ -14,6 +14,8 @@ the operation's ``Ledger``, every COMMIT and every autocommit write it sends.
 
 from __future__ import annotations
 
+import contextlib
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -23,6 +25,7 @@ from typing import Any
 from graphql import GraphQLError
 from tortoise.backends.asyncpg.client import AsyncpgDBClient, TransactionWrapper
 from tortoise.backends.base.client import TransactionContext, TransactionContextPooled
+from tortoise.connection import get_connections
 from tortoise.exceptions import DBConnectionError
 
 RETRY_AFTER_SECONDS = 1
@@ -41,20 +44,38 @@ def _lost_types() -> tuple[type[BaseException], ...]:
         asyncpg.exceptions.CrashShutdownError,
         asyncpg.exceptions.CannotConnectNowError,
         asyncpg.exceptions.TooManyConnectionsError,
-        # A connection that got the server's FATAL while idle sits in a state where every
-        # next statement fails ("another operation is in progress") until asyncpg reads EOF.
-        asyncpg.exceptions.InternalClientError,
     )
 
 
 _LOST = _lost_types()
+
+# A pooled connection whose backend was terminated while it sat idle gets the server's FATAL
+# outside any operation: asyncpg's protocol then waits, in its ERROR_CONSUME state (2), for a
+# ReadyForQuery that never comes, and every statement fails with "cannot switch to state N;
+# another operation (2) is in progress" until it reads EOF ("protocol is in the failed state"
+# after that). Matched by message: the same class (InternalClientError) also reports genuine
+# faults of ours or of the driver (a protocol violation, releasing a free pool holder), and
+# InterfaceError's "cannot perform operation: another operation is in progress" is what two
+# tasks sharing one connection get, a programming error; neither is a lost connection.
+_STRANDED = re.compile(
+    r"cannot switch to state \d+; (another operation \(2\) is in progress"
+    r'|protocol is in the "failed" state)'
+)
+
+
+def _stranded(exc: BaseException) -> bool:
+    import asyncpg
+
+    return type(exc) is asyncpg.exceptions.InternalClientError and bool(
+        _STRANDED.fullmatch(str(exc))
+    )
 
 
 def connection_lost(exc: BaseException | None) -> bool:
     """Whether ``exc``, or an exception it was raised from, is a lost or refused connection."""
     seen: set[int] = set()
     while exc is not None and id(exc) not in seen:
-        if isinstance(exc, _LOST):
+        if isinstance(exc, _LOST) or _stranded(exc):
             return True
         seen.add(id(exc))
         exc = exc.__cause__ or exc.__context__
@@ -121,12 +142,30 @@ class _Transaction(TransactionWrapper):
         await super().commit()
 
 
+class _TransactionContext(TransactionContextPooled):
+    async def __aenter__(self) -> Any:
+        try:
+            return await super().__aenter__()
+        except BaseException:
+            # Tortoise acquires the connection and makes it the task's current one *before*
+            # BEGIN, and a failed ``__aenter__`` gets no ``__aexit__``. On a dead connection
+            # BEGIN fails, and that connection would stay the task's: the view's retry would
+            # run on it and fail with "connection is closed", an internal error, instead of
+            # on a fresh one. Undo both.
+            token = getattr(self, "token", None)
+            if token is not None:
+                get_connections().reset(token)
+                with contextlib.suppress(Exception):
+                    await self.client._parent._pool.release(self.client._connection)
+            raise
+
+
 class HelloAsyncpgClient(AsyncpgDBClient):
     """asyncpg, noting what would make a retry unsafe. Statements inside a transaction go
     through ``_Transaction`` and count only when it commits."""
 
     def _in_transaction(self) -> TransactionContext:
-        return TransactionContextPooled(_Transaction(self), self._pool_init_lock)
+        return _TransactionContext(_Transaction(self), self._pool_init_lock)
 
     async def execute_insert(self, query: str, values: list) -> Any:
         _wrote()
