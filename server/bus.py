@@ -22,8 +22,9 @@ must lose nothing that the database holds:
   ``SUBSCRIBED`` when a channel is (re)confirmed. Subscribers of the channel are *degraded*
   between the two, and a subscription opened while the backend is down starts degraded instead
   of failing. A subscription opened with ``poll_seconds`` then yields ``CATCH_UP`` every
-  ``poll_seconds`` while degraded and once more when its channel is confirmed again; its owner
-  re-reads from the database what it may have missed (``subscriptions/core.py``).
+  ``poll_seconds`` (jittered) while degraded and once more when its channel is confirmed again;
+  its owner re-reads from the database what it may have missed (``subscriptions/core.py``).
+  A channel's subscribers in one process poll on one clock, so their reads can be shared.
 
 Events are dicts, orjson-encoded on the wire. A delivered dict is shared by every subscriber
 of the channel: treat it as read-only.
@@ -44,7 +45,7 @@ import orjson
 from broadcaster._backends.base import BroadcastBackend
 from broadcaster._backends.memory import MemoryBackend
 
-from server.bus_stream import CATCH_UP, CatchUp, Link, SubscriberOverflow, Subscription
+from server.bus_stream import CATCH_UP, CatchUp, Link, SubscriberOverflow, Subscription, Ticks
 
 __all__ = [
     "CATCH_UP",
@@ -75,6 +76,7 @@ class _Channel:
         self.subscribers: set[Subscription] = set()
         self.ready = ready  # the backend subscribe; every subscriber awaits it
         self.leaving: asyncio.Task[None] | None = None  # the backend unsubscribe, once started
+        self.ticks = Ticks()  # when its degraded subscribers poll (bus_stream.Ticks)
 
 
 class EventBus:
@@ -227,6 +229,7 @@ class EventBus:
             else:
                 first = False
             entry.subscribers.add(sub)
+            sub.ticks = entry.ticks
             break
         if self._confirmed(key, entry):
             return entry  # the common case: nothing to wait for

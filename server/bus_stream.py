@@ -32,6 +32,24 @@ class CatchUp:
 CATCH_UP: Final = CatchUp()
 
 
+class Ticks:
+    """When the degraded subscribers of one channel in this process poll next: one shared,
+    jittered clock per poll interval. Subscribers of a chat then catch up in the same instant
+    and share one database read (``subscriptions/messenger.py``) instead of each reading on a
+    clock of its own; the jitter (a fresh draw per tick, per channel, per process) keeps
+    channels and processes from polling in step."""
+
+    def __init__(self) -> None:
+        self._next: dict[float, float] = {}
+
+    def deadline(self, poll: float, now: float) -> float:
+        due = self._next.get(poll)
+        if due is None or due <= now:
+            due = now + poll * random.uniform(0.5, 1.5)
+            self._next[poll] = due
+        return due
+
+
 class Subscription:
     """Async iterator of one subscriber's events, in publish order."""
 
@@ -49,6 +67,8 @@ class Subscription:
         self.degraded = False
         self._lost = asyncio.Event()  # set with degraded, for a join still waiting to confirm
         self._catch_up_due = False
+        # The channel's shared poll clock, set by the bus when it joins the channel.
+        self.ticks = Ticks()
 
     def _deliver(self, event: dict[str, Any]) -> None:
         if self.overflowed or self.closed:
@@ -110,9 +130,10 @@ class Subscription:
             if self._poll is None or not self.degraded:
                 await self._wakeup.wait()
                 continue
+            loop = asyncio.get_running_loop()
             try:
-                # Jittered: subscribers degraded by the same outage must not poll in step.
-                await asyncio.wait_for(self._wakeup.wait(), self._poll * random.uniform(0.5, 1.5))
+                async with asyncio.timeout_at(self.ticks.deadline(self._poll, loop.time())):
+                    await self._wakeup.wait()
             except TimeoutError:
                 if self.degraded:
                     return CATCH_UP

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -13,6 +14,11 @@ from server.context import Context
 from subscriptions.core import CatchUp, subscribed
 
 REPLAY_BATCH = 100
+# How long a catch-up read waits for other catch-ups of the same chat to join it. Subscribers
+# of a chat poll on one clock (server/bus_stream.Ticks) and a reconnect signals them all at
+# once, so they arrive within a few loop turns; viewerEvents get there after a query of their
+# own. Small against the poll interval (2 s) that a catch-up already waits.
+GATHER_SECONDS = 0.02
 
 
 async def chat_events(
@@ -43,10 +49,12 @@ async def chat_events(
                 seen = msg.seq
         async for event in live:
             if isinstance(event, CatchUp):
-                missed = [m async for m in stored_messages(chat_pk, seen, None)]
-                # Membership only matters when there is something to show (a removal during
-                # the outage was lost); an idle poll costs one query.
-                if missed and not await ChatMember.filter(id=access.member.id).exists():
+                # Membership is checked again (a removal published during the outage was
+                # lost), in the read shared with the chat's other subscribers.
+                missed = await missed_messages(
+                    chat_pk, seen, member_id=access.member.id, gather=GATHER_SECONDS
+                )
+                if missed is None:
                     return  # removed from the chat while the bus was away
                 for msg in missed:
                     yield _added(chat_pk, msg)
@@ -63,10 +71,12 @@ async def chat_events(
                 # Publishes from several processes may arrive out of order; the lower numbers
                 # are committed already (a sender holds the chat row until commit), so fill
                 # the gap from the database, in order. Only if there is one: this runs per
-                # subscriber per message (bench/, figure 4).
+                # subscriber per message (bench/, figure 4); the chat's subscribers that see
+                # the same gap share one read.
                 if seq > seen + 1:
-                    async for msg in stored_messages(chat_pk, seen, seq):
-                        yield _added(chat_pk, msg)
+                    for msg in await missed_messages(chat_pk, seen) or []:
+                        if msg.seq < seq:
+                            yield _added(chat_pk, msg)
                 seen = seq
             yield event
 
@@ -87,3 +97,56 @@ async def stored_messages(chat_pk: int, after: int, before: int | None) -> Async
             after = msg.seq
         if len(batch) < REPLAY_BATCH:
             return
+
+
+class _SharedRead:
+    """One read of a chat's messages for every catch-up of that chat that asked before it
+    started (so each sees everything committed before it asked)."""
+
+    def __init__(self, chat_pk: int, gather: float) -> None:
+        self.chat_pk = chat_pk
+        self.loop = asyncio.get_running_loop()
+        self.waiters: list[tuple[int, int | None]] = []  # (after, member id to check)
+        self.task = asyncio.ensure_future(self._run(gather))
+        # Retrieved here so that a failure with every waiter gone is not reported as unhandled.
+        self.task.add_done_callback(lambda t: t.cancelled() or t.exception())
+
+    async def _run(self, gather: float) -> tuple[list[Message], set[int]]:
+        try:
+            await asyncio.sleep(gather)
+        finally:
+            # Closed to newcomers before the query starts: a later catch-up gets a later read.
+            if _shared_reads.get(self.chat_pk) is self:
+                del _shared_reads[self.chat_pk]
+        after = min(a for a, _ in self.waiters)
+        messages = [m async for m in stored_messages(self.chat_pk, after, None)]
+        newest = messages[-1].seq if messages else after
+        # Membership only matters to a waiter with something to show; an idle poll costs one
+        # query for all of them.
+        ask = {m for a, m in self.waiters if m is not None and newest > a}
+        rows = await ChatMember.filter(id__in=ask).values_list("id", flat=True) if ask else []
+        return messages, {int(r) for r in rows}  # type: ignore[call-overload]
+
+
+# Per process, per chat: the read now gathering its waiters. Only coordinates the catch-ups of
+# this process; what other processes must know is in the database.
+_shared_reads: dict[int, _SharedRead] = {}
+
+
+async def missed_messages(
+    chat_pk: int, after: int, *, member_id: int | None = None, gather: float = 0.0
+) -> list[Message] | None:
+    """Messages with ``seq > after`` in order, read once for all the concurrent catch-ups of
+    the chat in this process (the lowest cursor among them, each keeping what follows its own);
+    ``None`` if ``member_id`` no longer exists and there was something to show. ``gather``: how
+    long a new read waits for others to join (0: the current loop turn)."""
+    shared = _shared_reads.get(chat_pk)
+    if shared is None or shared.loop is not asyncio.get_running_loop():
+        shared = _shared_reads[chat_pk] = _SharedRead(chat_pk, gather)
+    shared.waiters.append((after, member_id))
+    # Shielded: one waiter going away must not cancel the read for the others.
+    messages, present = await asyncio.shield(shared.task)
+    mine = [m for m in messages if m.seq > after]
+    if member_id is not None and mine and member_id not in present:
+        return None
+    return mine

@@ -34,7 +34,7 @@ from resolvers.messenger import events
 from resolvers.messenger.presence import chat_partner_ids, presence_channel
 from server.context import Context
 from subscriptions.core import CatchUp, subscribed
-from subscriptions.messenger import stored_messages
+from subscriptions.messenger import GATHER_SECONDS, missed_messages
 
 MAX_CHATS = 500
 QUEUE_SIZE = 1000
@@ -187,9 +187,11 @@ async def viewer_events(ctx: Context) -> AsyncIterator[dict[str, Any]]:
                 if prev is not None and seq <= prev:
                     continue  # delivered already, by a catch-up
                 if prev is not None and seq > prev + 1:
-                    # Missed while the bus was away (or published out of order): fill in.
-                    async for msg in stored_messages(chat_id, prev, seq):
-                        yield events.message_added(msg)
+                    # Missed while the bus was away (or published out of order): fill in, in
+                    # a read shared with the chat's other subscribers that see the same gap.
+                    for msg in await missed_messages(chat_id, prev) or []:
+                        if msg.seq < seq:
+                            yield events.message_added(msg)
                 at.seqs[chat_id] = seq
             yield event
     finally:
@@ -215,13 +217,22 @@ async def _catch_up(me: int, merger: _Merger, at: _Cursors) -> bool:
 
 
 async def _missed(me: int, at: _Cursors) -> AsyncIterator[dict[str, Any]]:
-    """Messages after each chat's cursor, and the viewer's read positions that moved."""
-    for chat_id, (last_seq, read_seq) in at.latest.items():
-        seen = at.seqs.get(chat_id)
-        if seen is not None and last_seq > seen:
-            async for msg in stored_messages(chat_id, seen, None):
-                yield events.message_added(msg)
-                at.seqs[chat_id] = msg.seq
+    """Messages after each chat's cursor, and the viewer's read positions that moved. The
+    chats are read together, each in the read shared with that chat's other subscribers in
+    this process (chatEvents and other viewers catching up at the same time)."""
+    behind = [
+        (chat_id, seen)
+        for chat_id, (last_seq, _) in at.latest.items()
+        if (seen := at.seqs.get(chat_id)) is not None and last_seq > seen
+    ]
+    reads = await asyncio.gather(
+        *(missed_messages(chat_id, seen, gather=GATHER_SECONDS) for chat_id, seen in behind)
+    )
+    missed = {chat_id: msgs or [] for (chat_id, _), msgs in zip(behind, reads, strict=True)}
+    for chat_id, (_, read_seq) in at.latest.items():
+        for msg in missed.get(chat_id, []):
+            yield events.message_added(msg)
+            at.seqs[chat_id] = msg.seq
         if read_seq > at.reads.get(chat_id, 0):
             at.reads[chat_id] = read_seq
             yield events.read_up_to(chat_id, me, read_seq)
