@@ -12,8 +12,9 @@ a row's ``judge`` says so), or the error code that must come back, top-level or 
 (NF for NOT_FOUND, F for FORBIDDEN, or the mutation's own code).
 The stranger always gets NOT_FOUND, NULL or EMPTY: nothing may tell them A's objects exist.
 
-A row's ``why`` says the reason where the outcome is not obvious. Options of a row: ``ids`` (which slot an ID input takes; None leaves it out),
-``values`` (other inputs), ``select`` (what to ask of the result); see ``matrix.Case``.
+A row's ``why`` says the reason where the outcome is not obvious. Options of a row: ``ids``
+(which slot an ID input takes; None leaves it out), ``values`` (other inputs), ``select`` (what
+to ask of the result); see ``matrix.Case``.
 """
 
 from __future__ import annotations
