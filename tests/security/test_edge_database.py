@@ -196,3 +196,56 @@ async def test_the_ledger_tells_what_may_have_been_committed(
     with recording() as reads:
         await Organization.filter(id=-1).first()
     assert not reads.may_have_written
+
+
+async def test_a_transaction_that_met_a_dead_connection_leaves_the_retry_a_fresh_one(
+    api: Api, terminator: asyncpg.Connection
+) -> None:
+    """The view retries an operation in the task where its first attempt failed. A transaction
+    whose BEGIN met a dead connection used to stay that task's connection, so the retry failed
+    with "connection is closed" (an INTERNAL_SERVER_ERROR under ``make chaos`` pg-terminate)."""
+    from tortoise.transactions import in_transaction
+
+    from models.identity import Organization
+    from server.dbhealth import connection_lost, renew_connections
+
+    a = await api.sign_up(organization="Retried Inc")
+    failed = 0
+    for _ in range(ROUNDS * 2):
+        # Given the app's pooled connections were just terminated
+        await terminate_app_connections(terminator)
+        # When a transaction starts, as an operation's first attempt does
+        try:
+            async with in_transaction():
+                await Organization.filter(id=-1).first()
+        except Exception as e:
+            # Then whatever it met is a lost connection (so the view retries, or answers
+            # SERVICE_UNAVAILABLE), never an internal error
+            assert connection_lost(e), repr(e)
+            failed += 1
+        # and the same task's next transaction, the retry, runs on a fresh connection
+        await renew_connections()
+        async with in_transaction():
+            assert await Organization.filter(name="Retried Inc").count() >= 1
+    assert failed >= 1  # the termination did strike a first attempt
+    assert a.organization_id
+
+
+async def test_two_queries_at_once_on_one_connection_are_not_a_lost_connection(
+    terminator: asyncpg.Connection,
+) -> None:
+    from server.dbhealth import connection_lost
+
+    # Given a query running on a connection
+    busy = asyncio.ensure_future(terminator.fetchval("SELECT pg_sleep(0.3)"))
+    await asyncio.sleep(0.05)
+    # When another one uses the same connection at the same time (a programming error)
+    with pytest.raises(asyncpg.InterfaceError) as caught:
+        await terminator.fetchval("SELECT 1")
+    await busy
+    # Then asyncpg's "another operation is in progress" is not taken for a lost connection
+    # (which would retry it, or hide it as SERVICE_UNAVAILABLE): it stays an internal error
+    assert "another operation is in progress" in str(caught.value)
+    assert not connection_lost(caught.value)
+    # and the connection is fine afterwards
+    assert await terminator.fetchval("SELECT 1") == 1
