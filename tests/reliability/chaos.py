@@ -14,7 +14,8 @@ steady rate. Each fault gets a chat of its own:
 A send that fails is retried with the same idempotency key (through the other process), so it
 commits once. Afterwards every subscriber must hold every committed message exactly once and in
 order; ``recovery`` is the longest a message took to arrive after it was both acknowledged and
-past the fault's end. One implementation, two scales: ``test_faults.py`` runs ``SMALL`` in the
+past the fault's end; ``db xact/s`` the database's transactions per second from the fault to the
+end of the traffic (sends, and the subscribers' catch-ups while Redis is down). One implementation, two scales: ``test_faults.py`` runs ``SMALL`` in the
 suite, ``make chaos`` (``python -m tests.reliability.chaos``) runs ``LARGE`` and prints a table.
 """
 
@@ -76,6 +77,7 @@ class Outcome:
     why: str  # the failed attempts' error codes
     stream_errors: int  # subscriptions the server ended with an error (then resumed)
     recovery: float  # seconds; inf if anything was lost
+    db_rate: float = 0.0  # database transactions per second from the fault to the traffic's end
     readiness: list[tuple[int, str]] = field(default_factory=list)  # /readyz during the fault
 
     @property
@@ -207,10 +209,12 @@ async def run_fault(
         stop = asyncio.Event()
         sending = asyncio.create_task(traffic.run(scale.rate, stop))
         await asyncio.sleep(scale.calm)
+        xacts, since = await c.db_transactions(), time.monotonic()
         await inject()
         fault_end = time.monotonic()
         await asyncio.sleep(scale.calm)
         stop.set()
+        db_rate = (await c.db_transactions() - xacts) / (time.monotonic() - since)
         await sending
         expected = sorted(seq for seq in traffic.acked if seq >= probe)
         deadline = time.monotonic() + bound + 10
@@ -221,7 +225,9 @@ async def run_fault(
         await asyncio.sleep(0.3)  # a late duplicate would show up here
     finally:
         await asyncio.gather(*(s.stop() for s in subs))
-    return tally(name, expected, traffic, subs, fault_end)
+    outcome = tally(name, expected, traffic, subs, fault_end)
+    outcome.db_rate = db_rate
+    return outcome
 
 
 def tally(
@@ -311,7 +317,7 @@ def table(outcomes: list[Outcome]) -> str:
     rows: list[tuple[str, ...]] = [
         (
             *("fault", "sent", "delivered", "lost", "duplicated", "disordered"),
-            *("streams ended", "failed sends", "recover s", "why sends failed"),
+            *("streams ended", "failed sends", "recover s", "db xact/s", "why sends failed"),
         )
     ]
     for o in outcomes:
@@ -326,6 +332,7 @@ def table(outcomes: list[Outcome]) -> str:
                 str(o.stream_errors),
                 str(o.failed_sends),
                 f"{o.recovery:.2f}",
+                f"{o.db_rate:.0f}",
                 o.why,
             )
         )

@@ -93,6 +93,20 @@ class Cluster:
             out.append(f"--- process {i} (last lines) ---\n" + "\n".join(text.splitlines()[-30:]))
         return "\n".join(out)
 
+    async def db_transactions(self) -> int:
+        """Transactions this test's database ran so far (every statement outside one counts
+        once): what catch-ups cost shows up here. PostgreSQL publishes a busy backend's counts
+        about once a second, so compare them over several seconds."""
+        conn = await asyncpg.connect(_asyncpg_url(self.pg_base))
+        try:
+            n = await conn.fetchval(
+                "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = $1",
+                self.db_name,
+            )
+        finally:
+            await conn.close()
+        return int(n or 0)
+
     async def terminate_pg_backends(self) -> int:
         # Only the backends of this test's own database, never anyone else's.
         conn = await asyncpg.connect(_asyncpg_url(self.pg_base))
