@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode, SelectionSetNode
 from strawberry.types import Info
 
 from resolvers.identity import queries as identity
 from resolvers.messenger import system_text
-
-if TYPE_CHECKING:
-    from graphql_schema.identity.types import User
 
 
 def ready_or_later(future: Any, convert: Callable[[Any], Any]) -> Any:
@@ -92,15 +89,21 @@ def visible_user(info: Info, user_id: int) -> Any:
     when the loader has it: the ``User`` or None, or an awaitable of it."""
     from graphql_schema.identity.types import User
 
+    return visible_user_then(info, user_id, lambda u: User.from_model(u) if u else None)
+
+
+def visible_user_then(info: Info, user_id: int, convert: Callable[[Any], Any]) -> Any:
+    """``convert`` of the user model, or of None when the viewer may not see them; at once
+    when the loader has it, else an awaitable (one batch for a page of chats or messages)."""
     principal = info.context.principal
+
+    def visible(user: Any) -> Any:
+        seen = user is not None and principal is not None and identity.can_see_user(principal, user)
+        return convert(user if seen else None)
+
     if principal is None:
-        return None
-
-    def convert(user: Any) -> User | None:
-        visible = user is not None and identity.can_see_user(principal, user)
-        return User.from_model(user) if visible else None
-
-    return ready_or_later(info.context.loaders.get(identity.users_by_id).load(user_id), convert)
+        return convert(None)
+    return ready_or_later(info.context.loaders.get(identity.users_by_id).load(user_id), visible)
 
 
 def system_message_text(info: Info, content: Any) -> Any:

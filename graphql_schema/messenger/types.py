@@ -14,11 +14,13 @@ from strawberry.types import Info
 
 from graphql_schema.core.connection import Connection
 from graphql_schema.core.node import resolve_visible
+from graphql_schema.messenger.message_parts import MessageReaction, MessageVersion
 from graphql_schema.messenger.prefetch import (
     prime_page,
     ready_or_later,
     system_message_text,
     visible_user,
+    visible_user_then,
 )
 from models import messenger as m
 from resolvers.identity import queries as identity
@@ -33,6 +35,11 @@ if TYPE_CHECKING:
 
 UserRef = Annotated["User", strawberry.lazy("graphql_schema.identity.types")]
 AttachmentRef = Annotated["MessageAttachment", strawberry.lazy("graphql_schema.drive.sharing")]
+
+
+# A DIRECT chat's title when its other person is hidden from the viewer: the word system
+# messages use for someone unnamed (``resolvers.messenger.system_text``).
+HIDDEN_PEER = "Someone"
 
 
 def _dt(value: str | None) -> datetime | None:
@@ -215,31 +222,6 @@ class Message(relay.Node):
         )
 
 
-@strawberry.type(description="An earlier version of an edited message.")
-class MessageVersion:
-    text: str = strawberry.field(description="Its plain text.")
-    content: JSON | None = strawberry.field(description="Its rich content, if any.")
-    edited_at: datetime = strawberry.field(description="When this version was replaced.")
-
-
-@strawberry.type(description="One emoji's reactions on a message.")
-class MessageReaction:
-    emoji: str = strawberry.field(description="The emoji.")
-    count: int = strawberry.field(description="How many people reacted with it.")
-    user_ids: strawberry.Private[list[int]]
-
-    @strawberry.field(description="The first people who reacted with it (at most 20).")
-    async def users(self, info: Info) -> list[UserRef]:
-        from graphql_schema.identity.types import User
-
-        found = await identity.visible_users(info.context, self.user_ids[:20])
-        return [User.from_model(u) for u in found if u is not None]
-
-    # Known when the reactions are read (the viewer is in the context there): a plain
-    # attribute costs graphql-core less than a resolver per reaction.
-    viewer_reacted: bool = strawberry.field(description="Whether you reacted with it.")
-
-
 @strawberry.type(description="A page of messages, ordered by `seq`.")
 class MessagePage:
     messages: list[Message] = strawberry.field(description="Oldest first.")
@@ -267,6 +249,39 @@ class Chat(relay.Node):
     )
     last_seq: int = strawberry.field(description="The `seq` of the newest message; 0 if none.")
     last_activity_at: datetime = strawberry.field(description="Creation or the newest message.")
+    direct_user_ids: strawberry.Private[list[int] | None]
+
+    @strawberry.field(
+        description="What a chat list shows: a group's name; for a DIRECT chat the other "
+        'person\'s display name as you may see them ("Someone" when you may not: guests see '
+        "only themselves, members no deactivated people), your own in a chat with yourself."
+    )
+    def title(self, info: Info) -> str:
+        if self.direct_user_ids is None:
+            return self.name
+        peer = self._peer_id(info)
+        if peer is None:
+            return HIDDEN_PEER
+        return cast(
+            Any, visible_user_then(info, peer, lambda u: u.display_name if u else HIDDEN_PEER)
+        )
+
+    @strawberry.field(
+        description="The other person of a DIRECT chat (you, in a chat with yourself); null "
+        "for groups, and when you may not see them."
+    )
+    def peer(self, info: Info) -> UserRef | None:
+        peer = self._peer_id(info) if self.direct_user_ids is not None else None
+        return None if peer is None else cast(Any, visible_user(info, peer))  # or an awaitable
+
+    def _peer_id(self, info: Info) -> int | None:
+        """The DIRECT chat's person who is not the viewer; None for someone outside it."""
+        principal = info.context.principal
+        pair = self.direct_user_ids or []
+        if principal is None or principal.user_id not in pair:
+            return None
+        others = [u for u in pair if u != principal.user_id]
+        return others[0] if others else principal.user_id
 
     @strawberry.field(description="The newest message, if any.")
     async def last_message(self, info: Info) -> Message | None:
@@ -383,6 +398,8 @@ class Chat(relay.Node):
             disbanded_at=_dt(s["disbandedAt"]),
             last_seq=s["lastSeq"],
             last_activity_at=datetime.fromisoformat(s["lastActivityAt"]),
+            # Snapshots published before titles existed lack the pair.
+            direct_user_ids=s.get("directUserIds"),
         )
 
     @classmethod

@@ -49,6 +49,15 @@ def message_snapshot(m: Message) -> dict[str, Any]:
     }
 
 
+def direct_user_ids(direct_key: str | None) -> list[int] | None:
+    """The two people of a DIRECT chat, lower id first, read from its ``direct_key`` (no query:
+    a chat list shows each one's peer)."""
+    if not direct_key:
+        return None
+    low, _, high = direct_key.partition(":")
+    return [int(low), int(high or low)]
+
+
 def chat_snapshot(c: Chat) -> dict[str, Any]:
     return {
         "id": c.id,
@@ -62,6 +71,7 @@ def chat_snapshot(c: Chat) -> dict[str, Any]:
         "lastSeq": c.last_seq,
         "lastActivityAt": c.last_activity_at.isoformat(),
         "disbandedAt": _iso(c.disbanded_at),
+        "directUserIds": direct_user_ids(c.direct_key),
     }
 
 
