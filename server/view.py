@@ -45,6 +45,7 @@ from server.rejections import (
 )
 from server.settings import Settings
 from server.sockets import SocketRegistry
+from server.ws_frames import FrameCheckingHandler
 
 log = logging.getLogger("hello.request")
 
@@ -75,6 +76,9 @@ def _client_ip(scope: Scope) -> str:
 
 
 class HelloGraphQL(GraphQL[Context, None]):
+    # Malformed frames close with 4400 instead of crashing the handler (server/ws_frames.py).
+    graphql_transport_ws_handler_class = FrameCheckingHandler
+
     def __init__(self, schema: Any, settings: Settings, sockets: SocketRegistry) -> None:
         super().__init__(
             schema,

@@ -1,0 +1,68 @@
+"""graphql-transport-ws frames checked for shape before strawberry's handler reads them.
+
+Strawberry's handler indexes every frame as an object and catches only ``KeyError``: a frame
+that is valid JSON but not an object (``[]``, ``"x"``, ``123``, ``null``), a ``subscribe`` whose
+``payload`` is not an object, or an ``id`` that is not a string raised ``TypeError`` out of the
+ASGI application, and the client got no close frame at all. The protocol answers a malformed
+message with close code 4400, so that is what these get, before or after ``connection_init``.
+
+A ``subscribe`` that is well framed but whose request is not a GraphQL request (``query`` not
+a string, ``variables`` not an object, ``operationName`` not a string) is the operation's
+fault, not the connection's: it gets an ``error`` message for its id, as a document that does
+not validate does, and the socket stays open for the client's other operations.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import Message
+
+from server.context import Context
+
+MALFORMED = 4400
+
+
+def _request_fault(payload: dict[str, Any]) -> str | None:
+    """Why a subscribe payload is not a GraphQL request, or None when it is one."""
+    if not isinstance(payload.get("query"), str):
+        return "The subscribe payload's query must be a string."
+    if not isinstance(payload.get("variables"), dict | None):
+        return "The subscribe payload's variables must be an object or null."
+    if not isinstance(payload.get("operationName"), str | None):
+        return "The subscribe payload's operationName must be a string or null."
+    if not isinstance(payload.get("extensions"), dict | None):
+        return "The subscribe payload's extensions must be an object or null."
+    return None
+
+
+class FrameCheckingHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    """Strawberry's graphql-transport-ws handler, refusing malformed frames with 4400."""
+
+    async def handle_message(self, message: Any) -> None:
+        if not isinstance(message, dict):
+            await self.handle_invalid_message("Messages are JSON objects.")
+            return
+        kind = message.get("type")
+        if kind in ("subscribe", "complete") and not (
+            isinstance(message.get("id"), str) and message["id"]
+        ):
+            await self.handle_invalid_message(f"A {kind} message has a non-empty string id.")
+            return
+        if kind == "subscribe":
+            payload = message.get("payload")
+            if not isinstance(payload, dict):
+                await self.handle_invalid_message("A subscribe message's payload is an object.")
+                return
+            fault = _request_fault(payload)
+            # Before the ack, and for an id in use, strawberry's own rules come first (4401,
+            # 4409): they do not read the payload.
+            if fault and self.connection_acknowledged and message["id"] not in self.operations:
+                await self.send_message(
+                    {"id": message["id"], "type": "error", "payload": [{"message": fault}]}
+                )
+                return
+        await super().handle_message(cast(Message, message))
