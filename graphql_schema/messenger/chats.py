@@ -10,7 +10,7 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from graphql_schema.core.node import require_id, resolve_global_ids
+from graphql_schema.core.node import decode_id, require_id, resolve_global_ids
 from graphql_schema.core.payload import MutationError, mutate
 from graphql_schema.messenger.events import ChatEvent, to_chat_event
 from graphql_schema.messenger.types import Chat, ChatKindEnum, Message
@@ -46,8 +46,13 @@ class MessageSendErrorCode(Enum):
     TOO_MANY_MENTIONS = strawberry.enum_value("TOO_MANY_MENTIONS", description="Over 100 mentions.")
     INVALID_CONTENT = strawberry.enum_value(
         "INVALID_CONTENT",
-        description="The rich content is not in the documented format, has a link that is not "
-        "http(s), or mentions someone outside your organization.",
+        description="The rich content is not in the documented format, or has a link that is "
+        "not http(s).",
+    )
+    INVALID_MENTION = strawberry.enum_value(
+        "INVALID_MENTION",
+        description="`mentions` or a mention in `content` names no user of your organization "
+        "(`field` says which); nothing was sent.",
     )
     THROTTLED = strawberry.enum_value(
         "THROTTLED", description="Sending too fast; the message says when to retry."
@@ -110,7 +115,9 @@ class MessageSendInput:
         description="Reply in the thread of this top-level message of the same chat.",
     )
     mentions: list[strawberry.ID] = strawberry.field(
-        default_factory=list, description="Users to mention (members of the chat count)."
+        default_factory=list,
+        description="Users of your organization to mention (at most 100; those in the chat "
+        "count as mentions). Anyone else is INVALID_MENTION, as in `content`.",
     )
     file_ids: list[strawberry.ID] = strawberry.field(
         default_factory=list,
@@ -194,7 +201,8 @@ class MessengerMutation:
             chat_id=require_id(input.chat_id, "Chat", "chatId"),
             text=input.text,
             reply_to_id=require_id(input.reply_to_id, "Message", "replyToId"),
-            mention_ids=[require_id(u, "User", "mentions") or 0 for u in input.mentions],
+            # Not require_id: a malformed ID names nobody, refused like any unknown user.
+            mention_ids=[decode_id(u, "User") or 0 for u in input.mentions],
             idempotency_key=input.idempotency_key,
             content=input.content,
             thread_root_id=require_id(input.thread_root_id, "Message", "threadRootId"),

@@ -41,6 +41,10 @@ class MessageEditErrorCode(Enum):
     INVALID_CONTENT = strawberry.enum_value(
         "INVALID_CONTENT", description="The rich content is not in the documented format."
     )
+    INVALID_MENTION = strawberry.enum_value(
+        "INVALID_MENTION",
+        description="A mention in `content` names no user of your organization; nothing changed.",
+    )
     CONFLICT = strawberry.enum_value(
         "CONFLICT", description="Edited at the same time by another request; retry."
     )

@@ -34,6 +34,8 @@ MAX_BLOCKS = 1000
 MAX_SPANS = 5000
 TEXT_KINDS = {"text", "bold", "italic", "code"}
 INVALID_CONTENT = "INVALID_CONTENT"
+INVALID_MENTION = "INVALID_MENTION"
+NOT_MENTIONABLE = "A mention names no user of your organization."
 
 
 def _bad(message: str) -> DomainError:
@@ -74,25 +76,12 @@ async def parse_content(ctx: Context, content: Any) -> tuple[dict[str, Any], str
         elif kind == "mention":
             ok = set(span) == {"kind", "userId"} and isinstance(span["userId"], str)
             if ok:
-                try:
-                    gid = GlobalID.from_id(span["userId"])
-                    ok = gid.type_name == "User" and gid.node_id.isdigit()
-                    mention_pks[span["userId"]] = int(gid.node_id)
-                except Exception:
-                    ok = False
+                mention_pks[span["userId"]] = user_pk(span["userId"])
         else:
             ok = False
         if not ok:
             raise _bad(f"Not a valid span: {str(span)[:100]}")
-    # Mentions name people of your organization; anyone else is invalid (as if unknown).
-    users = {
-        u.id: u
-        for u in await User.filter(
-            id__in=set(mention_pks.values()), organization_id=principal.organization_id
-        )
-    }
-    if any(pk not in users for pk in mention_pks.values()):
-        raise _bad("A mention names no user of your organization.")
+    users = await check_mentions(principal.organization_id, set(mention_pks.values()), "content")
 
     def render(span: dict[str, Any]) -> str:
         if span["kind"] == "mention":
@@ -101,6 +90,31 @@ async def parse_content(ctx: Context, content: Any) -> tuple[dict[str, Any], str
 
     text = "\n".join("".join(render(s) for s in b["spans"]) for b in blocks)
     return {"blocks": blocks}, text, set(mention_pks.values())
+
+
+def user_pk(raw: str) -> int:
+    """The database id a mentioned User ID names; 0 (nobody) for anything that is not one, so a
+    malformed ID is refused exactly like an unknown user's."""
+    try:
+        gid = GlobalID.from_id(raw)
+    except Exception:
+        return 0
+    ok = gid.type_name == "User" and gid.node_id.isdigit() and len(gid.node_id) < 19
+    return int(gid.node_id) if ok else 0
+
+
+async def check_mentions(organization_id: int, pks: set[int], field: str) -> dict[int, User]:
+    """The one rule for every way of mentioning (the ``mentions`` list, mention spans of rich
+    content, edits): each mention names a user of your organization, or nothing is written.
+    Another organization's user, an unknown id and a malformed one get the same code and
+    message, so a refusal tells nobody who exists elsewhere. Whether a mention counts (the
+    person is in the chat) is decided later and is not an error."""
+    if not pks:
+        return {}
+    users = {u.id: u for u in await User.filter(id__in=pks, organization_id=organization_id)}
+    if len(users) != len(pks):
+        raise DomainError(NOT_MENTIONABLE, field=field, code=INVALID_MENTION)
+    return users
 
 
 async def next_seq(chat_id: int) -> int:
@@ -136,6 +150,12 @@ async def check_message_send(
     principal = require_principal(ctx)
     access = await access_chat(ctx, chat_id)
     check_can_send(access.chat, access.member)
+    # Counted before the lookup, which it bounds; again below with the content's mentions.
+    if len(mention_ids) > MAX_MENTIONS:
+        raise DomainError(
+            f"At most {MAX_MENTIONS} mentions.", field="mentions", code="TOO_MANY_MENTIONS"
+        )
+    await check_mentions(principal.organization_id, set(mention_ids), "mentions")
     if content is not None:
         # Content wins: the stored text is always its rendering, so search and notifications
         # see what readers see.

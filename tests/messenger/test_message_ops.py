@@ -106,13 +106,16 @@ async def test_rich_content_is_validated_rendered_and_mentions_count(api: Api) -
         {"blocks": [{"spans": [{"kind": "link", "text": "x", "url": "javascript:alert(1)"}]}]},
         {"blocks": [{"spans": [{"kind": "blink", "text": "x"}]}]},
         {"blocks": [{"spans": [{"kind": "text", "text": "x", "color": "red"}]}]},
-        {"blocks": [{"spans": [{"kind": "mention", "userId": stranger.user_id}]}]},
         {"blocks": []},
         ["not", "an", "object"],
     ]
     for c in bad:
         refused = await op(api, ada, RICH_SEND, "messageSend", chatId=chat, content=c)
         assert refused["errors"] == [{"code": "INVALID_CONTENT", "field": "content"}], c
+    # Someone outside the organization: the mention rule (tests/messenger/test_mentions_rule.py).
+    c = {"blocks": [{"spans": [{"kind": "mention", "userId": stranger.user_id}]}]}
+    refused = await op(api, ada, RICH_SEND, "messageSend", chatId=chat, content=c)
+    assert refused["errors"] == [{"code": "INVALID_MENTION", "field": "content"}]
     assert (await Chat.get(id=pk(chat))).last_seq == 1
 
 
