@@ -160,8 +160,13 @@ class IdempotencyRecord(Model):
     operation = fields.CharField(max_length=64)
     key = fields.CharField(max_length=128)
     result_id = fields.BigIntField()
+    # An HMAC of the normalized input (resolvers/core/idempotency.py): the same key with other
+    # input is refused. Empty for records written before it existed; those match any input.
+    fingerprint = fields.CharField(max_length=64, default="")
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
         table = "idempotency_record"
         unique_together = (("user_id", "operation", "key"),)
+        # For the sweep of expired keys.
+        indexes = (("created_at",),)

@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 
 from graphql_schema.schema import create_schema
+from resolvers.core.idempotency import sweep_forever as sweep_idempotency_keys
 from resolvers.drive.completion import cleanup_forever
 from resolvers.identity.events import AUTH_CHANNEL
 from resolvers.identity.queries import live_sessions
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None, *, configure_logging: bool = Tr
         await sockets.start(bus, AUTH_CHANNEL, live_sessions)
         cleanup = asyncio.create_task(cleanup_forever(), name="drive-upload-cleanup")
         sweep = asyncio.create_task(sweep_forever(blobs), name="blob-temporary-sweep")
+        keys = asyncio.create_task(sweep_idempotency_keys(), name="idempotency-key-sweep")
         log.info("started", extra={"env": settings.env, "redis": bool(settings.redis_url)})
         # Imports, the schema and the start-up state live as long as the process: frozen,
         # every later full collection skips them (bench/: p99 of figure 2 74 -> 56 ms).
@@ -70,6 +72,7 @@ def create_app(settings: Settings | None = None, *, configure_logging: bool = Tr
         finally:
             cleanup.cancel()
             sweep.cancel()
+            keys.cancel()
             await sockets.stop()
             await bus.disconnect()
             await store.close()

@@ -16,6 +16,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from graphql_schema.core.connection import Connection, connection
+from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.node import require_id, resolve_visible
 from graphql_schema.core.payload import MutationError, mutate
 from models import admin as m
@@ -187,6 +188,7 @@ class DepartmentErrorCode(Enum):
     GUEST_NOT_ALLOWED = strawberry.enum_value(
         "GUEST_NOT_ALLOWED", description="Members add: guests cannot sit in departments."
     )
+    IDEMPOTENCY_KEY_REUSED = IDEMPOTENCY_KEY_REUSED
 
 
 @strawberry.type(description="A reason why a department mutation changed nothing.")

@@ -16,6 +16,7 @@ from strawberry.types import Info
 
 from graphql_schema.admin.departments import AFTER, FIRST, UserRef, decode_ids
 from graphql_schema.core.connection import Connection, connection
+from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.node import require_id, resolve_visible
 from graphql_schema.core.payload import MutationError, mutate
 from models import admin as m
@@ -123,6 +124,7 @@ class GroupErrorCode(Enum):
     GUEST_NOT_ALLOWED = strawberry.enum_value(
         "GUEST_NOT_ALLOWED", description="Create, members add: guests cannot be group members."
     )
+    IDEMPOTENCY_KEY_REUSED = IDEMPOTENCY_KEY_REUSED
 
 
 @strawberry.type(description="A reason why a group mutation changed nothing.")

@@ -13,6 +13,7 @@ from strawberry.types import Info
 
 from graphql_schema.admin.departments import Department
 from graphql_schema.core.connection import Connection, connection
+from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.node import decode_id, resolve_visible
 from graphql_schema.core.payload import MutationError, mutate
 from graphql_schema.identity.mutations import AuthPayloadFields, signed_in_fields
@@ -105,6 +106,7 @@ class InvitationCreateErrorCode(Enum):
     INVALID_ROLE = strawberry.enum_value(
         "INVALID_ROLE", description="Nobody is invited as OWNER; transfer ownership instead."
     )
+    IDEMPOTENCY_KEY_REUSED = IDEMPOTENCY_KEY_REUSED
 
 
 @strawberry.type(description="A reason why `invitationCreate` failed.")

@@ -6,6 +6,7 @@ from enum import Enum
 
 import strawberry
 
+from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.payload import MutationError
 
 INVALID_NAME = "The display name is empty or longer than 100 characters."
@@ -35,6 +36,7 @@ class UserCreateErrorCode(Enum):
     MANAGER_CYCLE = strawberry.enum_value(
         "MANAGER_CYCLE", description="The manager chain would loop."
     )
+    IDEMPOTENCY_KEY_REUSED = IDEMPOTENCY_KEY_REUSED
 
 
 @strawberry.enum(description="Why `userUpdate` failed.")

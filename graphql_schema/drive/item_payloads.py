@@ -6,6 +6,7 @@ from enum import Enum
 
 import strawberry
 
+from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.payload import MutationError
 from graphql_schema.drive.types import File, FileVersion, OnNameConflict
 from resolvers.drive.copying import MAX_COPY
@@ -40,6 +41,7 @@ class FolderCreateErrorCode(Enum):
     NAME_TAKEN = _code("NAME_TAKEN", NAME_TAKEN)
     NOT_A_FOLDER = _code("NOT_A_FOLDER", "`parentId` names a file.")
     TOO_DEEP = _code("TOO_DEEP", TOO_DEEP)
+    IDEMPOTENCY_KEY_REUSED = IDEMPOTENCY_KEY_REUSED
 
 
 @strawberry.enum(description="Why `fileRename` failed.")
@@ -73,6 +75,7 @@ class FileCopyErrorCode(Enum):
     QUOTA_EXCEEDED = _code(
         "QUOTA_EXCEEDED", "Your organization's storage quota would be exceeded (copies count)."
     )
+    IDEMPOTENCY_KEY_REUSED = IDEMPOTENCY_KEY_REUSED
 
 
 @strawberry.enum(description="Why `fileDelete` failed.")
@@ -96,6 +99,7 @@ class FileVersionRestoreErrorCode(Enum):
         "QUOTA_EXCEEDED",
         "Your organization's storage quota would be exceeded (the restored version counts again).",
     )
+    IDEMPOTENCY_KEY_REUSED = IDEMPOTENCY_KEY_REUSED
 
 
 @strawberry.type(description="A reason why `folderCreate` failed.")

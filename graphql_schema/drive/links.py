@@ -12,6 +12,7 @@ import strawberry
 from strawberry.types import Info
 
 from graphql_schema.core.connection import Connection, connection
+from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.node import require_id
 from graphql_schema.core.payload import MutationError, mutate
 from graphql_schema.drive.sharing import INPUT, global_id, request_loader
@@ -183,6 +184,7 @@ class ShareLinkCreateErrorCode(Enum):
     EXPIRY_IN_PAST = strawberry.enum_value(
         "EXPIRY_IN_PAST", description="`expiresAt` is not in the future."
     )
+    IDEMPOTENCY_KEY_REUSED = IDEMPOTENCY_KEY_REUSED
 
 
 @strawberry.type(description="A reason why `shareLinkCreate` made nothing.")

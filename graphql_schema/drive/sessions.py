@@ -11,6 +11,7 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.node import require_id
 from graphql_schema.core.payload import MutationError, mutate
 from graphql_schema.drive.types import ByteCount, File, OnNameConflict
@@ -128,6 +129,7 @@ class UploadSessionCreateErrorCode(Enum):
     NOT_A_FILE = _code("NOT_A_FILE", "`fileId` names a folder.")
     FILE_TOO_LARGE = _code("FILE_TOO_LARGE", "Over the per-file size limit.")
     QUOTA_EXCEEDED = _code("QUOTA_EXCEEDED", "Your organization's storage quota would be exceeded.")
+    IDEMPOTENCY_KEY_REUSED = IDEMPOTENCY_KEY_REUSED
 
 
 @strawberry.type(description="A reason why `uploadSessionCreate` created nothing.")

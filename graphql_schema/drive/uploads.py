@@ -9,6 +9,7 @@ import strawberry
 from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
+from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.node import require_id
 from graphql_schema.core.payload import MutationError, mutate
 from graphql_schema.drive.types import File, OnNameConflict
@@ -38,6 +39,7 @@ class UploadErrorCode(Enum):
     QUOTA_EXCEEDED = strawberry.enum_value(
         "QUOTA_EXCEEDED", description="Your organization's storage quota would be exceeded."
     )
+    IDEMPOTENCY_KEY_REUSED = IDEMPOTENCY_KEY_REUSED
 
 
 @strawberry.type(description="A reason why an upload created nothing.")

@@ -10,6 +10,7 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.node import decode_id, require_id, resolve_global_ids
 from graphql_schema.core.payload import MutationError, mutate
 from graphql_schema.messenger.events import ChatEvent, to_chat_event
@@ -32,6 +33,7 @@ class ChatCreateErrorCode(Enum):
     GUEST_NOT_ALLOWED = strawberry.enum_value(
         "GUEST_NOT_ALLOWED", description="Guests cannot start chats."
     )
+    IDEMPOTENCY_KEY_REUSED = IDEMPOTENCY_KEY_REUSED
 
 
 @strawberry.type(description="A reason why `chatCreate` failed.")
@@ -73,6 +75,7 @@ class MessageSendErrorCode(Enum):
         "CANNOT_ATTACH",
         description="Attaching shares a file with the chat: you need editor on it.",
     )
+    IDEMPOTENCY_KEY_REUSED = IDEMPOTENCY_KEY_REUSED
 
 
 @strawberry.type(description="A reason why `messageSend` failed.")

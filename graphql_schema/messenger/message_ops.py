@@ -9,6 +9,7 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.node import decode_id, require_id
 from graphql_schema.core.payload import MutationError, mutate
 from graphql_schema.messenger.types import Message
@@ -98,6 +99,7 @@ class MessageForwardErrorCode(Enum):
     )
     RECALLED = RECALLED
     CHAT_DISBANDED = CHAT_DISBANDED
+    IDEMPOTENCY_KEY_REUSED = IDEMPOTENCY_KEY_REUSED
 
 
 @strawberry.type(description="A reason why `messageEdit` failed.")

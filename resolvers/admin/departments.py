@@ -121,7 +121,10 @@ async def check_department_create(
     async def load(pk: int) -> Department | None:
         return await Department.get_or_none(id=pk, organization_id=principal.organization_id)
 
-    return await once(principal.user_id, "departmentCreate", idempotency_key, create, load)
+    fields = {"name": name, "parentId": parent_id, "leaderId": leader_id}
+    return await once(
+        principal.user_id, "departmentCreate", idempotency_key, create, load, input=fields
+    )
 
 
 async def do_department_create(

@@ -64,7 +64,8 @@ async def check_group_create(
     async def load(pk: int) -> Group | None:
         return await Group.get_or_none(id=pk, organization_id=principal.organization_id)
 
-    return await once(principal.user_id, "groupCreate", idempotency_key, create, load)
+    fields = {"name": name, "description": description, "memberIds": {m.id for m in members}}
+    return await once(principal.user_id, "groupCreate", idempotency_key, create, load, input=fields)
 
 
 async def do_group_create(

@@ -186,7 +186,14 @@ async def check_invitation_create(
     async def load(pk: int) -> Invitation | None:
         return await Invitation.get_or_none(id=pk, organization_id=org_id)
 
-    invitation = await once(principal.user_id, "invitationCreate", idempotency_key, create, load)
+    fields = {
+        "email": normalize_email(email),
+        "role": role,
+        "departmentIds": {d or 0 for d in department_ids},
+    }
+    invitation = await once(
+        principal.user_id, "invitationCreate", idempotency_key, create, load, input=fields
+    )
     return invitation, token
 
 

@@ -201,7 +201,17 @@ async def check_user_create(
     async def load(pk: int) -> User | None:
         return await User.get_or_none(id=pk, organization_id=principal.organization_id)
 
-    user = await once(principal.user_id, "userCreate", idempotency_key, create, load)
+    # The password is in the fingerprint as given (None: generated); the fingerprint is an
+    # HMAC under the server secret, never the password or a plain hash of it.
+    fields = {
+        "email": email,
+        "displayName": display_name.strip(),
+        "password": password,
+        "role": role,
+        "departmentIds": set(department_ids),
+        "managerId": manager_id,
+    }
+    user = await once(principal.user_id, "userCreate", idempotency_key, create, load, input=fields)
     # A retry answers with the first user; its temporary password was shown once and is gone.
     return Created(user, temporary if ran else None)
 

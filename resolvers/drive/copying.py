@@ -65,7 +65,14 @@ async def check_file_copy(
     async def load(pk: int) -> DriveItem | None:
         return await DriveItem.filter(id=pk, organization_id=principal.organization_id).first()
 
-    return await once(principal.user_id, "fileCopy", idempotency_key, create, load)
+    # The name as asked (None: the source's, which may change before a retry).
+    fields = {
+        "itemId": item_id,
+        "folderId": folder_id,
+        "name": clean if name is not None else None,
+        "onConflict": on_conflict,
+    }
+    return await once(principal.user_id, "fileCopy", idempotency_key, create, load, input=fields)
 
 
 async def default_copy_folder(ctx: Context, source: DriveItem) -> DriveItem:

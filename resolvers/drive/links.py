@@ -98,7 +98,16 @@ async def check_share_link_create(
     async def load(pk: int) -> ShareLink | None:
         return await ShareLink.get_or_none(id=pk, item_id=item.id)
 
-    link = await once(principal.user_id, "shareLinkCreate", idempotency_key, create, load)
+    fields = {
+        "itemId": item.id,
+        "role": role,
+        "scope": scope,
+        "password": password,
+        "expiresAt": expires_at,
+    }
+    link = await once(
+        principal.user_id, "shareLinkCreate", idempotency_key, create, load, input=fields
+    )
     return link, token
 
 

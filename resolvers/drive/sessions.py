@@ -214,7 +214,18 @@ async def create_session(
     async def load(pk: int) -> UploadSession | None:
         return await UploadSession.filter(id=pk).first()
 
-    return await once(principal.user_id, "uploadSessionCreate", idempotency_key, create, load)
+    fields = {
+        "name": clean_name if file_id is None else None,
+        "size": size,
+        "sha256": digest,
+        "folderId": folder_id,
+        "contentType": clean_type,
+        "fileId": file_id,
+        "onConflict": on_conflict,
+    }
+    return await once(
+        principal.user_id, "uploadSessionCreate", idempotency_key, create, load, input=fields
+    )
 
 
 async def access_session(

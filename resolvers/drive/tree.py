@@ -135,7 +135,10 @@ async def check_folder_create(
     async def load(pk: int) -> DriveItem | None:
         return await DriveItem.filter(id=pk, organization_id=principal.organization_id).first()
 
-    return await once(principal.user_id, "folderCreate", idempotency_key, create, load)
+    fields = {"name": clean, "parentId": parent_id, "onConflict": on_conflict}
+    return await once(
+        principal.user_id, "folderCreate", idempotency_key, create, load, input=fields
+    )
 
 
 # -- fileRename -----------------------------------------------------------------------------------
@@ -260,5 +263,8 @@ async def check_version_restore(
     async def load(pk: int) -> FileVersion | None:
         return await FileVersion.filter(id=pk, item_id=file.id).first()
 
-    new = await once(principal.user_id, "fileVersionRestore", idempotency_key, create, load)
+    fields = {"itemId": item_id, "versionId": version_id}
+    new = await once(
+        principal.user_id, "fileVersionRestore", idempotency_key, create, load, input=fields
+    )
     return await DriveItem.get(id=file.id), new

@@ -4,6 +4,7 @@ blob store, verified, and only then referred to by a row."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -102,4 +103,25 @@ async def upload_small(
     async def load(pk: int) -> DriveItem | None:
         return await DriveItem.filter(id=pk).first()
 
-    return await once(principal.user_id, "fileUpload", idempotency_key, create, load)
+    fields: dict[str, object] = {
+        "folderId": folder_id,
+        "name": clean_name,
+        "contentType": clean_type,
+        "onConflict": on_conflict,
+    }
+    if idempotency_key is not None:
+        # The bytes are input too: a retry sends the same file, a reuse of the key may not.
+        fields["content"] = await _digest(upload, limit)
+    return await once(principal.user_id, "fileUpload", idempotency_key, create, load, input=fields)
+
+
+async def _digest(upload: Any, limit: int) -> str:
+    """SHA-256 of an upload's first ``limit`` + 1 bytes (more is FILE_TOO_LARGE anyway), read
+    from the request's spooled copy, which is then rewound for staging."""
+    digest = hashlib.sha256()
+    size = 0
+    while size <= limit and (chunk := await upload.read(READ_CHUNK)):
+        digest.update(chunk)
+        size += len(chunk)
+    await upload.seek(0)
+    return digest.hexdigest()

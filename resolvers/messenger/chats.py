@@ -95,7 +95,13 @@ async def check_chat_create(
     async def load(pk: int) -> Chat | None:
         return await Chat.get_or_none(id=pk, organization_id=principal.organization_id)
 
-    return await once(principal.user_id, "chatCreate", idempotency_key, create, load)
+    fields = {
+        "kind": kind,
+        "name": name,
+        "description": description,
+        "memberIds": {u.id for u in others},
+    }
+    return await once(principal.user_id, "chatCreate", idempotency_key, create, load, input=fields)
 
 
 async def _direct(ctx: Context, other_id: int) -> Chat:

@@ -309,7 +309,10 @@ async def check_message_forward(
         ).order_by("id")
         return Forwarded(pk, list(copies))
 
-    return await once(principal.user_id, "messageForward", idempotency_key, create, load)
+    fields = {"messageId": source.id, "chatIds": [chat.id for chat in targets]}
+    return await once(
+        principal.user_id, "messageForward", idempotency_key, create, load, input=fields
+    )
 
 
 async def edit_histories(message_ids: list[int]) -> Sequence[list[MessageEdit]]:

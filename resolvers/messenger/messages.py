@@ -150,6 +150,16 @@ async def check_message_send(
     principal = require_principal(ctx)
     access = await access_chat(ctx, chat_id)
     check_can_send(access.chat, access.member)
+    # The request as sent, before the content replaces the text (which it makes irrelevant).
+    fields = {
+        "chatId": access.chat.id,
+        "text": text if content is None else "",
+        "content": content,
+        "replyToId": reply_to_id,
+        "threadRootId": thread_root_id,
+        "mentions": set(mention_ids),
+        "fileIds": list(file_ids or []),
+    }
     # Counted before the lookup, which it bounds; again below with the content's mentions.
     if len(mention_ids) > MAX_MENTIONS:
         raise DomainError(
@@ -215,7 +225,7 @@ async def check_message_send(
     async def load(pk: int) -> Message | None:
         return await Message.get_or_none(id=pk, chat_id=access.chat.id)
 
-    return await once(principal.user_id, "messageSend", idempotency_key, create, load)
+    return await once(principal.user_id, "messageSend", idempotency_key, create, load, input=fields)
 
 
 async def do_message_send(

@@ -1,0 +1,397 @@
+"""One idempotency rule for every mutation that takes an ``idempotencyKey``, through the API:
+the same key and input return the first result (no second object), the same key with other
+input is the typed IDEMPOTENCY_KEY_REUSED (never a constraint error: reusing a messageSend key
+in another chat answered INTERNAL_SERVER_ERROR with the SQL), keys are scoped per principal and
+operation, concurrent retries make one object, and keys expire after a week."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from strawberry.relay import GlobalID
+
+from models.admin import Department, Group, IdempotencyRecord, Invitation
+from models.drive import DriveItem, FileVersion, ShareLink, UploadSession
+from models.identity import User
+from models.messenger import Chat, Message
+from resolvers.core.idempotency import KEEP, sweep_expired
+from resolvers.messenger.events import chat_channel
+from server import runtime
+from tests.client import Account, Api, unique_email
+from tests.drive.helpers import CSRF, upload_ok
+from tests.messenger.helpers import group, send
+
+REUSED = {"code": "IDEMPOTENCY_KEY_REUSED", "field": "idempotencyKey"}
+TYPES = (
+    """{ __schema { mutationType { fields { name args { name type { ofType { name } } } } } } }"""
+)
+
+
+def pk(gid: str) -> int:
+    return int(GlobalID.from_id(gid).node_id)
+
+
+@dataclass
+class World:
+    """An owner (who may do everything here) and what the inputs refer to."""
+
+    api: Api
+    ada: Account
+    bob: Account
+    org: int = 0
+    chat: str = ""
+    other_chat: str = ""
+    message: str = ""
+    file: str = ""
+    versions: list[str] = field(default_factory=list)
+
+
+async def world(api: Api) -> World:
+    ada = await api.sign_up()
+    bob = await api.add_member(ada)
+    w = World(api, ada, bob, org=pk(ada.organization_id))
+    w.chat = await group(api, ada, [bob], name="One")
+    w.other_chat = await group(api, ada, [bob], name="Two")
+    w.message = (await send(api, ada, w.chat, "to forward"))["message"]["id"]
+    w.file = (await upload_ok(api, ada, b"v1", name="doc.txt"))["id"]
+    for data in (b"v2", b"v3"):
+        await upload_ok(api, ada, data, name="doc.txt", onConflict="NEW_VERSION")
+    versions = await FileVersion.filter(item_id=pk(w.file)).order_by("id")
+    w.versions = [str(GlobalID("FileVersion", str(v.id))) for v in versions]
+    return w
+
+
+_input_types: dict[str, str] = {}
+
+
+async def input_type(api: Api, mutation: str) -> str:
+    """The mutation's input type, read from the schema (names of inputs are still moving)."""
+    if not _input_types:
+        data = await api.gql(TYPES)
+        for f in data["__schema"]["mutationType"]["fields"]:
+            for arg in f["args"]:
+                if arg["name"] == "input":
+                    _input_types[f["name"]] = arg["type"]["ofType"]["name"]
+    return _input_types[mutation]
+
+
+async def call(w: World, mutation: str, result: str, input: dict[str, Any]) -> dict[str, Any]:
+    """Run ``mutation(input:)`` as Ada; the payload with ``result { id }`` and ``errors``."""
+    type_name = await input_type(w.api, mutation)
+    query = (
+        f"mutation($i: {type_name}!) {{ {mutation}(input: $i) {{ {result} {{ id }} "
+        "errors { code field } } }"
+    )
+    return (await w.api.gql(query, {"i": input}, token=w.ada.access_token))[mutation]
+
+
+async def call_upload(w: World, mutation: str, result: str, input: dict[str, Any]) -> Any:
+    """``fileUpload`` is multipart; ``input["data"]`` holds the bytes."""
+    fields = {k: v for k, v in input.items() if k != "data"}
+    query = "mutation($i: FileUploadInput!) { fileUpload(input: $i) { file { id } errors { code field } } }"
+    operations = {"query": query, "variables": {"i": {"file": None, **fields}}}
+    r = await w.api.http.post(
+        "/graphql",
+        data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.i.file"]})},
+        files={"0": ("up.bin", input["data"], "application/octet-stream")},
+        headers={**w.ada.headers, **CSRF},
+    )
+    body = r.json()
+    assert r.status_code == 200 and "errors" not in body, body
+    return body["data"]["fileUpload"]
+
+
+def sha(n: int) -> str:
+    return hashlib.sha256(str(n).encode()).hexdigest()
+
+
+@dataclass
+class Case:
+    mutation: str
+    result: str
+    inputs: Callable[[World], tuple[dict[str, Any], list[dict[str, Any]]]]
+    count: Callable[[World], Awaitable[int]]
+    call: Callable[[World, str, str, dict[str, Any]], Awaitable[Any]] = call
+
+
+def _user(w: World, tag: str) -> dict[str, Any]:
+    return {
+        "email": f"{tag}-{w.org}@example.test",
+        "displayName": "Zed",
+        "password": "a long passphrase 1",
+    }
+
+
+CASES = [
+    Case(
+        "messageSend",
+        "message",
+        lambda w: (
+            {"chatId": w.chat, "text": "hello"},
+            [{"chatId": w.other_chat, "text": "hello"}, {"chatId": w.chat, "text": "hullo"}],
+        ),
+        lambda w: Message.filter(sender_id=pk(w.ada.user_id)).count(),
+    ),
+    Case(
+        "messageForward",
+        "messages",
+        lambda w: (
+            {"messageId": w.message, "chatIds": [w.other_chat]},
+            [{"messageId": w.message, "chatIds": [w.chat]}],
+        ),
+        lambda w: Message.filter(sender_id=pk(w.ada.user_id)).count(),
+    ),
+    Case(
+        "chatCreate",
+        "chat",
+        lambda w: (
+            {"kind": "GROUP", "name": "Team", "memberIds": [w.bob.user_id]},
+            [{"kind": "GROUP", "name": "Team", "memberIds": []}],
+        ),
+        lambda w: Chat.filter(organization_id=w.org).count(),
+    ),
+    Case(
+        "departmentCreate",
+        "department",
+        lambda w: ({"name": "Sales"}, [{"name": "Ops"}]),
+        lambda w: Department.filter(organization_id=w.org).count(),
+    ),
+    Case(
+        "userCreate",
+        "user",
+        lambda w: (_user(w, "zed"), [_user(w, "zoe")]),
+        lambda w: User.filter(organization_id=w.org).count(),
+    ),
+    Case(
+        "groupCreate",
+        "group",
+        lambda w: ({"name": "Readers"}, [{"name": "Writers", "memberIds": [w.bob.user_id]}]),
+        lambda w: Group.filter(organization_id=w.org).count(),
+    ),
+    Case(
+        "invitationCreate",
+        "invitation",
+        lambda w: (
+            {"email": f"inv-{w.org}@example.test", "role": "MEMBER"},
+            [{"email": f"inv2-{w.org}@example.test", "role": "ADMIN"}],
+        ),
+        lambda w: Invitation.filter(organization_id=w.org).count(),
+    ),
+    Case(
+        "folderCreate",
+        "folder",
+        lambda w: ({"name": "Plans"}, [{"name": "Plans 2"}]),
+        lambda w: DriveItem.filter(organization_id=w.org).count(),
+    ),
+    Case(
+        "fileCopy",
+        "file",
+        lambda w: (
+            {"fileId": w.file, "name": "copy.txt"},
+            [{"fileId": w.file, "name": "copy2.txt"}],
+        ),
+        lambda w: DriveItem.filter(organization_id=w.org).count(),
+    ),
+    Case(
+        "fileVersionRestore",
+        "version",
+        lambda w: (
+            {"fileId": w.file, "versionId": w.versions[0]},
+            [{"fileId": w.file, "versionId": w.versions[1]}],
+        ),
+        lambda w: FileVersion.filter(item_id=pk(w.file)).count(),
+    ),
+    Case(
+        "shareLinkCreate",
+        "shareLink",
+        lambda w: ({"fileId": w.file}, [{"fileId": w.file, "role": "EDITOR"}]),
+        lambda w: ShareLink.filter(organization_id=w.org).count(),
+    ),
+    Case(
+        "uploadSessionCreate",
+        "session",
+        lambda w: (
+            {"size": 10, "sha256": sha(1), "name": "big.bin"},
+            [{"size": 10, "sha256": sha(2), "name": "big.bin"}],
+        ),
+        lambda w: UploadSession.filter(organization_id=w.org).count(),
+    ),
+    Case(
+        "fileUpload",
+        "file",
+        lambda w: ({"data": b"same", "name": "up.bin"}, [{"data": b"else", "name": "up2.bin"}]),
+        lambda w: DriveItem.filter(organization_id=w.org).count(),
+        call_upload,
+    ),
+]
+
+
+def ids(payload: dict[str, Any], result: str) -> list[str]:
+    got = payload[result]
+    return [m["id"] for m in got] if isinstance(got, list) else [got["id"]]
+
+
+async def test_every_mutation_with_a_key_is_covered(api: Api) -> None:
+    data = await api.gql("{ __schema { types { name inputFields { name } } } }")
+    keyed = {
+        t["name"]
+        for t in data["__schema"]["types"]
+        if any(f["name"] == "idempotencyKey" for f in t["inputFields"] or [])
+    }
+    covered = {await input_type(api, c.mutation) for c in CASES}
+    assert keyed == covered
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.mutation)
+async def test_same_key_same_input_first_result_other_input_refused(api: Api, case: Case) -> None:
+    w = await world(api)
+    first_input, others = case.inputs(w)
+    key = f"k-{uuid.uuid4().hex}"
+
+    first = await case.call(w, case.mutation, case.result, {**first_input, "idempotencyKey": key})
+    assert first["errors"] == [], first
+    made = await case.count(w)
+
+    again = await case.call(w, case.mutation, case.result, {**first_input, "idempotencyKey": key})
+    assert again["errors"] == [] and ids(again, case.result) == ids(first, case.result)
+    assert await case.count(w) == made
+
+    for other in others:
+        refused = await case.call(w, case.mutation, case.result, {**other, "idempotencyKey": key})
+        assert refused["errors"] == [REUSED], (other, refused)
+        assert not refused[case.result]
+    assert await case.count(w) == made
+
+    # The key is the only thing in the way: a new key with the other input works.
+    fresh = await case.call(w, case.mutation, case.result, {**others[0], "idempotencyKey": "new"})
+    assert fresh["errors"] == [], fresh
+
+
+async def test_a_retried_send_publishes_one_event(api: Api) -> None:
+    w = await world(api)
+    got: list[dict[str, Any]] = []
+    async with runtime.current().bus.subscribe(chat_channel(pk(w.chat))) as sub:
+
+        async def pump() -> None:
+            async for event in sub:
+                got.append(event)
+
+        task = asyncio.create_task(pump())
+        try:
+            for text in ("once", "once", "twice"):
+                await call(
+                    w,
+                    "messageSend",
+                    "message",
+                    {"chatId": w.chat, "text": text, "idempotencyKey": "k"},
+                )
+            await asyncio.sleep(0.3)
+        finally:
+            task.cancel()
+    assert len(got) == 1, got
+
+
+async def test_keys_are_scoped_per_principal_and_operation(api: Api) -> None:
+    w = await world(api)
+    mine = await send(api, w.ada, w.chat, "hi", idempotencyKey="shared")
+    theirs = await send(api, w.bob, w.chat, "hi", idempotencyKey="shared")
+    assert mine["errors"] == theirs["errors"] == []
+    assert mine["message"]["id"] != theirs["message"]["id"]
+    folder = await call(w, "folderCreate", "folder", {"name": "hi", "idempotencyKey": "shared"})
+    department = await call(
+        w, "departmentCreate", "department", {"name": "Hi", "idempotencyKey": "shared"}
+    )
+    assert folder["errors"] == department["errors"] == []
+
+
+CONCURRENT = [
+    ("messageSend", "message", lambda w, i: {"chatId": w.chat, "text": f"t{i}"}),
+    ("folderCreate", "folder", lambda w, i: {"name": f"F{i}"}),
+    ("departmentCreate", "department", lambda w, i: {"name": f"D{i}"}),
+]
+
+
+@pytest.mark.parametrize(("mutation", "result", "make"), CONCURRENT, ids=[c[0] for c in CONCURRENT])
+async def test_concurrent_retries_make_one_object(
+    api: Api, mutation: str, result: str, make: Callable[[World, int], dict[str, Any]]
+) -> None:
+    w = await world(api)
+    same = make(w, 0)
+    payloads = await asyncio.gather(
+        *(call(w, mutation, result, {**same, "idempotencyKey": "race"}) for _ in range(8))
+    )
+    assert all(p["errors"] == [] for p in payloads), payloads
+    assert len({p[result]["id"] for p in payloads}) == 1
+    assert await IdempotencyRecord.filter(user_id=pk(w.ada.user_id), key="race").count() == 1
+
+    # Racing with different inputs: one wins, every other is refused, one object.
+    raced = await asyncio.gather(
+        *(call(w, mutation, result, {**make(w, i), "idempotencyKey": "race2"}) for i in range(1, 7))
+    )
+    won = [p for p in raced if p["errors"] == []]
+    assert len(won) == 1, raced
+    assert all(p["errors"] == [REUSED] for p in raced if p is not won[0])
+
+
+async def test_keys_expire_after_a_week_and_are_swept(api: Api) -> None:
+    w = await world(api)
+    first = await send(api, w.ada, w.chat, "old", idempotencyKey="weekly")
+    record = await IdempotencyRecord.get(user_id=pk(w.ada.user_id), key="weekly")
+    aged = datetime.now(UTC) - KEEP - timedelta(minutes=1)
+    await IdempotencyRecord.filter(id=record.id).update(created_at=aged)
+
+    # Expired: the key is free again, even before any sweep.
+    later = await send(api, w.ada, w.other_chat, "new", idempotencyKey="weekly")
+    assert later["errors"] == [] and later["message"]["id"] != first["message"]["id"]
+
+    stale = await send(api, w.ada, w.chat, "stale", idempotencyKey="to-sweep")
+    assert stale["errors"] == []
+    await IdempotencyRecord.filter(user_id=pk(w.ada.user_id), key="to-sweep").update(
+        created_at=aged
+    )
+    assert await sweep_expired() >= 1
+    keys = await IdempotencyRecord.filter(user_id=pk(w.ada.user_id)).values_list("key", flat=True)
+    assert "to-sweep" not in keys and "weekly" in keys
+
+
+async def test_a_key_whose_object_is_gone_is_refused_not_recreated(api: Api) -> None:
+    w = await world(api)
+    made = await call(w, "departmentCreate", "department", {"name": "Gone", "idempotencyKey": "g"})
+    await Department.filter(id=pk(made["department"]["id"])).delete()
+    again = await call(w, "departmentCreate", "department", {"name": "Gone", "idempotencyKey": "g"})
+    assert again["errors"] == [REUSED] and again["department"] is None
+    assert await Department.filter(organization_id=w.org, name="Gone").count() == 0
+
+
+async def test_records_from_before_fingerprints_still_answer_retries(api: Api) -> None:
+    """Rows written before the migration have no fingerprint: they keep answering retries."""
+    w = await world(api)
+    first = await send(api, w.ada, w.chat, "legacy", idempotencyKey="legacy")
+    await IdempotencyRecord.filter(user_id=pk(w.ada.user_id), key="legacy").update(fingerprint="")
+    again = await send(api, w.ada, w.chat, "legacy", idempotencyKey="legacy")
+    assert again["message"]["id"] == first["message"]["id"]
+
+
+async def test_user_create_fingerprint_holds_no_password(api: Api) -> None:
+    w = await world(api)
+    secret = "a long passphrase 1"
+    email = unique_email("fp")
+    made = await call(
+        w,
+        "userCreate",
+        "user",
+        {"email": email, "displayName": "Fp", "password": secret, "idempotencyKey": "fp"},
+    )
+    assert made["errors"] == []
+    record = await IdempotencyRecord.get(user_id=pk(w.ada.user_id), key="fp")
+    assert len(record.fingerprint) == 64
+    for guess in (secret, f'"password":"{secret}"'):
+        assert record.fingerprint != hashlib.sha256(guess.encode()).hexdigest()
