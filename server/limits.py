@@ -2,7 +2,8 @@
 
 One schema extension (``Guard``) per operation:
 
-* parse through a shared LRU cache, with a token limit;
+* parse through a shared LRU cache, with a token limit, and refuse a document whose operation
+  cannot be chosen (several without an ``operationName``, or an unknown name);
 * one linear pass over the document (``server/analysis.py``) computes depth, aliases,
   directives, cost, nodes and fragment spreads, and rejects what is over a limit before
   anything else looks at the document (graphql-core's validation is not linear);
@@ -12,8 +13,8 @@ One schema extension (``Guard``) per operation:
   ``Retry-After`` when it is empty;
 * validates through a cache (validation is the largest fixed cost of a small query), then
   coerces the variables, so that bad input is BAD_USER_INPUT before execution;
-* afterwards gives every error a stable ``extensions.code`` and, in production, masks internal
-  errors to a message plus the request id that the logs carry.
+* afterwards gives every error a stable ``extensions.code`` and masks internal errors (in
+  development too) to a message plus the request id that the logs carry.
 """
 
 from __future__ import annotations
@@ -233,6 +234,12 @@ class Guard(SchemaExtension):
                 raise GraphQLError(
                     e.message, source=e.source, positions=e.positions, extensions={"code": code}
                 ) from None
+        if ec.graphql_document is not None:
+            # Strawberry keeps the name as sent; its ``operation_name`` falls back to the first.
+            sent = getattr(ec, "_provided_operation_name", None)
+            refused = check_operation(ec.graphql_document, sent)
+            if refused is not None:
+                raise refused
         yield
 
     async def on_validate(self) -> AsyncIterator[None]:
@@ -333,17 +340,36 @@ class Guard(SchemaExtension):
 
 
 def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    operations = _operations(document)
     if name:
         return next((o for o in operations if o.name and o.name.value == name), None)
     return operations[0] if len(operations) == 1 else None
 
 
+def check_operation(document: DocumentNode, name: str | None) -> GraphQLError | None:
+    """Which operation runs must be clear before anything runs: a document of several
+    operations needs an ``operationName`` (strawberry would quietly run the first), and the
+    name must be one of them. A request error, in every transport."""
+    names = [d.name.value if d.name else None for d in _operations(document)]
+    if name is not None:
+        if name in names:
+            return None
+        message = f'Unknown operation named "{name}".'
+    elif len(names) == 1:
+        return None
+    elif not names:
+        message = "The document contains no operation."
+    else:
+        message = "The document holds several operations: choose one with operationName."
+    return _limit_error(message, "OPERATION_RESOLUTION_FAILURE")
+
+
+def _operations(document: DocumentNode) -> list[OperationDefinitionNode]:
+    return [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+
+
 def _first_operation_name(document: DocumentNode) -> str | None:
-    for definition in document.definitions:
-        if isinstance(definition, OperationDefinitionNode) and definition.name:
-            return definition.name.value
-    return None
+    return next((o.name.value for o in _operations(document) if o.name), None)
 
 
 def _bucket_key(context: Any) -> str:
@@ -355,7 +381,6 @@ def _bucket_key(context: Any) -> str:
 
 
 def shape_errors(errors: list[GraphQLError], context: Any) -> list[GraphQLError]:
-    settings = runtime.current().settings
     meta = getattr(context, "meta", None)
     request_id = getattr(meta, "request_id", "")
     shaped: list[GraphQLError] = []
@@ -380,14 +405,10 @@ def shape_errors(errors: list[GraphQLError], context: Any) -> list[GraphQLError]
                 exc_info=original,
                 extra={"request_id": request_id, "path": error.path},
             )
-            message = (
-                f"Internal server error (request {request_id})."
-                if settings.production
-                else error.message
-            )
+            # In development too: the driver's words (SQL, hosts, paths) stay in the log.
             shaped.append(
                 GraphQLError(
-                    message,
+                    f"Internal server error (request {request_id}).",
                     nodes=error.nodes,
                     positions=error.positions,
                     source=error.source,

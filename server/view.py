@@ -4,7 +4,8 @@ sign-in, and one structured log line per operation.
 Whatever happens, a client gets the GraphQL JSON shape with an ``extensions.code``: a lost
 database connection is retried once where that is safe (``server/dbhealth.py``) and is
 otherwise SERVICE_UNAVAILABLE with ``Retry-After``; anything unforeseen is
-INTERNAL_SERVER_ERROR with the request id, never uvicorn's plain-text 500."""
+INTERNAL_SERVER_ERROR with the request id, never uvicorn's plain-text 500. Answers are in the
+media type the Accept header asks for, with its status codes (``server/negotiation.py``)."""
 
 from __future__ import annotations
 
@@ -28,10 +29,11 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
+from strawberry.types.execution import PreExecutionError
 from strawberry.types.unset import UNSET
 
 from resolvers.messenger import presence
-from server import jsonbody
+from server import jsonbody, negotiation, persisted
 from server.context import Context, RequestMeta
 from server.dbhealth import RETRY_AFTER_SECONDS, connection_lost, recording, renew_connections
 from server.limits import shape_errors
@@ -39,7 +41,6 @@ from server.rejections import (
     RequestRejected,
     SizedRequest,
     bearer_principal,
-    error_body,
     unavailable,
     unavailable_in,
 )
@@ -124,35 +125,37 @@ class HelloGraphQL(GraphQL[Context, None]):
         request_id = request.headers.get("x-request-id", "")[:64] or uuid.uuid4().hex
         context: Context | None = None
         outcome = "ok"
+        # The media type asked for (server/negotiation.py); refusals below answer in it too.
+        media = request.state.media_type = negotiation.for_request(request)
         try:
+            if media is None:
+                request.state.media_type = negotiation.JSON
+                raise RequestRejected(*negotiation.not_acceptable())
             self._check_transport(request)
             context = await self._http_context(request, request_id)
             response = await self.run(request, context=context)
         except RequestRejected as e:
             outcome = e.code
-            response = Response(
-                error_body(e.message, e.code),
-                status_code=e.status,
-                headers=e.headers,
-                media_type="application/json",
+            response = negotiation.error_response(
+                request.state.media_type, e.status, e.message, e.code, e.headers
             )
         except HTTPException as e:
             outcome = "BAD_REQUEST"
             status = e.status_code
-            response = Response(
-                error_body(e.reason, "BAD_REQUEST" if status != 405 else "METHOD_NOT_ALLOWED"),
-                status_code=status,
-                media_type="application/json",
-            )
+            code = "BAD_REQUEST" if status != 405 else "METHOD_NOT_ALLOWED"
+            response = negotiation.error_response(request.state.media_type, status, e.reason, code)
         except Exception as e:  # the last line of defence: still JSON, still logged
             rejected = self._unexpected(e, request_id)
             outcome = rejected.code
-            response = Response(
-                error_body(rejected.message, rejected.code, requestId=request_id),
-                status_code=rejected.status,
-                headers=rejected.headers,
-                media_type="application/json",
+            response = negotiation.error_response(
+                request.state.media_type,
+                rejected.status,
+                rejected.message,
+                rejected.code,
+                rejected.headers,
+                requestId=request_id,
             )
+        negotiation.label(response, request.state.media_type)
         response.headers["x-request-id"] = request_id
         if context is not None and outcome == "ok":
             outcome = context.outcome
@@ -164,12 +167,11 @@ class HelloGraphQL(GraphQL[Context, None]):
             log.warning("database connection lost", extra={"request_id": request_id})
             return unavailable()
         log.error("internal error", exc_info=error, extra={"request_id": request_id})
-        message = (
-            f"Internal server error (request {request_id})."
-            if self.settings.production
-            else f"Internal server error (request {request_id}): {error!r}"
+        # In development too: the driver's words (SQL, hosts, paths) are for the log, which
+        # the request id finds.
+        return RequestRejected(
+            500, f"Internal server error (request {request_id}).", "INTERNAL_SERVER_ERROR"
         )
-        return RequestRejected(500, message, "INTERNAL_SERVER_ERROR")
 
     def _check_transport(self, request: Request) -> None:
         if request.method == "POST":
@@ -243,6 +245,14 @@ class HelloGraphQL(GraphQL[Context, None]):
         return existing if existing is not None else await super().get_sub_response(request)
 
     async def parse_http_body(self, request: Any) -> Any:
+        data = await self._parse_http_body(request)
+        if not isinstance(data, list):
+            if not isinstance(data.operation_name, str | None):
+                raise HTTPException(400, "operationName must be a string or null, if provided.")
+            persisted.check(data.query, data.extensions)  # hash-only: NOT_SUPPORTED for now
+        return data
+
+    async def _parse_http_body(self, request: Any) -> Any:
         content_type = (request.content_type or "").split(";", 1)[0].strip().lower()
         if (
             request.method == "POST"
@@ -335,11 +345,14 @@ class HelloGraphQL(GraphQL[Context, None]):
 
     async def process_result(self, request: Request, result: ExecutionResult) -> Any:
         # Errors raised before the guard could shape them (a fault in an extension) still get
-        # a code, and are masked in production.
+        # a code, and internal ones are masked.
         if result.errors and any(not (e.extensions or {}).get("code") for e in result.errors):
             context = getattr(request.state, "hello_context", None)
             result.errors = shape_errors(result.errors, context)
-        return await super().process_result(request, result)
+        processed = await super().process_result(request, result)
+        if isinstance(result, PreExecutionError):  # a request error: nothing executed
+            negotiation.request_error(request, result.errors or [], processed)
+        return processed
 
     def encode_json(self, data: object) -> str:
         # A str, not bytes: strawberry sends bytes over a WebSocket as binary frames, which
