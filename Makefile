@@ -3,13 +3,24 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# GraphiQL's browser assets (React, GraphiQL, the explorer plugin), pinned by their lockfile
+# and served by Hello itself (server/graphiql.py), so the page works offline.
+GRAPHIQL := static/graphiql
 
 .PHONY: run test schema migrations migrate check fmt clean bench bench-services chaos
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(GRAPHIQL)/package-lock.json
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@if command -v npm >/dev/null 2>&1; then \
+		echo "npm ci in $(GRAPHIQL)"; \
+		(cd $(GRAPHIQL) && npm ci --no-audit --no-fund --loglevel=error) || \
+		echo "npm ci failed in $(GRAPHIQL): GraphiQL will load its scripts from unpkg.com."; \
+	else \
+		echo "npm not found: GraphiQL will load its scripts from unpkg.com (internet needed)."; \
+		echo "Install Node.js and npm, then run: cd $(GRAPHIQL) && npm ci"; \
+	fi
 	@touch $(STAMP)
 
 run: $(STAMP)

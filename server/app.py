@@ -21,7 +21,7 @@ from resolvers.core.idempotency import sweep_forever as sweep_idempotency_keys
 from resolvers.drive.completion import cleanup_forever
 from resolvers.identity.events import AUTH_CHANNEL
 from resolvers.identity.queries import live_sessions
-from server import files, logs, runtime
+from server import files, graphiql, logs, runtime
 from server.blobs import create_blob_store, sweep_forever
 from server.bus import EventBus
 from server.db import close_db, init_db
@@ -112,6 +112,7 @@ def create_app(settings: Settings | None = None, *, configure_logging: bool = Tr
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             *files.routes,
+            *graphiql.routes(settings),
         ],
         middleware=middleware,
         lifespan=lifespan,

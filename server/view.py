@@ -33,7 +33,7 @@ from strawberry.types.execution import PreExecutionError
 from strawberry.types.unset import UNSET
 
 from resolvers.messenger import presence
-from server import jsonbody, negotiation, persisted
+from server import graphiql, jsonbody, negotiation, persisted
 from server.context import Context, RequestMeta
 from server.dbhealth import RETRY_AFTER_SECONDS, connection_lost, recording, renew_connections
 from server.limits import shape_errors
@@ -239,6 +239,10 @@ class HelloGraphQL(GraphQL[Context, None]):
             request.state.hello_context = context
             return await super().run(request, context=context, root_value=root_value)
         return await super().run(request)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # Our GraphiQL page: assets served by Hello, a CSP, headers never persisted.
+        return graphiql.assets().page(request)
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:
         existing = getattr(request.state, "sub_response", None)
