@@ -26,6 +26,7 @@ from server.blobs import create_blob_store, sweep_forever
 from server.bus import EventBus
 from server.db import close_db, init_db
 from server.execution import install as install_fast_paths
+from server.http_streams import StreamGate
 from server.kv import create_store
 from server.limits import Guard
 from server.settings import Settings, get_settings
@@ -41,7 +42,9 @@ def create_app(settings: Settings | None = None, *, configure_logging: bool = Tr
     settings.resolved_secret_key()
     if configure_logging:
         logs.configure(settings.log_level)
-    schema = install_fast_paths(create_schema(production=settings.production, extensions=[Guard]))
+    schema = install_fast_paths(
+        create_schema(production=settings.production, extensions=[Guard, StreamGate])
+    )
     sockets = SocketRegistry()
     view = HelloGraphQL(schema, settings, sockets)
 

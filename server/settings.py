@@ -73,6 +73,11 @@ class Settings(BaseSettings):
     ws_send_timeout_seconds: float = Field(10.0, gt=0)
     """A WebSocket whose client takes nothing of what it is sent for this long is closed with
     4008 (``server/stalled_sockets.py``); below the 20 s keepalive, so the close is ours."""
+    max_http_streams: int = Field(20, ge=1)
+    """Subscriptions over SSE and multipart HTTP one principal may hold open at once, per
+    process (anonymous requests count per client IP). A stream holds a connection, a task and a
+    bus subscription here, so the cap is per process like those; a WebSocket carries up to
+    ``ws_max_operations`` subscriptions on one connection instead."""
     bus_queue_size: int = Field(1000, ge=1)
     """Events buffered per subscriber; a subscriber that falls further behind is closed."""
 

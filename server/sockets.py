@@ -1,4 +1,5 @@
-"""Live WebSockets of this process, so that revoking a session closes its sockets at once.
+"""Live WebSockets of this process, so that revoking a session closes its sockets at once; HTTP
+streams (``server/stream_response.py``) are registered alike and end the same way.
 
 Revocations travel on the bus (every process hears them); each process closes its own sockets.
 A periodic sweep re-checks the sessions behind open sockets, in case an event was lost while
@@ -12,8 +13,7 @@ import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
-
-from starlette.websockets import WebSocket
+from typing import Protocol
 
 from server.bus import EventBus
 
@@ -23,17 +23,23 @@ REVOKED_CLOSE_CODE = 4403
 SWEEP_SECONDS = 30.0
 
 
+class Closable(Protocol):
+    """A WebSocket, or an HTTP stream: closed when its session is revoked."""
+
+    async def close(self, code: int = ..., reason: str | None = ...) -> None: ...
+
+
 class SocketRegistry:
     def __init__(self) -> None:
-        self._by_session: dict[int, set[WebSocket]] = defaultdict(set)
-        self._by_user: dict[int, set[WebSocket]] = defaultdict(set)
+        self._by_session: dict[int, set[Closable]] = defaultdict(set)
+        self._by_user: dict[int, set[Closable]] = defaultdict(set)
         self._tasks: list[asyncio.Task[None]] = []
 
-    def add(self, ws: WebSocket, *, session_id: int, user_id: int) -> None:
+    def add(self, ws: Closable, *, session_id: int, user_id: int) -> None:
         self._by_session[session_id].add(ws)
         self._by_user[user_id].add(ws)
 
-    def remove(self, ws: WebSocket, *, session_id: int, user_id: int) -> None:
+    def remove(self, ws: Closable, *, session_id: int, user_id: int) -> None:
         for index, key in ((self._by_session, session_id), (self._by_user, user_id)):
             sockets = index.get(key)
             if sockets is not None:
@@ -45,7 +51,7 @@ class SocketRegistry:
         return sum(len(s) for s in self._by_session.values())
 
     async def close_sessions(self, session_ids: list[int], user_ids: list[int]) -> int:
-        doomed: set[WebSocket] = set()
+        doomed: set[Closable] = set()
         for sid in session_ids:
             doomed |= self._by_session.get(sid, set())
         for uid in user_ids:  # every socket of these users (deactivation)

@@ -30,12 +30,14 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
+from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET
 
 from resolvers.messenger import presence
 from server import graphiql, jsonbody, negotiation, persisted
 from server.context import Context, RequestMeta
 from server.dbhealth import RETRY_AFTER_SECONDS, connection_lost, recording, renew_connections
+from server.http_streams import HttpStreams, stream_required
 from server.limits import shape_errors
 from server.rejections import (
     RequestRejected,
@@ -93,6 +95,8 @@ class HelloGraphQL(GraphQL[Context, None]):
         )
         self.settings = settings
         self.sockets = sockets
+        # Subscriptions over SSE and multipart HTTP (server/http_streams.py).
+        self.streams = HttpStreams(self)
 
     # Read per connection, so the setting can change without rebuilding the view.
     @property
@@ -133,7 +137,9 @@ class HelloGraphQL(GraphQL[Context, None]):
                 raise RequestRejected(*negotiation.not_acceptable())
             self._check_transport(request)
             context = await self._http_context(request, request_id)
-            response = await self.run(request, context=context)
+            response = await self.streams.respond(request, context) or await self.run(
+                request, context=context
+            )
         except RequestRejected as e:
             outcome = e.code
             response = negotiation.error_response(
@@ -289,6 +295,11 @@ class HelloGraphQL(GraphQL[Context, None]):
                 405, "Only queries may be sent with GET; send mutations with POST."
             ) from e
         except HTTPException as e:
+            cause = e.__cause__
+            if isinstance(cause, InvalidOperationTypeError) and (
+                cause.operation_type is OperationType.SUBSCRIPTION
+            ):
+                raise stream_required() from e  # without a streaming Accept (http_streams.py)
             if "not allowed when using GET" in e.reason:
                 raise HTTPException(
                     405, "Only queries may be sent with GET; send mutations with POST."
