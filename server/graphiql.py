@@ -161,7 +161,7 @@ class GraphiQLAssets:
             # GraphiQL and the plugin, so their versions cannot mix.
             for item in VENDORED:
                 self.files.pop(item.name, None)
-        self.template = TEMPLATE.read_text()
+        self.page_html = self._html(TEMPLATE.read_text())
 
     def _load_vendored(self) -> list[str]:
         missing = []
@@ -203,8 +203,8 @@ class GraphiQLAssets:
                 )
         return tags
 
-    def html(self) -> str:
-        return self.template.replace("<!-- styles -->", "\n    ".join(self._tags(".css"))).replace(
+    def _html(self, template: str) -> str:
+        return template.replace("<!-- styles -->", "\n    ".join(self._tags(".css"))).replace(
             "<!-- scripts -->", "\n    ".join(self._tags(".js"))
         )
 
@@ -235,7 +235,7 @@ class GraphiQLAssets:
 
     def page(self, request: Request) -> Response:
         return HTMLResponse(
-            self.html(),
+            self.page_html,
             headers={
                 "content-security-policy": self.csp(request.headers.get("host", "")),
                 "x-content-type-options": "nosniff",

@@ -96,6 +96,18 @@ async function main() {
         window.__violations.push(`${e.effectiveDirective} ${e.blockedURI}`),
       );
     });
+    // What a page that did persist headers (strawberry's stock one) leaves behind: the page
+    // must forget it. Seeded once, before the first load.
+    await context.addInitScript(() => {
+      if (sessionStorage.getItem('seeded')) return;
+      sessionStorage.setItem('seeded', '1');
+      const headers = '{"Authorization": "Bearer legacy-token"}';
+      localStorage.setItem('graphiql:headers', headers);
+      localStorage.setItem(
+        'graphiql:queries',
+        JSON.stringify({ queries: [{ query: '{ __typename }', variables: '', headers }] }),
+      );
+    });
     const page = await context.newPage();
     page.on('pageerror', (err) => pageErrors.push(String(err)));
     page.on('console', (msg) => msg.type() === 'error' && consoleErrors.push(msg.text()));
