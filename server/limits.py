@@ -2,8 +2,8 @@
 
 One schema extension (``Guard``) per operation:
 
-* parse through a shared LRU cache, with a token limit, and refuse a document whose operation
-  cannot be chosen (several without an ``operationName``, or an unknown name);
+* parse through a shared LRU cache, with a token limit;
+* refuse a document whose operation cannot be chosen (several, and no ``operationName``);
 * one linear pass over the document (``server/analysis.py``) computes depth, aliases,
   directives, cost, nodes and fragment spreads, and rejects what is over a limit before
   anything else looks at the document (graphql-core's validation is not linear);
@@ -234,12 +234,6 @@ class Guard(SchemaExtension):
                 raise GraphQLError(
                     e.message, source=e.source, positions=e.positions, extensions={"code": code}
                 ) from None
-        if ec.graphql_document is not None:
-            # Strawberry keeps the name as sent; its ``operation_name`` falls back to the first.
-            sent = getattr(ec, "_provided_operation_name", None)
-            refused = check_operation(ec.graphql_document, sent)
-            if refused is not None:
-                raise refused
         yield
 
     async def on_validate(self) -> AsyncIterator[None]:
@@ -248,6 +242,12 @@ class Guard(SchemaExtension):
         settings = services.settings
         document = ec.graphql_document
         assert document is not None
+        # Strawberry keeps the name as sent; its ``operation_name`` falls back to the first.
+        refused = check_operation(document, getattr(ec, "_provided_operation_name", None))
+        if refused is not None:
+            ec.pre_execution_errors = [refused]
+            yield
+            return
         analysis = analyze(ec.schema._schema, document, ec.operation_name, ec.variables or {})
         analysis.repeats = repeated_fields(document)
         context = ec.context

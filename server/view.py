@@ -26,7 +26,7 @@ from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
@@ -71,6 +71,15 @@ def _tracked(scope: Scope, receive: Receive) -> Receive:
         return message
 
     return tracked
+
+
+def _unresolved(message: str, context: Context | None) -> PreExecutionError:
+    """An operationName the document does not define: a request error like a document of
+    several operations and no name (``server/limits.py``, ``check_operation``)."""
+    if context is not None:
+        context.outcome = "OPERATION_RESOLUTION_FAILURE"
+    error = GraphQLError(message, extensions={"code": "OPERATION_RESOLUTION_FAILURE"})
+    return PreExecutionError(data=None, errors=[error])
 
 
 def _client_ip(scope: Scope) -> str:
@@ -304,6 +313,8 @@ class HelloGraphQL(GraphQL[Context, None]):
                 raise HTTPException(
                     405, "Only queries may be sent with GET; send mutations with POST."
                 ) from e
+            if isinstance(e.__cause__, CannotGetOperationTypeError):
+                return _unresolved(e.reason, kwargs.get("context"))  # an unknown operationName
             raise
         except TimeoutError:
             return ExecutionResult(

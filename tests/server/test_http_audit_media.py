@@ -210,3 +210,23 @@ async def test_typed_refusals_keep_their_status_in_both(
     assert int(throttled.headers["retry-after"]) >= 1
 
     assert await Organization.all().count() == organizations
+
+
+async def test_an_operation_must_be_chosen_over_websocket_too(server: str, api: Api) -> None:
+    from tests.client import WSClient
+
+    owner = await api.sign_up()
+    ws = await WSClient.connect(server)
+    try:
+        assert (await ws.init({"authorization": f"Bearer {owner.access_token}"}))["type"] == (
+            "connection_ack"
+        )
+        events = "organizationEvents { __typename }"
+        op_id = await ws.subscribe(f"subscription A {{ {events} }} subscription B {{ {events} }}")
+        message = await ws.receive()
+        assert message["type"] == "error" and message["id"] == op_id, message
+        assert [e["extensions"]["code"] for e in message["payload"]] == [
+            "OPERATION_RESOLUTION_FAILURE"
+        ]
+    finally:
+        await ws.close()
