@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import strawberry
 from strawberry.federation.schema import FederationAny
@@ -68,6 +68,8 @@ MUTATIONS: tuple[type, ...] = (
 )
 SUBSCRIPTIONS: tuple[type, ...] = (IdentitySubscription, MessengerSubscription, LiveSubscription)
 NODE_TYPES: tuple[type, ...] = (User, Organization, Department, Group, Chat, Message, File)
+FEDERATION_VERSION: Literal["2.9"] = "2.9"
+"""The Apollo Federation version the SDL links (``@link(url: .../federation/v2.9)``)."""
 
 
 class HelloSchema(strawberry.federation.Schema):
@@ -100,6 +102,10 @@ def create_schema(*, production: bool = False, extensions: Sequence[Any] = ()) -
         "Subscription", SUBSCRIPTIONS, "Live streams over WebSocket (graphql-transport-ws)."
     )
     return HelloSchema(
+        # The highest version both the MIT composer (@theguild/federation-composition 0.27) and
+        # Hive Gateway 2.15 know; strawberry's default, 2.11, is UNKNOWN_FEDERATION_LINK_VERSION
+        # to them. Hello imports only @key, which every 2.x has, so nothing is lost.
+        federation_version=FEDERATION_VERSION,
         query=query,
         mutation=mutation,
         subscription=subscription,
