@@ -24,6 +24,7 @@ import orjson
 from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
+from strawberry.http import GraphQLHTTPResponse
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
@@ -141,7 +142,9 @@ def error_response(
     )
 
 
-def request_error(request: Request, errors: Iterable[GraphQLError], body: dict[str, Any]) -> None:
+def request_error(
+    request: Request, errors: Iterable[GraphQLError], body: GraphQLHTTPResponse
+) -> None:
     """Shape the answer to a request error in application/graphql-response+json: no ``data``
     entry, and a 4xx by the first error's code (unless one is set already: the limits set 429
     with Retry-After, the retry 503)."""
