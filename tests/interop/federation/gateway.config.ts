@@ -1,0 +1,35 @@
+// Hive Gateway in front of Hello and the subgraphs of modules deployed apart:
+//
+//   HELLO_GATEWAY_SECRET=... npx hive-gateway supergraph supergraph.graphql
+//
+// `supergraph.graphql` comes from compose.mjs (or any Federation 2 composer); in it the
+// subgraph named `hello` is Hello. Everything below is what Hello needs from its gateway.
+import { defineConfig } from "@graphql-hive/gateway";
+
+export const gatewayConfig = defineConfig({
+  transportEntries: {
+    hello: {
+      headers: [
+        // Hello signs every request in from its Bearer token: the client's, passed on as is,
+        // so queries, mutations, subscriptions and the `_entities` calls the gateway makes
+        // for other subgraphs' fields all run as the client. For clients that reach the
+        // gateway over WebSocket, `context.headers` holds their `connection_init` payload, so
+        // `{"authorization": "Bearer ..."}` there works the same. Empty values are left out: an
+        // anonymous client stays anonymous. Only Hello gets it: a token is Hello's to read.
+        ["authorization", "{context.headers.authorization}"],
+        // In production `_service` and `_entities` answer only to this header, compared with
+        // HELLO_GATEWAY_SECRET: without it every field that joins another subgraph's type to
+        // Hello's fails with GATEWAY_ONLY.
+        ["x-hello-gateway-secret", "{env.HELLO_GATEWAY_SECRET}"],
+      ],
+      options: {
+        // Subscriptions go to Hello as GraphQL over SSE (a POST answered with
+        // `text/event-stream`, the gateway's default for HTTP subgraphs), so they carry the
+        // same headers as every other request. Over WebSocket the token would have to move
+        // into `connection_init`, and a refused socket (4403) is retried five times with
+        // back-off before the client hears of it. POST keeps documents out of URLs and logs.
+        method: "POST",
+      },
+    },
+  },
+});
