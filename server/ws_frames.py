@@ -47,6 +47,9 @@ class FrameCheckingHandler(BaseGraphQLTransportWSHandler[Context, None]):
             await self.handle_invalid_message("Messages are JSON objects.")
             return
         kind = message.get("type")
+        if kind == "connection_init" and message.get("payload", {}) is None:
+            # The protocol allows a null payload (no parameters); strawberry closed with 4400.
+            message = {**message, "payload": {}}
         if kind in ("subscribe", "complete") and not (
             isinstance(message.get("id"), str) and message["id"]
         ):

@@ -114,3 +114,12 @@ async def test_bad_query_before_init_still_closes_4401(server: str, no_crash: An
     ws = await WSClient.connect(server)
     await _send_raw(ws, {"id": "1", "type": "subscribe", "payload": {"query": 1}})
     assert await ws.closed_with() == 4401
+
+
+async def test_connection_init_with_a_null_payload_is_a_sign_in_without_a_token(
+    server: str, no_crash: Any
+) -> None:
+    """``payload: null`` is allowed by the protocol: no token, so 4403, not a malformed 4400."""
+    ws = await WSClient.connect(server)
+    await _send_raw(ws, {"type": "connection_init", "payload": None})
+    assert await ws.closed_with() == 4403
