@@ -1,5 +1,6 @@
 """Refusals at the HTTP edge, each in the GraphQL JSON shape with an ``extensions.code``: the
-typed rejection the view turns into a response, the body size limit enforced while the body
+typed rejection the view turns into a response in the negotiated media type
+(``server/negotiation.py``, ``error_response``), the body size limit enforced while the body
 streams, and the database faults a request meets before execution (authentication is one read,
 so it is retried once on a fresh connection)."""
 
@@ -9,7 +10,6 @@ import logging
 from collections.abc import AsyncGenerator
 from typing import Any
 
-import orjson
 from starlette.requests import Request
 
 from resolvers.identity.queries import authenticate
@@ -17,12 +17,6 @@ from server.context import Principal
 from server.dbhealth import RETRY_AFTER_SECONDS, connection_lost, renew_connections
 
 log = logging.getLogger("hello.request")
-
-
-def error_body(message: str, code: str, **extra: Any) -> bytes:
-    return orjson.dumps(
-        {"data": None, "errors": [{"message": message, "extensions": {"code": code, **extra}}]}
-    )
 
 
 class RequestRejected(Exception):
