@@ -147,6 +147,20 @@ async def test_hello_and_a_second_subgraph_compose_without_errors(
     assert '@join__type(graph: COLORS, key: "id")' in sdl
 
 
+async def test_the_gateway_in_production_shows_no_schema(federation: Federation) -> None:
+    """Hello's production rules hold at the gateway too: no introspection, no "did you mean",
+    no GraphiQL page; otherwise the gateway would hand out the SDL Hello keeps to itself."""
+    introspection = await through(federation, "{ __schema { types { name } } }")
+    assert introspection.get("data") is None, introspection
+    assert "Query" not in json.dumps(introspection)
+    typo = await through(federation, "{ viewr { id } }")
+    assert typo["errors"], typo
+    assert "viewer" not in json.dumps(typo)
+    async with httpx.AsyncClient(timeout=TIMEOUT) as client:
+        page = await client.get(gateway_url(federation), headers={"accept": "text/html"})
+    assert "graphiql" not in page.text.lower() and "<html" not in page.text.lower(), page.text
+
+
 async def test_a_query_spans_hello_and_the_extension(
     federation: Federation, people: People
 ) -> None:

@@ -1,12 +1,22 @@
 // Hive Gateway in front of Hello and the subgraphs of modules deployed apart:
 //
-//   HELLO_GATEWAY_SECRET=... npx hive-gateway supergraph supergraph.graphql
+//   HELLO_ENV=production HELLO_GATEWAY_SECRET=... npx hive-gateway supergraph supergraph.graphql
 //
 // `supergraph.graphql` comes from compose.mjs (or any Federation 2 composer); in it the
 // subgraph named `hello` is Hello. Everything below is what Hello needs from its gateway.
 import { defineConfig } from "@graphql-hive/gateway";
 
+// Hello in production shows no schema to strangers (no introspection, no GraphiQL, no "did
+// you mean", `_service` only to the gateway); a gateway left at its defaults would serve the
+// whole supergraph, Hello's part included, to anyone. HELLO_ENV=production here does what it
+// does on Hello.
+const production = process.env.HELLO_ENV === "production";
+
 export const gatewayConfig = defineConfig({
+  disableIntrospection: production ? {} : undefined,
+  blockFieldSuggestions: production,
+  graphiql: !production,
+  landingPage: !production,
   transportEntries: {
     hello: {
       headers: [

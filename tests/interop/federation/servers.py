@@ -184,12 +184,17 @@ async def compose(node: str, subgraphs: dict[str, str]) -> Composition:
 @asynccontextmanager
 async def hive_gateway(node: str, supergraph: Path) -> AsyncIterator[str]:
     """``hive-gateway supergraph <file>`` with ``gateway.config.ts`` (found in its working
-    directory, as in production) and the secret in its environment."""
+    directory, as in production), configured for production with the secret."""
     port = free_port()
     log = supergraph.with_name("gateway.log")
     binary = INTEROP / "node_modules" / "@graphql-hive" / "gateway" / "dist" / "bin.js"
     args = [node, str(binary), "supergraph", str(supergraph), "--host", "127.0.0.1"]
-    env = {**os.environ, "HELLO_GATEWAY_SECRET": GATEWAY_SECRET, "NO_COLOR": "1"}
+    env = {
+        **os.environ,
+        "HELLO_ENV": "production",
+        "HELLO_GATEWAY_SECRET": GATEWAY_SECRET,
+        "NO_COLOR": "1",
+    }
     process = _spawn([*args, "--port", str(port)], env=env, cwd=HERE, log=log)
     url = f"http://127.0.0.1:{port}"
     try:
