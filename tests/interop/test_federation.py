@@ -38,6 +38,8 @@ CHAT_CREATE = """mutation($i: ChatCreateInput!) { chatCreate(input: $i) {
   chat { id } errors { code message } } }"""
 HISTORY = """query($id: ID!) { node(id: $id) { ... on Chat { lastSeq messages(last: 100) {
   messages { seq text } } } } }"""
+SIGN_IN = """mutation($i: SignInInput!) { signIn(input: $i) { accessToken errors { code } } }"""
+SESSIONS = "{ viewer { sessions { ip userAgent current } } }"
 TIMEOUT = 15
 
 
@@ -191,6 +193,30 @@ async def test_the_gateway_reads_hello_entities_as_the_client(
     hidden = await through(federation, FANS, who=people.eve)
     assert hidden["data"] is None, hidden
     assert "Ada" not in json.dumps(hidden)
+
+
+async def test_hello_sees_the_client_address_and_agent_not_the_gateway(
+    federation: Federation, people: People
+) -> None:
+    """Sign-in through the gateway records the client's address and User-Agent. Hello trusts
+    X-Forwarded-For from loopback (uvicorn's default), so this test's client, on loopback too,
+    stands for a load balancer in front of the gateway that names the client 203.0.113.7."""
+    headers = {"x-forwarded-for": "203.0.113.7", "user-agent": "federation-test/1.0"}
+    async with httpx.AsyncClient(timeout=TIMEOUT) as client:
+        r = await client.post(
+            gateway_url(federation),
+            json={
+                "query": SIGN_IN,
+                "variables": {"i": {"email": people.bob.email, "password": PASSWORD}},
+            },
+            headers=headers,
+        )
+    signed_in = r.json()["data"]["signIn"]
+    assert signed_in["errors"] == [], r.text
+    async with Api(federation.hello.removesuffix("/graphql")) as api:
+        data = await api.gql(SESSIONS, token=signed_in["accessToken"])
+    current = [s for s in data["viewer"]["sessions"] if s["current"]]
+    assert current == [{"ip": "203.0.113.7", "userAgent": "federation-test/1.0", "current": True}]
 
 
 async def test_a_mutation_runs_as_the_client(federation: Federation, people: People) -> None:

@@ -17,6 +17,24 @@ export const gatewayConfig = defineConfig({
   blockFieldSuggestions: production,
   graphiql: !production,
   landingPage: !production,
+  // Hello keys anonymous rate limits (sign-in, sign-up) by the client's address and records it
+  // and the User-Agent with sessions and audit entries: pass on the client's, not the
+  // gateway's. The address joins any X-Forwarded-For the gateway got; Hello believes the
+  // header only from addresses in its FORWARDED_ALLOW_IPS (uvicorn's setting, loopback by
+  // default), so list the gateway's there, and a client cannot forge its own.
+  propagateHeaders: {
+    fromClientToSubgraphs({ request, context, subgraphName }) {
+      if (subgraphName !== "hello") {
+        return {};
+      }
+      const peer: string | undefined = (context as any).req?.socket?.remoteAddress;
+      const chain = [request.headers.get("x-forwarded-for"), peer].filter(Boolean).join(", ");
+      return {
+        "x-forwarded-for": chain || undefined,
+        "user-agent": request.headers.get("user-agent") ?? undefined,
+      };
+    },
+  },
   transportEntries: {
     hello: {
       headers: [
