@@ -3,8 +3,9 @@ with a ``favoriteColor``, and lists the users who like a color (so the gateway m
 to Hello's ``_entities`` for their names).
 
 It is a stock strawberry federation app, as a team that splits a module out of Hello would
-write one, and knows nothing of Hello but the ``User`` key. Favorite colors live in a dict the
-test fills (``FAVORITES``): the subgraph runs in the test's process."""
+write one, and knows nothing of Hello but the ``User`` key (and the federation version Hello
+links, to stay in step with it). Favorite colors live in a dict the test fills
+(``FAVORITES``): the subgraph runs in the test's process."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ FAVORITES: dict[str, str] = {}
 # No descriptions on the shared types: the composer keeps one, and Hello's should win.
 @strawberry.federation.type(keys=["id"])
 class User:
-    id: strawberry.ID = strawberry.field(description="Hello's id of the user.")
+    id: strawberry.ID
 
     @strawberry.field(description="The user's favorite color; null when they have not chosen.")
     def favorite_color(self) -> str | None:
