@@ -205,7 +205,10 @@ async def test_sse_subscription_receives_messages_and_a_closed_client_leaves_not
             assert name == "next"
             assert data == {
                 "data": {
-                    "chatEvents": {"__typename": "MessageAdded", "message": {"seq": seq, "text": text}}
+                    "chatEvents": {
+                        "__typename": "MessageAdded",
+                        "message": {"seq": seq, "text": text},
+                    }
                 },
                 "extensions": data["extensions"],
             }
@@ -228,7 +231,10 @@ async def test_queries_and_mutations_stream_one_result_then_complete(api: Api) -
         message { seq text } errors { code } } }"""
     async with sse(api, mutation, {"i": {"chatId": chat, "text": "over SSE"}}, who=ada) as stream:
         name, data = await stream.event()
-        assert data["data"]["messageSend"] == {"message": {"seq": 1, "text": "over SSE"}, "errors": []}
+        assert data["data"]["messageSend"] == {
+            "message": {"seq": 1, "text": "over SSE"},
+            "errors": [],
+        }
         assert await stream.event() == ("complete", None)
 
 
@@ -331,7 +337,7 @@ async def test_a_cross_site_browser_cannot_open_a_stream(api: Api, app: Any) -> 
     # The allowed origin (HELLO_ALLOWED_ORIGINS) and same-origin pages may
     for origin in ("https://app.example.test", api.base_url):
         async with sse(api, "{ viewer { id } }", who=ada, headers={"origin": origin}) as stream:
-            name, data = await stream.event()
+            _name, data = await stream.event()
             assert data["data"] == {"viewer": {"id": ada.user_id}}
 
 
