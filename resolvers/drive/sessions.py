@@ -169,23 +169,30 @@ async def create_session(
             raise ValidationFailed("New versions are for files.", field="fileId", code="NOT_A_FILE")
         clean_name = file.name
         folder_pk = file.parent_id
+        folder_name = ""
     else:
         clean_name = core.check_name(name or "")
         folder = await target_folder(ctx, folder_id)
-        folder_pk = folder.id
-        taken = await DriveItem.filter(
-            live_parent_id=folder.id, name_key=core.name_key(clean_name)
-        ).first()
+        folder_pk, folder_name = folder.id, folder.name
+    store = core.blobs()
+
+    async def create() -> UploadSession:
+        # The name is checked here, inside ``once``: a retry after this very upload completed
+        # (its file has the name by then) gets its first session back, not NAME_TAKEN.
+        taken = (
+            await DriveItem.filter(
+                live_parent_id=folder_pk, name_key=core.name_key(clean_name)
+            ).first()
+            if file_id is None
+            else None
+        )
         if taken is not None and (
             on_conflict == core.OnConflict.FAIL
             or (on_conflict == core.OnConflict.NEW_VERSION and taken.kind != ItemKind.FILE)
         ):
             raise core.NameTaken(
-                f"{folder.name} already has an item named {clean_name!r}.", field="name"
+                f"{folder_name} already has an item named {clean_name!r}.", field="name"
             )
-    store = core.blobs()
-
-    async def create() -> UploadSession:
         key = core.new_key(principal.organization_id)
         multipart_id = await store.multipart_create(key)
         try:

@@ -398,3 +398,17 @@ async def test_user_create_fingerprint_holds_no_password(api: Api) -> None:
     assert len(record.fingerprint) == 64
     for guess in (secret, f'"password":"{secret}"'):
         assert record.fingerprint != hashlib.sha256(guess.encode()).hexdigest()
+
+
+async def test_a_retry_answers_even_when_the_name_was_taken_since(api: Api) -> None:
+    """uploadSessionCreate checked the name before the key: once the upload had completed (so
+    its file held the name), a retry answered NAME_TAKEN instead of the first session."""
+    w = await world(api)
+    asked = {"size": 10, "sha256": sha(3), "name": "late.bin", "idempotencyKey": "late"}
+    first = await call(w, "uploadSessionCreate", "session", asked)
+    assert first["errors"] == []
+    await upload_ok(api, w.ada, b"now the name is taken", name="late.bin")
+    again = await call(w, "uploadSessionCreate", "session", asked)
+    assert again == first
+    fresh = await call(w, "uploadSessionCreate", "session", {**asked, "idempotencyKey": "new"})
+    assert fresh["errors"] == [{"code": "NAME_TAKEN", "field": "name"}]
