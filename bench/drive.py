@@ -48,7 +48,7 @@ UPLOAD = """mutation($i: FileUploadInput!) { fileUpload(input: $i) {
   file { id size } errors { code message } } }"""
 CREATE = """mutation($i: UploadSessionCreateInput!) { uploadSessionCreate(input: $i) {
   session { id partSize parts { number url size } } errors { code message } } }"""
-COMPLETE = """mutation($i: UploadSessionIdInput!) { uploadSessionComplete(input: $i) {
+COMPLETE = """mutation($i: UploadSessionCompleteInput!) { uploadSessionComplete(input: $i) {
   file { id size sha256 downloadUrl } errors { code message } } }"""
 
 
@@ -157,7 +157,7 @@ async def _session_upload(
             raise BenchError(f"part {part['number']}: HTTP {r.status_code} {r.text[:200]}")
 
     await asyncio.gather(*(put(p) for p in session["parts"]))
-    done = (await client.gql(COMPLETE, {"i": {"id": session["id"]}}, token=token))[
+    done = (await client.gql(COMPLETE, {"i": {"uploadSessionId": session["id"]}}, token=token))[
         "uploadSessionComplete"
     ]
     seconds = time.perf_counter() - started

@@ -51,7 +51,7 @@ SIGN_IN = """mutation($i: SignInInput!) { signIn(input: $i) {
   accessToken viewer { id } errors { code message } } }"""
 CHAT_CREATE = """mutation($i: ChatCreateInput!) { chatCreate(input: $i) {
   chat { id lastSeq } errors { code message } } }"""
-MEMBERS_ADD = """mutation($i: ChatMembersInput!) { chatMembersAdd(input: $i) {
+MEMBERS_ADD = """mutation($i: ChatMembersAddInput!) { chatMembersAdd(input: $i) {
   chat { id lastSeq } errors { code message } } }"""
 REACT = """mutation($i: MessageReactionToggleInput!) { messageReactionToggle(input: $i) {
   message { id } errors { code message } } }"""

@@ -245,6 +245,16 @@ class DepartmentMembersInput:
     )
 
 
+@strawberry.input(description="Users to put into a department.")
+class DepartmentMembersAddInput(DepartmentMembersInput):
+    pass
+
+
+@strawberry.input(description="Users to take out of a department.")
+class DepartmentMembersRemoveInput(DepartmentMembersInput):
+    pass
+
+
 @strawberry.type(description="The result of `departmentCreate`.")
 class DepartmentCreatePayload:
     department: Department | None = strawberry.field(
@@ -353,7 +363,7 @@ class DepartmentMutation:
 
     @strawberry.mutation(description="Put users into a department." + ADMINS)
     async def department_members_add(
-        self, info: Info, input: Annotated[DepartmentMembersInput, Input]
+        self, info: Info, input: Annotated[DepartmentMembersAddInput, Input]
     ) -> DepartmentMembersPayload:
         return await mutate(
             DepartmentMembersPayload, DepartmentError, _members(info, input, add=True), _dept
@@ -361,7 +371,7 @@ class DepartmentMutation:
 
     @strawberry.mutation(description="Take users out of a department." + ADMINS)
     async def department_members_remove(
-        self, info: Info, input: Annotated[DepartmentMembersInput, Input]
+        self, info: Info, input: Annotated[DepartmentMembersRemoveInput, Input]
     ) -> DepartmentMembersPayload:
         return await mutate(
             DepartmentMembersPayload, DepartmentError, _members(info, input, add=False), _dept

@@ -167,6 +167,16 @@ class GroupMembersInput:
     )
 
 
+@strawberry.input(description="Users to put into a group.")
+class GroupMembersAddInput(GroupMembersInput):
+    pass
+
+
+@strawberry.input(description="Users to take out of a group.")
+class GroupMembersRemoveInput(GroupMembersInput):
+    pass
+
+
 @strawberry.type(description="The result of `groupCreate`.")
 class GroupCreatePayload:
     group: Group | None = strawberry.field(default=None, description="The new group.")
@@ -248,13 +258,13 @@ class GroupsMutation:
 
     @strawberry.mutation(description="Put users into a group." + ADMINS)
     async def group_members_add(
-        self, info: Info, input: Annotated[GroupMembersInput, Input]
+        self, info: Info, input: Annotated[GroupMembersAddInput, Input]
     ) -> GroupMembersPayload:
         return await mutate(GroupMembersPayload, GroupError, _members(info, input, True), _group)
 
     @strawberry.mutation(description="Take users out of a group." + ADMINS)
     async def group_members_remove(
-        self, info: Info, input: Annotated[GroupMembersInput, Input]
+        self, info: Info, input: Annotated[GroupMembersRemoveInput, Input]
     ) -> GroupMembersPayload:
         return await mutate(GroupMembersPayload, GroupError, _members(info, input, False), _group)
 

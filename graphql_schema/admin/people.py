@@ -132,7 +132,24 @@ class UserUpdateInput:
 
 @strawberry.input(description="The user to act on.")
 class UserIdInput:
+    """Shared shape of the inputs below; each mutation names its own (never in the schema)."""
+
     user_id: strawberry.ID = strawberry.field(description="A user of your organization.")
+
+
+@strawberry.input(description="The user to deactivate.")
+class UserDeactivateInput(UserIdInput):
+    pass
+
+
+@strawberry.input(description="The deactivated user to let in again.")
+class UserReactivateInput(UserIdInput):
+    pass
+
+
+@strawberry.input(description="The active member to make the owner.")
+class OwnershipTransferInput(UserIdInput):
+    pass
 
 
 @strawberry.input(description="A new password for a user.")
@@ -335,7 +352,7 @@ class PeopleMutation:
     async def user_deactivate(
         self,
         info: Info,
-        input: Annotated[UserIdInput, strawberry.argument(description="Whom.")],
+        input: Annotated[UserDeactivateInput, strawberry.argument(description="Whom.")],
     ) -> UserDeactivatePayload:
         return await mutate(
             UserDeactivatePayload,
@@ -348,7 +365,7 @@ class PeopleMutation:
     async def user_reactivate(
         self,
         info: Info,
-        input: Annotated[UserIdInput, strawberry.argument(description="Whom.")],
+        input: Annotated[UserReactivateInput, strawberry.argument(description="Whom.")],
     ) -> UserReactivatePayload:
         return await mutate(
             UserReactivatePayload,
@@ -383,7 +400,7 @@ class PeopleMutation:
     async def ownership_transfer(
         self,
         info: Info,
-        input: Annotated[UserIdInput, strawberry.argument(description="The new owner.")],
+        input: Annotated[OwnershipTransferInput, strawberry.argument(description="The new owner.")],
     ) -> OwnershipTransferPayload:
         return await mutate(
             OwnershipTransferPayload,

@@ -161,14 +161,14 @@ class FolderCreateInput:
 
 @strawberry.input(description="A new name for a file or folder.")
 class FileRenameInput:
-    id: strawberry.ID = strawberry.field(description="A file or folder you can edit.")
+    file_id: strawberry.ID = strawberry.field(description="A file or folder you can edit.")
     name: str = strawberry.field(description="1 to 255 characters, no slashes.")
     on_conflict: OnNameConflict = conflict()
 
 
 @strawberry.input(description="Where to move a file or folder.")
 class FileMoveInput:
-    id: strawberry.ID = strawberry.field(
+    file_id: strawberry.ID = strawberry.field(
         description="A file or folder you can edit; a folder moves with everything in it."
     )
     folder_id: strawberry.ID = strawberry.field(
@@ -179,7 +179,7 @@ class FileMoveInput:
 
 @strawberry.input(description="What to copy, and where.")
 class FileCopyInput:
-    id: strawberry.ID = strawberry.field(
+    file_id: strawberry.ID = strawberry.field(
         description=f"A file or folder you can see. A folder is copied with what is in it (not "
         f"what is in the trash), at most {MAX_COPY} items in all."
     )
@@ -199,20 +199,20 @@ class FileCopyInput:
 
 @strawberry.input(description="A file or folder to move to the trash.")
 class FileDeleteInput:
-    id: strawberry.ID = strawberry.field(
+    file_id: strawberry.ID = strawberry.field(
         description="A file or folder you can edit; a folder goes with everything in it."
     )
 
 
 @strawberry.input(description="A file or folder to bring back from the trash.")
 class FileRestoreInput:
-    id: strawberry.ID = strawberry.field(description="An item in the trash you can edit.")
+    file_id: strawberry.ID = strawberry.field(description="An item in the trash you can edit.")
     on_conflict: OnNameConflict = conflict()
 
 
 @strawberry.input(description="What to delete for good.")
 class TrashEmptyInput:
-    ids: list[strawberry.ID] | None = strawberry.field(
+    file_ids: list[strawberry.ID] | None = strawberry.field(
         default=None,
         description=f"Items in the trash you own (at most {MAX_IDS}), deleted with what is in "
         "them; if omitted, everything in your trash that you own.",
@@ -221,7 +221,7 @@ class TrashEmptyInput:
 
 @strawberry.input(description="An old version to make current again.")
 class FileVersionRestoreInput:
-    id: strawberry.ID = strawberry.field(description="A file you can edit.")
+    file_id: strawberry.ID = strawberry.field(description="A file you can edit.")
     version_id: strawberry.ID = strawberry.field(description="One of its versions.")
     idempotency_key: str | None = strawberry.field(
         default=None, description="Retrying with the same key returns the first new version."

@@ -91,7 +91,7 @@ class ItemsMutation:
     ) -> p.FileRenamePayload:
         action = tree.check_file_rename(
             info.context,
-            item_id=require_id(input.id, "File", "id"),
+            item_id=require_id(input.file_id, "File", "fileId"),
             name=input.name,
             on_conflict=_conflict(input.on_conflict),
         )
@@ -108,7 +108,7 @@ class ItemsMutation:
     ) -> p.FileMovePayload:
         action = tree.check_file_move(
             info.context,
-            item_id=require_id(input.id, "File", "id"),
+            item_id=require_id(input.file_id, "File", "fileId"),
             folder_id=require_id(input.folder_id, "File", "folderId"),
             on_conflict=_conflict(input.on_conflict),
         )
@@ -125,7 +125,7 @@ class ItemsMutation:
     ) -> p.FileCopyPayload:
         action = copying.check_file_copy(
             info.context,
-            item_id=require_id(input.id, "File", "id"),
+            item_id=require_id(input.file_id, "File", "fileId"),
             folder_id=require_id(input.folder_id, "File", "folderId"),
             name=input.name,
             on_conflict=_conflict(input.on_conflict),
@@ -142,7 +142,9 @@ class ItemsMutation:
     async def file_delete(
         self, info: Info, input: Annotated[p.FileDeleteInput, INPUT]
     ) -> p.FileDeletePayload:
-        action = trash.check_file_delete(info.context, item_id=require_id(input.id, "File", "id"))
+        action = trash.check_file_delete(
+            info.context, item_id=require_id(input.file_id, "File", "fileId")
+        )
         return await mutate(
             p.FileDeletePayload, p.FileDeleteError, action, lambda f: {"file": File.from_model(f)}
         )
@@ -156,7 +158,7 @@ class ItemsMutation:
     ) -> p.FileRestorePayload:
         action = trash.check_file_restore(
             info.context,
-            item_id=require_id(input.id, "File", "id"),
+            item_id=require_id(input.file_id, "File", "fileId"),
             on_conflict=_conflict(input.on_conflict),
         )
         return await mutate(
@@ -173,7 +175,11 @@ class ItemsMutation:
     async def trash_empty(
         self, info: Info, input: Annotated[p.TrashEmptyInput, INPUT]
     ) -> p.TrashEmptyPayload:
-        ids = [require_id(i, "File", "ids") for i in input.ids] if input.ids is not None else None
+        ids = (
+            [require_id(i, "File", "fileIds") for i in input.file_ids]
+            if input.file_ids is not None
+            else None
+        )
         action = trash.check_trash_empty(info.context, ids=ids)
         return await mutate(
             p.TrashEmptyPayload, p.TrashEmptyError, action, lambda n: {"deleted_count": n}
@@ -188,7 +194,7 @@ class ItemsMutation:
     ) -> p.FileVersionRestorePayload:
         action = tree.check_version_restore(
             info.context,
-            item_id=require_id(input.id, "File", "id"),
+            item_id=require_id(input.file_id, "File", "fileId"),
             version_id=require_id(input.version_id, "FileVersion", "versionId"),
             idempotency_key=input.idempotency_key,
         )

@@ -194,7 +194,7 @@ class ShareLinkCreateError(MutationError):
 
 @strawberry.input(description="A new share link.")
 class ShareLinkCreateInput:
-    id: strawberry.ID = strawberry.field(description="The file or folder; you need editor.")
+    file_id: strawberry.ID = strawberry.field(description="The file or folder; you need editor.")
     role: ShareLinkRole = strawberry.field(
         default=ShareLinkRole.VIEWER, description="What holders may do (default VIEWER)."
     )
@@ -238,7 +238,7 @@ class ShareLinkRevokeError(MutationError):
 
 @strawberry.input(description="A share link to revoke.")
 class ShareLinkRevokeInput:
-    id: strawberry.ID = strawberry.field(description="The link (`ShareLink.id`).")
+    share_link_id: strawberry.ID = strawberry.field(description="The link (`ShareLink.id`).")
 
 
 @strawberry.type(description="The result of `shareLinkRevoke`.")
@@ -295,7 +295,7 @@ class ShareLinkMutation:
     ) -> ShareLinkCreatePayload:
         action = links.check_share_link_create(
             info.context,
-            item_id=require_id(input.id, "File", "id"),
+            item_id=require_id(input.file_id, "File", "fileId"),
             role=m.DriveRole(input.role.name),
             scope=m.LinkScope(input.scope.name),
             password=input.password,
@@ -314,7 +314,7 @@ class ShareLinkMutation:
         self, info: Info, input: Annotated[ShareLinkRevokeInput, INPUT]
     ) -> ShareLinkRevokePayload:
         action = links.check_share_link_revoke(
-            info.context, require_id(input.id, "ShareLink", "id")
+            info.context, require_id(input.share_link_id, "ShareLink", "shareLinkId")
         )
         return await mutate(
             ShareLinkRevokePayload,

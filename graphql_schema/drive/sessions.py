@@ -204,9 +204,18 @@ class UploadSessionCreateInput:
     )
 
 
-@strawberry.input(description="An upload session to finish or give up.")
-class UploadSessionIdInput:
-    id: strawberry.ID = strawberry.field(description="The session's ID.")
+@strawberry.input(description="An upload session to finish.")
+class UploadSessionCompleteInput:
+    upload_session_id: strawberry.ID = strawberry.field(
+        description="Your session (`UploadSession.id`)."
+    )
+
+
+@strawberry.input(description="An upload session to give up.")
+class UploadSessionAbortInput:
+    upload_session_id: strawberry.ID = strawberry.field(
+        description="Your session (`UploadSession.id`)."
+    )
 
 
 @strawberry.type(description="The result of `uploadSessionCreate`.")
@@ -284,10 +293,10 @@ class UploadSessionMutation:
         "same file. On a size or SHA-256 mismatch nothing is created and the session is aborted."
     )
     async def upload_session_complete(
-        self, info: Info, input: Annotated[UploadSessionIdInput, INPUT]
+        self, info: Info, input: Annotated[UploadSessionCompleteInput, INPUT]
     ) -> UploadSessionCompletePayload:
         action = completion.complete_session(
-            info.context, require_id(input.id, "UploadSession", "id")
+            info.context, require_id(input.upload_session_id, "UploadSession", "uploadSessionId")
         )
         return await mutate(
             UploadSessionCompletePayload,
@@ -300,9 +309,11 @@ class UploadSessionMutation:
         description="Give up an upload: its parts are deleted and its reserved size given back."
     )
     async def upload_session_abort(
-        self, info: Info, input: Annotated[UploadSessionIdInput, INPUT]
+        self, info: Info, input: Annotated[UploadSessionAbortInput, INPUT]
     ) -> UploadSessionAbortPayload:
-        action = completion.abort_session(info.context, require_id(input.id, "UploadSession", "id"))
+        action = completion.abort_session(
+            info.context, require_id(input.upload_session_id, "UploadSession", "uploadSessionId")
+        )
         return await mutate(
             UploadSessionAbortPayload,
             UploadSessionAbortError,

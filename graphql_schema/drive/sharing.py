@@ -185,7 +185,7 @@ class FileShareError(MutationError):
 
 @strawberry.input(description="Share a file or folder (and everything in it).")
 class FileShareInput:
-    id: strawberry.ID = strawberry.field(description="The file or folder; you need editor.")
+    file_id: strawberry.ID = strawberry.field(description="The file or folder; you need editor.")
     user_id: strawberry.ID | None = strawberry.field(
         default=None, description="A user of your organization."
     )
@@ -229,7 +229,7 @@ class FileUnshareError(MutationError):
     "`userId`, `departmentId`, `groupId`)."
 )
 class FileUnshareInput:
-    id: strawberry.ID = strawberry.field(description="The file or folder the grant is on.")
+    file_id: strawberry.ID = strawberry.field(description="The file or folder the grant is on.")
     permission_id: strawberry.ID | None = strawberry.field(
         default=None, description="The grant (`FilePermission.id`)."
     )
@@ -265,7 +265,7 @@ class SharingMutation:
     ) -> FileSharePayload:
         action = sharing.check_file_share(
             info.context,
-            item_id=require_id(input.id, "File", "id"),
+            item_id=require_id(input.file_id, "File", "fileId"),
             role=m.DriveRole(input.role.name),
             **_grantee_ids(input),
         )
@@ -288,7 +288,7 @@ class SharingMutation:
     ) -> FileUnsharePayload:
         action = sharing.check_file_unshare(
             info.context,
-            item_id=require_id(input.id, "File", "id"),
+            item_id=require_id(input.file_id, "File", "fileId"),
             permission_id=require_id(input.permission_id, "FilePermission", "permissionId"),
             **_grantee_ids(input),
         )

@@ -221,12 +221,16 @@ class File(relay.Node):
 
     @strawberry.field(description="A file's versions, newest first (empty for a folder).")
     async def versions(
-        self, info: Info, first: Annotated[int | None, FIRST] = None
-    ) -> list[FileVersion]:
-        from resolvers.drive.items import versions_of
+        self,
+        info: Info,
+        first: Annotated[int | None, FIRST] = None,
+        after: Annotated[str | None, AFTER] = None,
+    ) -> Connection[FileVersion]:
+        from graphql_schema.core.connection import connection
+        from resolvers.drive.items import versions_page
 
-        rows = await versions_of(info.context, self.model, first)
-        return [FileVersion.from_model(v, self.current_version_id) for v in rows]
+        page = await versions_page(info.context, self.model, first=first, after=after)
+        return connection(page, lambda v: FileVersion.from_model(v, self.current_version_id))
 
     @strawberry.field(
         description="A short-lived URL that downloads the current version (presigned on S3); "

@@ -160,9 +160,24 @@ class ChatMembersInput:
     )
 
 
-@strawberry.input(description="A chat to act on.")
-class ChatIdInput:
+@strawberry.input(description="People to add to a group.")
+class ChatMembersAddInput(ChatMembersInput):
+    pass
+
+
+@strawberry.input(description="People to remove from a group.")
+class ChatMembersRemoveInput(ChatMembersInput):
+    pass
+
+
+@strawberry.input(description="A group to leave.")
+class ChatLeaveInput:
     chat_id: strawberry.ID = strawberry.field(description="A group you are in.")
+
+
+@strawberry.input(description="A group to disband.")
+class ChatDisbandInput:
+    chat_id: strawberry.ID = strawberry.field(description="A group you own.")
 
 
 @strawberry.input(description="A member's new role.")
@@ -249,7 +264,7 @@ class GroupsMutation:
         "People already in it are skipped; a system message announces the others."
     )
     async def chat_members_add(
-        self, info: Info, input: Annotated[ChatMembersInput, INPUT]
+        self, info: Info, input: Annotated[ChatMembersAddInput, INPUT]
     ) -> ChatMembersPayload:
         action = groups.check_members_add(
             info.context,
@@ -263,7 +278,7 @@ class GroupsMutation:
         "admins; the owner cannot be removed). Their live events stop at once."
     )
     async def chat_members_remove(
-        self, info: Info, input: Annotated[ChatMembersInput, INPUT]
+        self, info: Info, input: Annotated[ChatMembersRemoveInput, INPUT]
     ) -> ChatMembersPayload:
         action = groups.check_members_remove(
             info.context,
@@ -274,7 +289,7 @@ class GroupsMutation:
 
     @strawberry.mutation(description="Leave a group. Its owner hands it over first.")
     async def chat_leave(
-        self, info: Info, input: Annotated[ChatIdInput, INPUT]
+        self, info: Info, input: Annotated[ChatLeaveInput, INPUT]
     ) -> ChatLeavePayload:
         action = groups.check_leave(info.context, require_id(input.chat_id, "Chat", "chatId"))
         return await mutate(ChatLeavePayload, ChatLeaveError, action, _chat)
@@ -284,7 +299,7 @@ class GroupsMutation:
         "no more messages or changes."
     )
     async def chat_disband(
-        self, info: Info, input: Annotated[ChatIdInput, INPUT]
+        self, info: Info, input: Annotated[ChatDisbandInput, INPUT]
     ) -> ChatDisbandPayload:
         action = groups.check_disband(info.context, require_id(input.chat_id, "Chat", "chatId"))
         return await mutate(ChatDisbandPayload, ChatDisbandError, action, _chat)

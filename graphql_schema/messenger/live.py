@@ -17,7 +17,7 @@ from graphql_schema.drive.events import DriveChanged, to_drive_event
 from graphql_schema.messenger.events import ChatEvent, to_chat_event
 from graphql_schema.messenger.types import Chat
 from models.messenger import MessageMention
-from resolvers.core.errors import NotFound, ValidationFailed
+from resolvers.core.errors import NotFound
 from resolvers.messenger import presence
 from subscriptions import viewer
 
@@ -183,21 +183,9 @@ class LiveMutation:
     async def typing_start(
         self,
         info: Info,
-        chat_id: Annotated[
-            strawberry.ID | None,
-            strawberry.argument(description="The chat (the short form of `input`)."),
-        ] = None,
-        input: Annotated[
-            TypingStartInput | None,
-            strawberry.argument(description="The chat, in the shape every mutation accepts."),
-        ] = None,
+        input: Annotated[TypingStartInput, strawberry.argument(description="The chat.")],
     ) -> TypingStartPayload:
-        # Both shapes: `typingStart(chatId: …)` is how the Messenger spec names this signal,
-        # `typingStart(input: {chatId})` is the house convention for mutations.
-        raw = chat_id if chat_id is not None else input.chat_id if input is not None else None
-        if raw is None or (chat_id is not None and input is not None):
-            raise ValidationFailed("Pass chatId or input, exactly one.", field="chatId")
-        chat_pk = decode_id(raw, "Chat")
+        chat_pk = decode_id(input.chat_id, "Chat")
         if chat_pk is None:
             raise NotFound(field="chatId")
         return await mutate(

@@ -9,6 +9,7 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from graphql_schema.core.connection import Connection, connection
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.node import decode_id, require_id
 from graphql_schema.core.payload import MutationError, mutate
@@ -139,7 +140,24 @@ class MessageEditInput:
 
 @strawberry.input(description="A message to act on.")
 class MessageRefInput:
+    """Shared shape of the inputs below; each mutation names its own (never in the schema)."""
+
     message_id: strawberry.ID = strawberry.field(description="The message.")
+
+
+@strawberry.input(description="A message to recall.")
+class MessageRecallInput(MessageRefInput):
+    pass
+
+
+@strawberry.input(description="A message to pin.")
+class MessagePinInput(MessageRefInput):
+    pass
+
+
+@strawberry.input(description="A message to unpin.")
+class MessageUnpinInput(MessageRefInput):
+    pass
 
 
 @strawberry.input(description="An emoji to add to a message, or take back.")
@@ -196,16 +214,35 @@ class MessageForwardPayload:
 @strawberry.type
 class MessageOpsQuery:
     @strawberry.field(
-        description="The pinned messages of a chat you are a member of, newest pin first "
-        "(at most 100)."
+        description="The pinned messages of a chat you are a member of, newest pin first (a "
+        "chat holds at most 100 pins). Page with `first`/`after` or `last`/`before`."
     )
     async def pinned_messages(
         self,
         info: Info,
         chat_id: Annotated[strawberry.ID, strawberry.argument(description="The chat.")],
-    ) -> list[Message]:
-        rows = await ops.pinned_messages(info.context, require_id(chat_id, "Chat", "chatId"))
-        return [Message.from_model(r) for r in rows]
+        first: Annotated[
+            int | None, strawberry.argument(description="How many, at most 100 (default 20).")
+        ] = None,
+        after: Annotated[
+            str | None, strawberry.argument(description="A cursor from `pageInfo.endCursor`.")
+        ] = None,
+        last: Annotated[
+            int | None, strawberry.argument(description="How many before `before`, at most 100.")
+        ] = None,
+        before: Annotated[
+            str | None, strawberry.argument(description="A cursor from `pageInfo.startCursor`.")
+        ] = None,
+    ) -> Connection[Message]:
+        page = await ops.pinned_messages(
+            info.context,
+            require_id(chat_id, "Chat", "chatId"),
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+        )
+        return connection(page, Message.from_model)
 
 
 @strawberry.type
@@ -231,7 +268,7 @@ class MessageOpsMutation:
         "a tombstone keeps its place."
     )
     async def message_recall(
-        self, info: Info, input: Annotated[MessageRefInput, INPUT]
+        self, info: Info, input: Annotated[MessageRecallInput, INPUT]
     ) -> MessageRecallPayload:
         action = ops.check_message_recall(
             info.context, require_id(input.message_id, "Message", "messageId")
@@ -254,7 +291,7 @@ class MessageOpsMutation:
         "chat). Pinning a pinned message changes nothing."
     )
     async def message_pin(
-        self, info: Info, input: Annotated[MessageRefInput, INPUT]
+        self, info: Info, input: Annotated[MessagePinInput, INPUT]
     ) -> MessagePinPayload:
         action = ops.check_pin(
             info.context, require_id(input.message_id, "Message", "messageId"), True
@@ -263,7 +300,7 @@ class MessageOpsMutation:
 
     @strawberry.mutation(description="Unpin a message (who may pin may unpin).")
     async def message_unpin(
-        self, info: Info, input: Annotated[MessageRefInput, INPUT]
+        self, info: Info, input: Annotated[MessageUnpinInput, INPUT]
     ) -> MessagePinPayload:
         action = ops.check_pin(
             info.context, require_id(input.message_id, "Message", "messageId"), False

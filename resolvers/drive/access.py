@@ -176,7 +176,7 @@ async def access_item(
     item_id: int | None,
     need: DriveRole = DriveRole.VIEWER,
     *,
-    field: str = "id",
+    field: str = "fileId",
     trashed: bool = False,
 ) -> ItemAccess:
     """The item and the viewer's role on it. NOT_FOUND if they cannot see it (or it is in the

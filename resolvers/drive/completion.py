@@ -67,7 +67,7 @@ async def complete_session(ctx: Context, session_id: int) -> DriveItem:
         if current == "COMPLETED":
             return await _result(session)
         if current in ("ABORTED", "EXPIRED"):
-            raise UploadClosed(field="id")
+            raise UploadClosed(field="uploadSessionId")
         task = _running.get(session.id)
         if task is None and current == "OPEN":
             stamp = now_us()
@@ -86,7 +86,7 @@ async def complete_session(ctx: Context, session_id: int) -> DriveItem:
         # Another process is completing it: wait for its outcome for a while.
         await asyncio.sleep(0.25)
         session = await UploadSession.get(id=session.id)
-    raise UploadInProgress(field="id")
+    raise UploadInProgress(field="uploadSessionId")
 
 
 def _forget(session_id: int) -> Callable[[asyncio.Task[int]], None]:
@@ -101,7 +101,7 @@ def _forget(session_id: int) -> Callable[[asyncio.Task[int]], None]:
 async def _result(session: UploadSession) -> DriveItem:
     item = await DriveItem.filter(id=session.result_item_id).first()
     if item is None:
-        raise NotFound(field="id")
+        raise NotFound(field="uploadSessionId")
     return item
 
 
@@ -141,8 +141,10 @@ async def _complete(ctx: Context, session: UploadSession, stamp: int) -> int:
         if await _abort(session, owner_stamp=stamp):
             log.info("upload session %s failed verification", session.id)
         if size != session.size:
-            raise SizeMismatch(f"Received {size} bytes, not {session.size}.", field="id")
-        raise Sha256Mismatch(field="id")
+            raise SizeMismatch(
+                f"Received {size} bytes, not {session.size}.", field="uploadSessionId"
+            )
+        raise Sha256Mismatch(field="uploadSessionId")
     staged = core.Staged(key, size, session.sha256)
     try:
         async with transaction() as tx:
@@ -182,7 +184,7 @@ async def _complete(ctx: Context, session: UploadSession, stamp: int) -> int:
                 tx, core.Change.CREATED if created else core.Change.UPDATED, item, principal.user_id
             )
     except _LostClaim:
-        raise UploadInProgress(field="id") from None
+        raise UploadInProgress(field="uploadSessionId") from None
     except BaseException:
         await _release(session.id, stamp)
         raise
@@ -196,12 +198,14 @@ def _check_parts(session: UploadSession, parts: list[PartInfo]) -> list[PartInfo
     missing = [n for n in range(1, count + 1) if n not in by_number]
     if missing:
         shown = ", ".join(map(str, missing[:20])) + (" …" if len(missing) > 20 else "")
-        raise PartsMissing(f"{len(missing)} parts have not arrived: {shown}.", field="id")
+        raise PartsMissing(
+            f"{len(missing)} parts have not arrived: {shown}.", field="uploadSessionId"
+        )
     wrong = [n for n in range(1, count + 1) if by_number[n].size != expected_size(session, n)]
     if wrong:
         raise PartSizeMismatch(
             f"Parts {', '.join(map(str, wrong[:20]))} have the wrong size; send them again.",
-            field="id",
+            field="uploadSessionId",
         )
     return [by_number[n] for n in range(1, count + 1)]
 
@@ -254,9 +258,9 @@ async def abort_session(ctx: Context, session_id: int) -> UploadSession:
         await _abort(session)
         session = await UploadSession.get(id=session.id)
     if session.status == UploadStatus.COMPLETED:
-        raise AlreadyCompleted(field="id")
+        raise AlreadyCompleted(field="uploadSessionId")
     if session.status == UploadStatus.OPEN:  # a completion holds it
-        raise UploadInProgress(field="id")
+        raise UploadInProgress(field="uploadSessionId")
     return session
 
 

@@ -127,7 +127,7 @@ async def copy_tree(
         ).limit(MAX_COPY + 1)
     )
     if len(rows) > MAX_COPY:
-        raise TooMany(field="id")
+        raise TooMany(field="fileId")
     height = max(depth(r.path) for r in rows) - depth(source.path) + 1
     if depth(target.path) + height > core.MAX_DEPTH:
         raise too_deep()
@@ -178,7 +178,7 @@ async def _copy_versions(
         current.update({v.item_id: v for v in await FileVersion.filter(id__in=ids)})
     for blob_id, n in Counter(v.blob_id for v in current.values()).items():
         if not await execute(_ADD_REFS, [n, blob_id]):  # cannot happen while originals use it
-            raise NotFound(field="id")
+            raise NotFound(field="fileId")
     await FileVersion.bulk_create(
         [
             FileVersion(

@@ -20,7 +20,7 @@ from tortoise.queryset import QuerySet
 
 from models.drive import DriveItem, FileVersion, ItemKind
 from resolvers.core.errors import ValidationFailed
-from resolvers.core.pagination import Page, page_size, paginate
+from resolvers.core.pagination import Page, decode_cursor, encode_cursor, page_size, paginate
 from resolvers.core.sql import raw
 from resolvers.drive import access, core
 from resolvers.identity.queries import require_principal
@@ -179,35 +179,56 @@ async def trash_page(ctx: Context, *, first: int | None, after: str | None) -> P
 _NEWEST_VERSIONS = """
 SELECT "id" FROM (
     SELECT "id", ROW_NUMBER() OVER (PARTITION BY "item_id" ORDER BY "number" DESC) AS "rn"
-    FROM "drive_file_version" WHERE "item_id" IN ({marks})
+    FROM "drive_file_version" WHERE "item_id" IN ({marks}){below}
 ) AS "v" WHERE "rn" <= ?
 """
 
 
-async def _versions_batch(keys: list[tuple[int, int]]) -> list[list[FileVersion]]:
-    """The newest ``n`` versions of each file, for keys ``(item_id, n)``: two queries per
-    distinct ``n`` (one window query for the ids, one for the rows)."""
-    by_n: dict[int, set[int]] = {}
-    for item_id, n in keys:
-        by_n.setdefault(n, set()).add(item_id)
-    found: dict[tuple[int, int], list[FileVersion]] = {}
-    for n, item_ids in by_n.items():
+async def _versions_batch(keys: list[tuple[int, int, int | None]]) -> list[list[FileVersion]]:
+    """The newest ``n`` versions of each file below version number ``below`` (None: from the
+    newest), for keys ``(item_id, n, below)``: two queries per distinct ``(n, below)`` (one
+    window query for the ids, one for the rows), so a page of files costs two in all."""
+    groups: dict[tuple[int, int | None], set[int]] = {}
+    for item_id, n, below in keys:
+        groups.setdefault((n, below), set()).add(item_id)
+    found: dict[tuple[int, int, int | None], list[FileVersion]] = {}
+    for (n, below), item_ids in groups.items():
         rows: list[FileVersion] = []
         if n > 0:
-            sql = _NEWEST_VERSIONS.format(marks=", ".join("?" * len(item_ids)))
-            ids = [int(r["id"]) for r in await raw(sql, [*item_ids, n])]
+            sql = _NEWEST_VERSIONS.format(
+                marks=", ".join("?" * len(item_ids)),
+                below=' AND "number" < ?' if below is not None else "",
+            )
+            params = [*item_ids, *([below] if below is not None else []), n]
+            ids = [int(r["id"]) for r in await raw(sql, params)]
             rows = await FileVersion.filter(id__in=ids).order_by("-number") if ids else []
         for item_id in item_ids:
-            found[(item_id, n)] = [v for v in rows if v.item_id == item_id]
+            found[(item_id, n, below)] = [v for v in rows if v.item_id == item_id]
     return [found[k] for k in keys]
 
 
-async def versions_of(ctx: Context, item: DriveItem, first: int | None) -> list[FileVersion]:
-    """A file's versions, newest first (anyone who sees the file sees its history)."""
+async def versions_page(
+    ctx: Context, item: DriveItem, *, first: int | None, after: str | None
+) -> Page[FileVersion]:
+    """A file's versions, newest first, keyset-paged by version number (anyone who sees the
+    file sees its history); a folder has none."""
     n, _ = page_size(first, None)
+    below = None
+    if after is not None:
+        (below,) = decode_cursor(after, 1, "after")
+        if not isinstance(below, int):
+            raise ValidationFailed("This cursor is not valid for this list.", field="after")
     if item.kind != ItemKind.FILE:
-        return []
-    return await ctx.loaders.get(_versions_batch).load((item.id, n))
+        return Page(items=[], cursors=[], has_next=False, has_previous=after is not None)
+    # One more than asked: whether another page follows, in the same query.
+    loaded = await ctx.loaders.get(_versions_batch).load((item.id, n + 1, below))
+    rows = loaded[:n]
+    return Page(
+        items=rows,
+        cursors=[encode_cursor((v.number,)) for v in rows],
+        has_next=len(loaded) > n,
+        has_previous=below is not None,
+    )
 
 
 # -- search ---------------------------------------------------------------------------------------

@@ -120,14 +120,16 @@ async def check_share_link_revoke(ctx: Context, link_id: int | None) -> ShareLin
         else None
     )
     if link is None:
-        raise NotFound(field="id")
-    access = await access_item(ctx, link.item_id, DriveRole.EDITOR)
+        raise NotFound(field="shareLinkId")
+    access = await access_item(ctx, link.item_id, DriveRole.EDITOR, field="shareLinkId")
     async with transaction() as tx:
         revoked = await ShareLink.filter(id=link.id, revoked_at__isnull=True).update(
             revoked_at=now()
         )
         if not revoked:
-            raise DomainError("The link was revoked before.", field="id", code="ALREADY_REVOKED")
+            raise DomainError(
+                "The link was revoked before.", field="shareLinkId", code="ALREADY_REVOKED"
+            )
         await core.publish_change(tx, core.Change.UNSHARED, access.item, principal.user_id)
     return await ShareLink.get(id=link.id)
 

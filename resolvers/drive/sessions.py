@@ -236,7 +236,7 @@ async def create_session(
 
 
 async def access_session(
-    ctx: Context, session_id: int | None, *, field: str = "id"
+    ctx: Context, session_id: int | None, *, field: str = "uploadSessionId"
 ) -> UploadSession:
     """One of the viewer's own upload sessions; anyone else's is NOT_FOUND."""
     principal = require_principal(ctx)

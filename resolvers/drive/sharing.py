@@ -48,7 +48,7 @@ def no_guests(principal: Principal) -> None:
 
 def shareable(item: DriveItem) -> None:
     if item.root_of_id is not None:
-        raise RootNotShareable(field="id")
+        raise RootNotShareable(field="fileId")
 
 
 # -- permissions --------------------------------------------------------------------------------
@@ -210,7 +210,8 @@ async def check_file_unshare(
     if not own:
         if not at_least(access.role, DriveRole.EDITOR):
             raise Forbidden(
-                f"This needs the editor role; you are a {access.role.value.lower()}.", field="id"
+                f"This needs the editor role; you are a {access.role.value.lower()}.",
+                field="fileId",
             )
         no_guests(principal)
         if permission.role == DriveRole.OWNER and access.role != DriveRole.OWNER:

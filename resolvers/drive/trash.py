@@ -98,7 +98,7 @@ async def check_file_restore(
         await core.lock_tree(item.organization_id)
         found = await DriveItem.filter(id=item.id, trashed_at__isnull=False).first()
         if found is None:
-            raise NotFound(field="id")
+            raise NotFound(field="fileId")
         item = found
         folder = (
             await DriveItem.filter(id=item.parent_id, trashed_at__isnull=True).first()
@@ -172,7 +172,7 @@ async def check_trash_empty(ctx: Context, *, ids: list[int] | None) -> int:
 async def _owned_in_trash(ctx: Context, ids: list[int]) -> list[DriveItem]:
     principal = require_principal(ctx)
     if len(ids) > MAX_IDS:
-        raise ValidationFailed(f"Name at most {MAX_IDS} items at once.", field="ids")
+        raise ValidationFailed(f"Name at most {MAX_IDS} items at once.", field="fileIds")
     wanted = list(dict.fromkeys(ids))
     rows = {
         r.id: r
@@ -182,12 +182,12 @@ async def _owned_in_trash(ctx: Context, ids: list[int]) -> list[DriveItem]:
     roles = dict(zip([r.id for r in found], await access.roles_for(ctx, found), strict=True))
     for item_id in wanted:
         if roles.get(item_id) is None:
-            raise NotFound(field="ids")
+            raise NotFound(field="fileIds")
     for item_id in wanted:
         if rows[item_id].trashed_at is None:
-            raise NotInTrash(field="ids")
+            raise NotInTrash(field="fileIds")
         if roles[item_id] != DriveRole.OWNER:
-            raise Forbidden("Only owners may delete for good.", field="ids")
+            raise Forbidden("Only owners may delete for good.", field="fileIds")
     return found
 
 

@@ -50,10 +50,10 @@ def depth(path: str) -> int:
 
 def not_root(item: DriveItem) -> None:
     if item.root_of_id is not None:
-        raise RootFolder(field="id")
+        raise RootFolder(field="fileId")
 
 
-async def reload(item_id: int, field: str = "id") -> DriveItem:
+async def reload(item_id: int, field: str = "fileId") -> DriveItem:
     """The item as committed now, locked for this transaction; NOT_FOUND if it went to the
     trash (or away) since the access check."""
     found = await DriveItem.filter(id=item_id, trashed_at__isnull=True).select_for_update().first()

@@ -25,6 +25,7 @@ from models.messenger import (
 )
 from resolvers.core.errors import DomainError, NotFound
 from resolvers.core.idempotency import once
+from resolvers.core.pagination import Page, paginate
 from resolvers.core.tx import transaction
 from resolvers.identity.queries import require_principal
 from resolvers.messenger import events
@@ -246,11 +247,37 @@ async def check_pin(ctx: Context, message_id: int | None, pinned: bool) -> Messa
     return message
 
 
-async def pinned_messages(ctx: Context, chat_id: int | None) -> list[Message]:
+async def pinned_messages(
+    ctx: Context,
+    chat_id: int | None,
+    *,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+) -> Page[Message]:
+    """A chat's pinned messages, newest pin first, keyset-paged by pin (two queries a page)."""
     access = await access_chat(ctx, chat_id)
-    pins = await MessagePin.filter(chat_id=access.chat.id).order_by("-created_at", "-id")
-    rows = {m.id: m for m in await Message.filter(id__in=[p.message_id for p in pins])}
-    return [rows[p.message_id] for p in pins if p.message_id in rows]
+    pins = await paginate(
+        MessagePin.filter(chat_id=access.chat.id),
+        order=["-created_at", "-id"],
+        first=first,
+        after=after,
+        last=last,
+        before=before,
+    )
+    rows = {m.id: m for m in await Message.filter(id__in=[p.message_id for p in pins.items])}
+    kept = [
+        (rows[p.message_id], c)
+        for p, c in zip(pins.items, pins.cursors, strict=True)
+        if p.message_id in rows
+    ]
+    return Page(
+        items=[m for m, _ in kept],
+        cursors=[c for _, c in kept],
+        has_next=pins.has_next,
+        has_previous=pins.has_previous,
+    )
 
 
 @dataclass

@@ -18,10 +18,10 @@ UPDATE = f"mutation($i: DepartmentUpdateInput!) {{ departmentUpdate(input: $i) {
 MOVE = f"mutation($i: DepartmentMoveInput!) {{ departmentMove(input: $i) {{ {FIELDS} }} }}"
 DELETE = """mutation($i: DepartmentDeleteInput!) { departmentDelete(input: $i) {
   deletedDepartmentId errors { code field } } }"""
-ADD = f"mutation($i: DepartmentMembersInput!) {{ departmentMembersAdd(input: $i) {{ {FIELDS} }} }}"
-REMOVE = (
-    f"mutation($i: DepartmentMembersInput!) {{ departmentMembersRemove(input: $i) {{ {FIELDS} }} }}"
+ADD = (
+    f"mutation($i: DepartmentMembersAddInput!) {{ departmentMembersAdd(input: $i) {{ {FIELDS} }} }}"
 )
+REMOVE = f"mutation($i: DepartmentMembersRemoveInput!) {{ departmentMembersRemove(input: $i) {{ {FIELDS} }} }}"
 DEPT = """query($id: ID!) { department(id: $id) { id name parent { id name } leader { id }
   path { name } children { nodes { name } } members { nodes { id } } } }"""
 LIST = """query($p: ID, $first: Int, $after: String) { departments(parentId: $p, first: $first,

@@ -80,7 +80,7 @@ async def test_mutations_stream_to_members_of_their_organization_only(
         }
 
         await api.gql(
-            """mutation($i: UserIdInput!) { userDeactivate(input: $i) { errors { code } } }""",
+            """mutation($i: UserDeactivateInput!) { userDeactivate(input: $i) { errors { code } } }""",
             {"i": {"userId": new_id}},
             token=owner.access_token,
         )

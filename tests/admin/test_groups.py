@@ -18,8 +18,10 @@ CREATE = f"mutation($i: GroupCreateInput!) {{ groupCreate(input: $i) {{ {FIELDS}
 UPDATE = f"mutation($i: GroupUpdateInput!) {{ groupUpdate(input: $i) {{ {FIELDS} }} }}"
 DELETE = """mutation($i: GroupDeleteInput!) { groupDelete(input: $i) {
   deletedGroupId errors { code } } }"""
-ADD = f"mutation($i: GroupMembersInput!) {{ groupMembersAdd(input: $i) {{ {FIELDS} }} }}"
-REMOVE = f"mutation($i: GroupMembersInput!) {{ groupMembersRemove(input: $i) {{ {FIELDS} }} }}"
+ADD = f"mutation($i: GroupMembersAddInput!) {{ groupMembersAdd(input: $i) {{ {FIELDS} }} }}"
+REMOVE = (
+    f"mutation($i: GroupMembersRemoveInput!) {{ groupMembersRemove(input: $i) {{ {FIELDS} }} }}"
+)
 GROUP = """query($id: ID!) { group(id: $id) { id name description memberCount
   members { nodes { id } } } }"""
 LIST = """query($first: Int, $after: String, $search: String) { groups(first: $first,

@@ -38,7 +38,7 @@ SHARED_WITH_ME = """query($first: Int, $after: String) { drive { sharedWithMe(fi
   after: $after) { nodes { id name } pageInfo { hasNextPage endCursor } } } }"""
 DEPT_CREATE = """mutation($i: DepartmentCreateInput!) { departmentCreate(input: $i) {
   department { id } errors { code } } }"""
-DEPT_ADD = """mutation($i: DepartmentMembersInput!) { departmentMembersAdd(input: $i) {
+DEPT_ADD = """mutation($i: DepartmentMembersAddInput!) { departmentMembersAdd(input: $i) {
   errors { code } } }"""
 DELETE = """mutation($i: FileDeleteInput!) { fileDelete(input: $i) { errors { code } } }"""
 GROUP_CREATE = """mutation($i: GroupCreateInput!) { groupCreate(input: $i) {
@@ -88,14 +88,14 @@ async def file(
 
 
 async def trash(api: Api, who: Account, item: str) -> None:
-    p = await payload(api, DELETE, {"id": item}, who)
+    p = await payload(api, DELETE, {"fileId": item}, who)
     assert p["errors"] == [], p
 
 
 async def share(
     api: Api, who: Account, item: str, role: str, *, user: Account | None = None, **grantee: str
 ) -> dict[str, Any]:
-    inp: dict[str, Any] = {"id": item, "role": role, **grantee}
+    inp: dict[str, Any] = {"fileId": item, "role": role, **grantee}
     if user is not None:
         inp["userId"] = user.user_id
     return await payload(api, SHARE, inp, who)

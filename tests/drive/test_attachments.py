@@ -17,7 +17,7 @@ from tests.messenger.helpers import group
 SEND = """mutation($i: MessageSendInput!) { messageSend(input: $i) { message { id text
   attachments { name size contentType downloadUrl file { id viewerRole } } }
   errors { code field message } } }"""
-RECALL = """mutation($i: MessageRefInput!) { messageRecall(input: $i) {
+RECALL = """mutation($i: MessageRecallInput!) { messageRecall(input: $i) {
   errors { code } } }"""
 EVENTS = """subscription($id: ID!) { chatEvents(chatId: $id) { __typename
   ... on MessageAdded { message { attachments { name downloadUrl } } } } }"""

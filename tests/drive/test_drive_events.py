@@ -64,21 +64,21 @@ async def test_owner_hears_every_change_an_unrelated_colleague_nothing(
         }
         file = await upload_ok(api, ada, b"x", name="x.txt", folderId=folder["id"])
         assert (await next_change(mine))["change"] == "CREATED"
-        await ok(api, ada, "fileRename", id=file["id"], name="y.txt")
+        await ok(api, ada, "fileRename", fileId=file["id"], name="y.txt")
         got = await next_change(mine)
         assert (got["change"], got["file"]["name"]) == ("RENAMED", "y.txt")
         other = await mkdir(api, ada, "Other")
         await next_change(mine)
-        await ok(api, ada, "fileMove", id=file["id"], folderId=other["id"])
+        await ok(api, ada, "fileMove", fileId=file["id"], folderId=other["id"])
         assert (await next_change(mine))["change"] == "MOVED"
-        await ok(api, ada, "fileDelete", id=file["id"])
+        await ok(api, ada, "fileDelete", fileId=file["id"])
         got = await next_change(mine)
         assert got["change"] == "DELETED" and got["file"]["trashedAt"] is not None
-        await ok(api, ada, "fileRestore", id=file["id"])
+        await ok(api, ada, "fileRestore", fileId=file["id"])
         assert (await next_change(mine))["change"] == "RESTORED"
-        await ok(api, ada, "fileDelete", id=file["id"])
+        await ok(api, ada, "fileDelete", fileId=file["id"])
         await next_change(mine)
-        await ok(api, ada, "trashEmpty", ids=[file["id"]])
+        await ok(api, ada, "trashEmpty", fileIds=[file["id"]])
         got = await next_change(mine)
         assert (got["change"], got["fileId"], got["file"]) == ("DELETED", file["id"], None)
         assert await quiet(theirs)
@@ -96,11 +96,11 @@ async def test_shared_users_hear_changes_and_lose_sight_on_move(server: str, api
         got = await next_change(bobs)
         assert (got["change"], got["file"]["name"]) == ("CREATED", "plan.txt")
         assert got["actor"] == {"id": ada.user_id}
-        await ok(api, ada, "fileMove", id=file["id"], folderId=private["id"])
+        await ok(api, ada, "fileMove", fileId=file["id"], folderId=private["id"])
         got = await next_change(bobs)
         # Bob could see it before the move: he hears of it, but no longer sees it.
         assert (got["change"], got["fileId"], got["file"]) == ("MOVED", file["id"], None)
-        await ok(api, ada, "fileRename", id=file["id"], name="secret.txt")
+        await ok(api, ada, "fileRename", fileId=file["id"], name="secret.txt")
         assert await quiet(bobs)
         assert await quiet(eves)
 
@@ -118,7 +118,7 @@ async def test_an_editors_change_reaches_the_owner(server: str, api: Api) -> Non
             folder["id"],
             {"id": bob.user_id},
         )
-        copy = await ok(api, bob, "fileCopy", id=folder["id"], name="Copy")
+        copy = await ok(api, bob, "fileCopy", fileId=folder["id"], name="Copy")
         got = await next_change(adas)
         assert (got["change"], got["file"]["id"]) == ("CREATED", copy["id"])
 
@@ -137,7 +137,7 @@ async def test_each_event_sees_the_subscribers_current_groups(server: str, api: 
         await share_ok(api, ada, team["id"], "VIEWER", groupId=crew)
         assert (await next_change(bobs))["change"] == "SHARED"
         data = await api.gql(
-            UNSHARE, {"i": {"id": team["id"], "userId": bob.user_id}}, token=ada.access_token
+            UNSHARE, {"i": {"fileId": team["id"], "userId": bob.user_id}}, token=ada.access_token
         )
         assert data["fileUnshare"]["errors"] == []
         got = await next_change(bobs)

@@ -43,7 +43,7 @@ async def test_revoking_a_link_stops_the_download_urls_it_handed_out(api: Api) -
         assert ("X-Amz-Expires", "30") in parse_qsl(urlsplit(hop.headers["location"]).query)
 
     # When the link is revoked
-    assert (await payload(api, LINK_REVOKE, {"id": link}, owner))["errors"] == []
+    assert (await payload(api, LINK_REVOKE, {"shareLinkId": link}, owner))["errors"] == []
 
     # Then the URL stops working at once, while the file itself is untouched
     r = await fetch(url)
@@ -65,7 +65,9 @@ async def test_an_expired_link_or_a_file_moved_out_stops_its_urls(api: Api) -> N
     assert (await fetch(moved_url)).content == b"moved"
 
     # When one file moves out of the linked folder
-    r = await api.gql(MOVE, {"i": {"id": moved, "folderId": elsewhere}}, token=owner.access_token)
+    r = await api.gql(
+        MOVE, {"i": {"fileId": moved, "folderId": elsewhere}}, token=owner.access_token
+    )
     assert r["fileMove"]["errors"] == []
     # Then its URL stops, and the other's still works
     assert (await fetch(moved_url)).status_code == 404
@@ -84,7 +86,7 @@ async def test_a_link_url_cannot_shed_or_swap_its_link(api: Api) -> None:
     url = (await opened(api, token))["item"]["downloadUrl"]
     other = await file(api, owner, "other.txt")
     live, _ = await make_link(api, owner, other, scope="ANYONE")
-    assert (await payload(api, LINK_REVOKE, {"id": link}, owner))["errors"] == []
+    assert (await payload(api, LINK_REVOKE, {"shareLinkId": link}, owner))["errors"] == []
 
     # When the URL is edited to drop its link, or to name the live one
     base, _, query = url.partition("?")

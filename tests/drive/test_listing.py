@@ -144,7 +144,7 @@ async def test_recent_lists_files_you_own_or_changed(api: Api) -> None:
     second = await upload_ok(api, ada, b"2", name="second.txt")
     await upload_ok(api, bob, b"3", name="bobs.txt", folderId=box["id"])
     await upload_ok(api, ada, b"4", name="third.txt", folderId=box["id"])
-    await ok(api, ada, "fileDelete", id=second["id"])
+    await ok(api, ada, "fileDelete", fileId=second["id"])
     get_recent = lambda d: d["drive"]["recent"]  # noqa: E731
     assert await pages(api, ada, RECENT, get_recent) == ["third.txt", "first.txt"]
     assert await pages(api, bob, RECENT, get_recent) == ["bobs.txt"]
@@ -162,9 +162,9 @@ async def test_trash_lists_what_you_deleted_or_own(api: Api) -> None:
     adas = await upload_ok(api, ada, b"a", name="adas.txt", folderId=box["id"])
     folder = await mkdir(api, ada, "Folder")
     await upload_ok(api, ada, b"c", name="inside.txt", folderId=folder["id"])
-    await ok(api, bob, "fileDelete", id=adas["id"])  # ada's file, deleted by bob
-    await ok(api, ada, "fileDelete", id=bobs["id"])  # bob's file, in ada's drive
-    await ok(api, ada, "fileDelete", id=folder["id"])
+    await ok(api, bob, "fileDelete", fileId=adas["id"])  # ada's file, deleted by bob
+    await ok(api, ada, "fileDelete", fileId=bobs["id"])  # bob's file, in ada's drive
+    await ok(api, ada, "fileDelete", fileId=folder["id"])
     get_trash = lambda d: d["drive"]["trash"]  # noqa: E731
     assert await pages(api, ada, TRASH, get_trash) == ["Folder", "bobs.txt", "adas.txt"]
     assert await pages(api, bob, TRASH, get_trash) == ["bobs.txt", "adas.txt"]
@@ -181,7 +181,7 @@ async def test_file_by_id_in_the_trash_only_for_those_who_may_restore(api: Api) 
     await share_ok(api, ada, box["id"], "EDITOR", user=editor)
     file = await upload_ok(api, ada, b"x", name="x.txt", folderId=box["id"])
     assert await get(api, viewer, file["id"]) is not None
-    await ok(api, ada, "fileDelete", id=file["id"])
+    await ok(api, ada, "fileDelete", fileId=file["id"])
     assert (await get(api, editor, file["id"]))["trashedAt"] is not None  # type: ignore[index]
     assert await get(api, viewer, file["id"]) is None
     other = await api.sign_up(organization="Other")

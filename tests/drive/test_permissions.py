@@ -103,17 +103,17 @@ async def reads(api: Api, w: World, who: Account) -> dict[str, Any]:
 async def refused(api: Api, w: World, who: Account, code: str) -> None:
     """Every write ``who`` tries is refused with ``code`` and changes nothing."""
     other = await api.add_member(w.olga, name="Other")
-    link = await payload(api, LINK_CREATE, {"id": w.team}, w.olga)
+    link = await payload(api, LINK_CREATE, {"fileId": w.team}, w.olga)
     before = await snapshot(w)
     acts: list[tuple[str, dict[str, Any]]] = [
-        (RENAME, {"id": w.doc, "name": "renamed.txt"}),
-        (MOVE, {"id": w.doc, "folderId": w.team}),
-        (DELETE, {"id": w.doc}),
+        (RENAME, {"fileId": w.doc, "name": "renamed.txt"}),
+        (MOVE, {"fileId": w.doc, "folderId": w.team}),
+        (DELETE, {"fileId": w.doc}),
         (FOLDER_CREATE, {"name": "New", "parentId": w.sub}),
-        (SHARE, {"id": w.doc, "role": "VIEWER", "userId": other.user_id}),
-        (UNSHARE, {"id": w.team, "permissionId": w.max_grant}),
-        (LINK_CREATE, {"id": w.doc}),
-        (LINK_REVOKE, {"id": link["shareLink"]["id"]}),
+        (SHARE, {"fileId": w.doc, "role": "VIEWER", "userId": other.user_id}),
+        (UNSHARE, {"fileId": w.team, "permissionId": w.max_grant}),
+        (LINK_CREATE, {"fileId": w.doc}),
+        (LINK_REVOKE, {"shareLinkId": link["shareLink"]["id"]}),
     ]
     for doc, inp in acts:
         got = await top_error(api, doc, {"i": inp}, who)
@@ -144,18 +144,18 @@ async def test_editors_change_the_tree_and_share_below_owner(api: Api) -> None:
     await share_ok(api, w.olga, w.team, "EDITOR", user=ed)
     assert await reads(api, w, ed) == {"role": "EDITOR", **DOC_ONLY, "get": (200, b"the doc")}
     before = await snapshot(w)
-    variables = {"i": {"id": w.doc, "role": "OWNER", "userId": vi.user_id}}
+    variables = {"i": {"fileId": w.doc, "role": "OWNER", "userId": vi.user_id}}
     assert await top_error(api, SHARE, variables, ed) == ("FORBIDDEN", "role")
-    variables = {"i": {"id": w.team, "permissionId": w.max_grant}}
+    variables = {"i": {"fileId": w.team, "permissionId": w.max_grant}}
     assert await top_error(api, UNSHARE, variables, ed) == ("FORBIDDEN", "permissionId")
     assert await snapshot(w) == before
 
-    assert (await payload(api, RENAME, {"id": w.doc, "name": "doc2.txt"}, ed))["errors"] == []
+    assert (await payload(api, RENAME, {"fileId": w.doc, "name": "doc2.txt"}, ed))["errors"] == []
     r = await upload_raw(api, ed, b"new", name="new.txt", folderId=w.sub)
     assert r.json()["data"]["fileUpload"]["errors"] == []
     await share_ok(api, ed, w.doc, "EDITOR", user=vi)
-    assert (await payload(api, LINK_CREATE, {"id": w.doc}, ed))["errors"] == []
-    assert (await payload(api, DELETE, {"id": w.doc}, ed))["errors"] == []
+    assert (await payload(api, LINK_CREATE, {"fileId": w.doc}, ed))["errors"] == []
+    assert (await payload(api, DELETE, {"fileId": w.doc}, ed))["errors"] == []
 
 
 async def test_an_owner_grant_gives_everything(api: Api) -> None:
@@ -164,7 +164,7 @@ async def test_an_owner_grant_gives_everything(api: Api) -> None:
     got = await reads(api, w, w.max)
     assert got == {"role": "OWNER", **DOC_ONLY, "get": (200, b"the doc")}
     assert (await share_ok(api, w.max, w.doc, "OWNER", user=vi))["role"] == "OWNER"
-    p = await payload(api, UNSHARE, {"id": w.doc, "userId": vi.user_id}, w.max)
+    p = await payload(api, UNSHARE, {"fileId": w.doc, "userId": vi.user_id}, w.max)
     assert p["errors"] == []
 
 
@@ -188,7 +188,9 @@ async def test_department_grants_reach_sub_departments_and_group_grants_members(
     got = await reads(api, w, gus)
     assert got == {"role": "EDITOR", "team": None, "sub": ["doc.txt"], "url": True,
                    "get": (200, b"the doc")}  # fmt: skip
-    assert (await payload(api, RENAME, {"id": w.doc, "name": "by-gus.txt"}, gus))["errors"] == []
+    assert (await payload(api, RENAME, {"fileId": w.doc, "name": "by-gus.txt"}, gus))[
+        "errors"
+    ] == []
     got = await reads(api, w, nobody)
     assert got == {"role": None, "team": None, "sub": None, "url": False, "get": (404, None)}
 
@@ -208,17 +210,17 @@ async def test_guests_see_only_what_is_shared_with_them_and_share_nothing(api: A
     assert got == {"role": "EDITOR", "team": None, "sub": ["doc.txt"], "url": True,
                    "get": (200, b"the doc")}  # fmt: skip
     before = await snapshot(w)
-    variables = {"i": {"id": w.doc, "role": "VIEWER", "userId": other.user_id}}
+    variables = {"i": {"fileId": w.doc, "role": "VIEWER", "userId": other.user_id}}
     assert (await top_error(api, SHARE, variables, guest))[0] == "FORBIDDEN"
-    assert (await top_error(api, LINK_CREATE, {"i": {"id": w.doc}}, guest))[0] == "FORBIDDEN"
+    assert (await top_error(api, LINK_CREATE, {"i": {"fileId": w.doc}}, guest))[0] == "FORBIDDEN"
     assert await snapshot(w) == before
-    assert (await payload(api, RENAME, {"id": w.doc, "name": "g.txt"}, guest))["errors"] == []
+    assert (await payload(api, RENAME, {"fileId": w.doc, "name": "g.txt"}, guest))["errors"] == []
 
 
 async def test_another_organization_finds_nothing(api: Api) -> None:
     w = await world(api)
     stranger = await api.sign_up(organization="Elsewhere")
-    org_link = await payload(api, LINK_CREATE, {"id": w.doc}, w.olga)
+    org_link = await payload(api, LINK_CREATE, {"fileId": w.doc}, w.olga)
     for item in (w.team, w.sub, w.doc):
         assert await see(api, stranger, item) is None
         assert (await api.gql(NODE, {"id": item}, token=stranger.access_token))["node"] is None
@@ -230,5 +232,5 @@ async def test_another_organization_finds_nothing(api: Api) -> None:
         "token",
     )
     # Granting to them is impossible too: they are not of Olga's organization.
-    variables = {"i": {"id": w.doc, "role": "VIEWER", "userId": stranger.user_id}}
+    variables = {"i": {"fileId": w.doc, "role": "VIEWER", "userId": stranger.user_id}}
     assert await top_error(api, SHARE, variables, w.olga) == ("NOT_FOUND", "userId")

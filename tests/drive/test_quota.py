@@ -65,7 +65,7 @@ async def test_reservations_count_against_the_quota(api: Api) -> None:
         assert [e["code"] for e in too_big["errors"]] == ["QUOTA_EXCEEDED"]
         assert await t.usage(ada) == (0, 8_000)
         # Aborting gives the room back.
-        await api.gql(t.ABORT, {"i": {"id": session["id"]}}, token=ada.access_token)
+        await api.gql(t.ABORT, {"i": {"uploadSessionId": session["id"]}}, token=ada.access_token)
         accepted = await upload(api, ada, os.urandom(3_000), name="small.bin")
         assert accepted["errors"] == []
         assert await t.usage(ada) == (3_000, 0)

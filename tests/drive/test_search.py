@@ -62,9 +62,9 @@ async def test_search_leaves_out_the_trash(api: Api) -> None:
     folder = await mkdir(api, ada, "Report folder")
     await upload_ok(api, ada, b"1", name="report.txt", folderId=folder["id"])
     await upload_ok(api, ada, b"2", name="report-final.txt")
-    await ok(api, ada, "fileDelete", id=folder["id"])
+    await ok(api, ada, "fileDelete", fileId=folder["id"])
     assert await search(api, ada, "report") == ["report-final.txt"]
-    await ok(api, ada, "fileRestore", id=folder["id"])
+    await ok(api, ada, "fileRestore", fileId=folder["id"])
     assert await search(api, ada, "report") == ["Report folder", "report-final.txt", "report.txt"]
 
 

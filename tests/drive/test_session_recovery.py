@@ -92,7 +92,7 @@ async def test_a_running_completion_holds_the_session(api: Api) -> None:
     await UploadSession.filter(id=pk).update(claimed_us=fresh)
 
     assert (await t.state(api, ada, session["id"]))["status"] == "COMPLETING"
-    r = await api.gql(t.ABORT, {"i": {"id": session["id"]}}, token=ada.access_token)
+    r = await api.gql(t.ABORT, {"i": {"uploadSessionId": session["id"]}}, token=ada.access_token)
     assert [e["code"] for e in r["uploadSessionAbort"]["errors"]] == ["UPLOAD_IN_PROGRESS"]
     if t.store_kind() == "local":
         part = session["parts"][0]

@@ -162,7 +162,9 @@ async def test_someone_elses_session_is_not_found(api: Api) -> None:
     for stranger in (bob, eve):
         assert await t.state(api, stranger, session["id"]) is None
         for op in (t.COMPLETE, t.ABORT):
-            r = await api.post(op, {"i": {"id": session["id"]}}, token=stranger.access_token)
+            r = await api.post(
+                op, {"i": {"uploadSessionId": session["id"]}}, token=stranger.access_token
+            )
             assert r.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     row = await t.session_row(session["id"])
     assert row.status == UploadStatus.OPEN and await t.items_named(ada, "mine.bin") == []
@@ -177,13 +179,13 @@ async def test_abort_gives_the_reservation_back(api: Api) -> None:
         data = os.urandom(100_000)
         session = await t.create_ok(api, ada, data, name="gone.bin")
     await t.send_parts(api, ada, session, data, [1])
-    r = await api.gql(t.ABORT, {"i": {"id": session["id"]}}, token=ada.access_token)
+    r = await api.gql(t.ABORT, {"i": {"uploadSessionId": session["id"]}}, token=ada.access_token)
     assert r["uploadSessionAbort"]["errors"] == []
     assert r["uploadSessionAbort"]["session"]["status"] == "ABORTED"
     assert await t.usage(ada) == before
     assert await t.stored_parts(session["id"]) == []
     # Aborting twice is fine; completing an aborted session is not.
-    r = await api.gql(t.ABORT, {"i": {"id": session["id"]}}, token=ada.access_token)
+    r = await api.gql(t.ABORT, {"i": {"uploadSessionId": session["id"]}}, token=ada.access_token)
     assert r["uploadSessionAbort"]["errors"] == []
     assert [e["code"] for e in (await t.complete(api, ada, session["id"]))["errors"]] == [
         "UPLOAD_CLOSED"
@@ -193,7 +195,7 @@ async def test_abort_gives_the_reservation_back(api: Api) -> None:
     done = await UploadSession.filter(result_item_id=t.pk(file["id"])).first()
     assert done is not None
     gid = str(t.GlobalID("UploadSession", str(done.id)))
-    r = await api.gql(t.ABORT, {"i": {"id": gid}}, token=ada.access_token)
+    r = await api.gql(t.ABORT, {"i": {"uploadSessionId": gid}}, token=ada.access_token)
     assert [e["code"] for e in r["uploadSessionAbort"]["errors"]] == ["ALREADY_COMPLETED"]
 
 

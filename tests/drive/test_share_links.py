@@ -30,7 +30,7 @@ from tests.drive.sharing_helpers import (
 
 
 async def make_link(api: Api, who: Account, item: str, **kw: object) -> tuple[str, str]:
-    p = await payload(api, LINK_CREATE, {"id": item, **kw}, who)
+    p = await payload(api, LINK_CREATE, {"fileId": item, **kw}, who)
     assert p["errors"] == [], p
     return str(p["shareLink"]["id"]), str(p["token"])
 
@@ -51,7 +51,7 @@ async def test_anyone_link_with_password_opens_without_signing_in(api: Api) -> N
         api,
         LINK_CREATE,
         {
-            "id": doc,
+            "fileId": doc,
             "scope": "ANYONE",
             "role": "COMMENTER",
             "password": "s3cret",
@@ -119,9 +119,9 @@ async def test_expired_revoked_and_trashed_links_are_not_found(api: Api) -> None
     owner = await api.sign_up()
     doc = await file(api, owner, "a.txt")
     past = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
-    p = await payload(api, LINK_CREATE, {"id": doc, "expiresAt": past}, owner)
+    p = await payload(api, LINK_CREATE, {"fileId": doc, "expiresAt": past}, owner)
     assert [(e["code"], e["field"]) for e in p["errors"]] == [("EXPIRY_IN_PAST", "expiresAt")]
-    p = await payload(api, LINK_CREATE, {"id": doc, "password": "abc"}, owner)
+    p = await payload(api, LINK_CREATE, {"fileId": doc, "password": "abc"}, owner)
     assert [(e["code"], e["field"]) for e in p["errors"]] == [("INVALID_PASSWORD", "password")]
     assert await links(doc) == []
 
@@ -132,10 +132,10 @@ async def test_expired_revoked_and_trashed_links_are_not_found(api: Api) -> None
     assert await top_error(api, OPEN, {"t": token}, None) == ("NOT_FOUND", "token")
 
     revoked, token = await make_link(api, owner, doc, scope="ANYONE")
-    p = await payload(api, LINK_REVOKE, {"id": revoked}, owner)
+    p = await payload(api, LINK_REVOKE, {"shareLinkId": revoked}, owner)
     assert p["errors"] == [] and p["shareLink"]["revokedAt"] is not None
     assert await top_error(api, OPEN, {"t": token}, None) == ("NOT_FOUND", "token")
-    again = await payload(api, LINK_REVOKE, {"id": revoked}, owner)
+    again = await payload(api, LINK_REVOKE, {"shareLinkId": revoked}, owner)
     assert [e["code"] for e in again["errors"]] == ["ALREADY_REVOKED"]
     listed = (await api.gql(PERMISSIONS, {"id": doc}, token=owner.access_token))["file"]
     assert [x["id"] for x in listed["shareLinks"]] == [expiring]
@@ -188,12 +188,15 @@ async def test_viewers_and_commenters_neither_make_nor_revoke_links(api: Api) ->
     await share_ok(api, owner, doc, "COMMENTER", user=vi)
     await share_ok(api, owner, doc, "EDITOR", user=ed)
     link, _ = await make_link(api, owner, doc)
-    variables = {"i": {"id": doc, "scope": "ANYONE"}}
-    assert await top_error(api, LINK_CREATE, variables, vi) == ("FORBIDDEN", "id")
-    assert await top_error(api, LINK_REVOKE, {"i": {"id": link}}, vi) == ("FORBIDDEN", "id")
+    variables = {"i": {"fileId": doc, "scope": "ANYONE"}}
+    assert await top_error(api, LINK_CREATE, variables, vi) == ("FORBIDDEN", "fileId")
+    assert await top_error(api, LINK_REVOKE, {"i": {"shareLinkId": link}}, vi) == (
+        "FORBIDDEN",
+        "shareLinkId",
+    )
     assert await links(doc) == [(pk(link), None)]
     # Editors manage links.
-    assert (await payload(api, LINK_REVOKE, {"id": link}, ed))["errors"] == []
+    assert (await payload(api, LINK_REVOKE, {"shareLinkId": link}, ed))["errors"] == []
     await make_link(api, ed, doc, role="EDITOR")
 
 

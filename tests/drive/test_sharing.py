@@ -82,7 +82,7 @@ async def test_grantees_must_be_one_and_of_your_organization(api: Api) -> None:
         ({"groupId": gid("Group", 987654321)}, "groupId"),
         ({"userId": gid("Chat", pk(bob.user_id))}, "userId"),
     ):
-        variables = {"i": {"id": doc, "role": "VIEWER", **grantee}}
+        variables = {"i": {"fileId": doc, "role": "VIEWER", **grantee}}
         assert await top_error(api, SHARE, variables, owner) == ("NOT_FOUND", field)
     mine = await share(api, owner, doc, "VIEWER", user=owner)
     assert [e["code"] for e in mine["errors"]] == ["ALREADY_OWNER"]
@@ -94,7 +94,7 @@ async def test_my_drive_itself_cannot_be_shared(api: Api) -> None:
     bob = await api.add_member(owner, name="Bob")
     root = (await api.gql(ROOT, token=owner.access_token))["drive"]["root"]["id"]
     p = await share(api, owner, root, "VIEWER", user=bob)
-    assert [(e["code"], e["field"]) for e in p["errors"]] == [("ROOT_NOT_SHAREABLE", "id")]
+    assert [(e["code"], e["field"]) for e in p["errors"]] == [("ROOT_NOT_SHAREABLE", "fileId")]
     assert await grants(root) == []
 
 
@@ -108,23 +108,23 @@ async def test_editors_share_up_to_editor_and_remove_only_grants_below_owner(api
     co_grant = await share_ok(api, owner, doc, "OWNER", user=co)
     before = await grants(doc)
 
-    variables = {"i": {"id": doc, "role": "OWNER", "userId": vi.user_id}}
+    variables = {"i": {"fileId": doc, "role": "OWNER", "userId": vi.user_id}}
     assert await top_error(api, SHARE, variables, ed) == ("FORBIDDEN", "role")
     # Nor may an editor demote an owner by sharing again.
-    variables = {"i": {"id": doc, "role": "VIEWER", "userId": co.user_id}}
+    variables = {"i": {"fileId": doc, "role": "VIEWER", "userId": co.user_id}}
     assert await top_error(api, SHARE, variables, ed) == ("FORBIDDEN", "role")
-    variables = {"i": {"id": doc, "permissionId": co_grant["id"]}}
+    variables = {"i": {"fileId": doc, "permissionId": co_grant["id"]}}
     assert await top_error(api, UNSHARE, variables, ed) == ("FORBIDDEN", "permissionId")
     assert await grants(doc) == before
 
     for role in ("VIEWER", "COMMENTER", "EDITOR"):
         assert (await share_ok(api, ed, doc, role, user=vi))["role"] == role
-    p = await payload(api, UNSHARE, {"id": doc, "userId": vi.user_id}, ed)
+    p = await payload(api, UNSHARE, {"fileId": doc, "userId": vi.user_id}, ed)
     assert p["errors"] == []
     assert await see(api, vi, doc) is None
 
     # The co-owner, being an owner, removes the editor.
-    p = await payload(api, UNSHARE, {"id": doc, "userId": ed.user_id}, co)
+    p = await payload(api, UNSHARE, {"fileId": doc, "userId": ed.user_id}, co)
     assert p["errors"] == []
     assert await grants(doc) == [("USER", pk(co.user_id), "OWNER")]
 
@@ -137,14 +137,14 @@ async def test_anyone_may_leave_what_is_shared_with_them(api: Api) -> None:
     bobs = await share_ok(api, owner, doc, "VIEWER", user=bob)
     await share_ok(api, owner, doc, "VIEWER", user=cy)
 
-    variables = {"i": {"id": doc, "userId": cy.user_id}}
-    assert await top_error(api, UNSHARE, variables, bob) == ("FORBIDDEN", "id")
-    p = await payload(api, UNSHARE, {"id": doc, "permissionId": bobs["id"]}, bob)
+    variables = {"i": {"fileId": doc, "userId": cy.user_id}}
+    assert await top_error(api, UNSHARE, variables, bob) == ("FORBIDDEN", "fileId")
+    p = await payload(api, UNSHARE, {"fileId": doc, "permissionId": bobs["id"]}, bob)
     assert p["errors"] == []
     assert await see(api, bob, doc) is None
     assert await grants(doc) == [("USER", pk(cy.user_id), "VIEWER")]
     # Gone is gone: the same id again is NOT_FOUND.
-    variables = {"i": {"id": doc, "permissionId": bobs["id"]}}
+    variables = {"i": {"fileId": doc, "permissionId": bobs["id"]}}
     assert await top_error(api, UNSHARE, variables, owner) == ("NOT_FOUND", "permissionId")
 
 
@@ -160,10 +160,10 @@ async def test_inherited_grants_are_listed_and_removed_where_they_were_made(api:
     assert [(p["id"], p["inherited"], p["inheritedFrom"]) for p in got["permissions"]] == [
         (on_top["id"], True, {"id": top})
     ]
-    p = await payload(api, UNSHARE, {"id": doc, "permissionId": on_top["id"]}, owner)
+    p = await payload(api, UNSHARE, {"fileId": doc, "permissionId": on_top["id"]}, owner)
     assert [(e["code"], e["field"]) for e in p["errors"]] == [("INHERITED", "permissionId")]
     assert await grants(top) == [("USER", pk(bob.user_id), "EDITOR")]
-    assert (await payload(api, UNSHARE, {"id": top, "permissionId": on_top["id"]}, owner))[
+    assert (await payload(api, UNSHARE, {"fileId": top, "permissionId": on_top["id"]}, owner))[
         "errors"
     ] == []
     assert await see(api, bob, doc) is None
@@ -217,7 +217,7 @@ async def test_share_and_unshare_reach_the_audience_and_those_who_lose_access(ap
         assert shared["item"]["id"] == pk(doc)
         assert shared["actorId"] == pk(owner.user_id)
         await wait_for(owner_seen, "SHARED")
-        p = await payload(api, UNSHARE, {"id": doc, "permissionId": grant["id"]}, owner)
+        p = await payload(api, UNSHARE, {"fileId": doc, "permissionId": grant["id"]}, owner)
         assert p["errors"] == []
         unshared = await wait_for(bob_seen, "UNSHARED")
         assert unshared["item"]["id"] == pk(doc)

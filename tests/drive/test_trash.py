@@ -36,7 +36,7 @@ async def test_delete_moves_the_subtree_to_the_trash(api: Api) -> None:
     ada = await api.sign_up()
     t = await tree_of(api, ada)
     my_root = await root(api, ada)
-    deleted = await ok(api, ada, "fileDelete", id=t["docs"]["id"])
+    deleted = await ok(api, ada, "fileDelete", fileId=t["docs"]["id"])
     assert deleted["trashedAt"] is not None
     assert await names(api, ada, my_root["id"]) == []
     assert await trash_names(api, ada) == ["Docs"]  # the item deleted, not its contents
@@ -55,29 +55,32 @@ async def test_delete_refusals_change_nothing(api: Api) -> None:
     ada = await api.sign_up()
     t = await tree_of(api, ada)
     my_root = await root(api, ada)
-    assert await refused(api, ada, "fileDelete", id=my_root["id"]) == ("ROOT_FOLDER", "id")
+    assert await refused(api, ada, "fileDelete", fileId=my_root["id"]) == ("ROOT_FOLDER", "fileId")
     for who in await outsiders(api, ada):
-        assert await refused(api, who, "fileDelete", id=t["docs"]["id"]) == ("NOT_FOUND", "id")
+        assert await refused(api, who, "fileDelete", fileId=t["docs"]["id"]) == (
+            "NOT_FOUND",
+            "fileId",
+        )
     assert await names(api, ada, my_root["id"]) == ["Docs"]
     assert await trash_names(api, ada) == []
-    await ok(api, ada, "fileDelete", id=t["docs"]["id"])
+    await ok(api, ada, "fileDelete", fileId=t["docs"]["id"])
     # Already in the trash: not found as a live item.
-    assert await refused(api, ada, "fileDelete", id=t["docs"]["id"]) == ("NOT_FOUND", "id")
+    assert await refused(api, ada, "fileDelete", fileId=t["docs"]["id"]) == ("NOT_FOUND", "fileId")
 
 
 async def test_restore_brings_back_what_went_together(api: Api) -> None:
     ada = await api.sign_up()
     t = await tree_of(api, ada)
-    await ok(api, ada, "fileDelete", id=t["b"]["id"])  # first b alone
-    await ok(api, ada, "fileDelete", id=t["docs"]["id"])  # then all of Docs
+    await ok(api, ada, "fileDelete", fileId=t["b"]["id"])  # first b alone
+    await ok(api, ada, "fileDelete", fileId=t["docs"]["id"])  # then all of Docs
     assert await trash_names(api, ada) == ["Docs", "b.txt"]
-    restored = await ok(api, ada, "fileRestore", id=t["docs"]["id"])
+    restored = await ok(api, ada, "fileRestore", fileId=t["docs"]["id"])
     assert restored["trashedAt"] is None
     assert await names(api, ada, t["docs"]["id"]) == ["Sub", "a.txt"]
     # b.txt was deleted on its own before: it stays in the trash.
     assert await names(api, ada, t["sub"]["id"]) == []
     assert await trash_names(api, ada) == ["b.txt"]
-    await ok(api, ada, "fileRestore", id=t["b"]["id"])
+    await ok(api, ada, "fileRestore", fileId=t["b"]["id"])
     assert await names(api, ada, t["sub"]["id"]) == ["b.txt"]
     assert await trash_names(api, ada) == []
 
@@ -85,11 +88,11 @@ async def test_restore_brings_back_what_went_together(api: Api) -> None:
 async def test_restore_into_a_taken_name(api: Api) -> None:
     ada = await api.sign_up()
     file = await upload_ok(api, ada, b"old", name="notes.txt")
-    await ok(api, ada, "fileDelete", id=file["id"])
+    await ok(api, ada, "fileDelete", fileId=file["id"])
     await upload_ok(api, ada, b"new", name="Notes.txt")
-    assert await refused(api, ada, "fileRestore", id=file["id"]) == ("NAME_TAKEN", "name")
+    assert await refused(api, ada, "fileRestore", fileId=file["id"]) == ("NAME_TAKEN", "name")
     assert await trash_names(api, ada) == ["notes.txt"]
-    back = await ok(api, ada, "fileRestore", id=file["id"], onConflict="RENAME")
+    back = await ok(api, ada, "fileRestore", fileId=file["id"], onConflict="RENAME")
     assert back["name"] == "notes (2).txt"
     assert await names(api, ada, (await root(api, ada))["id"]) == ["notes (2).txt", "Notes.txt"]
 
@@ -97,8 +100,8 @@ async def test_restore_into_a_taken_name(api: Api) -> None:
 async def test_restore_from_a_deleted_folder_goes_to_the_root(api: Api) -> None:
     ada = await api.sign_up()
     t = await tree_of(api, ada)
-    await ok(api, ada, "fileDelete", id=t["docs"]["id"])
-    back = await ok(api, ada, "fileRestore", id=t["sub"]["id"])
+    await ok(api, ada, "fileDelete", fileId=t["docs"]["id"])
+    back = await ok(api, ada, "fileRestore", fileId=t["sub"]["id"])
     assert back["trashedAt"] is None
     my_root = await root(api, ada)
     assert await names(api, ada, my_root["id"]) == ["Sub"]
@@ -114,10 +117,10 @@ async def test_restore_from_a_deleted_folder_goes_to_the_root(api: Api) -> None:
 async def test_restore_refusals_change_nothing(api: Api) -> None:
     ada = await api.sign_up()
     file = await upload_ok(api, ada, b"x", name="x.txt")
-    assert await refused(api, ada, "fileRestore", id=file["id"]) == ("NOT_FOUND", "id")
-    await ok(api, ada, "fileDelete", id=file["id"])
+    assert await refused(api, ada, "fileRestore", fileId=file["id"]) == ("NOT_FOUND", "fileId")
+    await ok(api, ada, "fileDelete", fileId=file["id"])
     for who in await outsiders(api, ada):
-        assert await refused(api, who, "fileRestore", id=file["id"]) == ("NOT_FOUND", "id")
+        assert await refused(api, who, "fileRestore", fileId=file["id"]) == ("NOT_FOUND", "fileId")
         assert await get(api, who, file["id"]) is None
     assert await trash_names(api, ada) == ["x.txt"]
 
@@ -129,9 +132,9 @@ async def test_empty_the_trash_frees_storage_and_bytes(api: Api) -> None:
     before = await usage(api, ada)
     blob_a = await Blob.get(id=(await FileVersion.get(item_id=pk(t["a"]["id"]))).blob_id)
     blob_b = await Blob.get(id=(await FileVersion.get(item_id=pk(t["b"]["id"]))).blob_id)
-    await ok(api, ada, "fileDelete", id=t["docs"]["id"])
+    await ok(api, ada, "fileDelete", fileId=t["docs"]["id"])
     assert await usage(api, ada) == before  # the trash still counts
-    result = await ok(api, ada, "trashEmpty", ids=[t["docs"]["id"]])
+    result = await ok(api, ada, "trashEmpty", fileIds=[t["docs"]["id"]])
     assert result["deletedCount"] == 4
     assert await usage(api, ada) == before - 10
     ids = [pk(t[k]["id"]) for k in ("docs", "a", "sub", "b")]
@@ -153,8 +156,8 @@ async def test_empty_everything_you_own(api: Api) -> None:
     folder = await mkdir(api, ada, "F")
     await upload_ok(api, ada, b"22", name="2.txt", folderId=folder["id"])
     live = await upload_ok(api, ada, b"333", name="3.txt")
-    await ok(api, ada, "fileDelete", id=one["id"])
-    await ok(api, ada, "fileDelete", id=folder["id"])
+    await ok(api, ada, "fileDelete", fileId=one["id"])
+    await ok(api, ada, "fileDelete", fileId=folder["id"])
     result = await ok(api, ada, "trashEmpty")
     assert result["deletedCount"] == 3
     assert await trash_names(api, ada) == []
@@ -168,14 +171,17 @@ async def test_empty_refusals_change_nothing(api: Api) -> None:
     ada = await api.sign_up()
     live = await upload_ok(api, ada, b"live", name="live.txt")
     gone = await upload_ok(api, ada, b"gone", name="gone.txt")
-    await ok(api, ada, "fileDelete", id=gone["id"])
-    code = await refused(api, ada, "trashEmpty", ids=[gone["id"], live["id"]])
-    assert code == ("NOT_IN_TRASH", "ids")
+    await ok(api, ada, "fileDelete", fileId=gone["id"])
+    code = await refused(api, ada, "trashEmpty", fileIds=[gone["id"], live["id"]])
+    assert code == ("NOT_IN_TRASH", "fileIds")
     for who in await outsiders(api, ada):
-        assert await refused(api, who, "trashEmpty", ids=[gone["id"]]) == ("NOT_FOUND", "ids")
+        assert await refused(api, who, "trashEmpty", fileIds=[gone["id"]]) == (
+            "NOT_FOUND",
+            "fileIds",
+        )
         # Emptying their own trash leaves ada's alone.
         assert (await ok(api, who, "trashEmpty"))["deletedCount"] == 0
-    code, _ = await refused(api, ada, "trashEmpty", ids=[gone["id"]] * 101)
+    code, _ = await refused(api, ada, "trashEmpty", fileIds=[gone["id"]] * 101)
     assert code == "BAD_USER_INPUT"
     assert await trash_names(api, ada) == ["gone.txt"]
     assert await usage(api, ada) == 8

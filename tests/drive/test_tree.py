@@ -92,9 +92,9 @@ async def test_rename_file_and_folder(api: Api) -> None:
     ada = await api.sign_up()
     docs = await mkdir(api, ada, "Docs")
     file = await upload_ok(api, ada, b"1", name="a.txt", folderId=docs["id"])
-    assert (await ok(api, ada, "fileRename", id=file["id"], name="b.txt"))["name"] == "b.txt"
-    assert (await ok(api, ada, "fileRename", id=file["id"], name="B.TXT"))["name"] == "B.TXT"
-    assert (await ok(api, ada, "fileRename", id=docs["id"], name="Papers"))["name"] == "Papers"
+    assert (await ok(api, ada, "fileRename", fileId=file["id"], name="b.txt"))["name"] == "b.txt"
+    assert (await ok(api, ada, "fileRename", fileId=file["id"], name="B.TXT"))["name"] == "B.TXT"
+    assert (await ok(api, ada, "fileRename", fileId=docs["id"], name="Papers"))["name"] == "Papers"
     assert await names(api, ada, docs["id"]) == ["B.TXT"]
 
 
@@ -102,25 +102,27 @@ async def test_rename_refusals_change_nothing(api: Api) -> None:
     ada = await api.sign_up()
     await upload_ok(api, ada, b"1", name="taken.txt")
     file = await upload_ok(api, ada, b"2", name="mine.txt")
-    assert await refused(api, ada, "fileRename", id=file["id"], name="TAKEN.txt") == (
+    assert await refused(api, ada, "fileRename", fileId=file["id"], name="TAKEN.txt") == (
         "NAME_TAKEN",
         "name",
     )
-    assert await refused(api, ada, "fileRename", id=file["id"], name="a/b") == (
+    assert await refused(api, ada, "fileRename", fileId=file["id"], name="a/b") == (
         "INVALID_NAME",
         "name",
     )
     my_root = await root(api, ada)
-    assert await refused(api, ada, "fileRename", id=my_root["id"], name="Mine") == (
+    assert await refused(api, ada, "fileRename", fileId=my_root["id"], name="Mine") == (
         "ROOT_FOLDER",
-        "id",
+        "fileId",
     )
     for who in await outsiders(api, ada):
-        code = await refused(api, who, "fileRename", id=file["id"], name="stolen.txt")
-        assert code == ("NOT_FOUND", "id")
+        code = await refused(api, who, "fileRename", fileId=file["id"], name="stolen.txt")
+        assert code == ("NOT_FOUND", "fileId")
     assert await names(api, ada, my_root["id"]) == ["mine.txt", "taken.txt"]
     assert (await root(api, ada))["name"] == "My Drive"
-    renamed = await ok(api, ada, "fileRename", id=file["id"], name="taken.txt", onConflict="RENAME")
+    renamed = await ok(
+        api, ada, "fileRename", fileId=file["id"], name="taken.txt", onConflict="RENAME"
+    )
     assert renamed["name"] == "taken (2).txt"
 
 
@@ -132,7 +134,7 @@ async def test_move_a_folder_with_its_contents(api: Api) -> None:
     src, dst = await mkdir(api, ada, "Src"), await mkdir(api, ada, "Dst")
     sub = await mkdir(api, ada, "Sub", src["id"])
     deep = await upload_ok(api, ada, b"deep", name="deep.txt", folderId=sub["id"])
-    moved = await ok(api, ada, "fileMove", id=sub["id"], folderId=dst["id"])
+    moved = await ok(api, ada, "fileMove", fileId=sub["id"], folderId=dst["id"])
     assert moved["id"] == sub["id"]
     assert await names(api, ada, src["id"]) == []
     assert await names(api, ada, dst["id"]) == ["Sub"]
@@ -151,10 +153,12 @@ async def test_move_name_conflicts(api: Api) -> None:
     dst = await mkdir(api, ada, "Dst")
     await upload_ok(api, ada, b"1", name="same.txt", folderId=dst["id"])
     file = await upload_ok(api, ada, b"2", name="Same.txt")
-    code = await refused(api, ada, "fileMove", id=file["id"], folderId=dst["id"])
+    code = await refused(api, ada, "fileMove", fileId=file["id"], folderId=dst["id"])
     assert code == ("NAME_TAKEN", "name")
     assert await names(api, ada, dst["id"]) == ["same.txt"]
-    moved = await ok(api, ada, "fileMove", id=file["id"], folderId=dst["id"], onConflict="RENAME")
+    moved = await ok(
+        api, ada, "fileMove", fileId=file["id"], folderId=dst["id"], onConflict="RENAME"
+    )
     assert moved["name"] == "Same (2).txt"
 
 
@@ -165,19 +169,19 @@ async def test_move_refusals_change_nothing(api: Api) -> None:
     file = await upload_ok(api, ada, b"f", name="f.txt", folderId=top["id"])
     my_root = await root(api, ada)
     cases: list[tuple[dict[str, Any], tuple[str, str]]] = [
-        ({"id": top["id"], "folderId": top["id"]}, ("INTO_ITSELF", "folderId")),
-        ({"id": top["id"], "folderId": inner["id"]}, ("INTO_ITSELF", "folderId")),
-        ({"id": inner["id"], "folderId": file["id"]}, ("NOT_A_FOLDER", "folderId")),
-        ({"id": my_root["id"], "folderId": top["id"]}, ("ROOT_FOLDER", "id")),
+        ({"fileId": top["id"], "folderId": top["id"]}, ("INTO_ITSELF", "folderId")),
+        ({"fileId": top["id"], "folderId": inner["id"]}, ("INTO_ITSELF", "folderId")),
+        ({"fileId": inner["id"], "folderId": file["id"]}, ("NOT_A_FOLDER", "folderId")),
+        ({"fileId": my_root["id"], "folderId": top["id"]}, ("ROOT_FOLDER", "fileId")),
     ]
     for fields, expected in cases:
         assert await refused(api, ada, "fileMove", **fields) == expected
     for who in await outsiders(api, ada):
         theirs = await mkdir(api, who, "Theirs")
-        code = await refused(api, who, "fileMove", id=file["id"], folderId=theirs["id"])
-        assert code == ("NOT_FOUND", "id")
+        code = await refused(api, who, "fileMove", fileId=file["id"], folderId=theirs["id"])
+        assert code == ("NOT_FOUND", "fileId")
         # Into someone else's folder: the target is not found either.
-        code = await refused(api, ada, "fileMove", id=file["id"], folderId=theirs["id"])
+        code = await refused(api, ada, "fileMove", fileId=file["id"], folderId=theirs["id"])
         assert code == ("NOT_FOUND", "folderId")
     assert await names(api, ada, top["id"]) == ["Inner", "f.txt"]
     assert await names(api, ada, my_root["id"]) == ["Top"]
@@ -188,9 +192,12 @@ async def test_move_respects_the_depth_limit(api: Api) -> None:
     a = await chain(api, ada, 16)  # levels 2..17
     b = await chain(api, ada, 16, "b")  # levels 2..17
     # a[0] spans 16 levels: under b[-1] (level 17) its bottom would sit at level 33.
-    assert await refused(api, ada, "fileMove", id=a[0], folderId=b[-1]) == ("TOO_DEEP", "folderId")
+    assert await refused(api, ada, "fileMove", fileId=a[0], folderId=b[-1]) == (
+        "TOO_DEEP",
+        "folderId",
+    )
     assert await names(api, ada, b[-1]) == []
-    await ok(api, ada, "fileMove", id=a[0], folderId=b[-2])  # exactly 32 levels
+    await ok(api, ada, "fileMove", fileId=a[0], folderId=b[-2])  # exactly 32 levels
     assert await names(api, ada, b[-2]) == ["b 15", "level 0"]
 
 
@@ -201,12 +208,12 @@ async def test_copy_a_file_shares_bytes_and_charges_the_quota(api: Api) -> None:
     ada = await api.sign_up()
     file = await upload_ok(api, ada, b"0123456789", name="a.txt")
     before = await usage(api, ada)
-    code = await refused(api, ada, "fileCopy", id=file["id"])
+    code = await refused(api, ada, "fileCopy", fileId=file["id"])
     assert code == ("NAME_TAKEN", "name")  # into its own folder, under its own name
-    copy = await ok(api, ada, "fileCopy", id=file["id"], onConflict="RENAME")
+    copy = await ok(api, ada, "fileCopy", fileId=file["id"], onConflict="RENAME")
     assert copy["name"] == "a (2).txt" and copy["id"] != file["id"]
     assert copy["sha256"] == file["sha256"] and copy["size"] == 10
-    named = await ok(api, ada, "fileCopy", id=file["id"], name="b.txt")
+    named = await ok(api, ada, "fileCopy", fileId=file["id"], name="b.txt")
     assert named["name"] == "b.txt"
     assert await usage(api, ada) == before + 20
     versions = await FileVersion.filter(item_id=pk(copy["id"]))
@@ -221,8 +228,8 @@ async def test_copy_a_folder_recursively(api: Api) -> None:
     await upload_ok(api, ada, b"one", name="one.txt", folderId=src["id"])
     await upload_ok(api, ada, b"two", name="two.txt", folderId=sub["id"])
     gone = await upload_ok(api, ada, b"gone", name="gone.txt", folderId=sub["id"])
-    await ok(api, ada, "fileDelete", id=gone["id"])
-    copy = await ok(api, ada, "fileCopy", id=src["id"], folderId=dst["id"], name="Src copy")
+    await ok(api, ada, "fileDelete", fileId=gone["id"])
+    copy = await ok(api, ada, "fileCopy", fileId=src["id"], folderId=dst["id"], name="Src copy")
     assert await names(api, ada, copy["id"]) == ["Sub", "one.txt"]
     sub_copy = (await DriveItem.get(parent_id=pk(copy["id"]), name="Sub")).id
     assert [r.name for r in await DriveItem.filter(parent_id=sub_copy)] == ["two.txt"]
@@ -233,8 +240,12 @@ async def test_copy_is_idempotent(api: Api) -> None:
     ada = await api.sign_up()
     file = await upload_ok(api, ada, b"x", name="x.txt")
     dst = await mkdir(api, ada, "Dst")
-    first = await ok(api, ada, "fileCopy", id=file["id"], folderId=dst["id"], idempotencyKey="c")
-    again = await ok(api, ada, "fileCopy", id=file["id"], folderId=dst["id"], idempotencyKey="c")
+    first = await ok(
+        api, ada, "fileCopy", fileId=file["id"], folderId=dst["id"], idempotencyKey="c"
+    )
+    again = await ok(
+        api, ada, "fileCopy", fileId=file["id"], folderId=dst["id"], idempotencyKey="c"
+    )
     assert again["id"] == first["id"]
     assert await names(api, ada, dst["id"]) == ["x.txt"]
 
@@ -248,23 +259,23 @@ async def test_copy_refusals_change_nothing(api: Api, monkeypatch: pytest.Monkey
     my_root = await root(api, ada)
     before = await usage(api, ada)
     monkeypatch.setattr(copying, "MAX_COPY", 3)  # Src holds 4 items with itself
-    code = await refused(api, ada, "fileCopy", id=src["id"], folderId=dst["id"])
-    assert code == ("TOO_MANY_ITEMS", "id")
-    assert await refused(api, ada, "fileCopy", id=my_root["id"], folderId=dst["id"]) == (
+    code = await refused(api, ada, "fileCopy", fileId=src["id"], folderId=dst["id"])
+    assert code == ("TOO_MANY_ITEMS", "fileId")
+    assert await refused(api, ada, "fileCopy", fileId=my_root["id"], folderId=dst["id"]) == (
         "ROOT_FOLDER",
-        "id",
+        "fileId",
     )
-    assert await refused(api, ada, "fileCopy", id=src["id"], folderId=file["id"]) == (
+    assert await refused(api, ada, "fileCopy", fileId=src["id"], folderId=file["id"]) == (
         "NOT_A_FOLDER",
         "folderId",
     )
-    assert await refused(api, ada, "fileCopy", id=file["id"], folderId=dst["id"], name="") == (
+    assert await refused(api, ada, "fileCopy", fileId=file["id"], folderId=dst["id"], name="") == (
         "INVALID_NAME",
         "name",
     )
     for who in await outsiders(api, ada):
-        code = await refused(api, who, "fileCopy", id=file["id"])
-        assert code == ("NOT_FOUND", "id")
+        code = await refused(api, who, "fileCopy", fileId=file["id"])
+        assert code == ("NOT_FOUND", "fileId")
     assert await names(api, ada, dst["id"]) == []
     assert await usage(api, ada) == before
 
@@ -277,13 +288,13 @@ async def test_copy_over_the_quota_or_too_deep(api: Api, monkeypatch: pytest.Mon
     dst = await mkdir(api, ada, "Dst")
     used = await usage(api, ada)
     monkeypatch.setattr(runtime.current().settings, "drive_quota_bytes", used + 9)
-    body = await call_raw(api, ada, "fileCopy", id=file["id"], folderId=dst["id"])
+    body = await call_raw(api, ada, "fileCopy", fileId=file["id"], folderId=dst["id"])
     assert body["data"]["fileCopy"]["errors"][0]["code"] == "QUOTA_EXCEEDED"
     monkeypatch.undo()
     levels = await chain(api, ada, 30)  # the last at level 31
     folder = await mkdir(api, ada, "F")
     await mkdir(api, ada, "G", folder["id"])  # F spans 2 levels
-    code = await refused(api, ada, "fileCopy", id=folder["id"], folderId=levels[-1])
+    code = await refused(api, ada, "fileCopy", fileId=folder["id"], folderId=levels[-1])
     assert code == ("TOO_DEEP", "folderId")
     assert await names(api, ada, dst["id"]) == [] and await names(api, ada, levels[-1]) == []
     assert await usage(api, ada) == used
@@ -296,11 +307,11 @@ async def test_copy_of_something_shared_lands_in_your_root(api: Api) -> None:
     team = await mkdir(api, ada, "Team")
     file = await upload_ok(api, ada, b"shared", name="s.txt", folderId=team["id"])
     await share_ok(api, ada, team["id"], "VIEWER", user=bob)
-    copy = await ok(api, bob, "fileCopy", id=file["id"])  # bob may not add to Team
+    copy = await ok(api, bob, "fileCopy", fileId=file["id"])  # bob may not add to Team
     assert await names(api, bob, (await root(api, bob))["id"]) == ["s.txt"]
     assert (await DriveItem.get(id=pk(copy["id"]))).owner_id == pk(bob.user_id)
     assert await names(api, ada, team["id"]) == ["s.txt"]
     # A viewer may not put the copy into the shared folder.
-    code = await refused(api, bob, "fileCopy", id=file["id"], folderId=team["id"], name="t.txt")
+    code = await refused(api, bob, "fileCopy", fileId=file["id"], folderId=team["id"], name="t.txt")
     assert code == ("FORBIDDEN", "folderId")
     assert await names(api, ada, team["id"]) == ["s.txt"]

@@ -32,8 +32,8 @@ async def test_crossed_moves_make_no_cycle(api: Api) -> None:
     b_deep = await mkdir(api, ada, "B deep", b["id"])
     for _ in range(3):
         one, two = await asyncio.gather(
-            call(api, ada, "fileMove", id=a["id"], folderId=b_deep["id"]),
-            call(api, ada, "fileMove", id=b["id"], folderId=a_deep["id"]),
+            call(api, ada, "fileMove", fileId=a["id"], folderId=b_deep["id"]),
+            call(api, ada, "fileMove", fileId=b["id"], folderId=a_deep["id"]),
         )
         codes = sorted(e["code"] for p in (one, two) for e in p["errors"])
         assert codes == ["INTO_ITSELF"], (one, two)
@@ -41,7 +41,7 @@ async def test_crossed_moves_make_no_cycle(api: Api) -> None:
         # Put whichever moved back at the top for the next round.
         moved = a if one["errors"] == [] else b
         root_id = (await DriveItem.get(id=pk(moved["id"]))).path.split("/")[1]
-        await ok(api, ada, "fileMove", id=moved["id"], folderId=str(GlobalID("File", root_id)))
+        await ok(api, ada, "fileMove", fileId=moved["id"], folderId=str(GlobalID("File", root_id)))
 
 
 async def test_inserts_during_moves_and_deletes_keep_paths(api: Api) -> None:
@@ -54,11 +54,11 @@ async def test_inserts_during_moves_and_deletes_keep_paths(api: Api) -> None:
     writes += [mkdir(api, ada, f"dir {i}", low["id"]) for i in range(3)]
     await asyncio.gather(
         *writes,
-        call(api, ada, "fileMove", id=mid["id"], folderId=elsewhere["id"]),
+        call(api, ada, "fileMove", fileId=mid["id"], folderId=elsewhere["id"]),
     )
     await assert_consistent(ada.organization_id)
     raw = [upload_raw(api, ada, b"x%d" % i, name=f"x{i}.txt", folderId=low["id"]) for i in range(6)]
-    *responses, deleted = await asyncio.gather(*raw, call(api, ada, "fileDelete", id=mid["id"]))
+    *responses, deleted = await asyncio.gather(*raw, call(api, ada, "fileDelete", fileId=mid["id"]))
     assert deleted["errors"] == []
     # Each upload landed before the delete (and went to the trash with the folder) or found no
     # folder after it; none is alive inside the trash.

@@ -81,9 +81,9 @@ async def test_same_bytes_are_stored_once_per_organization(api: Api) -> None:
 
     # Deleting one reference keeps the bytes for the others.
     for file in (first, via_session):
-        r = await api.gql(DELETE, {"i": {"id": file["id"]}}, token=ada.access_token)
+        r = await api.gql(DELETE, {"i": {"fileId": file["id"]}}, token=ada.access_token)
         assert r["fileDelete"]["errors"] == []
-    r = await api.gql(EMPTY, {"i": {"ids": [first["id"]]}}, token=ada.access_token)
+    r = await api.gql(EMPTY, {"i": {"fileIds": [first["id"]]}}, token=ada.access_token)
     assert r["trashEmpty"]["errors"] == []
     assert (await Blob.get(id=rows[0].id)).ref_count == 2
     assert (await t.download(api, bob, second["id"])).content == data
@@ -92,7 +92,7 @@ async def test_same_bytes_are_stored_once_per_organization(api: Api) -> None:
     # The last reference gone, the row and the bytes go too.
     r = await api.gql(EMPTY, {"i": {}}, token=ada.access_token)
     assert r["trashEmpty"]["errors"] == []
-    r = await api.gql(DELETE, {"i": {"id": second["id"]}}, token=bob.access_token)
+    r = await api.gql(DELETE, {"i": {"fileId": second["id"]}}, token=bob.access_token)
     r = await api.gql(EMPTY, {"i": {}}, token=bob.access_token)
     assert r["trashEmpty"]["errors"] == []
     assert await Blob.filter(id=rows[0].id).count() == 0

@@ -8,17 +8,27 @@ from typing import Any
 import pytest
 
 from models.drive import Blob, FileVersion
-from tests.client import Account, Api
+from tests.client import Account, Api, count_queries
 from tests.drive.helpers import upload_ok
 from tests.drive.tree_helpers import call_raw, mkdir, ok, pk, refused, usage
 
-VERSIONS = """query($id: ID!, $first: Int) { file(id: $id) { sha256 size
-  versions(first: $first) { id number size sha256 contentType isCurrent createdBy { id } } } }"""
+VERSIONS = """query($id: ID!, $first: Int, $after: String) { file(id: $id) { sha256 size
+  versions(first: $first, after: $after) {
+    nodes { id number size sha256 contentType isCurrent createdBy { id } }
+    pageInfo { hasNextPage hasPreviousPage endCursor } } } }"""
 
 
-async def versions(api: Api, who: Account, file: str, first: int | None = None) -> dict[str, Any]:
-    data = await api.gql(VERSIONS, {"id": file, "first": first}, token=who.access_token)
-    return data["file"]  # type: ignore[no-any-return]
+async def versions(
+    api: Api, who: Account, file: str, first: int | None = None, after: str | None = None
+) -> dict[str, Any]:
+    """The file with ``versions`` as the page's nodes and ``page`` as its pageInfo."""
+    data = await api.gql(
+        VERSIONS, {"id": file, "first": first, "after": after}, token=who.access_token
+    )
+    found: dict[str, Any] = data["file"]
+    found["page"] = found["versions"]["pageInfo"]
+    found["versions"] = found["versions"]["nodes"]
+    return found
 
 
 async def three_versions(api: Api, who: Account) -> dict[str, Any]:
@@ -47,6 +57,54 @@ async def test_versions_newest_first(api: Api) -> None:
     assert (await versions(api, ada, folder["id"]))["versions"] == []
 
 
+async def test_versions_page_by_keyset_cursor(api: Api) -> None:
+    # Given a file with three versions
+    ada = await api.sign_up()
+    file = await three_versions(api, ada)
+
+    # When Ada pages through them two at a time
+    first = await versions(api, ada, file["id"], 2)
+    assert [v["number"] for v in first["versions"]] == [3, 2]
+    assert first["page"]["hasNextPage"] and not first["page"]["hasPreviousPage"]
+    # (a new version between the pages does not shift the next one: the cursor is a number)
+    await upload_ok(api, ada, b"four", name="v.txt", onConflict="NEW_VERSION")
+    rest = await versions(api, ada, file["id"], 2, first["page"]["endCursor"])
+
+    # Then the next page starts below the last one seen, and says it is the last
+    assert [v["number"] for v in rest["versions"]] == [1]
+    assert not rest["page"]["hasNextPage"] and rest["page"]["hasPreviousPage"]
+    for bad in (-1, 101):
+        r = await api.post(VERSIONS, {"id": file["id"], "first": bad}, token=ada.access_token)
+        assert r.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    r = await api.post(VERSIONS, {"id": file["id"], "after": "nope"}, token=ada.access_token)
+    assert r.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_versions_of_a_folder_page_cost_the_same_queries_at_any_size(api: Api) -> None:
+    # Given a folder of six files with two versions each
+    ada = await api.sign_up()
+    folder = await mkdir(api, ada, "Many")
+    for i in range(6):
+        for content in (b"a", b"bb"):
+            await upload_ok(
+                api, ada, content, name=f"{i}.txt", folderId=folder["id"], onConflict="NEW_VERSION"
+            )
+    listing = """query($id: ID!, $first: Int) { file(id: $id) { children(first: $first) {
+      nodes { id versions(first: 5) { nodes { number } pageInfo { hasNextPage } } } } } }"""
+
+    # When its children are listed with their versions, two and then six of them
+    counts = []
+    for n in (2, 6):
+        with count_queries() as statements:
+            data = await api.gql(listing, {"id": folder["id"], "first": n}, token=ada.access_token)
+        nodes = data["file"]["children"]["nodes"]
+        assert [[v["number"] for v in c["versions"]["nodes"]] for c in nodes] == [[2, 1]] * n
+        counts.append(len(statements))
+
+    # Then both cost the same number of queries
+    assert counts[0] == counts[1], counts
+
+
 async def test_restore_an_old_version_as_a_new_one(api: Api) -> None:
     ada = await api.sign_up()
     file = await three_versions(api, ada)
@@ -54,7 +112,7 @@ async def test_restore_an_old_version_as_a_new_one(api: Api) -> None:
     before = await usage(api, ada)
     refs = (await Blob.get(id=(await _version(old["id"])).blob_id)).ref_count
     payload = await call_raw(
-        api, ada, "fileVersionRestore", id=file["id"], versionId=old["id"], idempotencyKey="r"
+        api, ada, "fileVersionRestore", fileId=file["id"], versionId=old["id"], idempotencyKey="r"
     )
     result = payload["data"]["fileVersionRestore"]
     assert result["errors"] == []
@@ -66,13 +124,13 @@ async def test_restore_an_old_version_as_a_new_one(api: Api) -> None:
     assert (await Blob.get(id=(await _version(old["id"])).blob_id)).ref_count == refs + 1
     # A retry with the same key adds nothing.
     retry = await call_raw(
-        api, ada, "fileVersionRestore", id=file["id"], versionId=old["id"], idempotencyKey="r"
+        api, ada, "fileVersionRestore", fileId=file["id"], versionId=old["id"], idempotencyKey="r"
     )
     assert retry["data"]["fileVersionRestore"]["version"] == result["version"]
     assert len((await versions(api, ada, file["id"]))["versions"]) == 4
     # Restoring the current version changes nothing.
     current = got["versions"][0]
-    again = await ok(api, ada, "fileVersionRestore", id=file["id"], versionId=current["id"])
+    again = await ok(api, ada, "fileVersionRestore", fileId=file["id"], versionId=current["id"])
     assert again["sha256"] == sha(b"one")
     assert len((await versions(api, ada, file["id"]))["versions"]) == 4
     assert await usage(api, ada) == before + 3
@@ -92,14 +150,14 @@ async def test_version_restore_refusals_change_nothing(
     other = await upload_ok(api, ada, b"other", name="other.txt")
     old = (await versions(api, ada, file["id"]))["versions"][2]["id"]
     foreign = (await versions(api, ada, other["id"]))["versions"][0]["id"]
-    code = await refused(api, ada, "fileVersionRestore", id=file["id"], versionId=foreign)
+    code = await refused(api, ada, "fileVersionRestore", fileId=file["id"], versionId=foreign)
     assert code == ("NOT_FOUND", "versionId")
     for who in (await api.sign_up(organization="Other"), await api.add_member(ada)):
-        code = await refused(api, who, "fileVersionRestore", id=file["id"], versionId=old)
-        assert code == ("NOT_FOUND", "id")
+        code = await refused(api, who, "fileVersionRestore", fileId=file["id"], versionId=old)
+        assert code == ("NOT_FOUND", "fileId")
     used = await usage(api, ada)
     monkeypatch.setattr(runtime.current().settings, "drive_quota_bytes", used + 2)
-    code = await refused(api, ada, "fileVersionRestore", id=file["id"], versionId=old)
+    code = await refused(api, ada, "fileVersionRestore", fileId=file["id"], versionId=old)
     assert code == ("QUOTA_EXCEEDED", None)
     got = await versions(api, ada, file["id"])
     assert [v["number"] for v in got["versions"]] == [3, 2, 1]
@@ -110,6 +168,6 @@ async def test_version_restore_refusals_change_nothing(
 async def test_a_copy_starts_a_new_history(api: Api) -> None:
     ada = await api.sign_up()
     file = await three_versions(api, ada)
-    copy = await ok(api, ada, "fileCopy", id=file["id"], name="copy.txt")
+    copy = await ok(api, ada, "fileCopy", fileId=file["id"], name="copy.txt")
     got = await versions(api, ada, copy["id"])
     assert [(v["number"], v["sha256"]) for v in got["versions"]] == [(1, sha(b"three"))]

@@ -25,9 +25,9 @@ CREATE = (
     + SESSION_FIELDS
     + " } errors { code field message } } }"
 )
-COMPLETE = """mutation($i: UploadSessionIdInput!) { uploadSessionComplete(input: $i) {
+COMPLETE = """mutation($i: UploadSessionCompleteInput!) { uploadSessionComplete(input: $i) {
     file { id name size sha256 contentType } errors { code field message } } }"""
-ABORT = """mutation($i: UploadSessionIdInput!) { uploadSessionAbort(input: $i) {
+ABORT = """mutation($i: UploadSessionAbortInput!) { uploadSessionAbort(input: $i) {
     session { id status } errors { code field message } } }"""
 STATE = "query($id: ID!) { uploadSession(id: $id) { " + SESSION_FIELDS + " } }"
 
@@ -112,7 +112,7 @@ async def send_parts(
 
 
 async def complete(api: Api, who: Account, session_id: str) -> dict[str, Any]:
-    r = await api.gql(COMPLETE, {"i": {"id": session_id}}, token=who.access_token)
+    r = await api.gql(COMPLETE, {"i": {"uploadSessionId": session_id}}, token=who.access_token)
     return r["uploadSessionComplete"]
 
 

@@ -122,7 +122,7 @@ async def test_a_removed_subscriber_is_cut_off_by_the_shared_catch_up(
         await wait_subscribed(channel, 2)
         # When Bob is removed (the members.changed event waits for Redis) and Ada sends
         removed = await api.gql(
-            """mutation($i: ChatMembersInput!) { chatMembersRemove(input: $i) {
+            """mutation($i: ChatMembersRemoveInput!) { chatMembersRemove(input: $i) {
               errors { code } } }""",
             {"i": {"chatId": chat, "userIds": [bob.user_id]}},
             token=ada.access_token,

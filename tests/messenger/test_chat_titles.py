@@ -13,7 +13,7 @@ from tests.messenger.helpers import CHAT_CREATE, group
 
 TITLES = """query($first: Int) { viewer { chats(first: $first) {
   nodes { id kind name title peer { id displayName } } } } }"""
-DEACTIVATE = """mutation($i: UserIdInput!) { userDeactivate(input: $i) {
+DEACTIVATE = """mutation($i: UserDeactivateInput!) { userDeactivate(input: $i) {
   errors { code } } }"""
 
 

@@ -21,10 +21,10 @@ from tests.messenger.helpers import CHAT_CREATE, group, send
 
 OUT = "chat { id name announcement sendPolicy addPolicy disbandedAt } errors { code field }"
 UPDATE = f"mutation($i: ChatUpdateInput!) {{ chatUpdate(input: $i) {{ {OUT} }} }}"
-ADD = f"mutation($i: ChatMembersInput!) {{ chatMembersAdd(input: $i) {{ {OUT} }} }}"
-REMOVE = f"mutation($i: ChatMembersInput!) {{ chatMembersRemove(input: $i) {{ {OUT} }} }}"
-LEAVE = f"mutation($i: ChatIdInput!) {{ chatLeave(input: $i) {{ {OUT} }} }}"
-DISBAND = f"mutation($i: ChatIdInput!) {{ chatDisband(input: $i) {{ {OUT} }} }}"
+ADD = f"mutation($i: ChatMembersAddInput!) {{ chatMembersAdd(input: $i) {{ {OUT} }} }}"
+REMOVE = f"mutation($i: ChatMembersRemoveInput!) {{ chatMembersRemove(input: $i) {{ {OUT} }} }}"
+LEAVE = f"mutation($i: ChatLeaveInput!) {{ chatLeave(input: $i) {{ {OUT} }} }}"
+DISBAND = f"mutation($i: ChatDisbandInput!) {{ chatDisband(input: $i) {{ {OUT} }} }}"
 ROLE = """mutation($i: ChatMemberRoleSetInput!) { chatMemberRoleSet(input: $i) {
   member { role user { id } } errors { code field } } }"""
 SETTINGS = """mutation($i: ChatMemberSettingsUpdateInput!) { chatMemberSettingsUpdate(input: $i) {

@@ -32,14 +32,16 @@ from tests.messenger.helpers import CHAT_CREATE, group, send
 FIELDS = "id seq text content replyCount editCount recalledAt"
 EDIT = f"""mutation($i: MessageEditInput!) {{ messageEdit(input: $i) {{
   message {{ {FIELDS} editHistory {{ text }} }} errors {{ code }} }} }}"""
-RECALL = f"""mutation($i: MessageRefInput!) {{ messageRecall(input: $i) {{
+RECALL = f"""mutation($i: MessageRecallInput!) {{ messageRecall(input: $i) {{
   message {{ {FIELDS} }} errors {{ code }} }} }}"""
 REACT = """mutation($i: MessageReactionToggleInput!) { messageReactionToggle(input: $i) {
   message { reactions { emoji count viewerReacted users { id } } } errors { code } } }"""
-PIN = """mutation($i: MessageRefInput!) { messagePin(input: $i) { message { id } errors { code } } }"""
-UNPIN = """mutation($i: MessageRefInput!) { messageUnpin(input: $i) {
+PIN = """mutation($i: MessagePinInput!) { messagePin(input: $i) { message { id } errors { code } } }"""
+UNPIN = """mutation($i: MessageUnpinInput!) { messageUnpin(input: $i) {
   message { id } errors { code } } }"""
-PINNED = """query($c: ID!) { pinnedMessages(chatId: $c) { id } }"""
+PINNED = """query($c: ID!, $first: Int, $after: String) {
+  pinnedMessages(chatId: $c, first: $first, after: $after) {
+    nodes { id } pageInfo { hasNextPage endCursor } } }"""
 FORWARD = """mutation($i: MessageForwardInput!) { messageForward(input: $i) {
   messages { id seq text } errors { code } } }"""
 RICH_SEND = """mutation($i: MessageSendInput!) { messageSend(input: $i) {
@@ -278,12 +280,13 @@ async def test_pins_by_group_admins_or_anyone_in_direct_chats(api: Api) -> None:
         assert (await op(api, ada, PIN, "messagePin", messageId=mid))["errors"] == []
     assert [(e["type"], e["pinned"]) for e in seen] == [("message.pinned", True)]
     pinned = await api.gql(PINNED, {"c": chat}, token=bob.access_token)
-    assert pinned["pinnedMessages"] == [{"id": mid}]
+    assert pinned["pinnedMessages"]["nodes"] == [{"id": mid}]
     assert (await op(api, bob, UNPIN, "messageUnpin", messageId=mid))["errors"] == [
         {"code": "NOT_ALLOWED"}
     ]
     assert (await op(api, ada, UNPIN, "messageUnpin", messageId=mid))["errors"] == []
-    assert (await api.gql(PINNED, {"c": chat}, token=bob.access_token))["pinnedMessages"] == []
+    unpinned = await api.gql(PINNED, {"c": chat}, token=bob.access_token)
+    assert unpinned["pinnedMessages"]["nodes"] == []
 
     direct = await api.gql(
         CHAT_CREATE, {"i": {"kind": "DIRECT", "memberIds": [ada.user_id]}}, token=bob.access_token
@@ -291,9 +294,33 @@ async def test_pins_by_group_admins_or_anyone_in_direct_chats(api: Api) -> None:
     dm = direct["chatCreate"]["chat"]["id"]
     dm_msg = (await send(api, ada, dm, "hello"))["message"]["id"]
     assert (await op(api, bob, PIN, "messagePin", messageId=dm_msg))["errors"] == []
-    assert (await api.gql(PINNED, {"c": dm}, token=ada.access_token))["pinnedMessages"] == [
-        {"id": dm_msg}
+    in_dm = await api.gql(PINNED, {"c": dm}, token=ada.access_token)
+    assert in_dm["pinnedMessages"]["nodes"] == [{"id": dm_msg}]
+
+
+async def test_pinned_messages_page_newest_pin_first(api: Api) -> None:
+    # Given three messages pinned in the order 2, 0, 1
+    ada = await api.sign_up()
+    bob = await api.add_member(ada)
+    chat = await group(api, ada, [bob])
+    mids = [(await send(api, bob, chat, f"m{i}"))["message"]["id"] for i in range(3)]
+    for i in (2, 0, 1):
+        assert (await op(api, ada, PIN, "messagePin", messageId=mids[i]))["errors"] == []
+
+    # When Bob reads them two at a time
+    page = (await api.gql(PINNED, {"c": chat, "first": 2}, token=bob.access_token))[
+        "pinnedMessages"
     ]
+    after = page["pageInfo"]["endCursor"]
+    rest = (await api.gql(PINNED, {"c": chat, "first": 2, "after": after}, token=bob.access_token))[
+        "pinnedMessages"
+    ]
+
+    # Then the newest pin comes first and the pages neither overlap nor leave one out
+    assert [n["id"] for n in page["nodes"]] == [mids[1], mids[0]]
+    assert page["pageInfo"]["hasNextPage"]
+    assert [n["id"] for n in rest["nodes"]] == [mids[2]]
+    assert not rest["pageInfo"]["hasNextPage"]
 
 
 async def test_forward_copies_into_chats_you_are_in_once(api: Api) -> None:

@@ -156,12 +156,7 @@ async def test_typing_is_relayed_to_members_rate_limited_and_never_stored(
             "user": {"id": ada.user_id},
         }
         # Within two seconds: succeeds, but nothing goes out; the next event is the message.
-        # The short form the Messenger spec names, typingStart(chatId: ...), works the same.
-        again = await api.gql(
-            "mutation($c: ID!) { typingStart(chatId: $c) { relayed errors { code } } }",
-            {"c": chat},
-            token=ada.access_token,
-        )
+        again = await api.gql(TYPING, {"i": {"chatId": chat}}, token=ada.access_token)
         assert again["typingStart"] == {"relayed": False, "errors": []}
         await send(api, ada, chat, "hi")
         got = await ws.receive()

@@ -22,9 +22,9 @@ VIEWER = """subscription { viewerEvents {
       ... on ReadUpTo { seq user { id } } } }
   ... on PresenceChanged { user { id } status } } }"""
 MEMBERS_ADD = (
-    """mutation($i: ChatMembersInput!) { chatMembersAdd(input: $i) { errors { code } } }"""
+    """mutation($i: ChatMembersAddInput!) { chatMembersAdd(input: $i) { errors { code } } }"""
 )
-MEMBERS_REMOVE = """mutation($i: ChatMembersInput!) {
+MEMBERS_REMOVE = """mutation($i: ChatMembersRemoveInput!) {
   chatMembersRemove(input: $i) { errors { code } } }"""
 MARK_READ = """mutation($i: ChatMarkReadInput!) { chatMarkRead(input: $i) { readSeq } }"""
 TYPING = """mutation($i: TypingStartInput!) { typingStart(input: $i) { relayed } }"""

@@ -20,7 +20,7 @@ from tests.client import Api
 from tests.drive.sharing_helpers import pk, with_role
 from tests.messenger.helpers import group, send
 
-ADD = """mutation($i: ChatMembersInput!) { chatMembersAdd(input: $i) {
+ADD = """mutation($i: ChatMembersAddInput!) { chatMembersAdd(input: $i) {
   chat { id } errors { code field message } } }"""
 MESSAGES = """query($id: ID!) { chat(id: $id) {
   lastMessage { text content }

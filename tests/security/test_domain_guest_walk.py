@@ -74,7 +74,7 @@ async def seed(api: Api) -> World:
     await share_ok(api, ada, shared, "EDITOR", user=bob)
     await share_ok(api, ada, shared, "VIEWER", departmentId=dept)
     await share_ok(api, ada, shared, "VIEWER", groupId=grp)
-    link = await payload(api, LINK_CREATE, {"id": shared, "scope": "ORGANIZATION"}, bob)
+    link = await payload(api, LINK_CREATE, {"fileId": shared, "scope": "ORGANIZATION"}, bob)
     assert link["errors"] == [], link
     drive = await api.gql("{ drive { root { id } } }", token=ada.access_token)
     guest_root = await api.gql("{ drive { root { id } } }", token=gus.access_token)

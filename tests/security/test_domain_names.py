@@ -120,7 +120,7 @@ INPUTS = [
     ),
     simple("chatUpdate", "chatUpdate", "ChatUpdateInput", "name", chatId=lambda w: w["chat"]),
     simple("folderCreate", "folderCreate", "FolderCreateInput", "name"),
-    simple("fileRename", "fileRename", "FileRenameInput", "name", id=lambda w: w["folder"]),
+    simple("fileRename", "fileRename", "FileRenameInput", "name", fileId=lambda w: w["folder"]),
     NameInput("fileUpload", _upload, "name"),
 ]
 

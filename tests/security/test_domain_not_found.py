@@ -23,10 +23,10 @@ from tests.messenger.helpers import group, send
 ERR = "errors { code field message }"
 MESSAGE_OPS = {
     "messageEdit": ("MessageEditInput", {"text": "changed"}),
-    "messageRecall": ("MessageRefInput", {}),
+    "messageRecall": ("MessageRecallInput", {}),
     "messageReactionToggle": ("MessageReactionToggleInput", {"emoji": "👍"}),
-    "messagePin": ("MessageRefInput", {}),
-    "messageUnpin": ("MessageRefInput", {}),
+    "messagePin": ("MessagePinInput", {}),
+    "messageUnpin": ("MessageUnpinInput", {}),
     "messageForward": ("MessageForwardInput", {"chatIds": []}),
 }
 LINK_REVOKE = f"""mutation($i: ShareLinkRevokeInput!) {{ shareLinkRevoke(input: $i) {{
@@ -90,16 +90,20 @@ async def test_share_link_revoke_answers_a_guest_alike_whatever_the_id(api: Api)
     ada = await api.sign_up()
     gus = await with_role(api, ada, Role.GUEST, "Gus")
     mia = await api.add_member(ada, name="Mia")
-    ours = await payload(api, LINK_CREATE, {"id": await folder(api, ada, "Ours")}, ada)
+    ours = await payload(api, LINK_CREATE, {"fileId": await folder(api, ada, "Ours")}, ada)
     zed = await api.sign_up(organization="Other")
-    theirs = await payload(api, LINK_CREATE, {"id": await folder(api, zed, "Theirs")}, zed)
+    theirs = await payload(api, LINK_CREATE, {"fileId": await folder(api, zed, "Theirs")}, zed)
     ours_id, theirs_id = ours["shareLink"]["id"], theirs["shareLink"]["id"]
     made = made_up("ShareLink")
 
     # When the guest revokes its organization's link, another's, and one that never existed
-    by_guest = {await raw(api, LINK_REVOKE, {"id": i}, gus) for i in (ours_id, theirs_id, made)}
+    by_guest = {
+        await raw(api, LINK_REVOKE, {"shareLinkId": i}, gus) for i in (ours_id, theirs_id, made)
+    }
     # and a member who cannot see Ada's folder does the same with the last two and Ada's
-    by_member = {await raw(api, LINK_REVOKE, {"id": i}, mia) for i in (ours_id, theirs_id, made)}
+    by_member = {
+        await raw(api, LINK_REVOKE, {"shareLinkId": i}, mia) for i in (ours_id, theirs_id, made)
+    }
 
     # Then each caller gets one answer whatever the id (the guest is refused outright)
     assert len(by_guest) == 1 and b'"FORBIDDEN"' in next(iter(by_guest))

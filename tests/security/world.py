@@ -166,7 +166,7 @@ async def _department(world: World, into: dict[str, str]) -> str:
     dept = p["department"]["id"]
     await world.gql(
         "owner",
-        """mutation($i: DepartmentMembersInput!) { departmentMembersAdd(input: $i) {
+        """mutation($i: DepartmentMembersAddInput!) { departmentMembersAdd(input: $i) {
           errors { code } } }""",
         {"i": {"departmentId": dept, "userIds": [into["member"]]}},
     )
@@ -259,7 +259,7 @@ async def _folder(world: World, into: dict[str, str]) -> str:
     await world.gql(
         "member",
         """mutation($i: FileShareInput!) { fileShare(input: $i) { errors { code } } }""",
-        {"i": {"id": folder, "userId": into["guest"], "role": "VIEWER"}},
+        {"i": {"fileId": folder, "userId": into["guest"], "role": "VIEWER"}},
     )
     return folder
 
@@ -283,18 +283,18 @@ async def _trashed_file(world: World, into: dict[str, str]) -> str:
     await world.gql(
         "member",
         "mutation($i: FileDeleteInput!) { fileDelete(input: $i) { errors { code } } }",
-        {"i": {"id": file}},
+        {"i": {"fileId": file}},
     )
     return file
 
 
 async def _version(world: World, into: dict[str, str]) -> str:
     r = await world.api.post(
-        "query($id: ID!) { file(id: $id) { versions { id } } }",
+        "query($id: ID!) { file(id: $id) { versions { nodes { id } } } }",
         {"id": into["file"]},
         token=world.accounts["member"].access_token,
     )
-    return r.json()["data"]["file"]["versions"][0]["id"]
+    return r.json()["data"]["file"]["versions"]["nodes"][0]["id"]
 
 
 async def _permission(world: World, into: dict[str, str]) -> str:
@@ -303,7 +303,7 @@ async def _permission(world: World, into: dict[str, str]) -> str:
         "member",
         """mutation($i: FileShareInput!) { fileShare(input: $i) {
           permission { id } errors { code } } }""",
-        {"i": {"id": into["folder"], "groupId": into["group"], "role": "VIEWER"}},
+        {"i": {"fileId": into["folder"], "groupId": into["group"], "role": "VIEWER"}},
     )
     return str(p["permission"]["id"])
 
@@ -313,7 +313,7 @@ async def _share_link(world: World, into: dict[str, str]) -> str:
         "member",
         """mutation($i: ShareLinkCreateInput!) { shareLinkCreate(input: $i) {
           shareLink { id } token errors { code } } }""",
-        {"i": {"id": into["file"], "role": "VIEWER", "scope": "ORGANIZATION"}},
+        {"i": {"fileId": into["file"], "role": "VIEWER", "scope": "ORGANIZATION"}},
     )
     world.extra.setdefault("link_tokens", {})[p["shareLink"]["id"]] = p["token"]
     return p["shareLink"]["id"]
