@@ -17,6 +17,7 @@ from graphql_schema.admin.invitations import InvitationsMutation, InvitationsQue
 from graphql_schema.admin.organization import OrganizationMutation, OrganizationQuery
 from graphql_schema.admin.people import PeopleMutation, PeopleQuery
 from graphql_schema.core.node import NodeQuery, resolve_entities
+from graphql_schema.core.payload import add_payload_errors
 from graphql_schema.drive.items import DriveQuery, ItemsMutation
 from graphql_schema.drive.links import ShareLinkMutation, ShareLinkQuery
 from graphql_schema.drive.sessions import UploadSessionMutation, UploadSessionQuery
@@ -98,6 +99,9 @@ def create_schema(*, production: bool = False, extensions: Sequence[Any] = ()) -
     mutation = _root(
         "Mutation", MUTATIONS, "Writes. Each takes one `input` and returns a payload with `errors`."
     )
+    # Expected failures land in the payload wherever the resolver raises them; an undeclared
+    # code fails loudly outside production (graphql_schema/core/payload.py).
+    add_payload_errors(mutation, strict=not production)
     subscription = _root(
         "Subscription", SUBSCRIPTIONS, "Live streams over WebSocket (graphql-transport-ws)."
     )

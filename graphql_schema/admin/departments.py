@@ -188,6 +188,20 @@ class DepartmentErrorCode(Enum):
     GUEST_NOT_ALLOWED = strawberry.enum_value(
         "GUEST_NOT_ALLOWED", description="Members add: guests cannot sit in departments."
     )
+    BAD_USER_INPUT = strawberry.enum_value(
+        "BAD_USER_INPUT",
+        description="An input is malformed or over a documented limit (a list, a text, the "
+        "idempotency key); `message` and `field` say which.",
+    )
+    FORBIDDEN = strawberry.enum_value(
+        "FORBIDDEN",
+        description="Only the organization's owner and admins manage departments.",
+    )
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND",
+        description="The department, its parent, a leader or a user named does not exist or you "
+        "cannot see it (the two answer alike); `field` says which input.",
+    )
     IDEMPOTENCY_KEY_REUSED = IDEMPOTENCY_KEY_REUSED
 
 

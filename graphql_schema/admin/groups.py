@@ -124,6 +124,20 @@ class GroupErrorCode(Enum):
     GUEST_NOT_ALLOWED = strawberry.enum_value(
         "GUEST_NOT_ALLOWED", description="Create, members add: guests cannot be group members."
     )
+    BAD_USER_INPUT = strawberry.enum_value(
+        "BAD_USER_INPUT",
+        description="An input is malformed or over a documented limit (a list, a text, the "
+        "idempotency key); `message` and `field` say which.",
+    )
+    FORBIDDEN = strawberry.enum_value(
+        "FORBIDDEN",
+        description="Only the organization's owner and admins manage groups.",
+    )
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND",
+        description="The group or a user named does not exist or you cannot see it (the two "
+        "answer alike); `field` says which input.",
+    )
     IDEMPOTENCY_KEY_REUSED = IDEMPOTENCY_KEY_REUSED
 
 

@@ -106,6 +106,20 @@ class InvitationCreateErrorCode(Enum):
     INVALID_ROLE = strawberry.enum_value(
         "INVALID_ROLE", description="Nobody is invited as OWNER; transfer ownership instead."
     )
+    BAD_USER_INPUT = strawberry.enum_value(
+        "BAD_USER_INPUT",
+        description="An input is malformed or over a documented limit (a list, a text, the "
+        "idempotency key); `message` and `field` say which.",
+    )
+    FORBIDDEN = strawberry.enum_value(
+        "FORBIDDEN",
+        description="Your role may not invite, or not with this role; `message` says why.",
+    )
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND",
+        description="A department named does not exist or you cannot see it (the two answer "
+        "alike); `field` says which input.",
+    )
     IDEMPOTENCY_KEY_REUSED = IDEMPOTENCY_KEY_REUSED
 
 
@@ -118,6 +132,15 @@ class InvitationCreateError(MutationError):
 class InvitationRevokeErrorCode(Enum):
     ALREADY_ACCEPTED = strawberry.enum_value(
         "ALREADY_ACCEPTED", description="Someone joined with it already; deactivate them instead."
+    )
+    FORBIDDEN = strawberry.enum_value(
+        "FORBIDDEN",
+        description="Only the organization's owner and admins revoke invitations.",
+    )
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND",
+        description="The invitation does not exist or you cannot see it (the two answer alike); "
+        "`field` says which input.",
     )
 
 

@@ -145,6 +145,10 @@ class OrganizationUpdateErrorCode(Enum):
     INVALID_WINDOW = strawberry.enum_value(
         "INVALID_WINDOW", description="Not between 0 and 10080 minutes (a week)."
     )
+    FORBIDDEN = strawberry.enum_value(
+        "FORBIDDEN",
+        description="Only the organization's owner and admins change its settings.",
+    )
 
 
 @strawberry.type(description="A reason why `organizationUpdate` failed.")

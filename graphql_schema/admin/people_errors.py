@@ -36,6 +36,20 @@ class UserCreateErrorCode(Enum):
     MANAGER_CYCLE = strawberry.enum_value(
         "MANAGER_CYCLE", description="The manager chain would loop."
     )
+    BAD_USER_INPUT = strawberry.enum_value(
+        "BAD_USER_INPUT",
+        description="An input is malformed or over a documented limit (a list, a text, the "
+        "idempotency key); `message` and `field` say which.",
+    )
+    FORBIDDEN = strawberry.enum_value(
+        "FORBIDDEN",
+        description="Your role may not add people, or not with this role; `message` says why.",
+    )
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND",
+        description="A manager or department named does not exist or you cannot see it (the two "
+        "answer alike); `field` says which input.",
+    )
     IDEMPOTENCY_KEY_REUSED = IDEMPOTENCY_KEY_REUSED
 
 
@@ -56,6 +70,20 @@ class UserUpdateErrorCode(Enum):
     MANAGER_CYCLE = strawberry.enum_value(
         "MANAGER_CYCLE", description="The user would become their own (indirect) manager."
     )
+    BAD_USER_INPUT = strawberry.enum_value(
+        "BAD_USER_INPUT",
+        description="An input is malformed or over a documented limit (a list, a text, the "
+        "idempotency key); `message` and `field` say which.",
+    )
+    FORBIDDEN = strawberry.enum_value(
+        "FORBIDDEN",
+        description="Your role may not make this change to this person; `message` says why.",
+    )
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND",
+        description="The user, the manager or a department named does not exist or you cannot "
+        "see it (the two answer alike); `field` says which input.",
+    )
 
 
 @strawberry.enum(description="Why `userDeactivate` failed.")
@@ -65,11 +93,29 @@ class UserDeactivateErrorCode(Enum):
     )
     SELF = strawberry.enum_value("SELF", description="You cannot deactivate yourself.")
     LAST_ADMIN = strawberry.enum_value("LAST_ADMIN", description=LAST_ADMIN)
+    FORBIDDEN = strawberry.enum_value(
+        "FORBIDDEN",
+        description="Your role may not deactivate this person; `message` says why.",
+    )
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND",
+        description="The user does not exist or you cannot see it (the two answer alike); "
+        "`field` says which input.",
+    )
 
 
 @strawberry.enum(description="Why `userReactivate` failed.")
 class UserReactivateErrorCode(Enum):
     OWNER_PROTECTED = strawberry.enum_value("OWNER_PROTECTED", description=OWNER_PROTECTED)
+    FORBIDDEN = strawberry.enum_value(
+        "FORBIDDEN",
+        description="Your role may not reactivate this person; `message` says why.",
+    )
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND",
+        description="The user does not exist or you cannot see it (the two answer alike); "
+        "`field` says which input.",
+    )
 
 
 @strawberry.enum(description="Why `passwordReset` failed.")
@@ -79,6 +125,15 @@ class PasswordResetErrorCode(Enum):
     SELF = strawberry.enum_value(
         "SELF",
         description="Your own password changes with `passwordChange`, which needs the current one.",
+    )
+    FORBIDDEN = strawberry.enum_value(
+        "FORBIDDEN",
+        description="Your role may not reset this person's password; `message` says why.",
+    )
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND",
+        description="The user does not exist or you cannot see it (the two answer alike); "
+        "`field` says which input.",
     )
 
 
@@ -91,6 +146,15 @@ class OwnershipTransferErrorCode(Enum):
     GUEST_NOT_ALLOWED = strawberry.enum_value(
         "GUEST_NOT_ALLOWED",
         description="A guest cannot own the organization; make them a member first.",
+    )
+    FORBIDDEN = strawberry.enum_value(
+        "FORBIDDEN",
+        description="Only the organization's owner hands ownership over.",
+    )
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND",
+        description="The new owner does not exist or you cannot see it (the two answer alike); "
+        "`field` says which input.",
     )
 
 

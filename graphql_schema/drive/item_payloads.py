@@ -41,6 +41,20 @@ class FolderCreateErrorCode(Enum):
     NAME_TAKEN = _code("NAME_TAKEN", NAME_TAKEN)
     NOT_A_FOLDER = _code("NOT_A_FOLDER", "`parentId` names a file.")
     TOO_DEEP = _code("TOO_DEEP", TOO_DEEP)
+    BAD_USER_INPUT = strawberry.enum_value(
+        "BAD_USER_INPUT",
+        description="An input is malformed or over a documented limit (a list, a text, the "
+        "idempotency key); `message` and `field` say which.",
+    )
+    FORBIDDEN = strawberry.enum_value(
+        "FORBIDDEN",
+        description="You can see the parent folder but may not do this to it; `message` says why.",
+    )
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND",
+        description="The parent folder does not exist or you cannot see it (the two answer "
+        "alike); `field` says which input.",
+    )
     IDEMPOTENCY_KEY_REUSED = IDEMPOTENCY_KEY_REUSED
 
 
@@ -49,6 +63,20 @@ class FileRenameErrorCode(Enum):
     INVALID_NAME = _code("INVALID_NAME", INVALID_NAME)
     NAME_TAKEN = _code("NAME_TAKEN", NAME_TAKEN)
     ROOT_FOLDER = _code("ROOT_FOLDER", ROOT_FOLDER)
+    BAD_USER_INPUT = strawberry.enum_value(
+        "BAD_USER_INPUT",
+        description="An input is malformed or over a documented limit (a list, a text, the "
+        "idempotency key); `message` and `field` say which.",
+    )
+    FORBIDDEN = strawberry.enum_value(
+        "FORBIDDEN",
+        description="You can see the item but may not do this to it; `message` says why.",
+    )
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND",
+        description="The item does not exist or you cannot see it (the two answer alike); "
+        "`field` says which input.",
+    )
 
 
 @strawberry.enum(description="Why `fileMove` failed.")
@@ -59,6 +87,21 @@ class FileMoveErrorCode(Enum):
     ROOT_FOLDER = _code("ROOT_FOLDER", ROOT_FOLDER)
     INTO_ITSELF = _code(
         "INTO_ITSELF", "The target folder is the folder moved or a folder inside it."
+    )
+    BAD_USER_INPUT = strawberry.enum_value(
+        "BAD_USER_INPUT",
+        description="An input is malformed or over a documented limit (a list, a text, the "
+        "idempotency key); `message` and `field` say which.",
+    )
+    FORBIDDEN = strawberry.enum_value(
+        "FORBIDDEN",
+        description="You can see the item or the folder but may not do this to it; `message` "
+        "says why.",
+    )
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND",
+        description="The item or the folder does not exist or you cannot see it (the two answer "
+        "alike); `field` says which input.",
     )
 
 
@@ -75,22 +118,74 @@ class FileCopyErrorCode(Enum):
     QUOTA_EXCEEDED = _code(
         "QUOTA_EXCEEDED", "Your organization's storage quota would be exceeded (copies count)."
     )
+    BAD_USER_INPUT = strawberry.enum_value(
+        "BAD_USER_INPUT",
+        description="An input is malformed or over a documented limit (a list, a text, the "
+        "idempotency key); `message` and `field` say which.",
+    )
+    FORBIDDEN = strawberry.enum_value(
+        "FORBIDDEN",
+        description="You can see the item or the folder but may not do this to it; `message` "
+        "says why.",
+    )
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND",
+        description="The item or the folder does not exist or you cannot see it (the two answer "
+        "alike); `field` says which input.",
+    )
     IDEMPOTENCY_KEY_REUSED = IDEMPOTENCY_KEY_REUSED
 
 
 @strawberry.enum(description="Why `fileDelete` failed.")
 class FileDeleteErrorCode(Enum):
     ROOT_FOLDER = _code("ROOT_FOLDER", ROOT_FOLDER)
+    FORBIDDEN = strawberry.enum_value(
+        "FORBIDDEN",
+        description="You can see the item but may not do this to it; `message` says why.",
+    )
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND",
+        description="The item does not exist or you cannot see it (the two answer alike); "
+        "`field` says which input.",
+    )
 
 
 @strawberry.enum(description="Why `fileRestore` failed.")
 class FileRestoreErrorCode(Enum):
     NAME_TAKEN = _code("NAME_TAKEN", NAME_TAKEN)
+    BAD_USER_INPUT = strawberry.enum_value(
+        "BAD_USER_INPUT",
+        description="An input is malformed or over a documented limit (a list, a text, the "
+        "idempotency key); `message` and `field` say which.",
+    )
+    FORBIDDEN = strawberry.enum_value(
+        "FORBIDDEN",
+        description="You can see the item but may not do this to it; `message` says why.",
+    )
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND",
+        description="The item does not exist or you cannot see it (the two answer alike); "
+        "`field` says which input.",
+    )
 
 
 @strawberry.enum(description="Why `trashEmpty` failed.")
 class TrashEmptyErrorCode(Enum):
     NOT_IN_TRASH = _code("NOT_IN_TRASH", "An item named in `ids` is not in the trash.")
+    BAD_USER_INPUT = strawberry.enum_value(
+        "BAD_USER_INPUT",
+        description="An input is malformed or over a documented limit (a list, a text, the "
+        "idempotency key); `message` and `field` say which.",
+    )
+    FORBIDDEN = strawberry.enum_value(
+        "FORBIDDEN",
+        description="You can see an item named but may not do this to it; `message` says why.",
+    )
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND",
+        description="An item named does not exist or you cannot see it (the two answer alike); "
+        "`field` says which input.",
+    )
 
 
 @strawberry.enum(description="Why `fileVersionRestore` failed.")
@@ -98,6 +193,20 @@ class FileVersionRestoreErrorCode(Enum):
     QUOTA_EXCEEDED = _code(
         "QUOTA_EXCEEDED",
         "Your organization's storage quota would be exceeded (the restored version counts again).",
+    )
+    BAD_USER_INPUT = strawberry.enum_value(
+        "BAD_USER_INPUT",
+        description="An input is malformed or over a documented limit (a list, a text, the "
+        "idempotency key); `message` and `field` say which.",
+    )
+    FORBIDDEN = strawberry.enum_value(
+        "FORBIDDEN",
+        description="You can see the file but may not do this to it; `message` says why.",
+    )
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND",
+        description="The file or the version does not exist or you cannot see it (the two "
+        "answer alike); `field` says which input.",
     )
     IDEMPOTENCY_KEY_REUSED = IDEMPOTENCY_KEY_REUSED
 

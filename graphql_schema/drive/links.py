@@ -184,6 +184,20 @@ class ShareLinkCreateErrorCode(Enum):
     EXPIRY_IN_PAST = strawberry.enum_value(
         "EXPIRY_IN_PAST", description="`expiresAt` is not in the future."
     )
+    BAD_USER_INPUT = strawberry.enum_value(
+        "BAD_USER_INPUT",
+        description="An input is malformed or over a documented limit (a list, a text, the "
+        "idempotency key); `message` and `field` say which.",
+    )
+    FORBIDDEN = strawberry.enum_value(
+        "FORBIDDEN",
+        description="You can see the item but may not do this to it; `message` says why.",
+    )
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND",
+        description="The item does not exist or you cannot see it (the two answer alike); "
+        "`field` says which input.",
+    )
     IDEMPOTENCY_KEY_REUSED = IDEMPOTENCY_KEY_REUSED
 
 
@@ -228,6 +242,15 @@ class ShareLinkCreatePayload:
 class ShareLinkRevokeErrorCode(Enum):
     ALREADY_REVOKED = strawberry.enum_value(
         "ALREADY_REVOKED", description="The link was revoked before."
+    )
+    FORBIDDEN = strawberry.enum_value(
+        "FORBIDDEN",
+        description="You can see the link's item but may not do this to it; `message` says why.",
+    )
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND",
+        description="The link does not exist or you cannot see it (the two answer alike); "
+        "`field` says which input.",
     )
 
 

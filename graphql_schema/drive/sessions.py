@@ -129,6 +129,20 @@ class UploadSessionCreateErrorCode(Enum):
     NOT_A_FILE = _code("NOT_A_FILE", "`fileId` names a folder.")
     FILE_TOO_LARGE = _code("FILE_TOO_LARGE", "Over the per-file size limit.")
     QUOTA_EXCEEDED = _code("QUOTA_EXCEEDED", "Your organization's storage quota would be exceeded.")
+    BAD_USER_INPUT = strawberry.enum_value(
+        "BAD_USER_INPUT",
+        description="An input is malformed or over a documented limit (a list, a text, the "
+        "idempotency key); `message` and `field` say which.",
+    )
+    FORBIDDEN = strawberry.enum_value(
+        "FORBIDDEN",
+        description="You can see the folder or file but may not do this to it; `message` says why.",
+    )
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND",
+        description="The folder or the file to add a version to does not exist or you cannot "
+        "see it (the two answer alike); `field` says which input.",
+    )
     IDEMPOTENCY_KEY_REUSED = IDEMPOTENCY_KEY_REUSED
 
 
@@ -156,6 +170,19 @@ class UploadSessionCompleteErrorCode(Enum):
     NAME_TAKEN = _code("NAME_TAKEN", "The folder got an item of that name meanwhile.")
     NOT_A_FOLDER = _code("NOT_A_FOLDER", "The target is no longer a folder.")
     TOO_DEEP = _code("TOO_DEEP", "Folders nest at most 32 deep.")
+    FORBIDDEN = strawberry.enum_value(
+        "FORBIDDEN",
+        description="You may no longer write to the target folder or file; `message` says why.",
+    )
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND",
+        description="The upload session, or its target folder or file does not exist or you "
+        "cannot see it (the two answer alike); `field` says which input.",
+    )
+    QUOTA_EXCEEDED = strawberry.enum_value(
+        "QUOTA_EXCEEDED",
+        description="The organization's storage quota has no room for the file any more.",
+    )
 
 
 @strawberry.type(description="A reason why `uploadSessionComplete` created no file.")
@@ -169,6 +196,11 @@ class UploadSessionCompleteError(MutationError):
 class UploadSessionAbortErrorCode(Enum):
     ALREADY_COMPLETED = _code("ALREADY_COMPLETED", "The session is completed; delete the file.")
     UPLOAD_IN_PROGRESS = _code("UPLOAD_IN_PROGRESS", "The session is being completed right now.")
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND",
+        description="The upload session (one of yours) does not exist or you cannot see it (the "
+        "two answer alike); `field` says which input.",
+    )
 
 
 @strawberry.type(description="A reason why `uploadSessionAbort` failed.")

@@ -176,6 +176,15 @@ class FileShareErrorCode(Enum):
     ALREADY_OWNER = strawberry.enum_value(
         "ALREADY_OWNER", description="The user owns the item or a folder above it."
     )
+    FORBIDDEN = strawberry.enum_value(
+        "FORBIDDEN",
+        description="You can see the item but may not do this to it; `message` says why.",
+    )
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND",
+        description="The item or the grantee does not exist or you cannot see it (the two "
+        "answer alike); `field` says which input.",
+    )
 
 
 @strawberry.type(description="A reason why `fileShare` changed nothing.")
@@ -216,6 +225,15 @@ class FileUnshareErrorCode(Enum):
     )
     INHERITED = strawberry.enum_value(
         "INHERITED", description="The grant is on a folder above; remove it there."
+    )
+    FORBIDDEN = strawberry.enum_value(
+        "FORBIDDEN",
+        description="You can see the item but may not do this to it; `message` says why.",
+    )
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND",
+        description="The item, the grant or the grantee does not exist or you cannot see it "
+        "(the two answer alike); `field` says which input.",
     )
 
 

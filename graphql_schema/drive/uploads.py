@@ -39,6 +39,20 @@ class UploadErrorCode(Enum):
     QUOTA_EXCEEDED = strawberry.enum_value(
         "QUOTA_EXCEEDED", description="Your organization's storage quota would be exceeded."
     )
+    BAD_USER_INPUT = strawberry.enum_value(
+        "BAD_USER_INPUT",
+        description="An input is malformed or over a documented limit (a list, a text, the "
+        "idempotency key); `message` and `field` say which.",
+    )
+    FORBIDDEN = strawberry.enum_value(
+        "FORBIDDEN",
+        description="You can see the folder or file but may not do this to it; `message` says why.",
+    )
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND",
+        description="The folder or the file to add a version to does not exist or you cannot "
+        "see it (the two answer alike); `field` says which input.",
+    )
     IDEMPOTENCY_KEY_REUSED = IDEMPOTENCY_KEY_REUSED
 
 

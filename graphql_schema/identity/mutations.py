@@ -125,6 +125,11 @@ class SessionRevokeErrorCode(Enum):
     ALREADY_REVOKED = strawberry.enum_value(
         "ALREADY_REVOKED", description="The session has ended already."
     )
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND",
+        description="The session (one of yours) does not exist or you cannot see it (the two "
+        "answer alike); `field` says which input.",
+    )
 
 
 @strawberry.type(description="A reason why `sessionRevoke` failed.")

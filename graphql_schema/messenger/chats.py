@@ -33,6 +33,16 @@ class ChatCreateErrorCode(Enum):
     GUEST_NOT_ALLOWED = strawberry.enum_value(
         "GUEST_NOT_ALLOWED", description="Guests cannot start chats."
     )
+    BAD_USER_INPUT = strawberry.enum_value(
+        "BAD_USER_INPUT",
+        description="An input is malformed or over a documented limit (a list, a text, the "
+        "idempotency key); `message` and `field` say which.",
+    )
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND",
+        description="A user in `memberIds` does not exist or you cannot see it (the two answer "
+        "alike); `field` says which input.",
+    )
     IDEMPOTENCY_KEY_REUSED = IDEMPOTENCY_KEY_REUSED
 
 
@@ -74,6 +84,21 @@ class MessageSendErrorCode(Enum):
     CANNOT_ATTACH = strawberry.enum_value(
         "CANNOT_ATTACH",
         description="Attaching shares a file with the chat: you need editor on it.",
+    )
+    BAD_USER_INPUT = strawberry.enum_value(
+        "BAD_USER_INPUT",
+        description="An input is malformed or over a documented limit (a list, a text, the "
+        "idempotency key); `message` and `field` say which.",
+    )
+    FORBIDDEN = strawberry.enum_value(
+        "FORBIDDEN",
+        description="You can see a file in `fileIds` but may not do this to it; `message` says "
+        "why.",
+    )
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND",
+        description="The chat, the message replied to, the thread or a file does not exist or "
+        "you cannot see it (the two answer alike); `field` says which input.",
     )
     IDEMPOTENCY_KEY_REUSED = IDEMPOTENCY_KEY_REUSED
 
@@ -152,10 +177,26 @@ class MessageSendPayload:
     errors: list[MessageSendError] = strawberry.field(description="Why nothing was sent.")
 
 
+@strawberry.enum(description="Why `chatMarkRead` failed.")
+class ChatMarkReadErrorCode(Enum):
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND",
+        description="The chat does not exist or you are not in it (the two answer alike).",
+    )
+
+
+@strawberry.type(description="A reason why `chatMarkRead` failed.")
+class ChatMarkReadError(MutationError):
+    code: ChatMarkReadErrorCode = strawberry.field(description="What went wrong, for programs.")
+
+
 @strawberry.type(description="The result of `chatMarkRead`.")
 class ChatMarkReadPayload:
     chat: Chat | None = strawberry.field(default=None, description="The chat with new counts.")
-    read_seq: int = strawberry.field(default=0, description="Your read position now.")
+    read_seq: int | None = strawberry.field(
+        default=None, description="Your read position now; null when nothing was done."
+    )
+    errors: list[ChatMarkReadError] = strawberry.field(description="Why nothing was done.")
 
 
 @strawberry.type
@@ -222,11 +263,18 @@ class MessengerMutation:
     async def chat_mark_read(
         self, info: Info, input: Annotated[ChatMarkReadInput, INPUT]
     ) -> ChatMarkReadPayload:
-        member = await messages.check_mark_read(
-            info.context, require_id(input.chat_id, "Chat", "chatId"), input.seq
+        async def run() -> tuple[Any, int]:
+            member = await messages.check_mark_read(
+                info.context, require_id(input.chat_id, "Chat", "chatId"), input.seq
+            )
+            return await member.chat, member.read_seq
+
+        return await mutate(
+            ChatMarkReadPayload,
+            ChatMarkReadError,
+            run(),
+            lambda r: {"chat": Chat.from_model(r[0]), "read_seq": r[1]},
         )
-        chat = await member.chat
-        return ChatMarkReadPayload(chat=Chat.from_model(chat), read_seq=member.read_seq)
 
 
 @strawberry.type

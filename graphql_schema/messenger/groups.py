@@ -70,6 +70,15 @@ class ChatUpdateErrorCode(Enum):
     TOO_LONG = strawberry.enum_value(
         "TOO_LONG", description="Description over 1000 or announcement over 5000 characters."
     )
+    FORBIDDEN = strawberry.enum_value(
+        "FORBIDDEN",
+        description="You can see the chat but may not do this to it; `message` says why.",
+    )
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND",
+        description="The chat does not exist or you cannot see it (the two answer alike); "
+        "`field` says which input.",
+    )
 
 
 @strawberry.type(description="A reason why `chatUpdate` failed.")
@@ -87,6 +96,20 @@ class ChatMembersErrorCode(Enum):
     OWNER_CANNOT_BE_REMOVED = strawberry.enum_value(
         "OWNER_CANNOT_BE_REMOVED", description="The owner hands the group over first."
     )
+    BAD_USER_INPUT = strawberry.enum_value(
+        "BAD_USER_INPUT",
+        description="An input is malformed or over a documented limit (a list, a text, the "
+        "idempotency key); `message` and `field` say which.",
+    )
+    FORBIDDEN = strawberry.enum_value(
+        "FORBIDDEN",
+        description="You can see the chat but may not do this to it; `message` says why.",
+    )
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND",
+        description="The chat or a user in `userIds` does not exist or you cannot see it (the "
+        "two answer alike); `field` says which input.",
+    )
 
 
 @strawberry.type(description="A reason why a member change failed.")
@@ -101,6 +124,15 @@ class ChatLeaveErrorCode(Enum):
         "OWNER_MUST_HAND_OVER",
         description="The owner makes someone else owner (`chatMemberRoleSet`) or disbands first.",
     )
+    CHAT_DISBANDED = strawberry.enum_value(
+        "CHAT_DISBANDED",
+        description="The group was disbanded; there is nothing to leave.",
+    )
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND",
+        description="The chat does not exist or you cannot see it (the two answer alike); "
+        "`field` says which input.",
+    )
 
 
 @strawberry.type(description="A reason why `chatLeave` failed.")
@@ -112,6 +144,15 @@ class ChatLeaveError(MutationError):
 class ChatDisbandErrorCode(Enum):
     NOT_A_GROUP = _NOT_A_GROUP
     CHAT_DISBANDED = _DISBANDED
+    FORBIDDEN = strawberry.enum_value(
+        "FORBIDDEN",
+        description="You can see the chat but may not do this to it; `message` says why.",
+    )
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND",
+        description="The chat does not exist or you cannot see it (the two answer alike); "
+        "`field` says which input.",
+    )
 
 
 @strawberry.type(description="A reason why `chatDisband` failed.")
@@ -126,6 +167,20 @@ class ChatMemberRoleSetErrorCode(Enum):
     NOT_A_MEMBER = strawberry.enum_value("NOT_A_MEMBER", description="That user is not in it.")
     OWNER_ROLE = strawberry.enum_value(
         "OWNER_ROLE", description="The owner cannot change their own role; they hand over."
+    )
+    BAD_USER_INPUT = strawberry.enum_value(
+        "BAD_USER_INPUT",
+        description="An input is malformed or over a documented limit (a list, a text, the "
+        "idempotency key); `message` and `field` say which.",
+    )
+    FORBIDDEN = strawberry.enum_value(
+        "FORBIDDEN",
+        description="You can see the chat but may not do this to it; `message` says why.",
+    )
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND",
+        description="The chat or the member does not exist or you cannot see it (the two answer "
+        "alike); `field` says which input.",
     )
 
 
@@ -232,10 +287,33 @@ class ChatMemberRoleSetPayload:
     errors: list[ChatMemberRoleSetError] = strawberry.field(description="Why nothing changed.")
 
 
+@strawberry.enum(description="Why `chatMemberSettingsUpdate` failed.")
+class ChatMemberSettingsUpdateErrorCode(Enum):
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND",
+        description="The chat does not exist or you are not in it (the two answer alike).",
+    )
+    TOO_MANY_PINNED = strawberry.enum_value(
+        "TOO_MANY_PINNED",
+        description="You have pinned 50 chats already: unpin one first.",
+    )
+
+
+@strawberry.type(description="A reason why `chatMemberSettingsUpdate` failed.")
+class ChatMemberSettingsUpdateError(MutationError):
+    code: ChatMemberSettingsUpdateErrorCode = strawberry.field(
+        description="What went wrong, for programs."
+    )
+
+
 @strawberry.type(description="The result of `chatMemberSettingsUpdate`.")
 class ChatMemberSettingsUpdatePayload:
-    chat: Chat = strawberry.field(
-        description="The chat, with your settings in `muted` and `pinnedToTop`."
+    chat: Chat | None = strawberry.field(
+        default=None,
+        description="The chat, with your settings in `muted` and `pinnedToTop`; null on failure.",
+    )
+    errors: list[ChatMemberSettingsUpdateError] = strawberry.field(
+        description="Why nothing changed."
     )
 
 
@@ -325,11 +403,18 @@ class GroupsMutation:
     async def chat_member_settings_update(
         self, info: Info, input: Annotated[ChatMemberSettingsUpdateInput, INPUT]
     ) -> ChatMemberSettingsUpdatePayload:
-        member = await groups.check_member_settings_update(
-            info.context,
-            require_id(input.chat_id, "Chat", "chatId"),
-            muted=input.muted,
-            pinned_to_top=input.pinned_to_top,
+        async def run() -> m.Chat:
+            member = await groups.check_member_settings_update(
+                info.context,
+                require_id(input.chat_id, "Chat", "chatId"),
+                muted=input.muted,
+                pinned_to_top=input.pinned_to_top,
+            )
+            return await member.chat
+
+        return await mutate(
+            ChatMemberSettingsUpdatePayload,
+            ChatMemberSettingsUpdateError,
+            run(),
+            lambda chat: {"chat": Chat.from_model(chat)},
         )
-        chat = await member.chat
-        return ChatMemberSettingsUpdatePayload(chat=Chat.from_model(chat))

@@ -52,6 +52,11 @@ class MessageEditErrorCode(Enum):
     )
     RECALLED = RECALLED
     CHAT_DISBANDED = CHAT_DISBANDED
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND",
+        description="The message does not exist or you cannot see it (the two answer alike); "
+        "`field` says which input.",
+    )
 
 
 @strawberry.enum(description="Why `messageRecall` failed.")
@@ -64,6 +69,11 @@ class MessageRecallErrorCode(Enum):
     )
     RECALLED = RECALLED
     CHAT_DISBANDED = CHAT_DISBANDED
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND",
+        description="The message does not exist or you cannot see it (the two answer alike); "
+        "`field` says which input.",
+    )
 
 
 @strawberry.enum(description="Why `messageReactionToggle` failed.")
@@ -76,6 +86,11 @@ class MessageReactionErrorCode(Enum):
     )
     RECALLED = RECALLED
     CHAT_DISBANDED = CHAT_DISBANDED
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND",
+        description="The message does not exist or you cannot see it (the two answer alike); "
+        "`field` says which input.",
+    )
 
 
 @strawberry.enum(description="Why `messagePin` or `messageUnpin` failed.")
@@ -88,6 +103,11 @@ class MessagePinErrorCode(Enum):
     )
     RECALLED = RECALLED
     CHAT_DISBANDED = CHAT_DISBANDED
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND",
+        description="The message does not exist or you cannot see it (the two answer alike); "
+        "`field` says which input.",
+    )
 
 
 @strawberry.enum(description="Why `messageForward` failed.")
@@ -100,6 +120,16 @@ class MessageForwardErrorCode(Enum):
     )
     RECALLED = RECALLED
     CHAT_DISBANDED = CHAT_DISBANDED
+    BAD_USER_INPUT = strawberry.enum_value(
+        "BAD_USER_INPUT",
+        description="An input is malformed or over a documented limit (a list, a text, the "
+        "idempotency key); `message` and `field` say which.",
+    )
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND",
+        description="The message or a chat in `chatIds` does not exist or you cannot see it "
+        "(the two answer alike); `field` says which input.",
+    )
     IDEMPOTENCY_KEY_REUSED = IDEMPOTENCY_KEY_REUSED
 
 

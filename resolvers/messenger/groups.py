@@ -346,7 +346,9 @@ async def check_member_settings_update(
             >= MAX_PINNED
         ):
             # The chat list loads every pin on each page: keep them few.
-            raise ValidationFailed(f"At most {MAX_PINNED} pinned chats.", field="pinnedToTop")
+            raise ValidationFailed(
+                f"At most {MAX_PINNED} pinned chats.", field="pinnedToTop", code="TOO_MANY_PINNED"
+            )
         changes["pinned_at"] = datetime.now(UTC) if pinned_to_top else None
     if changes:
         async with transaction():

@@ -11,6 +11,7 @@ from strawberry.relay import GlobalID
 from models.admin import AuditEntry, Department, DepartmentMember
 from models.identity import Role, User
 from tests.client import Account, Api, count_queries
+from tests.errors import refusal
 
 FIELDS = "department { id name parent { id } leader { id } } errors { code field message }"
 CREATE = f"mutation($i: DepartmentCreateInput!) {{ departmentCreate(input: $i) {{ {FIELDS} }} }}"
@@ -43,11 +44,11 @@ async def run(api: Api, doc: str, inp: dict[str, Any], who: Account) -> dict[str
     return next(iter(data.values()))
 
 
-async def top_error(api: Api, doc: str, variables: dict[str, Any], who: Account) -> str:
-    """The ``extensions.code`` of an operation that must fail at the top level."""
+async def refused(api: Api, doc: str, variables: dict[str, Any], who: Account) -> str:
+    """The code of an operation that must fail: a mutation's in its payload, a query's in the
+    top-level ``errors`` (``tests.errors.refusal``)."""
     body = (await api.post(doc, variables, token=who.access_token)).json()
-    assert body.get("errors"), body
-    return str(body["errors"][0]["extensions"]["code"])
+    return refusal(doc, body)
 
 
 async def entries(account: Account) -> list[AuditEntry]:
@@ -100,7 +101,7 @@ async def test_admin_builds_a_tree_and_everyone_but_guests_reads_it(api: Api) ->
     assert leader == {"id": member.user_id}
 
     guest = await with_role(api, owner, Role.GUEST, "Gus")
-    assert await top_error(api, LIST, {}, guest) == "FORBIDDEN"
+    assert await refused(api, LIST, {}, guest) == "FORBIDDEN"
     assert (await api.gql(DEPT, {"id": eng}, token=guest.access_token))["department"] is None
     assert (await api.gql(NODE, {"id": eng}, token=guest.access_token))["node"] is None
 
@@ -152,7 +153,7 @@ async def test_the_leader_must_be_an_active_member_and_can_be_cleared(api: Api) 
     p = await run(api, CREATE, {"name": "X", "leaderId": gone.user_id}, owner)
     assert p["errors"][0]["code"] == "INVALID_LEADER"
     inp = {"departmentId": dept, "leaderId": stranger.user_id}
-    assert await top_error(api, UPDATE, {"i": inp}, owner) == "NOT_FOUND"
+    assert await refused(api, UPDATE, {"i": inp}, owner) == "NOT_FOUND"
     assert (await Department.get(id=pk(dept))).leader_id == pk(member.user_id)
 
     p = await run(api, UPDATE, {"departmentId": dept, "name": "Sales EU"}, owner)
@@ -270,7 +271,7 @@ async def test_members_are_added_and_removed_idempotently(api: Api) -> None:
     p = await run(api, ADD, {"departmentId": dept, "userIds": [guest.user_id]}, owner)
     assert p["errors"][0]["code"] == "GUEST_NOT_ALLOWED"
     too_many = {"i": {"departmentId": dept, "userIds": [bob.user_id] * 101}}
-    assert await top_error(api, ADD, too_many, owner) == "BAD_USER_INPUT"
+    assert await refused(api, ADD, too_many, owner) == "BAD_USER_INPUT"
     assert len(await entries(owner)) == 4
 
 
@@ -291,7 +292,7 @@ async def test_members_and_guests_may_not_change_departments(api: Api) -> None:
     ]
     for who in (member, guest):
         for doc, inp in calls:
-            assert await top_error(api, doc, {"i": inp}, who) == "FORBIDDEN", doc
+            assert await refused(api, doc, {"i": inp}, who) == "FORBIDDEN", doc
     row = await Department.get(id=pk(dept))
     assert (row.name, row.parent_id) == ("Team", None)
     assert await Department.filter(organization_id=pk(owner.organization_id)).count() == 2
@@ -316,7 +317,7 @@ async def test_another_organization_sees_and_changes_nothing(api: Api) -> None:
         token=stranger.access_token,
     )
     assert got["nodes"] == [None, {"id": theirs}]
-    assert await top_error(api, LIST, {"p": dept}, stranger) == "NOT_FOUND"
+    assert await refused(api, LIST, {"p": dept}, stranger) == "NOT_FOUND"
     calls = [
         (CREATE, {"name": "New", "parentId": dept}),
         (CREATE, {"name": "New", "leaderId": member.user_id}),
@@ -331,7 +332,7 @@ async def test_another_organization_sees_and_changes_nothing(api: Api) -> None:
         (DELETE, {"departmentId": "not a global id"}),
     ]
     for doc, inp in calls:
-        assert await top_error(api, doc, {"i": inp}, stranger) == "NOT_FOUND", inp
+        assert await refused(api, doc, {"i": inp}, stranger) == "NOT_FOUND", inp
     rows = {d.id: (d.name, d.parent_id) for d in await Department.all()}
     assert rows[pk(dept)] == ("Team", None) and rows[pk(child)] == ("Child", pk(dept))
     assert rows[pk(theirs)] == ("Theirs", None)

@@ -10,7 +10,7 @@ import pytest
 
 from models.admin import Group, GroupMember
 from models.identity import Role, User
-from tests.admin.test_departments import entries, gid, pk, run, top_error, with_role
+from tests.admin.test_departments import entries, gid, pk, refused, run, with_role
 from tests.client import Account, Api, count_queries
 
 FIELDS = "group { id name description memberCount } errors { code field message }"
@@ -62,7 +62,7 @@ async def test_admins_create_groups_members_read_them(api: Api) -> None:
     assert found["groups"]["nodes"] == [{"name": "Design", "memberCount": 2}]
 
     guest = await with_role(api, owner, Role.GUEST, "Gus")
-    assert await top_error(api, LIST, {}, guest) == "FORBIDDEN"
+    assert await refused(api, LIST, {}, guest) == "FORBIDDEN"
     assert (await api.gql(GROUP, {"id": design}, token=guest.access_token))["group"] is None
     assert (await api.gql(NODE, {"id": design}, token=guest.access_token))["node"] is None
     got = await api.gql(GROUP, {"id": "garbage"}, token=bob.access_token)
@@ -120,10 +120,10 @@ async def test_at_most_100_ids_per_call(api: Api) -> None:
     bob = await api.add_member(owner)
     group = await make(api, owner, "G")
     ids = [bob.user_id] * 101
-    assert await top_error(api, ADD, {"i": {"groupId": group, "userIds": ids}}, owner) == (
+    assert await refused(api, ADD, {"i": {"groupId": group, "userIds": ids}}, owner) == (
         "BAD_USER_INPUT"
     )
-    assert await top_error(api, CREATE, {"i": {"name": "H", "memberIds": ids}}, owner) == (
+    assert await refused(api, CREATE, {"i": {"name": "H", "memberIds": ids}}, owner) == (
         "BAD_USER_INPUT"
     )
     p = await run(api, ADD, {"groupId": group, "userIds": [bob.user_id] * 100}, owner)
@@ -160,7 +160,7 @@ async def test_guests_are_no_group_members_and_inactive_users_not_found(api: Api
     p = await run(api, CREATE, {"name": "H", "memberIds": [guest.user_id]}, owner)
     assert p["errors"][0]["code"] == "GUEST_NOT_ALLOWED"
     inp = {"i": {"groupId": group, "userIds": [gone.user_id]}}
-    assert await top_error(api, ADD, inp, owner) == "NOT_FOUND"
+    assert await refused(api, ADD, inp, owner) == "NOT_FOUND"
     assert not await GroupMember.filter(group_id=pk(group)).exists()
     assert len(await entries(owner)) == 1
 
@@ -180,7 +180,7 @@ async def test_members_and_guests_may_not_change_groups(api: Api) -> None:
     ]
     for who in (member, guest):
         for doc, inp in calls:
-            assert await top_error(api, doc, {"i": inp}, who) == "FORBIDDEN", doc
+            assert await refused(api, doc, {"i": inp}, who) == "FORBIDDEN", doc
     assert [g.name for g in await Group.filter(organization_id=pk(owner.organization_id))] == ["G"]
     rows = await GroupMember.filter(group_id=pk(group)).values_list("user_id", flat=True)
     assert list(rows) == [pk(member.user_id)]
@@ -208,7 +208,7 @@ async def test_another_organization_sees_and_changes_nothing(api: Api) -> None:
         (DELETE, {"groupId": gid("Department", pk(group))}),
     ]
     for doc, inp in calls:
-        assert await top_error(api, doc, {"i": inp}, stranger) == "NOT_FOUND", inp
+        assert await refused(api, doc, {"i": inp}, stranger) == "NOT_FOUND", inp
     assert (await Group.get(id=pk(group))).name == "Ours"
     assert await GroupMember.filter(user_id=pk(member.user_id)).count() == 1
     assert not await GroupMember.filter(group_id=pk(theirs)).exists()

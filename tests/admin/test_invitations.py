@@ -13,6 +13,7 @@ from models.admin import AuditEntry, Department, DepartmentMember, Invitation
 from models.identity import Organization, Role, User
 from resolvers.identity.tokens import token_hash
 from tests.client import PASSWORD, Account, Api, unique_email
+from tests.errors import refusal
 
 CREATE = """mutation($input: InvitationCreateInput!) { invitationCreate(input: $input) {
   invitation { id email role status expiresAt createdAt invitedBy { id } departments { id name } }
@@ -265,7 +266,7 @@ async def test_members_and_guests_may_not_manage_invitations(api: Api) -> None:
         variables = {"input": {"email": unique_email("x"), "role": "MEMBER"}}
         for query, v in ((CREATE, variables), (REVOKE, {"id": inv_id}), (LIST, {})):
             body = (await api.post(query, v, token=token)).json()
-            assert body["errors"][0]["extensions"]["code"] == code, (query, body)
+            assert refusal(query, body) == code, (query, body)
         node = await api.gql(NODE, {"id": inv_id}, token=token)
         assert node["node"] is None
     assert await Invitation.filter(organization_id=pk(owner.organization_id)).count() == before
@@ -284,7 +285,7 @@ async def test_another_organization_sees_and_changes_nothing(api: Api) -> None:
     listed = await api.gql(LIST, {}, token=b.access_token)
     assert listed["invitations"]["edges"] == []
     body = (await api.post(REVOKE, {"id": inv_id}, token=b.access_token)).json()
-    assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    assert refusal(REVOKE, body) == "NOT_FOUND"
     foreign_dept = str(GlobalID("Department", str(dept_a.id)))
     for dept_ids in ([foreign_dept], ["garbage"], [str(GlobalID("User", "1"))]):
         body = (
@@ -294,10 +295,10 @@ async def test_another_organization_sees_and_changes_nothing(api: Api) -> None:
                 token=b.access_token,
             )
         ).json()
-        assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND", body
+        assert refusal(CREATE, body) == "NOT_FOUND", body
     for bad_id in ("garbage", str(GlobalID("User", str(pk(inv_id))))):
         body = (await api.post(REVOKE, {"id": bad_id}, token=a.access_token)).json()
-        assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+        assert refusal(REVOKE, body) == "NOT_FOUND"
 
     assert (await Invitation.get(id=pk(inv_id))).revoked_at is None
     assert not await Invitation.filter(organization_id=pk(b.organization_id)).exists()

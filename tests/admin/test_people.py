@@ -11,6 +11,7 @@ from strawberry.relay import GlobalID
 from models.admin import AuditEntry, Department, DepartmentMember
 from models.identity import AuthSession, Organization, Role, User
 from tests.client import PASSWORD, Account, Api, WSClient, count_queries, unique_email
+from tests.errors import refusal
 
 USER_FIELDS = "id email displayName role isActive timeZone locale manager { id } departments { id }"
 CREATE = f"""mutation($input: UserCreateInput!) {{ userCreate(input: $input) {{
@@ -166,7 +167,7 @@ async def test_user_create_is_refused_and_changes_nothing(api: Api) -> None:
     r = await api.post(
         CREATE, {"input": {"email": email, "displayName": "X"}}, token=member.access_token
     )
-    assert top_error(r.json()) == "FORBIDDEN"
+    assert refusal(CREATE, r.json()) == "FORBIDDEN"
     bad = (
         await api.gql(
             CREATE,
@@ -297,7 +298,7 @@ async def test_owner_is_protected_and_the_last_admin_stays(api: Api) -> None:
     r = await api.post(
         UPDATE, {"input": {"userId": admin.user_id, "role": "GUEST"}}, token=member.access_token
     )
-    assert top_error(r.json()) == "FORBIDDEN"
+    assert refusal(UPDATE, r.json()) == "FORBIDDEN"
     assert (await User.get(id=pk(admin.user_id))).role == Role.ADMIN
     # With the owner gone (a data repair), the only active admin cannot demote themselves.
     await User.filter(id=pk(owner.user_id)).update(is_active=False)
@@ -370,7 +371,7 @@ async def test_deactivation_is_refused_for_owner_self_and_members(api: Api) -> N
         p = (await api.gql(DEACTIVATE, {"id": target}, token=admin.access_token))["userDeactivate"]
         assert [e["code"] for e in p["errors"]] == [code]
     r = await api.post(DEACTIVATE, {"id": admin.user_id}, token=member.access_token)
-    assert top_error(r.json()) == "FORBIDDEN"
+    assert refusal(DEACTIVATE, r.json()) == "FORBIDDEN"
     assert (
         await User.filter(organization_id=pk(owner.organization_id), is_active=False).count() == 0
     )
@@ -429,7 +430,7 @@ async def test_password_reset_ends_sessions_and_forces_a_change(api: Api) -> Non
     assert top_error(r.json()) == "PASSWORD_CHANGE_REQUIRED"
     bystander = await api.add_member(owner)
     r = await api.post(RESET, {"input": {"userId": admin.user_id}}, token=bystander.access_token)
-    assert top_error(r.json()) == "FORBIDDEN"
+    assert refusal(RESET, r.json()) == "FORBIDDEN"
     assert not (await User.get(id=pk(admin.user_id))).must_change_password
     owner_row = await User.get(id=pk(owner.user_id))
     assert owner_row.password_hash == hash_before and not owner_row.must_change_password
@@ -441,7 +442,7 @@ async def test_ownership_transfer(api: Api) -> None:
     admin = await make_admin(api, owner)
     member = await api.add_member(owner)
     r = await api.post(TRANSFER, {"id": admin.user_id}, token=admin.access_token)
-    assert top_error(r.json()) == "FORBIDDEN"
+    assert refusal(TRANSFER, r.json()) == "FORBIDDEN"
     assert (await User.get(id=pk(admin.user_id))).role == Role.ADMIN
     assert await audits(owner) == []
     self_p = (await api.gql(TRANSFER, {"id": owner.user_id}, token=owner.access_token))[
@@ -467,7 +468,7 @@ async def test_ownership_transfer(api: Api) -> None:
     )
     # The former owner is an admin now and cannot take it back.
     r = await api.post(TRANSFER, {"id": owner.user_id}, token=owner.access_token)
-    assert top_error(r.json()) == "FORBIDDEN"
+    assert refusal(TRANSFER, r.json()) == "FORBIDDEN"
 
 
 async def test_another_organization_sees_and_changes_nothing(api: Api) -> None:
@@ -487,7 +488,7 @@ async def test_another_organization_sees_and_changes_nothing(api: Api) -> None:
     ]
     for query, variables in mutations:
         r = await api.post(query, variables, token=b.access_token)
-        assert top_error(r.json()) == "NOT_FOUND", (query, variables)
+        assert refusal(query, r.json()) == "NOT_FOUND", (query, variables)
     for query in (USER, NODE):
         data = await api.gql(query, {"id": target}, token=b.access_token)
         assert list(data.values()) == [None]

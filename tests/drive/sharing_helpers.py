@@ -13,6 +13,7 @@ from models.drive import DrivePermission, ShareLink
 from models.identity import Role, User
 from tests.client import Account, Api
 from tests.drive.helpers import upload_ok
+from tests.errors import refusal_at
 
 FOLDER_CREATE = """mutation($i: FolderCreateInput!) { folderCreate(input: $i) {
   folder { id name } errors { code field message } } }"""
@@ -59,14 +60,13 @@ async def payload(api: Api, doc: str, inp: dict[str, Any], who: Account) -> dict
     return next(iter(data.values()))
 
 
-async def top_error(
+async def refusal_of(
     api: Api, doc: str, variables: dict[str, Any], who: Account | None
 ) -> tuple[str, Any]:
-    """(extensions.code, extensions.field) of an operation that must fail at the top level."""
+    """(code, field) of an operation that must fail, from where it must arrive: a mutation's
+    payload, a query's top-level ``errors`` (``tests.errors.refusal_at``)."""
     body = (await api.post(doc, variables, token=who.access_token if who else None)).json()
-    assert body.get("errors"), body
-    ext = body["errors"][0]["extensions"]
-    return str(ext["code"]), ext.get("field")
+    return refusal_at(doc, body)
 
 
 async def folder(api: Api, who: Account, name: str, parent: str | None = None) -> str:

@@ -11,7 +11,7 @@ from models.drive import MessageAttachment
 from models.messenger import Chat
 from resolvers.messenger.events import chat_channel
 from tests.client import Account, Api, WSClient, count_queries, wait_subscribed
-from tests.drive.sharing_helpers import file, folder, pk, see, share_ok, top_error
+from tests.drive.sharing_helpers import file, folder, pk, refusal_of, see, share_ok
 from tests.messenger.helpers import group
 
 SEND = """mutation($i: MessageSendInput!) { messageSend(input: $i) { message { id text
@@ -102,7 +102,7 @@ async def test_only_files_you_can_edit_go_with_a_message(api: Api) -> None:
         else:
             assert [(e["code"], e["field"]) for e in p["errors"]] == [(code, "fileIds")]
     variables = {"i": {"chatId": chat, "text": "hi", "fileIds": [theirs]}}
-    assert await top_error(api, SEND, variables, bob) == ("NOT_FOUND", "fileIds")
+    assert await refusal_of(api, SEND, variables, bob) == ("NOT_FOUND", "fileIds")
     empty = await send(api, bob, chat, [], text=" ")
     assert [e["code"] for e in empty["errors"]] == ["EMPTY_MESSAGE"]
     assert await last_seq(chat) == before

@@ -27,11 +27,12 @@ from tests.drive.sharing_helpers import (
     group,
     payload,
     pk,
+    refusal_of,
     see,
     share_ok,
-    top_error,
     with_role,
 )
+from tests.errors import payload_code
 
 RENAME = """mutation($i: FileRenameInput!) { fileRename(input: $i) {
   file { name } errors { code } } }"""
@@ -116,10 +117,10 @@ async def refused(api: Api, w: World, who: Account, code: str) -> None:
         (LINK_REVOKE, {"shareLinkId": link["shareLink"]["id"]}),
     ]
     for doc, inp in acts:
-        got = await top_error(api, doc, {"i": inp}, who)
+        got = await refusal_of(api, doc, {"i": inp}, who)
         assert got[0] == code, (doc, got)
     r = await upload_raw(api, who, b"sneaky", name="sneaky.txt", folderId=w.sub)
-    assert r.json()["errors"][0]["extensions"]["code"] == code
+    assert payload_code(r.json(), "fileUpload") == code
     assert await snapshot(w) == before
 
 
@@ -145,9 +146,9 @@ async def test_editors_change_the_tree_and_share_below_owner(api: Api) -> None:
     assert await reads(api, w, ed) == {"role": "EDITOR", **DOC_ONLY, "get": (200, b"the doc")}
     before = await snapshot(w)
     variables = {"i": {"fileId": w.doc, "role": "OWNER", "userId": vi.user_id}}
-    assert await top_error(api, SHARE, variables, ed) == ("FORBIDDEN", "role")
+    assert await refusal_of(api, SHARE, variables, ed) == ("FORBIDDEN", "role")
     variables = {"i": {"fileId": w.team, "permissionId": w.max_grant}}
-    assert await top_error(api, UNSHARE, variables, ed) == ("FORBIDDEN", "permissionId")
+    assert await refusal_of(api, UNSHARE, variables, ed) == ("FORBIDDEN", "permissionId")
     assert await snapshot(w) == before
 
     assert (await payload(api, RENAME, {"fileId": w.doc, "name": "doc2.txt"}, ed))["errors"] == []
@@ -211,8 +212,8 @@ async def test_guests_see_only_what_is_shared_with_them_and_share_nothing(api: A
                    "get": (200, b"the doc")}  # fmt: skip
     before = await snapshot(w)
     variables = {"i": {"fileId": w.doc, "role": "VIEWER", "userId": other.user_id}}
-    assert (await top_error(api, SHARE, variables, guest))[0] == "FORBIDDEN"
-    assert (await top_error(api, LINK_CREATE, {"i": {"fileId": w.doc}}, guest))[0] == "FORBIDDEN"
+    assert (await refusal_of(api, SHARE, variables, guest))[0] == "FORBIDDEN"
+    assert (await refusal_of(api, LINK_CREATE, {"i": {"fileId": w.doc}}, guest))[0] == "FORBIDDEN"
     assert await snapshot(w) == before
     assert (await payload(api, RENAME, {"fileId": w.doc, "name": "g.txt"}, guest))["errors"] == []
 
@@ -227,10 +228,10 @@ async def test_another_organization_finds_nothing(api: Api) -> None:
     got = await reads(api, w, stranger)
     assert got == {"role": None, "team": None, "sub": None, "url": False, "get": (404, None)}
     await refused(api, w, stranger, "NOT_FOUND")
-    assert await top_error(api, OPEN, {"t": org_link["token"]}, stranger) == (
+    assert await refusal_of(api, OPEN, {"t": org_link["token"]}, stranger) == (
         "NOT_FOUND",
         "token",
     )
     # Granting to them is impossible too: they are not of Olga's organization.
     variables = {"i": {"fileId": w.doc, "role": "VIEWER", "userId": stranger.user_id}}
-    assert await top_error(api, SHARE, variables, w.olga) == ("NOT_FOUND", "userId")
+    assert await refusal_of(api, SHARE, variables, w.olga) == ("NOT_FOUND", "userId")

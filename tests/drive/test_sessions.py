@@ -12,6 +12,7 @@ from resolvers.drive.sessions import part_size_for
 from tests.client import Api
 from tests.drive import transfer as t
 from tests.drive.helpers import upload_ok
+from tests.errors import refusal
 
 
 async def test_interrupted_upload_is_resumed_and_completed(api: Api, server: str) -> None:
@@ -165,7 +166,7 @@ async def test_someone_elses_session_is_not_found(api: Api) -> None:
             r = await api.post(
                 op, {"i": {"uploadSessionId": session["id"]}}, token=stranger.access_token
             )
-            assert r.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+            assert refusal(op, r.json()) == "NOT_FOUND"
     row = await t.session_row(session["id"])
     assert row.status == UploadStatus.OPEN and await t.items_named(ada, "mine.bin") == []
     done = await t.complete(api, ada, session["id"])
@@ -241,7 +242,7 @@ async def test_new_version_of_a_file(api: Api) -> None:
         {"i": {"size": 3, "sha256": t.sha256(b"two"), "fileId": file["id"]}},
         token=bob.access_token,
     )
-    assert r.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"  # bob cannot see it
+    assert refusal(t.CREATE, r.json()) == "NOT_FOUND"  # bob cannot see it
     assert await t.usage(ada) == before
     updated = await t.upload_in_parts(api, ada, b"version two", fileId=file["id"], name=None)
     assert updated["id"] == file["id"] and updated["size"] == len(b"version two")

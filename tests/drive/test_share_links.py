@@ -22,8 +22,8 @@ from tests.drive.sharing_helpers import (
     links,
     payload,
     pk,
+    refusal_of,
     share_ok,
-    top_error,
     trash,
     with_role,
 )
@@ -110,9 +110,9 @@ async def test_organization_links_open_for_members_only(api: Api) -> None:
     got = await opened(api, token, bob)
     assert (got["errors"], got["role"], got["item"]["id"]) == ([], "EDITOR", doc)
     for who in (None, stranger, guest):
-        assert await top_error(api, OPEN, {"t": token}, who) == ("NOT_FOUND", "token")
-    assert await top_error(api, OPEN, {"t": "hsl_" + "x" * 43}, bob) == ("NOT_FOUND", "token")
-    assert await top_error(api, OPEN, {"t": "nonsense"}, bob) == ("NOT_FOUND", "token")
+        assert await refusal_of(api, OPEN, {"t": token}, who) == ("NOT_FOUND", "token")
+    assert await refusal_of(api, OPEN, {"t": "hsl_" + "x" * 43}, bob) == ("NOT_FOUND", "token")
+    assert await refusal_of(api, OPEN, {"t": "nonsense"}, bob) == ("NOT_FOUND", "token")
 
 
 async def test_expired_revoked_and_trashed_links_are_not_found(api: Api) -> None:
@@ -129,12 +129,12 @@ async def test_expired_revoked_and_trashed_links_are_not_found(api: Api) -> None
     assert (await opened(api, token))["errors"] == []
     # Time passes (the row says so): the link stops working.
     await ShareLink.filter(id=pk(expiring)).update(expires_at=datetime.now(UTC) - timedelta(1))
-    assert await top_error(api, OPEN, {"t": token}, None) == ("NOT_FOUND", "token")
+    assert await refusal_of(api, OPEN, {"t": token}, None) == ("NOT_FOUND", "token")
 
     revoked, token = await make_link(api, owner, doc, scope="ANYONE")
     p = await payload(api, LINK_REVOKE, {"shareLinkId": revoked}, owner)
     assert p["errors"] == [] and p["shareLink"]["revokedAt"] is not None
-    assert await top_error(api, OPEN, {"t": token}, None) == ("NOT_FOUND", "token")
+    assert await refusal_of(api, OPEN, {"t": token}, None) == ("NOT_FOUND", "token")
     again = await payload(api, LINK_REVOKE, {"shareLinkId": revoked}, owner)
     assert [e["code"] for e in again["errors"]] == ["ALREADY_REVOKED"]
     listed = (await api.gql(PERMISSIONS, {"id": doc}, token=owner.access_token))["file"]
@@ -142,7 +142,7 @@ async def test_expired_revoked_and_trashed_links_are_not_found(api: Api) -> None
 
     _, token = await make_link(api, owner, doc, scope="ANYONE")
     await trash(api, owner, doc)
-    assert await top_error(api, OPEN, {"t": token}, None) == ("NOT_FOUND", "token")
+    assert await refusal_of(api, OPEN, {"t": token}, None) == ("NOT_FOUND", "token")
 
 
 async def test_a_folder_link_opens_what_is_inside_and_nothing_else(api: Api) -> None:
@@ -163,7 +163,7 @@ async def test_a_folder_link_opens_what_is_inside_and_nothing_else(api: Api) -> 
     assert [c["id"] for c in deeper["item"]["children"]["nodes"]] == [inside]
     leaf = await opened(api, token, item=inside)
     assert leaf["item"]["downloadUrl"] and leaf["linkedItem"] == {"id": shared}
-    assert await top_error(api, OPEN, {"t": token, "item": outside}, None) == (
+    assert await refusal_of(api, OPEN, {"t": token, "item": outside}, None) == (
         "NOT_FOUND",
         "itemId",
     )
@@ -189,8 +189,8 @@ async def test_viewers_and_commenters_neither_make_nor_revoke_links(api: Api) ->
     await share_ok(api, owner, doc, "EDITOR", user=ed)
     link, _ = await make_link(api, owner, doc)
     variables = {"i": {"fileId": doc, "scope": "ANYONE"}}
-    assert await top_error(api, LINK_CREATE, variables, vi) == ("FORBIDDEN", "fileId")
-    assert await top_error(api, LINK_REVOKE, {"i": {"shareLinkId": link}}, vi) == (
+    assert await refusal_of(api, LINK_CREATE, variables, vi) == ("FORBIDDEN", "fileId")
+    assert await refusal_of(api, LINK_REVOKE, {"i": {"shareLinkId": link}}, vi) == (
         "FORBIDDEN",
         "shareLinkId",
     )

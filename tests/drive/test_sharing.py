@@ -20,10 +20,10 @@ from tests.drive.sharing_helpers import (
     group,
     payload,
     pk,
+    refusal_of,
     see,
     share,
     share_ok,
-    top_error,
     trash,
     wait_for,
 )
@@ -83,7 +83,7 @@ async def test_grantees_must_be_one_and_of_your_organization(api: Api) -> None:
         ({"userId": gid("Chat", pk(bob.user_id))}, "userId"),
     ):
         variables = {"i": {"fileId": doc, "role": "VIEWER", **grantee}}
-        assert await top_error(api, SHARE, variables, owner) == ("NOT_FOUND", field)
+        assert await refusal_of(api, SHARE, variables, owner) == ("NOT_FOUND", field)
     mine = await share(api, owner, doc, "VIEWER", user=owner)
     assert [e["code"] for e in mine["errors"]] == ["ALREADY_OWNER"]
     assert await grants(doc) == []
@@ -109,12 +109,12 @@ async def test_editors_share_up_to_editor_and_remove_only_grants_below_owner(api
     before = await grants(doc)
 
     variables = {"i": {"fileId": doc, "role": "OWNER", "userId": vi.user_id}}
-    assert await top_error(api, SHARE, variables, ed) == ("FORBIDDEN", "role")
+    assert await refusal_of(api, SHARE, variables, ed) == ("FORBIDDEN", "role")
     # Nor may an editor demote an owner by sharing again.
     variables = {"i": {"fileId": doc, "role": "VIEWER", "userId": co.user_id}}
-    assert await top_error(api, SHARE, variables, ed) == ("FORBIDDEN", "role")
+    assert await refusal_of(api, SHARE, variables, ed) == ("FORBIDDEN", "role")
     variables = {"i": {"fileId": doc, "permissionId": co_grant["id"]}}
-    assert await top_error(api, UNSHARE, variables, ed) == ("FORBIDDEN", "permissionId")
+    assert await refusal_of(api, UNSHARE, variables, ed) == ("FORBIDDEN", "permissionId")
     assert await grants(doc) == before
 
     for role in ("VIEWER", "COMMENTER", "EDITOR"):
@@ -138,14 +138,14 @@ async def test_anyone_may_leave_what_is_shared_with_them(api: Api) -> None:
     await share_ok(api, owner, doc, "VIEWER", user=cy)
 
     variables = {"i": {"fileId": doc, "userId": cy.user_id}}
-    assert await top_error(api, UNSHARE, variables, bob) == ("FORBIDDEN", "fileId")
+    assert await refusal_of(api, UNSHARE, variables, bob) == ("FORBIDDEN", "fileId")
     p = await payload(api, UNSHARE, {"fileId": doc, "permissionId": bobs["id"]}, bob)
     assert p["errors"] == []
     assert await see(api, bob, doc) is None
     assert await grants(doc) == [("USER", pk(cy.user_id), "VIEWER")]
     # Gone is gone: the same id again is NOT_FOUND.
     variables = {"i": {"fileId": doc, "permissionId": bobs["id"]}}
-    assert await top_error(api, UNSHARE, variables, owner) == ("NOT_FOUND", "permissionId")
+    assert await refusal_of(api, UNSHARE, variables, owner) == ("NOT_FOUND", "permissionId")
 
 
 async def test_inherited_grants_are_listed_and_removed_where_they_were_made(api: Api) -> None:

@@ -6,6 +6,7 @@ from typing import Any
 
 from strawberry.relay import GlobalID
 
+from graphql_schema.core.payload import REQUEST_LEVEL_CODES
 from tests.client import Account, Api
 
 FILE = "id kind name size sha256 trashedAt isRoot"
@@ -65,11 +66,13 @@ async def ok(api: Api, who: Account, name: str, /, **fields: Any) -> dict[str, A
 
 
 async def refused(api: Api, who: Account, name: str, /, **fields: Any) -> tuple[str, str | None]:
-    """A tree mutation that must fail: (code, field) of its typed or top-level error."""
+    """A tree mutation that must fail: (code, field) of its payload error, or of a top-level
+    one when it is request-level (every expected failure of a mutation is in its payload)."""
     body = await call_raw(api, who, name, **fields)
     if body.get("errors"):
         assert body["data"] is None or body["data"].get(name) is None, body
         ext = body["errors"][0]["extensions"]
+        assert ext["code"] in REQUEST_LEVEL_CODES, body
         return ext["code"], ext.get("field")
     payload = body["data"][name]
     assert payload["errors"], payload

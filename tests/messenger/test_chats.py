@@ -9,6 +9,7 @@ from strawberry.relay import GlobalID
 from models.identity import Role, User
 from models.messenger import Chat, ChatMember
 from tests.client import Api, count_queries
+from tests.errors import payload_code
 from tests.messenger.helpers import CHAT_CREATE, group, send
 
 CHATS = """query($first: Int, $after: String) { viewer { chats(first: $first, after: $after) {
@@ -83,7 +84,7 @@ async def test_invalid_chats_are_refused_and_nothing_is_created(api: Api) -> Non
         {"i": {"kind": "GROUP", "name": "X", "memberIds": [stranger.user_id]}},
         token=ada.access_token,
     )
-    assert r.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    assert payload_code(r.json(), "chatCreate") == "NOT_FOUND"
     guest = await api.add_member(ada, name="Guest")
     await User.filter(id=pk(guest.user_id)).update(role=Role.GUEST)
     refused = await api.gql(
@@ -120,11 +121,12 @@ async def test_non_members_and_other_organizations_see_nothing(api: Api) -> None
         )
         assert got == {"chat": None, "node": None}
         refused = await api.post(
-            "mutation($i: MessageSendInput!) { messageSend(input: $i) { message { id } } }",
+            "mutation($i: MessageSendInput!) { messageSend(input: $i) { message { id } "
+            "errors { code } } }",
             {"i": {"chatId": chat_id, "text": "let me in"}},
             token=who.access_token,
         )
-        assert refused.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+        assert payload_code(refused.json(), "messageSend") == "NOT_FOUND"
     assert (await Chat.get(id=pk(chat_id))).last_seq == 0
 
 

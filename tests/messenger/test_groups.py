@@ -17,6 +17,7 @@ from resolvers.messenger.events import chat_channel, members_changed, user_chann
 from resolvers.messenger.groups import check_can_send
 from subscriptions.core import subscribed
 from tests.client import Account, Api, WSClient, wait_subscribed
+from tests.errors import payload_code
 from tests.messenger.helpers import CHAT_CREATE, group, send
 
 OUT = "chat { id name announcement sendPolicy addPolicy disbandedAt } errors { code field }"
@@ -28,7 +29,7 @@ DISBAND = f"mutation($i: ChatDisbandInput!) {{ chatDisband(input: $i) {{ {OUT} }
 ROLE = """mutation($i: ChatMemberRoleSetInput!) { chatMemberRoleSet(input: $i) {
   member { role user { id } } errors { code field } } }"""
 SETTINGS = """mutation($i: ChatMemberSettingsUpdateInput!) { chatMemberSettingsUpdate(input: $i) {
-  chat { id muted pinnedToTop viewerRole } } }"""
+  chat { id muted pinnedToTop viewerRole } errors { code field } } }"""
 CHAT = """query($id: ID!) { chat(id: $id) { name viewerRole
   members(first: 10) { edges { node { role user { id } } } pageInfo { hasNextPage } } } }"""
 
@@ -68,6 +69,12 @@ async def run(api: Api, who: Account, op: str, i: dict[str, Any]) -> dict[str, A
     return next(iter(body["data"].values()))
 
 
+def code(payload: dict[str, Any]) -> str:
+    """The code of a mutation's first payload error: where every expected failure arrives."""
+    assert "top" not in payload, payload
+    return str(payload["errors"][0]["code"])
+
+
 async def make_admin(api: Api, owner: Account, chat: str, who: Account) -> None:
     p = await run(api, owner, ROLE, {"chatId": chat, "userId": who.user_id, "role": "ADMIN"})
     assert p["errors"] == [], p
@@ -92,7 +99,7 @@ async def test_owner_and_admins_change_settings_members_cannot(api: Api) -> None
     ada, bob, carl, chat = await team(api)
     before = await state(chat)
     denied = await run(api, carl, UPDATE, {"chatId": chat, "name": "Mine now"})
-    assert denied == {"top": "FORBIDDEN"}
+    assert code(denied) == "FORBIDDEN"
     assert await state(chat) == before
     bad = await run(api, bob, UPDATE, {"chatId": chat, "name": " ", "announcement": "x"})
     assert bad["errors"] == [{"code": "INVALID_NAME", "field": "name"}]
@@ -173,18 +180,19 @@ async def test_add_policy_and_remove_rules(api: Api) -> None:
     await run(api, ada, UPDATE, {"chatId": chat, "addPolicy": "ADMINS"})
     eve = await api.add_member(ada, name="Eve")
     before = await state(chat)
-    assert await run(api, carl, ADD, {"chatId": chat, "userIds": [eve.user_id]}) == {
-        "top": "FORBIDDEN"
-    }
+    assert (
+        code(await run(api, carl, ADD, {"chatId": chat, "userIds": [eve.user_id]})) == "FORBIDDEN"
+    )
     # Members never remove; admins do not remove admins; nobody removes the owner.
-    assert await run(api, carl, REMOVE, {"chatId": chat, "userIds": [dan.user_id]}) == {
-        "top": "FORBIDDEN"
-    }
+    assert (
+        code(await run(api, carl, REMOVE, {"chatId": chat, "userIds": [dan.user_id]}))
+        == "FORBIDDEN"
+    )
     await make_admin(api, ada, chat, dan)
     before = await state(chat)
-    assert await run(api, bob, REMOVE, {"chatId": chat, "userIds": [dan.user_id]}) == {
-        "top": "FORBIDDEN"
-    }
+    assert (
+        code(await run(api, bob, REMOVE, {"chatId": chat, "userIds": [dan.user_id]})) == "FORBIDDEN"
+    )
     owner = await run(api, bob, REMOVE, {"chatId": chat, "userIds": [carl.user_id, ada.user_id]})
     assert owner["errors"] == [{"code": "OWNER_CANNOT_BE_REMOVED", "field": "userIds"}]
     assert await state(chat) == before
@@ -203,14 +211,14 @@ async def test_a_removed_member_can_no_longer_read_or_write(api: Api) -> None:
     )
     assert node["node"] is None
     before = await state(chat)
-    assert await run(api, carl, UPDATE, {"chatId": chat, "name": "x"}) == {"top": "NOT_FOUND"}
-    assert await run(api, carl, LEAVE, {"chatId": chat}) == {"top": "NOT_FOUND"}
+    assert code(await run(api, carl, UPDATE, {"chatId": chat, "name": "x"})) == "NOT_FOUND"
+    assert code(await run(api, carl, LEAVE, {"chatId": chat})) == "NOT_FOUND"
     r = await api.post(
         "mutation($i: MessageSendInput!) { messageSend(input: $i) { errors { code } } }",
         {"i": {"chatId": chat, "text": "still here?"}},
         token=carl.access_token,
     )
-    assert r.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    assert payload_code(r.json(), "messageSend") == "NOT_FOUND"
     assert await state(chat) == before
 
 
@@ -219,10 +227,10 @@ async def test_at_most_100_ids_and_only_people_of_the_organization(api: Api) -> 
     stranger = await api.sign_up()
     before = await state(chat)
     many = [carl.user_id] * 101
-    assert await run(api, ada, ADD, {"chatId": chat, "userIds": many}) == {"top": "BAD_USER_INPUT"}
+    assert code(await run(api, ada, ADD, {"chatId": chat, "userIds": many})) == "BAD_USER_INPUT"
     outsider = await run(api, ada, ADD, {"chatId": chat, "userIds": [stranger.user_id]})
-    assert outsider == {"top": "NOT_FOUND"}
-    assert await run(api, ada, ADD, {"chatId": chat, "userIds": [chat]}) == {"top": "NOT_FOUND"}
+    assert code(outsider) == "NOT_FOUND"
+    assert code(await run(api, ada, ADD, {"chatId": chat, "userIds": [chat]})) == "NOT_FOUND"
     assert await state(chat) == before
 
 
@@ -231,9 +239,7 @@ async def test_deactivated_people_can_still_be_removed_but_not_added(api: Api) -
     dan = await api.add_member(ada, name="Dan")
     await User.filter(id__in=[pk(carl.user_id), pk(dan.user_id)]).update(is_active=False)
     before = await state(chat)
-    assert await run(api, ada, ADD, {"chatId": chat, "userIds": [dan.user_id]}) == {
-        "top": "NOT_FOUND"
-    }
+    assert code(await run(api, ada, ADD, {"chatId": chat, "userIds": [dan.user_id]})) == "NOT_FOUND"
     assert await state(chat) == before
     gone = await run(api, ada, REMOVE, {"chatId": chat, "userIds": [carl.user_id]})
     assert gone["errors"] == []
@@ -289,8 +295,8 @@ async def test_only_the_owner_sets_roles(api: Api) -> None:
     dan = await api.add_member(ada, name="Dan")
     before = await state(chat)
     i = {"chatId": chat, "userId": carl.user_id, "role": "ADMIN"}
-    assert await run(api, bob, ROLE, i) == {"top": "FORBIDDEN"}
-    assert await run(api, carl, ROLE, i) == {"top": "FORBIDDEN"}
+    assert code(await run(api, bob, ROLE, i)) == "FORBIDDEN"
+    assert code(await run(api, carl, ROLE, i)) == "FORBIDDEN"
     outside = await run(api, ada, ROLE, {**i, "userId": dan.user_id})
     assert outside["errors"] == [{"code": "NOT_A_MEMBER", "field": "userId"}]
     assert (await run(api, ada, ROLE, {**i, "userId": ada.user_id}))["errors"][0][
@@ -311,7 +317,7 @@ async def test_disbanding_makes_the_group_read_only(api: Api) -> None:
     ada, bob, carl, chat = await team(api)
     await send(api, carl, chat, "before")
     before = await state(chat)
-    assert await run(api, bob, DISBAND, {"chatId": chat}) == {"top": "FORBIDDEN"}
+    assert code(await run(api, bob, DISBAND, {"chatId": chat})) == "FORBIDDEN"
     assert await state(chat) == before
     done = await run(api, ada, DISBAND, {"chatId": chat})
     assert done["errors"] == [] and done["chat"]["disbandedAt"] is not None
@@ -410,7 +416,7 @@ async def test_another_organization_sees_and_changes_nothing(api: Api) -> None:
         (ROLE, {"chatId": chat, "userId": carl.user_id, "role": "ADMIN"}),
         (SETTINGS, {"chatId": chat, "muted": True}),
     ]:
-        assert await run(api, eve, op, i) == {"top": "NOT_FOUND"}, op
+        assert code(await run(api, eve, op, i)) == "NOT_FOUND", op
     assert await state(chat) == before
     await no_audit(eve)
 

@@ -56,9 +56,14 @@ async def op(api: Api, who: Account, query: str, name: str, **i: Any) -> dict[st
     return (await api.gql(query, {"i": i}, token=who.access_token))[name]
 
 
-async def top_error(api: Api, who: Account, query: str, variables: dict[str, Any]) -> str:
-    r = await api.post(query, variables, token=who.access_token)
-    return str(r.json()["errors"][0]["extensions"]["code"])
+async def refusal(api: Api, who: Account, query: str, variables: dict[str, Any]) -> str:
+    """Why the operation was refused: a mutation says so in its payload, a query (which keeps
+    NOT_FOUND top-level) in ``errors``."""
+    body = (await api.post(query, variables, token=who.access_token)).json()
+    if query.lstrip().startswith("mutation"):
+        assert not body.get("errors"), body
+        return str(next(iter(body["data"].values()))["errors"][0]["code"])
+    return str(body["errors"][0]["extensions"]["code"])
 
 
 @asynccontextmanager
@@ -152,7 +157,7 @@ async def test_threads_count_replies_and_page_them(api: Api) -> None:
     other = await group(api, ada, [], name="Other")
     foreign = (await send(api, ada, other, "elsewhere"))["message"]["id"]
     for bad_root in (replies[0]["id"], foreign, chat):
-        code = await top_error(
+        code = await refusal(
             api, ada, RICH_SEND, {"i": {"chatId": chat, "text": "x", "threadRootId": bad_root}}
         )
         assert code == "NOT_FOUND"
@@ -348,7 +353,7 @@ async def test_forward_copies_into_chats_you_are_in_once(api: Api) -> None:
     assert all(c.sender_id == pk(ada.user_id) for c in copies)
 
     # Bob is not in chat A: nothing is sent anywhere.
-    code = await top_error(api, bob, FORWARD, {"i": {"messageId": mid, "chatIds": [source, a]}})
+    code = await refusal(api, bob, FORWARD, {"i": {"messageId": mid, "chatIds": [source, a]}})
     assert code == "NOT_FOUND"
     assert (await Chat.get(id=pk(source))).last_seq == 1
     assert (await Chat.get(id=pk(a))).last_seq == 1
@@ -407,11 +412,11 @@ async def test_other_organizations_and_non_members_see_and_change_nothing(api: A
         if who is stranger:
             attempts.append((FORWARD, {"messageId": mid, "chatIds": [mine]}))
         for query, variables in attempts:
-            assert await top_error(api, who, query, {"i": variables}) == "NOT_FOUND", query
-        assert await top_error(api, who, PINNED, {"c": chat}) == "NOT_FOUND"
+            assert await refusal(api, who, query, {"i": variables}) == "NOT_FOUND", query
+        assert await refusal(api, who, PINNED, {"c": chat}) == "NOT_FOUND"
     # Nor can Ada forward into the other organization's chat.
     assert (
-        await top_error(api, ada, FORWARD, {"i": {"messageId": mid, "chatIds": [mine]}})
+        await refusal(api, ada, FORWARD, {"i": {"messageId": mid, "chatIds": [mine]}})
         == "NOT_FOUND"
     )
     stored = await Message.get(id=pk(mid))

@@ -11,6 +11,7 @@ from strawberry.relay import GlobalID
 from models.messenger import Chat, Message
 from resolvers.messenger import messages as messages_module
 from tests.client import Api
+from tests.errors import payload_error
 from tests.messenger.helpers import group, send
 
 PAGE = """query($id: ID!, $first: Int, $after: Int, $last: Int, $before: Int) { chat(id: $id) {
@@ -55,11 +56,12 @@ async def test_bad_messages_are_refused_and_change_nothing(api: Api) -> None:
     other_chat = await group(api, ada, [], name="Other")
     foreign = await send(api, ada, other_chat, "hi")
     r = await api.post(
-        "mutation($i: MessageSendInput!) { messageSend(input: $i) { message { id } } }",
+        "mutation($i: MessageSendInput!) { messageSend(input: $i) { message { id } "
+        "errors { code field } } }",
         {"i": {"chatId": chat, "text": "reply", "replyToId": foreign["message"]["id"]}},
         token=ada.access_token,
     )
-    assert r.json()["errors"][0]["extensions"] == {"code": "NOT_FOUND", "field": "replyToId"}
+    assert payload_error(r.json(), "messageSend") == {"code": "NOT_FOUND", "field": "replyToId"}
     assert (await Chat.get(id=pk(chat))).last_seq == 0
 
 
