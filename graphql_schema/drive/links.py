@@ -101,7 +101,7 @@ async def _signed_url(info: Info, item: m.DriveItem, link_id: int) -> str | None
 )
 class SharedItem:
     id: strawberry.ID = strawberry.field(
-        description="Its global ID: pass as `itemId` to `sharedLink` to open it."
+        description="Its global ID: pass as `fileId` to `sharedLink` to open it."
     )
     kind: FileKindEnum = strawberry.field(description="File or folder.")
     name: str = strawberry.field(description="Its name.")
@@ -284,7 +284,7 @@ class ShareLinkQuery:
         password: Annotated[
             str | None, strawberry.argument(description="The link's password, if it has one.")
         ] = None,
-        item_id: Annotated[
+        file_id: Annotated[
             strawberry.ID | None,
             strawberry.argument(description="Open this item inside the linked folder instead."),
         ] = None,
@@ -293,7 +293,7 @@ class ShareLinkQuery:
             info.context,
             token=token,
             password=password,
-            item_id=require_id(item_id, "File", "itemId"),
+            item_id=require_id(file_id, "File", "fileId"),
         )
         return await mutate(
             SharedLinkResult,

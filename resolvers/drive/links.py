@@ -212,7 +212,7 @@ async def open_share_link(
             id=item_id, path__startswith=root.path, trashed_at__isnull=True
         )
         if inside is None:
-            raise NotFound(field="itemId")
+            raise NotFound(field="fileId")
         item = inside
     return LinkOpening(link, root, item)
 

@@ -28,7 +28,7 @@ LINK_CREATE = """mutation($i: ShareLinkCreateInput!) { shareLinkCreate(input: $i
 LINK_REVOKE = """mutation($i: ShareLinkRevokeInput!) { shareLinkRevoke(input: $i) {
   shareLink { id revokedAt } errors { code field message } } }"""
 OPEN = """query($t: String!, $p: String, $item: ID) { sharedLink(token: $t, password: $p,
-  itemId: $item) { item { id kind name size downloadUrl children(first: 10) { nodes { id name downloadUrl } } }
+  fileId: $item) { item { id kind name size downloadUrl children(first: 10) { nodes { id name downloadUrl } } }
   linkedItem { id } role errors { code field message } } }"""
 FILE = """query($id: ID!) { file(id: $id) { id name viewerRole downloadUrl
   children(first: 50) { nodes { id name } } } }"""

@@ -165,7 +165,7 @@ async def test_a_folder_link_opens_what_is_inside_and_nothing_else(api: Api) -> 
     assert leaf["item"]["downloadUrl"] and leaf["linkedItem"] == {"id": shared}
     assert await refusal_of(api, OPEN, {"t": token, "item": outside}, None) == (
         "NOT_FOUND",
-        "itemId",
+        "fileId",
     )
 
 

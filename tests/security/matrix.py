@@ -38,7 +38,6 @@ SLOT_BY_NAME = {
     "fileId": "file",
     "fileIds": "file",
     "folderId": "folder",
-    "itemId": "file",
     "versionId": "version",
     "permissionId": "permission",
 }

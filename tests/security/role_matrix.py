@@ -82,9 +82,9 @@ MATRIX: dict[str, Case | list[Case]] = {
     "presence":                      X("OK    OK    OK     NULL  NULL"),
     "sharedLink": [
         X(                             "OK    OK    OK     NF    NF",
-          ids={"itemId": None}, values={"token": _link_token},
+          ids={"fileId": None}, values={"token": _link_token},
           why="ORGANIZATION links are for members: guests get only what is shared with them"),
-        X(                             "NF    NF    NF     NF    NF", ids={"itemId": None},
+        X(                             "NF    NF    NF     NF    NF", ids={"fileId": None},
           why="a made-up token is NOT_FOUND for everyone"),
     ],
     # --- people and sessions ----- owner admin member guest stranger
