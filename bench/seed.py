@@ -118,7 +118,13 @@ class Seeder:
         payload = await self.client.mutate(
             "messageSend",
             MESSAGE_SEND,
-            {"input": {"chatId": chat, "text": text or self.text(), "mentions": mention or []}},
+            {
+                "input": {
+                    "chatId": chat,
+                    "text": text or self.text(),
+                    "mentionedUserIds": mention or [],
+                }
+            },
             token=who.token,
         )
         message = payload["message"]

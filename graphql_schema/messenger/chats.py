@@ -63,8 +63,8 @@ class MessageSendErrorCode(Enum):
     )
     INVALID_MENTION = strawberry.enum_value(
         "INVALID_MENTION",
-        description="`mentions` or a mention in `content` names no user of your organization "
-        "(`field` says which); nothing was sent.",
+        description="`mentionedUserIds` or a mention in `content` names no user of your "
+        "organization (`field` says which); nothing was sent.",
     )
     THROTTLED = strawberry.enum_value(
         "THROTTLED", description="Sending too fast; the message says when to retry."
@@ -142,7 +142,7 @@ class MessageSendInput:
         default=None,
         description="Reply in the thread of this top-level message of the same chat.",
     )
-    mentions: list[strawberry.ID] = strawberry.field(
+    mentioned_user_ids: list[strawberry.ID] = strawberry.field(
         default_factory=list,
         description="Users of your organization to mention (at most 100; those in the chat "
         "count as mentions). Anyone else is INVALID_MENTION, as in `content`.",
@@ -246,7 +246,7 @@ class MessengerMutation:
             text=input.text,
             reply_to_id=require_id(input.reply_to_id, "Message", "replyToId"),
             # Not require_id: a malformed ID names nobody, refused like any unknown user.
-            mention_ids=[decode_id(u, "User") or 0 for u in input.mentions],
+            mention_ids=[decode_id(u, "User") or 0 for u in input.mentioned_user_ids],
             idempotency_key=input.idempotency_key,
             content=input.content,
             thread_root_id=require_id(input.thread_root_id, "Message", "threadRootId"),

@@ -104,8 +104,8 @@ def user_pk(raw: str) -> int:
 
 
 async def check_mentions(organization_id: int, pks: set[int], field: str) -> dict[int, User]:
-    """The one rule for every way of mentioning (the ``mentions`` list, mention spans of rich
-    content, edits): each mention names a user of your organization, or nothing is written.
+    """The one rule for every way of mentioning (the ``mentionedUserIds`` list, mention spans of
+    rich content, edits): each mention names a user of your organization, or nothing is written.
     Another organization's user, an unknown id and a malformed one get the same code and
     message, so a refusal tells nobody who exists elsewhere. Whether a mention counts (the
     person is in the chat) is decided later and is not an error."""
@@ -163,9 +163,9 @@ async def check_message_send(
     # Counted before the lookup, which it bounds; again below with the content's mentions.
     if len(mention_ids) > MAX_MENTIONS:
         raise DomainError(
-            f"At most {MAX_MENTIONS} mentions.", field="mentions", code="TOO_MANY_MENTIONS"
+            f"At most {MAX_MENTIONS} mentions.", field="mentionedUserIds", code="TOO_MANY_MENTIONS"
         )
-    await check_mentions(principal.organization_id, set(mention_ids), "mentions")
+    await check_mentions(principal.organization_id, set(mention_ids), "mentionedUserIds")
     if content is not None:
         # Content wins: the stored text is always its rendering, so search and notifications
         # see what readers see.
@@ -179,7 +179,7 @@ async def check_message_send(
         raise DomainError("Messages are at most 150 KB.", field="text", code="TOO_LONG")
     if len(mention_ids) > MAX_MENTIONS:
         raise DomainError(
-            f"At most {MAX_MENTIONS} mentions.", field="mentions", code="TOO_MANY_MENTIONS"
+            f"At most {MAX_MENTIONS} mentions.", field="mentionedUserIds", code="TOO_MANY_MENTIONS"
         )
     if (
         reply_to_id is not None

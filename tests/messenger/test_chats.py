@@ -136,7 +136,7 @@ async def test_chat_list_orders_by_activity_and_counts_unread_and_mentions(api: 
     quiet = await group(api, ada, [bob], name="Quiet")
     busy = await group(api, ada, [bob], name="Busy")
     await send(api, ada, busy, "hello")
-    await send(api, ada, busy, "@bob look", mentions=[bob.user_id])
+    await send(api, ada, busy, "@bob look", mentionedUserIds=[bob.user_id])
     await send(api, ada, quiet, "newest")
     chats = (await api.gql(CHATS, token=bob.access_token))["viewer"]["chats"]["edges"]
     by_name = {e["node"]["name"]: e["node"] for e in chats}
@@ -173,7 +173,7 @@ async def test_chat_list_query_count_does_not_grow_with_its_length(api: Api) -> 
     bob = await api.add_member(ada)
     for i in range(8):
         chat = await group(api, ada, [bob], name=f"Room {i}")
-        await send(api, ada, chat, f"message {i}", mentions=[bob.user_id])
+        await send(api, ada, chat, f"message {i}", mentionedUserIds=[bob.user_id])
     counts = []
     for first in (2, 8):
         with count_queries() as statements:

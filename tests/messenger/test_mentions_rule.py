@@ -1,8 +1,8 @@
-"""One rule for mentions, however they are made: the ``mentions`` list of ``messageSend`` and
-mention spans of rich content (in ``messageSend`` and ``messageEdit``) name users of your
-organization, or the call is refused with INVALID_MENTION and nothing is written. Another
-organization's user, an unknown id and a malformed one are refused alike (the list accepted
-them silently while content refused them)."""
+"""One rule for mentions, however they are made: the ``mentionedUserIds`` list of
+``messageSend`` and mention spans of rich content (in ``messageSend`` and ``messageEdit``) name
+users of your organization, or the call is refused with INVALID_MENTION and nothing is written.
+Another organization's user, an unknown id and a malformed one are refused alike (the list
+accepted them silently while content refused them)."""
 
 from __future__ import annotations
 
@@ -69,13 +69,19 @@ async def test_send_refuses_outsiders_alike_in_the_list_and_in_content(api: Api,
     before = await snapshot(chat)
 
     by_list = await call(
-        api, ada, SEND, "messageSend", chatId=chat, text="hi", mentions=[bob.user_id, outsider]
+        api,
+        ada,
+        SEND,
+        "messageSend",
+        chatId=chat,
+        text="hi",
+        mentionedUserIds=[bob.user_id, outsider],
     )
     by_content = await call(api, ada, SEND, "messageSend", chatId=chat, content=mention(outsider))
 
     assert by_list == {
         "message": None,
-        "errors": [{"code": "INVALID_MENTION", "field": "mentions", "message": REFUSED}],
+        "errors": [{"code": "INVALID_MENTION", "field": "mentionedUserIds", "message": REFUSED}],
     }
     assert by_content == {
         "message": None,
@@ -121,7 +127,13 @@ async def test_colleagues_outside_the_chat_are_accepted_but_not_counted_either_w
     chat = await group(api, ada, [bob])
 
     by_list = await call(
-        api, ada, SEND, "messageSend", chatId=chat, text="hi", mentions=[bob.user_id, carol.user_id]
+        api,
+        ada,
+        SEND,
+        "messageSend",
+        chatId=chat,
+        text="hi",
+        mentionedUserIds=[bob.user_id, carol.user_id],
     )
     both = {"blocks": [{"spans": [mention_span(bob.user_id), mention_span(carol.user_id)]}]}
     by_content = await call(api, ada, SEND, "messageSend", chatId=chat, content=both)

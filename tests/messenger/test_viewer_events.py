@@ -75,7 +75,7 @@ async def test_new_messages_of_every_chat_with_mentions(server: str, api: Api) -
             "__typename": "MessageAdded",
             "message": {"seq": 1, "text": "hello team"},
         }
-        await send(api, bob, other, "look, ada", mentions=[ada.user_id])
+        await send(api, bob, other, "look, ada", mentionedUserIds=[ada.user_id])
         got = await next_event(ws)
         assert got["chat"] == {"id": other, "lastSeq": 1}
         assert got["mentionsYou"] is True

@@ -25,7 +25,7 @@ SLOT_BY_NAME = {
     "userId": "colleague",
     "userIds": "colleague",
     "memberIds": "colleague",
-    "mentions": "admin",
+    "mentionedUserIds": "admin",
     "leaderId": "member",
     "managerId": "member",
     "actorId": "member",

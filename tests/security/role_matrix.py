@@ -140,7 +140,7 @@ MATRIX: dict[str, Case | list[Case]] = {
         X(                             "NF    OK    OK     OK    NF",
           ids={"fileIds": None}, values={"input.text": "hi"}),
         X(                             "NF    NF    OK  CANNOT_ATTACH NF",
-          ids={"replyToId": None, "threadRootId": None, "mentions": None},
+          ids={"replyToId": None, "threadRootId": None, "mentionedUserIds": None},
           why="only files one may share can be attached; the guest only views the file"),
     ],
     "messageEdit":                   X("NF NOT_SENDER OK NOT_SENDER NF",
