@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import strawberry
 from strawberry.types import Info
@@ -19,6 +19,7 @@ from graphql_schema.drive.sharing import INPUT, global_id, request_loader
 from graphql_schema.drive.types import AFTER, FIRST, ByteCount, File, FileKindEnum
 from graphql_schema.identity.types import User, visible_user
 from models import drive as m
+from resolvers.core.pagination import page_of_sorted
 from resolvers.drive import links
 from resolvers.drive.access import role_loader
 
@@ -70,7 +71,9 @@ class ShareLink:
         )
 
 
-async def share_links_of(info: Info, item: m.DriveItem) -> list[ShareLink]:
+async def share_links_of(
+    info: Info, item: m.DriveItem, *, first: int | None, after: str | None
+) -> Connection[ShareLink]:
     ctx = info.context
 
     def make() -> Callable[[list[m.DriveItem]], Awaitable[Sequence[Any]]]:
@@ -80,8 +83,10 @@ async def share_links_of(info: Info, item: m.DriveItem) -> list[ShareLink]:
 
         return load
 
+    # One query loads the links of a whole page of files; each file's are then paged here.
     rows = await request_loader(info, "links", make).load(item)
-    return [ShareLink.from_model(link) for link in rows]
+    page = page_of_sorted(rows, lambda link: (link.id,), 1, first=first, after=after)
+    return cast(Connection[ShareLink], connection(page, ShareLink.from_model))
 
 
 # -- opening a link -----------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import strawberry
 from strawberry import relay
@@ -15,12 +15,14 @@ from strawberry.types import Info
 
 from graphql_schema.admin.departments import Department
 from graphql_schema.admin.groups import Group
+from graphql_schema.core.connection import Connection, connection
 from graphql_schema.core.node import require_id
 from graphql_schema.core.payload import MutationError, mutate
 from graphql_schema.drive.types import ByteCount, DriveRoleEnum, File
 from graphql_schema.identity.types import User, visible_user
 from models import drive as m
 from resolvers.admin.queries import visible_departments, visible_groups
+from resolvers.core.pagination import page_of_sorted
 from resolvers.drive import access, sharing
 from resolvers.drive.access import role_loader
 
@@ -111,7 +113,9 @@ class FilePermission:
         )
 
 
-async def permissions_of(info: Info, item: m.DriveItem) -> list[FilePermission]:
+async def permissions_of(
+    info: Info, item: m.DriveItem, *, first: int | None, after: str | None
+) -> Connection[FilePermission]:
     ctx = info.context
 
     def make() -> Callable[[list[m.DriveItem]], Awaitable[Sequence[Any]]]:
@@ -121,8 +125,13 @@ async def permissions_of(info: Info, item: m.DriveItem) -> list[FilePermission]:
 
         return load
 
+    # One query loads the grants of a whole page of files; each file's are then paged here.
     rows = await request_loader(info, "permissions", make).load(item)
-    return [FilePermission.from_model(p, item.id) for p in rows]
+    page = page_of_sorted(rows, sharing.permission_order(item), 2, first=first, after=after)
+    return cast(
+        Connection[FilePermission],
+        connection(page, lambda p: FilePermission.from_model(p, item.id)),
+    )
 
 
 # -- message attachments ------------------------------------------------------------------------

@@ -242,19 +242,33 @@ class File(relay.Node):
         return await download_url(info.context, self.model)
 
     @strawberry.field(
-        description="Who it is shared with, on it and on the folders above it (owners and "
-        "editors only; empty for others)."
+        description="Who it is shared with, on it and on the folders above it, the nearest "
+        "folder's grants first, newest first within one (owners and editors only; empty for "
+        "others)."
     )
-    async def permissions(self, info: Info) -> list[PermissionRef]:
+    async def permissions(
+        self,
+        info: Info,
+        first: Annotated[int | None, FIRST] = None,
+        after: Annotated[str | None, AFTER] = None,
+    ) -> Connection[PermissionRef]:
         from graphql_schema.drive.sharing import permissions_of
 
-        return await permissions_of(info, self.model)
+        return await permissions_of(info, self.model, first=first, after=after)
 
-    @strawberry.field(description="Its share links that are not revoked (owners and editors only).")
-    async def share_links(self, info: Info) -> list[ShareLinkRef]:
+    @strawberry.field(
+        description="Its share links that are not revoked, newest first (owners and editors "
+        "only; empty for others)."
+    )
+    async def share_links(
+        self,
+        info: Info,
+        first: Annotated[int | None, FIRST] = None,
+        after: Annotated[str | None, AFTER] = None,
+    ) -> Connection[ShareLinkRef]:
         from graphql_schema.drive.links import share_links_of
 
-        return await share_links_of(info, self.model)
+        return await share_links_of(info, self.model, first=first, after=after)
 
     @classmethod
     def from_model(cls, item: m.DriveItem) -> File:

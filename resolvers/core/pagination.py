@@ -4,6 +4,7 @@ stay correct while rows are inserted and cost the same at any depth."""
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -126,3 +127,30 @@ async def paginate(
         has_next, has_previous = more, after is not None
     cursors = [encode_cursor(tuple(getattr(r, n) for n in names)) for r in rows]
     return Page(items=rows, cursors=cursors, has_next=has_next, has_previous=has_previous)
+
+
+def page_of_sorted(
+    rows: list[T],
+    key: Callable[[T], tuple[Any, ...]],
+    width: int,
+    *,
+    first: int | None,
+    after: str | None,
+) -> Page[T]:
+    """A keyset page of rows already loaded in descending ``key`` order (``key`` unique): for
+    short lists that one batched query loads whole for a page of parents (a file's grants and
+    links), so the response stays bounded and cursors stay stable as rows are added."""
+    size, _ = page_size(first, None)
+    if after is not None:
+        mark = decode_cursor(after, width, "after")
+        try:
+            rows = [r for r in rows if key(r) < mark]
+        except TypeError as e:  # a cursor of another list: values of other types
+            raise ValidationFailed("This cursor is not valid for this list.", field="after") from e
+    chosen = rows[:size]
+    return Page(
+        items=chosen,
+        cursors=[encode_cursor(key(r)) for r in chosen],
+        has_next=len(rows) > size,
+        has_previous=after is not None,
+    )

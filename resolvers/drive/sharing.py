@@ -10,6 +10,7 @@ below the item (see ``access``); a user's own root folder is never shared (share
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -128,6 +129,13 @@ async def check_file_share(
 
 def _path(item: DriveItem) -> list[int]:
     return [int(p) for p in item.path.strip("/").split("/") if p]
+
+
+def permission_order(item: DriveItem) -> Callable[[DrivePermission], tuple[int, int]]:
+    """The sort key of ``permissions_for``'s list for ``item``, descending: the depth of the
+    folder the grant is on (nearest first), then the grant's id (newest first)."""
+    depth = {a: i for i, a in enumerate(_path(item))}
+    return lambda p: (depth.get(p.item_id, -1), p.id)
 
 
 async def do_file_share(

@@ -32,9 +32,11 @@ OPEN = """query($t: String!, $p: String, $item: ID) { sharedLink(token: $t, pass
   linkedItem { id } role errors { code field message } } }"""
 FILE = """query($id: ID!) { file(id: $id) { id name viewerRole downloadUrl
   children(first: 50) { nodes { id name } } } }"""
-PERMISSIONS = """query($id: ID!) { file(id: $id) { permissions { id role granteeKind inherited
+PERMISSIONS = """query($id: ID!) { file(id: $id) {
+  permissions(first: 100) { nodes { id role granteeKind inherited
   inheritedFrom { id } grantee { __typename ... on User { id } ... on Department { id }
-  ... on Group { id } } } shareLinks { id role scope } } }"""
+  ... on Group { id } } } }
+  shareLinks(first: 100) { nodes { id role scope } } } }"""
 SHARED_WITH_ME = """query($first: Int, $after: String) { drive { sharedWithMe(first: $first,
   after: $after) { nodes { id name } pageInfo { hasNextPage endCursor } } } }"""
 DEPT_CREATE = """mutation($i: DepartmentCreateInput!) { departmentCreate(input: $i) {

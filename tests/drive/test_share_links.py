@@ -67,7 +67,9 @@ async def test_anyone_link_with_password_opens_without_signing_in(api: Api) -> N
     assert row.token_hash == hashlib.sha256(token.encode()).hexdigest()
     assert row.password_hash is not None and row.password_hash.startswith("$argon2id$")
     listed = (await api.gql(PERMISSIONS, {"id": doc}, token=owner.access_token))["file"]
-    assert listed["shareLinks"] == [{"id": link["id"], "role": "COMMENTER", "scope": "ANYONE"}]
+    assert listed["shareLinks"]["nodes"] == [
+        {"id": link["id"], "role": "COMMENTER", "scope": "ANYONE"}
+    ]
 
     assert [e["code"] for e in (await opened(api, token))["errors"]] == ["PASSWORD_REQUIRED"]
     wrong = await opened(api, token, p="guess")
@@ -138,7 +140,7 @@ async def test_expired_revoked_and_trashed_links_are_not_found(api: Api) -> None
     again = await payload(api, LINK_REVOKE, {"shareLinkId": revoked}, owner)
     assert [e["code"] for e in again["errors"]] == ["ALREADY_REVOKED"]
     listed = (await api.gql(PERMISSIONS, {"id": doc}, token=owner.access_token))["file"]
-    assert [x["id"] for x in listed["shareLinks"]] == [expiring]
+    assert [x["id"] for x in listed["shareLinks"]["nodes"]] == [expiring]
 
     _, token = await make_link(api, owner, doc, scope="ANYONE")
     await trash(api, owner, doc)

@@ -7,6 +7,7 @@ import asyncio
 
 from tests.client import Api, count_queries
 from tests.drive.sharing_helpers import (
+    LINK_CREATE,
     PERMISSIONS,
     SHARE,
     SHARED_WITH_ME,
@@ -57,12 +58,12 @@ async def test_share_a_file_then_change_the_role_one_grant_per_grantee(api: Api)
     # Owners and editors see who has it; a commenter sees an empty list.
     for who in (owner, bob):
         got = (await api.gql(PERMISSIONS, {"id": doc}, token=who.access_token))["file"]
-        assert [(p["grantee"]["id"], p["role"]) for p in got["permissions"]] == [
+        assert [(p["grantee"]["id"], p["role"]) for p in got["permissions"]["nodes"]] == [
             (cy.user_id, "COMMENTER"),
             (bob.user_id, "EDITOR"),
         ]
     got = (await api.gql(PERMISSIONS, {"id": doc}, token=cy.access_token))["file"]
-    assert got == {"permissions": [], "shareLinks": []}
+    assert got["permissions"]["nodes"] == got["shareLinks"]["nodes"] == []
 
 
 async def test_grantees_must_be_one_and_of_your_organization(api: Api) -> None:
@@ -157,7 +158,7 @@ async def test_inherited_grants_are_listed_and_removed_where_they_were_made(api:
     on_top = await share_ok(api, owner, top, "EDITOR", user=bob)
 
     got = (await api.gql(PERMISSIONS, {"id": doc}, token=bob.access_token))["file"]
-    assert [(p["id"], p["inherited"], p["inheritedFrom"]) for p in got["permissions"]] == [
+    assert [(p["id"], p["inherited"], p["inheritedFrom"]) for p in got["permissions"]["nodes"]] == [
         (on_top["id"], True, {"id": top})
     ]
     p = await payload(api, UNSHARE, {"fileId": doc, "permissionId": on_top["id"]}, owner)
@@ -167,6 +168,48 @@ async def test_inherited_grants_are_listed_and_removed_where_they_were_made(api:
         "errors"
     ] == []
     assert await see(api, bob, doc) is None
+
+
+PAGE = """query($id: ID!, $after: String) { file(id: $id) {
+  %s(first: 2, after: $after) { nodes { id } pageInfo { hasNextPage endCursor } } } }"""
+
+
+async def test_permissions_and_links_page_nearest_folder_first_then_newest(api: Api) -> None:
+    # Given a file with two grants of its own, one on its folder, and three share links
+    owner = await api.sign_up()
+    bob = await api.add_member(owner, name="Bob")
+    cy = await api.add_member(owner, name="Cy")
+    di = await api.add_member(owner, name="Di")
+    top = await folder(api, owner, "Projects")
+    doc = await file(api, owner, "spec.txt", top)
+    on_top = await share_ok(api, owner, top, "VIEWER", user=bob)
+    first_grant = await share_ok(api, owner, doc, "VIEWER", user=cy)
+    second_grant = await share_ok(api, owner, doc, "EDITOR", user=di)
+    links = []
+    for _ in range(3):
+        made = await payload(api, LINK_CREATE, {"fileId": doc}, owner)
+        links.append(made["shareLink"]["id"])
+
+    # When the owner pages through both, two at a time
+    async def pages(field: str) -> list[list[str]]:
+        doc_ = PAGE % field
+        seen: list[list[str]] = []
+        after = None
+        while True:
+            got = (await api.gql(doc_, {"id": doc, "after": after}, token=owner.access_token))[
+                "file"
+            ][field]
+            seen.append([n["id"] for n in got["nodes"]])
+            if not got["pageInfo"]["hasNextPage"]:
+                return seen
+            after = got["pageInfo"]["endCursor"]
+
+    # Then the file's own grants come first (newest first), then its folder's; links newest first
+    assert await pages("permissions") == [[second_grant["id"], first_grant["id"]], [on_top["id"]]]
+    assert await pages("shareLinks") == [[links[2], links[1]], [links[0]]]
+    bad = {"id": doc, "after": "bm9wZQ"}
+    r = await api.post(PAGE % "permissions", bad, token=owner.access_token)
+    assert r.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
 
 async def test_shared_with_me_newest_share_first_through_departments_and_groups(api: Api) -> None:
@@ -231,14 +274,18 @@ async def test_shared_with_me_and_permissions_cost_the_same_queries_at_any_size(
         for i in range(n):
             doc = await file(api, owner, f"{who.user_id[-6:]}-{i}.txt")
             await share_ok(api, owner, doc, "EDITOR", user=who)
-    doc = """query { drive { sharedWithMe(first: 50) { nodes { id viewerRole downloadUrl
-      permissions { role grantee { __typename } } shareLinks { id } } } } }"""
+    # (connections cost their `first` times their items: small pages keep this under the limit)
+    doc = """query { drive { sharedWithMe(first: 10) { nodes { id viewerRole downloadUrl
+      permissions(first: 5) { nodes { role grantee { __typename } } }
+      shareLinks(first: 5) { nodes { id } } } } } }"""
     counts = []
     for who, n in ((few, 2), (many, 7)):
         with count_queries() as statements:
             nodes = (await api.gql(doc, token=who.access_token))["drive"]["sharedWithMe"]["nodes"]
         assert len(nodes) == n
-        assert all(x["viewerRole"] == "EDITOR" and len(x["permissions"]) == 1 for x in nodes)
+        assert all(
+            x["viewerRole"] == "EDITOR" and len(x["permissions"]["nodes"]) == 1 for x in nodes
+        )
         counts.append(len(statements))
     assert counts[0] == counts[1], counts
 
