@@ -106,6 +106,30 @@ def visible_user_then(info: Info, user_id: int, convert: Callable[[Any], Any]) -
     return ready_or_later(info.context.loaders.get(identity.users_by_id).load(user_id), visible)
 
 
+# A DIRECT chat's title when its other person is hidden from the viewer: the word system
+# messages use for someone unnamed (``resolvers.messenger.system_text``).
+HIDDEN_PEER = "Someone"
+
+
+def peer_id(info: Info, pair: list[int]) -> int | None:
+    """The person of a DIRECT chat's pair who is not the viewer (the viewer, in a chat with
+    themself); None for a viewer outside the pair."""
+    principal = info.context.principal
+    if principal is None or principal.user_id not in pair:
+        return None
+    others = [u for u in pair if u != principal.user_id]
+    return others[0] if others else principal.user_id
+
+
+def peer_title(info: Info, pair: list[int]) -> Any:
+    """A DIRECT chat's title: its other person's display name if the viewer may see them,
+    else HIDDEN_PEER; at once when the user is loaded, else an awaitable (one batch a page)."""
+    peer = peer_id(info, pair)
+    if peer is None:
+        return HIDDEN_PEER
+    return visible_user_then(info, peer, lambda u: u.display_name if u else HIDDEN_PEER)
+
+
 def system_message_text(info: Info, content: Any) -> Any:
     """A system message's text for this reader (``system_text.render``): the people it names
     that the reader may see by name, the others counted. Without awaiting when the users are

@@ -16,11 +16,12 @@ from graphql_schema.core.connection import Connection
 from graphql_schema.core.node import resolve_visible
 from graphql_schema.messenger.message_parts import MessageReaction, MessageVersion
 from graphql_schema.messenger.prefetch import (
+    peer_id,
+    peer_title,
     prime_page,
     ready_or_later,
     system_message_text,
     visible_user,
-    visible_user_then,
 )
 from models import messenger as m
 from resolvers.identity import queries as identity
@@ -35,11 +36,6 @@ if TYPE_CHECKING:
 
 UserRef = Annotated["User", strawberry.lazy("graphql_schema.identity.types")]
 AttachmentRef = Annotated["MessageAttachment", strawberry.lazy("graphql_schema.drive.sharing")]
-
-
-# A DIRECT chat's title when its other person is hidden from the viewer: the word system
-# messages use for someone unnamed (``resolvers.messenger.system_text``).
-HIDDEN_PEER = "Someone"
 
 
 def _dt(value: str | None) -> datetime | None:
@@ -259,29 +255,15 @@ class Chat(relay.Node):
     def title(self, info: Info) -> str:
         if self.direct_user_ids is None:
             return self.name
-        peer = self._peer_id(info)
-        if peer is None:
-            return HIDDEN_PEER
-        return cast(
-            Any, visible_user_then(info, peer, lambda u: u.display_name if u else HIDDEN_PEER)
-        )
+        return cast(Any, peer_title(info, self.direct_user_ids))  # or an awaitable
 
     @strawberry.field(
         description="The other person of a DIRECT chat (you, in a chat with yourself); null "
         "for groups, and when you may not see them."
     )
     def peer(self, info: Info) -> UserRef | None:
-        peer = self._peer_id(info) if self.direct_user_ids is not None else None
+        peer = peer_id(info, self.direct_user_ids) if self.direct_user_ids else None
         return None if peer is None else cast(Any, visible_user(info, peer))  # or an awaitable
-
-    def _peer_id(self, info: Info) -> int | None:
-        """The DIRECT chat's person who is not the viewer; None for someone outside it."""
-        principal = info.context.principal
-        pair = self.direct_user_ids or []
-        if principal is None or principal.user_id not in pair:
-            return None
-        others = [u for u in pair if u != principal.user_id]
-        return others[0] if others else principal.user_id
 
     @strawberry.field(description="The newest message, if any.")
     async def last_message(self, info: Info) -> Message | None:
