@@ -28,8 +28,8 @@ from tests.drive.sharing_helpers import (
     share_ok,
     with_role,
 )
+from tests.messenger.helpers import CHAT_CREATE, send
 from tests.messenger.helpers import group as chat_group
-from tests.messenger.helpers import send
 
 TARGETS = {"User", "Department", "Group", "Chat", "File", "AuditEntry"}
 MAX_DEPTH = 5
@@ -67,6 +67,12 @@ async def seed(api: Api) -> World:
     await send(api, bob, secret, f"secret {WORD} plans")
     shared_chat = await chat_group(api, ada, [bob, gus], name=f"Project {WORD}")
     await send(api, bob, shared_chat, f"hello {WORD} guest")
+    # A direct chat with the guest: its `peer` (Ada) must stay hidden from the guest too.
+    direct = await api.gql(
+        CHAT_CREATE, {"i": {"kind": "DIRECT", "memberIds": [gus.user_id]}}, token=ada.access_token
+    )
+    direct_chat = direct["chatCreate"]["chat"]["id"]
+    await send(api, ada, direct_chat, f"hi {WORD}")
     private = await folder(api, ada, f"Private {WORD}")
     shared = await folder(api, ada, f"Shared {WORD}")
     inner = await folder(api, ada, f"Inner {WORD}", shared)
@@ -90,7 +96,7 @@ async def seed(api: Api) -> World:
     }
     allowed = {
         "User": {gus.user_id},
-        "Chat": {shared_chat},
+        "Chat": {shared_chat, direct_chat},
         "File": {shared, inner, guest_root["drive"]["root"]["id"]},
     }
     ids = sorted({i for s in (*hidden.values(), *allowed.values()) for i in s})
