@@ -10,6 +10,10 @@ import click
 
 from server.settings import get_settings
 
+GRACEFUL_SHUTDOWN_SECONDS = 15
+"""How long a stopping process lets open HTTP responses finish: past the 10 s operation
+timeout, below the 30 s orchestrators usually wait before they kill."""
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
@@ -50,6 +54,10 @@ def serve(host: str, port: int, workers: int) -> None:
         log_config=None,
         proxy_headers=True,
         ws_max_size=1024 * 1024,
+        # uvicorn closes WebSockets at shutdown but waits for HTTP responses, for ever without
+        # this: an SSE or multipart subscription would hold a stopping process. Past it, what is
+        # still open is cancelled; stream clients reconnect elsewhere and resume, like sockets.
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
 
 

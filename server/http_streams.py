@@ -21,12 +21,13 @@ The rules are the WebSocket's (``server/view.py``, ``server/sockets.py``,
 * a cross-origin browser request from an origin not in ``HELLO_ALLOWED_ORIGINS`` is refused, as
   the WebSocket handshake is; a POST keeps the view's content-type rule (CSRF).
 
-Why not strawberry's own transports (``strawberry.http.streaming``)? Its SSE and multipart framing
-is right, but the response around it is a plain ``StreamingResponse``: it notices a client that
-went away only at its next heartbeat write (up to 15 s of a live bus subscription), waits on a
-reader that stopped reading for ever, cannot be closed from outside (revocation), counts nothing
-per principal and sends pre-execution failures of its own (an operation type not allowed) as
-internal errors. We keep its execution (``schema.stream``) and write the response ourselves.
+Why not strawberry's own transports (``strawberry.http.streaming``)? Their SSE and multipart
+framing is right, and ours follows it, but the response around them is a plain
+``StreamingResponse``: nothing can end it from outside (a revoked session), a reader that stops
+reading holds it for ever (no send timeout), nothing counts streams per principal, and an error
+an extension raises before execution (the Guard's, with its code) escapes the stream as an
+exception, which cuts the response without a word. We keep strawberry's execution
+(``schema.stream``, which runs the extensions) and write the response ourselves.
 """
 
 from __future__ import annotations

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("hello.request")
 
 COMPLETE, DISCONNECTED, REVOKED, STALLED = "complete", "disconnected", "revoked", "stalled"
+SHUTDOWN = "shutdown"
 OUTBOX_SIZE = 16
 """Encoded events waiting for the writer. Small: behind it the bus queue of the subscription
 (``HELLO_BUS_QUEUE_SIZE``) already buffers, and closes a subscriber that falls too far behind."""
@@ -136,6 +137,18 @@ class HttpStream(Response):
         watcher = asyncio.create_task(self._watch(receive), name="http-stream-watcher")
         try:
             await self._write_all(send)
+        except asyncio.CancelledError:
+            # uvicorn cancels what is still open once its graceful shutdown is over
+            # (server/cli.py). End the response at the HTTP level, without the protocol's
+            # completion: clients take it as a lost connection and reconnect elsewhere.
+            task = asyncio.current_task()
+            if task is None or task.cancelling() > 1:
+                raise
+            task.uncancel()
+            self.ending = self.ending or SHUTDOWN
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(1):
+                    await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
             self._producer.cancel()
             watcher.cancel()
