@@ -309,6 +309,16 @@ class DepartmentMembersPayload:
     errors: list[DepartmentError] = strawberry.field(description="Why nothing changed.")
 
 
+@strawberry.type(description="The result of `departmentMembersAdd`.")
+class DepartmentMembersAddPayload(DepartmentMembersPayload):
+    pass
+
+
+@strawberry.type(description="The result of `departmentMembersRemove`.")
+class DepartmentMembersRemovePayload(DepartmentMembersPayload):
+    pass
+
+
 def _dept(d: m.Department) -> dict[str, Any]:
     return {"department": Department.from_model(d)}
 
@@ -378,17 +388,17 @@ class DepartmentMutation:
     @strawberry.mutation(description="Put users into a department." + ADMINS)
     async def department_members_add(
         self, info: Info, input: Annotated[DepartmentMembersAddInput, Input]
-    ) -> DepartmentMembersPayload:
+    ) -> DepartmentMembersAddPayload:
         return await mutate(
-            DepartmentMembersPayload, DepartmentError, _members(info, input, add=True), _dept
+            DepartmentMembersAddPayload, DepartmentError, _members(info, input, add=True), _dept
         )
 
     @strawberry.mutation(description="Take users out of a department." + ADMINS)
     async def department_members_remove(
         self, info: Info, input: Annotated[DepartmentMembersRemoveInput, Input]
-    ) -> DepartmentMembersPayload:
+    ) -> DepartmentMembersRemovePayload:
         return await mutate(
-            DepartmentMembersPayload, DepartmentError, _members(info, input, add=False), _dept
+            DepartmentMembersRemovePayload, DepartmentError, _members(info, input, add=False), _dept
         )
 
 

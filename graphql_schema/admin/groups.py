@@ -219,6 +219,16 @@ class GroupMembersPayload:
     errors: list[GroupError] = strawberry.field(description="Why nothing changed.")
 
 
+@strawberry.type(description="The result of `groupMembersAdd`.")
+class GroupMembersAddPayload(GroupMembersPayload):
+    pass
+
+
+@strawberry.type(description="The result of `groupMembersRemove`.")
+class GroupMembersRemovePayload(GroupMembersPayload):
+    pass
+
+
 def _group(g: m.Group) -> dict[str, Any]:
     return {"group": Group.from_model(g)}
 
@@ -273,14 +283,16 @@ class GroupsMutation:
     @strawberry.mutation(description="Put users into a group." + ADMINS)
     async def group_members_add(
         self, info: Info, input: Annotated[GroupMembersAddInput, Input]
-    ) -> GroupMembersPayload:
-        return await mutate(GroupMembersPayload, GroupError, _members(info, input, True), _group)
+    ) -> GroupMembersAddPayload:
+        return await mutate(GroupMembersAddPayload, GroupError, _members(info, input, True), _group)
 
     @strawberry.mutation(description="Take users out of a group." + ADMINS)
     async def group_members_remove(
         self, info: Info, input: Annotated[GroupMembersRemoveInput, Input]
-    ) -> GroupMembersPayload:
-        return await mutate(GroupMembersPayload, GroupError, _members(info, input, False), _group)
+    ) -> GroupMembersRemovePayload:
+        return await mutate(
+            GroupMembersRemovePayload, GroupError, _members(info, input, False), _group
+        )
 
 
 async def _members(info: Info, input: GroupMembersInput, add: bool) -> m.Group:

@@ -265,6 +265,16 @@ class ChatMembersPayload:
     errors: list[ChatMembersError] = strawberry.field(description="Why nothing changed.")
 
 
+@strawberry.type(description="The result of `chatMembersAdd`.")
+class ChatMembersAddPayload(ChatMembersPayload):
+    pass
+
+
+@strawberry.type(description="The result of `chatMembersRemove`.")
+class ChatMembersRemovePayload(ChatMembersPayload):
+    pass
+
+
 @strawberry.type(description="The result of `chatLeave`.")
 class ChatLeavePayload:
     chat: Chat | None = strawberry.field(
@@ -343,13 +353,13 @@ class GroupsMutation:
     )
     async def chat_members_add(
         self, info: Info, input: Annotated[ChatMembersAddInput, INPUT]
-    ) -> ChatMembersPayload:
+    ) -> ChatMembersAddPayload:
         action = groups.check_members_add(
             info.context,
             require_id(input.chat_id, "Chat", "chatId"),
             [require_id(u, "User", "userIds") for u in input.user_ids],
         )
-        return await mutate(ChatMembersPayload, ChatMembersError, action, _chat)
+        return await mutate(ChatMembersAddPayload, ChatMembersError, action, _chat)
 
     @strawberry.mutation(
         description="Remove people from a group (its owner and admins; only the owner removes "
@@ -357,13 +367,13 @@ class GroupsMutation:
     )
     async def chat_members_remove(
         self, info: Info, input: Annotated[ChatMembersRemoveInput, INPUT]
-    ) -> ChatMembersPayload:
+    ) -> ChatMembersRemovePayload:
         action = groups.check_members_remove(
             info.context,
             require_id(input.chat_id, "Chat", "chatId"),
             [require_id(u, "User", "userIds") for u in input.user_ids],
         )
-        return await mutate(ChatMembersPayload, ChatMembersError, action, _chat)
+        return await mutate(ChatMembersRemovePayload, ChatMembersError, action, _chat)
 
     @strawberry.mutation(description="Leave a group. Its owner hands it over first.")
     async def chat_leave(

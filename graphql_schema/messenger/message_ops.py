@@ -227,10 +227,15 @@ class MessageReactionTogglePayload:
     errors: list[MessageReactionError] = strawberry.field(description="Why nothing changed.")
 
 
-@strawberry.type(description="The result of `messagePin` or `messageUnpin`.")
+@strawberry.type(description="The result of `messagePin`.")
 class MessagePinPayload:
     message: Message | None = strawberry.field(default=None, description="The message.")
     errors: list[MessagePinError] = strawberry.field(description="Why nothing changed.")
+
+
+@strawberry.type(description="The result of `messageUnpin`.")
+class MessageUnpinPayload(MessagePinPayload):
+    pass
 
 
 @strawberry.type(description="The result of `messageForward`.")
@@ -331,11 +336,11 @@ class MessageOpsMutation:
     @strawberry.mutation(description="Unpin a message (who may pin may unpin).")
     async def message_unpin(
         self, info: Info, input: Annotated[MessageUnpinInput, INPUT]
-    ) -> MessagePinPayload:
+    ) -> MessageUnpinPayload:
         action = ops.check_pin(
             info.context, require_id(input.message_id, "Message", "messageId"), False
         )
-        return await mutate(MessagePinPayload, MessagePinError, action, _message)
+        return await mutate(MessageUnpinPayload, MessagePinError, action, _message)
 
     @strawberry.mutation(
         description="Copy a message's text and content into other chats you are a member of: "
