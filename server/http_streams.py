@@ -250,6 +250,24 @@ class HttpStreams:
                 "WebSocket for many subscriptions.",
                 "STREAM_LIMIT_EXCEEDED",
             )
+        # Counted from here: concurrent requests of one principal cannot all pass the check.
+        self.per_key[key] += 1
+        try:
+            stream = await self._open(request, context, framing, key)
+        except BaseException:
+            self._release(key)
+            raise
+        self.open.add(stream)
+        principal = context.principal
+        if principal is not None:
+            self.view.sockets.add(
+                stream, session_id=principal.session_id, user_id=principal.user_id
+            )
+        return stream
+
+    async def _open(
+        self, request: Request, context: Context, framing: Framing, key: str
+    ) -> HttpStream:
         data = await self.view.parse_http_body(self.view.request_adapter_class(request))
         if not isinstance(data, GraphQLRequestData):
             raise HTTPException(400, "Batched requests cannot be streamed.")
@@ -272,22 +290,18 @@ class HttpStreams:
             self.view, request, context, framing, results, on_close=self._closed, key=key
         )
         request.scope[STREAM_SCOPE_KEY] = stream
-        self.open.add(stream)
-        self.per_key[key] += 1
-        principal = context.principal
-        if principal is not None:
-            self.view.sockets.add(
-                stream, session_id=principal.session_id, user_id=principal.user_id
-            )
         return stream
+
+    def _release(self, key: str) -> None:
+        self.per_key[key] -= 1
+        if self.per_key[key] <= 0:
+            del self.per_key[key]
 
     def _closed(self, stream: HttpStream) -> None:
         if stream not in self.open:
             return
         self.open.discard(stream)
-        self.per_key[stream.key] -= 1
-        if self.per_key[stream.key] <= 0:
-            del self.per_key[stream.key]
+        self._release(stream.key)
         principal = stream.context.principal
         if principal is not None:
             self.view.sockets.remove(

@@ -152,10 +152,12 @@ class HttpStream(Response):
         finally:
             self._producer.cancel()
             watcher.cancel()
-            # Waits for the operation to unwind (its bus subscription is left in there).
-            await asyncio.wait([self._producer, watcher])
-            self.on_close(self)
-            self._log(started)
+            try:
+                # Waits for the operation to unwind (its bus subscription is left in there).
+                await asyncio.wait([self._producer, watcher])
+            finally:
+                self.on_close(self)
+                self._log(started)
 
     async def _write_all(self, send: Send) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
@@ -179,7 +181,8 @@ class HttpStream(Response):
         self.ending = self.ending or reason
         if reason == DISCONNECTED:
             return  # nobody left to tell
-        self._producer and self._producer.cancel()
+        if self._producer is not None:
+            self._producer.cancel()  # nothing more is sent: its events stop here
         tail = self.framing.complete()
         if reason in _FATAL:
             message, code = _FATAL[reason]
@@ -214,26 +217,29 @@ class HttpStream(Response):
                 async with aclosing(self.results) as results:
                     async for result in results:
                         await self.outbox.put(self.framing.next(await self._encode(result)))
-        except TimeoutError:
-            if self.deadline is None or not self.deadline.expired():
-                raise
-            seconds = self.view.settings.operation_timeout_seconds
-            message = f"The operation took longer than {seconds:g} s and was cancelled."
-            await self._put_errors(message, "TIMEOUT")
+        except TimeoutError as e:
+            if self.deadline is not None and self.deadline.expired():
+                seconds = self.view.settings.operation_timeout_seconds
+                message = f"The operation took longer than {seconds:g} s and was cancelled."
+                await self._put_errors(message, "TIMEOUT")
+            else:
+                await self._put_unexpected(e)
         except GraphQLError as e:
             # Raised by an extension before execution: a request error if it carries a code
             # (strawberry lets those through a stream; its plain execution answers them).
             if not (e.extensions or {}).get("code"):
-                rejected = self.view._unexpected(e, self.context.meta.request_id)
-                await self._put_errors(rejected.message, rejected.code)
+                await self._put_unexpected(e)
             else:
                 await self.outbox.put(
                     self.framing.next(self.view.encode_json({"errors": [e.formatted]}))
                 )
         except Exception as e:  # the last line of defence, as in the view
-            rejected = self.view._unexpected(e, self.context.meta.request_id)
-            await self._put_errors(rejected.message, rejected.code)
+            await self._put_unexpected(e)
         await self.outbox.put(_End(COMPLETE))
+
+    async def _put_unexpected(self, error: Exception) -> None:
+        rejected = self.view._unexpected(error, self.context.meta.request_id)
+        await self._put_errors(rejected.message, rejected.code)
 
     async def _put_errors(self, message: str, code: str) -> None:
         errors = [{"message": message, "extensions": {"code": code}}]

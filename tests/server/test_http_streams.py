@@ -389,3 +389,22 @@ async def test_multipart_subscription_payloads_heartbeats_and_end(
             part = await stream.part()
         assert part["payload"]["data"] == {"viewer": {"id": ada.user_id}}
         assert await stream.part() == "end"
+
+
+async def test_the_operation_timeout_bounds_queries_not_subscriptions(api: Api) -> None:
+    ada, bob, chat = await chat_of_two(api)
+    with setting("operation_timeout_seconds", 0.2):
+        # A subscription outlives the operation timeout: it is not one operation's work
+        async with sse(api, EVENTS, {"id": chat}, who=bob) as stream:
+            await wait_subscribed(channel_of(chat))
+            await asyncio.sleep(0.5)
+            await send(api, ada, chat, "late")
+            _, data = await stream.event()
+            assert data["data"]["chatEvents"]["message"]["text"] == "late"
+    with setting("operation_timeout_seconds", 1e-6):
+        # A query over a stream is cancelled past it, like over plain HTTP
+        query = "{ viewer { chats(first: 5) { edges { node { id } } } } }"
+        async with sse(api, query, who=ada) as stream:
+            _name, data = await stream.event()
+            assert [e["extensions"]["code"] for e in data["errors"]] == ["TIMEOUT"]
+            assert await stream.event() == ("complete", None)
