@@ -103,7 +103,11 @@ def create_schema(*, production: bool = False, extensions: Sequence[Any] = ()) -
     # code fails loudly outside production (graphql_schema/core/payload.py).
     add_payload_errors(mutation, strict=not production)
     subscription = _root(
-        "Subscription", SUBSCRIPTIONS, "Live streams over WebSocket (graphql-transport-ws)."
+        "Subscription",
+        SUBSCRIPTIONS,
+        "Live streams: over a WebSocket (graphql-transport-ws), or over HTTP with "
+        "`Accept: text/event-stream` (GraphQL over SSE, graphql-sse) or "
+        "`Accept: multipart/mixed;subscriptionSpec=1.0` (Apollo multipart subscriptions).",
     )
     return HelloSchema(
         # The highest version both the MIT composer (@theguild/federation-composition 0.27) and
