@@ -194,8 +194,10 @@ def negotiate(accept: str) -> Framing | None:
 
 class StreamGate(SchemaExtension):
     """On a plain HTTP request a subscription is not allowed (strawberry then raises
-    ``InvalidOperationTypeError``, which the view answers with ``stream_required()``); on a stream,
-    the stream learns the operation type, so queries and mutations keep the operation timeout."""
+    ``InvalidOperationTypeError``, which the view answers with ``stream_required()``). On a
+    stream, a mutation over GET is refused with a code (``METHOD_NOT_ALLOWED``, as over plain
+    HTTP), and the stream learns the operation type, so queries and mutations keep the
+    operation timeout."""
 
     def on_parse(self) -> Iterator[None]:
         ec = self.execution_context

@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
 from starlette.routing import Route
 from strawberry.relay import GlobalID
 
@@ -274,6 +273,16 @@ async def test_refusals_before_execution_arrive_as_next_events(api: Api) -> None
             name, data = await stream.event()
             assert data["errors"][0]["extensions"]["code"] == "DEPTH_LIMIT_EXCEEDED"
             assert await stream.event() == ("complete", None)
+    # The rate limit: a principal whose bucket is empty gets RATE_LIMITED, not a stream
+    with setting("rate_limit_capacity", 3), setting("rate_limit_refill_per_second", 0.01):
+        await runtime.current().store.reset(f"rate:user:{GlobalID.from_id(ada.user_id).node_id}")
+        codes = []
+        for _ in range(5):
+            async with sse(api, "{ viewer { id } }", who=ada) as stream:
+                _, data = await stream.event()
+                codes.append(data["errors"][0]["extensions"]["code"] if "errors" in data else None)
+                assert await stream.event() == ("complete", None)
+        assert codes[0] is None and codes[-1] == "RATE_LIMITED", codes
     # Signed out: subscriptions need a principal
     async with sse(api, EVENTS, {"id": chat}) as stream:
         name, data = await stream.event()
@@ -359,36 +368,6 @@ async def test_a_principal_holds_a_bounded_number_of_streams(api: Api, app: Any)
                 await asyncio.sleep(0.02)
         async with sse(api, "{ viewer { id } }", who=ada) as stream:
             assert (await stream.event())[0] == "next"
-
-
-# -- Apollo multipart subscriptions -----------------------------------------------------------
-
-
-async def test_multipart_subscription_payloads_heartbeats_and_end(
-    api: Api, app: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(http_streams.MultipartFraming, "heartbeat_seconds", 0.2)
-    ada, bob, chat = await chat_of_two(api)
-    async with multipart(api, EVENTS, {"id": chat}, who=bob) as stream:
-        await wait_subscribed(channel_of(chat))
-        # Heartbeats while nothing happens
-        assert await stream.part() == {}
-        await send(api, ada, chat, "hello")
-        part = await stream.part()
-        while part == {}:
-            part = await stream.part()
-        assert part["payload"]["data"] == {
-            "chatEvents": {"__typename": "MessageAdded", "message": {"seq": 1, "text": "hello"}}
-        }
-    await nothing_left(app, channel_of(chat))
-
-    # A query ends with the closing delimiter after its one payload
-    async with multipart(api, "{ viewer { id } }", who=ada) as stream:
-        part = await stream.part()
-        while part == {}:
-            part = await stream.part()
-        assert part["payload"]["data"] == {"viewer": {"id": ada.user_id}}
-        assert await stream.part() == "end"
 
 
 async def test_the_operation_timeout_bounds_queries_not_subscriptions(api: Api) -> None:
