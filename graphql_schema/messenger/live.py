@@ -65,11 +65,6 @@ class TypingStartErrorCode(Enum):
     CHAT_DISBANDED = strawberry.enum_value(
         "CHAT_DISBANDED", description="The chat was disbanded: nobody types there any more."
     )
-    BAD_USER_INPUT = strawberry.enum_value(
-        "BAD_USER_INPUT",
-        description="An input is malformed or over a documented limit (a list, a text, the "
-        "idempotency key); `message` and `field` say which.",
-    )
     NOT_FOUND = strawberry.enum_value(
         "NOT_FOUND",
         description="The chat does not exist or you cannot see it (the two answer alike); "

@@ -138,14 +138,34 @@ class Analysis:
         return qual in self.classes and BASE in self.bases(qual)
 
     def class_code(self, qual: str) -> str | None:
+        """The ``code`` a class sets in its body (a literal or a constant), nearest first."""
         for cls in self.bases(qual):
-            for item in self.classes[cls][1].body:
-                if (
-                    isinstance(item, ast.Assign)
-                    and any(isinstance(t, ast.Name) and t.id == "code" for t in item.targets)
-                    and isinstance(item.value, ast.Constant)
+            module, node = self.classes[cls]
+            for item in node.body:
+                if isinstance(item, ast.Assign) and any(
+                    isinstance(t, ast.Name) and t.id == "code" for t in item.targets
                 ):
-                    return str(item.value.value)
+                    code = self.constant(module, item.value)
+                    if code is None:
+                        self.unresolved.add(f"{cls}.code = {ast.unparse(item.value)}")
+                    return code
+        return None
+
+    def constant(self, module: Module, expr: ast.expr) -> str | None:
+        """A string literal, or a module constant (of this module or imported) holding one."""
+        for _ in range(10):
+            if isinstance(expr, ast.Constant):
+                return expr.value if isinstance(expr.value, str) else None
+            if not isinstance(expr, ast.Name):
+                return None
+            if expr.id in module.constants:
+                expr = module.constants[expr.id]
+                continue
+            head, _, name = module.imports.get(expr.id, "").rpartition(".")
+            if head not in self.modules or name not in self.modules[head].constants:
+                return None
+            module = self.modules[head]
+            expr = module.constants[name]
         return None
 
     # --- codes ------------------------------------------------------------------------------
@@ -245,6 +265,8 @@ class Analysis:
                     found |= self._strings(module, func, node.value, bound, seen)
             if expr.id in module.constants:
                 found |= self._strings(module, func, module.constants[expr.id], bound, seen)
+            elif (imported := self.constant(module, expr)) is not None:
+                found.add(imported)
             return found
         if seen is None:
             return set()
