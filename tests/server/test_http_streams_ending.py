@@ -1,6 +1,7 @@
 """How an HTTP stream ends, as a WebSocket's operations do: signing out or a revoked session,
-a deactivated user, removal from the chat, and a client that stops reading. Each time the
-server keeps nothing of the stream, and whoever is not concerned keeps theirs."""
+a deactivated user, removal from the chat, and a client that stops reading; and the operation
+timeout, which bounds queries over a stream but not subscriptions. Each time the server keeps
+nothing of the stream, and whoever is not concerned keeps theirs."""
 
 from __future__ import annotations
 
@@ -181,3 +182,22 @@ async def test_a_reader_that_stops_reading_is_cut_off(server: str, api: Api, app
                     await stream.close()
                 assert seen == list(range(1, len(seen) + 1)) and len(seen) < sent
     await nothing_left(app, channel)
+
+
+async def test_the_operation_timeout_bounds_queries_not_subscriptions(api: Api) -> None:
+    ada, bob, chat = await chat_of_two(api)
+    with setting("operation_timeout_seconds", 0.2):
+        # A subscription outlives the operation timeout: it is not one operation's work
+        async with sse(api, EVENTS, {"id": chat}, who=bob) as stream:
+            await wait_subscribed(channel_of(chat))
+            await asyncio.sleep(0.5)
+            await send(api, ada, chat, "late")
+            _, data = await stream.event()
+            assert data["data"]["chatEvents"]["message"]["text"] == "late"
+    with setting("operation_timeout_seconds", 1e-6):
+        # A query over a stream is cancelled past it, like over plain HTTP
+        query = "{ viewer { chats(first: 5) { edges { node { id } } } } }"
+        async with sse(api, query, who=ada) as stream:
+            _name, data = await stream.event()
+            assert [e["extensions"]["code"] for e in data["errors"]] == ["TIMEOUT"]
+            assert await stream.event() == ("complete", None)
