@@ -209,6 +209,12 @@ class Analysis:
                     for hook in ("__init__", "__post_init__"):
                         if f"{target}.{hook}" in self.functions:
                             found |= self.codes(f"{target}.{hook}")
+            elif isinstance(node, ast.Raise) and node.exc is not None:
+                # `raise SomeError` without a call raises the class's own code.
+                target = self.resolve(module, node.exc, owner)
+                if target is not None and self.is_error(target):
+                    code = self.class_code(target)
+                    found |= {code} if code else set()
             elif isinstance(node, ast.Name | ast.Attribute) and isinstance(node.ctx, ast.Load):
                 target = self.resolve(module, node, owner)
                 if target in self.functions and target != qual:
