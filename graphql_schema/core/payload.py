@@ -60,6 +60,11 @@ REQUEST_LEVEL_CODES: frozenset[str] = frozenset(
         "NODE_LIMIT_EXCEEDED",
         "COST_LIMIT_EXCEEDED",
         "RATE_LIMITED",
+        # Subscriptions over HTTP (server/http_streams.py): one sent without a streaming Accept,
+        # more streams open than a principal may hold, a stream whose client stopped reading.
+        "STREAMING_TRANSPORT_REQUIRED",
+        "STREAM_LIMIT_EXCEEDED",
+        "STREAM_STALLED",
         # Faults: ours, or an outage to wait out.
         "INTERNAL_SERVER_ERROR",
         "SERVICE_UNAVAILABLE",
