@@ -268,6 +268,15 @@ async def test_refusals_before_execution_arrive_as_next_events(api: Api) -> None
         assert name == "next"
         assert data["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
         assert await stream.event() == ("complete", None)
+    # A document that does not parse, one whose operation cannot be chosen
+    for document, code in (
+        ("subscription {", "GRAPHQL_PARSE_FAILED"),
+        ("query A { __typename } query B { __typename }", "OPERATION_RESOLUTION_FAILURE"),
+    ):
+        async with sse(api, document, who=ada) as stream:
+            name, data = await stream.event()
+            assert [e["extensions"]["code"] for e in data["errors"]] == [code], data
+            assert await stream.event() == ("complete", None)
     # A limit: the Guard runs for streams as for every operation
     with setting("max_depth", 2):
         async with sse(api, EVENTS, {"id": chat}, who=ada) as stream:
