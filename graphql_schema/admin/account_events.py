@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Any
 
 import strawberry
 from strawberry.types import Info
 
-if TYPE_CHECKING:
-    from graphql_schema.identity.types import User
-
-UserRef = Annotated["User", strawberry.lazy("graphql_schema.identity.types")]
+from graphql_schema.identity.types import User, visible_user
 
 
 @strawberry.type(
@@ -24,9 +21,7 @@ class PasswordResetByAdmin:
     actor_id: strawberry.Private[int]
 
     @strawberry.field(description="The admin who did it; null if you may not see them.")
-    async def reset_by(self, info: Info) -> UserRef | None:
-        from graphql_schema.identity.types import visible_user
-
+    async def reset_by(self, info: Info) -> User | None:
         return await visible_user(info, self.actor_id)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -17,16 +17,15 @@ from strawberry.types import Info
 
 from graphql_schema.core.connection import Connection, connection
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
-from graphql_schema.core.node import require_id, resolve_visible
+from graphql_schema.core.node import require_id, resolve_global_ids, resolve_visible
 from graphql_schema.core.payload import MutationError, mutate
+from graphql_schema.identity.types import User
 from models import admin as m
 from resolvers.admin import departments as actions
 from resolvers.admin import queries
+from resolvers.admin.access import check_id_count
+from resolvers.identity.queries import visible_users
 
-if TYPE_CHECKING:
-    from graphql_schema.identity.types import User
-
-UserRef = Annotated["User", strawberry.lazy("graphql_schema.identity.types")]
 FIRST = strawberry.argument(description="Page size (default 20, at most 100).")
 AFTER = strawberry.argument(description="Start after this cursor.")
 
@@ -54,14 +53,11 @@ class Department(relay.Node):
         description="The head of the department (approval steps for the department head go "
         "to them), if any and visible to you."
     )
-    async def leader(self, info: Info) -> UserRef | None:
-        from graphql_schema.identity.types import User as UserType
-        from resolvers.identity.queries import visible_users
-
+    async def leader(self, info: Info) -> User | None:
         if self.leader_id is None:
             return None
         found = (await visible_users(info.context, [self.leader_id]))[0]
-        return UserType.from_model(found) if found is not None else None
+        return User.from_model(found) if found is not None else None
 
     @strawberry.field(
         description="The departments from the top level down to this one (this one last)."
@@ -88,11 +84,9 @@ class Department(relay.Node):
         info: Info,
         first: Annotated[int | None, FIRST] = None,
         after: Annotated[str | None, AFTER] = None,
-    ) -> Connection[UserRef]:
-        from graphql_schema.identity.types import User as UserType
-
+    ) -> Connection[User]:
         page = await queries.department_members(info.context, self.id, first=first, after=after)
-        return connection(page, UserType.from_model)
+        return connection(page, User.from_model)
 
     def model(self) -> m.Department:
         return m.Department(
@@ -136,8 +130,6 @@ class DepartmentQuery:
             strawberry.ID, strawberry.argument(description="The department's global ID.")
         ],
     ) -> Department | None:
-        from graphql_schema.core.node import resolve_global_ids
-
         found = await resolve_global_ids(info, [id])
         return found[0] if isinstance(found[0], Department) else None
 
@@ -403,8 +395,6 @@ class DepartmentMutation:
 
 
 async def _members(info: Info, input: DepartmentMembersInput, *, add: bool) -> m.Department:
-    from resolvers.admin.access import check_id_count
-
     check_id_count(input.user_ids, "userIds")  # before decoding thousands of ids
     return await actions.check_department_members(
         info.context,

@@ -14,11 +14,12 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from graphql_schema.admin.departments import AFTER, FIRST, UserRef, decode_ids
+from graphql_schema.admin.departments import AFTER, FIRST, decode_ids
 from graphql_schema.core.connection import Connection, connection
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.node import require_id, resolve_visible
 from graphql_schema.core.payload import MutationError, mutate
+from graphql_schema.identity.types import User
 from models import admin as m
 from resolvers.admin import groups as actions
 from resolvers.admin import queries
@@ -44,11 +45,9 @@ class Group(relay.Node):
         info: Info,
         first: Annotated[int | None, FIRST] = None,
         after: Annotated[str | None, AFTER] = None,
-    ) -> Connection[UserRef]:
-        from graphql_schema.identity.types import User as UserType
-
+    ) -> Connection[User]:
         page = await queries.group_members(info.context, self.id, first=first, after=after)
-        return connection(page, UserType.from_model)
+        return connection(page, User.from_model)
 
     @strawberry.field(description="How many active members the group has.")
     async def member_count(self, info: Info) -> int:

@@ -6,18 +6,15 @@ subscriber gets the item as they see it when the event arrives, or null once the
 from __future__ import annotations
 
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Any
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
 from graphql_schema.drive.types import File
-
-if TYPE_CHECKING:
-    from graphql_schema.identity.types import User
-
-UserRef = Annotated["User", strawberry.lazy("graphql_schema.identity.types")]
+from graphql_schema.identity.types import User, visible_user
+from resolvers.drive.items import find_item
 
 
 @strawberry.enum(description="What happened to a file or folder.")
@@ -55,8 +52,6 @@ class DriveChanged:
         "away, unshared, deleted for good, or in the trash and you may not restore it)."
     )
     async def file(self, info: Info) -> File | None:
-        from resolvers.drive.items import find_item
-
         ctx = info.context
         if ctx.principal is None or ctx.principal.organization_id != self.organization_id:
             return None
@@ -68,9 +63,7 @@ class DriveChanged:
         return File.from_model(found) if found is not None else None
 
     @strawberry.field(description="Who did it; null if not visible to you.")
-    async def actor(self, info: Info) -> UserRef | None:
-        from graphql_schema.identity.types import visible_user
-
+    async def actor(self, info: Info) -> User | None:
         return await visible_user(info, self.actor_id)
 
 

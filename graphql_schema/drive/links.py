@@ -22,6 +22,7 @@ from models import drive as m
 from resolvers.core.pagination import page_of_sorted
 from resolvers.drive import links
 from resolvers.drive.access import role_loader
+from resolvers.drive.downloads import signed_url_batched
 
 
 @strawberry.enum(description="What a share link lets its holders do.")
@@ -70,23 +71,24 @@ class ShareLink:
             created_by_id=link.created_by_id,
         )
 
+    @classmethod
+    async def page_of(
+        cls, info: Info, item: m.DriveItem, *, first: int | None, after: str | None
+    ) -> Connection[ShareLink]:
+        """``File.shareLinks``: drive.types reaches it through its lazy ``ShareLinkRef``."""
+        ctx = info.context
 
-async def share_links_of(
-    info: Info, item: m.DriveItem, *, first: int | None, after: str | None
-) -> Connection[ShareLink]:
-    ctx = info.context
+        def make() -> Callable[[list[m.DriveItem]], Awaitable[Sequence[Any]]]:
+            async def load(items: list[m.DriveItem]) -> Sequence[Any]:
+                roles = await role_loader(ctx).load_many(items)
+                return await links.links_for(items, roles)
 
-    def make() -> Callable[[list[m.DriveItem]], Awaitable[Sequence[Any]]]:
-        async def load(items: list[m.DriveItem]) -> Sequence[Any]:
-            roles = await role_loader(ctx).load_many(items)
-            return await links.links_for(items, roles)
+            return load
 
-        return load
-
-    # One query loads the links of a whole page of files; each file's are then paged here.
-    rows = await request_loader(info, "links", make).load(item)
-    page = page_of_sorted(rows, lambda link: (link.id,), 1, first=first, after=after)
-    return cast(Connection[ShareLink], connection(page, ShareLink.from_model))
+        # One query loads the links of a whole page of files; each file's are then paged here.
+        rows = await request_loader(info, "links", make).load(item)
+        page = page_of_sorted(rows, lambda link: (link.id,), 1, first=first, after=after)
+        return cast(Connection[ShareLink], connection(page, ShareLink.from_model))
 
 
 # -- opening a link -----------------------------------------------------------------------------
@@ -96,8 +98,6 @@ async def _signed_url(info: Info, item: m.DriveItem, link_id: int) -> str | None
     """A signed URL without a permission check: the share link was checked, and the URL is
     tied to it (it stops working when the link does). Batched like ``File.downloadUrl`` (the
     version and blob of every file of a page in one go)."""
-    from resolvers.drive.downloads import signed_url_batched
-
     return await signed_url_batched(info.context, item, link_id)
 
 

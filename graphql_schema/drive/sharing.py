@@ -23,7 +23,7 @@ from graphql_schema.identity.types import User, visible_user
 from models import drive as m
 from resolvers.admin.queries import visible_departments, visible_groups
 from resolvers.core.pagination import page_of_sorted
-from resolvers.drive import access, sharing
+from resolvers.drive import access, downloads, sharing
 from resolvers.drive.access import role_loader
 
 INPUT = strawberry.argument(description="What to do.")
@@ -112,26 +112,27 @@ class FilePermission:
             created_by_id=p.created_by_id,
         )
 
+    @classmethod
+    async def page_of(
+        cls, info: Info, item: m.DriveItem, *, first: int | None, after: str | None
+    ) -> Connection[FilePermission]:
+        """``File.permissions``: drive.types reaches it through its lazy ``PermissionRef``."""
+        ctx = info.context
 
-async def permissions_of(
-    info: Info, item: m.DriveItem, *, first: int | None, after: str | None
-) -> Connection[FilePermission]:
-    ctx = info.context
+        def make() -> Callable[[list[m.DriveItem]], Awaitable[Sequence[Any]]]:
+            async def load(items: list[m.DriveItem]) -> Sequence[Any]:
+                roles = await role_loader(ctx).load_many(items)
+                return await sharing.permissions_for(ctx, items, roles)
 
-    def make() -> Callable[[list[m.DriveItem]], Awaitable[Sequence[Any]]]:
-        async def load(items: list[m.DriveItem]) -> Sequence[Any]:
-            roles = await role_loader(ctx).load_many(items)
-            return await sharing.permissions_for(ctx, items, roles)
+            return load
 
-        return load
-
-    # One query loads the grants of a whole page of files; each file's are then paged here.
-    rows = await request_loader(info, "permissions", make).load(item)
-    page = page_of_sorted(rows, sharing.permission_order(item), 2, first=first, after=after)
-    return cast(
-        Connection[FilePermission],
-        connection(page, lambda p: FilePermission.from_model(p, item.id)),
-    )
+        # One query loads the grants of a whole page of files; each file's are then paged here.
+        rows = await request_loader(info, "permissions", make).load(item)
+        page = page_of_sorted(rows, sharing.permission_order(item), 2, first=first, after=after)
+        return cast(
+            Connection[FilePermission],
+            connection(page, lambda p: FilePermission.from_model(p, item.id)),
+        )
 
 
 # -- message attachments ------------------------------------------------------------------------
@@ -150,10 +151,8 @@ class MessageAttachment:
 
     @strawberry.field(description="A short-lived URL that downloads the file.")
     async def download_url(self, info: Info) -> str | None:
-        from resolvers.drive.downloads import download_url
-
         # The viewer may read it through the message (``attachments_for`` checked).
-        return await download_url(info.context, self.model)
+        return await downloads.download_url(info.context, self.model)
 
 
 async def attachments_of(info: Info, message_id: int, recalled: bool) -> list[MessageAttachment]:

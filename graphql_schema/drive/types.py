@@ -12,17 +12,28 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from graphql_schema.core.connection import Connection
+from graphql_schema.core.connection import Connection, connection
+from graphql_schema.core.lazy import lazy_class
 from graphql_schema.core.node import resolve_visible
+from graphql_schema.identity.types import User, visible_user
 from models import drive as m
-from resolvers.drive import access
+from resolvers.drive import access, downloads, sharing
+from resolvers.drive.items import (
+    children_page,
+    drive_usage,
+    my_root,
+    parent_of,
+    recent_files,
+    trash_page,
+    versions_page,
+    visible_path,
+)
 
 if TYPE_CHECKING:
     from graphql_schema.drive.links import ShareLink
     from graphql_schema.drive.sharing import FilePermission
-    from graphql_schema.identity.types import User
 
-UserRef = Annotated["User", strawberry.lazy("graphql_schema.identity.types")]
+# Sharing and links import this module: their types are lazy here (core/lazy.py).
 PermissionRef = Annotated["FilePermission", strawberry.lazy("graphql_schema.drive.sharing")]
 ShareLinkRef = Annotated["ShareLink", strawberry.lazy("graphql_schema.drive.links")]
 
@@ -118,9 +129,7 @@ class FileVersion:
     created_by_id: strawberry.Private[int | None]
 
     @strawberry.field(description="Who uploaded it; null if not visible.")
-    async def created_by(self, info: Info) -> UserRef | None:
-        from graphql_schema.identity.types import visible_user
-
+    async def created_by(self, info: Info) -> User | None:
         return await visible_user(info, self.created_by_id)
 
     @classmethod
@@ -163,15 +172,11 @@ class File(relay.Node):
     model: strawberry.Private[m.DriveItem]
 
     @strawberry.field(description="Who owns it.")
-    async def owner(self, info: Info) -> UserRef | None:
-        from graphql_schema.identity.types import visible_user
-
+    async def owner(self, info: Info) -> User | None:
         return await visible_user(info, self.owner_id)
 
     @strawberry.field(description="Who last changed it.")
-    async def modified_by(self, info: Info) -> UserRef | None:
-        from graphql_schema.identity.types import visible_user
-
+    async def modified_by(self, info: Info) -> User | None:
         return await visible_user(info, self.modified_by_id)
 
     @strawberry.field(description="Your role on it.")
@@ -183,8 +188,6 @@ class File(relay.Node):
         description="The folder it is in; null for a root or a folder you cannot see."
     )
     async def parent(self, info: Info) -> File | None:
-        from resolvers.drive.items import parent_of
-
         found = await parent_of(info.context, self.model)
         return File.from_model(found) if found is not None else None
 
@@ -192,8 +195,6 @@ class File(relay.Node):
         description="The folders above it that you can see, from the top down (itself excluded)."
     )
     async def path(self, info: Info) -> list[File]:
-        from resolvers.drive.items import visible_path
-
         return [File.from_model(f) for f in await visible_path(info.context, self.model)]
 
     @strawberry.field(description="A folder's files and folders (empty for a file).")
@@ -206,9 +207,6 @@ class File(relay.Node):
             FileOrder | None, strawberry.argument(description="Default: by name, ascending.")
         ] = None,
     ) -> Connection[File]:
-        from graphql_schema.core.connection import connection
-        from resolvers.drive.items import children_page
-
         page = await children_page(
             info.context,
             self.model,
@@ -226,9 +224,6 @@ class File(relay.Node):
         first: Annotated[int | None, FIRST] = None,
         after: Annotated[str | None, AFTER] = None,
     ) -> Connection[FileVersion]:
-        from graphql_schema.core.connection import connection
-        from resolvers.drive.items import versions_page
-
         page = await versions_page(info.context, self.model, first=first, after=after)
         return connection(page, lambda v: FileVersion.from_model(v, self.current_version_id))
 
@@ -237,9 +232,7 @@ class File(relay.Node):
         "null for folders."
     )
     async def download_url(self, info: Info) -> str | None:
-        from resolvers.drive.downloads import download_url
-
-        return await download_url(info.context, self.model)
+        return await downloads.download_url(info.context, self.model)
 
     @strawberry.field(
         description="Who it is shared with, on it and on the folders above it, the nearest "
@@ -252,9 +245,7 @@ class File(relay.Node):
         first: Annotated[int | None, FIRST] = None,
         after: Annotated[str | None, AFTER] = None,
     ) -> Connection[PermissionRef]:
-        from graphql_schema.drive.sharing import permissions_of
-
-        return await permissions_of(info, self.model, first=first, after=after)
+        return await lazy_class(PermissionRef).page_of(info, self.model, first=first, after=after)
 
     @strawberry.field(
         description="Its share links that are not revoked, newest first (owners and editors "
@@ -266,9 +257,7 @@ class File(relay.Node):
         first: Annotated[int | None, FIRST] = None,
         after: Annotated[str | None, AFTER] = None,
     ) -> Connection[ShareLinkRef]:
-        from graphql_schema.drive.links import share_links_of
-
-        return await share_links_of(info, self.model, first=first, after=after)
+        return await lazy_class(ShareLinkRef).page_of(info, self.model, first=first, after=after)
 
     @classmethod
     def from_model(cls, item: m.DriveItem) -> File:
@@ -322,14 +311,10 @@ class Drive:
 
     @strawberry.field(description="Your root folder (My Drive).")
     async def root(self, info: Info) -> File:
-        from resolvers.drive.items import my_root
-
         return File.from_model(await my_root(info.context))
 
     @strawberry.field(description="How much your organization stores, against its quota.")
     async def usage(self, info: Info) -> DriveUsage:
-        from resolvers.drive.items import drive_usage
-
         used, reserved, quota = await drive_usage(info.context)
         return DriveUsage(
             used=ByteCount(used), reserved=ByteCount(reserved), quota=ByteCount(quota)
@@ -345,10 +330,7 @@ class Drive:
         first: Annotated[int | None, FIRST] = None,
         after: Annotated[str | None, AFTER] = None,
     ) -> Connection[File]:
-        from graphql_schema.core.connection import connection
-        from resolvers.drive.sharing import shared_with_me
-
-        page = await shared_with_me(info.context, first=first, after=after)
+        page = await sharing.shared_with_me(info.context, first=first, after=after)
         return connection(page, File.from_model)
 
     @strawberry.field(description="Files you own or changed, most recently changed first.")
@@ -358,9 +340,6 @@ class Drive:
         first: Annotated[int | None, FIRST] = None,
         after: Annotated[str | None, AFTER] = None,
     ) -> Connection[File]:
-        from graphql_schema.core.connection import connection
-        from resolvers.drive.items import recent_files
-
         page = await recent_files(info.context, first=first, after=after)
         return connection(page, File.from_model)
 
@@ -374,8 +353,5 @@ class Drive:
         first: Annotated[int | None, FIRST] = None,
         after: Annotated[str | None, AFTER] = None,
     ) -> Connection[File]:
-        from graphql_schema.core.connection import connection
-        from resolvers.drive.items import trash_page
-
         page = await trash_page(info.context, first=first, after=after)
         return connection(page, File.from_model)

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
 
+from graphql_schema.admin.people import Session, decode_id
 from graphql_schema.core.payload import MutationError, mutate
 from graphql_schema.identity.types import Organization, User
 from resolvers.admin import sessions
 from resolvers.core.errors import DomainError
 from resolvers.identity import actions
 from resolvers.identity.actions import SignedIn
-
-if TYPE_CHECKING:
-    from graphql_schema.admin.people import Session
 
 
 @strawberry.enum(description="Why `signUp` failed.")
@@ -378,14 +376,9 @@ class IdentityMutation:
         info: Info,
         input: Annotated[SessionRevokeInput, strawberry.argument(description="Which session.")],
     ) -> SessionRevokePayload:
-        from graphql_schema.admin.people import Session as SessionType
-        from graphql_schema.admin.people import decode_id
-
         def build(s: Any) -> dict[str, Any]:
             principal = info.context.principal
-            return {
-                "session": SessionType.from_model(s, principal.session_id if principal else None)
-            }
+            return {"session": Session.from_model(s, principal.session_id if principal else None)}
 
         return await mutate(
             SessionRevokePayload,

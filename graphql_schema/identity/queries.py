@@ -11,6 +11,7 @@ from strawberry.types import Info
 
 from graphql_schema.admin.departments import Department
 from graphql_schema.identity.types import Organization, User
+from resolvers.admin.organization import organization_from_snapshot
 from subscriptions import identity as live
 
 
@@ -90,8 +91,6 @@ def to_graphql(event: dict[str, Any]) -> Any:
             ),
         )
     if kind == "organization.updated":
-        from resolvers.admin.organization import organization_from_snapshot
-
         org = organization_from_snapshot(event["organization"])
         return OrganizationUpdated(organization=Organization.from_model(org))
     return None

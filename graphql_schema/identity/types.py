@@ -11,16 +11,29 @@ from strawberry import relay
 from strawberry.types import Info
 
 from graphql_schema.core.connection import Connection, connection
+from graphql_schema.core.lazy import lazy_class
 from graphql_schema.core.node import resolve_reference, resolve_visible
 from models import identity as m
+from resolvers.admin.loaders import departments_by_user
+from resolvers.admin.sessions import live_sessions_by_user, may_read_sessions
+from resolvers.core.errors import Forbidden
 from resolvers.identity import queries
 from resolvers.identity.events import user_snapshot
+from resolvers.messenger.chats import viewer_chats
 
 if TYPE_CHECKING:
     from graphql_schema.admin.departments import Department
     from graphql_schema.admin.organization import OrganizationSettings
     from graphql_schema.admin.people import Session
     from graphql_schema.messenger.types import Chat
+
+# Every schema module imports this one: the types of the others are lazy here (core/lazy.py).
+SettingsRef = Annotated[
+    "OrganizationSettings", strawberry.lazy("graphql_schema.admin.organization")
+]
+SessionRef = Annotated["Session", strawberry.lazy("graphql_schema.admin.people")]
+ChatRef = Annotated["Chat", strawberry.lazy("graphql_schema.messenger.types")]
+DepartmentRef = Annotated["Department", strawberry.lazy("graphql_schema.admin.departments")]
 
 
 @strawberry.enum(name="Role", description="What a user may do in the organization.")
@@ -49,12 +62,8 @@ class Organization(relay.Node):
     @strawberry.field(
         description="Organization-wide settings. Admins change them with organizationUpdate."
     )
-    def settings(
-        self,
-    ) -> Annotated[OrganizationSettings, strawberry.lazy("graphql_schema.admin.organization")]:
-        from graphql_schema.admin.organization import OrganizationSettings as Settings
-
-        return Settings.from_model(self.model)
+    def settings(self) -> SettingsRef:
+        return lazy_class(SettingsRef).from_model(self.model)
 
     @strawberry.field(
         description="Active members, ordered by display name, of your own organization. A "
@@ -152,18 +161,13 @@ class User(relay.Node):
         "themselves, to the owner, and to admins for everyone but the owner; null for anyone "
         "else."
     )
-    async def sessions(
-        self, info: Info
-    ) -> list[Annotated[Session, strawberry.lazy("graphql_schema.admin.people")]] | None:
-        from graphql_schema.admin.people import Session as SessionType
-        from resolvers.admin.sessions import live_sessions_by_user, may_read_sessions
-
+    async def sessions(self, info: Info) -> list[SessionRef] | None:
         principal = info.context.principal
         if not may_read_sessions(principal, self.id, self.organization_id, self.role.name):
             return None
         rows = await info.context.loaders.get(live_sessions_by_user).load(self.id)
         current = principal.session_id if principal else None
-        return [SessionType.from_model(s, current) for s in rows]
+        return [lazy_class(SessionRef).from_model(s, current) for s in rows]
 
     @strawberry.field(
         description="Your chats, most recently active first, with unread and mention counts. "
@@ -178,16 +182,12 @@ class User(relay.Node):
         after: Annotated[
             str | None, strawberry.argument(description="Start after this cursor.")
         ] = None,
-    ) -> Connection[Annotated[Chat, strawberry.lazy("graphql_schema.messenger.types")]]:
-        from graphql_schema.messenger.types import Chat as ChatType
-        from resolvers.core.errors import Forbidden
-        from resolvers.messenger.chats import viewer_chats
-
+    ) -> Connection[ChatRef]:
         principal = info.context.principal
         if principal is None or principal.user_id != self.id:
             raise Forbidden("Only your own chats can be listed.")
         page = await viewer_chats(info.context, first=first, after=after, last=None, before=None)
-        return connection(page, ChatType.from_model)
+        return connection(page, lazy_class(ChatRef).from_model)
 
     @strawberry.field(description="This user's manager, if any (and if visible to you).")
     async def manager(self, info: Info) -> User | None:
@@ -197,18 +197,13 @@ class User(relay.Node):
         return User.from_model(found[0]) if found[0] is not None else None
 
     @strawberry.field(description="Departments this user sits in (a user may sit in several).")
-    async def departments(
-        self, info: Info
-    ) -> list[Annotated[Department, strawberry.lazy("graphql_schema.admin.departments")]]:
-        from graphql_schema.admin.departments import Department as DepartmentType
-        from resolvers.admin.loaders import departments_by_user
-
+    async def departments(self, info: Info) -> list[DepartmentRef]:
         if info.context.principal is None or (
             info.context.principal.organization_id != self.organization_id
         ):
             return []
         rows = await info.context.loaders.get(departments_by_user).load(self.id)
-        return [DepartmentType.from_model(d) for d in rows]
+        return [lazy_class(DepartmentRef).from_model(d) for d in rows]
 
     @strawberry.field(description="The organization this user belongs to.")
     async def organization(self, info: Info) -> Organization:

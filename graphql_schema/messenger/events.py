@@ -3,23 +3,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import strawberry
+from strawberry.relay import GlobalID
 from strawberry.types import Info
 
+from graphql_schema.identity.types import User
 from graphql_schema.messenger.types import Chat, Message
 from resolvers.identity import queries as identity
 
-if TYPE_CHECKING:
-    from graphql_schema.identity.types import User
-
-UserRef = Annotated["User", strawberry.lazy("graphql_schema.identity.types")]
-
 
 async def _users(info: Info, ids: list[int]) -> list[Any]:
-    from graphql_schema.identity.types import User
-
     found = await identity.visible_users(info.context, ids)
     return [User.from_model(u) for u in found if u is not None]
 
@@ -46,7 +41,7 @@ class ReactionSummary:
     user_ids: strawberry.Private[list[int]]
 
     @strawberry.field(description="Some of the people who reacted (at most 20).")
-    async def users(self, info: Info) -> list[UserRef]:
+    async def users(self, info: Info) -> list[User]:
         return await _users(info, self.user_ids)
 
 
@@ -68,11 +63,11 @@ class MembersChanged:
     removed_ids: strawberry.Private[list[int]]
 
     @strawberry.field(description="Who joined.")
-    async def added(self, info: Info) -> list[UserRef]:
+    async def added(self, info: Info) -> list[User]:
         return await _users(info, self.added_ids)
 
     @strawberry.field(description="Who left or was removed.")
-    async def removed(self, info: Info) -> list[UserRef]:
+    async def removed(self, info: Info) -> list[User]:
         return await _users(info, self.removed_ids)
 
 
@@ -86,7 +81,7 @@ class Typing:
     user_id: strawberry.Private[int]
 
     @strawberry.field(description="Who is typing.")
-    async def user(self, info: Info) -> UserRef | None:
+    async def user(self, info: Info) -> User | None:
         found = await _users(info, [self.user_id])
         return found[0] if found else None
 
@@ -97,7 +92,7 @@ class ReadUpTo:
     user_id: strawberry.Private[int]
 
     @strawberry.field(description="Who read.")
-    async def user(self, info: Info) -> UserRef | None:
+    async def user(self, info: Info) -> User | None:
         found = await _users(info, [self.user_id])
         return found[0] if found else None
 
@@ -118,8 +113,6 @@ ChatEvent = Annotated[
 
 def to_chat_event(event: dict[str, Any]) -> Any | None:
     """The union member for a bus payload; None for types a chat stream does not show."""
-    from strawberry.relay import GlobalID
-
     kind = event.get("type")
     if kind == "message.added":
         return MessageAdded(message=Message.from_snapshot(event["message"]))

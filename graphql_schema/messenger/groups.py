@@ -11,7 +11,8 @@ from strawberry.types import Info
 
 from graphql_schema.core.node import require_id
 from graphql_schema.core.payload import MutationError, mutate
-from graphql_schema.messenger.types import Chat, ChatPolicyEnum, UserRef
+from graphql_schema.identity.types import User
+from graphql_schema.messenger.types import Chat, ChatPolicyEnum
 from models import messenger as m
 from models.messenger import ChatPolicy, ChatRole
 from resolvers.identity import queries as identity
@@ -36,9 +37,7 @@ class ChatMembership:
     @strawberry.field(
         description="The person; null if you may not see them (guests see only themselves)."
     )
-    async def user(self, info: Info) -> UserRef | None:
-        from graphql_schema.identity.types import User
-
+    async def user(self, info: Info) -> User | None:
         found = await identity.visible_users(info.context, [self.user_id])
         return User.from_model(found[0]) if found[0] is not None else None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -14,6 +14,7 @@ from graphql_schema.admin.account_events import PasswordResetByAdmin, to_account
 from graphql_schema.core.node import decode_id
 from graphql_schema.core.payload import MutationError, mutate
 from graphql_schema.drive.events import DriveChanged, to_drive_event
+from graphql_schema.identity.types import User, visible_user
 from graphql_schema.messenger.events import ChatEvent, to_chat_event
 from graphql_schema.messenger.types import Chat
 from models.messenger import MessageMention
@@ -21,15 +22,8 @@ from resolvers.core.errors import NotFound
 from resolvers.messenger import presence
 from subscriptions import viewer
 
-if TYPE_CHECKING:
-    from graphql_schema.identity.types import User
-
-UserRef = Annotated["User", strawberry.lazy("graphql_schema.identity.types")]
-
 
 async def _user(info: Info, user_id: int) -> Any | None:
-    from graphql_schema.identity.types import visible_user
-
     return await visible_user(info, user_id)
 
 
@@ -51,7 +45,7 @@ class UserPresence:
     )
 
     @strawberry.field(description="Whose presence this is.")
-    async def user(self, info: Info) -> UserRef | None:
+    async def user(self, info: Info) -> User | None:
         return await _user(info, self.user_id)
 
 
@@ -117,7 +111,7 @@ class PresenceChanged:
     at: datetime = strawberry.field(description="When it changed.")
 
     @strawberry.field(description="Who.")
-    async def user(self, info: Info) -> UserRef | None:
+    async def user(self, info: Info) -> User | None:
         return await _user(info, self.user_id)
 
 

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from graphql_schema.identity.types import User
 from resolvers.identity import queries as identity
-
-if TYPE_CHECKING:
-    from graphql_schema.identity.types import User
-
-UserRef = Annotated["User", strawberry.lazy("graphql_schema.identity.types")]
 
 
 @strawberry.type(description="An earlier version of an edited message.")
@@ -31,9 +26,7 @@ class MessageReaction:
     user_ids: strawberry.Private[list[int]]
 
     @strawberry.field(description="The first people who reacted with it (at most 20).")
-    async def users(self, info: Info) -> list[UserRef]:
-        from graphql_schema.identity.types import User
-
+    async def users(self, info: Info) -> list[User]:
         found = await identity.visible_users(info.context, self.user_ids[:20])
         return [User.from_model(u) for u in found if u is not None]
 

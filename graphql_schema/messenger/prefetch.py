@@ -16,8 +16,10 @@ from typing import Any
 from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode, SelectionSetNode
 from strawberry.types import Info
 
+from graphql_schema.identity.types import User
 from resolvers.identity import queries as identity
 from resolvers.messenger import system_text
+from resolvers.messenger.message_ops import reaction_summaries
 
 
 def ready_or_later(future: Any, convert: Callable[[Any], Any]) -> Any:
@@ -59,8 +61,6 @@ async def prime_page(info: Info, rows: Sequence[Any]) -> None:
     """Before a ``MessagePage`` is returned: load the senders and reactions its messages
     select (rows: anything with ``id`` and ``sender_id``), one batch each, so that each
     message resolves them without awaiting."""
-    from resolvers.messenger.message_ops import reaction_summaries
-
     wanted = _selected_below(info, ("messages",))
     people: list[int] = []
     if "sender" in wanted:
@@ -87,8 +87,6 @@ async def _prime(loader: Any, keys: Iterable[Any]) -> None:
 def visible_user(info: Info, user_id: int) -> Any:
     """``identity.visible_users`` for one user (same loader, same rule), without awaiting
     when the loader has it: the ``User`` or None, or an awaitable of it."""
-    from graphql_schema.identity.types import User
-
     return visible_user_then(info, user_id, lambda u: User.from_model(u) if u else None)
 
 

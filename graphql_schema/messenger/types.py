@@ -12,8 +12,11 @@ from strawberry import relay
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from graphql_schema.core.connection import Connection
+from graphql_schema.core.connection import Connection, connection
+from graphql_schema.core.lazy import lazy_class
 from graphql_schema.core.node import resolve_visible
+from graphql_schema.drive.sharing import MessageAttachment, attachments_of
+from graphql_schema.identity.types import User
 from graphql_schema.messenger.message_parts import MessageReaction, MessageVersion
 from graphql_schema.messenger.prefetch import (
     peer_id,
@@ -24,18 +27,22 @@ from graphql_schema.messenger.prefetch import (
     visible_user,
 )
 from models import messenger as m
+from resolvers.core.pagination import paginate
 from resolvers.identity import queries as identity
 from resolvers.messenger import chats as chat_queries
 from resolvers.messenger import system_text
 from resolvers.messenger.events import chat_snapshot, message_snapshot
+from resolvers.messenger.groups import chat_members
+from resolvers.messenger.message_ops import edit_histories, reaction_summaries, readers
+from resolvers.messenger.messages import chat_messages, thread_replies
+from resolvers.messenger.queries import visible_chats, visible_messages
 
 if TYPE_CHECKING:
-    from graphql_schema.drive.sharing import MessageAttachment
-    from graphql_schema.identity.types import User
     from graphql_schema.messenger.groups import ChatMembership, ChatRoleEnum
 
-UserRef = Annotated["User", strawberry.lazy("graphql_schema.identity.types")]
-AttachmentRef = Annotated["MessageAttachment", strawberry.lazy("graphql_schema.drive.sharing")]
+# Group chats import this module: their types are lazy here (core/lazy.py).
+ChatRoleRef = Annotated["ChatRoleEnum", strawberry.lazy("graphql_schema.messenger.groups")]
+MembershipRef = Annotated["ChatMembership", strawberry.lazy("graphql_schema.messenger.groups")]
 
 
 def _dt(value: str | None) -> datetime | None:
@@ -90,7 +97,7 @@ class Message(relay.Node):
         return None if self.kind == "SYSTEM" else self.stored_content
 
     @strawberry.field(description="Who sent it; null for system messages or if not visible.")
-    def sender(self, info: Info) -> UserRef | None:
+    def sender(self, info: Info) -> User | None:
         if self.sender_id is None:
             return None
         return cast(Any, visible_user(info, self.sender_id))  # or an awaitable of it
@@ -107,8 +114,6 @@ class Message(relay.Node):
             int | None, strawberry.argument(description="Start after this seq.")
         ] = None,
     ) -> MessagePage:
-        from resolvers.messenger.messages import thread_replies
-
         rows, more = await thread_replies(info.context, self.id, self.chat_id, first, after_seq)
         await prime_page(info, rows)
         return MessagePage(
@@ -118,22 +123,16 @@ class Message(relay.Node):
         )
 
     @strawberry.field(description="Drive files sent with it, in order; empty once recalled.")
-    async def attachments(self, info: Info) -> list[AttachmentRef]:
-        from graphql_schema.drive.sharing import attachments_of
-
+    async def attachments(self, info: Info) -> list[MessageAttachment]:
         return await attachments_of(info, self.id, self.recalled_at is not None)
 
     @strawberry.field(description="Earlier versions, oldest first; empty once recalled.")
     async def edit_history(self, info: Info) -> list[MessageVersion]:
-        from resolvers.messenger.message_ops import edit_histories
-
         rows = await info.context.loaders.get(edit_histories).load(self.id)
         return [MessageVersion(text=e.text, content=e.content, edited_at=e.edited_at) for e in rows]
 
     @strawberry.field(description="Reactions by emoji, in the order each was first used.")
     def reactions(self, info: Info) -> list[MessageReaction]:
-        from resolvers.messenger.message_ops import reaction_summaries
-
         principal = info.context.principal
         viewer = principal.user_id if principal is not None else None
 
@@ -167,16 +166,12 @@ class Message(relay.Node):
         self,
         info: Info,
         first: Annotated[int, strawberry.argument(description="How many, at most 100.")] = 20,
-    ) -> list[UserRef]:
-        from graphql_schema.identity.types import User
-
+    ) -> list[User]:
         ids = (await self._readers(info) or [])[: max(0, min(first, 100))]
         found = await identity.visible_users(info.context, ids)
         return [User.from_model(u) for u in found if u is not None]
 
     async def _readers(self, info: Info) -> list[int] | None:
-        from resolvers.messenger.message_ops import readers
-
         return await info.context.loaders.get(readers).load(
             (self.chat_id, self.seq, self.sender_id)
         )
@@ -211,8 +206,6 @@ class Message(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Message | None]:
-        from resolvers.messenger.queries import visible_messages
-
         return await resolve_visible(
             node_ids, lambda ids: visible_messages(info.context, ids), cls.from_model
         )
@@ -261,7 +254,7 @@ class Chat(relay.Node):
         description="The other person of a DIRECT chat (you, in a chat with yourself); null "
         "for groups, and when you may not see them."
     )
-    def peer(self, info: Info) -> UserRef | None:
+    def peer(self, info: Info) -> User | None:
         peer = peer_id(info, self.direct_user_ids) if self.direct_user_ids else None
         return None if peer is None else cast(Any, visible_user(info, peer))  # or an awaitable
 
@@ -311,8 +304,6 @@ class Chat(relay.Node):
             int | None, strawberry.argument(description="End before this seq.")
         ] = None,
     ) -> MessagePage:
-        from resolvers.messenger.messages import chat_messages
-
         if first is None and last is None:
             last = 20
         rows, has_next, has_previous = await chat_messages(
@@ -326,13 +317,9 @@ class Chat(relay.Node):
         )
 
     @strawberry.field(description="Your role in this chat; null if you are not in it.")
-    async def viewer_role(
-        self, info: Info
-    ) -> Annotated[ChatRoleEnum, strawberry.lazy("graphql_schema.messenger.groups")] | None:
-        from graphql_schema.messenger.groups import ChatRoleEnum
-
+    async def viewer_role(self, info: Info) -> ChatRoleRef | None:
         member = await _membership(info, self.id)
-        return ChatRoleEnum[member.role.value] if member else None
+        return lazy_class(ChatRoleRef)[member.role.value] if member else None
 
     @strawberry.field(description="You muted this chat: no notifications from it.")
     async def muted(self, info: Info) -> bool:
@@ -352,15 +339,10 @@ class Chat(relay.Node):
         after: Annotated[
             str | None, strawberry.argument(description="Start after this cursor.")
         ] = None,
-    ) -> Connection[Annotated[ChatMembership, strawberry.lazy("graphql_schema.messenger.groups")]]:
-        from graphql_schema.core.connection import connection
-        from graphql_schema.messenger.groups import ChatMembership as Membership
-        from resolvers.core.pagination import paginate
-        from resolvers.messenger.groups import chat_members
-
+    ) -> Connection[MembershipRef]:
         qs = await chat_members(info.context, self.id)
         page = await paginate(qs, order=["id"], first=first, after=after)
-        return connection(page, Membership.from_model)
+        return connection(page, lazy_class(MembershipRef).from_model)
 
     @classmethod
     def from_model(cls, chat: m.Chat) -> Chat:
@@ -388,8 +370,6 @@ class Chat(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Chat | None]:
-        from resolvers.messenger.queries import visible_chats
-
         return await resolve_visible(
             node_ids, lambda ids: visible_chats(info.context, ids), cls.from_model
         )
