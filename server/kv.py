@@ -105,15 +105,17 @@ class MemoryStore(KeyValueStore):
 
     PURGE_INTERVAL = 60.0
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        # Seconds, monotonic. A parameter so that tests move time instead of sleeping.
+        self._clock = clock
         self._counters: dict[str, tuple[int, float]] = {}  # key -> (count, expires_at)
         # key -> (tokens, updated_at, full_at); past full_at the bucket is full, like no bucket
         self._buckets: dict[str, tuple[float, float, float]] = {}
         self._values: dict[str, tuple[str, float]] = {}  # key -> (value, expires_at)
-        self._next_purge = time.monotonic() + self.PURGE_INTERVAL
+        self._next_purge = clock() + self.PURGE_INTERVAL
 
     def _now(self) -> float:
-        now = time.monotonic()
+        now = self._clock()
         if now >= self._next_purge:
             # A sweep every minute bounds memory to the keys touched within about a minute;
             # its O(n) cost is spread over every call made in between.

@@ -4,6 +4,7 @@ receipts; each with its permission rules, tenancy, and the events published afte
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -28,6 +29,7 @@ from resolvers.messenger.events import chat_channel
 from server import runtime
 from tests.client import Account, Api, count_queries
 from tests.messenger.helpers import CHAT_CREATE, group, send
+from tests.timing import eventually
 
 FIELDS = "id seq text content replyCount editCount recalledAt"
 EDIT = f"""mutation($i: MessageEditInput!) {{ messageEdit(input: $i) {{
@@ -68,9 +70,15 @@ async def refusal(api: Api, who: Account, query: str, variables: dict[str, Any])
 
 @asynccontextmanager
 async def events_of(chat_gid: str) -> AsyncIterator[list[dict[str, Any]]]:
-    """Collect what the bus carries on a chat's channel while the block runs."""
+    """Collect what the bus carries on a chat's channel while the block runs. A mutation
+    publishes its events before it answers, and the bus keeps one publisher's order, so once
+    a marker published after the block arrives, every event of the block (a late duplicate
+    too) has: no fixed wait."""
     got: list[dict[str, Any]] = []
-    async with runtime.current().bus.subscribe(chat_channel(pk(chat_gid))) as sub:
+    bus = runtime.current().bus
+    channel = chat_channel(pk(chat_gid))
+    marker = {"type": "test.marker", "id": uuid.uuid4().hex}
+    async with bus.subscribe(channel) as sub:
 
         async def pump() -> None:
             async for event in sub:
@@ -79,7 +87,9 @@ async def events_of(chat_gid: str) -> AsyncIterator[list[dict[str, Any]]]:
         task = asyncio.create_task(pump())
         try:
             yield got
-            await asyncio.sleep(0.2)
+            await bus.publish(channel, marker)
+            await eventually(lambda: marker in got, what="the marker event")
+            got.remove(marker)
         finally:
             task.cancel()
 

@@ -15,6 +15,7 @@ from server import runtime
 from tests.client import Account, Api, WSClient, wait_subscribed
 from tests.errors import payload_code
 from tests.messenger.helpers import group, send
+from tests.timing import eventually
 
 PRESENCE = """query($ids: [ID!]!) { presence(userIds: $ids) {
   user { id } status lastSeenAt } }"""
@@ -65,8 +66,12 @@ async def test_online_while_connected_then_offline_with_last_seen(server: str, a
         assert abs((datetime.now(UTC) - seen).total_seconds()) < 10
         # A second socket (another device) keeps them online when the first closes.
         second = await socket_for(server, bob)
+        assert presence._local.sockets[pk(bob.user_id)] == 2
         await second.close()
-        await asyncio.sleep(0.2)
+        # The server runs in this process: once it has let the second socket go, it is done.
+        await eventually(
+            lambda: presence._local.sockets.get(pk(bob.user_id)) == 1, what="the close handled"
+        )
         assert (await status_of(api, ada, bob))["status"] == "ONLINE"
     finally:
         await ws.close()

@@ -1,16 +1,32 @@
-"""Counters and token buckets, in-process and on real Redis."""
+"""Counters and token buckets, in-process and on real Redis.
+
+Time: the in-process store reads an injected ``FakeClock``, which the tests move, so its
+windows and refills are checked at their exact boundaries without waiting. Redis keeps its own
+time (key TTLs, ``TIME`` in the bucket script), so there a test reads the TTL Redis set, or
+polls for what it waits for with a deadline (``tests/timing.py``), never a fixed sleep.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import math
+import time
 import uuid
 from collections.abc import AsyncIterator
 
 import pytest
 from redis.asyncio import Redis
 
-from server.kv import KeyValueStore, MemoryStore, RedisStore, StoreUnavailable, create_store
+from server.kv import (
+    BucketResult,
+    KeyValueStore,
+    MemoryStore,
+    RedisStore,
+    StoreUnavailable,
+    create_store,
+)
 from tests.services import require_env
+from tests.timing import FakeClock, eventually
 
 
 @pytest.fixture
@@ -18,11 +34,18 @@ def prefix() -> str:
     return f"test:{uuid.uuid4().hex[:12]}:"
 
 
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
 @pytest.fixture(params=["memory", "redis"])
-async def store(request: pytest.FixtureRequest, prefix: str) -> AsyncIterator[KeyValueStore]:
+async def store(
+    request: pytest.FixtureRequest, prefix: str, clock: FakeClock
+) -> AsyncIterator[KeyValueStore]:
     if request.param == "memory":
-        kv: KeyValueStore = create_store(None, prefix)
-        assert isinstance(kv, MemoryStore)
+        assert isinstance(create_store(None, prefix), MemoryStore)
+        kv: KeyValueStore = MemoryStore(clock=clock)
     else:
         kv = create_store(require_env("HELLO_TEST_REDIS_URL"), prefix)
         assert isinstance(kv, RedisStore)
@@ -37,24 +60,52 @@ async def store(request: pytest.FixtureRequest, prefix: str) -> AsyncIterator[Ke
         await admin.aclose()
 
 
-async def test_hit_counts_within_the_window_and_expires_with_it(store: KeyValueStore) -> None:
+async def pttl(key: str) -> int:
+    """Milliseconds Redis gives the key to live."""
+    admin = Redis.from_url(require_env("HELLO_TEST_REDIS_URL"))
+    try:
+        return int(await admin.pttl(key))
+    finally:
+        await admin.aclose()
+
+
+async def test_hit_counts_within_the_window_and_expires_with_it(
+    store: KeyValueStore, clock: FakeClock, prefix: str
+) -> None:
     assert await store.count("login:ann") == 0
     assert [await store.hit("login:ann", 1) for _ in range(3)] == [1, 2, 3]
     assert await store.count("login:ann") == 3
     assert await store.count("login:bob") == 0  # keys are independent
 
-    await asyncio.sleep(1.1)
+    if isinstance(store, MemoryStore):
+        clock.advance(0.999)
+        assert await store.count("login:ann") == 3  # not before the window ends
+        clock.advance(0.001)
+    else:
+        assert 0 < await pttl(f"{prefix}count:login:ann") <= 1000
+
+        async def expired() -> bool:
+            return await store.count("login:ann") == 0
+
+        await eventually(expired, what="the end of the window")
 
     assert await store.count("login:ann") == 0
     assert await store.hit("login:ann", 1) == 1  # a new window starts
 
 
-async def test_hit_does_not_extend_the_window(store: KeyValueStore) -> None:
+async def test_hit_does_not_extend_the_window(
+    store: KeyValueStore, clock: FakeClock, prefix: str
+) -> None:
     await store.hit("k", 1)
-    await asyncio.sleep(0.6)
-    await store.hit("k", 1)  # a later hit must not push the expiry back
-    await asyncio.sleep(0.6)
-    assert await store.count("k") == 0
+    if isinstance(store, MemoryStore):
+        clock.advance(0.6)
+        await store.hit("k", 1)  # a later hit must not push the expiry back
+        clock.advance(0.4)
+        assert await store.count("k") == 0
+    else:
+        first = await pttl(f"{prefix}count:k")
+        await store.hit("k", 1)  # a later hit must not push the expiry back
+        assert 0 < await pttl(f"{prefix}count:k") <= first
 
 
 async def test_concurrent_hits_are_all_counted(store: KeyValueStore) -> None:
@@ -82,9 +133,10 @@ async def test_decrement_never_goes_below_zero_and_reset_clears(store: KeyValueS
 
 
 async def test_token_bucket_allows_up_to_capacity_then_refuses_then_refills(
-    store: KeyValueStore,
+    store: KeyValueStore, clock: FakeClock
 ) -> None:
     # Given a bucket of 5 refilling 10 points a second, which starts full
+    started = time.monotonic()
     results = [await store.take("api:ann", 1, 5, 10.0) for _ in range(5)]
     assert all(r.allowed for r in results)
     assert [r.remaining for r in results] == [4, 3, 2, 1, 0]
@@ -101,10 +153,28 @@ async def test_token_bucket_allows_up_to_capacity_then_refuses_then_refills(
     assert 0.2 < big.retry_after <= 0.3
 
     # Then it refills over time
-    await asyncio.sleep(0.25)
-    again = await store.take("api:ann", 2, 5, 10.0)
-    assert again.allowed
-    assert again.remaining == 0
+    if isinstance(store, MemoryStore):
+        assert refused.retry_after == pytest.approx(0.1)
+        assert big.retry_after == pytest.approx(0.3)
+        clock.advance(0.199)
+        assert not (await store.take("api:ann", 2, 5, 10.0)).allowed
+        clock.advance(0.051)
+        again = await store.take("api:ann", 2, 5, 10.0)
+        assert again.allowed
+        assert again.remaining == 0
+    else:
+        # Redis's clock: ask until the 2 points are there; at 10 a second, no sooner, no more.
+        taken: list[BucketResult] = []
+
+        async def refilled() -> bool:
+            taken.append(await store.take("api:ann", 2, 5, 10.0))
+            return taken[-1].allowed
+
+        await eventually(refilled, what="the refill")
+        again = taken[-1]
+        waited = time.monotonic() - started
+        assert waited >= 0.2
+        assert again.remaining <= max(0, math.floor(waited * 10) - 2)
     assert not (await store.take("api:bob", 5, 5, 10.0)).retry_after  # other keys are full
 
 
@@ -122,7 +192,7 @@ async def test_concurrent_takes_allow_exactly_the_capacity(store: KeyValueStore)
     assert all(r.retry_after > 0 for r in results if not r.allowed)
 
 
-async def test_idle_state_expires(store: KeyValueStore, prefix: str) -> None:
+async def test_idle_state_expires(store: KeyValueStore, prefix: str, clock: FakeClock) -> None:
     await store.take("idle", 1, 2, 10.0)
     await store.hit("idle", 5)
     if isinstance(store, RedisStore):
@@ -136,7 +206,7 @@ async def test_idle_state_expires(store: KeyValueStore, prefix: str) -> None:
     else:
         assert isinstance(store, MemoryStore)
         store._next_purge = 0  # force the periodic sweep on the next call
-        await asyncio.sleep(0.15)
+        clock.advance(0.1)  # the bucket is full again: 1 point at 10 a second
         await store.count("other")
         assert "idle" not in store._buckets  # full again: swept
         assert "idle" in store._counters  # window still open: kept

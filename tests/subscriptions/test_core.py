@@ -8,6 +8,7 @@ import pytest
 
 from server.bus import EventBus
 from subscriptions.core import LiveEventsUnavailable, SubscriptionOverflow, listen
+from tests.timing import eventually
 
 
 async def test_overflow_becomes_a_typed_error() -> None:
@@ -24,7 +25,9 @@ async def test_overflow_becomes_a_typed_error() -> None:
             # Fall behind: five events for a queue of three, none read.
             for n in range(1, 6):
                 await bus.publish("slow", {"n": n})
-            await asyncio.sleep(0.1)
+            # The bus delivers from its listener task: wait until it has cut the reader off.
+            subscribers = bus._channels["slow"].subscribers
+            await eventually(lambda: all(s.overflowed for s in subscribers), what="overflow")
             with pytest.raises(SubscriptionOverflow) as raised:
                 async for _ in stream:
                     pass
