@@ -7,7 +7,6 @@ some. Each code's description names the mutations that return it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from enum import Enum
 from typing import Annotated, Any
 
@@ -15,9 +14,9 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from graphql_schema.core.connection import Connection, connection
+from graphql_schema.core.connection import After, Connection, First, connection
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
-from graphql_schema.core.node import require_id, resolve_global_ids, resolve_visible
+from graphql_schema.core.node import VisibleNode, require_id, resolve_global_ids
 from graphql_schema.core.payload import MutationError, mutate
 from graphql_schema.identity.types import User
 from models import admin as m
@@ -26,16 +25,13 @@ from resolvers.admin import queries
 from resolvers.admin.access import check_id_count
 from resolvers.identity.queries import visible_users
 
-FIRST = strawberry.argument(description="Page size (default 20, at most 100).")
-AFTER = strawberry.argument(description="Start after this cursor.")
-
 
 def decode_ids(raws: list[strawberry.ID], type_name: str, field: str) -> list[int]:
     return [require_id(r, type_name, field) for r in raws]
 
 
 @strawberry.federation.type(keys=["id"], description="A node of the department tree.")
-class Department(relay.Node):
+class Department(VisibleNode):
     id: relay.NodeID[int]
     name: str = strawberry.field(description="1 to 100 characters, unique among siblings.")
     organization_id: strawberry.Private[int]
@@ -70,8 +66,8 @@ class Department(relay.Node):
     async def children(
         self,
         info: Info,
-        first: Annotated[int | None, FIRST] = None,
-        after: Annotated[str | None, AFTER] = None,
+        first: First = None,
+        after: After = None,
     ) -> Connection[Department]:
         page = await queries.department_children(
             info.context, self.model(), first=first, after=after
@@ -82,8 +78,8 @@ class Department(relay.Node):
     async def members(
         self,
         info: Info,
-        first: Annotated[int | None, FIRST] = None,
-        after: Annotated[str | None, AFTER] = None,
+        first: First = None,
+        after: After = None,
     ) -> Connection[User]:
         page = await queries.department_members(info.context, self.id, first=first, after=after)
         return connection(page, User.from_model)
@@ -98,10 +94,6 @@ class Department(relay.Node):
         )
 
     @classmethod
-    def global_id(cls, pk: int) -> str:
-        return str(relay.GlobalID(cls.__name__, str(pk)))
-
-    @classmethod
     def from_model(cls, dept: m.Department) -> Department:
         return cls(
             id=dept.id,
@@ -111,13 +103,7 @@ class Department(relay.Node):
             leader_id=dept.leader_id,
         )
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Department | None]:
-        return await resolve_visible(
-            node_ids, lambda ids: queries.visible_departments(info.context, ids), cls.from_model
-        )
+    fetch_visible = staticmethod(queries.visible_departments)
 
 
 @strawberry.type
@@ -144,8 +130,8 @@ class DepartmentQuery:
             strawberry.ID | None,
             strawberry.argument(description="List this department's children; null: top level."),
         ] = None,
-        first: Annotated[int | None, FIRST] = None,
-        after: Annotated[str | None, AFTER] = None,
+        first: First = None,
+        after: After = None,
     ) -> Connection[Department]:
         parent = require_id(parent_id, "Department", "parentId")
         page = await queries.department_list(info.context, parent, first=first, after=after)

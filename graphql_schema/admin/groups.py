@@ -6,7 +6,6 @@ description names the mutations that return it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from enum import Enum
 from typing import Annotated, Any
 
@@ -14,10 +13,10 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from graphql_schema.admin.departments import AFTER, FIRST, decode_ids
-from graphql_schema.core.connection import Connection, connection
+from graphql_schema.admin.departments import decode_ids
+from graphql_schema.core.connection import After, Connection, First, connection
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
-from graphql_schema.core.node import require_id, resolve_visible
+from graphql_schema.core.node import VisibleNode, require_id
 from graphql_schema.core.payload import MutationError, mutate
 from graphql_schema.identity.types import User
 from models import admin as m
@@ -31,7 +30,7 @@ from resolvers.core.errors import NotFound
 @strawberry.federation.type(
     keys=["id"], description="A named set of users, independent of the department tree."
 )
-class Group(relay.Node):
+class Group(VisibleNode):
     id: relay.NodeID[int]
     name: str = strawberry.field(
         description="1 to 100 characters, unique in the organization (in any case)."
@@ -43,8 +42,8 @@ class Group(relay.Node):
     async def members(
         self,
         info: Info,
-        first: Annotated[int | None, FIRST] = None,
-        after: Annotated[str | None, AFTER] = None,
+        first: First = None,
+        after: After = None,
     ) -> Connection[User]:
         page = await queries.group_members(info.context, self.id, first=first, after=after)
         return connection(page, User.from_model)
@@ -63,17 +62,7 @@ class Group(relay.Node):
             organization_id=group.organization_id,
         )
 
-    @classmethod
-    def global_id(cls, pk: int) -> str:
-        return str(relay.GlobalID(cls.__name__, str(pk)))
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Group | None]:
-        return await resolve_visible(
-            node_ids, lambda ids: queries.visible_groups(info.context, ids), cls.from_model
-        )
+    fetch_visible = staticmethod(queries.visible_groups)
 
 
 @strawberry.type
@@ -95,8 +84,8 @@ class GroupsQuery:
     async def groups(
         self,
         info: Info,
-        first: Annotated[int | None, FIRST] = None,
-        after: Annotated[str | None, AFTER] = None,
+        first: First = None,
+        after: After = None,
         search: Annotated[
             str | None,
             strawberry.argument(description="Only groups whose name contains this (any case)."),

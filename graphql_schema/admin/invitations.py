@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from enum import Enum
 from typing import Annotated, Any
@@ -12,9 +11,9 @@ from strawberry import relay
 from strawberry.types import Info
 
 from graphql_schema.admin.departments import Department
-from graphql_schema.core.connection import Connection, connection
+from graphql_schema.core.connection import After, Connection, First, connection
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
-from graphql_schema.core.node import decode_id, resolve_visible
+from graphql_schema.core.node import VisibleNode, decode_id
 from graphql_schema.core.payload import MutationError, mutate
 from graphql_schema.identity.mutations import AuthPayloadFields, signed_in_fields
 from graphql_schema.identity.types import RoleEnum, User
@@ -35,7 +34,7 @@ class InvitationStatus(Enum):
 
 
 @strawberry.type(description="An invitation to join the organization with a role.")
-class Invitation(relay.Node):
+class Invitation(VisibleNode):
     id: relay.NodeID[int]
     email: str = strawberry.field(description="The invited address; the account gets this email.")
     role: RoleEnum = strawberry.field(description="The role the new member gets.")
@@ -78,13 +77,7 @@ class Invitation(relay.Node):
             department_ids=list(inv.department_ids or []),
         )
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Invitation | None]:
-        return await resolve_visible(
-            node_ids, lambda ids: actions.visible_invitations(info.context, ids), cls.from_model
-        )
+    fetch_visible = staticmethod(actions.visible_invitations)
 
 
 # --- errors --------------------------------------------------------------------------------
@@ -248,12 +241,8 @@ class InvitationsQuery:
     async def invitations(
         self,
         info: Info,
-        first: Annotated[
-            int | None, strawberry.argument(description="Page size (default 20, at most 100).")
-        ] = None,
-        after: Annotated[
-            str | None, strawberry.argument(description="Start after this cursor.")
-        ] = None,
+        first: First = None,
+        after: After = None,
         status: Annotated[
             InvitationStatus | None,
             strawberry.argument(description="Only invitations in this state."),

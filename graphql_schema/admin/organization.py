@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from enum import Enum
 from typing import Annotated, Any, cast
@@ -13,8 +12,8 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from graphql_schema.admin.invitations import decode_id
-from graphql_schema.core.connection import Connection, connection
-from graphql_schema.core.node import resolve_visible
+from graphql_schema.core.connection import After, Connection, First, connection
+from graphql_schema.core.node import VisibleNode
 from graphql_schema.core.payload import MutationError, mutate
 from graphql_schema.identity.types import Organization, User
 from models import admin as ma
@@ -62,7 +61,7 @@ NODE_TARGETS = {
     description="One administrative act, recorded in the same transaction as the act. "
     "Append-only: entries are never changed or deleted."
 )
-class AuditEntry(relay.Node):
+class AuditEntry(VisibleNode):
     id: relay.NodeID[int]
     action: str = strawberry.field(
         description="What was done, dotted: e.g. `invitation.create`, `organization.update`."
@@ -116,13 +115,7 @@ class AuditEntry(relay.Node):
             actor_id=e.actor_id,
         )
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[AuditEntry | None]:
-        return await resolve_visible(
-            node_ids, lambda ids: log.visible_audit_entries(info.context, ids), cls.from_model
-        )
+    fetch_visible = staticmethod(log.visible_audit_entries)
 
 
 # --- organizationUpdate ------------------------------------------------------------------
@@ -216,12 +209,8 @@ class OrganizationQuery:
     async def audit_log(
         self,
         info: Info,
-        first: Annotated[
-            int | None, strawberry.argument(description="Page size (default 20, at most 100).")
-        ] = None,
-        after: Annotated[
-            str | None, strawberry.argument(description="Start after this cursor.")
-        ] = None,
+        first: First = None,
+        after: After = None,
         actor_id: Annotated[
             strawberry.ID | None,
             strawberry.argument(description="Only entries by this user (a global ID)."),

@@ -20,7 +20,14 @@ from graphql_schema.admin.people_errors import (
     UserReactivateError,
     UserUpdateError,
 )
-from graphql_schema.core.connection import Connection, connection
+from graphql_schema.core.connection import (
+    After,
+    Before,
+    Connection,
+    FirstFromStart,
+    Last,
+    connection,
+)
 from graphql_schema.core.node import decode_id as decode_global_id
 from graphql_schema.core.node import parse_node_ids, resolve_global_ids
 from graphql_schema.core.payload import mutate
@@ -227,19 +234,10 @@ class PeopleQuery:
     async def users(
         self,
         info: Info,
-        first: Annotated[
-            int | None,
-            strawberry.argument(description="Page size from the start (default 20, at most 100)."),
-        ] = None,
-        after: Annotated[
-            str | None, strawberry.argument(description="Start after this cursor.")
-        ] = None,
-        last: Annotated[
-            int | None, strawberry.argument(description="Page size from the end (at most 100).")
-        ] = None,
-        before: Annotated[
-            str | None, strawberry.argument(description="End before this cursor.")
-        ] = None,
+        first: FirstFromStart = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
         search: Annotated[
             str | None,
             strawberry.argument(

@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 
 from resolvers.core.pagination import Page
 
 NodeT = TypeVar("NodeT")
+
+# The page arguments of a connection field, described once: `first: First = None`.
+First = Annotated[
+    int | None, strawberry.argument(description="Page size (default 20, at most 100).")
+]
+After = Annotated[str | None, strawberry.argument(description="Start after this cursor.")]
+# A connection paged both ways says which end `first` counts from.
+FirstFromStart = Annotated[
+    int | None,
+    strawberry.argument(description="Page size from the start (default 20, at most 100)."),
+]
+Last = Annotated[
+    int | None, strawberry.argument(description="Page size from the end (at most 100).")
+]
+Before = Annotated[str | None, strawberry.argument(description="End before this cursor.")]
 
 
 @strawberry.type(description="Where a page sits in its list.")

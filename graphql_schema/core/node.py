@@ -8,7 +8,7 @@ from __future__ import annotations
 import inspect
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from typing import Annotated, Any, overload
+from typing import Annotated, Any, ClassVar, Protocol, overload
 
 import strawberry
 from strawberry import relay
@@ -87,6 +87,11 @@ class NodeQuery:
         if len(ids) > MAX_IDS:
             raise ValidationFailed(f"Ask for at most {MAX_IDS} IDs at once.", field="ids")
         return await resolve_global_ids(info, list(ids))
+
+
+def global_id(type_name: str, pk: int) -> strawberry.ID:
+    """The global ID of the object ``pk`` of ``type_name`` (what ``decode_id`` reads back)."""
+    return strawberry.ID(str(relay.GlobalID(type_name, str(pk))))
 
 
 def decode_id(raw: str | None, type_name: str) -> int | None:
@@ -175,6 +180,46 @@ async def resolve_entities(info: Info, representations: list[Any]) -> list[Any]:
         ids.append(str(raw_id) if gid is not None and gid.type_name == type_name else "")
     found_all = await resolve_global_ids(info, ids)
     return [invalid.get(i, obj) for i, obj in enumerate(found_all)]
+
+
+class VisibleFetch(Protocol):
+    """A domain look-up such as ``resolvers.identity.queries.visible_users(ctx, ids)``: the rows
+    in the order asked, None where one does not exist or the viewer may not see it."""
+
+    def __call__(self, ctx: Any, ids: list[int], /) -> Awaitable[Sequence[Any]]: ...
+
+
+class VisibleNode(relay.Node):
+    """A Node type whose objects ``node(id:)``, ``nodes(ids:)`` and federation references find
+    through one batched, tenancy-checked look-up. A subclass names the look-up and converts
+    rows with its own ``from_model``::
+
+        class User(VisibleNode):
+            fetch_visible = staticmethod(queries.visible_users)
+    """
+
+    fetch_visible: ClassVar[VisibleFetch]
+
+    @classmethod
+    def from_model(cls, model: Any) -> Any:
+        raise NotImplementedError
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        return await resolve_visible(
+            node_ids, lambda ids: cls.fetch_visible(info.context, ids), cls.from_model
+        )
+
+    @classmethod
+    def global_id(cls, pk: int) -> strawberry.ID:
+        return global_id(cls.__name__, pk)
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Any:
+        """Federation: another subgraph's reference, with the same tenancy as ``node``."""
+        return await resolve_reference(cls, info, id)
 
 
 def _is_entity(cls: type[relay.Node]) -> bool:

@@ -9,9 +9,9 @@ from enum import Enum
 from typing import Any
 
 import strawberry
-from strawberry import relay
 from strawberry.types import Info
 
+from graphql_schema.core.node import global_id
 from graphql_schema.drive.types import File
 from graphql_schema.identity.types import User, visible_user
 from resolvers.drive.items import find_item
@@ -74,7 +74,7 @@ def to_drive_event(event: dict[str, Any]) -> DriveChanged | None:
     item = event["item"]
     return DriveChanged(
         change=DriveChange[event["change"]],
-        file_id=strawberry.ID(str(relay.GlobalID("File", str(item["id"])))),
+        file_id=global_id("File", item["id"]),
         item_id=int(item["id"]),
         organization_id=int(item["organizationId"]),
         actor_id=int(event["actorId"]),

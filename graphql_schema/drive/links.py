@@ -13,9 +13,9 @@ from strawberry.types import Info
 
 from graphql_schema.core.connection import Connection, connection
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
-from graphql_schema.core.node import require_id
+from graphql_schema.core.node import global_id, require_id
 from graphql_schema.core.payload import MutationError, mutate
-from graphql_schema.drive.sharing import INPUT, global_id, request_loader
+from graphql_schema.drive.sharing import INPUT, request_loader
 from graphql_schema.drive.types import AFTER, FIRST, ByteCount, File, FileKindEnum
 from graphql_schema.identity.types import User, visible_user
 from models import drive as m

@@ -8,11 +8,10 @@ from enum import Enum
 from typing import Annotated, Any
 
 import strawberry
-from strawberry import relay
 from strawberry.types import Info
 
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
-from graphql_schema.core.node import require_id
+from graphql_schema.core.node import global_id, require_id
 from graphql_schema.core.payload import MutationError, mutate
 from graphql_schema.drive.types import ByteCount, File, OnNameConflict
 from models import drive as m
@@ -101,7 +100,7 @@ class UploadSession:
     @classmethod
     def from_model(cls, s: m.UploadSession) -> UploadSession:
         return cls(
-            id=strawberry.ID(str(relay.GlobalID("UploadSession", str(s.id)))),
+            id=global_id("UploadSession", s.id),
             name=s.name,
             size=s.size,
             sha256=s.sha256,

@@ -9,14 +9,13 @@ from enum import Enum
 from typing import Annotated, Any, cast
 
 import strawberry
-from strawberry import relay
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from graphql_schema.admin.departments import Department
 from graphql_schema.admin.groups import Group
 from graphql_schema.core.connection import Connection, connection
-from graphql_schema.core.node import require_id
+from graphql_schema.core.node import global_id, require_id
 from graphql_schema.core.payload import MutationError, mutate
 from graphql_schema.drive.types import ByteCount, DriveRoleEnum, File
 from graphql_schema.identity.types import User, visible_user
@@ -27,10 +26,6 @@ from resolvers.drive import access, downloads, sharing
 from resolvers.drive.access import role_loader
 
 INPUT = strawberry.argument(description="What to do.")
-
-
-def global_id(type_name: str, pk: int) -> strawberry.ID:
-    return strawberry.ID(str(relay.GlobalID(type_name, str(pk))))
 
 
 BatchFn = Callable[[list[Any]], Awaitable[Sequence[Any]]]

@@ -3,7 +3,6 @@ and Microsoft Graph do), their versions, and the viewer's drive."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, NewType
@@ -14,7 +13,7 @@ from strawberry.types import Info
 
 from graphql_schema.core.connection import Connection, connection
 from graphql_schema.core.lazy import lazy_class
-from graphql_schema.core.node import resolve_visible
+from graphql_schema.core.node import VisibleNode, global_id
 from graphql_schema.identity.types import User, visible_user
 from models import drive as m
 from resolvers.drive import access, downloads, sharing
@@ -135,7 +134,7 @@ class FileVersion:
     @classmethod
     def from_model(cls, v: m.FileVersion, current_id: int | None) -> FileVersion:
         return cls(
-            id=strawberry.ID(str(relay.GlobalID("FileVersion", str(v.id)))),
+            id=global_id("FileVersion", v.id),
             number=v.number,
             size=v.size,
             sha256=v.sha256,
@@ -151,7 +150,7 @@ class FileVersion:
     description="A file or a folder in Drive. Folders have `children`; files have content, "
     "`versions` and a `downloadUrl`.",
 )
-class File(relay.Node):
+class File(VisibleNode):
     id: relay.NodeID[int]
     kind: FileKindEnum = strawberry.field(description="File or folder.")
     name: str = strawberry.field(description="Unique within its folder (in any case).")
@@ -280,17 +279,7 @@ class File(relay.Node):
             model=item,
         )
 
-    @classmethod
-    def global_id(cls, pk: int) -> str:
-        return str(relay.GlobalID(cls.__name__, str(pk)))
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[File | None]:
-        return await resolve_visible(
-            node_ids, lambda ids: access.visible_items(info.context, ids), cls.from_model
-        )
+    fetch_visible = staticmethod(access.visible_items)
 
 
 @strawberry.type(description="Storage of your organization.")

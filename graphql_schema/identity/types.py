@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -10,9 +9,17 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from graphql_schema.core.connection import Connection, connection
+from graphql_schema.core.connection import (
+    After,
+    Before,
+    Connection,
+    First,
+    FirstFromStart,
+    Last,
+    connection,
+)
 from graphql_schema.core.lazy import lazy_class
-from graphql_schema.core.node import resolve_reference, resolve_visible
+from graphql_schema.core.node import VisibleNode
 from models import identity as m
 from resolvers.admin.loaders import departments_by_user
 from resolvers.admin.sessions import live_sessions_by_user, may_read_sessions
@@ -51,7 +58,7 @@ class RoleEnum(Enum):
 @strawberry.federation.type(
     keys=["id"], description="A tenant of Hello. Everything else belongs to exactly one."
 )
-class Organization(relay.Node):
+class Organization(VisibleNode):
     id: relay.NodeID[int]
     name: str = strawberry.field(description="Display name, 1 to 100 characters.")
     domain: str | None = strawberry.field(
@@ -72,19 +79,10 @@ class Organization(relay.Node):
     async def members(
         self,
         info: Info,
-        first: Annotated[
-            int | None,
-            strawberry.argument(description="Page size from the start (default 20, at most 100)."),
-        ] = None,
-        after: Annotated[
-            str | None, strawberry.argument(description="Start after this cursor.")
-        ] = None,
-        last: Annotated[
-            int | None, strawberry.argument(description="Page size from the end (at most 100).")
-        ] = None,
-        before: Annotated[
-            str | None, strawberry.argument(description="End before this cursor.")
-        ] = None,
+        first: FirstFromStart = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[User]:
         page = await queries.organization_members(
             info.context, self.id, first=first, after=after, last=last, before=before
@@ -95,26 +93,11 @@ class Organization(relay.Node):
     def from_model(cls, org: m.Organization) -> Organization:
         return cls(id=org.id, name=org.name, domain=org.domain, model=org)
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Organization | None]:
-        return await resolve_visible(
-            node_ids, lambda ids: queries.visible_organizations(info.context, ids), cls.from_model
-        )
-
-    @classmethod
-    def global_id(cls, pk: int) -> str:
-        return str(relay.GlobalID(cls.__name__, str(pk)))
-
-    @classmethod
-    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Any:
-        """Federation: another subgraph's reference, with the same tenancy as ``node``."""
-        return await resolve_reference(cls, info, id)
+    fetch_visible = staticmethod(queries.visible_organizations)
 
 
 @strawberry.federation.type(keys=["id"], description="A person in an organization.")
-class User(relay.Node):
+class User(VisibleNode):
     id: relay.NodeID[int]
     email: str = strawberry.field(description="Sign-in email, lower-cased, unique in Hello.")
     display_name: str = strawberry.field(description="Name shown to others, 1 to 100 characters.")
@@ -176,12 +159,8 @@ class User(relay.Node):
     async def chats(
         self,
         info: Info,
-        first: Annotated[
-            int | None, strawberry.argument(description="Page size (default 20, at most 100).")
-        ] = None,
-        after: Annotated[
-            str | None, strawberry.argument(description="Start after this cursor.")
-        ] = None,
+        first: First = None,
+        after: After = None,
     ) -> Connection[ChatRef]:
         principal = info.context.principal
         if principal is None or principal.user_id != self.id:
@@ -232,22 +211,7 @@ class User(relay.Node):
             manager_id=snapshot["managerId"],
         )
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[User | None]:
-        return await resolve_visible(
-            node_ids, lambda ids: queries.visible_users(info.context, ids), cls.from_model
-        )
-
-    @classmethod
-    def global_id(cls, pk: int) -> str:
-        return str(relay.GlobalID(cls.__name__, str(pk)))
-
-    @classmethod
-    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Any:
-        """Federation: another subgraph's reference, with the same tenancy as ``node``."""
-        return await resolve_reference(cls, info, id)
+    fetch_visible = staticmethod(queries.visible_users)
 
 
 async def visible_user(info: Info, user_id: int | None) -> User | None:

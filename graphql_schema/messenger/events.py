@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import strawberry
-from strawberry.relay import GlobalID
 from strawberry.types import Info
 
+from graphql_schema.core.node import global_id
 from graphql_schema.identity.types import User
 from graphql_schema.messenger.types import Chat, Message
 from resolvers.identity import queries as identity
@@ -122,7 +122,7 @@ def to_chat_event(event: dict[str, Any]) -> Any | None:
         return MessageRecalled(message=Message.from_snapshot(event["message"]))
     if kind == "reaction.changed":
         return ReactionChanged(
-            message_id=strawberry.ID(str(GlobalID("Message", str(event["messageId"])))),
+            message_id=global_id("Message", event["messageId"]),
             reactions=[
                 ReactionSummary(emoji=r["emoji"], count=r["count"], user_ids=r.get("userIds", []))
                 for r in event["reactions"]
@@ -130,7 +130,7 @@ def to_chat_event(event: dict[str, Any]) -> Any | None:
         )
     if kind == "message.pinned":
         return MessagePinned(
-            message_id=strawberry.ID(str(GlobalID("Message", str(event["messageId"])))),
+            message_id=global_id("Message", event["messageId"]),
             pinned=event["pinned"],
         )
     if kind == "members.changed":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any, cast
@@ -12,9 +11,9 @@ from strawberry import relay
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from graphql_schema.core.connection import Connection, connection
+from graphql_schema.core.connection import After, Connection, connection
 from graphql_schema.core.lazy import lazy_class
-from graphql_schema.core.node import resolve_visible
+from graphql_schema.core.node import VisibleNode
 from graphql_schema.drive.sharing import MessageAttachment, attachments_of
 from graphql_schema.identity.types import User
 from graphql_schema.messenger.message_parts import MessageReaction, MessageVersion
@@ -56,7 +55,7 @@ class ChatKindEnum(Enum):
 
 
 @strawberry.federation.type(keys=["id"], description="A message in a chat.")
-class Message(relay.Node):
+class Message(VisibleNode):
     id: relay.NodeID[int]
     seq: int = strawberry.field(
         description="Position in its chat: 1, 2, 3… with no gaps, in send order."
@@ -202,13 +201,7 @@ class Message(relay.Node):
             forwarded_from_id=s["forwardedFromId"],
         )
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Message | None]:
-        return await resolve_visible(
-            node_ids, lambda ids: visible_messages(info.context, ids), cls.from_model
-        )
+    fetch_visible = staticmethod(visible_messages)
 
 
 @strawberry.type(description="A page of messages, ordered by `seq`.")
@@ -225,7 +218,7 @@ class ChatPolicyEnum(Enum):
 
 
 @strawberry.federation.type(keys=["id"], description="A conversation.")
-class Chat(relay.Node):
+class Chat(VisibleNode):
     id: relay.NodeID[int]
     kind: ChatKindEnum = strawberry.field(description="GROUP or DIRECT.")
     name: str = strawberry.field(description="A group's name; empty for direct chats.")
@@ -336,9 +329,7 @@ class Chat(relay.Node):
         self,
         info: Info,
         first: Annotated[int | None, strawberry.argument(description="How many.")] = None,
-        after: Annotated[
-            str | None, strawberry.argument(description="Start after this cursor.")
-        ] = None,
+        after: After = None,
     ) -> Connection[MembershipRef]:
         qs = await chat_members(info.context, self.id)
         page = await paginate(qs, order=["id"], first=first, after=after)
@@ -366,13 +357,7 @@ class Chat(relay.Node):
             direct_user_ids=s.get("directUserIds"),
         )
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Chat | None]:
-        return await resolve_visible(
-            node_ids, lambda ids: visible_chats(info.context, ids), cls.from_model
-        )
+    fetch_visible = staticmethod(visible_chats)
 
 
 async def _membership(info: Info, chat_id: int) -> m.ChatMember | None:
