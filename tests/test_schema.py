@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import graphlib
 from pathlib import Path
 
 from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLInterfaceType, GraphQLObjectType
@@ -17,6 +19,33 @@ FOREIGN = {"_Service", "_Any", "_Entity", "_service", "_entities", "sdl"}
 def test_schema_graphql_is_in_sync_with_the_code() -> None:
     committed = (ROOT / "schema.graphql").read_text()
     assert committed.strip() == create_schema().as_str().strip(), "run `make schema` and commit"
+
+
+def test_schema_modules_import_at_the_top_and_never_in_a_circle() -> None:
+    """Imports hidden in functions once held 14 schema modules together in a circle. A module
+    below another names the other's types with lazy types (graphql_schema/core/lazy.py); every
+    import stands at the top of its file, and those (TYPE_CHECKING aside) run one way."""
+    graph: dict[str, set[str]] = {}
+    hidden: list[str] = []
+    for path in sorted((ROOT / "graphql_schema").rglob("*.py")):
+        module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        tree = ast.parse(path.read_text())
+        for fn in ast.walk(tree):
+            if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                hidden += [
+                    f"{module}:{n.lineno}"
+                    for n in ast.walk(fn)
+                    if isinstance(n, (ast.Import, ast.ImportFrom))
+                ]
+        graph[module] = {
+            n.module
+            for n in tree.body
+            if isinstance(n, ast.ImportFrom)
+            and n.module is not None
+            and n.module.startswith("graphql_schema.")
+        }
+    assert hidden == [], "import at the top; a circle wants a lazy type (core/lazy.py)"
+    graphlib.TopologicalSorter(graph).prepare()  # raises CycleError on a circle
 
 
 def test_every_type_field_and_argument_is_described() -> None:
