@@ -16,20 +16,21 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 
+from adapters import logs, runtime
+from adapters.blobs import create_blob_store, sweep_forever
+from adapters.bus import EventBus
+from adapters.db import close_db, init_db
+from adapters.kv import create_store
+from adapters.settings import Settings, get_settings
 from graphql_schema.schema import create_schema
 from resolvers.core.idempotency import sweep_forever as sweep_idempotency_keys
 from resolvers.drive.completion import cleanup_forever
 from resolvers.identity.events import AUTH_CHANNEL
 from resolvers.identity.queries import live_sessions
-from server import files, graphiql, logs, runtime
-from server.blobs import create_blob_store, sweep_forever
-from server.bus import EventBus
-from server.db import close_db, init_db
+from server import files, graphiql
 from server.execution import install as install_fast_paths
 from server.http_streams import StreamGate
-from server.kv import create_store
 from server.limits import Guard
-from server.settings import Settings, get_settings
 from server.sockets import SocketRegistry
 from server.stalled_sockets import StalledSocketGuard
 from server.view import CSRF_HEADER, HelloGraphQL

@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from server.settings import get_settings
+from adapters.settings import get_settings
 
 GRACEFUL_SHUTDOWN_SECONDS = 15
 """How long a stopping process lets open HTTP responses finish: past the 10 s operation
@@ -64,7 +64,7 @@ def serve(host: str, port: int, workers: int) -> None:
 @main.command()
 def migrate() -> None:
     """Apply every pending migration to HELLO_DATABASE_URL (SQLite or PostgreSQL)."""
-    from server.db import migrate as run_migrations
+    from adapters.db import migrate as run_migrations
 
     asyncio.run(run_migrations(get_settings()))
     click.echo("database is up to date")
@@ -82,7 +82,7 @@ def makemigrations(name: str | None, check: bool) -> None:
     from tortoise.cli.cli import run_cli_async
 
     if check:
-        from server.db import pending_model_changes
+        from adapters.db import pending_model_changes
 
         pending = asyncio.run(pending_model_changes(get_settings()))
         if pending:
@@ -90,7 +90,7 @@ def makemigrations(name: str | None, check: bool) -> None:
         click.echo("migrations are up to date with the models")
         return
 
-    argv = ["-c", "server.tortoise_conf.TORTOISE_ORM", "makemigrations"]
+    argv = ["-c", "adapters.tortoise_conf.TORTOISE_ORM", "makemigrations"]
     if name:
         argv += ["--name", name]
     sys.exit(asyncio.run(run_cli_async(argv)))
@@ -117,9 +117,9 @@ def schema() -> None:
 @click.option("--display-name", default=None, help="The owner's name (default: from the email).")
 def createorg(name: str, owner_email: str, password: str, display_name: str | None) -> None:
     """Create an organization and its owner; print the owner's id."""
+    from adapters.db import close_db, init_db
     from resolvers.core.errors import DomainError
     from resolvers.identity.actions import create_organization
-    from server.db import close_db, init_db
 
     async def run() -> str:
         await init_db(get_settings())
@@ -152,13 +152,13 @@ def demo(password: str | None) -> None:
     """Seed the "Hello Demo" organization (people, departments, chats) to try Hello with.
 
     Safe to run again: once seeded, it changes nothing and says so."""
+    from adapters import runtime
+    from adapters.blobs import create_blob_store
+    from adapters.bus import EventBus
+    from adapters.db import close_db, init_db
+    from adapters.kv import MemoryStore
     from resolvers.core.errors import DomainError
     from resolvers.messenger.demo import DemoResult, seed_demo
-    from server import runtime
-    from server.blobs import create_blob_store
-    from server.bus import EventBus
-    from server.db import close_db, init_db
-    from server.kv import MemoryStore
 
     settings = get_settings()
 

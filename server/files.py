@@ -26,11 +26,11 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 from strawberry import relay
 
+from adapters import runtime
+from adapters.blobs import content_disposition
 from resolvers.core.errors import DomainError
 from resolvers.drive import downloads, sessions
 from resolvers.identity.queries import authenticate
-from server import runtime
-from server.blobs import content_disposition
 from server.context import Context, RequestMeta
 
 log = logging.getLogger("hello.request")

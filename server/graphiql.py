@@ -36,7 +36,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from server.settings import Settings
+from adapters.settings import Settings
 
 log = logging.getLogger("hello.graphiql")
 

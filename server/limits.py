@@ -39,12 +39,12 @@ from graphql.execution.values import get_variable_values
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import SchemaExtension
 
+from adapters import runtime
+from adapters.dbhealth import connection_lost, unavailable_error
+from adapters.kv import BucketResult, StoreUnavailable
+from adapters.settings import Settings
 from resolvers.core.errors import DomainError
-from server import runtime
 from server.analysis import Analysis, analyze, repeated_fields
-from server.dbhealth import connection_lost, unavailable_error
-from server.kv import BucketResult, StoreUnavailable
-from server.settings import Settings
 
 __all__ = ["Analysis", "Guard", "analyze", "check_limits", "shape_errors"]
 
@@ -273,7 +273,7 @@ class Guard(SchemaExtension):
             )
         except StoreUnavailable:
             # The Redis store already falls back to a per-process bucket when Redis is
-            # unreachable (``server/kv.py``); should any store still refuse, fail open: an
+            # unreachable (``adapters/kv.py``); should any store still refuse, fail open: an
             # outage should slow nobody down more than it must.
             log.warning("rate limit store unavailable; letting the operation through")
             bucket = BucketResult(True, settings.rate_limit_capacity, 0.0)

@@ -12,9 +12,9 @@ from typing import Any
 
 from starlette.requests import Request
 
+from adapters.dbhealth import RETRY_AFTER_SECONDS, connection_lost, renew_connections
 from resolvers.identity.queries import authenticate
 from server.context import Principal
-from server.dbhealth import RETRY_AFTER_SECONDS, connection_lost, renew_connections
 
 log = logging.getLogger("hello.request")
 

@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
-from server.bus import EventBus
+from adapters.bus import EventBus
 
 log = logging.getLogger("hello.sockets")
 

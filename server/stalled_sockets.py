@@ -26,7 +26,7 @@ import logging
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from server.settings import Settings
+from adapters.settings import Settings
 
 log = logging.getLogger("hello.sockets")
 

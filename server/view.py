@@ -2,7 +2,7 @@
 sign-in, and one structured log line per operation.
 
 Whatever happens, a client gets the GraphQL JSON shape with an ``extensions.code``: a lost
-database connection is retried once where that is safe (``server/dbhealth.py``) and is
+database connection is retried once where that is safe (``adapters/dbhealth.py``) and is
 otherwise SERVICE_UNAVAILABLE with ``Retry-After``; anything unforeseen is
 INTERNAL_SERVER_ERROR with the request id, never uvicorn's plain-text 500. Answers are in the
 media type the Accept header asks for, with its status codes (``server/negotiation.py``)."""
@@ -33,10 +33,11 @@ from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET
 
+from adapters.dbhealth import RETRY_AFTER_SECONDS, connection_lost, recording, renew_connections
+from adapters.settings import Settings
 from resolvers.messenger import presence
 from server import graphiql, jsonbody, negotiation, persisted
 from server.context import Context, RequestMeta
-from server.dbhealth import RETRY_AFTER_SECONDS, connection_lost, recording, renew_connections
 from server.http_streams import HttpStreams, stream_required
 from server.limits import shape_errors
 from server.rejections import (
@@ -46,7 +47,6 @@ from server.rejections import (
     unavailable,
     unavailable_in,
 )
-from server.settings import Settings
 from server.sockets import SocketRegistry
 from server.ws_frames import FrameCheckingHandler
 

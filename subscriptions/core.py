@@ -15,9 +15,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from adapters import runtime
+from adapters.bus import CATCH_UP, BusUnavailable, CatchUp, EventBus, SubscriberOverflow
 from resolvers.core.errors import DomainError
-from server import runtime
-from server.bus import CATCH_UP, BusUnavailable, CatchUp, EventBus, SubscriberOverflow
 
 __all__ = ["CATCH_UP", "POLL_SECONDS", "CatchUp", "listen", "subscribed"]
 

@@ -15,7 +15,7 @@ from subscriptions.core import CatchUp, subscribed
 
 REPLAY_BATCH = 100
 # How long a catch-up read waits for other catch-ups of the same chat to join it. Subscribers
-# of a chat poll on one clock (server/bus_stream.Ticks) and a reconnect signals them all at
+# of a chat poll on one clock (adapters/bus_stream.Ticks) and a reconnect signals them all at
 # once, so they arrive within a few loop turns; viewerEvents get there after a query of their
 # own. Small against the poll interval (2 s) that a catch-up already waits.
 GATHER_SECONDS = 0.02

@@ -231,7 +231,7 @@ def count_queries() -> Iterator[list[str]]:
 async def wait_subscribed(channel: str, count: int = 1, timeout: float = 5) -> None:
     """Wait until ``count`` subscribers of this process listen on a bus channel (the server
     runs in the test's process, so its bus can be asked directly)."""
-    from server import runtime
+    from adapters import runtime
 
     bus = runtime.current().bus
     async with asyncio.timeout(timeout):

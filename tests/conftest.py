@@ -120,9 +120,9 @@ async def server(database_url: str, storage_url: str) -> AsyncIterator[str]:
     """Base URL of a migrated Hello served by uvicorn on a free loopback port."""
     import uvicorn
 
+    from adapters.db import migrate
+    from adapters.settings import get_settings
     from server.app import create_app
-    from server.db import migrate
-    from server.settings import get_settings
 
     os.environ["HELLO_DATABASE_URL"] = database_url
     get_settings.cache_clear()

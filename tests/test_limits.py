@@ -7,9 +7,9 @@ import asyncio
 
 import pytest
 
+from adapters.settings import get_settings
 from models.identity import Organization
 from server.limits import analyze
-from server.settings import get_settings
 from tests.client import Api, count_queries
 
 
@@ -114,7 +114,7 @@ async def test_rate_limit_answers_429_with_retry_after(
     settings = get_settings()
     monkeypatch.setattr(settings, "rate_limit_capacity", 10)
     monkeypatch.setattr(settings, "rate_limit_refill_per_second", 0.5)
-    from server import runtime
+    from adapters import runtime
 
     # Buckets are created full at first use; make this user's fresh.
     await runtime.current().store.reset(f"rate:user:{a.user_id}")

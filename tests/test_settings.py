@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from server.db import tortoise_config
-from server.settings import Settings
+from adapters.db import tortoise_config
+from adapters.settings import Settings
 
 
 def test_defaults_are_the_embedded_setup(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -31,8 +31,8 @@ def test_defaults_are_the_embedded_setup(tmp_path: Path, monkeypatch) -> None:  
 def test_postgres_pool_is_sized_by_settings() -> None:
     def pool(s: Settings) -> str:
         connection = tortoise_config(s)["connections"]["default"]
-        # PostgreSQL goes through our asyncpg client (server/dbhealth.py), with the URL expanded
-        assert connection["engine"] == "server.dbhealth"
+        # PostgreSQL goes through our asyncpg client (adapters/dbhealth.py), with the URL expanded
+        assert connection["engine"] == "adapters.dbhealth"
         return str(connection["credentials"]["maxsize"])
 
     assert pool(Settings(database_url="postgres://u:p@db:5432/hello")) == "15"

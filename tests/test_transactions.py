@@ -8,9 +8,9 @@ import uuid
 
 import pytest
 
+from adapters import runtime
 from models.identity import Organization
 from resolvers.core.tx import transaction
-from server import runtime
 
 
 class Boom(Exception):

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from adapters import runtime
 from models.identity import AuthSession, Role, User
 from resolvers.admin import events
 from resolvers.admin.access import ADMIN_ROLES, access_user, check_not_owner, require_admin
@@ -31,7 +32,6 @@ from resolvers.identity.passwords import hash_password, verify_password
 from resolvers.identity.queries import require_principal
 from resolvers.identity.validation import password_errors
 from resolvers.messenger.events import user_channel
-from server import runtime
 from server.context import Context, Principal
 
 # How long a reset account's open sockets stay open after the reset commits, for the notice on

@@ -32,10 +32,10 @@ from typing import Protocol, TypeVar
 
 from tortoise.exceptions import IntegrityError
 
+from adapters.settings import get_settings
 from models.admin import IdempotencyRecord
 from resolvers.core.errors import DomainError, ValidationFailed
 from resolvers.core.tx import transaction
-from server.settings import get_settings
 
 log = logging.getLogger("hello.idempotency")
 

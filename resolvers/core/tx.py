@@ -18,7 +18,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from server import runtime
+from adapters import runtime
 
 log = logging.getLogger("hello.events")
 

@@ -17,6 +17,7 @@ import logging
 from collections.abc import Callable
 from datetime import timedelta
 
+from adapters.blobs import PartInfo
 from models.drive import DriveItem, DriveRole, UploadPart, UploadSession, UploadStatus
 from resolvers.core.errors import NotFound
 from resolvers.core.sql import execute
@@ -41,7 +42,6 @@ from resolvers.drive.sessions import (
 from resolvers.drive.uploads import target_folder
 from resolvers.identity.queries import require_principal
 from resolvers.identity.tokens import now
-from server.blobs import PartInfo
 from server.context import Context
 
 log = logging.getLogger("hello.drive")

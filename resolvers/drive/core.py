@@ -22,6 +22,8 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
+from adapters import runtime
+from adapters.blobs import BlobStore
 from models.drive import Blob, DriveItem, DriveUsage, FileVersion, ItemKind
 from models.identity import User
 from resolvers.core import names
@@ -29,8 +31,6 @@ from resolvers.core.errors import DomainError, NotFound, ValidationFailed, colle
 from resolvers.core.sql import dialect, execute, raw
 from resolvers.core.tx import Transaction, transaction
 from resolvers.messenger.events import user_channel
-from server import runtime
-from server.blobs import BlobStore
 
 MAX_NAME = 255
 MAX_DEPTH = 32

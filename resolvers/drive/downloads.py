@@ -25,10 +25,10 @@ from urllib.parse import urlencode
 
 from strawberry import relay
 
+from adapters import runtime
 from models.drive import Blob, DriveItem, DriveRole, FileVersion, ItemKind
 from resolvers.core.errors import DomainError, NotFound
 from resolvers.drive import access, core, links
-from server import runtime
 from server.context import Context
 
 LINK_REDIRECT_TTL_SECONDS = 30

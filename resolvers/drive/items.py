@@ -18,13 +18,13 @@ from typing import Any
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
+from adapters import runtime
 from models.drive import DriveItem, FileVersion, ItemKind
 from resolvers.core.errors import ValidationFailed
 from resolvers.core.pagination import Page, decode_cursor, encode_cursor, page_size, paginate
 from resolvers.core.sql import raw
 from resolvers.drive import access, core
 from resolvers.identity.queries import require_principal
-from server import runtime
 from server.context import Context
 
 MAX_QUERY = 100

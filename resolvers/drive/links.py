@@ -8,6 +8,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from adapters import runtime
 from models.drive import ROLE_RANK, DriveItem, DriveRole, ItemKind, LinkScope, ShareLink
 from models.identity import Role
 from resolvers.core.errors import DomainError, NotFound, Throttled, ValidationFailed
@@ -20,7 +21,6 @@ from resolvers.drive.sharing import no_guests, shareable
 from resolvers.identity.passwords import hash_password, verify_password
 from resolvers.identity.queries import require_principal
 from resolvers.identity.tokens import now, retry_safe_token
-from server import runtime
 from server.context import Context
 
 LINK_TOKEN_PREFIX = "hsl_"

@@ -8,6 +8,7 @@ import hashlib
 from collections.abc import AsyncIterator
 from typing import Any
 
+from adapters import runtime
 from models.drive import DriveItem, DriveRole, ItemKind
 from resolvers.core.errors import ValidationFailed
 from resolvers.core.idempotency import once
@@ -15,7 +16,6 @@ from resolvers.core.tx import transaction
 from resolvers.drive import core
 from resolvers.drive.access import access_item
 from resolvers.identity.queries import require_principal
-from server import runtime
 from server.context import Context
 
 READ_CHUNK = 256 * 1024

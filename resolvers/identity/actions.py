@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from tortoise.exceptions import IntegrityError
 
+from adapters import runtime
 from models.identity import AuthSession, AuthToken, Organization, Role, TokenKind, User
 from resolvers.core.errors import DomainError, Throttled, collect
 from resolvers.core.tx import publish_events, transaction
@@ -19,7 +20,6 @@ from resolvers.identity.validation import (
     normalize_email,
     password_errors,
 )
-from server import runtime
 from server.context import RequestMeta
 
 

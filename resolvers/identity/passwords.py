@@ -8,7 +8,7 @@ from functools import lru_cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from server.settings import get_settings
+from adapters.settings import get_settings
 
 MIN_LENGTH = 10
 MAX_LENGTH = 1024

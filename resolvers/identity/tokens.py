@@ -10,8 +10,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from adapters.settings import get_settings
 from models.identity import AuthSession, AuthToken, TokenKind
-from server.settings import get_settings
 
 ACCESS_PREFIX = "hla_"
 REFRESH_PREFIX = "hlr_"

@@ -10,6 +10,7 @@ from strawberry.relay import GlobalID
 from tortoise import connections
 from tortoise.expressions import F
 
+from adapters import runtime
 from models.identity import User
 from models.messenger import Chat, ChatMember, Message, MessageKind, MessageMention
 from resolvers.core.errors import DomainError, NotFound, Throttled
@@ -19,7 +20,6 @@ from resolvers.core.tx import transaction
 from resolvers.identity.queries import require_principal
 from resolvers.messenger import events
 from resolvers.messenger.access import access_chat
-from server import runtime
 from server.context import Context
 
 MAX_TEXT_BYTES = 150 * 1024

@@ -32,14 +32,14 @@ from typing import Any
 
 from tortoise.expressions import Subquery
 
+from adapters import runtime
+from adapters.kv import StoreUnavailable
 from models.messenger import ChatMember
 from resolvers.core.errors import DomainError, ValidationFailed
 from resolvers.identity.queries import require_principal, visible_users
 from resolvers.messenger import events
 from resolvers.messenger.access import access_chat
-from server import runtime
 from server.context import Context
-from server.kv import StoreUnavailable
 
 log = logging.getLogger("hello.presence")
 

@@ -375,8 +375,8 @@ async def next_event(sub: Any, timeout: float = 5) -> tuple[str, str | None, int
 
 
 async def test_committed_changes_publish_one_event_and_refused_ones_none(api: Api) -> None:
+    from adapters import runtime
     from resolvers.identity.events import organization_channel
-    from server import runtime
 
     owner = await api.sign_up()
     member = await api.add_member(owner)

@@ -8,11 +8,11 @@ from typing import Any
 
 from strawberry.relay import GlobalID
 
+from adapters import runtime
 from models.admin import Department
 from models.identity import Role, User
 from resolvers.admin import events
 from resolvers.core.tx import transaction
-from server import runtime
 from tests.client import Account, Api, WSClient, org_channel, wait_subscribed
 
 EVENTS = """subscription { organizationEvents { __typename

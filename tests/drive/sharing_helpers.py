@@ -157,8 +157,8 @@ async def group(api: Api, admin: Account, name: str, members: list[Account]) -> 
 async def drive_events(account: Account) -> AsyncIterator[list[dict[str, Any]]]:
     """Collect the ``drive.changed`` events published to a user's channel while the block
     runs (the server runs in the test's process, so its bus can be asked directly)."""
+    from adapters import runtime
     from resolvers.messenger.events import user_channel
-    from server import runtime
 
     seen: list[dict[str, Any]] = []
     async with runtime.current().bus.subscribe(user_channel(pk(account.user_id))) as sub:

@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from server.blobs import BlobStore, Digest, LocalBlobStore, PartInfo
-from server.blobs_s3 import MIN_PART, PUT_PART, S3BlobStore
+from adapters.blobs import BlobStore, Digest, LocalBlobStore, PartInfo
+from adapters.blobs_s3 import MIN_PART, PUT_PART, S3BlobStore
 from tests.s3 import ACCESS_KEY, REGION, SECRET_KEY, create_bucket, moto_server
 from tests.services import missing
 

@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 
 import httpx
 
-from server.blobs import STALE_TEMPORARY_SECONDS, LocalBlobStore
+from adapters.blobs import STALE_TEMPORARY_SECONDS, LocalBlobStore
 from tests.client import Account, Api
 from tests.drive import transfer as t
 from tests.test_production import HELLO, ROOT, free_port

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from adapters import runtime
 from models.drive import Blob, DriveItem, FileVersion
-from server import runtime
 from tests.client import Account, Api
 from tests.drive.helpers import upload_ok
 from tests.drive.tree_helpers import get, mkdir, names, ok, pk, refused, root, usage

@@ -281,7 +281,7 @@ async def test_copy_refusals_change_nothing(api: Api, monkeypatch: pytest.Monkey
 
 
 async def test_copy_over_the_quota_or_too_deep(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
-    from server import runtime
+    from adapters import runtime
 
     ada = await api.sign_up()
     file = await upload_ok(api, ada, b"0123456789", name="a.txt")

@@ -143,7 +143,7 @@ async def _version(gid: str) -> FileVersion:
 async def test_version_restore_refusals_change_nothing(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from server import runtime
+    from adapters import runtime
 
     ada = await api.sign_up()
     file = await three_versions(api, ada)

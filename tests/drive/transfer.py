@@ -11,9 +11,9 @@ from typing import Any
 import httpx
 from strawberry.relay import GlobalID
 
+from adapters import runtime
 from models.drive import Blob, DriveItem, UploadSession
 from resolvers.drive import core
-from server import runtime
 from tests.client import Account, Api
 
 SESSION_FIELDS = (

@@ -9,7 +9,7 @@ import asyncio
 import pytest
 import websockets
 
-from server.settings import get_settings
+from adapters.settings import get_settings
 from tests.client import Api, WSClient, org_channel, wait_subscribed
 
 ORG_EVENTS = "subscription { organizationEvents { __typename ... on MemberJoined { user { id displayName email } } } }"

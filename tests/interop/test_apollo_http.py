@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
+from adapters import runtime
+from adapters.settings import get_settings
 from models.identity import Organization, User
-from server import runtime
-from server.settings import get_settings
 from tests.client import PASSWORD, Api, unique_email
 from tests.interop.node_apollo_http import node_packages, run_node
 

@@ -21,9 +21,9 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from adapters.settings import Settings
 from server import graphiql
 from server.app import create_app
-from server.settings import Settings
 from tests.client import Api, org_channel, wait_subscribed
 from tests.services import missing
 
@@ -153,8 +153,8 @@ async def test_nothing_outside_the_named_files_is_served(
     digest = installed.files["graphiql.js"].digest
     secrets_on_disk = (b"BaseSettings", b'"lockfileVersion"', b"root:", b'"name": "graphiql"')
     for target in (
-        f"/assets/graphiql/{digest}/../../../server/settings.py",
-        f"/assets/graphiql/{digest}/..%2F..%2F..%2Fserver%2Fsettings.py",
+        f"/assets/graphiql/{digest}/../../../adapters/settings.py",
+        f"/assets/graphiql/{digest}/..%2F..%2F..%2Fadapters%2Fsettings.py",
         f"/assets/graphiql/{digest}/%2e%2e%2fpackage-lock.json",
         "/assets/graphiql/..%2F..%2Fstatic/graphiql/package-lock.json",
         f"/assets/graphiql/{digest}/package-lock.json",

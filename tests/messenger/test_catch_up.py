@@ -14,9 +14,9 @@ from collections.abc import AsyncIterator
 import pytest
 from strawberry.relay import GlobalID
 
+from adapters import runtime
+from adapters.bus import EventBus
 from resolvers.messenger.events import chat_channel
-from server import runtime
-from server.bus import EventBus
 from subscriptions.core import POLL_SECONDS
 from tests.client import Api, WSClient, count_queries, wait_subscribed
 from tests.messenger.helpers import group, send

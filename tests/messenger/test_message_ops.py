@@ -12,6 +12,7 @@ from typing import Any
 
 from strawberry.relay import GlobalID
 
+from adapters import runtime
 from models.identity import Organization
 from models.messenger import (
     Chat,
@@ -26,7 +27,6 @@ from models.messenger import (
 )
 from resolvers.messenger import message_ops
 from resolvers.messenger.events import chat_channel
-from server import runtime
 from tests.client import Account, Api, count_queries
 from tests.messenger.helpers import CHAT_CREATE, group, send
 from tests.timing import eventually

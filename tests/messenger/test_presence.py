@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from strawberry.relay import GlobalID
 
+from adapters import runtime
 from models.messenger import Chat, Message
 from resolvers.messenger import presence
 from resolvers.messenger.events import chat_channel
-from server import runtime
 from tests.client import Account, Api, WSClient, wait_subscribed
 from tests.errors import payload_code
 from tests.messenger.helpers import group, send

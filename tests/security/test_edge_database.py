@@ -14,8 +14,8 @@ import asyncpg
 import httpx
 import pytest
 
+from adapters.settings import get_settings
 from models.messenger import Message
-from server.settings import get_settings
 from tests.client import Account, Api
 from tests.messenger.helpers import SEND, group
 from tests.services import missing
@@ -173,8 +173,8 @@ async def test_the_ledger_tells_what_may_have_been_committed(
 ) -> None:
     from tortoise.transactions import in_transaction
 
+    from adapters.dbhealth import recording
     from models.identity import Organization
-    from server.dbhealth import recording
 
     with recording() as ledger:
         await Organization.filter(id=-1).first()
@@ -206,8 +206,8 @@ async def test_a_transaction_that_met_a_dead_connection_leaves_the_retry_a_fresh
     with "connection is closed" (an INTERNAL_SERVER_ERROR under ``make chaos`` pg-terminate)."""
     from tortoise.transactions import in_transaction
 
+    from adapters.dbhealth import connection_lost, renew_connections
     from models.identity import Organization
-    from server.dbhealth import connection_lost, renew_connections
 
     a = await api.sign_up(organization="Retried Inc")
     failed = 0
@@ -234,7 +234,7 @@ async def test_a_transaction_that_met_a_dead_connection_leaves_the_retry_a_fresh
 async def test_two_queries_at_once_on_one_connection_are_not_a_lost_connection(
     terminator: asyncpg.Connection,
 ) -> None:
-    from server.dbhealth import connection_lost
+    from adapters.dbhealth import connection_lost
 
     # Given a query running on a connection
     busy = asyncio.ensure_future(terminator.fetchval("SELECT pg_sleep(0.3)"))

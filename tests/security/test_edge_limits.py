@@ -9,8 +9,8 @@ import asyncio
 
 import pytest
 
+from adapters.settings import get_settings
 from server.analysis import analyze
-from server.settings import get_settings
 from tests.client import Api, WSClient
 from tests.messenger.helpers import group, send
 

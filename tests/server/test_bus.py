@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
-from server.bus import CATCH_UP, BusUnavailable, EventBus, SubscriberOverflow, Subscription
-from server.redis_backend import RedisBackend
+from adapters.bus import CATCH_UP, BusUnavailable, EventBus, SubscriberOverflow, Subscription
+from adapters.redis_backend import RedisBackend
 from tests.services import require_env
 
 MakeBus = Callable[..., Awaitable[EventBus]]

@@ -11,9 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
+from adapters import runtime
+from adapters.settings import get_settings
 from models.identity import Organization, User
-from server import runtime
-from server.settings import get_settings
 from tests.client import PASSWORD, Api, unique_email
 
 GRJ = "application/graphql-response+json"

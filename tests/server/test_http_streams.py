@@ -17,8 +17,9 @@ import pytest
 from starlette.routing import Route
 from strawberry.relay import GlobalID
 
+from adapters import runtime
 from resolvers.messenger.events import chat_channel
-from server import http_streams, runtime
+from server import http_streams
 from tests.client import Account, Api, wait_subscribed
 from tests.drive.transfer import setting
 from tests.messenger.helpers import group, send

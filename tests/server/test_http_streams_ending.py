@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from server import runtime
+from adapters import runtime
 from tests.client import Api, wait_subscribed
 from tests.drive.transfer import setting
 from tests.messenger.helpers import group, send

@@ -18,13 +18,13 @@ from typing import Any
 import pytest
 from strawberry.relay import GlobalID
 
+from adapters import runtime
 from models.admin import Department, Group, IdempotencyRecord, Invitation
 from models.drive import DriveItem, FileVersion, ShareLink, UploadSession
 from models.identity import User
 from models.messenger import Chat, Message
 from resolvers.core.idempotency import KEEP, sweep_expired
 from resolvers.messenger.events import chat_channel
-from server import runtime
 from tests.client import Account, Api, unique_email
 from tests.drive.helpers import CSRF, upload_ok
 from tests.messenger.helpers import group, send

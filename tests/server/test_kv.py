@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator
 import pytest
 from redis.asyncio import Redis
 
-from server.kv import (
+from adapters.kv import (
     BucketResult,
     KeyValueStore,
     MemoryStore,

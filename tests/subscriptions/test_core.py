@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from server.bus import EventBus
+from adapters.bus import EventBus
 from subscriptions.core import LiveEventsUnavailable, SubscriptionOverflow, listen
 from tests.timing import eventually
 

@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 import websockets
 from strawberry.relay import GlobalID
 
+from adapters import runtime
 from resolvers.messenger.events import chat_channel
-from server import runtime
 from server.stalled_sockets import STALLED_CLOSE_CODE
 from tests.client import Account, Api, WSClient, wait_subscribed
 from tests.drive.transfer import setting

@@ -1,6 +1,6 @@
 """The blob store: where Drive keeps bytes. Two implementations share one interface: a local
 directory (the embedded default, ``<data_dir>/blobs``) and S3 or an S3-compatible server
-(``server/blobs_s3.py``), chosen by ``HELLO_STORAGE_URL``.
+(``adapters/blobs_s3.py``), chosen by ``HELLO_STORAGE_URL``.
 
 Keys are opaque strings chosen by Drive (``org/<id>/<random>``); the store never interprets
 them. Large uploads go through the store's multipart protocol: create, put parts (through
@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 from urllib.parse import quote, urlparse
 
-from server.settings import Settings
+from adapters.settings import Settings
 
 CHUNK = 256 * 1024
 STALE_TEMPORARY_SECONDS = 3600
@@ -291,7 +291,7 @@ def create_blob_store(settings: Settings) -> BlobStore:
     if parsed.scheme == "file":
         return LocalBlobStore(Path(parsed.path))
     if parsed.scheme == "s3":
-        from server.blobs_s3 import S3BlobStore
+        from adapters.blobs_s3 import S3BlobStore
 
         return S3BlobStore(
             bucket=parsed.netloc,

@@ -1,7 +1,7 @@
 """The event bus: live events from writers to subscribers, in one process or across many.
 
 A thin fan-out of our own over a broadcaster *backend* (``memory://`` in-process, ``redis://``
-across processes through ``server.redis_backend``). broadcaster's ``Broadcast`` class is not
+across processes through ``adapters.redis_backend``). broadcaster's ``Broadcast`` class is not
 used: concurrent first subscribers to a channel overwrite each other's registration, its
 per-subscriber queues are unbounded, and its listener awaits ``queue.put`` so one slow
 subscriber stalls every other one. Here:
@@ -45,7 +45,7 @@ import orjson
 from broadcaster._backends.base import BroadcastBackend
 from broadcaster._backends.memory import MemoryBackend
 
-from server.bus_stream import CATCH_UP, CatchUp, Link, SubscriberOverflow, Subscription, Ticks
+from adapters.bus_stream import CATCH_UP, CatchUp, Link, SubscriberOverflow, Subscription, Ticks
 
 __all__ = [
     "CATCH_UP",
@@ -102,7 +102,7 @@ class EventBus:
             return MemoryBackend(url or "memory://")
         if url.startswith(("redis://", "rediss://")):
             # Imported here: the embedded setup never needs the Redis client.
-            from server.redis_backend import RedisBackend
+            from adapters.redis_backend import RedisBackend
 
             # Named, so operators (and tests) can find this process's pub/sub connection in
             # CLIENT LIST; a name cannot contain spaces.

@@ -16,7 +16,7 @@ while Redis is unreachable instead of hanging (the bus keeps and retries it). Pu
 at-most-once: events published while the connection is down are lost, so the reader tells the
 bus about the gap, among the events in the order it saw them: ``Link.LOST`` when the connection
 drops, ``Link.SUBSCRIBED`` for each channel confirmed (again). Subscribers catch up from the
-database in between (``server/bus.py``).
+database in between (``adapters/bus.py``).
 """
 
 from __future__ import annotations
@@ -37,8 +37,8 @@ from redis.exceptions import RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
 
-from server.aio import shielded
-from server.bus import BusUnavailable, Link
+from adapters.aio import shielded
+from adapters.bus import BusUnavailable, Link
 
 __all__ = ["BusUnavailable", "RedisBackend"]
 

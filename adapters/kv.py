@@ -32,7 +32,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from server.aio import shielded
+from adapters.aio import shielded
 
 log = logging.getLogger("hello.kv")
 

@@ -1,4 +1,4 @@
-"""One subscriber's side of the event bus (``server/bus.py``): its bounded buffer, and the
+"""One subscriber's side of the event bus (``adapters/bus.py``): its bounded buffer, and the
 ``Link`` markers and ``CATCH_UP`` signals by which an outage of the backend reaches it."""
 
 from __future__ import annotations

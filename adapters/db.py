@@ -7,8 +7,11 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from tortoise import Tortoise
 
-from models import MODEL_MODULES
-from server.settings import Settings
+from adapters.settings import Settings
+
+# What the ORM loads, named rather than imported: Tortoise imports them at start-up, and the
+# adapters stay below the models (import-linter's layers contract).
+MODEL_MODULES = ["models.identity", "models.admin", "models.messenger", "models.drive"]
 
 
 def _with_pool_size(url: str, pool_max: int) -> str:
@@ -34,12 +37,12 @@ def tortoise_config(settings: Settings, url: str | None = None) -> dict[str, Any
     if not db_url.startswith("sqlite://"):
         from tortoise.backends.base.config_generator import expand_db_url
 
-        from server.dbhealth import ENGINE
+        from adapters.dbhealth import ENGINE
 
         expanded = expand_db_url(db_url)
         if expanded["engine"] == "tortoise.backends.asyncpg":
             # Our asyncpg client notes what each operation may have committed, so that one
-            # that met a dead connection is retried only when that is safe (server/dbhealth.py).
+            # that met a dead connection is retried only when that is safe (adapters/dbhealth.py).
             connection = {**expanded, "engine": ENGINE}
     return {
         "connections": {"default": connection},

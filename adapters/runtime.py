@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any
 from tortoise import connections
 
 if TYPE_CHECKING:
-    from server.blobs import BlobStore
-    from server.bus import EventBus
-    from server.kv import KeyValueStore
-    from server.settings import Settings
+    from adapters.blobs import BlobStore
+    from adapters.bus import EventBus
+    from adapters.kv import KeyValueStore
+    from adapters.settings import Settings
 
 
 @dataclass

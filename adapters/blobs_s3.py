@@ -17,7 +17,7 @@ import aioboto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from server.blobs import (
+from adapters.blobs import (
     CHUNK,
     STALE_TEMPORARY_SECONDS,
     PartInfo,
