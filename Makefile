@@ -39,7 +39,9 @@ schema: $(STAMP)
 migrations: $(STAMP)
 	$(BIN)/hello makemigrations
 
+# Layers and modules first (import-linter, contracts in pyproject.toml), then ruff and mypy.
 check: $(STAMP)
+	$(BIN)/lint-imports --no-logo
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy

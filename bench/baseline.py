@@ -68,8 +68,8 @@ def authenticated(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
     with a Context and the request's variables."""
 
     async def endpoint(request: Request) -> Response:
+        from resolvers.core.context import Context, RequestMeta
         from resolvers.identity.queries import authenticate
-        from server.context import Context, RequestMeta
 
         body = orjson.loads(await request.body())
         scheme, _, token = request.headers.get("authorization", "").partition(" ")

@@ -190,9 +190,9 @@ def create_memory_view() -> Any:
     extensions; the context's principal is the fixture's viewer, its loaders in memory."""
     from adapters.settings import get_settings
     from graphql_schema.schema import HelloSchema, create_schema
+    from resolvers.core.context import Context, Principal, RequestMeta
     from resolvers.identity.queries import users_by_id
     from resolvers.messenger.message_ops import reaction_summaries
-    from server.context import Context, Principal, RequestMeta
     from server.execution import install as install_fast_paths
     from server.limits import Guard
     from server.sockets import SocketRegistry

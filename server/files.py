@@ -28,10 +28,10 @@ from strawberry import relay
 
 from adapters import runtime
 from adapters.blobs import content_disposition
+from resolvers.core.context import Context, RequestMeta
 from resolvers.core.errors import DomainError
 from resolvers.drive import downloads, sessions
 from resolvers.identity.queries import authenticate
-from server.context import Context, RequestMeta
 
 log = logging.getLogger("hello.request")
 

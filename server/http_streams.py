@@ -45,7 +45,7 @@ from strawberry.http import GraphQLRequestData
 from strawberry.http.websocket_origin import is_same_origin, normalize_origin
 from strawberry.types.graphql import OperationType
 
-from server.context import Context
+from resolvers.core.context import Context
 from server.rejections import RequestRejected
 from server.stream_response import HttpStream
 

@@ -13,8 +13,8 @@ from typing import Any
 from starlette.requests import Request
 
 from adapters.dbhealth import RETRY_AFTER_SECONDS, connection_lost, renew_connections
+from resolvers.core.context import Principal
 from resolvers.identity.queries import authenticate
-from server.context import Principal
 
 log = logging.getLogger("hello.request")
 

@@ -37,7 +37,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from strawberry.types.graphql import OperationType
 
-from server.context import Context
+from resolvers.core.context import Context
 from server.stalled_sockets import CLOSE_GRACE_SECONDS
 
 if TYPE_CHECKING:

@@ -35,9 +35,9 @@ from strawberry.types.unset import UNSET
 
 from adapters.dbhealth import RETRY_AFTER_SECONDS, connection_lost, recording, renew_connections
 from adapters.settings import Settings
+from resolvers.core.context import Context, RequestMeta
 from resolvers.messenger import presence
 from server import graphiql, jsonbody, negotiation, persisted
-from server.context import Context, RequestMeta
 from server.http_streams import HttpStreams, stream_required
 from server.limits import shape_errors
 from server.rejections import (

@@ -13,9 +13,9 @@ from typing import Any
 
 from models.identity import Role, User
 from resolvers.admin.access import require_member
+from resolvers.core.context import Context
 from resolvers.core.errors import Forbidden
 from resolvers.identity import events
-from server.context import Context
 from subscriptions.core import CatchUp, listen
 
 

@@ -7,10 +7,10 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from models.messenger import ChatMember, Message
+from resolvers.core.context import Context
 from resolvers.messenger import events
 from resolvers.messenger.access import access_chat
 from resolvers.messenger.events import message_snapshot
-from server.context import Context
 from subscriptions.core import CatchUp, subscribed
 
 REPLAY_BATCH = 100

@@ -29,10 +29,10 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from models.messenger import Chat, ChatMember
+from resolvers.core.context import Context
 from resolvers.identity.queries import require_principal
 from resolvers.messenger import events
 from resolvers.messenger.presence import chat_partner_ids, presence_channel
-from server.context import Context
 from subscriptions.core import CatchUp, subscribed
 from subscriptions.messenger import GATHER_SECONDS, missed_messages
 

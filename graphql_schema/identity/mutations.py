@@ -173,9 +173,7 @@ class PasswordChangePayload:
 
 @strawberry.type(description="The result of `sessionRevoke`.")
 class SessionRevokePayload:
-    session: Annotated[Session, strawberry.lazy("graphql_schema.admin.people")] | None = (
-        strawberry.field(default=None, description="The ended session.")
-    )
+    session: Session | None = strawberry.field(default=None, description="The ended session.")
     errors: list[SessionRevokeError] = strawberry.field(description="Why nothing changed.")
 
 

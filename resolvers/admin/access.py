@@ -23,9 +23,9 @@ from collections.abc import Iterable
 
 from models.admin import Department, Group
 from models.identity import Organization, Role, User
+from resolvers.core.context import Context, Principal
 from resolvers.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from resolvers.identity.queries import require_principal
-from server.context import Context, Principal
 
 ADMIN_ROLES = (Role.OWNER, Role.ADMIN)
 MAX_IDS = 100

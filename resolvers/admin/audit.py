@@ -9,7 +9,7 @@ from enum import Enum
 from typing import Any
 
 from models.admin import AuditEntry
-from server.context import Context
+from resolvers.core.context import Context
 
 
 def _json(value: Any) -> Any:

@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 
 from models.admin import AuditEntry
 from resolvers.admin.access import access_user, is_admin, require_admin
+from resolvers.core.context import Context
 from resolvers.core.errors import ValidationFailed
 from resolvers.core.loaders import by_key
 from resolvers.core.pagination import Page, paginate
-from server.context import Context
 
 MAX_ACTION = 64
 

@@ -23,10 +23,10 @@ from resolvers.admin.audit import audit, changes, snapshot
 from resolvers.admin.events import department_changed, member_updated, organization_channel
 from resolvers.admin.loaders import MAX_DEPTH, department_paths, subtree_height
 from resolvers.core import names
+from resolvers.core.context import Context
 from resolvers.core.errors import DomainError, NotFound, collect
 from resolvers.core.idempotency import once
 from resolvers.core.tx import transaction
-from server.context import Context
 
 MAX_NAME = 100
 FIELDS = ("name", "parent_id", "leader_id")

@@ -12,10 +12,10 @@ from models.identity import User
 from resolvers.admin.access import access_group, access_users, lock_organization, require_admin
 from resolvers.admin.audit import audit, changes, snapshot
 from resolvers.admin.departments import clean_name, refuse_guests
+from resolvers.core.context import Context
 from resolvers.core.errors import DomainError, NotFound
 from resolvers.core.idempotency import once
 from resolvers.core.tx import transaction
-from server.context import Context
 
 MAX_GROUPS = 500
 """Groups per organization. A module constant so tests can lower it."""

@@ -20,6 +20,7 @@ from resolvers.admin.access import (
     require_admin,
 )
 from resolvers.admin.audit import audit, snapshot
+from resolvers.core.context import Context
 from resolvers.core.errors import DomainError, NotFound, collect
 from resolvers.core.idempotency import once
 from resolvers.core.loaders import by_key
@@ -35,7 +36,6 @@ from resolvers.identity.validation import (
     normalize_email,
     password_errors,
 )
-from server.context import Context
 
 TOKEN_PREFIX = "hli_"
 TTL = timedelta(days=7)

@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from models.identity import Organization
 from resolvers.admin.access import require_admin
 from resolvers.admin.audit import audit, changes, snapshot
+from resolvers.core.context import Context
 from resolvers.core.errors import DomainError, collect
 from resolvers.core.tx import transaction
 from resolvers.identity.events import organization_channel
 from resolvers.identity.queries import organizations_by_id
 from resolvers.identity.validation import name_errors
-from server.context import Context
 
 MAX_DOMAINS = 100
 MAX_WINDOW = 7 * 24 * 60  # a week, in minutes

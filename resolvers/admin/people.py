@@ -29,6 +29,7 @@ from resolvers.admin.access import (
     require_owner,
 )
 from resolvers.admin.audit import audit, changes, snapshot
+from resolvers.core.context import Context, Principal
 from resolvers.core.errors import DomainError, Forbidden, NotFound, collect
 from resolvers.core.idempotency import once
 from resolvers.core.tx import transaction
@@ -40,7 +41,6 @@ from resolvers.identity.validation import (
     normalize_email,
     password_errors,
 )
-from server.context import Context, Principal
 
 # Fields an audit entry may show of a user: never the password hash.
 PROFILE = ("display_name", "role", "manager_id", "time_zone", "locale")

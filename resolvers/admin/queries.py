@@ -8,9 +8,9 @@ from models.admin import Department, DepartmentMember, Group
 from models.identity import Role, User
 from resolvers.admin.access import access_department, is_admin, require_member
 from resolvers.admin.loaders import department_paths, departments_by_id, groups_by_id
+from resolvers.core.context import Context
 from resolvers.core.errors import Forbidden, ValidationFailed
 from resolvers.core.pagination import Page, paginate
-from server.context import Context
 
 MAX_SEARCH = 100
 

@@ -25,10 +25,10 @@ from models.drive import ROLE_RANK, DriveItem, DrivePermission, DriveRole, Grant
 from models.drive import MessageAttachment as Attachment
 from models.messenger import ChatMember, Message
 from resolvers.admin.loaders import department_paths
+from resolvers.core.context import Context, Principal
 from resolvers.core.errors import Forbidden, NotFound
 from resolvers.core.sql import raw
 from resolvers.identity.queries import require_principal
-from server.context import Context, Principal
 
 
 def path_ids(item: DriveItem) -> list[int]:

@@ -19,6 +19,7 @@ from datetime import timedelta
 
 from adapters.blobs import PartInfo
 from models.drive import DriveItem, DriveRole, UploadPart, UploadSession, UploadStatus
+from resolvers.core.context import Context
 from resolvers.core.errors import NotFound
 from resolvers.core.sql import execute
 from resolvers.core.tx import transaction
@@ -42,7 +43,6 @@ from resolvers.drive.sessions import (
 from resolvers.drive.uploads import target_folder
 from resolvers.identity.queries import require_principal
 from resolvers.identity.tokens import now
-from server.context import Context
 
 log = logging.getLogger("hello.drive")
 

@@ -27,9 +27,9 @@ from strawberry import relay
 
 from adapters import runtime
 from models.drive import Blob, DriveItem, DriveRole, FileVersion, ItemKind
+from resolvers.core.context import Context
 from resolvers.core.errors import DomainError, NotFound
 from resolvers.drive import access, core, links
-from server.context import Context
 
 LINK_REDIRECT_TTL_SECONDS = 30
 """Lifetime of the presigned S3 URL a link-derived download redirects to: long enough for the

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from adapters import runtime
 from models.drive import ROLE_RANK, DriveItem, DriveRole, ItemKind, LinkScope, ShareLink
 from models.identity import Role
+from resolvers.core.context import Context
 from resolvers.core.errors import DomainError, NotFound, Throttled, ValidationFailed
 from resolvers.core.idempotency import once
 from resolvers.core.pagination import Page, paginate
@@ -21,7 +22,6 @@ from resolvers.drive.sharing import no_guests, shareable
 from resolvers.identity.passwords import hash_password, verify_password
 from resolvers.identity.queries import require_principal
 from resolvers.identity.tokens import now, retry_safe_token
-from server.context import Context
 
 LINK_TOKEN_PREFIX = "hsl_"
 MAX_TOKEN = 200

@@ -25,6 +25,7 @@ from models.drive import (
 )
 from models.drive import MessageAttachment as Attachment
 from models.identity import Role, User
+from resolvers.core.context import Context, Principal
 from resolvers.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from resolvers.core.pagination import Page, decode_cursor, encode_cursor, page_size
 from resolvers.core.sql import raw
@@ -32,7 +33,6 @@ from resolvers.core.tx import transaction
 from resolvers.drive import core
 from resolvers.drive.access import access_item, at_least, attached_visible, audience, grantees_of
 from resolvers.identity.queries import require_principal
-from server.context import Context, Principal
 
 MAX_ATTACHMENTS = 10
 

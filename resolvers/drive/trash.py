@@ -26,6 +26,7 @@ from models.drive import (
     ShareLink,
 )
 from models.identity import User
+from resolvers.core.context import Context
 from resolvers.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from resolvers.core.tx import Transaction, transaction
 from resolvers.drive import access, core
@@ -40,7 +41,6 @@ from resolvers.drive.tree import (
     save_name,
 )
 from resolvers.identity.queries import require_principal
-from server.context import Context
 
 MAX_IDS = 100
 CHUNK = 500

@@ -12,6 +12,7 @@ from __future__ import annotations
 from tortoise.exceptions import IntegrityError
 
 from models.drive import DriveItem, DriveRole, FileVersion, ItemKind
+from resolvers.core.context import Context
 from resolvers.core.errors import DomainError, NotFound, ValidationFailed
 from resolvers.core.idempotency import once
 from resolvers.core.sql import execute, raw
@@ -19,7 +20,6 @@ from resolvers.core.tx import transaction
 from resolvers.drive import core
 from resolvers.drive.access import access_item, audience
 from resolvers.identity.queries import require_principal
-from server.context import Context
 
 
 class RootFolder(DomainError):

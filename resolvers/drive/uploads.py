@@ -10,13 +10,13 @@ from typing import Any
 
 from adapters import runtime
 from models.drive import DriveItem, DriveRole, ItemKind
+from resolvers.core.context import Context
 from resolvers.core.errors import ValidationFailed
 from resolvers.core.idempotency import once
 from resolvers.core.tx import transaction
 from resolvers.drive import core
 from resolvers.drive.access import access_item
 from resolvers.identity.queries import require_principal
-from server.context import Context
 
 READ_CHUNK = 256 * 1024
 MAX_CONTENT_TYPE = 255

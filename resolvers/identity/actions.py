@@ -9,6 +9,7 @@ from tortoise.exceptions import IntegrityError
 
 from adapters import runtime
 from models.identity import AuthSession, AuthToken, Organization, Role, TokenKind, User
+from resolvers.core.context import RequestMeta
 from resolvers.core.errors import DomainError, Throttled, collect
 from resolvers.core.tx import publish_events, transaction
 from resolvers.identity import events
@@ -20,7 +21,6 @@ from resolvers.identity.validation import (
     normalize_email,
     password_errors,
 )
-from server.context import RequestMeta
 
 
 @dataclass

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from functools import cache
 
 from models.identity import AuthSession, AuthToken, Organization, Role, TokenKind, User
+from resolvers.core.context import Context, Principal
 from resolvers.core.errors import DomainError, NotFound, Unauthenticated
 from resolvers.core.loaders import by_key
 from resolvers.core.pagination import Page, paginate
 from resolvers.identity.tokens import ACCESS_PREFIX, now, token_hash
-from server.context import Context, Principal
 
 
 async def authenticate(token: str) -> Principal | None:

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from models.messenger import Chat, ChatMember
+from resolvers.core.context import Context
 from resolvers.core.errors import NotFound
 from resolvers.identity.queries import require_principal
-from server.context import Context
 
 
 @dataclass

@@ -13,13 +13,13 @@ from models.identity import Role
 from models.messenger import Chat, ChatKind, ChatMember, ChatRole, Message, MessageMention
 from resolvers.admin.access import access_users
 from resolvers.core import names
+from resolvers.core.context import Context
 from resolvers.core.errors import DomainError, collect
 from resolvers.core.idempotency import once
 from resolvers.core.pagination import Page, decode_cursor, encode_cursor, page_size, paginate
 from resolvers.core.tx import Transaction, transaction
 from resolvers.identity.queries import require_principal
 from resolvers.messenger import events
-from server.context import Context
 
 MAX_NAME = 100
 MAX_DESCRIPTION = 1000

@@ -15,11 +15,11 @@ from models.identity import Role, User
 from models.messenger import ChatKind
 from resolvers.admin.departments import check_department_create, check_department_members
 from resolvers.admin.people import check_user_create
+from resolvers.core.context import Context, Principal, RequestMeta
 from resolvers.core.tx import transaction
 from resolvers.identity.actions import create_organization
 from resolvers.messenger.chats import check_chat_create
 from resolvers.messenger.messages import check_message_send
-from server.context import Context, Principal, RequestMeta
 
 ORGANIZATION = "Hello Demo"
 OWNER_EMAIL = "demo@hello.test"

@@ -29,6 +29,7 @@ from models.identity import Role, User
 from models.messenger import Chat, ChatKind, ChatMember, ChatPolicy, ChatRole, Message, MessageKind
 from resolvers.admin.access import access_users, check_id_count
 from resolvers.core import names
+from resolvers.core.context import Context
 from resolvers.core.errors import DomainError, Forbidden, NotFound, ValidationFailed, collect
 from resolvers.core.tx import Transaction, transaction
 from resolvers.identity.queries import require_principal
@@ -36,7 +37,6 @@ from resolvers.messenger import events, system_text
 from resolvers.messenger.access import ChatAccess, access_chat
 from resolvers.messenger.chats import MAX_DESCRIPTION, MAX_NAME
 from resolvers.messenger.messages import next_seq
-from server.context import Context
 
 MAX_ANNOUNCEMENT = 5000
 MAX_PINNED = 50

@@ -23,6 +23,7 @@ from models.messenger import (
     MessagePin,
     Reaction,
 )
+from resolvers.core.context import Context
 from resolvers.core.errors import DomainError, NotFound
 from resolvers.core.idempotency import once
 from resolvers.core.pagination import Page, paginate
@@ -32,7 +33,6 @@ from resolvers.messenger import events
 from resolvers.messenger.access import ChatAccess, access_chat
 from resolvers.messenger.groups import check_can_send
 from resolvers.messenger.messages import MAX_TEXT_BYTES, do_message_send, parse_content
-from server.context import Context
 
 MAX_EDITS = 20
 MAX_EMOJI = 50

@@ -13,6 +13,7 @@ from tortoise.expressions import F
 from adapters import runtime
 from models.identity import User
 from models.messenger import Chat, ChatMember, Message, MessageKind, MessageMention
+from resolvers.core.context import Context
 from resolvers.core.errors import DomainError, NotFound, Throttled
 from resolvers.core.idempotency import once
 from resolvers.core.pagination import MAX_PAGE, page_size
@@ -20,7 +21,6 @@ from resolvers.core.tx import transaction
 from resolvers.identity.queries import require_principal
 from resolvers.messenger import events
 from resolvers.messenger.access import access_chat
-from server.context import Context
 
 MAX_TEXT_BYTES = 150 * 1024
 MAX_MENTIONS = 100

@@ -35,11 +35,11 @@ from tortoise.expressions import Subquery
 from adapters import runtime
 from adapters.kv import StoreUnavailable
 from models.messenger import ChatMember
+from resolvers.core.context import Context
 from resolvers.core.errors import DomainError, ValidationFailed
 from resolvers.identity.queries import require_principal, visible_users
 from resolvers.messenger import events
 from resolvers.messenger.access import access_chat
-from server.context import Context
 
 log = logging.getLogger("hello.presence")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from models.messenger import Chat, ChatMember, Message
-from server.context import Context
+from resolvers.core.context import Context
 
 
 async def visible_chats(ctx: Context, ids: list[int]) -> list[Chat | None]:

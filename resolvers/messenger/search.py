@@ -25,11 +25,11 @@ from typing import Any
 from tortoise import connections
 
 from models.messenger import Chat, Message
+from resolvers.core.context import Context
 from resolvers.core.errors import NotFound, ValidationFailed
 from resolvers.core.pagination import decode_cursor, encode_cursor
 from resolvers.identity.queries import require_principal, visible_users
 from resolvers.messenger.access import access_chat
-from server.context import Context
 
 MAX_RESULTS = 1000
 DEFAULT_PAGE = 20

@@ -1,5 +1,8 @@
 """The typed context every resolver receives: who is asking, on behalf of which organization,
-and the per-request DataLoaders."""
+and the per-request DataLoaders.
+
+It lives with the domain, not in ``server/``: every layer from the resolvers up reads it, and
+``server/`` (the edge) only builds it per request, so imports still go down."""
 
 from __future__ import annotations
 
