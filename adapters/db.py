@@ -11,7 +11,13 @@ from adapters.settings import Settings
 
 # What the ORM loads, named rather than imported: Tortoise imports them at start-up, and the
 # adapters stay below the models (import-linter's layers contract).
-MODEL_MODULES = ["models.identity", "models.admin", "models.messenger", "models.drive"]
+MODEL_MODULES = [
+    "models.core",
+    "models.identity",
+    "models.admin",
+    "models.messenger",
+    "models.drive",
+]
 
 
 def _with_pool_size(url: str, pool_max: int) -> str:

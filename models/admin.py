@@ -1,5 +1,4 @@
-"""The directory around users: departments, groups, invitations, the audit log, and
-idempotency records for retried creations."""
+"""The directory around users: departments, groups, invitations and the audit log."""
 
 from __future__ import annotations
 
@@ -147,26 +146,3 @@ class AuditEntry(Model):
     class Meta:
         table = "audit_entry"
         indexes = (("organization_id", "created_at", "id"), ("organization_id", "action"))
-
-
-class IdempotencyRecord(Model):
-    """The object a creating mutation made for an idempotency key, so a retry returns it."""
-
-    id = fields.BigIntField(primary_key=True)
-    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
-        "models.User", related_name="idempotency_records", on_delete=fields.CASCADE
-    )
-    user_id: int
-    operation = fields.CharField(max_length=64)
-    key = fields.CharField(max_length=128)
-    result_id = fields.BigIntField()
-    # An HMAC of the normalized input (resolvers/core/idempotency.py): the same key with other
-    # input is refused. Empty for records written before it existed; those match any input.
-    fingerprint = fields.CharField(max_length=64, default="")
-    created_at = fields.DatetimeField(auto_now_add=True)
-
-    class Meta:
-        table = "idempotency_record"
-        unique_together = (("user_id", "operation", "key"),)
-        # For the sweep of expired keys.
-        indexes = (("created_at",),)

@@ -33,7 +33,7 @@ from typing import Protocol, TypeVar
 from tortoise.exceptions import IntegrityError
 
 from adapters.settings import get_settings
-from models.admin import IdempotencyRecord
+from models.core import IdempotencyRecord
 from resolvers.core.errors import DomainError, ValidationFailed
 from resolvers.core.tx import transaction
 

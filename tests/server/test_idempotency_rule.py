@@ -19,7 +19,8 @@ import pytest
 from strawberry.relay import GlobalID
 
 from adapters import runtime
-from models.admin import Department, Group, IdempotencyRecord, Invitation
+from models.admin import Department, Group, Invitation
+from models.core import IdempotencyRecord
 from models.drive import DriveItem, FileVersion, ShareLink, UploadSession
 from models.identity import User
 from models.messenger import Chat, Message
