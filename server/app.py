@@ -23,9 +23,9 @@ from adapters.db import close_db, init_db
 from adapters.kv import create_store
 from adapters.settings import Settings, get_settings
 from graphql_schema.schema import create_schema
+from resolvers.core.channels import AUTH_CHANNEL
 from resolvers.core.idempotency import sweep_forever as sweep_idempotency_keys
 from resolvers.drive.completion import cleanup_forever
-from resolvers.identity.events import AUTH_CHANNEL
 from resolvers.identity.queries import live_sessions
 from server import files, graphiql
 from server.execution import install as install_fast_paths

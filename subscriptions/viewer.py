@@ -30,7 +30,7 @@ from typing import Any
 
 from models.messenger import Chat, ChatMember
 from resolvers.core.context import Context
-from resolvers.identity.queries import require_principal
+from resolvers.core.principal import require_principal
 from resolvers.messenger import events
 from resolvers.messenger.presence import chat_partner_ids, presence_channel
 from subscriptions.core import CatchUp, subscribed

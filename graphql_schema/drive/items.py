@@ -13,8 +13,8 @@ from graphql_schema.core.node import decode_id, require_id
 from graphql_schema.core.payload import mutate
 from graphql_schema.drive import item_payloads as p
 from graphql_schema.drive.types import AFTER, FIRST, Drive, File, FileVersion, OnNameConflict
+from resolvers.core.principal import require_principal
 from resolvers.drive import copying, core, items, trash, tree
-from resolvers.identity.queries import require_principal
 
 INPUT = strawberry.argument(description="What to do.")
 

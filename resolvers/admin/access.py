@@ -25,7 +25,7 @@ from models.admin import Department, Group
 from models.identity import Organization, Role, User
 from resolvers.core.context import Context, Principal
 from resolvers.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
-from resolvers.identity.queries import require_principal
+from resolvers.core.principal import require_principal
 
 ADMIN_ROLES = (Role.OWNER, Role.ADMIN)
 MAX_IDS = 100

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from models.admin import Department
 from models.identity import User
-from resolvers.identity.events import organization_channel, user_snapshot
+from resolvers.core.channels import organization_channel
+from resolvers.identity.events import user_snapshot
 
 __all__ = [
     "department_changed",

@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from models.identity import Organization
 from resolvers.admin.access import require_admin
 from resolvers.admin.audit import audit, changes, snapshot
+from resolvers.core.channels import organization_channel
 from resolvers.core.context import Context
 from resolvers.core.errors import DomainError, collect
 from resolvers.core.tx import transaction
-from resolvers.identity.events import organization_channel
 from resolvers.identity.queries import organizations_by_id
 from resolvers.identity.validation import name_errors
 

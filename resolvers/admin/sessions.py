@@ -25,14 +25,14 @@ from resolvers.admin.people import (
     last_admin_error,
     profile_errors,
 )
+from resolvers.core.channels import user_channel
 from resolvers.core.context import Context, Principal
 from resolvers.core.errors import DomainError, NotFound, Throttled, collect
+from resolvers.core.principal import require_principal
 from resolvers.core.tx import transaction
 from resolvers.identity.actions import do_revoke_sessions
 from resolvers.identity.passwords import hash_password, verify_password
-from resolvers.identity.queries import require_principal
 from resolvers.identity.validation import password_errors
-from resolvers.messenger.events import user_channel
 
 # How long a reset account's open sockets stay open after the reset commits, for the notice on
 # their stream to arrive before they close (its tokens are dead at once).

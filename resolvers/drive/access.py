@@ -27,8 +27,8 @@ from models.messenger import ChatMember, Message
 from resolvers.admin.loaders import department_paths
 from resolvers.core.context import Context, Principal
 from resolvers.core.errors import Forbidden, NotFound
+from resolvers.core.principal import require_principal
 from resolvers.core.sql import raw
-from resolvers.identity.queries import require_principal
 
 
 def path_ids(item: DriveItem) -> list[int]:

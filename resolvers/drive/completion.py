@@ -19,8 +19,10 @@ from datetime import timedelta
 
 from adapters.blobs import PartInfo
 from models.drive import DriveItem, DriveRole, UploadPart, UploadSession, UploadStatus
+from resolvers.core.clock import now
 from resolvers.core.context import Context
 from resolvers.core.errors import NotFound
+from resolvers.core.principal import require_principal
 from resolvers.core.sql import execute
 from resolvers.core.tx import transaction
 from resolvers.drive import core
@@ -41,8 +43,6 @@ from resolvers.drive.sessions import (
     state,
 )
 from resolvers.drive.uploads import target_folder
-from resolvers.identity.queries import require_principal
-from resolvers.identity.tokens import now
 
 log = logging.getLogger("hello.drive")
 

@@ -15,12 +15,12 @@ from models.drive import DriveItem, DriveRole, FileVersion, ItemKind
 from resolvers.core.context import Context
 from resolvers.core.errors import DomainError, Forbidden, NotFound
 from resolvers.core.idempotency import once
+from resolvers.core.principal import require_principal
 from resolvers.core.sql import execute
 from resolvers.core.tx import transaction
 from resolvers.drive import core
 from resolvers.drive.access import access_item
 from resolvers.drive.tree import depth, editable_folder, no_new_version, not_root, reload, too_deep
-from resolvers.identity.queries import require_principal
 
 MAX_COPY = 1000
 """A copy of a folder holds at most this many files and folders (the folder included)."""

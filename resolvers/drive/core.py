@@ -27,10 +27,10 @@ from adapters.blobs import BlobStore
 from models.drive import Blob, DriveItem, DriveUsage, FileVersion, ItemKind
 from models.identity import User
 from resolvers.core import names
+from resolvers.core.channels import user_channel
 from resolvers.core.errors import DomainError, NotFound, ValidationFailed, collect
 from resolvers.core.sql import dialect, execute, raw
 from resolvers.core.tx import Transaction, transaction
-from resolvers.messenger.events import user_channel
 
 MAX_NAME = 255
 MAX_DEPTH = 32

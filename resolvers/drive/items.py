@@ -23,9 +23,9 @@ from models.drive import DriveItem, FileVersion, ItemKind
 from resolvers.core.context import Context
 from resolvers.core.errors import ValidationFailed
 from resolvers.core.pagination import Page, decode_cursor, encode_cursor, page_size, paginate
+from resolvers.core.principal import require_principal
 from resolvers.core.sql import raw
 from resolvers.drive import access, core
-from resolvers.identity.queries import require_principal
 
 MAX_QUERY = 100
 MAX_SEARCH_ROOTS = 500

@@ -11,17 +11,18 @@ from datetime import UTC, datetime
 from adapters import runtime
 from models.drive import ROLE_RANK, DriveItem, DriveRole, ItemKind, LinkScope, ShareLink
 from models.identity import Role
+from resolvers.core.clock import now
 from resolvers.core.context import Context
 from resolvers.core.errors import DomainError, NotFound, Throttled, ValidationFailed
 from resolvers.core.idempotency import once
 from resolvers.core.pagination import Page, paginate
+from resolvers.core.principal import require_principal
 from resolvers.core.tx import transaction
 from resolvers.drive import core
 from resolvers.drive.access import access_item, at_least
 from resolvers.drive.sharing import no_guests, shareable
 from resolvers.identity.passwords import hash_password, verify_password
-from resolvers.identity.queries import require_principal
-from resolvers.identity.tokens import now, retry_safe_token
+from resolvers.identity.tokens import retry_safe_token
 
 LINK_TOKEN_PREFIX = "hsl_"
 MAX_TOKEN = 200

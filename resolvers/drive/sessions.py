@@ -25,15 +25,15 @@ from tortoise.exceptions import IntegrityError
 from adapters import runtime
 from adapters.blobs import PartInfo
 from models.drive import DriveItem, DriveRole, ItemKind, UploadPart, UploadSession, UploadStatus
+from resolvers.core.clock import now
 from resolvers.core.context import Context
 from resolvers.core.errors import DomainError, NotFound, ValidationFailed
 from resolvers.core.idempotency import once
+from resolvers.core.principal import require_principal
 from resolvers.core.tx import transaction
 from resolvers.drive import core
 from resolvers.drive.access import access_item
 from resolvers.drive.uploads import check_content_type, target_folder
-from resolvers.identity.queries import require_principal
-from resolvers.identity.tokens import now
 
 log = logging.getLogger("hello.drive")
 

@@ -28,11 +28,11 @@ from models.identity import Role, User
 from resolvers.core.context import Context, Principal
 from resolvers.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from resolvers.core.pagination import Page, decode_cursor, encode_cursor, page_size
+from resolvers.core.principal import require_principal
 from resolvers.core.sql import raw
 from resolvers.core.tx import transaction
 from resolvers.drive import core
 from resolvers.drive.access import access_item, at_least, attached_visible, audience, grantees_of
-from resolvers.identity.queries import require_principal
 
 MAX_ATTACHMENTS = 10
 

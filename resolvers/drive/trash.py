@@ -28,6 +28,7 @@ from models.drive import (
 from models.identity import User
 from resolvers.core.context import Context
 from resolvers.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from resolvers.core.principal import require_principal
 from resolvers.core.tx import Transaction, transaction
 from resolvers.drive import access, core
 from resolvers.drive.items import my_root, top_paths, trash_roots
@@ -40,7 +41,6 @@ from resolvers.drive.tree import (
     rewrite_paths,
     save_name,
 )
-from resolvers.identity.queries import require_principal
 
 MAX_IDS = 100
 CHUNK = 500

@@ -15,11 +15,11 @@ from models.drive import DriveItem, DriveRole, FileVersion, ItemKind
 from resolvers.core.context import Context
 from resolvers.core.errors import DomainError, NotFound, ValidationFailed
 from resolvers.core.idempotency import once
+from resolvers.core.principal import require_principal
 from resolvers.core.sql import execute, raw
 from resolvers.core.tx import transaction
 from resolvers.drive import core
 from resolvers.drive.access import access_item, audience
-from resolvers.identity.queries import require_principal
 
 
 class RootFolder(DomainError):

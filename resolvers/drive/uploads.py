@@ -13,10 +13,10 @@ from models.drive import DriveItem, DriveRole, ItemKind
 from resolvers.core.context import Context
 from resolvers.core.errors import ValidationFailed
 from resolvers.core.idempotency import once
+from resolvers.core.principal import require_principal
 from resolvers.core.tx import transaction
 from resolvers.drive import core
 from resolvers.drive.access import access_item
-from resolvers.identity.queries import require_principal
 
 READ_CHUNK = 256 * 1024
 MAX_CONTENT_TYPE = 255

@@ -9,12 +9,13 @@ from tortoise.exceptions import IntegrityError
 
 from adapters import runtime
 from models.identity import AuthSession, AuthToken, Organization, Role, TokenKind, User
+from resolvers.core.clock import now
 from resolvers.core.context import RequestMeta
 from resolvers.core.errors import DomainError, Throttled, collect
 from resolvers.core.tx import publish_events, transaction
 from resolvers.identity import events
 from resolvers.identity.passwords import hash_password, verify_password
-from resolvers.identity.tokens import TokenPair, issue_pair, now, token_hash
+from resolvers.identity.tokens import TokenPair, issue_pair, token_hash
 from resolvers.identity.validation import (
     email_errors,
     name_errors,

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from models.identity import User
 
-AUTH_CHANNEL = "auth"
-
-
-def organization_channel(organization_id: int) -> str:
-    return f"org:{organization_id}"
+# The channels are named in resolvers/core (other modules publish on them too); identity's own
+# code keeps reading them here as events.AUTH_CHANNEL and events.organization_channel.
+from resolvers.core.channels import AUTH_CHANNEL as AUTH_CHANNEL
+from resolvers.core.channels import organization_channel as organization_channel
 
 
 def user_snapshot(user: User) -> dict[str, object]:

@@ -6,11 +6,13 @@ from collections.abc import Sequence
 from functools import cache
 
 from models.identity import AuthSession, AuthToken, Organization, Role, TokenKind, User
+from resolvers.core.clock import now
 from resolvers.core.context import Context, Principal
-from resolvers.core.errors import DomainError, NotFound, Unauthenticated
+from resolvers.core.errors import NotFound
 from resolvers.core.loaders import by_key
 from resolvers.core.pagination import Page, paginate
-from resolvers.identity.tokens import ACCESS_PREFIX, now, token_hash
+from resolvers.core.principal import require_principal
+from resolvers.identity.tokens import ACCESS_PREFIX, token_hash
 
 
 async def authenticate(token: str) -> Principal | None:
@@ -56,21 +58,6 @@ def _auth_sql(dialect: str) -> str:
         f'JOIN "{User._meta.db_table}" u ON u."id" = s."user_id" '
         f'WHERE t."token_hash" = {placeholder}'
     )
-
-
-class PasswordChangeRequired(DomainError):
-    code = "PASSWORD_CHANGE_REQUIRED"
-    default_message = "An admin reset your password: choose a new one with passwordChange first."
-
-
-def require_principal(ctx: Context, *, pending_password_change_ok: bool = False) -> Principal:
-    """The signed-in principal. After an admin's password reset only ``passwordChange`` (and
-    ``viewer``, ``signOut``) work until the user has chosen a new password."""
-    if ctx.principal is None:
-        raise Unauthenticated()
-    if ctx.principal.user.must_change_password and not pending_password_change_ok:
-        raise PasswordChangeRequired()
-    return ctx.principal
 
 
 async def live_sessions(session_ids: list[int]) -> set[int]:

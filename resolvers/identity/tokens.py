@@ -8,17 +8,14 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from adapters.settings import get_settings
 from models.identity import AuthSession, AuthToken, TokenKind
+from resolvers.core.clock import now
 
 ACCESS_PREFIX = "hla_"
 REFRESH_PREFIX = "hlr_"
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def retry_safe_token(prefix: str, purpose: str, idempotency_key: str | None, *scope: object) -> str:

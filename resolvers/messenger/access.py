@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from models.messenger import Chat, ChatMember
 from resolvers.core.context import Context
 from resolvers.core.errors import NotFound
-from resolvers.identity.queries import require_principal
+from resolvers.core.principal import require_principal
 
 
 @dataclass

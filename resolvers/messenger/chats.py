@@ -17,8 +17,8 @@ from resolvers.core.context import Context
 from resolvers.core.errors import DomainError, collect
 from resolvers.core.idempotency import once
 from resolvers.core.pagination import Page, decode_cursor, encode_cursor, page_size, paginate
+from resolvers.core.principal import require_principal
 from resolvers.core.tx import Transaction, transaction
-from resolvers.identity.queries import require_principal
 from resolvers.messenger import events
 
 MAX_NAME = 100

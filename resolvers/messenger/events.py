@@ -1,5 +1,5 @@
-"""Chat events on the bus. Each chat has a channel (``chat_channel``) and each user one
-(``user_channel``, for viewerEvents). Payloads carry snapshots, so delivering an event to many
+"""Chat events on the bus. Each chat has a channel and each user one (for viewerEvents), named
+in ``resolvers/core/channels.py``. Payloads carry snapshots, so delivering an event to many
 subscribers needs no query per subscriber. The GraphQL side (``graphql_schema/messenger/
 events.py``) turns each ``type`` below into one member of the ``ChatEvent`` union."""
 
@@ -9,13 +9,10 @@ from typing import Any
 
 from models.messenger import Chat, Message
 
-
-def chat_channel(chat_id: int) -> str:
-    return f"chat:{chat_id}"
-
-
-def user_channel(user_id: int) -> str:
-    return f"user:{user_id}"
+# The channels are named in resolvers/core (Admin and Drive publish on a user's channel too);
+# messenger's own code keeps reading them here as events.chat_channel and events.user_channel.
+from resolvers.core.channels import chat_channel as chat_channel
+from resolvers.core.channels import user_channel as user_channel
 
 
 def _iso(value: Any) -> str | None:

@@ -31,8 +31,8 @@ from resolvers.admin.access import access_users, check_id_count
 from resolvers.core import names
 from resolvers.core.context import Context
 from resolvers.core.errors import DomainError, Forbidden, NotFound, ValidationFailed, collect
+from resolvers.core.principal import require_principal
 from resolvers.core.tx import Transaction, transaction
-from resolvers.identity.queries import require_principal
 from resolvers.messenger import events, system_text
 from resolvers.messenger.access import ChatAccess, access_chat
 from resolvers.messenger.chats import MAX_DESCRIPTION, MAX_NAME

@@ -27,8 +27,8 @@ from resolvers.core.context import Context
 from resolvers.core.errors import DomainError, NotFound
 from resolvers.core.idempotency import once
 from resolvers.core.pagination import Page, paginate
+from resolvers.core.principal import require_principal
 from resolvers.core.tx import transaction
-from resolvers.identity.queries import require_principal
 from resolvers.messenger import events
 from resolvers.messenger.access import ChatAccess, access_chat
 from resolvers.messenger.groups import check_can_send

@@ -17,8 +17,8 @@ from resolvers.core.context import Context
 from resolvers.core.errors import DomainError, NotFound, Throttled
 from resolvers.core.idempotency import once
 from resolvers.core.pagination import MAX_PAGE, page_size
+from resolvers.core.principal import require_principal
 from resolvers.core.tx import transaction
-from resolvers.identity.queries import require_principal
 from resolvers.messenger import events
 from resolvers.messenger.access import access_chat
 

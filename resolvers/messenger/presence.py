@@ -37,7 +37,8 @@ from adapters.kv import StoreUnavailable
 from models.messenger import ChatMember
 from resolvers.core.context import Context
 from resolvers.core.errors import DomainError, ValidationFailed
-from resolvers.identity.queries import require_principal, visible_users
+from resolvers.core.principal import require_principal
+from resolvers.identity.queries import visible_users
 from resolvers.messenger import events
 from resolvers.messenger.access import access_chat
 

@@ -28,7 +28,8 @@ from models.messenger import Chat, Message
 from resolvers.core.context import Context
 from resolvers.core.errors import NotFound, ValidationFailed
 from resolvers.core.pagination import decode_cursor, encode_cursor
-from resolvers.identity.queries import require_principal, visible_users
+from resolvers.core.principal import require_principal
+from resolvers.identity.queries import visible_users
 from resolvers.messenger.access import access_chat
 
 MAX_RESULTS = 1000

@@ -171,8 +171,8 @@ async def test_sweep_closes_sockets_whose_revocation_event_was_lost(
     server: str, api: Api, app: object
 ) -> None:
     from models.identity import AuthSession
+    from resolvers.core.clock import now
     from resolvers.identity.queries import authenticate, live_sessions
-    from resolvers.identity.tokens import now
 
     a = await api.sign_up()
     ws = await signed_in_socket(server, a.access_token)

@@ -1,0 +1,21 @@
+"""The bus channels every module publishes on and subscribes to, named in one place: events of
+one module reach the streams of another (Drive writes to a user's channel, Admin to an
+organization's), so no module owns these names."""
+
+from __future__ import annotations
+
+AUTH_CHANNEL = "auth"
+"""Sign-outs and revocations, for every process to close the sockets they end."""
+
+
+def organization_channel(organization_id: int) -> str:
+    return f"org:{organization_id}"
+
+
+def user_channel(user_id: int) -> str:
+    """One user's own events (viewerEvents)."""
+    return f"user:{user_id}"
+
+
+def chat_channel(chat_id: int) -> str:
+    return f"chat:{chat_id}"
