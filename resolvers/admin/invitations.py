@@ -23,14 +23,14 @@ from resolvers.admin.audit import audit, snapshot
 from resolvers.core.clock import now
 from resolvers.core.context import Context
 from resolvers.core.errors import DomainError, NotFound, collect
-from resolvers.core.idempotency import once
+from resolvers.core.idempotency import once, retry_safe_token
 from resolvers.core.loaders import by_key
 from resolvers.core.pagination import Page, paginate
 from resolvers.core.tx import transaction
 from resolvers.identity import events
 from resolvers.identity.actions import SignedIn
 from resolvers.identity.passwords import hash_password
-from resolvers.identity.tokens import issue_pair, retry_safe_token, token_hash
+from resolvers.identity.tokens import issue_pair, token_hash
 from resolvers.identity.validation import (
     email_errors,
     name_errors,

@@ -21,10 +21,12 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import hmac
 import json
 import logging
+import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from enum import Enum
@@ -174,3 +176,16 @@ async def sweep_forever(interval: float = SWEEP_INTERVAL_SECONDS) -> None:
         except Exception:
             log.exception("sweeping expired idempotency keys failed")
         await asyncio.sleep(interval)
+
+
+def retry_safe_token(prefix: str, purpose: str, idempotency_key: str | None, *scope: object) -> str:
+    """A random token; with an idempotency key, one derived from the key (and ``scope``) under
+    the server secret. Only a hash of such tokens is stored, so a retried creation could not
+    return the first call's token otherwise: deriving it lets the retry answer with the same
+    token without keeping it anywhere. It stays unguessable without the server secret."""
+    if idempotency_key is None:
+        return prefix + secrets.token_urlsafe(32)
+    secret = get_settings().resolved_secret_key().encode()
+    message = "\0".join([purpose, *map(str, scope), idempotency_key]).encode()
+    digest = hmac.new(secret, message, hashlib.sha256).digest()
+    return prefix + base64.urlsafe_b64encode(digest).decode().rstrip("=")

@@ -14,7 +14,7 @@ from models.identity import Role
 from resolvers.core.clock import now
 from resolvers.core.context import Context
 from resolvers.core.errors import DomainError, NotFound, Throttled, ValidationFailed
-from resolvers.core.idempotency import once
+from resolvers.core.idempotency import once, retry_safe_token
 from resolvers.core.pagination import Page, paginate
 from resolvers.core.principal import require_principal
 from resolvers.core.tx import transaction
@@ -22,7 +22,6 @@ from resolvers.drive import core
 from resolvers.drive.access import access_item, at_least
 from resolvers.drive.sharing import no_guests, shareable
 from resolvers.identity.passwords import hash_password, verify_password
-from resolvers.identity.tokens import retry_safe_token
 
 LINK_TOKEN_PREFIX = "hsl_"
 MAX_TOKEN = 200

@@ -3,7 +3,6 @@ not let anyone sign in."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import secrets
@@ -16,19 +15,6 @@ from resolvers.core.clock import now
 
 ACCESS_PREFIX = "hla_"
 REFRESH_PREFIX = "hlr_"
-
-
-def retry_safe_token(prefix: str, purpose: str, idempotency_key: str | None, *scope: object) -> str:
-    """A random token; with an idempotency key, one derived from the key (and ``scope``) under
-    the server secret. Only a hash of such tokens is stored, so a retried creation could not
-    return the first call's token otherwise: deriving it lets the retry answer with the same
-    token without keeping it anywhere. It stays unguessable without the server secret."""
-    if idempotency_key is None:
-        return prefix + secrets.token_urlsafe(32)
-    secret = get_settings().resolved_secret_key().encode()
-    message = "\0".join([purpose, *map(str, scope), idempotency_key]).encode()
-    digest = hmac.new(secret, message, hashlib.sha256).digest()
-    return prefix + base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
 def token_hash(token: str) -> str:
