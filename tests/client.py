@@ -110,12 +110,13 @@ class Api:
         )
 
     async def add_member(self, owner: Account, *, name: str = "Bob") -> Account:
-        """A second member of ``owner``'s organization (through the domain function: the
-        admin mutations that do this arrive with the Admin module)."""
+        """A second member of ``owner``'s organization, made by ``tests.members.add_member``
+        rather than by the API (``userCreate``), which would need an admin's request and leave
+        an audit record in every test that just needs a colleague."""
         from strawberry.relay import GlobalID
 
         from graphql_schema.core.node import parse_node_ids
-        from resolvers.identity.actions import add_member
+        from tests.members import add_member
 
         org_pk = parse_node_ids([GlobalID.from_id(owner.organization_id).node_id])[0]
         assert org_pk is not None

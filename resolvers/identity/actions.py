@@ -66,32 +66,6 @@ async def create_organization(
     return owner
 
 
-async def add_member(
-    organization_id: int, *, email: str, password: str, display_name: str, role: Role = Role.MEMBER
-) -> User:
-    """Create an active member of an existing organization and tell its members."""
-    email = normalize_email(email)
-    collect(
-        email_errors(email)
-        + password_errors(password, email)
-        + name_errors(display_name, "displayName")
-    )
-    password_hash = await hash_password(password)
-    try:
-        async with transaction() as tx:
-            user = await User.create(
-                organization_id=organization_id,
-                email=email,
-                display_name=display_name.strip(),
-                password_hash=password_hash,
-                role=role,
-            )
-            tx.publish(events.organization_channel(organization_id), events.member_joined(user))
-    except IntegrityError as e:
-        raise _email_taken() from e
-    return user
-
-
 async def _start_session(user: User, meta: RequestMeta) -> TokenPair:
     async with transaction():
         session = await AuthSession.create(

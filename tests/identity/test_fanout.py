@@ -39,7 +39,7 @@ async def test_200_clients_subscribing_at_once_each_get_all_100_events(
 
         from strawberry.relay import GlobalID
 
-        from resolvers.identity.actions import add_member
+        from tests.members import add_member
 
         async def collect(ws: WSClient) -> list[str]:
             got = []
