@@ -28,7 +28,7 @@ from graphql_schema.identity.mutations import IdentityMutation
 from graphql_schema.identity.queries import IdentityQuery, IdentitySubscription
 from graphql_schema.identity.types import Organization, User
 from graphql_schema.messenger.chats import MessengerMutation, MessengerQuery, MessengerSubscription
-from graphql_schema.messenger.groups import GroupsMutation as ChatGroupsMutation
+from graphql_schema.messenger.group_chats import GroupChatsMutation
 from graphql_schema.messenger.live import LiveMutation, LiveQuery, LiveSubscription
 from graphql_schema.messenger.message_ops import MessageOpsMutation, MessageOpsQuery
 from graphql_schema.messenger.search import SearchQuery
@@ -58,7 +58,7 @@ MUTATIONS: tuple[type, ...] = (
     InvitationsMutation,
     OrganizationMutation,
     MessengerMutation,
-    ChatGroupsMutation,
+    GroupChatsMutation,
     MessageOpsMutation,
     LiveMutation,
     UploadMutation,

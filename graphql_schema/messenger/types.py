@@ -31,17 +31,17 @@ from resolvers.identity import queries as identity
 from resolvers.messenger import chats as chat_queries
 from resolvers.messenger import system_text
 from resolvers.messenger.events import chat_snapshot, message_snapshot
-from resolvers.messenger.groups import chat_members
+from resolvers.messenger.group_chats import chat_members
 from resolvers.messenger.message_ops import edit_histories, reaction_summaries, readers
 from resolvers.messenger.messages import chat_messages, thread_replies
 from resolvers.messenger.queries import visible_chats, visible_messages
 
 if TYPE_CHECKING:
-    from graphql_schema.messenger.groups import ChatMembership, ChatRoleEnum
+    from graphql_schema.messenger.group_chats import ChatMembership, ChatRoleEnum
 
 # Group chats import this module: their types are lazy here (core/lazy.py).
-ChatRoleRef = Annotated["ChatRoleEnum", strawberry.lazy("graphql_schema.messenger.groups")]
-MembershipRef = Annotated["ChatMembership", strawberry.lazy("graphql_schema.messenger.groups")]
+ChatRoleRef = Annotated["ChatRoleEnum", strawberry.lazy("graphql_schema.messenger.group_chats")]
+MembershipRef = Annotated["ChatMembership", strawberry.lazy("graphql_schema.messenger.group_chats")]
 
 
 def _dt(value: str | None) -> datetime | None:

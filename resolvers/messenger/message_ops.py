@@ -31,7 +31,7 @@ from resolvers.core.principal import require_principal
 from resolvers.core.tx import transaction
 from resolvers.messenger import events
 from resolvers.messenger.access import ChatAccess, access_chat
-from resolvers.messenger.groups import check_can_send
+from resolvers.messenger.group_chats import check_can_send
 from resolvers.messenger.messages import MAX_TEXT_BYTES, do_message_send, parse_content
 
 MAX_EDITS = 20

@@ -143,9 +143,9 @@ async def check_message_send(
     thread_root_id: int | None = None,
     file_ids: list[int] | None = None,
 ) -> Message:
-    # Imported here: groups imports this module (next_seq); Drive's sharing reads messages.
+    # Imported here: group_chats imports this module (next_seq); Drive's sharing reads messages.
     from resolvers.drive.sharing import check_attachments
-    from resolvers.messenger.groups import check_can_send
+    from resolvers.messenger.group_chats import check_can_send
 
     principal = require_principal(ctx)
     access = await access_chat(ctx, chat_id)

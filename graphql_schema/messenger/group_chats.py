@@ -16,7 +16,7 @@ from graphql_schema.messenger.types import Chat, ChatPolicyEnum
 from models import messenger as m
 from models.messenger import ChatPolicy, ChatRole
 from resolvers.identity import queries as identity
-from resolvers.messenger import groups
+from resolvers.messenger import group_chats
 
 INPUT = strawberry.argument(description="What to do.")
 
@@ -327,7 +327,7 @@ class ChatMemberSettingsUpdatePayload:
 
 
 @strawberry.type
-class GroupsMutation:
+class GroupChatsMutation:
     @strawberry.mutation(
         description="Change a group's name, description, announcement, or who may send and "
         "add members (its owner and admins)."
@@ -335,7 +335,7 @@ class GroupsMutation:
     async def chat_update(
         self, info: Info, input: Annotated[ChatUpdateInput, INPUT]
     ) -> ChatUpdatePayload:
-        action = groups.check_chat_update(
+        action = group_chats.check_chat_update(
             info.context,
             require_id(input.chat_id, "Chat", "chatId"),
             name=input.name,
@@ -353,7 +353,7 @@ class GroupsMutation:
     async def chat_members_add(
         self, info: Info, input: Annotated[ChatMembersAddInput, INPUT]
     ) -> ChatMembersAddPayload:
-        action = groups.check_members_add(
+        action = group_chats.check_members_add(
             info.context,
             require_id(input.chat_id, "Chat", "chatId"),
             [require_id(u, "User", "userIds") for u in input.user_ids],
@@ -367,7 +367,7 @@ class GroupsMutation:
     async def chat_members_remove(
         self, info: Info, input: Annotated[ChatMembersRemoveInput, INPUT]
     ) -> ChatMembersRemovePayload:
-        action = groups.check_members_remove(
+        action = group_chats.check_members_remove(
             info.context,
             require_id(input.chat_id, "Chat", "chatId"),
             [require_id(u, "User", "userIds") for u in input.user_ids],
@@ -378,7 +378,7 @@ class GroupsMutation:
     async def chat_leave(
         self, info: Info, input: Annotated[ChatLeaveInput, INPUT]
     ) -> ChatLeavePayload:
-        action = groups.check_leave(info.context, require_id(input.chat_id, "Chat", "chatId"))
+        action = group_chats.check_leave(info.context, require_id(input.chat_id, "Chat", "chatId"))
         return await mutate(ChatLeavePayload, ChatLeaveError, action, _chat)
 
     @strawberry.mutation(
@@ -388,14 +388,16 @@ class GroupsMutation:
     async def chat_disband(
         self, info: Info, input: Annotated[ChatDisbandInput, INPUT]
     ) -> ChatDisbandPayload:
-        action = groups.check_disband(info.context, require_id(input.chat_id, "Chat", "chatId"))
+        action = group_chats.check_disband(
+            info.context, require_id(input.chat_id, "Chat", "chatId")
+        )
         return await mutate(ChatDisbandPayload, ChatDisbandError, action, _chat)
 
     @strawberry.mutation(description="Set a member's role in a group (its owner).")
     async def chat_member_role_set(
         self, info: Info, input: Annotated[ChatMemberRoleSetInput, INPUT]
     ) -> ChatMemberRoleSetPayload:
-        action = groups.check_member_role_set(
+        action = group_chats.check_member_role_set(
             info.context,
             require_id(input.chat_id, "Chat", "chatId"),
             require_id(input.user_id, "User", "userId"),
@@ -413,7 +415,7 @@ class GroupsMutation:
         self, info: Info, input: Annotated[ChatMemberSettingsUpdateInput, INPUT]
     ) -> ChatMemberSettingsUpdatePayload:
         async def run() -> m.Chat:
-            member = await groups.check_member_settings_update(
+            member = await group_chats.check_member_settings_update(
                 info.context,
                 require_id(input.chat_id, "Chat", "chatId"),
                 muted=input.muted,

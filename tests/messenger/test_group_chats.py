@@ -14,7 +14,7 @@ from models.identity import Role, User
 from models.messenger import Chat, ChatMember, ChatPolicy, ChatRole, Message
 from resolvers.core.errors import DomainError
 from resolvers.messenger.events import chat_channel, members_changed, user_channel
-from resolvers.messenger.groups import check_can_send
+from resolvers.messenger.group_chats import check_can_send
 from subscriptions.core import subscribed
 from tests.client import Account, Api, WSClient, wait_subscribed
 from tests.errors import payload_code
