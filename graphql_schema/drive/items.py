@@ -14,13 +14,13 @@ from graphql_schema.core.payload import mutate
 from graphql_schema.drive import item_payloads as p
 from graphql_schema.drive.types import AFTER, FIRST, Drive, File, FileVersion, OnNameConflict
 from resolvers.core.principal import require_principal
-from resolvers.drive import copying, core, items, trash, tree
+from resolvers.drive import copying, items, names, trash, tree
 
 INPUT = strawberry.argument(description="What to do.")
 
 
-def _conflict(value: OnNameConflict) -> core.OnConflict:
-    return core.OnConflict(value.name)
+def _conflict(value: OnNameConflict) -> names.OnConflict:
+    return names.OnConflict(value.name)
 
 
 @strawberry.type

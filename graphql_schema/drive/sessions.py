@@ -16,7 +16,7 @@ from graphql_schema.core.payload import MutationError, mutate
 from graphql_schema.drive.types import ByteCount, File, OnNameConflict
 from models import drive as m
 from resolvers.core.errors import NotFound
-from resolvers.drive import access, completion, core, sessions
+from resolvers.drive import access, completion, names, sessions
 from resolvers.drive.downloads import base_url
 
 INPUT = strawberry.argument(description="What to do.")
@@ -308,7 +308,7 @@ class UploadSessionMutation:
             folder_id=require_id(input.folder_id, "File", "folderId"),
             content_type=input.content_type,
             file_id=require_id(input.file_id, "File", "fileId"),
-            on_conflict=core.OnConflict(input.on_conflict.name),
+            on_conflict=names.OnConflict(input.on_conflict.name),
             idempotency_key=input.idempotency_key,
         )
         return await mutate(

@@ -13,7 +13,7 @@ from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.node import require_id
 from graphql_schema.core.payload import MutationError, mutate
 from graphql_schema.drive.types import File, OnNameConflict
-from resolvers.drive import core, uploads
+from resolvers.drive import names, uploads
 
 INPUT = strawberry.argument(description="What to do.")
 
@@ -104,7 +104,7 @@ class UploadMutation:
             folder_id=require_id(input.folder_id, "File", "folderId"),
             name=input.name,
             content_type=input.content_type,
-            on_conflict=core.OnConflict(input.on_conflict.name),
+            on_conflict=names.OnConflict(input.on_conflict.name),
             idempotency_key=input.idempotency_key,
         )
         return await mutate(

@@ -25,7 +25,7 @@ from resolvers.core.errors import NotFound
 from resolvers.core.principal import require_principal
 from resolvers.core.sql import execute
 from resolvers.core.tx import transaction
-from resolvers.drive import core
+from resolvers.drive import events, names, quota, storage
 from resolvers.drive.access import access_item
 from resolvers.drive.sessions import (
     AlreadyCompleted,
@@ -115,7 +115,7 @@ async def _targets(ctx: Context, session: UploadSession) -> tuple[DriveItem | No
 
 async def _complete(ctx: Context, session: UploadSession, stamp: int) -> int:
     principal = require_principal(ctx)
-    store = core.blobs()
+    store = storage.blobs()
     key = session.storage_key
     try:
         await _targets(ctx, session)
@@ -145,13 +145,13 @@ async def _complete(ctx: Context, session: UploadSession, stamp: int) -> int:
                 f"Received {size} bytes, not {session.size}.", field="uploadSessionId"
             )
         raise Sha256Mismatch(field="uploadSessionId")
-    staged = core.Staged(key, size, session.sha256)
+    staged = storage.Staged(key, size, session.sha256)
     try:
         async with transaction() as tx:
             file, folder = await _targets(ctx, session)
             if file is not None:
-                blob = await core.claim_blob(tx, session.organization_id, staged)
-                await core.add_version(
+                blob = await storage.claim_blob(tx, session.organization_id, staged)
+                await storage.add_version(
                     file,
                     blob,
                     content_type=session.content_type,
@@ -160,17 +160,17 @@ async def _complete(ctx: Context, session: UploadSession, stamp: int) -> int:
                 )
                 item, created = file, False
             else:
-                item, created = await core.store_file(
+                item, created = await storage.store_file(
                     tx,
                     folder=folder,
                     name=session.name,
                     content_type=session.content_type,
                     staged=staged,
                     user_id=principal.user_id,
-                    on_conflict=core.OnConflict(session.on_conflict),
+                    on_conflict=names.OnConflict(session.on_conflict),
                     charged=True,
                 )
-            await core.settle(session.organization_id, session.size)
+            await quota.settle(session.organization_id, session.size)
             finished = await execute(
                 'UPDATE "drive_upload_session" SET "status" = \'COMPLETED\', '
                 '"result_item_id" = ?, "claimed_us" = NULL WHERE "id" = ? '
@@ -180,8 +180,11 @@ async def _complete(ctx: Context, session: UploadSession, stamp: int) -> int:
             if not finished:
                 raise _LostClaim
             await UploadPart.filter(session_id=session.id).delete()
-            await core.publish_change(
-                tx, core.Change.CREATED if created else core.Change.UPDATED, item, principal.user_id
+            await events.publish_change(
+                tx,
+                events.Change.CREATED if created else events.Change.UPDATED,
+                item,
+                principal.user_id,
             )
     except _LostClaim:
         raise UploadInProgress(field="uploadSessionId") from None
@@ -241,10 +244,10 @@ async def _abort(session: UploadSession, *, owner_stamp: int | None = None) -> b
             [session.id, *values],
         )
         if changed:
-            await core.unreserve(session.organization_id, session.size)
+            await quota.unreserve(session.organization_id, session.size)
             await UploadPart.filter(session_id=session.id).delete()
     if changed:
-        store = core.blobs()
+        store = storage.blobs()
         await store.multipart_abort(session.storage_key, session.multipart_id)
         await store.delete(session.storage_key)
     return bool(changed)

@@ -1,7 +1,7 @@
 """``fileCopy``: a file (its current version, as version 1 of the copy) or a folder with what is
 in it, into a folder the viewer edits.
 
-Copies share the bytes of the original (one more reference to each blob, as ``core.take_ref``
+Copies share the bytes of the original (one more reference to each blob, as ``storage.take_ref``
 gives) but count against the quota again, as every version does. A folder's copy is written
 in batches, a few statements per copied folder and per distinct content rather than per item,
 because a copy may hold up to ``MAX_COPY`` items in one transaction.
@@ -18,7 +18,7 @@ from resolvers.core.idempotency import once
 from resolvers.core.principal import require_principal
 from resolvers.core.sql import execute
 from resolvers.core.tx import transaction
-from resolvers.drive import core
+from resolvers.drive import events, names, placement, quota
 from resolvers.drive.access import access_item
 from resolvers.drive.tree import depth, editable_folder, no_new_version, not_root, reload, too_deep
 
@@ -38,7 +38,7 @@ async def check_file_copy(
     item_id: int,
     folder_id: int | None,
     name: str | None,
-    on_conflict: core.OnConflict,
+    on_conflict: names.OnConflict,
     idempotency_key: str | None,
 ) -> DriveItem:
     """Copy a file or a folder (not what of it is in the trash). Viewers may copy; the copies
@@ -47,7 +47,7 @@ async def check_file_copy(
     no_new_version(on_conflict)
     source = (await access_item(ctx, item_id, DriveRole.VIEWER)).item
     not_root(source)
-    clean = core.check_name(name) if name is not None else source.name
+    clean = names.check_name(name) if name is not None else source.name
     if folder_id is not None:
         target = await editable_folder(ctx, folder_id, "folderId")
     else:
@@ -55,11 +55,11 @@ async def check_file_copy(
 
     async def create() -> DriveItem:
         async with transaction() as tx:
-            await core.lock_tree(source.organization_id, shared=True)
+            await placement.lock_tree(source.organization_id, shared=True)
             copy = await copy_tree(
                 principal.user_id, await reload(source.id), target, clean, on_conflict
             )
-            await core.publish_change(tx, core.Change.CREATED, copy, principal.user_id)
+            await events.publish_change(tx, events.Change.CREATED, copy, principal.user_id)
         return copy
 
     async def load(pk: int) -> DriveItem | None:
@@ -82,7 +82,7 @@ async def default_copy_folder(ctx: Context, source: DriveItem) -> DriveItem:
     try:
         return await editable_folder(ctx, source.parent_id, "folderId")
     except (NotFound, Forbidden):
-        return await core.root_folder(require_principal(ctx).user)
+        return await placement.root_folder(require_principal(ctx).user)
 
 
 def _copy_of(row: DriveItem, parent: DriveItem, user_id: int) -> DriveItem:
@@ -116,7 +116,7 @@ _CURRENT_VERSIONS = (
 
 
 async def copy_tree(
-    user_id: int, source: DriveItem, target: DriveItem, name: str, on_conflict: core.OnConflict
+    user_id: int, source: DriveItem, target: DriveItem, name: str, on_conflict: names.OnConflict
 ) -> DriveItem:
     """Inside a transaction: the copy of ``source`` (and its live subtree) in ``target``."""
     rows = list(
@@ -129,12 +129,12 @@ async def copy_tree(
     if len(rows) > MAX_COPY:
         raise TooMany(field="fileId")
     height = max(depth(r.path) for r in rows) - depth(source.path) + 1
-    if depth(target.path) + height > core.MAX_DEPTH:
+    if depth(target.path) + height > placement.MAX_DEPTH:
         raise too_deep()
     files = [r for r in rows if r.kind == ItemKind.FILE and r.current_version_id is not None]
     # One charge for the whole copy: all of it fits under the quota or none of it is made.
-    await core.charge(source.organization_id, sum(r.size for r in files))
-    top = await core.insert_item(
+    await quota.charge(source.organization_id, sum(r.size for r in files))
+    top = await placement.insert_item(
         parent=target,
         name=name,
         kind=source.kind,
@@ -169,7 +169,7 @@ async def _copy_versions(
     user_id: int, files: list[DriveItem], copies: dict[int, DriveItem]
 ) -> None:
     """Version 1 of each copied file: the original's current version, its blob referenced once
-    more per copy (as ``core.take_ref`` does, never reviving a blob being deleted)."""
+    more per copy (as ``storage.take_ref`` does, never reviving a blob being deleted)."""
     if not files:
         return
     current: dict[int, FileVersion] = {}

@@ -29,7 +29,7 @@ from adapters import runtime
 from models.drive import Blob, DriveItem, DriveRole, FileVersion, ItemKind
 from resolvers.core.context import Context
 from resolvers.core.errors import DomainError, NotFound
-from resolvers.drive import access, core, links
+from resolvers.drive import access, links, storage
 
 LINK_REDIRECT_TTL_SECONDS = 30
 """Lifetime of the presigned S3 URL a link-derived download redirects to: long enough for the
@@ -81,7 +81,7 @@ async def _sign(
     ttl = settings.download_url_ttl_seconds
     if link_id is None:
         # S3 cannot ask whether a share link still works, so only these may go straight there.
-        presigned = await core.blobs().presigned_get(
+        presigned = await storage.blobs().presigned_get(
             storage_key, filename=item.name, content_type=version.content_type, expires=ttl
         )
         if presigned is not None:
@@ -202,7 +202,7 @@ async def redirect_url(download: Download) -> str | None:
     made now, for a few seconds, to redirect to once the link was checked. None: serve here."""
     if download.link_id is None:
         return None
-    return await core.blobs().presigned_get(
+    return await storage.blobs().presigned_get(
         download.storage_key,
         filename=download.item.name,
         content_type=download.version.content_type,

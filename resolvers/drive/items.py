@@ -25,7 +25,7 @@ from resolvers.core.errors import ValidationFailed
 from resolvers.core.pagination import Page, decode_cursor, encode_cursor, page_size, paginate
 from resolvers.core.principal import require_principal
 from resolvers.core.sql import raw
-from resolvers.drive import access, core
+from resolvers.drive import access, names, placement, quota
 
 MAX_QUERY = 100
 MAX_SEARCH_ROOTS = 500
@@ -42,13 +42,13 @@ ORDER_FIELDS = {
 
 async def my_root(ctx: Context) -> DriveItem:
     principal = require_principal(ctx)
-    return await core.root_folder(principal.user)
+    return await placement.root_folder(principal.user)
 
 
 async def drive_usage(ctx: Context) -> tuple[int, int, int]:
     """(used, reserved, quota) bytes of the viewer's organization."""
     principal = require_principal(ctx)
-    used, reserved = await core.usage(principal.organization_id)
+    used, reserved = await quota.usage(principal.organization_id)
     return used, reserved, runtime.current().settings.drive_quota_bytes
 
 
@@ -238,7 +238,7 @@ def check_query(query: str) -> str:
     clean = unicodedata.normalize("NFC", query.strip())
     if not clean or len(clean) > MAX_QUERY:
         raise ValidationFailed(f"Search for 1 to {MAX_QUERY} characters.", field="query")
-    return core.name_key(clean)
+    return names.name_key(clean)
 
 
 def top_paths(paths: list[str]) -> list[str]:

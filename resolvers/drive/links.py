@@ -18,7 +18,7 @@ from resolvers.core.idempotency import once, retry_safe_token
 from resolvers.core.pagination import Page, paginate
 from resolvers.core.principal import require_principal
 from resolvers.core.tx import transaction
-from resolvers.drive import core
+from resolvers.drive import events
 from resolvers.drive.access import access_item, at_least
 from resolvers.drive.sharing import no_guests, shareable
 from resolvers.identity.passwords import hash_password, verify_password
@@ -92,7 +92,7 @@ async def check_share_link_create(
                 expires_at=expires_at,
                 created_by_id=principal.user_id,
             )
-            await core.publish_change(tx, core.Change.SHARED, item, principal.user_id)
+            await events.publish_change(tx, events.Change.SHARED, item, principal.user_id)
         return link
 
     async def load(pk: int) -> ShareLink | None:
@@ -130,7 +130,7 @@ async def check_share_link_revoke(ctx: Context, link_id: int | None) -> ShareLin
             raise DomainError(
                 "The link was revoked before.", field="shareLinkId", code="ALREADY_REVOKED"
             )
-        await core.publish_change(tx, core.Change.UNSHARED, access.item, principal.user_id)
+        await events.publish_change(tx, events.Change.UNSHARED, access.item, principal.user_id)
     return await ShareLink.get(id=link.id)
 
 

@@ -31,7 +31,7 @@ from resolvers.core.errors import DomainError, NotFound, ValidationFailed
 from resolvers.core.idempotency import once
 from resolvers.core.principal import require_principal
 from resolvers.core.tx import transaction
-from resolvers.drive import core
+from resolvers.drive import names, quota, storage
 from resolvers.drive.access import access_item
 from resolvers.drive.uploads import check_content_type, target_folder
 
@@ -89,7 +89,7 @@ def part_size_for(size: int) -> int:
     """The part size of a new session: the setting (4 MiB), at least 5 MiB on S3, and large
     enough that no file needs more than 10 000 parts."""
     part = runtime.current().settings.upload_part_bytes
-    if core.blobs().kind == "s3":
+    if storage.blobs().kind == "s3":
         part = max(part, S3_MIN_PART)
     needed = -(-size // MAX_PARTS)
     if needed > part:
@@ -140,7 +140,7 @@ async def create_session(
     folder_id: int | None,
     content_type: str | None,
     file_id: int | None,
-    on_conflict: core.OnConflict,
+    on_conflict: names.OnConflict,
     idempotency_key: str | None,
 ) -> UploadSession:
     """A new upload session, its size reserved against the quota. With ``file_id`` the upload
@@ -154,7 +154,7 @@ async def create_session(
             code="INVALID_SIZE",
         )
     if size > settings.drive_max_file_bytes:
-        raise core.FileTooLarge(
+        raise storage.FileTooLarge(
             f"Files are limited to {settings.drive_max_file_bytes} bytes.", field="size"
         )
     digest = sha256.strip().lower()
@@ -171,33 +171,33 @@ async def create_session(
         folder_pk = file.parent_id
         folder_name = ""
     else:
-        clean_name = core.check_name(name or "")
+        clean_name = names.check_name(name or "")
         folder = await target_folder(ctx, folder_id)
         folder_pk, folder_name = folder.id, folder.name
-    store = core.blobs()
+    store = storage.blobs()
 
     async def create() -> UploadSession:
         # The name is checked here, inside ``once``: a retry after this very upload completed
         # (its file has the name by then) gets its first session back, not NAME_TAKEN.
         taken = (
             await DriveItem.filter(
-                live_parent_id=folder_pk, name_key=core.name_key(clean_name)
+                live_parent_id=folder_pk, name_key=names.name_key(clean_name)
             ).first()
             if file_id is None
             else None
         )
         if taken is not None and (
-            on_conflict == core.OnConflict.FAIL
-            or (on_conflict == core.OnConflict.NEW_VERSION and taken.kind != ItemKind.FILE)
+            on_conflict == names.OnConflict.FAIL
+            or (on_conflict == names.OnConflict.NEW_VERSION and taken.kind != ItemKind.FILE)
         ):
-            raise core.NameTaken(
+            raise names.NameTaken(
                 f"{folder_name} already has an item named {clean_name!r}.", field="name"
             )
-        key = core.new_key(principal.organization_id)
+        key = storage.new_key(principal.organization_id)
         multipart_id = await store.multipart_create(key)
         try:
             async with transaction():
-                await core.reserve(principal.organization_id, size)
+                await quota.reserve(principal.organization_id, size)
                 return await UploadSession.create(
                     token=secrets.token_hex(24),
                     organization_id=principal.organization_id,
@@ -266,10 +266,10 @@ class PartState:
 async def received_parts(session: UploadSession) -> dict[int, int]:
     """Part number -> size of the parts that arrived: UploadPart rows when parts go through
     Hello, the store's own list on S3."""
-    if core.blobs().kind == "local":
+    if storage.blobs().kind == "local":
         rows = await UploadPart.filter(session_id=session.id).values_list("number", "size")
         return {int(n): int(s) for n, s in rows}
-    parts = await core.blobs().multipart_parts(session.storage_key, session.multipart_id)
+    parts = await storage.blobs().multipart_parts(session.storage_key, session.multipart_id)
     return {p.number: p.size for p in parts}
 
 
@@ -284,7 +284,7 @@ async def part_states(
     arrived = await received_parts(session) if session.status == UploadStatus.OPEN else {}
     is_open = state(session) == "OPEN"
     expires = int((session.expires_at - now()).total_seconds())
-    store = core.blobs()
+    store = storage.blobs()
     out = []
     for n in numbers:
         url = None
@@ -328,7 +328,7 @@ async def receive_part(
             raise PartSizeMismatch(f"Part {number} has {expected} bytes, not {size}.")
 
     try:
-        info = await core.blobs().multipart_put(
+        info = await storage.blobs().multipart_put(
             session.storage_key, session.multipart_id, number, counted()
         )
     except FileNotFoundError as e:  # the session was completed or aborted meanwhile

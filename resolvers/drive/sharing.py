@@ -31,7 +31,7 @@ from resolvers.core.pagination import Page, decode_cursor, encode_cursor, page_s
 from resolvers.core.principal import require_principal
 from resolvers.core.sql import raw
 from resolvers.core.tx import transaction
-from resolvers.drive import core
+from resolvers.drive import events
 from resolvers.drive.access import access_item, at_least, attached_visible, audience, grantees_of
 
 MAX_ATTACHMENTS = 10
@@ -169,7 +169,7 @@ async def do_file_share(
             await DrivePermission.filter(id=permission.id).update(role=role)
             permission.role = role
         if changed:
-            await core.publish_change(tx, core.Change.SHARED, item, actor_id)
+            await events.publish_change(tx, events.Change.SHARED, item, actor_id)
     return permission
 
 
@@ -233,7 +233,7 @@ async def do_file_unshare(item: DriveItem, permission: DrivePermission, actor_id
         # Everyone who could see it before the delete hears of it, those who lose access too.
         before = await audience(item)
         if await DrivePermission.filter(id=permission.id).delete():
-            await core.publish_change(tx, core.Change.UNSHARED, item, actor_id, also=before)
+            await events.publish_change(tx, events.Change.UNSHARED, item, actor_id, also=before)
 
 
 async def permissions_for(

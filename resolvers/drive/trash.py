@@ -30,7 +30,7 @@ from resolvers.core.context import Context
 from resolvers.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from resolvers.core.principal import require_principal
 from resolvers.core.tx import Transaction, transaction
-from resolvers.drive import access, core
+from resolvers.drive import access, events, names, placement, quota, storage
 from resolvers.drive.items import my_root, top_paths, trash_roots
 from resolvers.drive.tree import (
     depth,
@@ -67,7 +67,7 @@ async def check_file_delete(ctx: Context, *, item_id: int) -> DriveItem:
     item = (await access.access_item(ctx, item_id, DriveRole.EDITOR)).item
     not_root(item)
     async with transaction() as tx:
-        await core.lock_tree(item.organization_id)
+        await placement.lock_tree(item.organization_id)
         item = await reload(item.id)
         now = datetime.now(UTC)
         await DriveItem.filter(
@@ -78,7 +78,7 @@ async def check_file_delete(ctx: Context, *, item_id: int) -> DriveItem:
         await DriveItem.filter(id=item.id).update(live_parent_id=None)
         item.trashed_at, item.trashed_by_id, item.trash_root_id = now, principal.user_id, item.id
         item.live_parent_id = None
-        await core.publish_change(tx, core.Change.DELETED, item, principal.user_id)
+        await events.publish_change(tx, events.Change.DELETED, item, principal.user_id)
     return item
 
 
@@ -86,7 +86,7 @@ async def check_file_delete(ctx: Context, *, item_id: int) -> DriveItem:
 
 
 async def check_file_restore(
-    ctx: Context, *, item_id: int, on_conflict: core.OnConflict
+    ctx: Context, *, item_id: int, on_conflict: names.OnConflict
 ) -> DriveItem:
     """Bring an item back from the trash with what went there with it, into its folder, or
     into its owner's root folder when that folder is itself in the trash. Restoring something
@@ -95,7 +95,7 @@ async def check_file_restore(
     no_new_version(on_conflict)
     item = (await access.access_item(ctx, item_id, DriveRole.EDITOR, trashed=True)).item
     async with transaction() as tx:
-        await core.lock_tree(item.organization_id)
+        await placement.lock_tree(item.organization_id)
         found = await DriveItem.filter(id=item.id, trashed_at__isnull=False).first()
         if found is None:
             raise NotFound(field="fileId")
@@ -106,7 +106,7 @@ async def check_file_restore(
             else None
         )
         if folder is None:
-            folder = await core.root_folder(await User.get(id=item.owner_id))
+            folder = await placement.root_folder(await User.get(id=item.owner_id))
         name = await name_in(folder.id, item.name, on_conflict, exclude=item.id)
         await DriveItem.filter(
             organization_id=item.organization_id,
@@ -114,7 +114,7 @@ async def check_file_restore(
             trash_root_id=item.trash_root_id,
         ).update(trashed_at=None, trashed_by_id=None, trash_root_id=None)
         moved = item.parent_id != folder.id
-        item.name, item.name_key = name, core.name_key(name)
+        item.name, item.name_key = name, names.name_key(name)
         item.parent_id = item.live_parent_id = folder.id
         item.trashed_at = item.trashed_by_id = item.trash_root_id = None
         item.modified_by_id = principal.user_id
@@ -134,7 +134,7 @@ async def check_file_restore(
         )
         if moved:
             await rewrite_paths(item, f"{folder.path}{item.id}/")
-        await core.publish_change(tx, core.Change.RESTORED, item, principal.user_id)
+        await events.publish_change(tx, events.Change.RESTORED, item, principal.user_id)
     return item
 
 
@@ -155,7 +155,7 @@ async def check_trash_empty(ctx: Context, *, ids: list[int] | None) -> int:
     if not chosen:
         return 0
     async with transaction() as tx:
-        await core.lock_tree(principal.organization_id)
+        await placement.lock_tree(principal.organization_id)
         # Restored or purged by someone else meanwhile: nothing to do for those.
         still = {
             i.id: i
@@ -165,7 +165,7 @@ async def check_trash_empty(ctx: Context, *, ids: list[int] | None) -> int:
         items = [i for i in still.values() if i.path in tops]
         for item in items:
             # Before the rows go: the audience is worked out from them.
-            await core.publish_change(tx, core.Change.DELETED, item, principal.user_id)
+            await events.publish_change(tx, events.Change.DELETED, item, principal.user_id)
         return await purge(tx, principal.organization_id, [i.path for i in items])
 
 
@@ -218,6 +218,6 @@ async def purge(tx: Transaction, organization_id: int, paths: list[str]) -> int:
     for level in sorted(levels, reverse=True):  # children first
         for level_part in chunks(levels[level]):
             await DriveItem.filter(id__in=level_part).delete()
-    await core.release_blobs(tx, blob_ids)
-    await core.uncharge(organization_id, freed)
+    await storage.release_blobs(tx, blob_ids)
+    await quota.uncharge(organization_id, freed)
     return len(ids)

@@ -3,7 +3,7 @@ in ``copying``).
 
 Each write checks access first (``access_item``: NOT_FOUND for what the viewer cannot see,
 FORBIDDEN below the editor role), then reads the rows again inside its transaction, under the
-organization's tree lock (``core.lock_tree``), so a check such as "not into its own subtree"
+organization's tree lock (``placement.lock_tree``), so a check such as "not into its own subtree"
 still holds when the write lands. Moves rewrite the ``path`` of a whole subtree in one UPDATE.
 """
 
@@ -18,7 +18,7 @@ from resolvers.core.idempotency import once
 from resolvers.core.principal import require_principal
 from resolvers.core.sql import execute, raw
 from resolvers.core.tx import transaction
-from resolvers.drive import core
+from resolvers.drive import events, names, placement, storage
 from resolvers.drive.access import access_item, audience
 
 
@@ -34,12 +34,12 @@ class IntoItself(DomainError):
 
 def too_deep(field: str = "folderId") -> ValidationFailed:
     return ValidationFailed(
-        f"Folders nest at most {core.MAX_DEPTH} levels deep.", field=field, code="TOO_DEEP"
+        f"Folders nest at most {placement.MAX_DEPTH} levels deep.", field=field, code="TOO_DEEP"
     )
 
 
-def no_new_version(on_conflict: core.OnConflict) -> None:
-    if on_conflict == core.OnConflict.NEW_VERSION:
+def no_new_version(on_conflict: names.OnConflict) -> None:
+    if on_conflict == names.OnConflict.NEW_VERSION:
         raise ValidationFailed("NEW_VERSION applies to uploads only.", field="onConflict")
 
 
@@ -65,24 +65,24 @@ async def reload(item_id: int, field: str = "fileId") -> DriveItem:
 async def editable_folder(ctx: Context, folder_id: int | None, field: str) -> DriveItem:
     """A folder the viewer may put things in (their root if ``folder_id`` is None)."""
     if folder_id is None:
-        return await core.root_folder(require_principal(ctx).user)
+        return await placement.root_folder(require_principal(ctx).user)
     folder = (await access_item(ctx, folder_id, DriveRole.EDITOR, field=field)).item
     if folder.kind != ItemKind.FOLDER:
         raise ValidationFailed("That is a file, not a folder.", field=field, code="NOT_A_FOLDER")
     return folder
 
 
-async def name_in(folder_id: int, name: str, on_conflict: core.OnConflict, *, exclude: int) -> str:
+async def name_in(folder_id: int, name: str, on_conflict: names.OnConflict, *, exclude: int) -> str:
     """``name`` if free in the folder, the first free ``name (n)`` with RENAME, else NAME_TAKEN."""
-    if on_conflict == core.OnConflict.RENAME:
-        return await core.free_name(folder_id, name, exclude_id=exclude)
+    if on_conflict == names.OnConflict.RENAME:
+        return await names.free_name(folder_id, name, exclude_id=exclude)
     taken = (
-        await DriveItem.filter(live_parent_id=folder_id, name_key=core.name_key(name))
+        await DriveItem.filter(live_parent_id=folder_id, name_key=names.name_key(name))
         .exclude(id=exclude)
         .exists()
     )
     if taken:
-        raise core.NameTaken(f"The folder already has an item named {name!r}.", field="name")
+        raise names.NameTaken(f"The folder already has an item named {name!r}.", field="name")
     return name
 
 
@@ -92,7 +92,7 @@ async def save_name(item: DriveItem, fields: list[str]) -> None:
         async with transaction():
             await item.save(update_fields=fields)
     except IntegrityError as e:
-        raise core.NameTaken(
+        raise names.NameTaken(
             f"The folder already has an item named {item.name!r}.", field="name"
         ) from e
 
@@ -105,20 +105,20 @@ async def check_folder_create(
     *,
     name: str,
     parent_id: int | None,
-    on_conflict: core.OnConflict,
+    on_conflict: names.OnConflict,
     idempotency_key: str | None,
 ) -> DriveItem:
     """A new folder in ``parent_id`` (an editable folder; the viewer's root if None), owned by
     the viewer."""
     principal = require_principal(ctx)
-    clean = core.check_name(name)
+    clean = names.check_name(name)
     no_new_version(on_conflict)
     parent = await editable_folder(ctx, parent_id, "parentId")
 
     async def create() -> DriveItem:
         async with transaction() as tx:
             try:
-                folder = await core.insert_item(
+                folder = await placement.insert_item(
                     parent=parent,
                     name=clean,
                     kind=ItemKind.FOLDER,
@@ -129,7 +129,7 @@ async def check_folder_create(
                 if e.field == "folderId":  # insert_item speaks of the parent as folderId
                     e.field = "parentId"
                 raise
-            await core.publish_change(tx, core.Change.CREATED, folder, principal.user_id)
+            await events.publish_change(tx, events.Change.CREATED, folder, principal.user_id)
         return folder
 
     async def load(pk: int) -> DriveItem | None:
@@ -145,10 +145,10 @@ async def check_folder_create(
 
 
 async def check_file_rename(
-    ctx: Context, *, item_id: int, name: str, on_conflict: core.OnConflict
+    ctx: Context, *, item_id: int, name: str, on_conflict: names.OnConflict
 ) -> DriveItem:
     principal = require_principal(ctx)
-    clean = core.check_name(name)
+    clean = names.check_name(name)
     no_new_version(on_conflict)
     item = (await access_item(ctx, item_id, DriveRole.EDITOR)).item
     not_root(item)
@@ -156,13 +156,13 @@ async def check_file_rename(
         return item
     async with transaction() as tx:
         item = await reload(item.id)
-        if core.name_key(clean) != item.name_key:
+        if names.name_key(clean) != item.name_key:
             assert item.live_parent_id is not None
             clean = await name_in(item.live_parent_id, clean, on_conflict, exclude=item.id)
-        item.name, item.name_key = clean, core.name_key(clean)
+        item.name, item.name_key = clean, names.name_key(clean)
         item.modified_by_id = principal.user_id
         await save_name(item, ["name", "name_key", "modified_by_id", "updated_at"])
-        await core.publish_change(tx, core.Change.RENAMED, item, principal.user_id)
+        await events.publish_change(tx, events.Change.RENAMED, item, principal.user_id)
     return item
 
 
@@ -195,7 +195,7 @@ async def rewrite_paths(item: DriveItem, new_path: str) -> None:
 
 
 async def check_file_move(
-    ctx: Context, *, item_id: int, folder_id: int, on_conflict: core.OnConflict
+    ctx: Context, *, item_id: int, folder_id: int, on_conflict: names.OnConflict
 ) -> DriveItem:
     """Move an item (and what is below it) into another folder. Editors of both may; the
     owner of the item stays its owner. Those who could see it only through the old place get
@@ -206,18 +206,18 @@ async def check_file_move(
     not_root(item)
     target = await editable_folder(ctx, folder_id, "folderId")
     async with transaction() as tx:
-        await core.lock_tree(item.organization_id)
+        await placement.lock_tree(item.organization_id)
         item = await reload(item.id)
         target = await reload(target.id, "folderId")
         if target.path.startswith(item.path):
             raise IntoItself(field="folderId")
         if item.parent_id == target.id:
             return item  # already there
-        if depth(target.path) + await subtree_depth(item) > core.MAX_DEPTH:
+        if depth(target.path) + await subtree_depth(item) > placement.MAX_DEPTH:
             raise too_deep()
         name = await name_in(target.id, item.name, on_conflict, exclude=item.id)
         before = await audience(item)
-        item.name, item.name_key = name, core.name_key(name)
+        item.name, item.name_key = name, names.name_key(name)
         item.parent_id = item.live_parent_id = target.id
         item.modified_by_id = principal.user_id
         await save_name(
@@ -225,7 +225,7 @@ async def check_file_move(
             ["name", "name_key", "parent_id", "live_parent_id", "modified_by_id", "updated_at"],
         )
         await rewrite_paths(item, f"{target.path}{item.id}/")
-        await core.publish_change(tx, core.Change.MOVED, item, principal.user_id, also=before)
+        await events.publish_change(tx, events.Change.MOVED, item, principal.user_id, also=before)
     return item
 
 
@@ -251,13 +251,13 @@ async def check_version_restore(
     async def create() -> FileVersion:
         async with transaction() as tx:
             current = await reload(file.id)
-            blob = await core.take_ref(current.organization_id, old.sha256)
+            blob = await storage.take_ref(current.organization_id, old.sha256)
             if blob is None:  # cannot happen while the version refers to it
                 raise NotFound(field="versionId")
-            new = await core.add_version(
+            new = await storage.add_version(
                 current, blob, content_type=old.content_type, user_id=principal.user_id
             )
-            await core.publish_change(tx, core.Change.UPDATED, current, principal.user_id)
+            await events.publish_change(tx, events.Change.UPDATED, current, principal.user_id)
         return new
 
     async def load(pk: int) -> FileVersion | None:

@@ -15,7 +15,7 @@ from resolvers.core.errors import ValidationFailed
 from resolvers.core.idempotency import once
 from resolvers.core.principal import require_principal
 from resolvers.core.tx import transaction
-from resolvers.drive import core
+from resolvers.drive import events, names, placement, storage
 from resolvers.drive.access import access_item
 
 READ_CHUNK = 256 * 1024
@@ -44,7 +44,7 @@ async def target_folder(ctx: Context, folder_id: int | None) -> DriveItem:
     """The folder to put something in: the one named (you must be its editor) or your root."""
     if folder_id is None:
         principal = require_principal(ctx)
-        return await core.root_folder(principal.user)
+        return await placement.root_folder(principal.user)
     folder = (await access_item(ctx, folder_id, DriveRole.EDITOR, field="folderId")).item
     if folder.kind != ItemKind.FOLDER:
         raise ValidationFailed(
@@ -65,22 +65,22 @@ async def upload_small(
     folder_id: int | None,
     name: str | None,
     content_type: str | None,
-    on_conflict: core.OnConflict,
+    on_conflict: names.OnConflict,
     idempotency_key: str | None,
 ) -> DriveItem:
     """One file in one request (multipart); at most ``drive_upload_max_bytes``."""
     principal = require_principal(ctx)
     settings = runtime.current().settings
-    clean_name = core.check_name(name if name is not None else (upload.filename or ""))
+    clean_name = names.check_name(name if name is not None else (upload.filename or ""))
     clean_type = check_content_type(content_type or getattr(upload, "content_type", None))
     folder = await target_folder(ctx, folder_id)
     limit = min(settings.drive_upload_max_bytes, settings.drive_max_file_bytes)
 
     async def create() -> DriveItem:
-        staged = await core.stage(principal.organization_id, _chunks(upload), max_bytes=limit)
+        staged = await storage.stage(principal.organization_id, _chunks(upload), max_bytes=limit)
         try:
             async with transaction() as tx:
-                item, created = await core.store_file(
+                item, created = await storage.store_file(
                     tx,
                     folder=folder,
                     name=clean_name,
@@ -89,14 +89,14 @@ async def upload_small(
                     user_id=principal.user_id,
                     on_conflict=on_conflict,
                 )
-                await core.publish_change(
+                await events.publish_change(
                     tx,
-                    core.Change.CREATED if created else core.Change.UPDATED,
+                    events.Change.CREATED if created else events.Change.UPDATED,
                     item,
                     principal.user_id,
                 )
         except BaseException:
-            await core.blobs().delete(staged.key)
+            await storage.blobs().delete(staged.key)
             raise
         return item
 

@@ -13,7 +13,7 @@ from strawberry.relay import GlobalID
 
 from adapters import runtime
 from models.drive import Blob, DriveItem, UploadSession
-from resolvers.drive import core
+from resolvers.drive import quota
 from tests.client import Account, Api
 
 SESSION_FIELDS = (
@@ -137,7 +137,7 @@ async def download(api: Api, who: Account | None, file_id: str, **kw: Any) -> ht
 
 async def usage(who: Account) -> tuple[int, int]:
     """(used, reserved) bytes of the account's organization."""
-    return await core.usage(pk(who.organization_id))
+    return await quota.usage(pk(who.organization_id))
 
 
 async def blob_rows(who: Account, data: bytes) -> list[Blob]:
