@@ -31,6 +31,7 @@ from graphql_schema.messenger.chats import MessengerMutation, MessengerQuery, Me
 from graphql_schema.messenger.group_chats import GroupChatsMutation
 from graphql_schema.messenger.live import LiveMutation, LiveQuery, LiveSubscription
 from graphql_schema.messenger.message_ops import MessageOpsMutation, MessageOpsQuery
+from graphql_schema.messenger.messages import MessagesMutation
 from graphql_schema.messenger.search import SearchQuery
 from graphql_schema.messenger.types import Chat, Message
 
@@ -58,6 +59,7 @@ MUTATIONS: tuple[type, ...] = (
     InvitationsMutation,
     OrganizationMutation,
     MessengerMutation,
+    MessagesMutation,
     GroupChatsMutation,
     MessageOpsMutation,
     LiveMutation,
