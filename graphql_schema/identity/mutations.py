@@ -11,9 +11,8 @@ from strawberry.types import Info
 from graphql_schema.admin.people import Session, decode_id
 from graphql_schema.core.payload import MutationError, mutate
 from graphql_schema.identity.types import Organization, User
-from resolvers.admin import sessions
 from resolvers.core.errors import DomainError
-from resolvers.identity import actions
+from resolvers.identity import actions, self_service
 from resolvers.identity.actions import SignedIn
 
 
@@ -336,7 +335,7 @@ class IdentityMutation:
         return await mutate(
             ViewerUpdatePayload,
             ViewerUpdateError,
-            sessions.check_viewer_update(
+            self_service.check_viewer_update(
                 info.context,
                 display_name=input.display_name,
                 time_zone=input.time_zone,
@@ -357,7 +356,7 @@ class IdentityMutation:
         return await mutate(
             PasswordChangePayload,
             PasswordChangeError,
-            sessions.check_password_change(
+            self_service.check_password_change(
                 info.context,
                 current_password=input.current_password,
                 new_password=input.new_password,
@@ -381,6 +380,6 @@ class IdentityMutation:
         return await mutate(
             SessionRevokePayload,
             SessionRevokeError,
-            sessions.check_session_revoke(info.context, decode_id(input.session_id, "Session")),
+            self_service.check_session_revoke(info.context, decode_id(input.session_id, "Session")),
             build,
         )

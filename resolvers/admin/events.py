@@ -7,6 +7,9 @@ from __future__ import annotations
 from models.admin import Department
 from models.identity import User
 from resolvers.core.channels import organization_channel
+
+# Identity's viewerUpdate tells the organization too; Admin's acts keep reading it here.
+from resolvers.identity.events import member_updated as member_updated
 from resolvers.identity.events import user_snapshot
 
 __all__ = [
@@ -23,15 +26,6 @@ def password_reset(user: User, actor_id: int, at: str) -> dict[str, object]:
     """To the account itself (its user channel, hence ``viewerEvents``): an admin reset the
     password. Not on the organization channel: it is nobody else's business."""
     return {"type": "account.password_reset", "userId": user.id, "actorId": actor_id, "at": at}
-
-
-def member_updated(user: User) -> dict[str, object]:
-    """Profile, role, manager, departments or reactivation changed."""
-    return {
-        "type": "member.updated",
-        "organizationId": user.organization_id,
-        "user": user_snapshot(user),
-    }
 
 
 def member_deactivated(user: User) -> dict[str, object]:

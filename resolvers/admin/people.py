@@ -5,12 +5,9 @@ organization channel after commit."""
 
 from __future__ import annotations
 
-import re
 import secrets
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
-from zoneinfo import available_timezones
 
 from tortoise.exceptions import IntegrityError
 
@@ -40,39 +37,13 @@ from resolvers.identity.validation import (
     name_errors,
     normalize_email,
     password_errors,
+    profile_errors,
 )
 
 # Fields an audit entry may show of a user: never the password hash.
 PROFILE = ("display_name", "role", "manager_id", "time_zone", "locale")
-_LOCALE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
-MAX_LOCALE = 16
 # Managers chains are short in practice; the bound only stops a corrupt chain from looping.
 MAX_CHAIN = 1000
-
-
-@lru_cache(maxsize=1)
-def _zones() -> frozenset[str]:
-    return frozenset(available_timezones())
-
-
-def time_zone_errors(value: str | None, field: str = "timeZone") -> list[DomainError]:
-    if value is not None and value not in _zones():
-        return [DomainError("Use an IANA zone name.", field=field, code="INVALID_TIME_ZONE")]
-    return []
-
-
-def locale_errors(value: str | None, field: str = "locale") -> list[DomainError]:
-    if value is not None and (len(value) > MAX_LOCALE or not _LOCALE.match(value)):
-        return [DomainError("Use a BCP 47 tag like `en`.", field=field, code="INVALID_LOCALE")]
-    return []
-
-
-def profile_errors(
-    display_name: str | None, time_zone: str | None, locale: str | None
-) -> list[DomainError]:
-    """Rules shared by admins' ``userUpdate`` and the viewer's own ``viewerUpdate``."""
-    names = name_errors(display_name, "displayName") if display_name is not None else []
-    return names + time_zone_errors(time_zone) + locale_errors(locale)
 
 
 def generate_password() -> str:

@@ -35,5 +35,14 @@ def member_joined(user: User) -> dict[str, object]:
     }
 
 
+def member_updated(user: User) -> dict[str, object]:
+    """Profile, role, manager, departments or reactivation changed."""
+    return {
+        "type": "member.updated",
+        "organizationId": user.organization_id,
+        "user": user_snapshot(user),
+    }
+
+
 def sessions_revoked(session_ids: list[int], user_ids: list[int]) -> dict[str, object]:
     return {"type": "sessions.revoked", "sessionIds": session_ids, "userIds": user_ids}
