@@ -158,7 +158,7 @@ def demo(password: str | None) -> None:
     from adapters.db import close_db, init_db
     from adapters.kv import MemoryStore
     from resolvers.core.errors import DomainError
-    from resolvers.messenger.demo import DemoResult, seed_demo
+    from server.demo import DemoResult, seed_demo
 
     settings = get_settings()
 

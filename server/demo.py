@@ -2,7 +2,9 @@
 living Messenger in GraphiQL.
 
 Everything goes through the domain functions (validation, audit, events), as if the owner and
-the members had used the API. The whole seed is one transaction (the domain functions join it),
+the members had used the API. It lives in ``server/``, next to the CLI that runs it, and not in
+any module's resolvers: like a client, it uses Identity, Admin and Messenger together, and no
+module owns that. The whole seed is one transaction (the domain functions join it),
 so it is all or nothing, and a second run that finds the owner changes nothing.
 """
 
