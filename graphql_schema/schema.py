@@ -20,9 +20,9 @@ from graphql_schema.core.node import NodeQuery, resolve_entities
 from graphql_schema.core.payload import add_payload_errors
 from graphql_schema.drive.items import DriveQuery, ItemsMutation
 from graphql_schema.drive.links import ShareLinkMutation, ShareLinkQuery
-from graphql_schema.drive.sessions import UploadSessionMutation, UploadSessionQuery
 from graphql_schema.drive.sharing import SharingMutation
 from graphql_schema.drive.types import BYTE_COUNT, ByteCount, File
+from graphql_schema.drive.upload_sessions import UploadSessionMutation, UploadSessionQuery
 from graphql_schema.drive.uploads import UploadMutation
 from graphql_schema.identity.mutations import IdentityMutation
 from graphql_schema.identity.queries import IdentityQuery, IdentitySubscription

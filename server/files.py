@@ -30,7 +30,7 @@ from adapters import runtime
 from adapters.blobs import content_disposition
 from resolvers.core.context import Context, RequestMeta
 from resolvers.core.errors import DomainError
-from resolvers.drive import downloads, sessions
+from resolvers.drive import downloads, upload_sessions
 from resolvers.identity.queries import authenticate
 
 log = logging.getLogger("hello.request")
@@ -230,7 +230,7 @@ async def upload_part(request: Request) -> Response:
         return ctx
     number = request.path_params["number"]
     try:
-        info = await sessions.receive_part(
+        info = await upload_sessions.receive_part(
             ctx, request.path_params["token"], number, request.stream()
         )
     except DomainError as e:

@@ -27,7 +27,7 @@ from resolvers.core.sql import execute
 from resolvers.core.tx import transaction
 from resolvers.drive import events, names, quota, storage
 from resolvers.drive.access import access_item
-from resolvers.drive.sessions import (
+from resolvers.drive.upload_sessions import (
     AlreadyCompleted,
     PartSizeMismatch,
     PartsMissing,

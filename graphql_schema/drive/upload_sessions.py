@@ -16,7 +16,7 @@ from graphql_schema.core.payload import MutationError, mutate
 from graphql_schema.drive.types import ByteCount, File, OnNameConflict
 from models import drive as m
 from resolvers.core.errors import NotFound
-from resolvers.drive import access, completion, names, sessions
+from resolvers.drive import access, completion, names, upload_sessions
 from resolvers.drive.downloads import base_url
 
 INPUT = strawberry.argument(description="What to do.")
@@ -89,7 +89,7 @@ class UploadSession:
         start: Annotated[int, strawberry.argument(description="The first part number.")] = 1,
         count: Annotated[int, strawberry.argument(description="How many, at most 1000.")] = 1000,
     ) -> list[UploadPart]:
-        states = await sessions.part_states(
+        states = await upload_sessions.part_states(
             self.model, base_url=base_url(info.context), start=start, count=count
         )
         return [
@@ -106,9 +106,9 @@ class UploadSession:
             sha256=s.sha256,
             content_type=s.content_type,
             part_size=ByteCount(s.part_size),
-            part_count=sessions.part_count(s),
+            part_count=upload_sessions.part_count(s),
             expires_at=s.expires_at,
-            status=UploadSessionStatus[sessions.state(s)],
+            status=UploadSessionStatus[upload_sessions.state(s)],
             model=s,
         )
 
@@ -283,7 +283,7 @@ class UploadSessionQuery:
         id: Annotated[strawberry.ID, strawberry.argument(description="The session's ID.")],
     ) -> UploadSession | None:
         try:
-            found = await sessions.access_session(
+            found = await upload_sessions.access_session(
                 info.context, require_id(id, "UploadSession", "id")
             )
         except NotFound:
@@ -300,7 +300,7 @@ class UploadSessionMutation:
     async def upload_session_create(
         self, info: Info, input: Annotated[UploadSessionCreateInput, INPUT]
     ) -> UploadSessionCreatePayload:
-        action = sessions.create_session(
+        action = upload_sessions.create_session(
             info.context,
             name=input.name,
             size=input.size,

@@ -12,7 +12,7 @@ import time
 import httpx
 
 from models.drive import UploadSession, UploadStatus
-from resolvers.drive.sessions import part_size_for
+from resolvers.drive.upload_sessions import part_size_for
 from tests.client import Api
 from tests.drive import transfer as t
 from tests.test_production import HELLO, ROOT, free_port

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from models.drive import FileVersion, UploadSession, UploadStatus
 from resolvers.drive.completion import cleanup_expired_sessions
-from resolvers.drive.sessions import part_size_for
+from resolvers.drive.upload_sessions import part_size_for
 from tests.client import Api
 from tests.drive import transfer as t
 from tests.drive.helpers import upload_ok
