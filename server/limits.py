@@ -1,63 +1,45 @@
-"""Protection before execution, and error shaping after it.
-
-One schema extension (``Guard``) per operation:
-
-* parse through a shared LRU cache, with a token limit;
-* refuse a document whose operation cannot be chosen (several, and no ``operationName``);
-* one linear pass over the document (``server/analysis.py``) computes depth, aliases,
-  directives, cost, nodes and fragment spreads, and rejects what is over a limit before
-  anything else looks at the document (graphql-core's validation is not linear);
-* keeps ``_service`` and ``_entities`` (the whole SDL, and entities by key) for the federation
-  gateway in production;
-* takes the cost from the principal's token bucket (in-process or Redis), answering 429 with
-  ``Retry-After`` when it is empty;
-* validates through a cache (validation is the largest fixed cost of a small query), then
-  coerces the variables, so that bad input is BAD_USER_INPUT before execution;
-* afterwards gives every error a stable ``extensions.code`` and masks internal errors (in
-  development too) to a message plus the request id that the logs carry.
+"""The ``Guard`` schema extension: protection before execution, and error shaping after it,
+once per operation. Before, it parses through a shared LRU cache with a token limit, runs the
+one linear analysis of the document (``server/analysis.py``: graphql-core's validation is not
+linear, so nothing else looks at an oversized document first) and the checks of
+``server/operation_checks.py`` (one operation to run, size limits, ``_service``/``_entities``
+for the federation gateway only, a password to change), takes the cost from the principal's
+token bucket (in-process or Redis; 429 with ``Retry-After`` when empty), validates through a
+cache (validation is the largest fixed cost of a small query) and coerces the variables, so
+bad input is BAD_USER_INPUT before execution. After, ``server/error_shaping.py`` gives every
+error a stable ``extensions.code`` and masks internal ones to the request id the logs carry.
 """
 
 from __future__ import annotations
 
-import hmac
 import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-from graphql import (
-    DocumentNode,
-    GraphQLError,
-    GraphQLSyntaxError,
-    OperationDefinitionNode,
-    ValuesOfCorrectTypeRule,
-    parse,
-    specified_rules,
-    validate,
-)
-from graphql.execution.values import get_variable_values
-from graphql.validation import NoSchemaIntrospectionCustomRule
+from graphql import GraphQLError, GraphQLSyntaxError, parse, validate
 from strawberry.extensions import SchemaExtension
 
 from adapters import runtime
-from adapters.dbhealth import connection_lost, unavailable_error
 from adapters.kv import BucketResult, StoreUnavailable
-from adapters.settings import Settings
-from resolvers.core.errors import DomainError
-from server.analysis import Analysis, analyze, repeated_fields
+from server.analysis import analyze, repeated_fields
+from server.error_shaping import shape_errors
+from server.operation_checks import (
+    VALIDATION_RULES,
+    check_gateway,
+    check_limits,
+    check_operation,
+    check_password_change,
+    check_variables,
+    first_operation_name,
+    limit_error,
+)
 
-__all__ = ["Analysis", "Guard", "analyze", "check_limits", "shape_errors"]
+__all__ = ["Guard"]
 
 log = logging.getLogger("hello.graphql")
 
 CACHE_SIZE = 1000
-GATEWAY_HEADER = "x-hello-gateway-secret"
-GATEWAY_FIELDS = {"_service", "_entities"}
-
-
-# What a user whose password an admin reset may still do: read who they are, choose a new
-# password, or sign out. Checked here once for every transport, besides the resolvers' own check.
-PASSWORD_CHANGE_FIELDS = {"viewer", "passwordChange", "signOut", "__typename"}
 
 
 class _LRU(OrderedDict[str, Any]):
@@ -75,142 +57,6 @@ class _LRU(OrderedDict[str, Any]):
 # Shared by every request of the process: keys are query texts, values do not depend on who asks.
 _parsed = _LRU()
 _validated: dict[bool, _LRU] = {False: _LRU(), True: _LRU()}
-
-
-def _limit_error(message: str, code: str, **extra: Any) -> GraphQLError:
-    return GraphQLError(message, extensions={"code": code, **extra})
-
-
-# Figures reach the client in JSON, where integers past 2^53 lose precision (and orjson
-# refuses those past 2^64); an exploding document's figures can be far larger.
-MAX_SAFE = 2**53 - 1
-
-
-def _shown(n: int) -> int:
-    return min(n, MAX_SAFE)
-
-
-def check_limits(a: Analysis, s: Settings) -> GraphQLError | None:
-    if a.bad_input is not None:
-        return _limit_error(a.bad_input, "BAD_USER_INPUT")
-    # Spreads first: past their limit every other figure may be astronomical. Then nodes: with
-    # every object costing a point the cost limit usually binds first, and "may return N
-    # nodes" is the more useful message when both are exceeded.
-    checks = [
-        (
-            a.spreads > s.max_fragment_spreads,
-            f"The operation expands to {_shown(a.spreads)} fragment spreads; the limit is "
-            f"{s.max_fragment_spreads}.",
-            "FRAGMENT_LIMIT_EXCEEDED",
-        ),
-        (
-            a.fields > s.max_fields,
-            f"The operation expands to {_shown(a.fields)} fields; the limit is {s.max_fields}.",
-            "FIELD_LIMIT_EXCEEDED",
-        ),
-        (
-            a.nodes > s.max_nodes,
-            f"The query may return {_shown(a.nodes)} nodes; the limit is {s.max_nodes}.",
-            "NODE_LIMIT_EXCEEDED",
-        ),
-        (
-            a.depth > s.max_depth,
-            f"Query depth {a.depth} exceeds the limit of {s.max_depth}.",
-            "DEPTH_LIMIT_EXCEEDED",
-        ),
-        (
-            a.aliases > s.max_aliases,
-            f"{_shown(a.aliases)} aliases exceed the limit of {s.max_aliases}.",
-            "ALIAS_LIMIT_EXCEEDED",
-        ),
-        (
-            a.directives > s.max_directives,
-            f"{_shown(a.directives)} directives exceed the limit of {s.max_directives}.",
-            "DIRECTIVE_LIMIT_EXCEEDED",
-        ),
-        (
-            a.cost > s.max_cost,
-            f"Query cost {_shown(a.cost)} exceeds the limit of {s.max_cost}.",
-            "COST_LIMIT_EXCEEDED",
-        ),
-        (
-            a.repeats > s.max_field_repeats,
-            f"{_shown(a.repeats)} fields are written on one response path; the limit is "
-            f"{s.max_field_repeats}. Select each field once.",
-            "FIELD_REPEAT_LIMIT_EXCEEDED",
-        ),
-    ]
-    for failed, message, code in checks:
-        if failed:
-            return _limit_error(message, code, cost=_shown(a.cost), nodes=_shown(a.nodes))
-    return None
-
-
-def check_gateway(a: Analysis, settings: Settings, context: Any) -> GraphQLError | None:
-    """In production ``_service`` (the whole SDL, introspection by another name) and
-    ``_entities`` answer only to the federation gateway, which proves itself with the shared
-    secret; compared in constant time, so the secret cannot be guessed byte by byte."""
-    if not settings.production or not a.root_fields & GATEWAY_FIELDS:
-        return None
-    request = getattr(context, "request", None)
-    sent = request.headers.get(GATEWAY_HEADER, "") if request is not None else ""
-    secret = settings.gateway_secret
-    if secret and hmac.compare_digest(sent.encode(), secret.encode()):
-        return None
-    return _limit_error(
-        "_service and _entities answer only to the federation gateway.", "GATEWAY_ONLY"
-    )
-
-
-def check_password_change(a: Analysis, context: Any) -> GraphQLError | None:
-    principal = getattr(context, "principal", None)
-    if (
-        principal is not None
-        and principal.user.must_change_password
-        and not a.root_fields <= PASSWORD_CHANGE_FIELDS
-    ):
-        return _limit_error(
-            "An admin reset your password: choose a new one with passwordChange first.",
-            "PASSWORD_CHANGE_REQUIRED",
-        )
-    return None
-
-
-class _InputValues(ValuesOfCorrectTypeRule):
-    """Literals the schema refuses (an Int past 32 bits, a negative ByteCount) are the
-    client's bad input, not a malformed document."""
-
-    def report_error(self, error: GraphQLError) -> None:
-        error.extensions = {**(error.extensions or {}), "code": "BAD_USER_INPUT"}
-        super().report_error(error)
-
-
-def _rules(production: bool) -> list[Any]:
-    rules = [_InputValues if r is ValuesOfCorrectTypeRule else r for r in specified_rules]
-    return [*rules, NoSchemaIntrospectionCustomRule] if production else rules
-
-
-_RULES = {False: _rules(False), True: _rules(True)}
-
-
-def check_variables(ec: Any, document: DocumentNode) -> list[GraphQLError]:
-    """Coerce the variables before execution, so that a value the schema refuses is
-    BAD_USER_INPUT (graphql-core's own coercion inside execution keeps the scalar's exception
-    as the cause, which looked like an internal error). Execution then coerces them again."""
-    operation = _operation(document, ec.operation_name)
-    if operation is None or not operation.variable_definitions:
-        return []
-    found = get_variable_values(
-        ec.schema._schema, operation.variable_definitions, ec.variables or {}, max_errors=50
-    )
-    if not isinstance(found, list):
-        return []
-    return [
-        GraphQLError(
-            e.message, nodes=e.nodes, extensions={**(e.extensions or {}), "code": "BAD_USER_INPUT"}
-        )
-        for e in found
-    ]
 
 
 class Guard(SchemaExtension):
@@ -252,7 +98,7 @@ class Guard(SchemaExtension):
         analysis.repeats = repeated_fields(document)
         context = ec.context
         if context is not None:
-            context.operation_name = ec.operation_name or _first_operation_name(document)
+            context.operation_name = ec.operation_name or first_operation_name(document)
         refused = (
             check_limits(analysis, settings)
             or check_gateway(analysis, settings, context)
@@ -284,7 +130,7 @@ class Guard(SchemaExtension):
                 response.status_code = 429
                 response.headers["Retry-After"] = str(max(1, round(bucket.retry_after + 0.5)))
             ec.pre_execution_errors = [
-                _limit_error(
+                limit_error(
                     f"Rate limit: this operation costs {self.cost} points and {bucket.remaining} "
                     f"remain; retry in {bucket.retry_after:.1f} s.",
                     "RATE_LIMITED",
@@ -296,7 +142,7 @@ class Guard(SchemaExtension):
         production = settings.production
         query = ec.query or ""
         errors = _validated[production].get_or(
-            query, lambda: validate(ec.schema._schema, document, _RULES[production])
+            query, lambda: validate(ec.schema._schema, document, VALIDATION_RULES[production])
         )
         ec.pre_execution_errors = list(errors) or check_variables(ec, document)
         yield
@@ -339,81 +185,9 @@ class Guard(SchemaExtension):
         yield None
 
 
-def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
-    operations = _operations(document)
-    if name:
-        return next((o for o in operations if o.name and o.name.value == name), None)
-    return operations[0] if len(operations) == 1 else None
-
-
-def check_operation(document: DocumentNode, name: str | None) -> GraphQLError | None:
-    """Which operation runs must be clear before anything runs: a document of several
-    operations needs an ``operationName`` (strawberry would quietly run the first), and the
-    name must be one of them. A request error, in every transport."""
-    names = [d.name.value if d.name else None for d in _operations(document)]
-    if name is not None:
-        if name in names:
-            return None
-        message = f'Unknown operation named "{name}".'
-    elif len(names) == 1:
-        return None
-    elif not names:
-        message = "The document contains no operation."
-    else:
-        message = "The document holds several operations: choose one with operationName."
-    return _limit_error(message, "OPERATION_RESOLUTION_FAILURE")
-
-
-def _operations(document: DocumentNode) -> list[OperationDefinitionNode]:
-    return [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-
-
-def _first_operation_name(document: DocumentNode) -> str | None:
-    return next((o.name.value for o in _operations(document) if o.name), None)
-
-
 def _bucket_key(context: Any) -> str:
     principal = getattr(context, "principal", None)
     if principal is not None:
         return f"rate:user:{principal.user_id}"
     meta = getattr(context, "meta", None)
     return f"rate:ip:{getattr(meta, 'ip', '') or 'unknown'}"
-
-
-def shape_errors(errors: list[GraphQLError], context: Any) -> list[GraphQLError]:
-    meta = getattr(context, "meta", None)
-    request_id = getattr(meta, "request_id", "")
-    shaped: list[GraphQLError] = []
-    for error in errors:
-        original = error.original_error
-        if isinstance(original, DomainError) or (error.extensions or {}).get("code"):
-            shaped.append(error)
-        elif original is None:
-            error.extensions = {**(error.extensions or {}), "code": "GRAPHQL_VALIDATION_FAILED"}
-            shaped.append(error)
-        elif connection_lost(original):
-            # Not a bug to mask but an outage to wait out; the driver's words stay in the log.
-            log.warning(
-                "database connection lost",
-                exc_info=original,
-                extra={"request_id": request_id, "path": error.path},
-            )
-            shaped.append(unavailable_error(error))
-        else:
-            log.error(
-                "internal error",
-                exc_info=original,
-                extra={"request_id": request_id, "path": error.path},
-            )
-            # In development too: the driver's words (SQL, hosts, paths) stay in the log.
-            shaped.append(
-                GraphQLError(
-                    f"Internal server error (request {request_id}).",
-                    nodes=error.nodes,
-                    positions=error.positions,
-                    source=error.source,
-                    path=error.path,
-                    extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
-                )
-            )
-    return shaped

@@ -1,5 +1,6 @@
 """The GraphQL view: authentication at the edge, CSRF and body limits, timeouts, WebSocket
-sign-in, and one structured log line per operation.
+sign-in (``server/ws_signin.py``), and one structured log line per operation
+(``server/request_log.py``).
 
 Whatever happens, a client gets the GraphQL JSON shape with an ``extensions.code``: a lost
 database connection is retried once where that is safe (``adapters/dbhealth.py``) and is
@@ -22,24 +23,21 @@ from cross_web import HTTPException
 from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.exceptions import ConnectionRejectionError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
-from strawberry.types.unset import UNSET
 
 from adapters.dbhealth import RETRY_AFTER_SECONDS, connection_lost, recording, renew_connections
 from adapters.settings import Settings
 from resolvers.core.context import Context, RequestMeta
-from resolvers.messenger import presence
-from server import graphiql, jsonbody, negotiation, persisted
+from server import graphiql, jsonbody, negotiation, persisted, request_log, ws_signin
+from server.error_shaping import shape_errors
 from server.http_streams import HttpStreams, stream_required
-from server.limits import shape_errors
 from server.rejections import (
     RequestRejected,
     SizedRequest,
@@ -57,25 +55,9 @@ CSRF_HEADER = "x-hello-csrf"
 _JSON_TYPES = ("application/json", "application/graphql-response+json")
 
 
-def _tracked(scope: Scope, receive: Receive) -> Receive:
-    """``receive`` that reports each frame of a signed-in socket to presence: a ping is a
-    heartbeat, anything else an action. Presence throttles its writes, so this stays cheap."""
-
-    async def tracked() -> Message:
-        message = await receive()
-        context = scope.get("hello.context")
-        if message["type"] == "websocket.receive" and context is not None and context.principal:
-            head = (message.get("text") or "")[:40]
-            heartbeat = '"ping"' in head or '"pong"' in head
-            await presence.seen(context.principal.user_id, active=not heartbeat)
-        return message
-
-    return tracked
-
-
 def _unresolved(message: str, context: Context | None) -> PreExecutionError:
     """An operationName the document does not define: a request error like a document of
-    several operations and no name (``server/limits.py``, ``check_operation``)."""
+    several operations and no name (``server/operation_checks.py``, ``check_operation``)."""
     if context is not None:
         context.outcome = "OPERATION_RESOLUTION_FAILURE"
     error = GraphQLError(message, extensions={"code": "OPERATION_RESOLUTION_FAILURE"})
@@ -129,7 +111,7 @@ class HelloGraphQL(GraphQL[Context, None]):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self._serve_websocket(
-                WebSocket(scope, receive=_tracked(scope, receive), send=send)
+                WebSocket(scope, receive=ws_signin.tracked(scope, receive), send=send)
             )
             return
         started = time.perf_counter()
@@ -174,7 +156,7 @@ class HelloGraphQL(GraphQL[Context, None]):
         response.headers["x-request-id"] = request_id
         if context is not None and outcome == "ok":
             outcome = context.outcome
-        self._log(request, request_id, context, started, outcome, response.status_code)
+        request_log.write(request, request_id, context, started, outcome, response.status_code)
         await response(scope, receive, send)
 
     def _unexpected(self, error: Exception, request_id: str) -> RequestRejected:
@@ -398,32 +380,6 @@ class HelloGraphQL(GraphQL[Context, None]):
         # first (a JSONDecodeError, so each transport answers it as malformed JSON).
         return jsonbody.loads(data)
 
-    def _log(
-        self,
-        request: Request,
-        request_id: str,
-        context: Context | None,
-        started: float,
-        outcome: str,
-        status: int,
-    ) -> None:
-        if not log.isEnabledFor(logging.INFO):
-            return
-        principal = context.principal if context else None
-        log.info(
-            "graphql",
-            extra={
-                "request_id": request_id,
-                "operation": context.operation_name if context else None,
-                "user_id": principal.user_id if principal else None,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                "cost": context.cost if context else None,
-                "outcome": outcome,
-                "status": status,
-                "method": request.method,
-            },
-        )
-
     # -- WebSocket ----------------------------------------------------------------------------
 
     async def _serve_websocket(self, ws: WebSocket) -> None:
@@ -431,30 +387,7 @@ class HelloGraphQL(GraphQL[Context, None]):
             await super().run(ws)
         finally:
             # The handler returns when the socket is gone; forget it.
-            context = ws.scope.get("hello.context")
-            if context is not None and context.principal is not None:
-                principal = context.principal
-                self.sockets.remove(ws, session_id=principal.session_id, user_id=principal.user_id)
-                await presence.disconnected(principal.user_id, principal.organization_id)
+            await ws_signin.signed_out(ws, self.sockets)
 
     async def on_ws_connect(self, context: Context) -> Any:
-        params = context.connection_params or {}
-        raw = params.get("authorization") or params.get("Authorization") or ""
-        principal = await bearer_principal(str(raw))
-        if principal is None:
-            raise ConnectionRejectionError()
-        context.principal = principal
-        ws = context.request
-        assert isinstance(ws, WebSocket)
-        ws.scope["hello.context"] = context
-        self.sockets.add(ws, session_id=principal.session_id, user_id=principal.user_id)
-        await presence.connected(principal.user_id, principal.organization_id)
-        log.info(
-            "websocket",
-            extra={
-                "request_id": context.meta.request_id,
-                "user_id": principal.user_id,
-                "outcome": "connected",
-            },
-        )
-        return UNSET
+        return await ws_signin.sign_in(context, self.sockets)

@@ -9,7 +9,7 @@ import pytest
 
 from adapters.settings import get_settings
 from models.identity import Organization
-from server.limits import analyze
+from server.analysis import analyze
 from tests.client import Api, count_queries
 
 

@@ -1,0 +1,74 @@
+"""WebSocket sign-in and the life of a signed-in socket. A ``graphql-transport-ws`` client signs
+in with the ``authorization`` of its ``connection_init`` payload (the same Bearer token as on
+HTTP); a socket without a valid one is refused before any operation runs. A signed-in socket is
+registered (so signing out or revoking the session closes it, ``server/sockets.py``) and counts
+for presence: each frame is a heartbeat (ping, pong) or an action, and when the socket goes
+the registry and presence forget it. The view (``server/view.py``) calls these three functions.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from starlette.types import Message, Receive, Scope
+from starlette.websockets import WebSocket
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.types.unset import UNSET
+
+from resolvers.core.context import Context
+from resolvers.messenger import presence
+from server.rejections import bearer_principal
+from server.sockets import SocketRegistry
+
+log = logging.getLogger("hello.request")
+
+
+def tracked(scope: Scope, receive: Receive) -> Receive:
+    """``receive`` that reports each frame of a signed-in socket to presence: a ping is a
+    heartbeat, anything else an action. Presence throttles its writes, so this stays cheap."""
+
+    async def tracked() -> Message:
+        message = await receive()
+        context = scope.get("hello.context")
+        if message["type"] == "websocket.receive" and context is not None and context.principal:
+            head = (message.get("text") or "")[:40]
+            heartbeat = '"ping"' in head or '"pong"' in head
+            await presence.seen(context.principal.user_id, active=not heartbeat)
+        return message
+
+    return tracked
+
+
+async def sign_in(context: Context, sockets: SocketRegistry) -> Any:
+    """The ``connection_init`` payload's token signs the socket in, or the connection is
+    refused."""
+    params = context.connection_params or {}
+    raw = params.get("authorization") or params.get("Authorization") or ""
+    principal = await bearer_principal(str(raw))
+    if principal is None:
+        raise ConnectionRejectionError()
+    context.principal = principal
+    ws = context.request
+    assert isinstance(ws, WebSocket)
+    ws.scope["hello.context"] = context
+    sockets.add(ws, session_id=principal.session_id, user_id=principal.user_id)
+    await presence.connected(principal.user_id, principal.organization_id)
+    log.info(
+        "websocket",
+        extra={
+            "request_id": context.meta.request_id,
+            "user_id": principal.user_id,
+            "outcome": "connected",
+        },
+    )
+    return UNSET
+
+
+async def signed_out(ws: WebSocket, sockets: SocketRegistry) -> None:
+    """The socket is gone: the registry and presence forget it (if it had signed in)."""
+    context = ws.scope.get("hello.context")
+    if context is not None and context.principal is not None:
+        principal = context.principal
+        sockets.remove(ws, session_id=principal.session_id, user_id=principal.user_id)
+        await presence.disconnected(principal.user_id, principal.organization_id)
