@@ -59,6 +59,15 @@ def _chat(c: object) -> dict[str, object]:
 # Codes shared by every group mutation; each mutation's enum lists the ones it can return.
 _NOT_A_GROUP = strawberry.enum_value("NOT_A_GROUP", description="Direct chats have no settings.")
 _DISBANDED = strawberry.enum_value("CHAT_DISBANDED", description="The group is read-only now.")
+# The two refusals every group-chat mutation shares, declared once.
+_FORBIDDEN = strawberry.enum_value(
+    "FORBIDDEN", description="You can see the chat but may not do this to it; `message` says why."
+)
+_NOT_FOUND = strawberry.enum_value(
+    "NOT_FOUND",
+    description="The chat does not exist or you cannot see it (the two answer alike); "
+    "`field` says which input.",
+)
 
 
 @strawberry.enum(description="Why `chatUpdate` failed.")
@@ -69,15 +78,8 @@ class ChatUpdateErrorCode(Enum):
     TOO_LONG = strawberry.enum_value(
         "TOO_LONG", description="Description over 1000 or announcement over 5000 characters."
     )
-    FORBIDDEN = strawberry.enum_value(
-        "FORBIDDEN",
-        description="You can see the chat but may not do this to it; `message` says why.",
-    )
-    NOT_FOUND = strawberry.enum_value(
-        "NOT_FOUND",
-        description="The chat does not exist or you cannot see it (the two answer alike); "
-        "`field` says which input.",
-    )
+    FORBIDDEN = _FORBIDDEN
+    NOT_FOUND = _NOT_FOUND
 
 
 @strawberry.type(description="A reason why `chatUpdate` failed.")
@@ -100,10 +102,7 @@ class ChatMembersErrorCode(Enum):
         description="An input is malformed or over a documented limit (a list, a text, the "
         "idempotency key); `message` and `field` say which.",
     )
-    FORBIDDEN = strawberry.enum_value(
-        "FORBIDDEN",
-        description="You can see the chat but may not do this to it; `message` says why.",
-    )
+    FORBIDDEN = _FORBIDDEN
     NOT_FOUND = strawberry.enum_value(
         "NOT_FOUND",
         description="The chat or a user in `userIds` does not exist or you cannot see it (the "
@@ -127,11 +126,7 @@ class ChatLeaveErrorCode(Enum):
         "CHAT_DISBANDED",
         description="The group was disbanded; there is nothing to leave.",
     )
-    NOT_FOUND = strawberry.enum_value(
-        "NOT_FOUND",
-        description="The chat does not exist or you cannot see it (the two answer alike); "
-        "`field` says which input.",
-    )
+    NOT_FOUND = _NOT_FOUND
 
 
 @strawberry.type(description="A reason why `chatLeave` failed.")
@@ -143,15 +138,8 @@ class ChatLeaveError(MutationError):
 class ChatDisbandErrorCode(Enum):
     NOT_A_GROUP = _NOT_A_GROUP
     CHAT_DISBANDED = _DISBANDED
-    FORBIDDEN = strawberry.enum_value(
-        "FORBIDDEN",
-        description="You can see the chat but may not do this to it; `message` says why.",
-    )
-    NOT_FOUND = strawberry.enum_value(
-        "NOT_FOUND",
-        description="The chat does not exist or you cannot see it (the two answer alike); "
-        "`field` says which input.",
-    )
+    FORBIDDEN = _FORBIDDEN
+    NOT_FOUND = _NOT_FOUND
 
 
 @strawberry.type(description="A reason why `chatDisband` failed.")
@@ -172,10 +160,7 @@ class ChatMemberRoleSetErrorCode(Enum):
         description="An input is malformed or over a documented limit (a list, a text, the "
         "idempotency key); `message` and `field` say which.",
     )
-    FORBIDDEN = strawberry.enum_value(
-        "FORBIDDEN",
-        description="You can see the chat but may not do this to it; `message` says why.",
-    )
+    FORBIDDEN = _FORBIDDEN
     NOT_FOUND = strawberry.enum_value(
         "NOT_FOUND",
         description="The chat or the member does not exist or you cannot see it (the two answer "
