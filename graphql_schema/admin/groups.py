@@ -17,7 +17,7 @@ from graphql_schema.admin.departments import decode_ids
 from graphql_schema.core.connection import After, Connection, First, connection
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.node import VisibleNode, require_id
-from graphql_schema.core.payload import MutationError, mutate
+from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, mutate
 from graphql_schema.identity.types import User
 from models import admin as m
 from resolvers.admin import groups as actions
@@ -112,11 +112,7 @@ class GroupErrorCode(Enum):
     GUEST_NOT_ALLOWED = strawberry.enum_value(
         "GUEST_NOT_ALLOWED", description="Create, members add: guests cannot be group members."
     )
-    BAD_USER_INPUT = strawberry.enum_value(
-        "BAD_USER_INPUT",
-        description="An input is malformed or over a documented limit (a list, a text, the "
-        "idempotency key); `message` and `field` say which.",
-    )
+    BAD_USER_INPUT = BAD_USER_INPUT
     FORBIDDEN = strawberry.enum_value(
         "FORBIDDEN",
         description="Only the organization's owner and admins manage groups.",

@@ -14,7 +14,7 @@ from graphql_schema.admin.departments import Department
 from graphql_schema.core.connection import After, Connection, First, connection
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.node import VisibleNode, decode_id
-from graphql_schema.core.payload import MutationError, mutate
+from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, mutate
 from graphql_schema.identity.mutations import AuthPayloadFields, signed_in_fields
 from graphql_schema.identity.types import RoleEnum, User
 from models import admin as m
@@ -99,11 +99,7 @@ class InvitationCreateErrorCode(Enum):
     INVALID_ROLE = strawberry.enum_value(
         "INVALID_ROLE", description="Nobody is invited as OWNER; transfer ownership instead."
     )
-    BAD_USER_INPUT = strawberry.enum_value(
-        "BAD_USER_INPUT",
-        description="An input is malformed or over a documented limit (a list, a text, the "
-        "idempotency key); `message` and `field` say which.",
-    )
+    BAD_USER_INPUT = BAD_USER_INPUT
     FORBIDDEN = strawberry.enum_value(
         "FORBIDDEN",
         description="Your role may not invite, or not with this role; `message` says why.",

@@ -7,7 +7,7 @@ from enum import Enum
 import strawberry
 
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
-from graphql_schema.core.payload import MutationError
+from graphql_schema.core.payload import BAD_USER_INPUT, MutationError
 
 INVALID_NAME = "The display name is empty or longer than 100 characters."
 INVALID_TIME_ZONE = "Not an IANA time zone name such as `Europe/Berlin`."
@@ -36,11 +36,7 @@ class UserCreateErrorCode(Enum):
     MANAGER_CYCLE = strawberry.enum_value(
         "MANAGER_CYCLE", description="The manager chain would loop."
     )
-    BAD_USER_INPUT = strawberry.enum_value(
-        "BAD_USER_INPUT",
-        description="An input is malformed or over a documented limit (a list, a text, the "
-        "idempotency key); `message` and `field` say which.",
-    )
+    BAD_USER_INPUT = BAD_USER_INPUT
     FORBIDDEN = strawberry.enum_value(
         "FORBIDDEN",
         description="Your role may not add people, or not with this role; `message` says why.",
@@ -70,11 +66,7 @@ class UserUpdateErrorCode(Enum):
     MANAGER_CYCLE = strawberry.enum_value(
         "MANAGER_CYCLE", description="The user would become their own (indirect) manager."
     )
-    BAD_USER_INPUT = strawberry.enum_value(
-        "BAD_USER_INPUT",
-        description="An input is malformed or over a documented limit (a list, a text, the "
-        "idempotency key); `message` and `field` say which.",
-    )
+    BAD_USER_INPUT = BAD_USER_INPUT
     FORBIDDEN = strawberry.enum_value(
         "FORBIDDEN",
         description="Your role may not make this change to this person; `message` says why.",

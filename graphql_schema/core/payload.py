@@ -77,6 +77,15 @@ class UndeclaredErrorCode(Exception):
     """A mutation raised an expected failure its error enum does not list (a bug of ours)."""
 
 
+# The code of a resolver's own input checks (a list, a text or a key over its limit), listed by
+# every mutation that makes them; declared once so the wording stays one.
+BAD_USER_INPUT = strawberry.enum_value(
+    "BAD_USER_INPUT",
+    description="An input is malformed or over a documented limit (a list, a text, the "
+    "idempotency key); `message` and `field` say which.",
+)
+
+
 @strawberry.interface(description="Why a mutation did not do what was asked. Nothing was changed.")
 class MutationError:
     message: str = strawberry.field(description="What went wrong, for people.")

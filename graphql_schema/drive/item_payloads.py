@@ -7,7 +7,7 @@ from enum import Enum
 import strawberry
 
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
-from graphql_schema.core.payload import MutationError
+from graphql_schema.core.payload import BAD_USER_INPUT, MutationError
 from graphql_schema.drive.types import File, FileVersion, OnNameConflict
 from resolvers.drive.copying import MAX_COPY
 from resolvers.drive.trash import MAX_IDS
@@ -41,11 +41,7 @@ class FolderCreateErrorCode(Enum):
     NAME_TAKEN = _code("NAME_TAKEN", NAME_TAKEN)
     NOT_A_FOLDER = _code("NOT_A_FOLDER", "`parentId` names a file.")
     TOO_DEEP = _code("TOO_DEEP", TOO_DEEP)
-    BAD_USER_INPUT = strawberry.enum_value(
-        "BAD_USER_INPUT",
-        description="An input is malformed or over a documented limit (a list, a text, the "
-        "idempotency key); `message` and `field` say which.",
-    )
+    BAD_USER_INPUT = BAD_USER_INPUT
     FORBIDDEN = strawberry.enum_value(
         "FORBIDDEN",
         description="You can see the parent folder but may not do this to it; `message` says why.",
@@ -63,11 +59,7 @@ class FileRenameErrorCode(Enum):
     INVALID_NAME = _code("INVALID_NAME", INVALID_NAME)
     NAME_TAKEN = _code("NAME_TAKEN", NAME_TAKEN)
     ROOT_FOLDER = _code("ROOT_FOLDER", ROOT_FOLDER)
-    BAD_USER_INPUT = strawberry.enum_value(
-        "BAD_USER_INPUT",
-        description="An input is malformed or over a documented limit (a list, a text, the "
-        "idempotency key); `message` and `field` say which.",
-    )
+    BAD_USER_INPUT = BAD_USER_INPUT
     FORBIDDEN = strawberry.enum_value(
         "FORBIDDEN",
         description="You can see the item but may not do this to it; `message` says why.",
@@ -88,11 +80,7 @@ class FileMoveErrorCode(Enum):
     INTO_ITSELF = _code(
         "INTO_ITSELF", "The target folder is the folder moved or a folder inside it."
     )
-    BAD_USER_INPUT = strawberry.enum_value(
-        "BAD_USER_INPUT",
-        description="An input is malformed or over a documented limit (a list, a text, the "
-        "idempotency key); `message` and `field` say which.",
-    )
+    BAD_USER_INPUT = BAD_USER_INPUT
     FORBIDDEN = strawberry.enum_value(
         "FORBIDDEN",
         description="You can see the item or the folder but may not do this to it; `message` "
@@ -118,11 +106,7 @@ class FileCopyErrorCode(Enum):
     QUOTA_EXCEEDED = _code(
         "QUOTA_EXCEEDED", "Your organization's storage quota would be exceeded (copies count)."
     )
-    BAD_USER_INPUT = strawberry.enum_value(
-        "BAD_USER_INPUT",
-        description="An input is malformed or over a documented limit (a list, a text, the "
-        "idempotency key); `message` and `field` say which.",
-    )
+    BAD_USER_INPUT = BAD_USER_INPUT
     FORBIDDEN = strawberry.enum_value(
         "FORBIDDEN",
         description="You can see the item or the folder but may not do this to it; `message` "
@@ -153,11 +137,7 @@ class FileDeleteErrorCode(Enum):
 @strawberry.enum(description="Why `fileRestore` failed.")
 class FileRestoreErrorCode(Enum):
     NAME_TAKEN = _code("NAME_TAKEN", NAME_TAKEN)
-    BAD_USER_INPUT = strawberry.enum_value(
-        "BAD_USER_INPUT",
-        description="An input is malformed or over a documented limit (a list, a text, the "
-        "idempotency key); `message` and `field` say which.",
-    )
+    BAD_USER_INPUT = BAD_USER_INPUT
     FORBIDDEN = strawberry.enum_value(
         "FORBIDDEN",
         description="You can see the item but may not do this to it; `message` says why.",
@@ -172,11 +152,7 @@ class FileRestoreErrorCode(Enum):
 @strawberry.enum(description="Why `trashEmpty` failed.")
 class TrashEmptyErrorCode(Enum):
     NOT_IN_TRASH = _code("NOT_IN_TRASH", "An item named in `ids` is not in the trash.")
-    BAD_USER_INPUT = strawberry.enum_value(
-        "BAD_USER_INPUT",
-        description="An input is malformed or over a documented limit (a list, a text, the "
-        "idempotency key); `message` and `field` say which.",
-    )
+    BAD_USER_INPUT = BAD_USER_INPUT
     FORBIDDEN = strawberry.enum_value(
         "FORBIDDEN",
         description="You can see an item named but may not do this to it; `message` says why.",
@@ -194,11 +170,7 @@ class FileVersionRestoreErrorCode(Enum):
         "QUOTA_EXCEEDED",
         "Your organization's storage quota would be exceeded (the restored version counts again).",
     )
-    BAD_USER_INPUT = strawberry.enum_value(
-        "BAD_USER_INPUT",
-        description="An input is malformed or over a documented limit (a list, a text, the "
-        "idempotency key); `message` and `field` say which.",
-    )
+    BAD_USER_INPUT = BAD_USER_INPUT
     FORBIDDEN = strawberry.enum_value(
         "FORBIDDEN",
         description="You can see the file but may not do this to it; `message` says why.",

@@ -14,7 +14,7 @@ from strawberry.types import Info
 from graphql_schema.core.connection import Connection, connection
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.node import global_id, require_id
-from graphql_schema.core.payload import MutationError, mutate
+from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, mutate
 from graphql_schema.drive.sharing import INPUT, request_loader
 from graphql_schema.drive.types import AFTER, FIRST, ByteCount, File, FileKindEnum
 from graphql_schema.identity.types import User, visible_user
@@ -189,11 +189,7 @@ class ShareLinkCreateErrorCode(Enum):
     EXPIRY_IN_PAST = strawberry.enum_value(
         "EXPIRY_IN_PAST", description="`expiresAt` is not in the future."
     )
-    BAD_USER_INPUT = strawberry.enum_value(
-        "BAD_USER_INPUT",
-        description="An input is malformed or over a documented limit (a list, a text, the "
-        "idempotency key); `message` and `field` say which.",
-    )
+    BAD_USER_INPUT = BAD_USER_INPUT
     FORBIDDEN = strawberry.enum_value(
         "FORBIDDEN",
         description="You can see the item but may not do this to it; `message` says why.",

@@ -12,7 +12,7 @@ from strawberry.types import Info
 
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.node import global_id, require_id
-from graphql_schema.core.payload import MutationError, mutate
+from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, mutate
 from graphql_schema.drive.types import ByteCount, File, OnNameConflict
 from models import drive as m
 from resolvers.core.errors import NotFound
@@ -128,11 +128,7 @@ class UploadSessionCreateErrorCode(Enum):
     NOT_A_FILE = _code("NOT_A_FILE", "`fileId` names a folder.")
     FILE_TOO_LARGE = _code("FILE_TOO_LARGE", "Over the per-file size limit.")
     QUOTA_EXCEEDED = _code("QUOTA_EXCEEDED", "Your organization's storage quota would be exceeded.")
-    BAD_USER_INPUT = strawberry.enum_value(
-        "BAD_USER_INPUT",
-        description="An input is malformed or over a documented limit (a list, a text, the "
-        "idempotency key); `message` and `field` say which.",
-    )
+    BAD_USER_INPUT = BAD_USER_INPUT
     FORBIDDEN = strawberry.enum_value(
         "FORBIDDEN",
         description="You can see the folder or file but may not do this to it; `message` says why.",

@@ -11,7 +11,7 @@ from strawberry.types import Info
 
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.node import require_id
-from graphql_schema.core.payload import MutationError, mutate
+from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, mutate
 from graphql_schema.drive.types import File, OnNameConflict
 from resolvers.drive import names, uploads
 
@@ -39,11 +39,7 @@ class UploadErrorCode(Enum):
     QUOTA_EXCEEDED = strawberry.enum_value(
         "QUOTA_EXCEEDED", description="Your organization's storage quota would be exceeded."
     )
-    BAD_USER_INPUT = strawberry.enum_value(
-        "BAD_USER_INPUT",
-        description="An input is malformed or over a documented limit (a list, a text, the "
-        "idempotency key); `message` and `field` say which.",
-    )
+    BAD_USER_INPUT = BAD_USER_INPUT
     FORBIDDEN = strawberry.enum_value(
         "FORBIDDEN",
         description="You can see the folder or file but may not do this to it; `message` says why.",

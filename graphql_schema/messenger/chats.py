@@ -12,7 +12,7 @@ from strawberry.types import Info
 
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.node import require_id, resolve_global_ids
-from graphql_schema.core.payload import MutationError, mutate
+from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, mutate
 from graphql_schema.messenger.events import ChatEvent, to_chat_event
 from graphql_schema.messenger.types import Chat, ChatKindEnum
 from models.messenger import ChatKind
@@ -33,11 +33,7 @@ class ChatCreateErrorCode(Enum):
     GUEST_NOT_ALLOWED = strawberry.enum_value(
         "GUEST_NOT_ALLOWED", description="Guests cannot start chats."
     )
-    BAD_USER_INPUT = strawberry.enum_value(
-        "BAD_USER_INPUT",
-        description="An input is malformed or over a documented limit (a list, a text, the "
-        "idempotency key); `message` and `field` say which.",
-    )
+    BAD_USER_INPUT = BAD_USER_INPUT
     NOT_FOUND = strawberry.enum_value(
         "NOT_FOUND",
         description="A user in `memberIds` does not exist or you cannot see it (the two answer "

@@ -10,7 +10,7 @@ import strawberry
 from strawberry.types import Info
 
 from graphql_schema.core.node import require_id
-from graphql_schema.core.payload import MutationError, mutate
+from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, mutate
 from graphql_schema.identity.types import User
 from graphql_schema.messenger.types import Chat, ChatPolicyEnum
 from models import messenger as m
@@ -97,11 +97,7 @@ class ChatMembersErrorCode(Enum):
     OWNER_CANNOT_BE_REMOVED = strawberry.enum_value(
         "OWNER_CANNOT_BE_REMOVED", description="The owner hands the group over first."
     )
-    BAD_USER_INPUT = strawberry.enum_value(
-        "BAD_USER_INPUT",
-        description="An input is malformed or over a documented limit (a list, a text, the "
-        "idempotency key); `message` and `field` say which.",
-    )
+    BAD_USER_INPUT = BAD_USER_INPUT
     FORBIDDEN = _FORBIDDEN
     NOT_FOUND = strawberry.enum_value(
         "NOT_FOUND",
@@ -155,11 +151,7 @@ class ChatMemberRoleSetErrorCode(Enum):
     OWNER_ROLE = strawberry.enum_value(
         "OWNER_ROLE", description="The owner cannot change their own role; they hand over."
     )
-    BAD_USER_INPUT = strawberry.enum_value(
-        "BAD_USER_INPUT",
-        description="An input is malformed or over a documented limit (a list, a text, the "
-        "idempotency key); `message` and `field` say which.",
-    )
+    BAD_USER_INPUT = BAD_USER_INPUT
     FORBIDDEN = _FORBIDDEN
     NOT_FOUND = strawberry.enum_value(
         "NOT_FOUND",

@@ -12,7 +12,7 @@ from strawberry.types import Info
 from graphql_schema.core.connection import Connection, connection
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.node import decode_id, require_id
-from graphql_schema.core.payload import MutationError, mutate
+from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, mutate
 from graphql_schema.messenger.types import Message
 from resolvers.messenger import message_ops as ops
 
@@ -120,11 +120,7 @@ class MessageForwardErrorCode(Enum):
     )
     RECALLED = RECALLED
     CHAT_DISBANDED = CHAT_DISBANDED
-    BAD_USER_INPUT = strawberry.enum_value(
-        "BAD_USER_INPUT",
-        description="An input is malformed or over a documented limit (a list, a text, the "
-        "idempotency key); `message` and `field` say which.",
-    )
+    BAD_USER_INPUT = BAD_USER_INPUT
     NOT_FOUND = strawberry.enum_value(
         "NOT_FOUND",
         description="The message or a chat in `chatIds` does not exist or you cannot see it "

@@ -13,7 +13,7 @@ from strawberry.types import Info
 
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.node import decode_id, require_id
-from graphql_schema.core.payload import MutationError, mutate
+from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, mutate
 from graphql_schema.messenger.types import Chat, Message
 from resolvers.messenger import messages
 
@@ -54,11 +54,7 @@ class MessageSendErrorCode(Enum):
         "CANNOT_ATTACH",
         description="Attaching shares a file with the chat: you need editor on it.",
     )
-    BAD_USER_INPUT = strawberry.enum_value(
-        "BAD_USER_INPUT",
-        description="An input is malformed or over a documented limit (a list, a text, the "
-        "idempotency key); `message` and `field` say which.",
-    )
+    BAD_USER_INPUT = BAD_USER_INPUT
     FORBIDDEN = strawberry.enum_value(
         "FORBIDDEN",
         description="You can see a file in `fileIds` but may not do this to it; `message` says "
