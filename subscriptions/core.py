@@ -17,7 +17,7 @@ from typing import Any
 
 from adapters import runtime
 from adapters.bus import CATCH_UP, BusUnavailable, CatchUp, EventBus, SubscriberOverflow
-from resolvers.core.errors import DomainError
+from resolvers.core.errors import CoreErrorCode, DomainError
 
 __all__ = ["CATCH_UP", "POLL_SECONDS", "CatchUp", "listen", "subscribed"]
 
@@ -27,7 +27,7 @@ POLL_SECONDS = 2.0
 
 
 class SubscriptionOverflow(DomainError):
-    code = "SUBSCRIPTION_OVERFLOW"
+    code = CoreErrorCode.SUBSCRIPTION_OVERFLOW
     default_message = (
         "This subscription fell too far behind its events and was closed; subscribe again "
         "(and refetch what you show)."
@@ -35,7 +35,7 @@ class SubscriptionOverflow(DomainError):
 
 
 class LiveEventsUnavailable(DomainError):
-    code = "SERVICE_UNAVAILABLE"
+    code = CoreErrorCode.SERVICE_UNAVAILABLE
     default_message = "Live events are unavailable right now; try again shortly."
 
 

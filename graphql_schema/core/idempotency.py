@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-import strawberry
+from graphql_schema.core.payload import error_code
+from resolvers.core.errors import CoreErrorCode
+from resolvers.core.idempotency import KEY_REUSED_DESCRIPTION
 
-from resolvers.core.idempotency import KEY_REUSED, KEY_REUSED_DESCRIPTION
-
-IDEMPOTENCY_KEY_REUSED = strawberry.enum_value(KEY_REUSED, description=KEY_REUSED_DESCRIPTION)
+IDEMPOTENCY_KEY_REUSED = error_code(CoreErrorCode.IDEMPOTENCY_KEY_REUSED, KEY_REUSED_DESCRIPTION)

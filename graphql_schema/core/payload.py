@@ -19,9 +19,10 @@ from typing import Any, TypeVar, get_type_hints
 import strawberry
 from strawberry.extensions import FieldExtension
 from strawberry.types.base import StrawberryList, get_object_definition
+from strawberry.types.enum import EnumValueDefinition
 from strawberry.types.field import StrawberryField
 
-from resolvers.core.errors import DomainError, DomainErrors
+from resolvers.core.errors import CoreErrorCode, DomainError, DomainErrors, ErrorCode
 
 T = TypeVar("T")
 P = TypeVar("P")
@@ -77,11 +78,21 @@ class UndeclaredErrorCode(Exception):
     """A mutation raised an expected failure its error enum does not list (a bug of ours)."""
 
 
+def error_code(member: ErrorCode, description: str) -> EnumValueDefinition:
+    """One value of a mutation's error enum: the domain's own code, described for this mutation.
+
+    Write ``EMAIL_TAKEN = error_code(IdentityErrorCode.EMAIL_TAKEN, "...")`` in the enum's class,
+    under the member's own name (tests/security/test_error_codes.py checks that every value of
+    every error enum is a domain code of that name), so the resolver's ``raise`` and the schema
+    name the same thing and a renamed or mistyped code fails at import."""
+    return strawberry.enum_value(member.value, description=description)
+
+
 # The code of a resolver's own input checks (a list, a text or a key over its limit), listed by
 # every mutation that makes them; declared once so the wording stays one.
-BAD_USER_INPUT = strawberry.enum_value(
-    "BAD_USER_INPUT",
-    description="An input is malformed or over a documented limit (a list, a text, the "
+BAD_USER_INPUT = error_code(
+    CoreErrorCode.BAD_USER_INPUT,
+    "An input is malformed or over a documented limit (a list, a text, the "
     "idempotency key); `message` and `field` say which.",
 )
 

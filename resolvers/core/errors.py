@@ -4,14 +4,50 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from enum import StrEnum, auto
+from typing import Any
+
+
+class ErrorCode(StrEnum):
+    """The base of every domain's error codes: each module owns one subclass
+    (``resolvers/<module>/errors.py``), its resolvers raise its members, and each mutation's
+    GraphQL error enum lists the members it can raise with ``graphql_schema.core.payload.
+    error_code``, so a code is one name from the raise to the schema. A member's value is its
+    name (declare members with ``auto()``); members are strings, so they compare, hash and
+    serialize as the code itself."""
+
+    @staticmethod
+    def _generate_next_value_(name: str, start: int, count: int, last_values: list[Any]) -> str:
+        return name
+
+
+class CoreErrorCode(ErrorCode):
+    """Codes every module raises through ``resolvers/core`` (access, validation, names,
+    idempotency, throttling)."""
+
+    BAD_REQUEST = auto()
+    BAD_USER_INPUT = auto()
+    UNAUTHENTICATED = auto()
+    PASSWORD_CHANGE_REQUIRED = auto()
+    FORBIDDEN = auto()
+    NOT_FOUND = auto()
+    THROTTLED = auto()
+    INVALID_NAME = auto()
+    IDEMPOTENCY_KEY_REUSED = auto()
+    SUBSCRIPTION_OVERFLOW = auto()
+    SERVICE_UNAVAILABLE = auto()
 
 
 class DomainError(Exception):
-    code = "BAD_REQUEST"
+    code: ErrorCode = CoreErrorCode.BAD_REQUEST
     default_message = "The request was not valid."
 
     def __init__(
-        self, message: str | None = None, *, field: str | None = None, code: str | None = None
+        self,
+        message: str | None = None,
+        *,
+        field: str | None = None,
+        code: ErrorCode | None = None,
     ):
         self.message = message or self.default_message
         self.field = field
@@ -22,7 +58,7 @@ class DomainError(Exception):
     @property
     def extensions(self) -> dict[str, object]:
         # graphql-core copies an original error's ``extensions`` into the GraphQL error.
-        ext: dict[str, object] = {"code": self.code}
+        ext: dict[str, object] = {"code": self.code.value}
         if self.field:
             ext["field"] = self.field
         return ext
@@ -38,16 +74,16 @@ class DomainErrors(DomainError):
 
 
 class ValidationFailed(DomainError):
-    code = "BAD_USER_INPUT"
+    code = CoreErrorCode.BAD_USER_INPUT
 
 
 class Unauthenticated(DomainError):
-    code = "UNAUTHENTICATED"
+    code = CoreErrorCode.UNAUTHENTICATED
     default_message = "Sign in first: this needs a valid access token."
 
 
 class Forbidden(DomainError):
-    code = "FORBIDDEN"
+    code = CoreErrorCode.FORBIDDEN
     default_message = "You are not allowed to do this."
 
 
@@ -59,7 +95,7 @@ class NotFound(DomainError):
     module now says the same; only ``field`` varies, and it names the input, not the cause.
     ``message`` is accepted for symmetry with other errors and ignored."""
 
-    code = "NOT_FOUND"
+    code = CoreErrorCode.NOT_FOUND
     default_message = "No such object."
 
     def __init__(self, message: str | None = None, *, field: str | None = None):
@@ -67,7 +103,7 @@ class NotFound(DomainError):
 
 
 class Throttled(DomainError):
-    code = "THROTTLED"
+    code = CoreErrorCode.THROTTLED
     default_message = "Too many attempts; try again later."
 
     def __init__(

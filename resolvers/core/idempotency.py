@@ -36,7 +36,7 @@ from tortoise.exceptions import IntegrityError
 
 from adapters.settings import get_settings
 from models.core import IdempotencyRecord
-from resolvers.core.errors import DomainError, ValidationFailed
+from resolvers.core.errors import CoreErrorCode, DomainError, ValidationFailed
 from resolvers.core.tx import transaction
 
 log = logging.getLogger("hello.idempotency")
@@ -44,7 +44,6 @@ log = logging.getLogger("hello.idempotency")
 MAX_KEY = 128
 KEEP = timedelta(days=7)
 SWEEP_INTERVAL_SECONDS = 3600.0
-KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
 # Put in every error enum of a mutation that takes a key (graphql_schema/core/idempotency.py).
 KEY_REUSED_DESCRIPTION = (
     "This `idempotencyKey` was used before with other input, or for an object that no longer "
@@ -60,7 +59,7 @@ M = TypeVar("M", bound=HasId)
 
 
 class KeyReused(DomainError):
-    code = KEY_REUSED
+    code = CoreErrorCode.IDEMPOTENCY_KEY_REUSED
     default_message = "This idempotencyKey was used with other input; use a new key."
 
     def __init__(self, message: str | None = None) -> None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from resolvers.core.errors import DomainError
+from resolvers.core.errors import CoreErrorCode, DomainError, ErrorCode
 
 ZWJ = "\u200d"
 ZWNJ = "\u200c"
@@ -104,7 +104,7 @@ def name_errors(
     field: str,
     *,
     max_length: int,
-    code: str = "INVALID_NAME",
+    code: ErrorCode = CoreErrorCode.INVALID_NAME,
     what: str = "Names",
 ) -> list[DomainError]:
     """Why ``value`` (as given: callers strip it themselves) is not a valid name: empty or

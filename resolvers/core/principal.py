@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from resolvers.core.context import Context, Principal
-from resolvers.core.errors import DomainError, Unauthenticated
+from resolvers.core.errors import CoreErrorCode, DomainError, Unauthenticated
 
 
 class PasswordChangeRequired(DomainError):
-    code = "PASSWORD_CHANGE_REQUIRED"
+    code = CoreErrorCode.PASSWORD_CHANGE_REQUIRED
     default_message = "An admin reset your password: choose a new one with passwordChange first."
 
 

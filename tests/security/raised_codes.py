@@ -5,9 +5,11 @@ imports, calls and mere references (a function handed to another one may be call
 followed transitively. A code is collected wherever a ``DomainError`` subclass is constructed,
 raised or not: factories (``def too_deep() -> ValidationFailed``) and collected lists
 (``errors.append(DomainError(...))``, then ``collect(errors)``) raise what they build. The code
-is the ``code=`` argument, else the class's own ``code`` (inherited). A ``code=`` that is a
-parameter takes the values callers pass (or its default), per call; one that is a local variable
-takes the upper-case strings of what it is assigned from, module constants included.
+is the ``code=`` argument, else the class's own ``code`` (inherited): a member of a domain's
+``ErrorCode`` enum (``DriveErrorCode.NAME_TAKEN``), whose value is its name. A ``code=`` that is a
+parameter takes the members callers pass (or its default), per call; one that is a local variable
+takes the members it is assigned from, module constants included. A string literal where a code
+belongs is reported, not counted: codes are the domains' enums.
 
 What cannot be resolved is reported in ``Analysis.unresolved`` rather than guessed, so the test
 can refuse to pass on an incomplete reading.
@@ -23,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("graphql_schema", "resolvers", "models", "server", "subscriptions")
 BASE = "resolvers.core.errors.DomainError"
+CODES = "resolvers.core.errors.ErrorCode"
 # Built from other errors' codes: what its parts were built with is already counted.
 AGGREGATE = "resolvers.core.errors.DomainErrors"
 CODE = re.compile(r"^[A-Z][A-Z0-9_]+$")
@@ -146,14 +149,35 @@ class Analysis:
                     isinstance(t, ast.Name) and t.id == "code" for t in item.targets
                 ):
                     code = self.constant(module, item.value)
-                    if code is None:
+                    if code is None or isinstance(item.value, ast.Constant):
                         self.unresolved.add(f"{cls}.code = {ast.unparse(item.value)}")
                     return code
         return None
 
+    def member(self, module: Module, expr: ast.expr) -> str | None:
+        """The code ``expr`` names when it is ``SomeErrorCode.MEMBER`` of one of our
+        ``ErrorCode`` enums, the member declared in its class (its value is its name)."""
+        if not isinstance(expr, ast.Attribute):
+            return None
+        cls = self.resolve(module, expr.value, None)
+        if cls not in self.classes or CODES not in self.bases(cls):
+            return None
+        body = self.classes[cls][1].body
+        declared = {
+            t.id
+            for n in body
+            if isinstance(n, ast.Assign)
+            for t in n.targets
+            if isinstance(t, ast.Name)
+        }
+        return expr.attr if expr.attr in declared else None
+
     def constant(self, module: Module, expr: ast.expr) -> str | None:
-        """A string literal, or a module constant (of this module or imported) holding one."""
+        """An enum member, a string literal, or a module constant (of this module or imported)
+        holding one."""
         for _ in range(10):
+            if (code := self.member(module, expr)) is not None:
+                return code
             if isinstance(expr, ast.Constant):
                 return expr.value if isinstance(expr.value, str) else None
             if not isinstance(expr, ast.Name):
@@ -238,7 +262,7 @@ class Analysis:
             code = self.class_code(cls)
             return {code} if code else set()
         values = self._strings(module, func, arg, bound)
-        if not values:
+        if not values or isinstance(arg, ast.Constant):
             where = f"{module.name}:{call.lineno}"
             self.unresolved.add(f"{where}: code={ast.unparse(arg)}")
         return values
@@ -256,6 +280,8 @@ class Analysis:
         constants, looked through transitively."""
         if isinstance(expr, ast.Constant):
             return {expr.value} if isinstance(expr.value, str) and CODE.match(expr.value) else set()
+        if (code := self.member(module, expr)) is not None:
+            return {code}
         if isinstance(expr, ast.Name):
             if expr.id in bound:
                 return set(bound[expr.id])

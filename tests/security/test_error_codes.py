@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from enum import Enum
+from enum import Enum, auto
 from functools import cache
 from typing import Any, get_type_hints
 
@@ -24,11 +24,12 @@ from graphql_schema.core.payload import (
     MutationError,
     UndeclaredErrorCode,
     add_payload_errors,
+    error_code,
     mutate,
 )
 from graphql_schema.schema import create_schema
 from models.messenger import ChatMember
-from resolvers.core.errors import DomainError, NotFound
+from resolvers.core.errors import CoreErrorCode, DomainError, ErrorCode, NotFound
 from tests.client import Api
 from tests.drive.sharing_helpers import pk
 from tests.errors import payload_code, payload_error
@@ -84,7 +85,7 @@ def test_every_code_a_mutation_can_raise_is_in_its_enum(
         ("uploadSessionComplete", "QUOTA_EXCEEDED", "a subclass's class-level code"),
         ("chatMemberSettingsUpdate", "TOO_MANY_PINNED", "a code= argument"),
         ("userCreate", "PASSWORD_CHANGE_REQUIRED", "require_principal, request-level"),
-        ("folderCreate", "IDEMPOTENCY_KEY_REUSED", "a class-level code in an imported constant"),
+        ("folderCreate", "IDEMPOTENCY_KEY_REUSED", "a class-level enum member, inherited"),
     ],
 )
 def test_the_analysis_sees_through_each_way_codes_are_raised(
@@ -94,6 +95,22 @@ def test_the_analysis_sees_through_each_way_codes_are_raised(
     # is checked once against a mutation known to raise it that way.
     resolver = next(r for n, r, _ in MUTATIONS if n == name)
     assert code in analysis().codes(resolver), how
+
+
+def _domain_codes(cls: type[ErrorCode] = ErrorCode) -> set[str]:
+    found = {member.name for member in cls}
+    for sub in cls.__subclasses__():
+        found |= _domain_codes(sub)
+    return found
+
+
+def test_every_value_of_an_error_enum_is_a_domain_code() -> None:
+    # The schema exposes the domains' own enums: each value is a member of some module's
+    # ErrorCode under the same name (written with error_code), never a string of its own.
+    domain = _domain_codes()
+    for name, _, enum in MUTATIONS:
+        strays = sorted(set(enum.__members__) - domain)
+        assert not strays, f"{name}: {enum.__name__} lists {strays}, which no ErrorCode declares"
 
 
 # Declared but raised by no mutation that uses the enum, and why that is left as it is.
@@ -128,9 +145,19 @@ def test_request_level_codes_are_what_the_edge_and_authentication_say() -> None:
 # --- at run time: the guard, on a schema of one mutation ------------------------------------
 
 
+class OnlyDomainCode(ErrorCode):
+    """The test domain's own code."""
+
+    DECLARED = auto()
+
+
+def _member(code: str) -> ErrorCode:
+    return OnlyDomainCode[code] if code in OnlyDomainCode.__members__ else CoreErrorCode[code]
+
+
 @strawberry.enum(description="Test codes.")
 class OnlyCode(Enum):
-    DECLARED = strawberry.enum_value("DECLARED", description="The one code declared.")
+    DECLARED = error_code(OnlyDomainCode.DECLARED, "The one code declared.")
 
 
 @strawberry.type(description="A test error.")
@@ -145,7 +172,7 @@ class OnlyPayload:
 
 
 async def _fail(code: str) -> bool:
-    raise DomainError("No.", code=code)
+    raise DomainError("No.", code=_member(code))
 
 
 @strawberry.type
@@ -158,7 +185,7 @@ class OnlyMutation:
     async def before(self, code: str) -> OnlyPayload:
         if code == "NOT_FOUND":
             raise NotFound(field="id")
-        raise DomainError("No.", field="id", code=code)
+        raise DomainError("No.", field="id", code=_member(code))
 
 
 @strawberry.type
