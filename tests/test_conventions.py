@@ -33,9 +33,10 @@ WRITES = {
 }
 # ``.update(...)`` writes on a queryset (``Model.filter(...).update(...)``), not on a dict.
 QUERYSETS = {"filter", "exclude", "all", "select_for_update", "only"}
-# Runs the ``do_`` closure it is handed under an idempotency key (and writes the key's record):
-# the one place a ``check_`` reaches a write without naming a ``do_``.
-ALLOWED = {"resolvers.core.idempotency.once"}
+# Not writes of their own: ``once`` runs the ``do_`` closure it is handed under an idempotency
+# key (and writes the key's record); ``transaction`` opens one, so a ``check_`` may lock rows and
+# call its ``do_`` inside, and publishes on commit only the events the ``do_`` recorded.
+ALLOWED = {"resolvers.core.idempotency.once", "resolvers.core.tx.transaction"}
 
 
 @cache
