@@ -14,12 +14,13 @@ from models.messenger import Chat, ChatKind, ChatMember, ChatRole, Message, Mess
 from resolvers.admin.access import access_users
 from resolvers.core import names
 from resolvers.core.context import Context
-from resolvers.core.errors import DomainError, collect
+from resolvers.core.errors import CoreErrorCode, DomainError, collect
 from resolvers.core.idempotency import once
 from resolvers.core.pagination import Page, decode_cursor, encode_cursor, page_size, paginate
 from resolvers.core.principal import require_principal
 from resolvers.core.tx import Transaction, transaction
 from resolvers.messenger import events
+from resolvers.messenger.errors import MessengerErrorCode
 
 MAX_NAME = 100
 MAX_DESCRIPTION = 1000
@@ -50,7 +51,7 @@ async def check_chat_create(
     once per pair: asking again returns the existing chat)."""
     principal = require_principal(ctx)
     if principal.user.role == Role.GUEST:
-        raise DomainError("Guests cannot start chats.", code="GUEST_NOT_ALLOWED")
+        raise DomainError("Guests cannot start chats.", code=MessengerErrorCode.GUEST_NOT_ALLOWED)
     others = [
         u
         for u in await access_users(ctx, member_ids, field="memberIds")
@@ -62,7 +63,7 @@ async def check_chat_create(
             raise DomainError(
                 "A direct chat has exactly one other member.",
                 field="memberIds",
-                code="INVALID_MEMBERS",
+                code=MessengerErrorCode.INVALID_MEMBERS,
             )
         return await _direct(ctx, others[0].id)
     collect(names.name_errors(name, "name", max_length=MAX_NAME, what="Group names"))
@@ -70,7 +71,7 @@ async def check_chat_create(
         raise DomainError(
             f"Descriptions have at most {MAX_DESCRIPTION} characters.",
             field="description",
-            code="INVALID_NAME",
+            code=CoreErrorCode.INVALID_NAME,
         )
 
     async def create() -> Chat:

@@ -36,6 +36,7 @@ from resolvers.core.tx import Transaction, transaction
 from resolvers.messenger import events, system_text
 from resolvers.messenger.access import ChatAccess, access_chat
 from resolvers.messenger.chats import MAX_DESCRIPTION, MAX_NAME
+from resolvers.messenger.errors import MessengerErrorCode
 from resolvers.messenger.messages import next_seq
 
 MAX_ANNOUNCEMENT = 5000
@@ -50,18 +51,26 @@ def is_admin(member: ChatMember) -> bool:
 def check_can_send(chat: Chat, member: ChatMember) -> None:
     """May this member send to this chat now? For ``messageSend`` (typed errors)."""
     if chat.disbanded_at is not None:
-        raise DomainError("This group was disbanded; it is read-only.", code="CHAT_DISBANDED")
+        raise DomainError(
+            "This group was disbanded; it is read-only.", code=MessengerErrorCode.CHAT_DISBANDED
+        )
     if chat.send_policy == ChatPolicy.ADMINS and not is_admin(member):
-        raise DomainError("Only the group's admins may send here.", code="ADMINS_ONLY")
+        raise DomainError(
+            "Only the group's admins may send here.", code=MessengerErrorCode.ADMINS_ONLY
+        )
 
 
 async def _group(ctx: Context, chat_id: int | None, *, writable: bool = True) -> ChatAccess:
     """Your membership of a group chat (NOT_FOUND if you are not in it)."""
     access = await access_chat(ctx, chat_id)
     if access.chat.kind != ChatKind.GROUP:
-        raise DomainError("Direct chats have no group settings.", code="NOT_A_GROUP")
+        raise DomainError(
+            "Direct chats have no group settings.", code=MessengerErrorCode.NOT_A_GROUP
+        )
     if writable and access.chat.disbanded_at is not None:
-        raise DomainError("This group was disbanded; it is read-only.", code="CHAT_DISBANDED")
+        raise DomainError(
+            "This group was disbanded; it is read-only.", code=MessengerErrorCode.CHAT_DISBANDED
+        )
     return access
 
 
@@ -127,7 +136,7 @@ async def check_chat_update(
             raise DomainError(
                 f"Descriptions have at most {MAX_DESCRIPTION} characters.",
                 field="description",
-                code="TOO_LONG",
+                code=MessengerErrorCode.TOO_LONG,
             )
         changes["description"] = description
     if announcement is not None:
@@ -135,7 +144,7 @@ async def check_chat_update(
             raise DomainError(
                 f"Announcements have at most {MAX_ANNOUNCEMENT} characters.",
                 field="announcement",
-                code="TOO_LONG",
+                code=MessengerErrorCode.TOO_LONG,
             )
         changes["announcement"] = announcement
     if send_policy is not None:
@@ -163,7 +172,9 @@ async def check_members_add(ctx: Context, chat_id: int | None, user_ids: list[in
     access = await _group(ctx, chat_id)
     if principal.user.role == Role.GUEST:
         # Before the users are looked up: no answer may depend on which ids exist.
-        raise DomainError("Guests cannot add people to chats.", code="GUEST_NOT_ALLOWED")
+        raise DomainError(
+            "Guests cannot add people to chats.", code=MessengerErrorCode.GUEST_NOT_ALLOWED
+        )
     if access.chat.add_policy == ChatPolicy.ADMINS:
         _require_admin(access)
     if not user_ids:
@@ -205,7 +216,7 @@ async def check_members_remove(ctx: Context, chat_id: int | None, user_ids: list
         raise DomainError(
             "The owner cannot be removed; they hand over first.",
             field="userIds",
-            code="OWNER_CANNOT_BE_REMOVED",
+            code=MessengerErrorCode.OWNER_CANNOT_BE_REMOVED,
         )
     if access.member.role != ChatRole.OWNER and any(
         roles.get(u.id) == ChatRole.ADMIN and u.id != principal.user_id for u in users
@@ -272,7 +283,7 @@ async def check_leave(ctx: Context, chat_id: int | None) -> Chat:
     if access.member.role == ChatRole.OWNER and access.chat.disbanded_at is None:
         raise DomainError(
             "The owner hands the group over (or disbands it) before leaving.",
-            code="OWNER_MUST_HAND_OVER",
+            code=MessengerErrorCode.OWNER_MUST_HAND_OVER,
         )
     if access.chat.disbanded_at is not None:
         # A disbanded group takes no new messages, system ones included; the event still ends
@@ -316,10 +327,14 @@ async def check_member_role_set(
     user = (await access_users(ctx, [user_id or 0], field="userId"))[0]
     target = await ChatMember.get_or_none(chat_id=access.chat.id, user_id=user.id)
     if target is None:
-        raise DomainError("Not a member of this chat.", field="userId", code="NOT_A_MEMBER")
+        raise DomainError(
+            "Not a member of this chat.", field="userId", code=MessengerErrorCode.NOT_A_MEMBER
+        )
     if target.user_id == principal.user_id:
         raise DomainError(
-            "The owner hands over to someone else instead.", field="userId", code="OWNER_ROLE"
+            "The owner hands over to someone else instead.",
+            field="userId",
+            code=MessengerErrorCode.OWNER_ROLE,
         )
     async with transaction() as tx:
         if role == ChatRole.OWNER:
@@ -347,7 +362,9 @@ async def check_member_settings_update(
         ):
             # The chat list loads every pin on each page: keep them few.
             raise ValidationFailed(
-                f"At most {MAX_PINNED} pinned chats.", field="pinnedToTop", code="TOO_MANY_PINNED"
+                f"At most {MAX_PINNED} pinned chats.",
+                field="pinnedToTop",
+                code=MessengerErrorCode.TOO_MANY_PINNED,
             )
         changes["pinned_at"] = datetime.now(UTC) if pinned_to_top else None
     if changes:
