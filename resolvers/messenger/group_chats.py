@@ -285,29 +285,34 @@ async def check_leave(ctx: Context, chat_id: int | None) -> Chat:
             "The owner hands the group over (or disbands it) before leaving.",
             code=MessengerErrorCode.OWNER_MUST_HAND_OVER,
         )
+    return await do_leave(access, principal.user)
+
+
+async def do_leave(access: ChatAccess, user: User) -> Chat:
     if access.chat.disbanded_at is not None:
         # A disbanded group takes no new messages, system ones included; the event still ends
         # your open streams and tells your other devices.
         async with transaction() as tx:
             await ChatMember.filter(id=access.member.id).delete()
-            left = events.members_changed(
-                access.chat.id, [], [principal.user_id], principal.user_id
-            )
+            left = events.members_changed(access.chat.id, [], [user.id], user.id)
             tx.publish(events.chat_channel(access.chat.id), left)
-            tx.publish(events.user_channel(principal.user_id), left)
+            tx.publish(events.user_channel(user.id), left)
         return access.chat
-    return await do_members_remove(access.chat, principal.user, [principal.user], verb="left")
+    return await do_members_remove(access.chat, user, [user], verb="left")
 
 
 async def check_disband(ctx: Context, chat_id: int | None) -> Chat:
     principal = require_principal(ctx)
     access = await _group(ctx, chat_id)
     _require_owner(access)
-    chat = access.chat
+    return await do_disband(access.chat, principal.user_id)
+
+
+async def do_disband(chat: Chat, actor_id: int) -> Chat:
     async with transaction() as tx:
         await _lock_chat(chat.id)
         message = await _system_message(
-            chat, system_text.system_content(system_text.DISBANDED, principal.user_id)
+            chat, system_text.system_content(system_text.DISBANDED, actor_id)
         )
         await Chat.filter(id=chat.id).update(disbanded_at=datetime.now(UTC))
         chat = await Chat.get(id=chat.id)
@@ -336,6 +341,11 @@ async def check_member_role_set(
             field="userId",
             code=MessengerErrorCode.OWNER_ROLE,
         )
+    return await do_member_role_set(access, target, role)
+
+
+async def do_member_role_set(access: ChatAccess, target: ChatMember, role: ChatRole) -> ChatMember:
+    """``access`` is the owner's own membership: handing over (OWNER) makes them an admin."""
     async with transaction() as tx:
         if role == ChatRole.OWNER:
             await ChatMember.filter(id=access.member.id).update(role=ChatRole.ADMIN)
@@ -367,11 +377,15 @@ async def check_member_settings_update(
                 code=MessengerErrorCode.TOO_MANY_PINNED,
             )
         changes["pinned_at"] = datetime.now(UTC) if pinned_to_top else None
-    if changes:
-        async with transaction():
-            await ChatMember.filter(id=member.id).update(**changes)
-        member = await ChatMember.get(id=member.id)
-    return member
+    return await do_member_settings_update(member, changes)
+
+
+async def do_member_settings_update(member: ChatMember, changes: dict[str, object]) -> ChatMember:
+    if not changes:
+        return member  # nothing asked (or already as asked): no write
+    async with transaction():
+        await ChatMember.filter(id=member.id).update(**changes)
+    return await ChatMember.get(id=member.id)
 
 
 async def chat_members(ctx: Context, chat_id: int) -> QuerySet[ChatMember]:
