@@ -164,10 +164,14 @@ async def check_message_recall(ctx: Context, message_id: int | None) -> Message:
             raise DomainError(
                 "The recall window has passed.", code=MessengerErrorCode.RECALL_WINDOW_PASSED
             )
+    return await do_message_recall(message, principal.user_id)
+
+
+async def do_message_recall(message: Message, by_user_id: int) -> Message:
     now = datetime.now(UTC)
     async with transaction() as tx:
         await Message.filter(id=message.id).update(
-            text="", content=None, recalled_at=now, recalled_by_id=principal.user_id
+            text="", content=None, recalled_at=now, recalled_by_id=by_user_id
         )
         # The content is gone, so are its earlier versions and the mentions it made.
         await MessageEdit.filter(message_id=message.id).delete()
@@ -213,11 +217,16 @@ async def check_reaction_toggle(ctx: Context, message_id: int | None, emoji: str
         raise DomainError(
             "An emoji has 1 to 32 characters.", field="emoji", code=MessengerErrorCode.INVALID_EMOJI
         )
+    return await do_reaction_toggle(message, principal.user_id, emoji)
+
+
+async def do_reaction_toggle(message: Message, user_id: int, emoji: str) -> Message:
     async with transaction() as tx:
         # Lock the message row: toggles of one message queue here, so the same toggle sent
-        # twice at once cannot insert twice, and the 50-emoji limit holds exactly.
+        # twice at once cannot insert twice, and the 50-emoji limit holds exactly (which is
+        # why that limit is checked here, under the lock, and not in check_reaction_toggle).
         await Message.filter(id=message.id).select_for_update().first()
-        mine = Reaction.filter(message_id=message.id, user_id=principal.user_id, emoji=emoji)
+        mine = Reaction.filter(message_id=message.id, user_id=user_id, emoji=emoji)
         if await mine.exists():
             await mine.delete()
         else:
@@ -230,7 +239,7 @@ async def check_reaction_toggle(ctx: Context, message_id: int | None, emoji: str
                     field="emoji",
                     code=MessengerErrorCode.TOO_MANY_REACTIONS,
                 )
-            await Reaction.create(message_id=message.id, user_id=principal.user_id, emoji=emoji)
+            await Reaction.create(message_id=message.id, user_id=user_id, emoji=emoji)
         summary = await reaction_summary(message.id)
         tx.publish(
             events.chat_channel(message.chat_id),
@@ -252,23 +261,26 @@ async def check_pin(ctx: Context, message_id: int | None, pinned: bool) -> Messa
         )
     if pinned:
         _not_recalled(message)
+    return await do_pin(chat, message, pinned, principal.user_id)
+
+
+async def do_pin(chat: Chat, message: Message, pinned: bool, by_user_id: int) -> Message:
     async with transaction() as tx:
         exists = await MessagePin.filter(message_id=message.id).exists()
         if pinned and not exists:
+            # Counted in the transaction that inserts the pin, so the limit is checked here.
             if await MessagePin.filter(chat_id=chat.id).count() >= MAX_PINS:
                 raise DomainError(
                     f"At most {MAX_PINS} pins per chat.", code=MessengerErrorCode.TOO_MANY_PINS
                 )
-            await MessagePin.create(
-                chat_id=chat.id, message_id=message.id, pinned_by_id=principal.user_id
-            )
+            await MessagePin.create(chat_id=chat.id, message_id=message.id, pinned_by_id=by_user_id)
         elif not pinned and exists:
             await MessagePin.filter(message_id=message.id).delete()
         else:
             return message  # Already as asked: nothing changes, nothing is published.
         tx.publish(
             events.chat_channel(chat.id),
-            events.message_pinned(chat.id, message.id, pinned, principal.user_id),
+            events.message_pinned(chat.id, message.id, pinned, by_user_id),
         )
     return message
 
@@ -336,21 +348,7 @@ async def check_message_forward(
     sent_at = datetime.now(UTC)
 
     async def create() -> Forwarded:
-        async with transaction():
-            sent = [
-                await do_message_send(
-                    chat,
-                    principal.user_id,
-                    source.text,
-                    None,
-                    set(),
-                    content=source.content,
-                    forwarded_from_id=source.id,
-                    sent_at=sent_at,
-                )
-                for chat in targets
-            ]
-        return Forwarded(sent[0].id, sent)
+        return await do_message_forward(source, targets, principal.user_id, sent_at)
 
     async def load(pk: int) -> Forwarded | None:
         # One forward's copies share the sender, the source and the send time.
@@ -368,6 +366,28 @@ async def check_message_forward(
     return await once(
         principal.user_id, "messageForward", idempotency_key, create, load, input=fields
     )
+
+
+async def do_message_forward(
+    source: Message, targets: list[Chat], sender_id: int, sent_at: datetime
+) -> Forwarded:
+    """One copy of ``source`` per target chat, all or none (one transaction, targets in id
+    order), sharing the send time by which ``check_message_forward`` finds them again."""
+    async with transaction():
+        sent = [
+            await do_message_send(
+                chat,
+                sender_id,
+                source.text,
+                None,
+                set(),
+                content=source.content,
+                forwarded_from_id=source.id,
+                sent_at=sent_at,
+            )
+            for chat in targets
+        ]
+    return Forwarded(sent[0].id, sent)
 
 
 async def edit_histories(message_ids: list[int]) -> Sequence[list[MessageEdit]]:
