@@ -338,16 +338,18 @@ async def check_mark_read(ctx: Context, chat_id: int | None, seq: int) -> ChatMe
     """Move your read position forward (never back)."""
     access = await access_chat(ctx, chat_id)
     target = min(max(seq, 0), access.chat.last_seq)
+    return await do_mark_read(access.member, target)
+
+
+async def do_mark_read(member: ChatMember, target: int) -> ChatMember:
     async with transaction() as tx:
-        moved = await ChatMember.filter(id=access.member.id, read_seq__lt=target).update(
-            read_seq=target
-        )
+        moved = await ChatMember.filter(id=member.id, read_seq__lt=target).update(read_seq=target)
         if moved:
-            event = events.read_up_to(access.chat.id, access.member.user_id, target)
+            event = events.read_up_to(member.chat_id, member.user_id, target)
             # The chat sees read receipts; the reader's other devices see their counts change.
-            tx.publish(events.chat_channel(access.chat.id), event)
-            tx.publish(events.user_channel(access.member.user_id), event)
-    return await ChatMember.get(id=access.member.id)
+            tx.publish(events.chat_channel(member.chat_id), event)
+            tx.publish(events.user_channel(member.user_id), event)
+    return await ChatMember.get(id=member.id)
 
 
 __all__ = ["MAX_PAGE", "chat_messages", "check_mark_read", "check_message_send", "next_seq"]
