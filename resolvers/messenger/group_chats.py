@@ -382,7 +382,7 @@ async def check_member_settings_update(
 
 async def do_member_settings_update(member: ChatMember, changes: dict[str, object]) -> ChatMember:
     if not changes:
-        return member  # nothing asked (or already as asked): no write
+        return member  # nothing to change: no write
     async with transaction():
         await ChatMember.filter(id=member.id).update(**changes)
     return await ChatMember.get(id=member.id)
