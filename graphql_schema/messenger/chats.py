@@ -12,11 +12,13 @@ from strawberry.types import Info
 
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.node import require_id, resolve_global_ids
-from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, mutate
+from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, error_code, mutate
 from graphql_schema.messenger.events import ChatEvent, to_chat_event
 from graphql_schema.messenger.types import Chat, ChatKindEnum
 from models.messenger import ChatKind
+from resolvers.core.errors import CoreErrorCode
 from resolvers.messenger import chats
+from resolvers.messenger.errors import MessengerErrorCode
 from subscriptions import messenger as live
 
 INPUT = strawberry.argument(description="What to do.")
@@ -24,19 +26,17 @@ INPUT = strawberry.argument(description="What to do.")
 
 @strawberry.enum(description="Why `chatCreate` failed.")
 class ChatCreateErrorCode(Enum):
-    INVALID_NAME = strawberry.enum_value(
-        "INVALID_NAME", description="Name or description too long or empty."
+    INVALID_NAME = error_code(CoreErrorCode.INVALID_NAME, "Name or description too long or empty.")
+    INVALID_MEMBERS = error_code(
+        MessengerErrorCode.INVALID_MEMBERS, "A direct chat needs exactly one other member."
     )
-    INVALID_MEMBERS = strawberry.enum_value(
-        "INVALID_MEMBERS", description="A direct chat needs exactly one other member."
-    )
-    GUEST_NOT_ALLOWED = strawberry.enum_value(
-        "GUEST_NOT_ALLOWED", description="Guests cannot start chats."
+    GUEST_NOT_ALLOWED = error_code(
+        MessengerErrorCode.GUEST_NOT_ALLOWED, "Guests cannot start chats."
     )
     BAD_USER_INPUT = BAD_USER_INPUT
-    NOT_FOUND = strawberry.enum_value(
-        "NOT_FOUND",
-        description="A user in `memberIds` does not exist or you cannot see it (the two answer "
+    NOT_FOUND = error_code(
+        CoreErrorCode.NOT_FOUND,
+        "A user in `memberIds` does not exist or you cannot see it (the two answer "
         "alike); `field` says which input.",
     )
     IDEMPOTENCY_KEY_REUSED = IDEMPOTENCY_KEY_REUSED

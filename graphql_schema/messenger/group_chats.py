@@ -10,13 +10,15 @@ import strawberry
 from strawberry.types import Info
 
 from graphql_schema.core.node import require_id
-from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, mutate
+from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, error_code, mutate
 from graphql_schema.identity.types import User
 from graphql_schema.messenger.types import Chat, ChatPolicyEnum
 from models import messenger as m
 from models.messenger import ChatPolicy, ChatRole
+from resolvers.core.errors import CoreErrorCode
 from resolvers.identity import queries as identity
 from resolvers.messenger import group_chats
+from resolvers.messenger.errors import MessengerErrorCode
 
 INPUT = strawberry.argument(description="What to do.")
 
@@ -57,15 +59,15 @@ def _chat(c: object) -> dict[str, object]:
 
 
 # Codes shared by every group mutation; each mutation's enum lists the ones it can return.
-_NOT_A_GROUP = strawberry.enum_value("NOT_A_GROUP", description="Direct chats have no settings.")
-_DISBANDED = strawberry.enum_value("CHAT_DISBANDED", description="The group is read-only now.")
+_NOT_A_GROUP = error_code(MessengerErrorCode.NOT_A_GROUP, "Direct chats have no settings.")
+_DISBANDED = error_code(MessengerErrorCode.CHAT_DISBANDED, "The group is read-only now.")
 # The two refusals every group-chat mutation shares, declared once.
-_FORBIDDEN = strawberry.enum_value(
-    "FORBIDDEN", description="You can see the chat but may not do this to it; `message` says why."
+_FORBIDDEN = error_code(
+    CoreErrorCode.FORBIDDEN, "You can see the chat but may not do this to it; `message` says why."
 )
-_NOT_FOUND = strawberry.enum_value(
-    "NOT_FOUND",
-    description="The chat does not exist or you cannot see it (the two answer alike); "
+_NOT_FOUND = error_code(
+    CoreErrorCode.NOT_FOUND,
+    "The chat does not exist or you cannot see it (the two answer alike); "
     "`field` says which input.",
 )
 
@@ -74,9 +76,9 @@ _NOT_FOUND = strawberry.enum_value(
 class ChatUpdateErrorCode(Enum):
     NOT_A_GROUP = _NOT_A_GROUP
     CHAT_DISBANDED = _DISBANDED
-    INVALID_NAME = strawberry.enum_value("INVALID_NAME", description="Name empty or too long.")
-    TOO_LONG = strawberry.enum_value(
-        "TOO_LONG", description="Description over 1000 or announcement over 5000 characters."
+    INVALID_NAME = error_code(CoreErrorCode.INVALID_NAME, "Name empty or too long.")
+    TOO_LONG = error_code(
+        MessengerErrorCode.TOO_LONG, "Description over 1000 or announcement over 5000 characters."
     )
     FORBIDDEN = _FORBIDDEN
     NOT_FOUND = _NOT_FOUND
@@ -91,17 +93,17 @@ class ChatUpdateError(MutationError):
 class ChatMembersErrorCode(Enum):
     NOT_A_GROUP = _NOT_A_GROUP
     CHAT_DISBANDED = _DISBANDED
-    GUEST_NOT_ALLOWED = strawberry.enum_value(
-        "GUEST_NOT_ALLOWED", description="Add: guests cannot add people to chats."
+    GUEST_NOT_ALLOWED = error_code(
+        MessengerErrorCode.GUEST_NOT_ALLOWED, "Add: guests cannot add people to chats."
     )
-    OWNER_CANNOT_BE_REMOVED = strawberry.enum_value(
-        "OWNER_CANNOT_BE_REMOVED", description="The owner hands the group over first."
+    OWNER_CANNOT_BE_REMOVED = error_code(
+        MessengerErrorCode.OWNER_CANNOT_BE_REMOVED, "The owner hands the group over first."
     )
     BAD_USER_INPUT = BAD_USER_INPUT
     FORBIDDEN = _FORBIDDEN
-    NOT_FOUND = strawberry.enum_value(
-        "NOT_FOUND",
-        description="The chat or a user in `userIds` does not exist or you cannot see it (the "
+    NOT_FOUND = error_code(
+        CoreErrorCode.NOT_FOUND,
+        "The chat or a user in `userIds` does not exist or you cannot see it (the "
         "two answer alike); `field` says which input.",
     )
 
@@ -114,13 +116,13 @@ class ChatMembersError(MutationError):
 @strawberry.enum(description="Why `chatLeave` failed.")
 class ChatLeaveErrorCode(Enum):
     NOT_A_GROUP = _NOT_A_GROUP
-    OWNER_MUST_HAND_OVER = strawberry.enum_value(
-        "OWNER_MUST_HAND_OVER",
-        description="The owner makes someone else owner (`chatMemberRoleSet`) or disbands first.",
+    OWNER_MUST_HAND_OVER = error_code(
+        MessengerErrorCode.OWNER_MUST_HAND_OVER,
+        "The owner makes someone else owner (`chatMemberRoleSet`) or disbands first.",
     )
-    CHAT_DISBANDED = strawberry.enum_value(
-        "CHAT_DISBANDED",
-        description="The group was disbanded; there is nothing to leave.",
+    CHAT_DISBANDED = error_code(
+        MessengerErrorCode.CHAT_DISBANDED,
+        "The group was disbanded; there is nothing to leave.",
     )
     NOT_FOUND = _NOT_FOUND
 
@@ -147,15 +149,15 @@ class ChatDisbandError(MutationError):
 class ChatMemberRoleSetErrorCode(Enum):
     NOT_A_GROUP = _NOT_A_GROUP
     CHAT_DISBANDED = _DISBANDED
-    NOT_A_MEMBER = strawberry.enum_value("NOT_A_MEMBER", description="That user is not in it.")
-    OWNER_ROLE = strawberry.enum_value(
-        "OWNER_ROLE", description="The owner cannot change their own role; they hand over."
+    NOT_A_MEMBER = error_code(MessengerErrorCode.NOT_A_MEMBER, "That user is not in it.")
+    OWNER_ROLE = error_code(
+        MessengerErrorCode.OWNER_ROLE, "The owner cannot change their own role; they hand over."
     )
     BAD_USER_INPUT = BAD_USER_INPUT
     FORBIDDEN = _FORBIDDEN
-    NOT_FOUND = strawberry.enum_value(
-        "NOT_FOUND",
-        description="The chat or the member does not exist or you cannot see it (the two answer "
+    NOT_FOUND = error_code(
+        CoreErrorCode.NOT_FOUND,
+        "The chat or the member does not exist or you cannot see it (the two answer "
         "alike); `field` says which input.",
     )
 
@@ -275,13 +277,13 @@ class ChatMemberRoleSetPayload:
 
 @strawberry.enum(description="Why `chatMemberSettingsUpdate` failed.")
 class ChatMemberSettingsUpdateErrorCode(Enum):
-    NOT_FOUND = strawberry.enum_value(
-        "NOT_FOUND",
-        description="The chat does not exist or you are not in it (the two answer alike).",
+    NOT_FOUND = error_code(
+        CoreErrorCode.NOT_FOUND,
+        "The chat does not exist or you are not in it (the two answer alike).",
     )
-    TOO_MANY_PINNED = strawberry.enum_value(
-        "TOO_MANY_PINNED",
-        description="You have pinned 50 chats already: unpin one first.",
+    TOO_MANY_PINNED = error_code(
+        MessengerErrorCode.TOO_MANY_PINNED,
+        "You have pinned 50 chats already: unpin one first.",
     )
 
 

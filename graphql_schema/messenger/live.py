@@ -12,14 +12,15 @@ from strawberry.types import Info
 
 from graphql_schema.admin.account_events import PasswordResetByAdmin, to_account_event
 from graphql_schema.core.node import decode_id
-from graphql_schema.core.payload import MutationError, mutate
+from graphql_schema.core.payload import MutationError, error_code, mutate
 from graphql_schema.drive.events import DriveChanged, to_drive_event
 from graphql_schema.identity.types import User, visible_user
 from graphql_schema.messenger.events import ChatEvent, to_chat_event
 from graphql_schema.messenger.types import Chat
 from models.messenger import MessageMention
-from resolvers.core.errors import NotFound
+from resolvers.core.errors import CoreErrorCode, NotFound
 from resolvers.messenger import presence
+from resolvers.messenger.errors import MessengerErrorCode
 from subscriptions import viewer
 
 
@@ -56,12 +57,12 @@ class TypingStartInput:
 
 @strawberry.enum(description="Why `typingStart` failed.")
 class TypingStartErrorCode(Enum):
-    CHAT_DISBANDED = strawberry.enum_value(
-        "CHAT_DISBANDED", description="The chat was disbanded: nobody types there any more."
+    CHAT_DISBANDED = error_code(
+        MessengerErrorCode.CHAT_DISBANDED, "The chat was disbanded: nobody types there any more."
     )
-    NOT_FOUND = strawberry.enum_value(
-        "NOT_FOUND",
-        description="The chat does not exist or you cannot see it (the two answer alike); "
+    NOT_FOUND = error_code(
+        CoreErrorCode.NOT_FOUND,
+        "The chat does not exist or you cannot see it (the two answer alike); "
         "`field` says which input.",
     )
 

@@ -12,9 +12,11 @@ from strawberry.types import Info
 from graphql_schema.core.connection import Connection, connection
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.node import decode_id, require_id
-from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, mutate
+from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, error_code, mutate
 from graphql_schema.messenger.types import Message
+from resolvers.core.errors import CoreErrorCode
 from resolvers.messenger import message_ops as ops
+from resolvers.messenger.errors import MessengerErrorCode
 
 INPUT = strawberry.argument(description="What to do.")
 
@@ -23,107 +25,103 @@ def _message(m: object) -> dict[str, object]:
     return {"message": Message.from_model(m)}  # type: ignore[arg-type]
 
 
-RECALLED = strawberry.enum_value("RECALLED", description="The message was recalled.")
-CHAT_DISBANDED = strawberry.enum_value(
-    "CHAT_DISBANDED", description="The message's group was disbanded; it is read-only."
+RECALLED = error_code(MessengerErrorCode.RECALLED, "The message was recalled.")
+CHAT_DISBANDED = error_code(
+    MessengerErrorCode.CHAT_DISBANDED, "The message's group was disbanded; it is read-only."
 )
 
 
 @strawberry.enum(description="Why `messageEdit` failed.")
 class MessageEditErrorCode(Enum):
-    NOT_SENDER = strawberry.enum_value("NOT_SENDER", description="Only the sender edits.")
-    EDIT_WINDOW_PASSED = strawberry.enum_value(
-        "EDIT_WINDOW_PASSED", description="The organization's edit window has passed."
+    NOT_SENDER = error_code(MessengerErrorCode.NOT_SENDER, "Only the sender edits.")
+    EDIT_WINDOW_PASSED = error_code(
+        MessengerErrorCode.EDIT_WINDOW_PASSED, "The organization's edit window has passed."
     )
-    TOO_MANY_EDITS = strawberry.enum_value(
-        "TOO_MANY_EDITS", description="The message was already edited 20 times."
+    TOO_MANY_EDITS = error_code(
+        MessengerErrorCode.TOO_MANY_EDITS, "The message was already edited 20 times."
     )
-    EMPTY_MESSAGE = strawberry.enum_value("EMPTY_MESSAGE", description="The new text is blank.")
-    TOO_LONG = strawberry.enum_value("TOO_LONG", description="The new text is over 150 KB.")
-    INVALID_CONTENT = strawberry.enum_value(
-        "INVALID_CONTENT", description="The rich content is not in the documented format."
+    EMPTY_MESSAGE = error_code(MessengerErrorCode.EMPTY_MESSAGE, "The new text is blank.")
+    TOO_LONG = error_code(MessengerErrorCode.TOO_LONG, "The new text is over 150 KB.")
+    INVALID_CONTENT = error_code(
+        MessengerErrorCode.INVALID_CONTENT, "The rich content is not in the documented format."
     )
-    INVALID_MENTION = strawberry.enum_value(
-        "INVALID_MENTION",
-        description="A mention in `content` names no user of your organization; nothing changed.",
+    INVALID_MENTION = error_code(
+        MessengerErrorCode.INVALID_MENTION,
+        "A mention in `content` names no user of your organization; nothing changed.",
     )
-    CONFLICT = strawberry.enum_value(
-        "CONFLICT", description="Edited at the same time by another request; retry."
+    CONFLICT = error_code(
+        MessengerErrorCode.CONFLICT, "Edited at the same time by another request; retry."
     )
     RECALLED = RECALLED
     CHAT_DISBANDED = CHAT_DISBANDED
-    NOT_FOUND = strawberry.enum_value(
-        "NOT_FOUND",
-        description="The message does not exist or you cannot see it (the two answer alike); "
+    NOT_FOUND = error_code(
+        CoreErrorCode.NOT_FOUND,
+        "The message does not exist or you cannot see it (the two answer alike); "
         "`field` says which input.",
     )
 
 
 @strawberry.enum(description="Why `messageRecall` failed.")
 class MessageRecallErrorCode(Enum):
-    NOT_ALLOWED = strawberry.enum_value(
-        "NOT_ALLOWED", description="Only the sender or a chat owner or admin recalls."
+    NOT_ALLOWED = error_code(
+        MessengerErrorCode.NOT_ALLOWED, "Only the sender or a chat owner or admin recalls."
     )
-    RECALL_WINDOW_PASSED = strawberry.enum_value(
-        "RECALL_WINDOW_PASSED", description="The organization's recall window has passed."
+    RECALL_WINDOW_PASSED = error_code(
+        MessengerErrorCode.RECALL_WINDOW_PASSED, "The organization's recall window has passed."
     )
     RECALLED = RECALLED
     CHAT_DISBANDED = CHAT_DISBANDED
-    NOT_FOUND = strawberry.enum_value(
-        "NOT_FOUND",
-        description="The message does not exist or you cannot see it (the two answer alike); "
+    NOT_FOUND = error_code(
+        CoreErrorCode.NOT_FOUND,
+        "The message does not exist or you cannot see it (the two answer alike); "
         "`field` says which input.",
     )
 
 
 @strawberry.enum(description="Why `messageReactionToggle` failed.")
 class MessageReactionErrorCode(Enum):
-    INVALID_EMOJI = strawberry.enum_value(
-        "INVALID_EMOJI", description="An emoji has 1 to 32 characters."
-    )
-    TOO_MANY_REACTIONS = strawberry.enum_value(
-        "TOO_MANY_REACTIONS", description="The message already has 50 different emoji."
+    INVALID_EMOJI = error_code(MessengerErrorCode.INVALID_EMOJI, "An emoji has 1 to 32 characters.")
+    TOO_MANY_REACTIONS = error_code(
+        MessengerErrorCode.TOO_MANY_REACTIONS, "The message already has 50 different emoji."
     )
     RECALLED = RECALLED
     CHAT_DISBANDED = CHAT_DISBANDED
-    NOT_FOUND = strawberry.enum_value(
-        "NOT_FOUND",
-        description="The message does not exist or you cannot see it (the two answer alike); "
+    NOT_FOUND = error_code(
+        CoreErrorCode.NOT_FOUND,
+        "The message does not exist or you cannot see it (the two answer alike); "
         "`field` says which input.",
     )
 
 
 @strawberry.enum(description="Why `messagePin` or `messageUnpin` failed.")
 class MessagePinErrorCode(Enum):
-    NOT_ALLOWED = strawberry.enum_value(
-        "NOT_ALLOWED", description="In groups only the owner and admins pin."
+    NOT_ALLOWED = error_code(
+        MessengerErrorCode.NOT_ALLOWED, "In groups only the owner and admins pin."
     )
-    TOO_MANY_PINS = strawberry.enum_value(
-        "TOO_MANY_PINS", description="The chat already has 100 pinned messages."
+    TOO_MANY_PINS = error_code(
+        MessengerErrorCode.TOO_MANY_PINS, "The chat already has 100 pinned messages."
     )
     RECALLED = RECALLED
     CHAT_DISBANDED = CHAT_DISBANDED
-    NOT_FOUND = strawberry.enum_value(
-        "NOT_FOUND",
-        description="The message does not exist or you cannot see it (the two answer alike); "
+    NOT_FOUND = error_code(
+        CoreErrorCode.NOT_FOUND,
+        "The message does not exist or you cannot see it (the two answer alike); "
         "`field` says which input.",
     )
 
 
 @strawberry.enum(description="Why `messageForward` failed.")
 class MessageForwardErrorCode(Enum):
-    TOO_MANY_CHATS = strawberry.enum_value(
-        "TOO_MANY_CHATS", description="Forward to 1 to 100 chats."
-    )
-    ADMINS_ONLY = strawberry.enum_value(
-        "ADMINS_ONLY", description="Only the admins of a target group may send there."
+    TOO_MANY_CHATS = error_code(MessengerErrorCode.TOO_MANY_CHATS, "Forward to 1 to 100 chats.")
+    ADMINS_ONLY = error_code(
+        MessengerErrorCode.ADMINS_ONLY, "Only the admins of a target group may send there."
     )
     RECALLED = RECALLED
     CHAT_DISBANDED = CHAT_DISBANDED
     BAD_USER_INPUT = BAD_USER_INPUT
-    NOT_FOUND = strawberry.enum_value(
-        "NOT_FOUND",
-        description="The message or a chat in `chatIds` does not exist or you cannot see it "
+    NOT_FOUND = error_code(
+        CoreErrorCode.NOT_FOUND,
+        "The message or a chat in `chatIds` does not exist or you cannot see it "
         "(the two answer alike); `field` says which input.",
     )
     IDEMPOTENCY_KEY_REUSED = IDEMPOTENCY_KEY_REUSED

@@ -13,56 +13,54 @@ from strawberry.types import Info
 
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.node import decode_id, require_id
-from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, mutate
+from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, error_code, mutate
 from graphql_schema.messenger.types import Chat, Message
+from resolvers.core.errors import CoreErrorCode
 from resolvers.messenger import messages
+from resolvers.messenger.errors import MessengerErrorCode
 
 INPUT = strawberry.argument(description="What to do.")
 
 
 @strawberry.enum(description="Why `messageSend` failed.")
 class MessageSendErrorCode(Enum):
-    EMPTY_MESSAGE = strawberry.enum_value("EMPTY_MESSAGE", description="The text is blank.")
-    TOO_LONG = strawberry.enum_value("TOO_LONG", description="The text is over 150 KB.")
-    TOO_MANY_MENTIONS = strawberry.enum_value("TOO_MANY_MENTIONS", description="Over 100 mentions.")
-    INVALID_CONTENT = strawberry.enum_value(
-        "INVALID_CONTENT",
-        description="The rich content is not in the documented format, or has a link that is "
-        "not http(s).",
+    EMPTY_MESSAGE = error_code(MessengerErrorCode.EMPTY_MESSAGE, "The text is blank.")
+    TOO_LONG = error_code(MessengerErrorCode.TOO_LONG, "The text is over 150 KB.")
+    TOO_MANY_MENTIONS = error_code(MessengerErrorCode.TOO_MANY_MENTIONS, "Over 100 mentions.")
+    INVALID_CONTENT = error_code(
+        MessengerErrorCode.INVALID_CONTENT,
+        "The rich content is not in the documented format, or has a link that is not http(s).",
     )
-    INVALID_MENTION = strawberry.enum_value(
-        "INVALID_MENTION",
-        description="`mentionedUserIds` or a mention in `content` names no user of your "
+    INVALID_MENTION = error_code(
+        MessengerErrorCode.INVALID_MENTION,
+        "`mentionedUserIds` or a mention in `content` names no user of your "
         "organization (`field` says which); nothing was sent.",
     )
-    THROTTLED = strawberry.enum_value(
-        "THROTTLED", description="Sending too fast; the message says when to retry."
+    THROTTLED = error_code(
+        CoreErrorCode.THROTTLED, "Sending too fast; the message says when to retry."
     )
-    CHAT_DISBANDED = strawberry.enum_value(
-        "CHAT_DISBANDED", description="The group was disbanded; it is read-only."
+    CHAT_DISBANDED = error_code(
+        MessengerErrorCode.CHAT_DISBANDED, "The group was disbanded; it is read-only."
     )
-    ADMINS_ONLY = strawberry.enum_value(
-        "ADMINS_ONLY", description="Only the group's owner and admins may send here."
+    ADMINS_ONLY = error_code(
+        MessengerErrorCode.ADMINS_ONLY, "Only the group's owner and admins may send here."
     )
-    TOO_MANY_FILES = strawberry.enum_value(
-        "TOO_MANY_FILES", description="Over 10 files in `fileIds`."
+    TOO_MANY_FILES = error_code(MessengerErrorCode.TOO_MANY_FILES, "Over 10 files in `fileIds`.")
+    NOT_A_FILE = error_code(
+        MessengerErrorCode.NOT_A_FILE, "`fileIds` names a folder; attach files."
     )
-    NOT_A_FILE = strawberry.enum_value(
-        "NOT_A_FILE", description="`fileIds` names a folder; attach files."
-    )
-    CANNOT_ATTACH = strawberry.enum_value(
-        "CANNOT_ATTACH",
-        description="Attaching shares a file with the chat: you need editor on it.",
+    CANNOT_ATTACH = error_code(
+        MessengerErrorCode.CANNOT_ATTACH,
+        "Attaching shares a file with the chat: you need editor on it.",
     )
     BAD_USER_INPUT = BAD_USER_INPUT
-    FORBIDDEN = strawberry.enum_value(
-        "FORBIDDEN",
-        description="You can see a file in `fileIds` but may not do this to it; `message` says "
-        "why.",
+    FORBIDDEN = error_code(
+        CoreErrorCode.FORBIDDEN,
+        "You can see a file in `fileIds` but may not do this to it; `message` says why.",
     )
-    NOT_FOUND = strawberry.enum_value(
-        "NOT_FOUND",
-        description="The chat, the message replied to, the thread or a file does not exist or "
+    NOT_FOUND = error_code(
+        CoreErrorCode.NOT_FOUND,
+        "The chat, the message replied to, the thread or a file does not exist or "
         "you cannot see it (the two answer alike); `field` says which input.",
     )
     IDEMPOTENCY_KEY_REUSED = IDEMPOTENCY_KEY_REUSED
@@ -123,9 +121,9 @@ class MessageSendPayload:
 
 @strawberry.enum(description="Why `chatMarkRead` failed.")
 class ChatMarkReadErrorCode(Enum):
-    NOT_FOUND = strawberry.enum_value(
-        "NOT_FOUND",
-        description="The chat does not exist or you are not in it (the two answer alike).",
+    NOT_FOUND = error_code(
+        CoreErrorCode.NOT_FOUND,
+        "The chat does not exist or you are not in it (the two answer alike).",
     )
 
 

@@ -14,12 +14,13 @@ from models.messenger import Chat, ChatKind, ChatMember, ChatRole, Message, Mess
 from resolvers.admin.access import access_users
 from resolvers.core import names
 from resolvers.core.context import Context
-from resolvers.core.errors import DomainError, collect
+from resolvers.core.errors import CoreErrorCode, DomainError, collect
 from resolvers.core.idempotency import once
 from resolvers.core.pagination import Page, decode_cursor, encode_cursor, page_size, paginate
 from resolvers.core.principal import require_principal
 from resolvers.core.tx import Transaction, transaction
 from resolvers.messenger import events
+from resolvers.messenger.errors import MessengerErrorCode
 
 MAX_NAME = 100
 MAX_DESCRIPTION = 1000
@@ -50,7 +51,7 @@ async def check_chat_create(
     once per pair: asking again returns the existing chat)."""
     principal = require_principal(ctx)
     if principal.user.role == Role.GUEST:
-        raise DomainError("Guests cannot start chats.", code="GUEST_NOT_ALLOWED")
+        raise DomainError("Guests cannot start chats.", code=MessengerErrorCode.GUEST_NOT_ALLOWED)
     others = [
         u
         for u in await access_users(ctx, member_ids, field="memberIds")
@@ -62,35 +63,32 @@ async def check_chat_create(
             raise DomainError(
                 "A direct chat has exactly one other member.",
                 field="memberIds",
-                code="INVALID_MEMBERS",
+                code=MessengerErrorCode.INVALID_MEMBERS,
             )
-        return await _direct(ctx, others[0].id)
+        # Opened once per pair: the read answers every later request; only the first writes.
+        key = _direct_key(principal.user_id, others[0].id)
+        existing = await Chat.get_or_none(direct_key=key)
+        if existing is not None:
+            return existing
+        return await do_direct_chat_create(
+            principal.organization_id, principal.user_id, others[0].id, key
+        )
     collect(names.name_errors(name, "name", max_length=MAX_NAME, what="Group names"))
     if len(description) > MAX_DESCRIPTION:
         raise DomainError(
             f"Descriptions have at most {MAX_DESCRIPTION} characters.",
             field="description",
-            code="INVALID_NAME",
+            code=CoreErrorCode.INVALID_NAME,
         )
 
     async def create() -> Chat:
-        async with transaction() as tx:
-            chat = await Chat.create(
-                organization_id=principal.organization_id,
-                kind=ChatKind.GROUP,
-                name=name,
-                description=description,
-                created_by_id=principal.user_id,
-                last_activity_at=datetime.now(UTC),
-            )
-            await ChatMember.bulk_create(
-                [ChatMember(chat_id=chat.id, user_id=principal.user_id, role=ChatRole.OWNER)]
-                + [ChatMember(chat_id=chat.id, user_id=u.id) for u in others]
-            )
-            announce_members(
-                tx, chat.id, [principal.user_id, *(u.id for u in others)], principal.user_id
-            )
-        return chat
+        return await do_chat_create(
+            principal.organization_id,
+            principal.user_id,
+            name=name,
+            description=description,
+            member_ids=[u.id for u in others],
+        )
 
     async def load(pk: int) -> Chat | None:
         return await Chat.get_or_none(id=pk, organization_id=principal.organization_id)
@@ -104,25 +102,51 @@ async def check_chat_create(
     return await once(principal.user_id, "chatCreate", idempotency_key, create, load, input=fields)
 
 
-async def _direct(ctx: Context, other_id: int) -> Chat:
-    principal = require_principal(ctx)
-    key = _direct_key(principal.user_id, other_id)
-    existing = await Chat.get_or_none(direct_key=key)
-    if existing is not None:
-        return existing
+async def do_chat_create(
+    organization_id: int,
+    owner_id: int,
+    *,
+    name: str,
+    description: str,
+    member_ids: list[int],
+) -> Chat:
+    """A GROUP chat owned by ``owner_id`` with the other members, announced to everyone in it."""
+    async with transaction() as tx:
+        chat = await Chat.create(
+            organization_id=organization_id,
+            kind=ChatKind.GROUP,
+            name=name,
+            description=description,
+            created_by_id=owner_id,
+            last_activity_at=datetime.now(UTC),
+        )
+        await ChatMember.bulk_create(
+            [ChatMember(chat_id=chat.id, user_id=owner_id, role=ChatRole.OWNER)]
+            + [ChatMember(chat_id=chat.id, user_id=uid) for uid in member_ids]
+        )
+        announce_members(tx, chat.id, [owner_id, *member_ids], owner_id)
+    return chat
+
+
+async def do_direct_chat_create(
+    organization_id: int, user_id: int, other_id: int, key: str
+) -> Chat:
+    """The DIRECT chat of two people, which ``check_chat_create`` found missing. Its read of an
+    existing chat stays in the check (the common case writes nothing); this is the write, and
+    the unique ``direct_key`` settles a race between the two people."""
     try:
         async with transaction() as tx:
             chat = await Chat.create(
-                organization_id=principal.organization_id,
+                organization_id=organization_id,
                 kind=ChatKind.DIRECT,
                 direct_key=key,
-                created_by_id=principal.user_id,
+                created_by_id=user_id,
                 last_activity_at=datetime.now(UTC),
             )
             await ChatMember.bulk_create(
-                [ChatMember(chat_id=chat.id, user_id=uid) for uid in (principal.user_id, other_id)]
+                [ChatMember(chat_id=chat.id, user_id=uid) for uid in (user_id, other_id)]
             )
-            announce_members(tx, chat.id, [principal.user_id, other_id], principal.user_id)
+            announce_members(tx, chat.id, [user_id, other_id], user_id)
         return chat
     except IntegrityError:
         # Both people opened the chat at once: the unique key kept one; answer with it.

@@ -36,6 +36,7 @@ from resolvers.core.tx import Transaction, transaction
 from resolvers.messenger import events, system_text
 from resolvers.messenger.access import ChatAccess, access_chat
 from resolvers.messenger.chats import MAX_DESCRIPTION, MAX_NAME
+from resolvers.messenger.errors import MessengerErrorCode
 from resolvers.messenger.messages import next_seq
 
 MAX_ANNOUNCEMENT = 5000
@@ -50,18 +51,26 @@ def is_admin(member: ChatMember) -> bool:
 def check_can_send(chat: Chat, member: ChatMember) -> None:
     """May this member send to this chat now? For ``messageSend`` (typed errors)."""
     if chat.disbanded_at is not None:
-        raise DomainError("This group was disbanded; it is read-only.", code="CHAT_DISBANDED")
+        raise DomainError(
+            "This group was disbanded; it is read-only.", code=MessengerErrorCode.CHAT_DISBANDED
+        )
     if chat.send_policy == ChatPolicy.ADMINS and not is_admin(member):
-        raise DomainError("Only the group's admins may send here.", code="ADMINS_ONLY")
+        raise DomainError(
+            "Only the group's admins may send here.", code=MessengerErrorCode.ADMINS_ONLY
+        )
 
 
 async def _group(ctx: Context, chat_id: int | None, *, writable: bool = True) -> ChatAccess:
     """Your membership of a group chat (NOT_FOUND if you are not in it)."""
     access = await access_chat(ctx, chat_id)
     if access.chat.kind != ChatKind.GROUP:
-        raise DomainError("Direct chats have no group settings.", code="NOT_A_GROUP")
+        raise DomainError(
+            "Direct chats have no group settings.", code=MessengerErrorCode.NOT_A_GROUP
+        )
     if writable and access.chat.disbanded_at is not None:
-        raise DomainError("This group was disbanded; it is read-only.", code="CHAT_DISBANDED")
+        raise DomainError(
+            "This group was disbanded; it is read-only.", code=MessengerErrorCode.CHAT_DISBANDED
+        )
     return access
 
 
@@ -127,7 +136,7 @@ async def check_chat_update(
             raise DomainError(
                 f"Descriptions have at most {MAX_DESCRIPTION} characters.",
                 field="description",
-                code="TOO_LONG",
+                code=MessengerErrorCode.TOO_LONG,
             )
         changes["description"] = description
     if announcement is not None:
@@ -135,7 +144,7 @@ async def check_chat_update(
             raise DomainError(
                 f"Announcements have at most {MAX_ANNOUNCEMENT} characters.",
                 field="announcement",
-                code="TOO_LONG",
+                code=MessengerErrorCode.TOO_LONG,
             )
         changes["announcement"] = announcement
     if send_policy is not None:
@@ -163,7 +172,9 @@ async def check_members_add(ctx: Context, chat_id: int | None, user_ids: list[in
     access = await _group(ctx, chat_id)
     if principal.user.role == Role.GUEST:
         # Before the users are looked up: no answer may depend on which ids exist.
-        raise DomainError("Guests cannot add people to chats.", code="GUEST_NOT_ALLOWED")
+        raise DomainError(
+            "Guests cannot add people to chats.", code=MessengerErrorCode.GUEST_NOT_ALLOWED
+        )
     if access.chat.add_policy == ChatPolicy.ADMINS:
         _require_admin(access)
     if not user_ids:
@@ -205,7 +216,7 @@ async def check_members_remove(ctx: Context, chat_id: int | None, user_ids: list
         raise DomainError(
             "The owner cannot be removed; they hand over first.",
             field="userIds",
-            code="OWNER_CANNOT_BE_REMOVED",
+            code=MessengerErrorCode.OWNER_CANNOT_BE_REMOVED,
         )
     if access.member.role != ChatRole.OWNER and any(
         roles.get(u.id) == ChatRole.ADMIN and u.id != principal.user_id for u in users
@@ -272,31 +283,36 @@ async def check_leave(ctx: Context, chat_id: int | None) -> Chat:
     if access.member.role == ChatRole.OWNER and access.chat.disbanded_at is None:
         raise DomainError(
             "The owner hands the group over (or disbands it) before leaving.",
-            code="OWNER_MUST_HAND_OVER",
+            code=MessengerErrorCode.OWNER_MUST_HAND_OVER,
         )
+    return await do_leave(access, principal.user)
+
+
+async def do_leave(access: ChatAccess, user: User) -> Chat:
     if access.chat.disbanded_at is not None:
         # A disbanded group takes no new messages, system ones included; the event still ends
         # your open streams and tells your other devices.
         async with transaction() as tx:
             await ChatMember.filter(id=access.member.id).delete()
-            left = events.members_changed(
-                access.chat.id, [], [principal.user_id], principal.user_id
-            )
+            left = events.members_changed(access.chat.id, [], [user.id], user.id)
             tx.publish(events.chat_channel(access.chat.id), left)
-            tx.publish(events.user_channel(principal.user_id), left)
+            tx.publish(events.user_channel(user.id), left)
         return access.chat
-    return await do_members_remove(access.chat, principal.user, [principal.user], verb="left")
+    return await do_members_remove(access.chat, user, [user], verb="left")
 
 
 async def check_disband(ctx: Context, chat_id: int | None) -> Chat:
     principal = require_principal(ctx)
     access = await _group(ctx, chat_id)
     _require_owner(access)
-    chat = access.chat
+    return await do_disband(access.chat, principal.user_id)
+
+
+async def do_disband(chat: Chat, actor_id: int) -> Chat:
     async with transaction() as tx:
         await _lock_chat(chat.id)
         message = await _system_message(
-            chat, system_text.system_content(system_text.DISBANDED, principal.user_id)
+            chat, system_text.system_content(system_text.DISBANDED, actor_id)
         )
         await Chat.filter(id=chat.id).update(disbanded_at=datetime.now(UTC))
         chat = await Chat.get(id=chat.id)
@@ -316,11 +332,20 @@ async def check_member_role_set(
     user = (await access_users(ctx, [user_id or 0], field="userId"))[0]
     target = await ChatMember.get_or_none(chat_id=access.chat.id, user_id=user.id)
     if target is None:
-        raise DomainError("Not a member of this chat.", field="userId", code="NOT_A_MEMBER")
+        raise DomainError(
+            "Not a member of this chat.", field="userId", code=MessengerErrorCode.NOT_A_MEMBER
+        )
     if target.user_id == principal.user_id:
         raise DomainError(
-            "The owner hands over to someone else instead.", field="userId", code="OWNER_ROLE"
+            "The owner hands over to someone else instead.",
+            field="userId",
+            code=MessengerErrorCode.OWNER_ROLE,
         )
+    return await do_member_role_set(access, target, role)
+
+
+async def do_member_role_set(access: ChatAccess, target: ChatMember, role: ChatRole) -> ChatMember:
+    """``access`` is the owner's own membership: handing over (OWNER) makes them an admin."""
     async with transaction() as tx:
         if role == ChatRole.OWNER:
             await ChatMember.filter(id=access.member.id).update(role=ChatRole.ADMIN)
@@ -347,14 +372,20 @@ async def check_member_settings_update(
         ):
             # The chat list loads every pin on each page: keep them few.
             raise ValidationFailed(
-                f"At most {MAX_PINNED} pinned chats.", field="pinnedToTop", code="TOO_MANY_PINNED"
+                f"At most {MAX_PINNED} pinned chats.",
+                field="pinnedToTop",
+                code=MessengerErrorCode.TOO_MANY_PINNED,
             )
         changes["pinned_at"] = datetime.now(UTC) if pinned_to_top else None
-    if changes:
-        async with transaction():
-            await ChatMember.filter(id=member.id).update(**changes)
-        member = await ChatMember.get(id=member.id)
-    return member
+    return await do_member_settings_update(member, changes)
+
+
+async def do_member_settings_update(member: ChatMember, changes: dict[str, object]) -> ChatMember:
+    if not changes:
+        return member  # nothing to change: no write
+    async with transaction():
+        await ChatMember.filter(id=member.id).update(**changes)
+    return await ChatMember.get(id=member.id)
 
 
 async def chat_members(ctx: Context, chat_id: int) -> QuerySet[ChatMember]:

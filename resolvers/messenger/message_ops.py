@@ -31,6 +31,7 @@ from resolvers.core.principal import require_principal
 from resolvers.core.tx import transaction
 from resolvers.messenger import events
 from resolvers.messenger.access import ChatAccess, access_chat
+from resolvers.messenger.errors import MessengerErrorCode
 from resolvers.messenger.group_chats import check_can_send
 from resolvers.messenger.messages import MAX_TEXT_BYTES, do_message_send, parse_content
 
@@ -59,13 +60,17 @@ async def access_message(
     access = await access_chat(ctx, message.chat_id, field="messageId")
     if writable and access.chat.disbanded_at is not None:
         # Members still read a disbanded group, but it is read-only for everyone.
-        raise DomainError("This group was disbanded; it is read-only.", code="CHAT_DISBANDED")
+        raise DomainError(
+            "This group was disbanded; it is read-only.", code=MessengerErrorCode.CHAT_DISBANDED
+        )
     return MessageAccess(message, access)
 
 
 def _not_recalled(message: Message) -> None:
     if message.recalled_at is not None:
-        raise DomainError("The message was recalled.", field="messageId", code="RECALLED")
+        raise DomainError(
+            "The message was recalled.", field="messageId", code=MessengerErrorCode.RECALLED
+        )
 
 
 async def _window(ctx: Context, column: str) -> timedelta:
@@ -81,21 +86,30 @@ async def check_message_edit(
     message = found.message
     _not_recalled(message)
     if message.sender_id != principal.user_id or message.kind != MessageKind.TEXT:
-        raise DomainError("Only the sender edits a message.", code="NOT_SENDER")
+        raise DomainError("Only the sender edits a message.", code=MessengerErrorCode.NOT_SENDER)
     if datetime.now(UTC) - message.created_at > await _window(ctx, "message_edit_window_minutes"):
-        raise DomainError("The edit window has passed.", code="EDIT_WINDOW_PASSED")
+        raise DomainError("The edit window has passed.", code=MessengerErrorCode.EDIT_WINDOW_PASSED)
     if message.edit_count >= MAX_EDITS:
-        raise DomainError(f"A message is edited at most {MAX_EDITS} times.", code="TOO_MANY_EDITS")
+        raise DomainError(
+            f"A message is edited at most {MAX_EDITS} times.",
+            code=MessengerErrorCode.TOO_MANY_EDITS,
+        )
     mentioned: set[int] | None = None
     if content is not None:
         content, text, mentioned = await parse_content(ctx, content)
     elif text is None:
-        raise DomainError("Give text or content.", field="text", code="EMPTY_MESSAGE")
+        raise DomainError(
+            "Give text or content.", field="text", code=MessengerErrorCode.EMPTY_MESSAGE
+        )
     assert text is not None
     if not text.strip():
-        raise DomainError("A message needs text.", field="text", code="EMPTY_MESSAGE")
+        raise DomainError(
+            "A message needs text.", field="text", code=MessengerErrorCode.EMPTY_MESSAGE
+        )
     if len(text.encode()) > MAX_TEXT_BYTES:
-        raise DomainError("Messages are at most 150 KB.", field="text", code="TOO_LONG")
+        raise DomainError(
+            "Messages are at most 150 KB.", field="text", code=MessengerErrorCode.TOO_LONG
+        )
     return await do_message_edit(message, text, content, mentioned)
 
 
@@ -109,7 +123,9 @@ async def do_message_edit(
             text=text, content=content, edited_at=now, edit_count=message.edit_count + 1
         )
         if not updated:
-            raise DomainError("The message changed meanwhile; retry.", code="CONFLICT")
+            raise DomainError(
+                "The message changed meanwhile; retry.", code=MessengerErrorCode.CONFLICT
+            )
         await MessageEdit.create(
             message_id=message.id, text=message.text, content=message.content, edited_at=now
         )
@@ -140,14 +156,22 @@ async def check_message_recall(ctx: Context, message_id: int | None) -> Message:
     chat_admin = found.access.member.role in (ChatRole.OWNER, ChatRole.ADMIN)
     if not chat_admin:
         if message.sender_id != principal.user_id:
-            raise DomainError("Only the sender or a chat admin recalls.", code="NOT_ALLOWED")
+            raise DomainError(
+                "Only the sender or a chat admin recalls.", code=MessengerErrorCode.NOT_ALLOWED
+            )
         window = await _window(ctx, "message_recall_window_minutes")
         if datetime.now(UTC) - message.created_at > window:
-            raise DomainError("The recall window has passed.", code="RECALL_WINDOW_PASSED")
+            raise DomainError(
+                "The recall window has passed.", code=MessengerErrorCode.RECALL_WINDOW_PASSED
+            )
+    return await do_message_recall(message, principal.user_id)
+
+
+async def do_message_recall(message: Message, by_user_id: int) -> Message:
     now = datetime.now(UTC)
     async with transaction() as tx:
         await Message.filter(id=message.id).update(
-            text="", content=None, recalled_at=now, recalled_by_id=principal.user_id
+            text="", content=None, recalled_at=now, recalled_by_id=by_user_id
         )
         # The content is gone, so are its earlier versions and the mentions it made.
         await MessageEdit.filter(message_id=message.id).delete()
@@ -190,12 +214,19 @@ async def check_reaction_toggle(ctx: Context, message_id: int | None, emoji: str
     message = found.message
     _not_recalled(message)
     if not 1 <= len(emoji) <= MAX_EMOJI_CHARS or not emoji.strip():
-        raise DomainError("An emoji has 1 to 32 characters.", field="emoji", code="INVALID_EMOJI")
+        raise DomainError(
+            "An emoji has 1 to 32 characters.", field="emoji", code=MessengerErrorCode.INVALID_EMOJI
+        )
+    return await do_reaction_toggle(message, principal.user_id, emoji)
+
+
+async def do_reaction_toggle(message: Message, user_id: int, emoji: str) -> Message:
     async with transaction() as tx:
         # Lock the message row: toggles of one message queue here, so the same toggle sent
-        # twice at once cannot insert twice, and the 50-emoji limit holds exactly.
+        # twice at once cannot insert twice, and the 50-emoji limit holds exactly (which is
+        # why that limit is checked here, under the lock, and not in check_reaction_toggle).
         await Message.filter(id=message.id).select_for_update().first()
-        mine = Reaction.filter(message_id=message.id, user_id=principal.user_id, emoji=emoji)
+        mine = Reaction.filter(message_id=message.id, user_id=user_id, emoji=emoji)
         if await mine.exists():
             await mine.delete()
         else:
@@ -206,9 +237,9 @@ async def check_reaction_toggle(ctx: Context, message_id: int | None, emoji: str
                 raise DomainError(
                     f"At most {MAX_EMOJI} different emoji per message.",
                     field="emoji",
-                    code="TOO_MANY_REACTIONS",
+                    code=MessengerErrorCode.TOO_MANY_REACTIONS,
                 )
-            await Reaction.create(message_id=message.id, user_id=principal.user_id, emoji=emoji)
+            await Reaction.create(message_id=message.id, user_id=user_id, emoji=emoji)
         summary = await reaction_summary(message.id)
         tx.publish(
             events.chat_channel(message.chat_id),
@@ -225,24 +256,31 @@ async def check_pin(ctx: Context, message_id: int | None, pinned: bool) -> Messa
         ChatRole.OWNER,
         ChatRole.ADMIN,
     ):
-        raise DomainError("Only the chat's owner and admins pin.", code="NOT_ALLOWED")
+        raise DomainError(
+            "Only the chat's owner and admins pin.", code=MessengerErrorCode.NOT_ALLOWED
+        )
     if pinned:
         _not_recalled(message)
+    return await do_pin(chat, message, pinned, principal.user_id)
+
+
+async def do_pin(chat: Chat, message: Message, pinned: bool, by_user_id: int) -> Message:
     async with transaction() as tx:
         exists = await MessagePin.filter(message_id=message.id).exists()
         if pinned and not exists:
+            # Counted in the transaction that inserts the pin, so the limit is checked here.
             if await MessagePin.filter(chat_id=chat.id).count() >= MAX_PINS:
-                raise DomainError(f"At most {MAX_PINS} pins per chat.", code="TOO_MANY_PINS")
-            await MessagePin.create(
-                chat_id=chat.id, message_id=message.id, pinned_by_id=principal.user_id
-            )
+                raise DomainError(
+                    f"At most {MAX_PINS} pins per chat.", code=MessengerErrorCode.TOO_MANY_PINS
+                )
+            await MessagePin.create(chat_id=chat.id, message_id=message.id, pinned_by_id=by_user_id)
         elif not pinned and exists:
             await MessagePin.filter(message_id=message.id).delete()
         else:
             return message  # Already as asked: nothing changes, nothing is published.
         tx.publish(
             events.chat_channel(chat.id),
-            events.message_pinned(chat.id, message.id, pinned, principal.user_id),
+            events.message_pinned(chat.id, message.id, pinned, by_user_id),
         )
     return message
 
@@ -295,7 +333,9 @@ async def check_message_forward(
     _not_recalled(source)
     if not chat_ids or len(chat_ids) > MAX_FORWARD:
         raise DomainError(
-            f"Forward to 1 to {MAX_FORWARD} chats.", field="chatIds", code="TOO_MANY_CHATS"
+            f"Forward to 1 to {MAX_FORWARD} chats.",
+            field="chatIds",
+            code=MessengerErrorCode.TOO_MANY_CHATS,
         )
     # Each target must be a chat you are in: any other is NOT_FOUND, and nothing is sent.
     targets: list[Chat] = []
@@ -308,21 +348,7 @@ async def check_message_forward(
     sent_at = datetime.now(UTC)
 
     async def create() -> Forwarded:
-        async with transaction():
-            sent = [
-                await do_message_send(
-                    chat,
-                    principal.user_id,
-                    source.text,
-                    None,
-                    set(),
-                    content=source.content,
-                    forwarded_from_id=source.id,
-                    sent_at=sent_at,
-                )
-                for chat in targets
-            ]
-        return Forwarded(sent[0].id, sent)
+        return await do_message_forward(source, targets, principal.user_id, sent_at)
 
     async def load(pk: int) -> Forwarded | None:
         # One forward's copies share the sender, the source and the send time.
@@ -340,6 +366,28 @@ async def check_message_forward(
     return await once(
         principal.user_id, "messageForward", idempotency_key, create, load, input=fields
     )
+
+
+async def do_message_forward(
+    source: Message, targets: list[Chat], sender_id: int, sent_at: datetime
+) -> Forwarded:
+    """One copy of ``source`` per target chat, all or none (one transaction, targets in id
+    order), sharing the send time by which ``check_message_forward`` finds them again."""
+    async with transaction():
+        sent = [
+            await do_message_send(
+                chat,
+                sender_id,
+                source.text,
+                None,
+                set(),
+                content=source.content,
+                forwarded_from_id=source.id,
+                sent_at=sent_at,
+            )
+            for chat in targets
+        ]
+    return Forwarded(sent[0].id, sent)
 
 
 async def edit_histories(message_ids: list[int]) -> Sequence[list[MessageEdit]]:

@@ -21,6 +21,7 @@ from resolvers.core.principal import require_principal
 from resolvers.core.tx import transaction
 from resolvers.messenger import events
 from resolvers.messenger.access import access_chat
+from resolvers.messenger.errors import MessengerErrorCode
 
 MAX_TEXT_BYTES = 150 * 1024
 MAX_MENTIONS = 100
@@ -33,13 +34,11 @@ SEND_RATE = 5.0
 MAX_BLOCKS = 1000
 MAX_SPANS = 5000
 TEXT_KINDS = {"text", "bold", "italic", "code"}
-INVALID_CONTENT = "INVALID_CONTENT"
-INVALID_MENTION = "INVALID_MENTION"
 NOT_MENTIONABLE = "A mention names no user of your organization."
 
 
 def _bad(message: str) -> DomainError:
-    return DomainError(message, field="content", code=INVALID_CONTENT)
+    return DomainError(message, field="content", code=MessengerErrorCode.INVALID_CONTENT)
 
 
 async def parse_content(ctx: Context, content: Any) -> tuple[dict[str, Any], str, set[int]]:
@@ -113,7 +112,7 @@ async def check_mentions(organization_id: int, pks: set[int], field: str) -> dic
         return {}
     users = {u.id: u for u in await User.filter(id__in=pks, organization_id=organization_id)}
     if len(users) != len(pks):
-        raise DomainError(NOT_MENTIONABLE, field=field, code=INVALID_MENTION)
+        raise DomainError(NOT_MENTIONABLE, field=field, code=MessengerErrorCode.INVALID_MENTION)
     return users
 
 
@@ -163,7 +162,9 @@ async def check_message_send(
     # Counted before the lookup, which it bounds; again below with the content's mentions.
     if len(mention_ids) > MAX_MENTIONS:
         raise DomainError(
-            f"At most {MAX_MENTIONS} mentions.", field="mentionedUserIds", code="TOO_MANY_MENTIONS"
+            f"At most {MAX_MENTIONS} mentions.",
+            field="mentionedUserIds",
+            code=MessengerErrorCode.TOO_MANY_MENTIONS,
         )
     await check_mentions(principal.organization_id, set(mention_ids), "mentionedUserIds")
     if content is not None:
@@ -174,12 +175,18 @@ async def check_message_send(
     # Files go with a message only if the sender could share them (see Drive's sharing).
     attachments = await check_attachments(ctx, file_ids) if file_ids else []
     if not text.strip() and not attachments:
-        raise DomainError("A message needs text or files.", field="text", code="EMPTY_MESSAGE")
+        raise DomainError(
+            "A message needs text or files.", field="text", code=MessengerErrorCode.EMPTY_MESSAGE
+        )
     if len(text.encode()) > MAX_TEXT_BYTES:
-        raise DomainError("Messages are at most 150 KB.", field="text", code="TOO_LONG")
+        raise DomainError(
+            "Messages are at most 150 KB.", field="text", code=MessengerErrorCode.TOO_LONG
+        )
     if len(mention_ids) > MAX_MENTIONS:
         raise DomainError(
-            f"At most {MAX_MENTIONS} mentions.", field="mentionedUserIds", code="TOO_MANY_MENTIONS"
+            f"At most {MAX_MENTIONS} mentions.",
+            field="mentionedUserIds",
+            code=MessengerErrorCode.TOO_MANY_MENTIONS,
         )
     if (
         reply_to_id is not None
@@ -331,16 +338,18 @@ async def check_mark_read(ctx: Context, chat_id: int | None, seq: int) -> ChatMe
     """Move your read position forward (never back)."""
     access = await access_chat(ctx, chat_id)
     target = min(max(seq, 0), access.chat.last_seq)
+    return await do_mark_read(access.member, target)
+
+
+async def do_mark_read(member: ChatMember, target: int) -> ChatMember:
     async with transaction() as tx:
-        moved = await ChatMember.filter(id=access.member.id, read_seq__lt=target).update(
-            read_seq=target
-        )
+        moved = await ChatMember.filter(id=member.id, read_seq__lt=target).update(read_seq=target)
         if moved:
-            event = events.read_up_to(access.chat.id, access.member.user_id, target)
+            event = events.read_up_to(member.chat_id, member.user_id, target)
             # The chat sees read receipts; the reader's other devices see their counts change.
-            tx.publish(events.chat_channel(access.chat.id), event)
-            tx.publish(events.user_channel(access.member.user_id), event)
-    return await ChatMember.get(id=access.member.id)
+            tx.publish(events.chat_channel(member.chat_id), event)
+            tx.publish(events.user_channel(member.user_id), event)
+    return await ChatMember.get(id=member.id)
 
 
 __all__ = ["MAX_PAGE", "chat_messages", "check_mark_read", "check_message_send", "next_seq"]

@@ -36,11 +36,12 @@ from adapters import runtime
 from adapters.kv import StoreUnavailable
 from models.messenger import ChatMember
 from resolvers.core.context import Context
-from resolvers.core.errors import DomainError, ValidationFailed
+from resolvers.core.errors import CoreErrorCode, DomainError, ValidationFailed
 from resolvers.core.principal import require_principal
 from resolvers.identity.queries import visible_users
 from resolvers.messenger import events
 from resolvers.messenger.access import access_chat
+from resolvers.messenger.errors import MessengerErrorCode
 
 log = logging.getLogger("hello.presence")
 
@@ -229,7 +230,7 @@ async def presence_of(ctx: Context, user_ids: list[int | None]) -> list[Presence
 
 
 class PresenceUnavailable(DomainError):
-    code = "SERVICE_UNAVAILABLE"
+    code = CoreErrorCode.SERVICE_UNAVAILABLE
     default_message = "Presence is unavailable right now; try again shortly."
 
 
@@ -256,7 +257,7 @@ async def typing_start(ctx: Context, chat_id: int | None) -> bool:
 
 
 class TypingNotAllowed(DomainError):
-    code = "CHAT_DISBANDED"
+    code = MessengerErrorCode.CHAT_DISBANDED
     default_message = "The chat was disbanded."
 
 
