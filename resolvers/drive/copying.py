@@ -20,6 +20,7 @@ from resolvers.core.sql import execute
 from resolvers.core.tx import transaction
 from resolvers.drive import events, names, placement, quota
 from resolvers.drive.access import access_item
+from resolvers.drive.errors import DriveErrorCode
 from resolvers.drive.tree import depth, editable_folder, no_new_version, not_root, reload, too_deep
 
 MAX_COPY = 1000
@@ -28,7 +29,7 @@ BATCH = 200
 
 
 class TooMany(DomainError):
-    code = "TOO_MANY_ITEMS"
+    code = DriveErrorCode.TOO_MANY_ITEMS
     default_message = f"A copy holds at most {MAX_COPY} files and folders."
 
 

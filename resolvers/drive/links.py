@@ -20,6 +20,7 @@ from resolvers.core.principal import require_principal
 from resolvers.core.tx import transaction
 from resolvers.drive import events
 from resolvers.drive.access import access_item, at_least
+from resolvers.drive.errors import DriveErrorCode
 from resolvers.drive.sharing import no_guests, shareable
 from resolvers.identity.passwords import hash_password, verify_password
 
@@ -67,14 +68,14 @@ async def check_share_link_create(
         raise DomainError(
             f"Link passwords have {MIN_LINK_PASSWORD} to {MAX_LINK_PASSWORD} characters.",
             field="password",
-            code="INVALID_PASSWORD",
+            code=DriveErrorCode.INVALID_PASSWORD,
         )
     if expires_at is not None:
         if expires_at.tzinfo is None:
             expires_at = expires_at.replace(tzinfo=UTC)
         if expires_at <= now():
             raise DomainError(
-                "The expiry is in the past.", field="expiresAt", code="EXPIRY_IN_PAST"
+                "The expiry is in the past.", field="expiresAt", code=DriveErrorCode.EXPIRY_IN_PAST
             )
     token = new_link_token(principal.user_id, access.item.id, idempotency_key)
     item = access.item
@@ -128,7 +129,9 @@ async def check_share_link_revoke(ctx: Context, link_id: int | None) -> ShareLin
         )
         if not revoked:
             raise DomainError(
-                "The link was revoked before.", field="shareLinkId", code="ALREADY_REVOKED"
+                "The link was revoked before.",
+                field="shareLinkId",
+                code=DriveErrorCode.ALREADY_REVOKED,
             )
         await events.publish_change(tx, events.Change.UNSHARED, access.item, principal.user_id)
     return await ShareLink.get(id=link.id)
@@ -220,7 +223,7 @@ async def open_share_link(
 async def _check_link_password(link: ShareLink, password: str | None) -> None:
     if password is None:
         raise DomainError(
-            "This link needs its password.", field="password", code="PASSWORD_REQUIRED"
+            "This link needs its password.", field="password", code=DriveErrorCode.PASSWORD_REQUIRED
         )
     services = runtime.current()
     key = f"share-link-password:{link.id}"
@@ -230,7 +233,9 @@ async def _check_link_password(link: ShareLink, password: str | None) -> None:
             "Too many wrong passwords for this link; try again later.", field="password"
         )
     if not await verify_password(link.password_hash, password):
-        raise DomainError("The password is wrong.", field="password", code="WRONG_PASSWORD")
+        raise DomainError(
+            "The password is wrong.", field="password", code=DriveErrorCode.WRONG_PASSWORD
+        )
     await services.store.reset(key)
 
 

@@ -14,6 +14,7 @@ from models.identity import User
 from resolvers.core.errors import NotFound, ValidationFailed
 from resolvers.core.sql import dialect, raw
 from resolvers.core.tx import transaction
+from resolvers.drive.errors import DriveErrorCode
 from resolvers.drive.names import NameTaken, OnConflict, free_name, name_key
 
 MAX_DEPTH = 32
@@ -80,7 +81,9 @@ async def insert_item(
     parent = fresh
     if parent.path.count("/") - 1 >= MAX_DEPTH:
         raise ValidationFailed(
-            f"Folders nest at most {MAX_DEPTH} levels deep.", field="folderId", code="TOO_DEEP"
+            f"Folders nest at most {MAX_DEPTH} levels deep.",
+            field="folderId",
+            code=DriveErrorCode.TOO_DEEP,
         )
     if on_conflict == OnConflict.RENAME:
         name = await free_name(parent.id, name)

@@ -31,6 +31,7 @@ from resolvers.core.errors import DomainError, Forbidden, NotFound, ValidationFa
 from resolvers.core.principal import require_principal
 from resolvers.core.tx import Transaction, transaction
 from resolvers.drive import access, events, names, placement, quota, storage
+from resolvers.drive.errors import DriveErrorCode
 from resolvers.drive.items import my_root, top_paths, trash_roots
 from resolvers.drive.tree import (
     depth,
@@ -49,7 +50,7 @@ T = TypeVar("T")
 
 
 class NotInTrash(DomainError):
-    code = "NOT_IN_TRASH"
+    code = DriveErrorCode.NOT_IN_TRASH
     default_message = "This item is not in the trash."
 
 

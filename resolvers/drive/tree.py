@@ -20,21 +20,24 @@ from resolvers.core.sql import execute, raw
 from resolvers.core.tx import transaction
 from resolvers.drive import events, names, placement, storage
 from resolvers.drive.access import access_item, audience
+from resolvers.drive.errors import DriveErrorCode
 
 
 class RootFolder(DomainError):
-    code = "ROOT_FOLDER"
+    code = DriveErrorCode.ROOT_FOLDER
     default_message = "A root folder (My Drive) cannot be renamed, moved, copied or deleted."
 
 
 class IntoItself(DomainError):
-    code = "INTO_ITSELF"
+    code = DriveErrorCode.INTO_ITSELF
     default_message = "A folder cannot be moved into itself or a folder inside it."
 
 
 def too_deep(field: str = "folderId") -> ValidationFailed:
     return ValidationFailed(
-        f"Folders nest at most {placement.MAX_DEPTH} levels deep.", field=field, code="TOO_DEEP"
+        f"Folders nest at most {placement.MAX_DEPTH} levels deep.",
+        field=field,
+        code=DriveErrorCode.TOO_DEEP,
     )
 
 
@@ -68,7 +71,9 @@ async def editable_folder(ctx: Context, folder_id: int | None, field: str) -> Dr
         return await placement.root_folder(require_principal(ctx).user)
     folder = (await access_item(ctx, folder_id, DriveRole.EDITOR, field=field)).item
     if folder.kind != ItemKind.FOLDER:
-        raise ValidationFailed("That is a file, not a folder.", field=field, code="NOT_A_FOLDER")
+        raise ValidationFailed(
+            "That is a file, not a folder.", field=field, code=DriveErrorCode.NOT_A_FOLDER
+        )
     return folder
 
 
