@@ -34,8 +34,10 @@ WRITES = {
 # ``.update(...)`` writes on a queryset (``Model.filter(...).update(...)``), not on a dict.
 QUERYSETS = {"filter", "exclude", "all", "select_for_update", "only"}
 # Runs the ``do_`` closure it is handed under an idempotency key (and writes the key's record):
-# the one place a ``check_`` reaches a write without naming a ``do_``.
-ALLOWED = {"resolvers.core.idempotency.once"}
+# a place a ``check_`` reaches a write without naming a ``do_``. And the transaction a ``check_``
+# may open to lock and read again before it calls a ``do_``: it publishes after commit only the
+# events queued inside it, which only a ``do_`` queues.
+ALLOWED = {"resolvers.core.idempotency.once", "resolvers.core.tx.transaction"}
 
 
 @cache
