@@ -55,13 +55,7 @@ async def check_file_copy(
         target = await default_copy_folder(ctx, source)
 
     async def create() -> DriveItem:
-        async with transaction() as tx:
-            await placement.lock_tree(source.organization_id, shared=True)
-            copy = await copy_tree(
-                principal.user_id, await reload(source.id), target, clean, on_conflict
-            )
-            await events.publish_change(tx, events.Change.CREATED, copy, principal.user_id)
-        return copy
+        return await do_file_copy(source, target, clean, on_conflict, principal.user_id)
 
     async def load(pk: int) -> DriveItem | None:
         return await DriveItem.filter(id=pk, organization_id=principal.organization_id).first()
@@ -74,6 +68,20 @@ async def check_file_copy(
         "onConflict": on_conflict,
     }
     return await once(principal.user_id, "fileCopy", idempotency_key, create, load, input=fields)
+
+
+async def do_file_copy(
+    source: DriveItem,
+    target: DriveItem,
+    name: str,
+    on_conflict: names.OnConflict,
+    user_id: int,
+) -> DriveItem:
+    async with transaction() as tx:
+        await placement.lock_tree(source.organization_id, shared=True)
+        copy = await copy_tree(user_id, await reload(source.id), target, name, on_conflict)
+        await events.publish_change(tx, events.Change.CREATED, copy, user_id)
+    return copy
 
 
 async def default_copy_folder(ctx: Context, source: DriveItem) -> DriveItem:

@@ -81,20 +81,15 @@ async def check_share_link_create(
     item = access.item
 
     async def create() -> ShareLink:
-        password_hash = await hash_password(password) if password is not None else None
-        async with transaction() as tx:
-            link = await ShareLink.create(
-                organization_id=item.organization_id,
-                item_id=item.id,
-                token_hash=link_token_hash(token),
-                role=role,
-                scope=scope,
-                password_hash=password_hash,
-                expires_at=expires_at,
-                created_by_id=principal.user_id,
-            )
-            await events.publish_change(tx, events.Change.SHARED, item, principal.user_id)
-        return link
+        return await do_share_link_create(
+            item,
+            token=token,
+            role=role,
+            scope=scope,
+            password=password,
+            expires_at=expires_at,
+            user_id=principal.user_id,
+        )
 
     async def load(pk: int) -> ShareLink | None:
         return await ShareLink.get_or_none(id=pk, item_id=item.id)
@@ -112,6 +107,33 @@ async def check_share_link_create(
     return link, token
 
 
+async def do_share_link_create(
+    item: DriveItem,
+    *,
+    token: str,
+    role: DriveRole,
+    scope: LinkScope,
+    password: str | None,
+    expires_at: datetime | None,
+    user_id: int,
+) -> ShareLink:
+    """The link's row (the token's hash, the password's argon2 hash) and the SHARED event."""
+    password_hash = await hash_password(password) if password is not None else None
+    async with transaction() as tx:
+        link = await ShareLink.create(
+            organization_id=item.organization_id,
+            item_id=item.id,
+            token_hash=link_token_hash(token),
+            role=role,
+            scope=scope,
+            password_hash=password_hash,
+            expires_at=expires_at,
+            created_by_id=user_id,
+        )
+        await events.publish_change(tx, events.Change.SHARED, item, user_id)
+    return link
+
+
 async def check_share_link_revoke(ctx: Context, link_id: int | None) -> ShareLink:
     principal = require_principal(ctx)
     no_guests(principal)  # before the lookup, as in ``check_share_link_create``
@@ -123,6 +145,13 @@ async def check_share_link_revoke(ctx: Context, link_id: int | None) -> ShareLin
     if link is None:
         raise NotFound(field="shareLinkId")
     access = await access_item(ctx, link.item_id, DriveRole.EDITOR, field="shareLinkId")
+    await do_share_link_revoke(link, access.item, principal.user_id)
+    return await ShareLink.get(id=link.id)
+
+
+async def do_share_link_revoke(link: ShareLink, item: DriveItem, user_id: int) -> None:
+    """Revoke the link, or ALREADY_REVOKED: the one conditional UPDATE is also the check, so
+    two revokes at once cannot both succeed."""
     async with transaction() as tx:
         revoked = await ShareLink.filter(id=link.id, revoked_at__isnull=True).update(
             revoked_at=now()
@@ -133,8 +162,7 @@ async def check_share_link_revoke(ctx: Context, link_id: int | None) -> ShareLin
                 field="shareLinkId",
                 code=DriveErrorCode.ALREADY_REVOKED,
             )
-        await events.publish_change(tx, events.Change.UNSHARED, access.item, principal.user_id)
-    return await ShareLink.get(id=link.id)
+        await events.publish_change(tx, events.Change.UNSHARED, item, user_id)
 
 
 async def links_for(items: list[DriveItem], roles: list[DriveRole | None]) -> list[list[ShareLink]]:

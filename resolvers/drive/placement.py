@@ -22,10 +22,19 @@ ROOT_NAME = "My Drive"
 
 
 async def root_folder(user: User) -> DriveItem:
-    """The user's root folder, made on first use (once, even when asked twice at once)."""
+    """The user's root folder, made on first use (once, even when asked twice at once).
+
+    Read paths ask for it too (the ``drive`` query, ``trashEmpty`` listing the viewer's trash),
+    so this is the read part, and the one write, on the first use of a user's Drive whichever
+    path comes first, is ``do_root_folder_create``'s."""
     found = await DriveItem.filter(root_of_id=user.id).first()
     if found is not None:
         return found
+    return await do_root_folder_create(user)
+
+
+async def do_root_folder_create(user: User) -> DriveItem:
+    """Make the user's root folder; if someone made it at the same moment, theirs."""
     try:
         async with transaction():
             root = await DriveItem.create(
