@@ -77,6 +77,8 @@ async def do_file_copy(
     on_conflict: names.OnConflict,
     user_id: int,
 ) -> DriveItem:
+    """The copy of ``source`` as it is committed now (read again under the shared tree lock) and
+    the CREATED event."""
     async with transaction() as tx:
         await placement.lock_tree(source.organization_id, shared=True)
         copy = await copy_tree(user_id, await reload(source.id), target, name, on_conflict)

@@ -135,6 +135,8 @@ async def check_folder_create(
 async def do_folder_create(
     parent: DriveItem, name: str, on_conflict: names.OnConflict, user_id: int
 ) -> DriveItem:
+    """The folder's row in ``parent`` (read again under the shared tree lock by ``insert_item``)
+    and the CREATED event."""
     async with transaction() as tx:
         try:
             folder = await placement.insert_item(
