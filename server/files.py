@@ -29,25 +29,28 @@ from strawberry import relay
 from adapters import runtime
 from adapters.blobs import content_disposition
 from resolvers.core.context import Context, RequestMeta
-from resolvers.core.errors import DomainError
+from resolvers.core.errors import CoreErrorCode, DomainError, ErrorCode
 from resolvers.drive import downloads, upload_sessions
+from resolvers.drive.errors import DriveErrorCode
 from resolvers.identity.queries import authenticate
 
 log = logging.getLogger("hello.request")
 
-_STATUS = {
-    "UNAUTHENTICATED": 401,
-    "FORBIDDEN": 403,
-    "INVALID_SIGNATURE": 403,
-    "NOT_FOUND": 404,
-    "UPLOAD_CLOSED": 409,
-    "PASSWORD_CHANGE_REQUIRED": 403,
+_STATUS: dict[ErrorCode, int] = {
+    CoreErrorCode.UNAUTHENTICATED: 401,
+    CoreErrorCode.FORBIDDEN: 403,
+    DriveErrorCode.INVALID_SIGNATURE: 403,
+    CoreErrorCode.NOT_FOUND: 404,
+    DriveErrorCode.UPLOAD_CLOSED: 409,
+    CoreErrorCode.PASSWORD_CHANGE_REQUIRED: 403,
 }
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 
 
-def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
-    body = orjson.dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
+def _error(
+    status: int, code: ErrorCode, message: str, headers: dict[str, str] | None = None
+) -> Response:
+    body = orjson.dumps({"errors": [{"message": message, "extensions": {"code": code.value}}]})
     return Response(body, status_code=status, headers=headers, media_type="application/json")
 
 
@@ -67,7 +70,7 @@ async def _context(request: Request) -> Context | Response:
     if principal is None:
         return _error(
             401,
-            "UNAUTHENTICATED",
+            CoreErrorCode.UNAUTHENTICATED,
             "Send a valid access token: Authorization: Bearer <token>.",
             {"WWW-Authenticate": 'Bearer error="invalid_token"'},
         )
@@ -165,7 +168,9 @@ def _serve(request: Request, download: downloads.Download) -> Response:
         chosen = _byte_range(range_header, size)
         if chosen is False:
             headers["Content-Range"] = f"bytes */{size}"
-            return _error(416, "RANGE_NOT_SATISFIABLE", "The range is outside the file.", headers)
+            return _error(
+                416, DriveErrorCode.RANGE_NOT_SATISFIABLE, "The range is outside the file.", headers
+            )
         if isinstance(chosen, tuple):
             start, stop = chosen
             status = 206
@@ -190,7 +195,7 @@ async def file_download(request: Request) -> Response:
         return ctx
     raw_version = request.query_params.get("version")
     if raw_version is not None and not raw_version.isdigit():
-        return _error(400, "BAD_REQUEST", "version is a version number (1, 2, …).")
+        return _error(400, CoreErrorCode.BAD_REQUEST, "version is a version number (1, 2, …).")
     try:
         download = await downloads.open_download(
             ctx, _file_pk(request.path_params["id"]), int(raw_version) if raw_version else None

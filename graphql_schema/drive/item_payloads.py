@@ -7,15 +7,12 @@ from enum import Enum
 import strawberry
 
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
-from graphql_schema.core.payload import BAD_USER_INPUT, MutationError
+from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, error_code
 from graphql_schema.drive.types import File, FileVersion, OnNameConflict
+from resolvers.core.errors import CoreErrorCode
 from resolvers.drive.copying import MAX_COPY
+from resolvers.drive.errors import DriveErrorCode
 from resolvers.drive.trash import MAX_IDS
-
-
-def _code(name: str, description: str) -> object:
-    return strawberry.enum_value(name, description=description)
-
 
 INVALID_NAME = (
     "The name is empty, longer than 255 characters, `.`/`..`, or has slashes or control characters."
@@ -37,18 +34,18 @@ def conflict() -> OnNameConflict:
 
 @strawberry.enum(description="Why `folderCreate` failed.")
 class FolderCreateErrorCode(Enum):
-    INVALID_NAME = _code("INVALID_NAME", INVALID_NAME)
-    NAME_TAKEN = _code("NAME_TAKEN", NAME_TAKEN)
-    NOT_A_FOLDER = _code("NOT_A_FOLDER", "`parentId` names a file.")
-    TOO_DEEP = _code("TOO_DEEP", TOO_DEEP)
+    INVALID_NAME = error_code(CoreErrorCode.INVALID_NAME, INVALID_NAME)
+    NAME_TAKEN = error_code(DriveErrorCode.NAME_TAKEN, NAME_TAKEN)
+    NOT_A_FOLDER = error_code(DriveErrorCode.NOT_A_FOLDER, "`parentId` names a file.")
+    TOO_DEEP = error_code(DriveErrorCode.TOO_DEEP, TOO_DEEP)
     BAD_USER_INPUT = BAD_USER_INPUT
-    FORBIDDEN = strawberry.enum_value(
-        "FORBIDDEN",
-        description="You can see the parent folder but may not do this to it; `message` says why.",
+    FORBIDDEN = error_code(
+        CoreErrorCode.FORBIDDEN,
+        "You can see the parent folder but may not do this to it; `message` says why.",
     )
-    NOT_FOUND = strawberry.enum_value(
-        "NOT_FOUND",
-        description="The parent folder does not exist or you cannot see it (the two answer "
+    NOT_FOUND = error_code(
+        CoreErrorCode.NOT_FOUND,
+        "The parent folder does not exist or you cannot see it (the two answer "
         "alike); `field` says which input.",
     )
     IDEMPOTENCY_KEY_REUSED = IDEMPOTENCY_KEY_REUSED
@@ -56,65 +53,67 @@ class FolderCreateErrorCode(Enum):
 
 @strawberry.enum(description="Why `fileRename` failed.")
 class FileRenameErrorCode(Enum):
-    INVALID_NAME = _code("INVALID_NAME", INVALID_NAME)
-    NAME_TAKEN = _code("NAME_TAKEN", NAME_TAKEN)
-    ROOT_FOLDER = _code("ROOT_FOLDER", ROOT_FOLDER)
+    INVALID_NAME = error_code(CoreErrorCode.INVALID_NAME, INVALID_NAME)
+    NAME_TAKEN = error_code(DriveErrorCode.NAME_TAKEN, NAME_TAKEN)
+    ROOT_FOLDER = error_code(DriveErrorCode.ROOT_FOLDER, ROOT_FOLDER)
     BAD_USER_INPUT = BAD_USER_INPUT
-    FORBIDDEN = strawberry.enum_value(
-        "FORBIDDEN",
-        description="You can see the item but may not do this to it; `message` says why.",
+    FORBIDDEN = error_code(
+        CoreErrorCode.FORBIDDEN,
+        "You can see the item but may not do this to it; `message` says why.",
     )
-    NOT_FOUND = strawberry.enum_value(
-        "NOT_FOUND",
-        description="The item does not exist or you cannot see it (the two answer alike); "
+    NOT_FOUND = error_code(
+        CoreErrorCode.NOT_FOUND,
+        "The item does not exist or you cannot see it (the two answer alike); "
         "`field` says which input.",
     )
 
 
 @strawberry.enum(description="Why `fileMove` failed.")
 class FileMoveErrorCode(Enum):
-    NAME_TAKEN = _code("NAME_TAKEN", NAME_TAKEN)
-    NOT_A_FOLDER = _code("NOT_A_FOLDER", NOT_A_FOLDER)
-    TOO_DEEP = _code("TOO_DEEP", TOO_DEEP + " The moved folder's contents count.")
-    ROOT_FOLDER = _code("ROOT_FOLDER", ROOT_FOLDER)
-    INTO_ITSELF = _code(
-        "INTO_ITSELF", "The target folder is the folder moved or a folder inside it."
+    NAME_TAKEN = error_code(DriveErrorCode.NAME_TAKEN, NAME_TAKEN)
+    NOT_A_FOLDER = error_code(DriveErrorCode.NOT_A_FOLDER, NOT_A_FOLDER)
+    TOO_DEEP = error_code(DriveErrorCode.TOO_DEEP, TOO_DEEP + " The moved folder's contents count.")
+    ROOT_FOLDER = error_code(DriveErrorCode.ROOT_FOLDER, ROOT_FOLDER)
+    INTO_ITSELF = error_code(
+        DriveErrorCode.INTO_ITSELF, "The target folder is the folder moved or a folder inside it."
     )
     BAD_USER_INPUT = BAD_USER_INPUT
-    FORBIDDEN = strawberry.enum_value(
-        "FORBIDDEN",
-        description="You can see the item or the folder but may not do this to it; `message` "
-        "says why.",
+    FORBIDDEN = error_code(
+        CoreErrorCode.FORBIDDEN,
+        "You can see the item or the folder but may not do this to it; `message` says why.",
     )
-    NOT_FOUND = strawberry.enum_value(
-        "NOT_FOUND",
-        description="The item or the folder does not exist or you cannot see it (the two answer "
+    NOT_FOUND = error_code(
+        CoreErrorCode.NOT_FOUND,
+        "The item or the folder does not exist or you cannot see it (the two answer "
         "alike); `field` says which input.",
     )
 
 
 @strawberry.enum(description="Why `fileCopy` failed.")
 class FileCopyErrorCode(Enum):
-    INVALID_NAME = _code("INVALID_NAME", INVALID_NAME)
-    NAME_TAKEN = _code("NAME_TAKEN", NAME_TAKEN)
-    NOT_A_FOLDER = _code("NOT_A_FOLDER", NOT_A_FOLDER)
-    TOO_DEEP = _code("TOO_DEEP", TOO_DEEP + " The copied folder's contents count.")
-    ROOT_FOLDER = _code("ROOT_FOLDER", ROOT_FOLDER)
-    TOO_MANY_ITEMS = _code(
-        "TOO_MANY_ITEMS", f"A copied folder holds more than {MAX_COPY} files and folders."
+    INVALID_NAME = error_code(CoreErrorCode.INVALID_NAME, INVALID_NAME)
+    NAME_TAKEN = error_code(DriveErrorCode.NAME_TAKEN, NAME_TAKEN)
+    NOT_A_FOLDER = error_code(DriveErrorCode.NOT_A_FOLDER, NOT_A_FOLDER)
+    TOO_DEEP = error_code(
+        DriveErrorCode.TOO_DEEP, TOO_DEEP + " The copied folder's contents count."
     )
-    QUOTA_EXCEEDED = _code(
-        "QUOTA_EXCEEDED", "Your organization's storage quota would be exceeded (copies count)."
+    ROOT_FOLDER = error_code(DriveErrorCode.ROOT_FOLDER, ROOT_FOLDER)
+    TOO_MANY_ITEMS = error_code(
+        DriveErrorCode.TOO_MANY_ITEMS,
+        f"A copied folder holds more than {MAX_COPY} files and folders.",
+    )
+    QUOTA_EXCEEDED = error_code(
+        DriveErrorCode.QUOTA_EXCEEDED,
+        "Your organization's storage quota would be exceeded (copies count).",
     )
     BAD_USER_INPUT = BAD_USER_INPUT
-    FORBIDDEN = strawberry.enum_value(
-        "FORBIDDEN",
-        description="You can see the item or the folder but may not do this to it; `message` "
-        "says why.",
+    FORBIDDEN = error_code(
+        CoreErrorCode.FORBIDDEN,
+        "You can see the item or the folder but may not do this to it; `message` says why.",
     )
-    NOT_FOUND = strawberry.enum_value(
-        "NOT_FOUND",
-        description="The item or the folder does not exist or you cannot see it (the two answer "
+    NOT_FOUND = error_code(
+        CoreErrorCode.NOT_FOUND,
+        "The item or the folder does not exist or you cannot see it (the two answer "
         "alike); `field` says which input.",
     )
     IDEMPOTENCY_KEY_REUSED = IDEMPOTENCY_KEY_REUSED
@@ -122,62 +121,64 @@ class FileCopyErrorCode(Enum):
 
 @strawberry.enum(description="Why `fileDelete` failed.")
 class FileDeleteErrorCode(Enum):
-    ROOT_FOLDER = _code("ROOT_FOLDER", ROOT_FOLDER)
-    FORBIDDEN = strawberry.enum_value(
-        "FORBIDDEN",
-        description="You can see the item but may not do this to it; `message` says why.",
+    ROOT_FOLDER = error_code(DriveErrorCode.ROOT_FOLDER, ROOT_FOLDER)
+    FORBIDDEN = error_code(
+        CoreErrorCode.FORBIDDEN,
+        "You can see the item but may not do this to it; `message` says why.",
     )
-    NOT_FOUND = strawberry.enum_value(
-        "NOT_FOUND",
-        description="The item does not exist or you cannot see it (the two answer alike); "
+    NOT_FOUND = error_code(
+        CoreErrorCode.NOT_FOUND,
+        "The item does not exist or you cannot see it (the two answer alike); "
         "`field` says which input.",
     )
 
 
 @strawberry.enum(description="Why `fileRestore` failed.")
 class FileRestoreErrorCode(Enum):
-    NAME_TAKEN = _code("NAME_TAKEN", NAME_TAKEN)
+    NAME_TAKEN = error_code(DriveErrorCode.NAME_TAKEN, NAME_TAKEN)
     BAD_USER_INPUT = BAD_USER_INPUT
-    FORBIDDEN = strawberry.enum_value(
-        "FORBIDDEN",
-        description="You can see the item but may not do this to it; `message` says why.",
+    FORBIDDEN = error_code(
+        CoreErrorCode.FORBIDDEN,
+        "You can see the item but may not do this to it; `message` says why.",
     )
-    NOT_FOUND = strawberry.enum_value(
-        "NOT_FOUND",
-        description="The item does not exist or you cannot see it (the two answer alike); "
+    NOT_FOUND = error_code(
+        CoreErrorCode.NOT_FOUND,
+        "The item does not exist or you cannot see it (the two answer alike); "
         "`field` says which input.",
     )
 
 
 @strawberry.enum(description="Why `trashEmpty` failed.")
 class TrashEmptyErrorCode(Enum):
-    NOT_IN_TRASH = _code("NOT_IN_TRASH", "An item named in `ids` is not in the trash.")
-    BAD_USER_INPUT = BAD_USER_INPUT
-    FORBIDDEN = strawberry.enum_value(
-        "FORBIDDEN",
-        description="You can see an item named but may not do this to it; `message` says why.",
+    NOT_IN_TRASH = error_code(
+        DriveErrorCode.NOT_IN_TRASH, "An item named in `ids` is not in the trash."
     )
-    NOT_FOUND = strawberry.enum_value(
-        "NOT_FOUND",
-        description="An item named does not exist or you cannot see it (the two answer alike); "
+    BAD_USER_INPUT = BAD_USER_INPUT
+    FORBIDDEN = error_code(
+        CoreErrorCode.FORBIDDEN,
+        "You can see an item named but may not do this to it; `message` says why.",
+    )
+    NOT_FOUND = error_code(
+        CoreErrorCode.NOT_FOUND,
+        "An item named does not exist or you cannot see it (the two answer alike); "
         "`field` says which input.",
     )
 
 
 @strawberry.enum(description="Why `fileVersionRestore` failed.")
 class FileVersionRestoreErrorCode(Enum):
-    QUOTA_EXCEEDED = _code(
-        "QUOTA_EXCEEDED",
+    QUOTA_EXCEEDED = error_code(
+        DriveErrorCode.QUOTA_EXCEEDED,
         "Your organization's storage quota would be exceeded (the restored version counts again).",
     )
     BAD_USER_INPUT = BAD_USER_INPUT
-    FORBIDDEN = strawberry.enum_value(
-        "FORBIDDEN",
-        description="You can see the file but may not do this to it; `message` says why.",
+    FORBIDDEN = error_code(
+        CoreErrorCode.FORBIDDEN,
+        "You can see the file but may not do this to it; `message` says why.",
     )
-    NOT_FOUND = strawberry.enum_value(
-        "NOT_FOUND",
-        description="The file or the version does not exist or you cannot see it (the two "
+    NOT_FOUND = error_code(
+        CoreErrorCode.NOT_FOUND,
+        "The file or the version does not exist or you cannot see it (the two "
         "answer alike); `field` says which input.",
     )
     IDEMPOTENCY_KEY_REUSED = IDEMPOTENCY_KEY_REUSED

@@ -14,15 +14,17 @@ from strawberry.types import Info
 from graphql_schema.core.connection import Connection, connection
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.node import global_id, require_id
-from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, mutate
+from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, error_code, mutate
 from graphql_schema.drive.sharing import INPUT, request_loader
 from graphql_schema.drive.types import AFTER, FIRST, ByteCount, File, FileKindEnum
 from graphql_schema.identity.types import User, visible_user
 from models import drive as m
+from resolvers.core.errors import CoreErrorCode
 from resolvers.core.pagination import page_of_sorted
 from resolvers.drive import links
 from resolvers.drive.access import role_loader
 from resolvers.drive.downloads import signed_url_batched
+from resolvers.drive.errors import DriveErrorCode
 
 
 @strawberry.enum(description="What a share link lets its holders do.")
@@ -147,12 +149,12 @@ class SharedItem:
 
 @strawberry.enum(description="Why a share link did not open.")
 class SharedLinkErrorCode(Enum):
-    PASSWORD_REQUIRED = strawberry.enum_value(
-        "PASSWORD_REQUIRED", description="The link has a password; pass it."
+    PASSWORD_REQUIRED = error_code(
+        DriveErrorCode.PASSWORD_REQUIRED, "The link has a password; pass it."
     )
-    WRONG_PASSWORD = strawberry.enum_value("WRONG_PASSWORD", description="The password is wrong.")
-    THROTTLED = strawberry.enum_value(
-        "THROTTLED", description="Too many wrong passwords for this link; try again later."
+    WRONG_PASSWORD = error_code(DriveErrorCode.WRONG_PASSWORD, "The password is wrong.")
+    THROTTLED = error_code(
+        CoreErrorCode.THROTTLED, "Too many wrong passwords for this link; try again later."
     )
 
 
@@ -180,23 +182,21 @@ class SharedLinkResult:
 
 @strawberry.enum(description="Why `shareLinkCreate` failed.")
 class ShareLinkCreateErrorCode(Enum):
-    ROOT_NOT_SHAREABLE = strawberry.enum_value(
-        "ROOT_NOT_SHAREABLE", description="My Drive itself cannot be shared."
+    ROOT_NOT_SHAREABLE = error_code(
+        DriveErrorCode.ROOT_NOT_SHAREABLE, "My Drive itself cannot be shared."
     )
-    INVALID_PASSWORD = strawberry.enum_value(
-        "INVALID_PASSWORD", description="Passwords have 4 to 256 characters."
+    INVALID_PASSWORD = error_code(
+        DriveErrorCode.INVALID_PASSWORD, "Passwords have 4 to 256 characters."
     )
-    EXPIRY_IN_PAST = strawberry.enum_value(
-        "EXPIRY_IN_PAST", description="`expiresAt` is not in the future."
-    )
+    EXPIRY_IN_PAST = error_code(DriveErrorCode.EXPIRY_IN_PAST, "`expiresAt` is not in the future.")
     BAD_USER_INPUT = BAD_USER_INPUT
-    FORBIDDEN = strawberry.enum_value(
-        "FORBIDDEN",
-        description="You can see the item but may not do this to it; `message` says why.",
+    FORBIDDEN = error_code(
+        CoreErrorCode.FORBIDDEN,
+        "You can see the item but may not do this to it; `message` says why.",
     )
-    NOT_FOUND = strawberry.enum_value(
-        "NOT_FOUND",
-        description="The item does not exist or you cannot see it (the two answer alike); "
+    NOT_FOUND = error_code(
+        CoreErrorCode.NOT_FOUND,
+        "The item does not exist or you cannot see it (the two answer alike); "
         "`field` says which input.",
     )
     IDEMPOTENCY_KEY_REUSED = IDEMPOTENCY_KEY_REUSED
@@ -241,16 +241,14 @@ class ShareLinkCreatePayload:
 
 @strawberry.enum(description="Why `shareLinkRevoke` failed.")
 class ShareLinkRevokeErrorCode(Enum):
-    ALREADY_REVOKED = strawberry.enum_value(
-        "ALREADY_REVOKED", description="The link was revoked before."
+    ALREADY_REVOKED = error_code(DriveErrorCode.ALREADY_REVOKED, "The link was revoked before.")
+    FORBIDDEN = error_code(
+        CoreErrorCode.FORBIDDEN,
+        "You can see the link's item but may not do this to it; `message` says why.",
     )
-    FORBIDDEN = strawberry.enum_value(
-        "FORBIDDEN",
-        description="You can see the link's item but may not do this to it; `message` says why.",
-    )
-    NOT_FOUND = strawberry.enum_value(
-        "NOT_FOUND",
-        description="The link does not exist or you cannot see it (the two answer alike); "
+    NOT_FOUND = error_code(
+        CoreErrorCode.NOT_FOUND,
+        "The link does not exist or you cannot see it (the two answer alike); "
         "`field` says which input.",
     )
 

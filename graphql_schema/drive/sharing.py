@@ -16,14 +16,16 @@ from graphql_schema.admin.departments import Department
 from graphql_schema.admin.groups import Group
 from graphql_schema.core.connection import Connection, connection
 from graphql_schema.core.node import global_id, require_id
-from graphql_schema.core.payload import MutationError, mutate
+from graphql_schema.core.payload import MutationError, error_code, mutate
 from graphql_schema.drive.types import ByteCount, DriveRoleEnum, File
 from graphql_schema.identity.types import User, visible_user
 from models import drive as m
 from resolvers.admin.queries import visible_departments, visible_groups
+from resolvers.core.errors import CoreErrorCode
 from resolvers.core.pagination import page_of_sorted
 from resolvers.drive import access, downloads, sharing
 from resolvers.drive.access import role_loader
+from resolvers.drive.errors import DriveErrorCode
 
 INPUT = strawberry.argument(description="What to do.")
 
@@ -170,22 +172,22 @@ async def attachments_of(info: Info, message_id: int, recalled: bool) -> list[Me
 
 @strawberry.enum(description="Why `fileShare` failed.")
 class FileShareErrorCode(Enum):
-    INVALID_GRANTEE = strawberry.enum_value(
-        "INVALID_GRANTEE", description="Name exactly one of `userId`, `departmentId`, `groupId`."
+    INVALID_GRANTEE = error_code(
+        DriveErrorCode.INVALID_GRANTEE, "Name exactly one of `userId`, `departmentId`, `groupId`."
     )
-    ROOT_NOT_SHAREABLE = strawberry.enum_value(
-        "ROOT_NOT_SHAREABLE", description="My Drive itself cannot be shared."
+    ROOT_NOT_SHAREABLE = error_code(
+        DriveErrorCode.ROOT_NOT_SHAREABLE, "My Drive itself cannot be shared."
     )
-    ALREADY_OWNER = strawberry.enum_value(
-        "ALREADY_OWNER", description="The user owns the item or a folder above it."
+    ALREADY_OWNER = error_code(
+        DriveErrorCode.ALREADY_OWNER, "The user owns the item or a folder above it."
     )
-    FORBIDDEN = strawberry.enum_value(
-        "FORBIDDEN",
-        description="You can see the item but may not do this to it; `message` says why.",
+    FORBIDDEN = error_code(
+        CoreErrorCode.FORBIDDEN,
+        "You can see the item but may not do this to it; `message` says why.",
     )
-    NOT_FOUND = strawberry.enum_value(
-        "NOT_FOUND",
-        description="The item or the grantee does not exist or you cannot see it (the two "
+    NOT_FOUND = error_code(
+        CoreErrorCode.NOT_FOUND,
+        "The item or the grantee does not exist or you cannot see it (the two "
         "answer alike); `field` says which input.",
     )
 
@@ -222,20 +224,20 @@ class FileSharePayload:
 
 @strawberry.enum(description="Why `fileUnshare` failed.")
 class FileUnshareErrorCode(Enum):
-    INVALID_GRANTEE = strawberry.enum_value(
-        "INVALID_GRANTEE",
-        description="Name the grant by `permissionId` or by exactly one grantee.",
+    INVALID_GRANTEE = error_code(
+        DriveErrorCode.INVALID_GRANTEE,
+        "Name the grant by `permissionId` or by exactly one grantee.",
     )
-    INHERITED = strawberry.enum_value(
-        "INHERITED", description="The grant is on a folder above; remove it there."
+    INHERITED = error_code(
+        DriveErrorCode.INHERITED, "The grant is on a folder above; remove it there."
     )
-    FORBIDDEN = strawberry.enum_value(
-        "FORBIDDEN",
-        description="You can see the item but may not do this to it; `message` says why.",
+    FORBIDDEN = error_code(
+        CoreErrorCode.FORBIDDEN,
+        "You can see the item but may not do this to it; `message` says why.",
     )
-    NOT_FOUND = strawberry.enum_value(
-        "NOT_FOUND",
-        description="The item, the grant or the grantee does not exist or you cannot see it "
+    NOT_FOUND = error_code(
+        CoreErrorCode.NOT_FOUND,
+        "The item, the grant or the grantee does not exist or you cannot see it "
         "(the two answer alike); `field` says which input.",
     )
 

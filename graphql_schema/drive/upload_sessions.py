@@ -5,19 +5,20 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.node import global_id, require_id
-from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, mutate
+from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, error_code, mutate
 from graphql_schema.drive.types import ByteCount, File, OnNameConflict
 from models import drive as m
-from resolvers.core.errors import NotFound
+from resolvers.core.errors import CoreErrorCode, NotFound
 from resolvers.drive import access, completion, names, upload_sessions
 from resolvers.drive.downloads import base_url
+from resolvers.drive.errors import DriveErrorCode
 
 INPUT = strawberry.argument(description="What to do.")
 
@@ -113,29 +114,37 @@ class UploadSession:
         )
 
 
-def _code(name: str, description: str) -> Any:
-    return strawberry.enum_value(name, description=description)
-
-
 @strawberry.enum(description="Why `uploadSessionCreate` failed.")
 class UploadSessionCreateErrorCode(Enum):
-    INVALID_NAME = _code("INVALID_NAME", "The name is missing, empty, too long, or has slashes.")
-    INVALID_CONTENT_TYPE = _code("INVALID_CONTENT_TYPE", "The content type is not `type/subtype`.")
-    INVALID_SIZE = _code("INVALID_SIZE", "The size is 0 (send empty files with `fileUpload`).")
-    INVALID_SHA256 = _code("INVALID_SHA256", "The SHA-256 is not 64 hexadecimal characters.")
-    NAME_TAKEN = _code("NAME_TAKEN", "The folder has an item of that name (`onConflict` FAIL).")
-    NOT_A_FOLDER = _code("NOT_A_FOLDER", "`folderId` names a file.")
-    NOT_A_FILE = _code("NOT_A_FILE", "`fileId` names a folder.")
-    FILE_TOO_LARGE = _code("FILE_TOO_LARGE", "Over the per-file size limit.")
-    QUOTA_EXCEEDED = _code("QUOTA_EXCEEDED", "Your organization's storage quota would be exceeded.")
-    BAD_USER_INPUT = BAD_USER_INPUT
-    FORBIDDEN = strawberry.enum_value(
-        "FORBIDDEN",
-        description="You can see the folder or file but may not do this to it; `message` says why.",
+    INVALID_NAME = error_code(
+        CoreErrorCode.INVALID_NAME, "The name is missing, empty, too long, or has slashes."
     )
-    NOT_FOUND = strawberry.enum_value(
-        "NOT_FOUND",
-        description="The folder or the file to add a version to does not exist or you cannot "
+    INVALID_CONTENT_TYPE = error_code(
+        DriveErrorCode.INVALID_CONTENT_TYPE, "The content type is not `type/subtype`."
+    )
+    INVALID_SIZE = error_code(
+        DriveErrorCode.INVALID_SIZE, "The size is 0 (send empty files with `fileUpload`)."
+    )
+    INVALID_SHA256 = error_code(
+        DriveErrorCode.INVALID_SHA256, "The SHA-256 is not 64 hexadecimal characters."
+    )
+    NAME_TAKEN = error_code(
+        DriveErrorCode.NAME_TAKEN, "The folder has an item of that name (`onConflict` FAIL)."
+    )
+    NOT_A_FOLDER = error_code(DriveErrorCode.NOT_A_FOLDER, "`folderId` names a file.")
+    NOT_A_FILE = error_code(DriveErrorCode.NOT_A_FILE, "`fileId` names a folder.")
+    FILE_TOO_LARGE = error_code(DriveErrorCode.FILE_TOO_LARGE, "Over the per-file size limit.")
+    QUOTA_EXCEEDED = error_code(
+        DriveErrorCode.QUOTA_EXCEEDED, "Your organization's storage quota would be exceeded."
+    )
+    BAD_USER_INPUT = BAD_USER_INPUT
+    FORBIDDEN = error_code(
+        CoreErrorCode.FORBIDDEN,
+        "You can see the folder or file but may not do this to it; `message` says why.",
+    )
+    NOT_FOUND = error_code(
+        CoreErrorCode.NOT_FOUND,
+        "The folder or the file to add a version to does not exist or you cannot "
         "see it (the two answer alike); `field` says which input.",
     )
     IDEMPOTENCY_KEY_REUSED = IDEMPOTENCY_KEY_REUSED
@@ -150,33 +159,43 @@ class UploadSessionCreateError(MutationError):
 
 @strawberry.enum(description="Why `uploadSessionComplete` created no file.")
 class UploadSessionCompleteErrorCode(Enum):
-    PARTS_MISSING = _code("PARTS_MISSING", "Some parts have not arrived (see `parts`).")
-    PART_SIZE_MISMATCH = _code("PART_SIZE_MISMATCH", "A part has the wrong size: send it again.")
-    SIZE_MISMATCH = _code(
-        "SIZE_MISMATCH", "The bytes do not have the announced size; the session is aborted."
+    PARTS_MISSING = error_code(
+        DriveErrorCode.PARTS_MISSING, "Some parts have not arrived (see `parts`)."
     )
-    SHA256_MISMATCH = _code(
-        "SHA256_MISMATCH", "The bytes do not have the announced SHA-256; the session is aborted."
+    PART_SIZE_MISMATCH = error_code(
+        DriveErrorCode.PART_SIZE_MISMATCH, "A part has the wrong size: send it again."
     )
-    UPLOAD_CLOSED = _code("UPLOAD_CLOSED", "The session was aborted or has expired.")
-    UPLOAD_IN_PROGRESS = _code(
-        "UPLOAD_IN_PROGRESS", "Still being verified elsewhere; call again in a moment."
+    SIZE_MISMATCH = error_code(
+        DriveErrorCode.SIZE_MISMATCH,
+        "The bytes do not have the announced size; the session is aborted.",
     )
-    NAME_TAKEN = _code("NAME_TAKEN", "The folder got an item of that name meanwhile.")
-    NOT_A_FOLDER = _code("NOT_A_FOLDER", "The target is no longer a folder.")
-    TOO_DEEP = _code("TOO_DEEP", "Folders nest at most 32 deep.")
-    FORBIDDEN = strawberry.enum_value(
-        "FORBIDDEN",
-        description="You may no longer write to the target folder or file; `message` says why.",
+    SHA256_MISMATCH = error_code(
+        DriveErrorCode.SHA256_MISMATCH,
+        "The bytes do not have the announced SHA-256; the session is aborted.",
     )
-    NOT_FOUND = strawberry.enum_value(
-        "NOT_FOUND",
-        description="The upload session, or its target folder or file does not exist or you "
+    UPLOAD_CLOSED = error_code(
+        DriveErrorCode.UPLOAD_CLOSED, "The session was aborted or has expired."
+    )
+    UPLOAD_IN_PROGRESS = error_code(
+        DriveErrorCode.UPLOAD_IN_PROGRESS, "Still being verified elsewhere; call again in a moment."
+    )
+    NAME_TAKEN = error_code(
+        DriveErrorCode.NAME_TAKEN, "The folder got an item of that name meanwhile."
+    )
+    NOT_A_FOLDER = error_code(DriveErrorCode.NOT_A_FOLDER, "The target is no longer a folder.")
+    TOO_DEEP = error_code(DriveErrorCode.TOO_DEEP, "Folders nest at most 32 deep.")
+    FORBIDDEN = error_code(
+        CoreErrorCode.FORBIDDEN,
+        "You may no longer write to the target folder or file; `message` says why.",
+    )
+    NOT_FOUND = error_code(
+        CoreErrorCode.NOT_FOUND,
+        "The upload session, or its target folder or file does not exist or you "
         "cannot see it (the two answer alike); `field` says which input.",
     )
-    QUOTA_EXCEEDED = strawberry.enum_value(
-        "QUOTA_EXCEEDED",
-        description="The organization's storage quota has no room for the file any more.",
+    QUOTA_EXCEEDED = error_code(
+        DriveErrorCode.QUOTA_EXCEEDED,
+        "The organization's storage quota has no room for the file any more.",
     )
 
 
@@ -189,11 +208,15 @@ class UploadSessionCompleteError(MutationError):
 
 @strawberry.enum(description="Why `uploadSessionAbort` failed.")
 class UploadSessionAbortErrorCode(Enum):
-    ALREADY_COMPLETED = _code("ALREADY_COMPLETED", "The session is completed; delete the file.")
-    UPLOAD_IN_PROGRESS = _code("UPLOAD_IN_PROGRESS", "The session is being completed right now.")
-    NOT_FOUND = strawberry.enum_value(
-        "NOT_FOUND",
-        description="The upload session (one of yours) does not exist or you cannot see it (the "
+    ALREADY_COMPLETED = error_code(
+        DriveErrorCode.ALREADY_COMPLETED, "The session is completed; delete the file."
+    )
+    UPLOAD_IN_PROGRESS = error_code(
+        DriveErrorCode.UPLOAD_IN_PROGRESS, "The session is being completed right now."
+    )
+    NOT_FOUND = error_code(
+        CoreErrorCode.NOT_FOUND,
+        "The upload session (one of yours) does not exist or you cannot see it (the "
         "two answer alike); `field` says which input.",
     )
 

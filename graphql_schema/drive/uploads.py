@@ -11,42 +11,44 @@ from strawberry.types import Info
 
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.node import require_id
-from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, mutate
+from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, error_code, mutate
 from graphql_schema.drive.types import File, OnNameConflict
+from resolvers.core.errors import CoreErrorCode
 from resolvers.drive import names, uploads
+from resolvers.drive.errors import DriveErrorCode
 
 INPUT = strawberry.argument(description="What to do.")
 
 
 @strawberry.enum(description="Why an upload failed.")
 class UploadErrorCode(Enum):
-    INVALID_NAME = strawberry.enum_value(
-        "INVALID_NAME", description="The name is empty, too long, `.`/`..`, or has slashes."
+    INVALID_NAME = error_code(
+        CoreErrorCode.INVALID_NAME, "The name is empty, too long, `.`/`..`, or has slashes."
     )
-    INVALID_CONTENT_TYPE = strawberry.enum_value(
-        "INVALID_CONTENT_TYPE", description="The content type is not `type/subtype`."
+    INVALID_CONTENT_TYPE = error_code(
+        DriveErrorCode.INVALID_CONTENT_TYPE, "The content type is not `type/subtype`."
     )
-    NAME_TAKEN = strawberry.enum_value(
-        "NAME_TAKEN", description="The folder has an item of that name (and `onConflict` is FAIL)."
+    NAME_TAKEN = error_code(
+        DriveErrorCode.NAME_TAKEN, "The folder has an item of that name (and `onConflict` is FAIL)."
     )
-    NOT_A_FOLDER = strawberry.enum_value("NOT_A_FOLDER", description="`folderId` names a file.")
-    TOO_DEEP = strawberry.enum_value("TOO_DEEP", description="Folders nest at most 32 deep.")
-    FILE_TOO_LARGE = strawberry.enum_value(
-        "FILE_TOO_LARGE",
-        description="Over the size limit: 20 MB through `fileUpload` (use an upload session), "
+    NOT_A_FOLDER = error_code(DriveErrorCode.NOT_A_FOLDER, "`folderId` names a file.")
+    TOO_DEEP = error_code(DriveErrorCode.TOO_DEEP, "Folders nest at most 32 deep.")
+    FILE_TOO_LARGE = error_code(
+        DriveErrorCode.FILE_TOO_LARGE,
+        "Over the size limit: 20 MB through `fileUpload` (use an upload session), "
         "or the per-file limit.",
     )
-    QUOTA_EXCEEDED = strawberry.enum_value(
-        "QUOTA_EXCEEDED", description="Your organization's storage quota would be exceeded."
+    QUOTA_EXCEEDED = error_code(
+        DriveErrorCode.QUOTA_EXCEEDED, "Your organization's storage quota would be exceeded."
     )
     BAD_USER_INPUT = BAD_USER_INPUT
-    FORBIDDEN = strawberry.enum_value(
-        "FORBIDDEN",
-        description="You can see the folder or file but may not do this to it; `message` says why.",
+    FORBIDDEN = error_code(
+        CoreErrorCode.FORBIDDEN,
+        "You can see the folder or file but may not do this to it; `message` says why.",
     )
-    NOT_FOUND = strawberry.enum_value(
-        "NOT_FOUND",
-        description="The folder or the file to add a version to does not exist or you cannot "
+    NOT_FOUND = error_code(
+        CoreErrorCode.NOT_FOUND,
+        "The folder or the file to add a version to does not exist or you cannot "
         "see it (the two answer alike); `field` says which input.",
     )
     IDEMPOTENCY_KEY_REUSED = IDEMPOTENCY_KEY_REUSED

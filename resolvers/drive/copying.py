@@ -20,6 +20,7 @@ from resolvers.core.sql import execute
 from resolvers.core.tx import transaction
 from resolvers.drive import events, names, placement, quota
 from resolvers.drive.access import access_item
+from resolvers.drive.errors import DriveErrorCode
 from resolvers.drive.tree import depth, editable_folder, no_new_version, not_root, reload, too_deep
 
 MAX_COPY = 1000
@@ -28,7 +29,7 @@ BATCH = 200
 
 
 class TooMany(DomainError):
-    code = "TOO_MANY_ITEMS"
+    code = DriveErrorCode.TOO_MANY_ITEMS
     default_message = f"A copy holds at most {MAX_COPY} files and folders."
 
 
@@ -54,13 +55,7 @@ async def check_file_copy(
         target = await default_copy_folder(ctx, source)
 
     async def create() -> DriveItem:
-        async with transaction() as tx:
-            await placement.lock_tree(source.organization_id, shared=True)
-            copy = await copy_tree(
-                principal.user_id, await reload(source.id), target, clean, on_conflict
-            )
-            await events.publish_change(tx, events.Change.CREATED, copy, principal.user_id)
-        return copy
+        return await do_file_copy(source, target, clean, on_conflict, principal.user_id)
 
     async def load(pk: int) -> DriveItem | None:
         return await DriveItem.filter(id=pk, organization_id=principal.organization_id).first()
@@ -73,6 +68,22 @@ async def check_file_copy(
         "onConflict": on_conflict,
     }
     return await once(principal.user_id, "fileCopy", idempotency_key, create, load, input=fields)
+
+
+async def do_file_copy(
+    source: DriveItem,
+    target: DriveItem,
+    name: str,
+    on_conflict: names.OnConflict,
+    user_id: int,
+) -> DriveItem:
+    """The copy of ``source`` as it is committed now (read again under the shared tree lock) and
+    the CREATED event."""
+    async with transaction() as tx:
+        await placement.lock_tree(source.organization_id, shared=True)
+        copy = await copy_tree(user_id, await reload(source.id), target, name, on_conflict)
+        await events.publish_change(tx, events.Change.CREATED, copy, user_id)
+    return copy
 
 
 async def default_copy_folder(ctx: Context, source: DriveItem) -> DriveItem:

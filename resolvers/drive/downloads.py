@@ -30,6 +30,7 @@ from models.drive import Blob, DriveItem, DriveRole, FileVersion, ItemKind
 from resolvers.core.context import Context
 from resolvers.core.errors import DomainError, NotFound
 from resolvers.drive import access, links, storage
+from resolvers.drive.errors import DriveErrorCode
 
 LINK_REDIRECT_TTL_SECONDS = 30
 """Lifetime of the presigned S3 URL a link-derived download redirects to: long enough for the
@@ -38,7 +39,7 @@ holding on to it buys nothing over the Hello URL that checks the link."""
 
 
 class InvalidSignature(DomainError):
-    code = "INVALID_SIGNATURE"
+    code = DriveErrorCode.INVALID_SIGNATURE
     default_message = "This download link is invalid or has expired."
 
 

@@ -20,6 +20,7 @@ from resolvers.core.principal import require_principal
 from resolvers.core.tx import transaction
 from resolvers.drive import events
 from resolvers.drive.access import access_item, at_least
+from resolvers.drive.errors import DriveErrorCode
 from resolvers.drive.sharing import no_guests, shareable
 from resolvers.identity.passwords import hash_password, verify_password
 
@@ -67,33 +68,28 @@ async def check_share_link_create(
         raise DomainError(
             f"Link passwords have {MIN_LINK_PASSWORD} to {MAX_LINK_PASSWORD} characters.",
             field="password",
-            code="INVALID_PASSWORD",
+            code=DriveErrorCode.INVALID_PASSWORD,
         )
     if expires_at is not None:
         if expires_at.tzinfo is None:
             expires_at = expires_at.replace(tzinfo=UTC)
         if expires_at <= now():
             raise DomainError(
-                "The expiry is in the past.", field="expiresAt", code="EXPIRY_IN_PAST"
+                "The expiry is in the past.", field="expiresAt", code=DriveErrorCode.EXPIRY_IN_PAST
             )
     token = new_link_token(principal.user_id, access.item.id, idempotency_key)
     item = access.item
 
     async def create() -> ShareLink:
-        password_hash = await hash_password(password) if password is not None else None
-        async with transaction() as tx:
-            link = await ShareLink.create(
-                organization_id=item.organization_id,
-                item_id=item.id,
-                token_hash=link_token_hash(token),
-                role=role,
-                scope=scope,
-                password_hash=password_hash,
-                expires_at=expires_at,
-                created_by_id=principal.user_id,
-            )
-            await events.publish_change(tx, events.Change.SHARED, item, principal.user_id)
-        return link
+        return await do_share_link_create(
+            item,
+            token=token,
+            role=role,
+            scope=scope,
+            password=password,
+            expires_at=expires_at,
+            user_id=principal.user_id,
+        )
 
     async def load(pk: int) -> ShareLink | None:
         return await ShareLink.get_or_none(id=pk, item_id=item.id)
@@ -111,6 +107,33 @@ async def check_share_link_create(
     return link, token
 
 
+async def do_share_link_create(
+    item: DriveItem,
+    *,
+    token: str,
+    role: DriveRole,
+    scope: LinkScope,
+    password: str | None,
+    expires_at: datetime | None,
+    user_id: int,
+) -> ShareLink:
+    """The link's row (the token's hash, the password's argon2 hash) and the SHARED event."""
+    password_hash = await hash_password(password) if password is not None else None
+    async with transaction() as tx:
+        link = await ShareLink.create(
+            organization_id=item.organization_id,
+            item_id=item.id,
+            token_hash=link_token_hash(token),
+            role=role,
+            scope=scope,
+            password_hash=password_hash,
+            expires_at=expires_at,
+            created_by_id=user_id,
+        )
+        await events.publish_change(tx, events.Change.SHARED, item, user_id)
+    return link
+
+
 async def check_share_link_revoke(ctx: Context, link_id: int | None) -> ShareLink:
     principal = require_principal(ctx)
     no_guests(principal)  # before the lookup, as in ``check_share_link_create``
@@ -122,16 +145,24 @@ async def check_share_link_revoke(ctx: Context, link_id: int | None) -> ShareLin
     if link is None:
         raise NotFound(field="shareLinkId")
     access = await access_item(ctx, link.item_id, DriveRole.EDITOR, field="shareLinkId")
+    await do_share_link_revoke(link, access.item, principal.user_id)
+    return await ShareLink.get(id=link.id)
+
+
+async def do_share_link_revoke(link: ShareLink, item: DriveItem, user_id: int) -> None:
+    """Revoke the link, or ALREADY_REVOKED: the one conditional UPDATE is also the check, so
+    two revokes at once cannot both succeed."""
     async with transaction() as tx:
         revoked = await ShareLink.filter(id=link.id, revoked_at__isnull=True).update(
             revoked_at=now()
         )
         if not revoked:
             raise DomainError(
-                "The link was revoked before.", field="shareLinkId", code="ALREADY_REVOKED"
+                "The link was revoked before.",
+                field="shareLinkId",
+                code=DriveErrorCode.ALREADY_REVOKED,
             )
-        await events.publish_change(tx, events.Change.UNSHARED, access.item, principal.user_id)
-    return await ShareLink.get(id=link.id)
+        await events.publish_change(tx, events.Change.UNSHARED, item, user_id)
 
 
 async def links_for(items: list[DriveItem], roles: list[DriveRole | None]) -> list[list[ShareLink]]:
@@ -220,7 +251,7 @@ async def open_share_link(
 async def _check_link_password(link: ShareLink, password: str | None) -> None:
     if password is None:
         raise DomainError(
-            "This link needs its password.", field="password", code="PASSWORD_REQUIRED"
+            "This link needs its password.", field="password", code=DriveErrorCode.PASSWORD_REQUIRED
         )
     services = runtime.current()
     key = f"share-link-password:{link.id}"
@@ -230,7 +261,9 @@ async def _check_link_password(link: ShareLink, password: str | None) -> None:
             "Too many wrong passwords for this link; try again later.", field="password"
         )
     if not await verify_password(link.password_hash, password):
-        raise DomainError("The password is wrong.", field="password", code="WRONG_PASSWORD")
+        raise DomainError(
+            "The password is wrong.", field="password", code=DriveErrorCode.WRONG_PASSWORD
+        )
     await services.store.reset(key)
 
 

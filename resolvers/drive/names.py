@@ -10,7 +10,8 @@ from enum import StrEnum
 
 from models.drive import DriveItem
 from resolvers.core import names
-from resolvers.core.errors import DomainError, ValidationFailed, collect
+from resolvers.core.errors import CoreErrorCode, DomainError, ValidationFailed, collect
+from resolvers.drive.errors import DriveErrorCode
 
 MAX_NAME = 255
 
@@ -24,7 +25,7 @@ class OnConflict(StrEnum):
 
 
 class NameTaken(DomainError):
-    code = "NAME_TAKEN"
+    code = DriveErrorCode.NAME_TAKEN
     default_message = "This folder already has an item of that name."
 
 
@@ -35,7 +36,9 @@ def check_name(name: str, field: str = "name") -> str:
     collect(names.name_errors(clean, field, max_length=MAX_NAME))
     if clean in (".", "..") or "/" in clean or "\\" in clean:
         raise ValidationFailed(
-            "Names cannot be . or .. or contain slashes.", field=field, code="INVALID_NAME"
+            "Names cannot be . or .. or contain slashes.",
+            field=field,
+            code=CoreErrorCode.INVALID_NAME,
         )
     return clean
 

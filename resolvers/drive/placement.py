@@ -14,6 +14,7 @@ from models.identity import User
 from resolvers.core.errors import NotFound, ValidationFailed
 from resolvers.core.sql import dialect, raw
 from resolvers.core.tx import transaction
+from resolvers.drive.errors import DriveErrorCode
 from resolvers.drive.names import NameTaken, OnConflict, free_name, name_key
 
 MAX_DEPTH = 32
@@ -21,10 +22,19 @@ ROOT_NAME = "My Drive"
 
 
 async def root_folder(user: User) -> DriveItem:
-    """The user's root folder, made on first use (once, even when asked twice at once)."""
+    """The user's root folder, made on first use (once, even when asked twice at once).
+
+    Read paths ask for it too (the ``drive`` query, ``trashEmpty`` listing the viewer's trash),
+    so this is the read part, and the one write, on the first use of a user's Drive whichever
+    path comes first, is ``do_root_folder_create``'s."""
     found = await DriveItem.filter(root_of_id=user.id).first()
     if found is not None:
         return found
+    return await do_root_folder_create(user)
+
+
+async def do_root_folder_create(user: User) -> DriveItem:
+    """Make the user's root folder; if someone made it at the same moment, theirs."""
     try:
         async with transaction():
             root = await DriveItem.create(
@@ -80,7 +90,9 @@ async def insert_item(
     parent = fresh
     if parent.path.count("/") - 1 >= MAX_DEPTH:
         raise ValidationFailed(
-            f"Folders nest at most {MAX_DEPTH} levels deep.", field="folderId", code="TOO_DEEP"
+            f"Folders nest at most {MAX_DEPTH} levels deep.",
+            field="folderId",
+            code=DriveErrorCode.TOO_DEEP,
         )
     if on_conflict == OnConflict.RENAME:
         name = await free_name(parent.id, name)

@@ -12,10 +12,11 @@ from adapters import runtime
 from models.drive import DriveUsage
 from resolvers.core.errors import DomainError
 from resolvers.core.sql import execute
+from resolvers.drive.errors import DriveErrorCode
 
 
 class QuotaExceeded(DomainError):
-    code = "QUOTA_EXCEEDED"
+    code = DriveErrorCode.QUOTA_EXCEEDED
     default_message = "Your organization's Drive storage is full."
 
 

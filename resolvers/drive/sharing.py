@@ -33,12 +33,13 @@ from resolvers.core.sql import raw
 from resolvers.core.tx import transaction
 from resolvers.drive import events
 from resolvers.drive.access import access_item, at_least, attached_visible, audience, grantees_of
+from resolvers.drive.errors import DriveErrorCode
 
 MAX_ATTACHMENTS = 10
 
 
 class RootNotShareable(DomainError):
-    code = "ROOT_NOT_SHAREABLE"
+    code = DriveErrorCode.ROOT_NOT_SHAREABLE
     default_message = "My Drive itself cannot be shared; share the folders and files in it."
 
 
@@ -79,7 +80,7 @@ async def _grantee(
         raise ValidationFailed(
             "Name exactly one of userId, departmentId and groupId.",
             field="userId",
-            code="INVALID_GRANTEE",
+            code=DriveErrorCode.INVALID_GRANTEE,
         )
     kind, pk, field = named[0]
     org = principal.organization_id
@@ -116,7 +117,9 @@ async def check_file_share(
         and await DriveItem.filter(id__in=_path(access.item), owner_id=grantee_id).exists()
     ):
         raise DomainError(
-            "They own it (or a folder above it) already.", field="userId", code="ALREADY_OWNER"
+            "They own it (or a folder above it) already.",
+            field="userId",
+            code=DriveErrorCode.ALREADY_OWNER,
         )
     existing = await DrivePermission.filter(
         item_id=access.item.id, grantee_kind=kind, grantee_id=grantee_id
@@ -192,7 +195,7 @@ async def check_file_unshare(
             raise ValidationFailed(
                 "Name the grant either by permissionId or by its grantee.",
                 field="permissionId",
-                code="INVALID_GRANTEE",
+                code=DriveErrorCode.INVALID_GRANTEE,
             )
         permission = await DrivePermission.filter(
             id=permission_id, item_id__in=_path(access.item)
@@ -203,7 +206,7 @@ async def check_file_unshare(
             raise DomainError(
                 "This grant is made on a folder above; remove it there.",
                 field="permissionId",
-                code="INHERITED",
+                code=DriveErrorCode.INHERITED,
             )
     else:
         kind, grantee_id = await _grantee(principal, user_id, department_id, group_id)
@@ -317,19 +320,23 @@ async def check_attachments(ctx: Context, file_ids: list[int]) -> list[int]:
     unique = list(dict.fromkeys(file_ids))
     if len(unique) > MAX_ATTACHMENTS:
         raise DomainError(
-            f"At most {MAX_ATTACHMENTS} files per message.", field="fileIds", code="TOO_MANY_FILES"
+            f"At most {MAX_ATTACHMENTS} files per message.",
+            field="fileIds",
+            code=DriveErrorCode.TOO_MANY_FILES,
         )
     for file_id in unique:
         access = await access_item(ctx, file_id, field="fileIds")
         if access.item.kind != ItemKind.FILE:
             raise DomainError(
-                f"{access.item.name} is a folder; attach files.", field="fileIds", code="NOT_A_FILE"
+                f"{access.item.name} is a folder; attach files.",
+                field="fileIds",
+                code=DriveErrorCode.NOT_A_FILE,
             )
         if not at_least(access.role, DriveRole.EDITOR):
             raise DomainError(
                 f"Attaching shares {access.item.name} with the chat: that needs the editor role.",
                 field="fileIds",
-                code="CANNOT_ATTACH",
+                code=DriveErrorCode.CANNOT_ATTACH,
             )
     return unique
 

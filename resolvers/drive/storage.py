@@ -23,13 +23,14 @@ from models.drive import Blob, DriveItem, FileVersion, ItemKind
 from resolvers.core.errors import DomainError
 from resolvers.core.sql import execute
 from resolvers.core.tx import Transaction, transaction
+from resolvers.drive.errors import DriveErrorCode
 from resolvers.drive.names import OnConflict, name_key
 from resolvers.drive.placement import insert_item
 from resolvers.drive.quota import charge
 
 
 class FileTooLarge(DomainError):
-    code = "FILE_TOO_LARGE"
+    code = DriveErrorCode.FILE_TOO_LARGE
     default_message = "The file is larger than allowed."
 
 

@@ -31,6 +31,7 @@ from resolvers.core.errors import DomainError, Forbidden, NotFound, ValidationFa
 from resolvers.core.principal import require_principal
 from resolvers.core.tx import Transaction, transaction
 from resolvers.drive import access, events, names, placement, quota, storage
+from resolvers.drive.errors import DriveErrorCode
 from resolvers.drive.items import my_root, top_paths, trash_roots
 from resolvers.drive.tree import (
     depth,
@@ -49,7 +50,7 @@ T = TypeVar("T")
 
 
 class NotInTrash(DomainError):
-    code = "NOT_IN_TRASH"
+    code = DriveErrorCode.NOT_IN_TRASH
     default_message = "This item is not in the trash."
 
 
@@ -69,17 +70,22 @@ async def check_file_delete(ctx: Context, *, item_id: int) -> DriveItem:
     async with transaction() as tx:
         await placement.lock_tree(item.organization_id)
         item = await reload(item.id)
-        now = datetime.now(UTC)
-        await DriveItem.filter(
-            organization_id=item.organization_id,
-            path__startswith=item.path,
-            trashed_at__isnull=True,
-        ).update(trashed_at=now, trashed_by_id=principal.user_id, trash_root_id=item.id)
-        await DriveItem.filter(id=item.id).update(live_parent_id=None)
-        item.trashed_at, item.trashed_by_id, item.trash_root_id = now, principal.user_id, item.id
-        item.live_parent_id = None
-        await events.publish_change(tx, events.Change.DELETED, item, principal.user_id)
+        await do_file_delete(tx, item, principal.user_id)
     return item
+
+
+async def do_file_delete(tx: Transaction, item: DriveItem, user_id: int) -> None:
+    """Inside ``tx``, under the tree lock, on the item read again: it becomes a trash root."""
+    now = datetime.now(UTC)
+    await DriveItem.filter(
+        organization_id=item.organization_id,
+        path__startswith=item.path,
+        trashed_at__isnull=True,
+    ).update(trashed_at=now, trashed_by_id=user_id, trash_root_id=item.id)
+    await DriveItem.filter(id=item.id).update(live_parent_id=None)
+    item.trashed_at, item.trashed_by_id, item.trash_root_id = now, user_id, item.id
+    item.live_parent_id = None
+    await events.publish_change(tx, events.Change.DELETED, item, user_id)
 
 
 # -- fileRestore ----------------------------------------------------------------------------------
@@ -108,34 +114,42 @@ async def check_file_restore(
         if folder is None:
             folder = await placement.root_folder(await User.get(id=item.owner_id))
         name = await name_in(folder.id, item.name, on_conflict, exclude=item.id)
-        await DriveItem.filter(
-            organization_id=item.organization_id,
-            path__startswith=item.path,
-            trash_root_id=item.trash_root_id,
-        ).update(trashed_at=None, trashed_by_id=None, trash_root_id=None)
-        moved = item.parent_id != folder.id
-        item.name, item.name_key = name, names.name_key(name)
-        item.parent_id = item.live_parent_id = folder.id
-        item.trashed_at = item.trashed_by_id = item.trash_root_id = None
-        item.modified_by_id = principal.user_id
-        await save_name(
-            item,
-            [
-                "name",
-                "name_key",
-                "parent_id",
-                "live_parent_id",
-                "trashed_at",
-                "trashed_by_id",
-                "trash_root_id",
-                "modified_by_id",
-                "updated_at",
-            ],
-        )
-        if moved:
-            await rewrite_paths(item, f"{folder.path}{item.id}/")
-        await events.publish_change(tx, events.Change.RESTORED, item, principal.user_id)
+        await do_file_restore(tx, item, folder, name, principal.user_id)
     return item
+
+
+async def do_file_restore(
+    tx: Transaction, item: DriveItem, folder: DriveItem, name: str, user_id: int
+) -> None:
+    """Inside ``tx``, under the tree lock: the trash root ``item`` and what went to the trash
+    with it come back into ``folder`` as ``name``."""
+    await DriveItem.filter(
+        organization_id=item.organization_id,
+        path__startswith=item.path,
+        trash_root_id=item.trash_root_id,
+    ).update(trashed_at=None, trashed_by_id=None, trash_root_id=None)
+    moved = item.parent_id != folder.id
+    item.name, item.name_key = name, names.name_key(name)
+    item.parent_id = item.live_parent_id = folder.id
+    item.trashed_at = item.trashed_by_id = item.trash_root_id = None
+    item.modified_by_id = user_id
+    await save_name(
+        item,
+        [
+            "name",
+            "name_key",
+            "parent_id",
+            "live_parent_id",
+            "trashed_at",
+            "trashed_by_id",
+            "trash_root_id",
+            "modified_by_id",
+            "updated_at",
+        ],
+    )
+    if moved:
+        await rewrite_paths(item, f"{folder.path}{item.id}/")
+    await events.publish_change(tx, events.Change.RESTORED, item, user_id)
 
 
 # -- trashEmpty -----------------------------------------------------------------------------------
@@ -163,10 +177,17 @@ async def check_trash_empty(ctx: Context, *, ids: list[int] | None) -> int:
         }
         tops = set(top_paths([i.path for i in still.values()]))
         items = [i for i in still.values() if i.path in tops]
-        for item in items:
-            # Before the rows go: the audience is worked out from them.
-            await events.publish_change(tx, events.Change.DELETED, item, principal.user_id)
-        return await purge(tx, principal.organization_id, [i.path for i in items])
+        return await do_trash_empty(tx, principal.organization_id, items, principal.user_id)
+
+
+async def do_trash_empty(
+    tx: Transaction, organization_id: int, items: list[DriveItem], user_id: int
+) -> int:
+    """Inside ``tx``, under the tree lock: tell, then purge, the trash roots ``items``."""
+    for item in items:
+        # Before the rows go: the audience is worked out from them.
+        await events.publish_change(tx, events.Change.DELETED, item, user_id)
+    return await purge(tx, organization_id, [i.path for i in items])
 
 
 async def _owned_in_trash(ctx: Context, ids: list[int]) -> list[DriveItem]:

@@ -17,24 +17,27 @@ from resolvers.core.errors import DomainError, NotFound, ValidationFailed
 from resolvers.core.idempotency import once
 from resolvers.core.principal import require_principal
 from resolvers.core.sql import execute, raw
-from resolvers.core.tx import transaction
+from resolvers.core.tx import Transaction, transaction
 from resolvers.drive import events, names, placement, storage
 from resolvers.drive.access import access_item, audience
+from resolvers.drive.errors import DriveErrorCode
 
 
 class RootFolder(DomainError):
-    code = "ROOT_FOLDER"
+    code = DriveErrorCode.ROOT_FOLDER
     default_message = "A root folder (My Drive) cannot be renamed, moved, copied or deleted."
 
 
 class IntoItself(DomainError):
-    code = "INTO_ITSELF"
+    code = DriveErrorCode.INTO_ITSELF
     default_message = "A folder cannot be moved into itself or a folder inside it."
 
 
 def too_deep(field: str = "folderId") -> ValidationFailed:
     return ValidationFailed(
-        f"Folders nest at most {placement.MAX_DEPTH} levels deep.", field=field, code="TOO_DEEP"
+        f"Folders nest at most {placement.MAX_DEPTH} levels deep.",
+        field=field,
+        code=DriveErrorCode.TOO_DEEP,
     )
 
 
@@ -68,7 +71,9 @@ async def editable_folder(ctx: Context, folder_id: int | None, field: str) -> Dr
         return await placement.root_folder(require_principal(ctx).user)
     folder = (await access_item(ctx, folder_id, DriveRole.EDITOR, field=field)).item
     if folder.kind != ItemKind.FOLDER:
-        raise ValidationFailed("That is a file, not a folder.", field=field, code="NOT_A_FOLDER")
+        raise ValidationFailed(
+            "That is a file, not a folder.", field=field, code=DriveErrorCode.NOT_A_FOLDER
+        )
     return folder
 
 
@@ -116,21 +121,7 @@ async def check_folder_create(
     parent = await editable_folder(ctx, parent_id, "parentId")
 
     async def create() -> DriveItem:
-        async with transaction() as tx:
-            try:
-                folder = await placement.insert_item(
-                    parent=parent,
-                    name=clean,
-                    kind=ItemKind.FOLDER,
-                    owner_id=principal.user_id,
-                    on_conflict=on_conflict,
-                )
-            except DomainError as e:
-                if e.field == "folderId":  # insert_item speaks of the parent as folderId
-                    e.field = "parentId"
-                raise
-            await events.publish_change(tx, events.Change.CREATED, folder, principal.user_id)
-        return folder
+        return await do_folder_create(parent, clean, on_conflict, principal.user_id)
 
     async def load(pk: int) -> DriveItem | None:
         return await DriveItem.filter(id=pk, organization_id=principal.organization_id).first()
@@ -139,6 +130,28 @@ async def check_folder_create(
     return await once(
         principal.user_id, "folderCreate", idempotency_key, create, load, input=fields
     )
+
+
+async def do_folder_create(
+    parent: DriveItem, name: str, on_conflict: names.OnConflict, user_id: int
+) -> DriveItem:
+    """The folder's row in ``parent`` (read again under the shared tree lock by ``insert_item``)
+    and the CREATED event."""
+    async with transaction() as tx:
+        try:
+            folder = await placement.insert_item(
+                parent=parent,
+                name=name,
+                kind=ItemKind.FOLDER,
+                owner_id=user_id,
+                on_conflict=on_conflict,
+            )
+        except DomainError as e:
+            if e.field == "folderId":  # insert_item speaks of the parent as folderId
+                e.field = "parentId"
+            raise
+        await events.publish_change(tx, events.Change.CREATED, folder, user_id)
+    return folder
 
 
 # -- fileRename -----------------------------------------------------------------------------------
@@ -159,11 +172,16 @@ async def check_file_rename(
         if names.name_key(clean) != item.name_key:
             assert item.live_parent_id is not None
             clean = await name_in(item.live_parent_id, clean, on_conflict, exclude=item.id)
-        item.name, item.name_key = clean, names.name_key(clean)
-        item.modified_by_id = principal.user_id
-        await save_name(item, ["name", "name_key", "modified_by_id", "updated_at"])
-        await events.publish_change(tx, events.Change.RENAMED, item, principal.user_id)
+        await do_file_rename(tx, item, clean, principal.user_id)
     return item
+
+
+async def do_file_rename(tx: Transaction, item: DriveItem, name: str, user_id: int) -> None:
+    """Inside ``tx``, on the item read again under lock."""
+    item.name, item.name_key = name, names.name_key(name)
+    item.modified_by_id = user_id
+    await save_name(item, ["name", "name_key", "modified_by_id", "updated_at"])
+    await events.publish_change(tx, events.Change.RENAMED, item, user_id)
 
 
 # -- fileMove -------------------------------------------------------------------------------------
@@ -216,17 +234,24 @@ async def check_file_move(
         if depth(target.path) + await subtree_depth(item) > placement.MAX_DEPTH:
             raise too_deep()
         name = await name_in(target.id, item.name, on_conflict, exclude=item.id)
-        before = await audience(item)
-        item.name, item.name_key = name, names.name_key(name)
-        item.parent_id = item.live_parent_id = target.id
-        item.modified_by_id = principal.user_id
-        await save_name(
-            item,
-            ["name", "name_key", "parent_id", "live_parent_id", "modified_by_id", "updated_at"],
-        )
-        await rewrite_paths(item, f"{target.path}{item.id}/")
-        await events.publish_change(tx, events.Change.MOVED, item, principal.user_id, also=before)
+        await do_file_move(tx, item, target, name, principal.user_id)
     return item
+
+
+async def do_file_move(
+    tx: Transaction, item: DriveItem, target: DriveItem, name: str, user_id: int
+) -> None:
+    """Inside ``tx``, under the tree lock, on the item and the target read again."""
+    before = await audience(item)
+    item.name, item.name_key = name, names.name_key(name)
+    item.parent_id = item.live_parent_id = target.id
+    item.modified_by_id = user_id
+    await save_name(
+        item,
+        ["name", "name_key", "parent_id", "live_parent_id", "modified_by_id", "updated_at"],
+    )
+    await rewrite_paths(item, f"{target.path}{item.id}/")
+    await events.publish_change(tx, events.Change.MOVED, item, user_id, also=before)
 
 
 # -- fileVersionRestore ---------------------------------------------------------------------------
@@ -249,16 +274,7 @@ async def check_version_restore(
     old = version
 
     async def create() -> FileVersion:
-        async with transaction() as tx:
-            current = await reload(file.id)
-            blob = await storage.take_ref(current.organization_id, old.sha256)
-            if blob is None:  # cannot happen while the version refers to it
-                raise NotFound(field="versionId")
-            new = await storage.add_version(
-                current, blob, content_type=old.content_type, user_id=principal.user_id
-            )
-            await events.publish_change(tx, events.Change.UPDATED, current, principal.user_id)
-        return new
+        return await do_version_restore(file.id, old, principal.user_id)
 
     async def load(pk: int) -> FileVersion | None:
         return await FileVersion.filter(id=pk, item_id=file.id).first()
@@ -268,3 +284,17 @@ async def check_version_restore(
         principal.user_id, "fileVersionRestore", idempotency_key, create, load, input=fields
     )
     return await DriveItem.get(id=file.id), new
+
+
+async def do_version_restore(file_id: int, old: FileVersion, user_id: int) -> FileVersion:
+    """``old`` as the newest version of the file (its blob referenced once more)."""
+    async with transaction() as tx:
+        current = await reload(file_id)
+        blob = await storage.take_ref(current.organization_id, old.sha256)
+        if blob is None:  # cannot happen while the version refers to it
+            raise NotFound(field="versionId")
+        new = await storage.add_version(
+            current, blob, content_type=old.content_type, user_id=user_id
+        )
+        await events.publish_change(tx, events.Change.UPDATED, current, user_id)
+    return new

@@ -33,6 +33,7 @@ from resolvers.core.principal import require_principal
 from resolvers.core.tx import transaction
 from resolvers.drive import names, quota, storage
 from resolvers.drive.access import access_item
+from resolvers.drive.errors import DriveErrorCode
 from resolvers.drive.uploads import check_content_type, target_folder
 
 log = logging.getLogger("hello.drive")
@@ -48,37 +49,37 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 class PartsMissing(DomainError):
-    code = "PARTS_MISSING"
+    code = DriveErrorCode.PARTS_MISSING
     default_message = "Some parts have not arrived."
 
 
 class PartSizeMismatch(DomainError):
-    code = "PART_SIZE_MISMATCH"
+    code = DriveErrorCode.PART_SIZE_MISMATCH
     default_message = "A part has the wrong size."
 
 
 class SizeMismatch(DomainError):
-    code = "SIZE_MISMATCH"
+    code = DriveErrorCode.SIZE_MISMATCH
     default_message = "The uploaded bytes do not have the announced size."
 
 
 class Sha256Mismatch(DomainError):
-    code = "SHA256_MISMATCH"
+    code = DriveErrorCode.SHA256_MISMATCH
     default_message = "The uploaded bytes do not have the announced SHA-256."
 
 
 class UploadClosed(DomainError):
-    code = "UPLOAD_CLOSED"
+    code = DriveErrorCode.UPLOAD_CLOSED
     default_message = "This upload session was aborted or has expired."
 
 
 class UploadInProgress(DomainError):
-    code = "UPLOAD_IN_PROGRESS"
+    code = DriveErrorCode.UPLOAD_IN_PROGRESS
     default_message = "This upload is being completed; ask again in a moment."
 
 
 class AlreadyCompleted(DomainError):
-    code = "ALREADY_COMPLETED"
+    code = DriveErrorCode.ALREADY_COMPLETED
     default_message = "This upload session is completed."
 
 
@@ -151,7 +152,7 @@ async def create_session(
         raise ValidationFailed(
             "Sessions upload at least one byte (send empty files with fileUpload).",
             field="size",
-            code="INVALID_SIZE",
+            code=DriveErrorCode.INVALID_SIZE,
         )
     if size > settings.drive_max_file_bytes:
         raise storage.FileTooLarge(
@@ -160,13 +161,17 @@ async def create_session(
     digest = sha256.strip().lower()
     if not _SHA256.fullmatch(digest):
         raise ValidationFailed(
-            "SHA-256 is 64 hexadecimal characters.", field="sha256", code="INVALID_SHA256"
+            "SHA-256 is 64 hexadecimal characters.",
+            field="sha256",
+            code=DriveErrorCode.INVALID_SHA256,
         )
     clean_type = check_content_type(content_type)
     if file_id is not None:
         file = (await access_item(ctx, file_id, DriveRole.EDITOR, field="fileId")).item
         if file.kind != ItemKind.FILE:
-            raise ValidationFailed("New versions are for files.", field="fileId", code="NOT_A_FILE")
+            raise ValidationFailed(
+                "New versions are for files.", field="fileId", code=DriveErrorCode.NOT_A_FILE
+            )
         clean_name = file.name
         folder_pk = file.parent_id
         folder_name = ""
@@ -313,7 +318,7 @@ async def receive_part(
         raise UploadClosed()
     if not 1 <= number <= part_count(session):
         raise ValidationFailed(
-            f"Parts are numbered 1 to {part_count(session)}.", code="INVALID_PART"
+            f"Parts are numbered 1 to {part_count(session)}.", code=DriveErrorCode.INVALID_PART
         )
     expected = expected_size(session, number)
 

@@ -17,6 +17,7 @@ from resolvers.core.principal import require_principal
 from resolvers.core.tx import transaction
 from resolvers.drive import events, names, placement, storage
 from resolvers.drive.access import access_item
+from resolvers.drive.errors import DriveErrorCode
 
 READ_CHUNK = 256 * 1024
 MAX_CONTENT_TYPE = 255
@@ -35,7 +36,7 @@ def check_content_type(content_type: str | None) -> str:
         raise ValidationFailed(
             "Content types look like type/subtype.",
             field="contentType",
-            code="INVALID_CONTENT_TYPE",
+            code=DriveErrorCode.INVALID_CONTENT_TYPE,
         )
     return value
 
@@ -48,7 +49,9 @@ async def target_folder(ctx: Context, folder_id: int | None) -> DriveItem:
     folder = (await access_item(ctx, folder_id, DriveRole.EDITOR, field="folderId")).item
     if folder.kind != ItemKind.FOLDER:
         raise ValidationFailed(
-            "Put files in a folder, not in a file.", field="folderId", code="NOT_A_FOLDER"
+            "Put files in a folder, not in a file.",
+            field="folderId",
+            code=DriveErrorCode.NOT_A_FOLDER,
         )
     return folder
 

@@ -11,55 +11,24 @@ import subprocess
 import tempfile
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from urllib.parse import urlparse
 
-import httpx
-
 from adapters.blobs import STALE_TEMPORARY_SECONDS, LocalBlobStore
 from tests.client import Account, Api
+from tests.drive import processes
 from tests.drive import transfer as t
-from tests.test_production import HELLO, ROOT, free_port
+from tests.timing import eventually
 
 PART = 64 * 1024
 
 
-@asynccontextmanager
-async def hello_serve(blobs: Path) -> AsyncIterator[tuple[str, subprocess.Popen[bytes]]]:
+def hello_serve(blobs: Path) -> AbstractAsyncContextManager[tuple[str, subprocess.Popen[bytes]]]:
     """Another ``hello serve`` over the test database, keeping blobs in a directory of its own."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "HELLO_LOG_LEVEL": "WARNING",
-        "HELLO_STORAGE_URL": f"file://{blobs}",
-        "HELLO_UPLOAD_PART_BYTES": str(PART),
-    }
-    process = subprocess.Popen(
-        [HELLO, "serve", "--port", str(port)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    return processes.hello_serve(
+        HELLO_STORAGE_URL=f"file://{blobs}", HELLO_UPLOAD_PART_BYTES=str(PART)
     )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        async with httpx.AsyncClient() as probe:
-            deadline = time.monotonic() + 60
-            while True:
-                assert process.poll() is None, "hello serve exited"
-                try:
-                    if (await probe.get(url + "/healthz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, "hello serve did not start"
-                await asyncio.sleep(0.1)
-        yield url, process
-    finally:
-        if process.poll() is None:
-            process.terminate()
-        process.wait(20)
 
 
 async def start_part(who: Account, part_url: str) -> asyncio.StreamWriter:
@@ -75,13 +44,6 @@ async def start_part(who: Account, part_url: str) -> asyncio.StreamWriter:
     return writer
 
 
-async def wait_for(condition: object, what: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
-        assert time.monotonic() < deadline, what
-        await asyncio.sleep(0.05)
-
-
 async def test_writes_cut_off_by_a_kill_are_swept_when_stale(api: Api, tmp_path: Path) -> None:
     # Given two part uploads cut off by a killed process, their halves left in .tmp
     blobs = tmp_path / "blobs"
@@ -91,8 +53,11 @@ async def test_writes_cut_off_by_a_kill_are_swept_when_stale(api: Api, tmp_path:
         async with Api(url) as other:
             session = await t.create_ok(other, ada, os.urandom(2 * PART), name="cut.bin")
         writers = [await start_part(ada, part["url"]) for part in session["parts"]]
-        await wait_for(
-            lambda: sum(p.stat().st_size for p in tmp.iterdir()) >= PART, "no partial write"
+        await eventually(
+            lambda: sum(p.stat().st_size for p in tmp.iterdir()) >= PART,
+            timeout=30,
+            interval=0.05,
+            what="a partial write",
         )
         process.send_signal(signal.SIGKILL)
         process.wait(20)
@@ -108,7 +73,12 @@ async def test_writes_cut_off_by_a_kill_are_swept_when_stale(api: Api, tmp_path:
     # When a process starts on that store
     async with hello_serve(blobs):
         # Then it sweeps the stale leftover, and leaves the fresh one (it could be live)
-        await wait_for(lambda: not stale.exists(), "the stale temporary file was not swept")
+        await eventually(
+            lambda: not stale.exists(),
+            timeout=30,
+            interval=0.05,
+            what="the sweep of the stale temporary file",
+        )
         assert fresh.exists()
 
 

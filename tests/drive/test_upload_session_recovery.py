@@ -6,16 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
 import time
-
-import httpx
 
 from models.drive import UploadSession, UploadStatus
 from resolvers.drive.upload_sessions import part_size_for
 from tests.client import Api
 from tests.drive import transfer as t
-from tests.test_production import HELLO, ROOT, free_port
+from tests.drive.processes import hello_serve
 
 
 async def test_a_session_survives_a_restart(api: Api, server: str) -> None:
@@ -27,28 +24,7 @@ async def test_a_session_survives_a_restart(api: Api, server: str) -> None:
         session = await t.create_ok(api, ada, data, name="restart.bin")
     await t.send_parts(api, ada, session, data, [1])
 
-    port = free_port()
-    env = {**os.environ, "HELLO_LOG_LEVEL": "WARNING"}
-    process = subprocess.Popen(
-        [HELLO, "serve", "--port", str(port)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        async with httpx.AsyncClient() as probe:
-            deadline = time.monotonic() + 60
-            while True:
-                assert process.poll() is None, "hello serve exited"
-                try:
-                    if (await probe.get(url + "/healthz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, "hello serve did not start"
-                await asyncio.sleep(0.1)
+    async with hello_serve() as (url, _):
         async with Api(url) as other:
             resumed = await t.state(other, ada, session["id"])
             assert resumed is not None and resumed["status"] == "OPEN"
@@ -56,9 +32,6 @@ async def test_a_session_survives_a_restart(api: Api, server: str) -> None:
             await t.send_parts(other, ada, resumed, data, [2])
             done = await t.complete(other, ada, session["id"])
         assert done["errors"] == [], done
-    finally:
-        process.terminate()
-        process.wait(20)
     assert (await t.download(api, ada, done["file"]["id"])).content == data
 
 
