@@ -16,6 +16,7 @@ from graphql_schema.core.node import decode_id, require_id
 from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, error_code, mutate
 from graphql_schema.messenger.types import Chat, Message
 from resolvers.core.errors import CoreErrorCode
+from resolvers.drive.errors import DriveErrorCode
 from resolvers.messenger import messages
 from resolvers.messenger.errors import MessengerErrorCode
 
@@ -45,12 +46,10 @@ class MessageSendErrorCode(Enum):
     ADMINS_ONLY = error_code(
         MessengerErrorCode.ADMINS_ONLY, "Only the group's owner and admins may send here."
     )
-    TOO_MANY_FILES = error_code(MessengerErrorCode.TOO_MANY_FILES, "Over 10 files in `fileIds`.")
-    NOT_A_FILE = error_code(
-        MessengerErrorCode.NOT_A_FILE, "`fileIds` names a folder; attach files."
-    )
+    TOO_MANY_FILES = error_code(DriveErrorCode.TOO_MANY_FILES, "Over 10 files in `fileIds`.")
+    NOT_A_FILE = error_code(DriveErrorCode.NOT_A_FILE, "`fileIds` names a folder; attach files.")
     CANNOT_ATTACH = error_code(
-        MessengerErrorCode.CANNOT_ATTACH,
+        DriveErrorCode.CANNOT_ATTACH,
         "Attaching shares a file with the chat: you need editor on it.",
     )
     BAD_USER_INPUT = BAD_USER_INPUT

@@ -12,8 +12,6 @@ from resolvers.core.errors import ErrorCode
 class MessengerErrorCode(ErrorCode):
     # A group's send policy lets only its owner and admins send.
     ADMINS_ONLY = auto()
-    # messageSend: Drive's check_attachments refuses a file (you need editor on it).
-    CANNOT_ATTACH = auto()
     CHAT_DISBANDED = auto()
     # An edit raced another edit of the same message.
     CONFLICT = auto()
@@ -29,8 +27,6 @@ class MessengerErrorCode(ErrorCode):
     INVALID_MENTION = auto()
     # Recall or pin by someone whose chat role does not allow it.
     NOT_ALLOWED = auto()
-    # messageSend: Drive's check_attachments, a folder in fileIds.
-    NOT_A_FILE = auto()
     NOT_A_GROUP = auto()
     NOT_A_MEMBER = auto()
     NOT_SENDER = auto()
@@ -44,8 +40,6 @@ class MessengerErrorCode(ErrorCode):
     # A forward names 0 or over 100 chats.
     TOO_MANY_CHATS = auto()
     TOO_MANY_EDITS = auto()
-    # messageSend: Drive's check_attachments, over 10 files.
-    TOO_MANY_FILES = auto()
     TOO_MANY_MENTIONS = auto()
     # Pinned to the top of your own chat list.
     TOO_MANY_PINNED = auto()
