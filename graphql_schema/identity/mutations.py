@@ -14,6 +14,7 @@ from graphql_schema.identity.types import Organization, User
 from resolvers.core.errors import DomainError
 from resolvers.identity import actions, self_service
 from resolvers.identity.actions import SignedIn
+from resolvers.identity.errors import IdentityErrorCode
 
 
 @strawberry.enum(description="Why `signUp` failed.")
@@ -317,7 +318,8 @@ class IdentityMutation:
             principal = info.context.principal
             if principal is None:
                 raise DomainError(
-                    "Send the access token of the session to end.", code="NOT_SIGNED_IN"
+                    "Send the access token of the session to end.",
+                    code=IdentityErrorCode.NOT_SIGNED_IN,
                 )
             await actions.check_sign_out(principal.session_id)
 

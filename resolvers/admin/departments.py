@@ -20,6 +20,7 @@ from resolvers.admin.access import (
     require_admin,
 )
 from resolvers.admin.audit import audit, changes, snapshot
+from resolvers.admin.errors import AdminErrorCode
 from resolvers.admin.events import department_changed, member_updated, organization_channel
 from resolvers.admin.loaders import MAX_DEPTH, department_paths, subtree_height
 from resolvers.core import names
@@ -44,7 +45,9 @@ def refuse_guests(users: list[User], field: str = "userIds") -> None:
     """Guests are outside the directory, so they sit in neither departments nor groups."""
     if any(u.role == Role.GUEST for u in users):
         raise DomainError(
-            "Guests cannot be placed in the directory.", field=field, code="GUEST_NOT_ALLOWED"
+            "Guests cannot be placed in the directory.",
+            field=field,
+            code=AdminErrorCode.GUEST_NOT_ALLOWED,
         )
 
 
@@ -57,7 +60,7 @@ async def _leader(ctx: Context, leader_id: int | None) -> User | None:
         raise DomainError(
             "The leader must be an active member of the organization.",
             field="leaderId",
-            code="INVALID_LEADER",
+            code=AdminErrorCode.INVALID_LEADER,
         )
     return user
 
@@ -83,7 +86,9 @@ async def _check_name_free(
         qs = qs.exclude(id=exclude)
     if await qs.exists():
         raise DomainError(
-            "A sibling department has this name already.", field="name", code="NAME_TAKEN"
+            "A sibling department has this name already.",
+            field="name",
+            code=AdminErrorCode.NAME_TAKEN,
         )
 
 
@@ -96,7 +101,7 @@ def _too_deep() -> DomainError:
     return DomainError(
         f"The department tree is at most {MAX_DEPTH} levels deep.",
         field="parentId",
-        code="DEPARTMENT_TOO_DEEP",
+        code=AdminErrorCode.DEPARTMENT_TOO_DEEP,
     )
 
 
@@ -207,7 +212,7 @@ async def do_department_move(
                 raise DomainError(
                     "A department cannot move under itself or one of its descendants.",
                     field="parentId",
-                    code="DEPARTMENT_CYCLE",
+                    code=AdminErrorCode.DEPARTMENT_CYCLE,
                 )
             if len(chain) + 1 + await subtree_height(dept.id) > MAX_DEPTH:
                 raise _too_deep()
@@ -249,7 +254,7 @@ async def do_department_delete(ctx: Context, dept: Department) -> int:
             raise DomainError(
                 "Move or delete its sub-departments and remove its members first.",
                 field="departmentId",
-                code="DEPARTMENT_NOT_EMPTY",
+                code=AdminErrorCode.DEPARTMENT_NOT_EMPTY,
             )
         before = snapshot(dept, FIELDS)
         await DepartmentMember.filter(department_id=dept.id).delete()

@@ -12,6 +12,7 @@ from models.identity import AuthSession, Role, User
 from resolvers.admin import events
 from resolvers.admin.access import ADMIN_ROLES, access_user, check_not_owner, require_admin
 from resolvers.admin.audit import audit, snapshot
+from resolvers.admin.errors import AdminErrorCode
 from resolvers.admin.people import (
     Created,
     active_admins_besides,
@@ -87,7 +88,9 @@ async def check_user_deactivate(ctx: Context, user_id: int | None) -> User:
     user = await access_user(ctx, user_id)
     check_not_owner(user, "The owner cannot be deactivated; transfer ownership first.")
     if user.id == principal.user_id:
-        raise DomainError("You cannot deactivate yourself.", field="userId", code="SELF")
+        raise DomainError(
+            "You cannot deactivate yourself.", field="userId", code=AdminErrorCode.SELF
+        )
     if not user.is_active:
         return user  # already done: a retry changes nothing and records nothing
     return await do_user_deactivate(ctx, user)
@@ -150,7 +153,7 @@ async def check_password_reset(
         raise DomainError(
             "Change your own password with passwordChange: it needs the current one.",
             field="userId",
-            code="SELF",
+            code=AdminErrorCode.SELF,
         )
     guard_owner(principal, user)
     if new_password is not None:

@@ -14,6 +14,7 @@ from resolvers.core.context import RequestMeta
 from resolvers.core.errors import DomainError, Throttled, collect
 from resolvers.core.tx import publish_events, transaction
 from resolvers.identity import events
+from resolvers.identity.errors import IdentityErrorCode
 from resolvers.identity.passwords import hash_password, verify_password
 from resolvers.identity.tokens import TokenPair, issue_pair, token_hash
 from resolvers.identity.validation import (
@@ -33,7 +34,9 @@ class SignedIn:
 
 def _email_taken() -> DomainError:
     return DomainError(
-        "An account with this email exists already.", field="email", code="EMAIL_TAKEN"
+        "An account with this email exists already.",
+        field="email",
+        code=IdentityErrorCode.EMAIL_TAKEN,
     )
 
 
@@ -106,9 +109,9 @@ async def check_sign_in(meta: RequestMeta, *, email: str, password: str) -> Sign
     user = await User.filter(email=email).select_related("organization").first()
     ok = await verify_password(user.password_hash if user else None, password)
     if not user or not ok:
-        raise DomainError("Email or password is wrong.", code="INVALID_CREDENTIALS")
+        raise DomainError("Email or password is wrong.", code=IdentityErrorCode.INVALID_CREDENTIALS)
     if not user.is_active:
-        raise DomainError("This account is deactivated.", code="ACCOUNT_DISABLED")
+        raise DomainError("This account is deactivated.", code=IdentityErrorCode.ACCOUNT_DISABLED)
     await services.store.reset(key)
     tokens = await _start_session(user, meta)
     return SignedIn(user, user.organization, tokens)
@@ -118,7 +121,7 @@ def _invalid_refresh() -> DomainError:
     return DomainError(
         "This refresh token is not valid; sign in again.",
         field="refreshToken",
-        code="INVALID_REFRESH_TOKEN",
+        code=IdentityErrorCode.INVALID_REFRESH_TOKEN,
     )
 
 
@@ -146,7 +149,7 @@ async def check_token_refresh(refresh_token: str) -> SignedIn:
         raise DomainError(
             "This refresh token was used before; the session is revoked. Sign in again.",
             field="refreshToken",
-            code="REFRESH_TOKEN_REUSED",
+            code=IdentityErrorCode.REFRESH_TOKEN_REUSED,
         )
     return SignedIn(user, user.organization, tokens)
 

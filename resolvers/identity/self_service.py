@@ -15,6 +15,7 @@ from resolvers.core.principal import require_principal
 from resolvers.core.tx import transaction
 from resolvers.identity import events
 from resolvers.identity.actions import do_revoke_sessions
+from resolvers.identity.errors import IdentityErrorCode
 from resolvers.identity.passwords import hash_password, verify_password
 from resolvers.identity.validation import password_errors, profile_errors
 
@@ -55,7 +56,9 @@ async def check_password_change(ctx: Context, *, current_password: str, new_pass
     user = await User.get(id=principal.user_id)
     if not await verify_password(user.password_hash, current_password):
         raise DomainError(
-            "The current password is wrong.", field="currentPassword", code="WRONG_PASSWORD"
+            "The current password is wrong.",
+            field="currentPassword",
+            code=IdentityErrorCode.WRONG_PASSWORD,
         )
     await services.store.reset(key)
     collect(password_errors(new_password, user.email, field="newPassword"))
@@ -63,7 +66,7 @@ async def check_password_change(ctx: Context, *, current_password: str, new_pass
         raise DomainError(
             "Choose a password different from the current one.",
             field="newPassword",
-            code="SAME_PASSWORD",
+            code=IdentityErrorCode.SAME_PASSWORD,
         )
     password_hash = await hash_password(new_password)
     async with transaction():
@@ -95,7 +98,9 @@ async def check_session_revoke(ctx: Context, session_id: int | None) -> AuthSess
         raise NotFound(field="sessionId")
     if session.revoked_at is not None:
         raise DomainError(
-            "This session has ended already.", field="sessionId", code="ALREADY_REVOKED"
+            "This session has ended already.",
+            field="sessionId",
+            code=IdentityErrorCode.ALREADY_REVOKED,
         )
     await do_revoke_sessions([session.id])
     await session.refresh_from_db(fields=["revoked_at"])
