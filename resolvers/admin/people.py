@@ -353,15 +353,19 @@ async def check_ownership_transfer(ctx: Context, user_id: int | None) -> User:
             field="userId",
             code=AdminErrorCode.GUEST_NOT_ALLOWED,
         )
+    return await do_ownership_transfer(ctx, principal.user_id, target)
+
+
+async def do_ownership_transfer(ctx: Context, owner_id: int, target: User) -> User:
     async with transaction() as tx:
         # Conditional: of two racing transfers only the first finds the old owner still OWNER.
-        demoted = await User.filter(id=principal.user_id, role=Role.OWNER).update(role=Role.ADMIN)
+        demoted = await User.filter(id=owner_id, role=Role.OWNER).update(role=Role.ADMIN)
         if not demoted:
             raise Forbidden("Only the owner may do this.")
-        before = {"owner_id": principal.user_id, "role": target.role}
+        before = {"owner_id": owner_id, "role": target.role}
         target.role = Role.OWNER
         await target.save(update_fields=["role", "updated_at"])
-        old_owner = await User.get(id=principal.user_id)
+        old_owner = await User.get(id=owner_id)
         await audit(
             ctx,
             "user.ownership_transfer",

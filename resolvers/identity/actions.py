@@ -40,7 +40,7 @@ def _email_taken() -> DomainError:
     )
 
 
-async def create_organization(
+async def check_organization_create(
     *, organization_name: str, email: str, password: str, display_name: str
 ) -> User:
     """Validate and create an organization with its owner (sign-up and ``hello createorg``)."""
@@ -54,6 +54,17 @@ async def create_organization(
     if await User.filter(email=email).exists():
         raise _email_taken()
     password_hash = await hash_password(password)
+    return await do_organization_create(
+        organization_name=organization_name,
+        email=email,
+        password_hash=password_hash,
+        display_name=display_name,
+    )
+
+
+async def do_organization_create(
+    *, organization_name: str, email: str, password_hash: str, display_name: str
+) -> User:
     try:
         async with transaction():
             org = await Organization.create(name=organization_name.strip())
@@ -69,7 +80,8 @@ async def create_organization(
     return owner
 
 
-async def _start_session(user: User, meta: RequestMeta) -> TokenPair:
+async def do_session_start(user: User, meta: RequestMeta) -> TokenPair:
+    """A new sign-in session of ``user`` and its first pair of tokens."""
     async with transaction():
         session = await AuthSession.create(
             user=user, user_agent=meta.user_agent[:255], ip=meta.ip[:64]
@@ -80,13 +92,13 @@ async def _start_session(user: User, meta: RequestMeta) -> TokenPair:
 async def check_sign_up(
     meta: RequestMeta, *, email: str, password: str, display_name: str, organization_name: str
 ) -> SignedIn:
-    owner = await create_organization(
+    owner = await check_organization_create(
         organization_name=organization_name,
         email=email,
         password=password,
         display_name=display_name,
     )
-    tokens = await _start_session(owner, meta)
+    tokens = await do_session_start(owner, meta)
     org = await Organization.get(id=owner.organization_id)
     return SignedIn(owner, org, tokens)
 
@@ -113,7 +125,7 @@ async def check_sign_in(meta: RequestMeta, *, email: str, password: str) -> Sign
     if not user.is_active:
         raise DomainError("This account is deactivated.", code=IdentityErrorCode.ACCOUNT_DISABLED)
     await services.store.reset(key)
-    tokens = await _start_session(user, meta)
+    tokens = await do_session_start(user, meta)
     return SignedIn(user, user.organization, tokens)
 
 
@@ -139,12 +151,8 @@ async def check_token_refresh(refresh_token: str) -> SignedIn:
     user = session.user
     if session.revoked_at is not None or token.expires_at <= now() or not user.is_active:
         raise _invalid_refresh()
-    async with transaction():
-        # Conditional update: of two concurrent exchanges of one token, exactly one wins.
-        claimed = await AuthToken.filter(id=token.id, used_at__isnull=True).update(used_at=now())
-        if claimed:
-            tokens = await issue_pair(session)
-    if not claimed:
+    tokens = await do_token_refresh(token, session)
+    if tokens is None:
         await do_revoke_sessions([session.id])
         raise DomainError(
             "This refresh token was used before; the session is revoked. Sign in again.",
@@ -152,6 +160,16 @@ async def check_token_refresh(refresh_token: str) -> SignedIn:
             code=IdentityErrorCode.REFRESH_TOKEN_REUSED,
         )
     return SignedIn(user, user.organization, tokens)
+
+
+async def do_token_refresh(token: AuthToken, session: AuthSession) -> TokenPair | None:
+    """Use the refresh token up and issue the next pair; None when it was used before."""
+    async with transaction():
+        # Conditional update: of two concurrent exchanges of one token, exactly one wins.
+        claimed = await AuthToken.filter(id=token.id, used_at__isnull=True).update(used_at=now())
+        if claimed:
+            return await issue_pair(session)
+    return None
 
 
 async def do_revoke_sessions(

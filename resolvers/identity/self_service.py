@@ -27,6 +27,15 @@ async def check_viewer_update(
     principal = require_principal(ctx)
     collect(profile_errors(display_name, time_zone, locale))
     user = await User.get(id=principal.user_id)
+    return await do_viewer_update(
+        user, display_name=display_name, time_zone=time_zone, locale=locale
+    )
+
+
+async def do_viewer_update(
+    user: User, *, display_name: str | None, time_zone: str | None, locale: str | None
+) -> User:
+    """Apply what changes, save and tell the organization; nothing when nothing changes."""
     before = (user.display_name, user.time_zone, user.locale)
     if display_name is not None:
         user.display_name = display_name.strip()
@@ -69,20 +78,25 @@ async def check_password_change(ctx: Context, *, current_password: str, new_pass
             code=IdentityErrorCode.SAME_PASSWORD,
         )
     password_hash = await hash_password(new_password)
+    await do_password_change(user, password_hash, keep_session_id=principal.session_id)
+    # Later resolvers of this request (e.g. `viewer { mustChangePassword }`) see the new state.
+    principal.user.must_change_password = False
+    return user
+
+
+async def do_password_change(user: User, password_hash: str, *, keep_session_id: int) -> None:
+    """Set the new password (clearing an admin's reset) and end every other session."""
     async with transaction():
         user.password_hash = password_hash
         user.must_change_password = False
         await user.save(update_fields=["password_hash", "must_change_password", "updated_at"])
         others = (
             await AuthSession.filter(user_id=user.id, revoked_at__isnull=True)
-            .exclude(id=principal.session_id)
+            .exclude(id=keep_session_id)
             .values_list("id", flat=True)
         )
         if others:
             await do_revoke_sessions([int(s) for s in others])  # type: ignore[call-overload]
-    # Later resolvers of this request (e.g. `viewer { mustChangePassword }`) see the new state.
-    principal.user.must_change_password = False
-    return user
 
 
 async def check_session_revoke(ctx: Context, session_id: int | None) -> AuthSession:
