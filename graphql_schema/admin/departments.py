@@ -28,10 +28,6 @@ from resolvers.core.errors import CoreErrorCode
 from resolvers.identity.queries import visible_users
 
 
-def decode_ids(raws: list[strawberry.ID], type_name: str, field: str) -> list[int]:
-    return [require_id(r, type_name, field) for r in raws]
-
-
 @strawberry.federation.type(keys=["id"], description="A node of the department tree.")
 class Department(VisibleNode):
     id: relay.NodeID[int]
@@ -381,6 +377,6 @@ async def _members(info: Info, input: DepartmentMembersInput, *, add: bool) -> m
     return await actions.check_department_members(
         info.context,
         require_id(input.department_id, "Department", "departmentId"),
-        decode_ids(input.user_ids, "User", "userIds"),
+        [require_id(u, "User", "userIds") for u in input.user_ids],
         add=add,
     )

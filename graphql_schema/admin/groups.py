@@ -13,7 +13,6 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from graphql_schema.admin.departments import decode_ids
 from graphql_schema.core.connection import After, Connection, First, connection
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.node import VisibleNode, require_id
@@ -233,7 +232,7 @@ class GroupsMutation:
             info.context,
             name=input.name,
             description=input.description,
-            member_ids=decode_ids(member_ids, "User", "memberIds"),
+            member_ids=[require_id(m, "User", "memberIds") for m in member_ids],
             idempotency_key=input.idempotency_key,
         )
         return await mutate(GroupCreatePayload, GroupError, action, _group)
@@ -284,6 +283,6 @@ async def _members(info: Info, input: GroupMembersInput, add: bool) -> m.Group:
     return await actions.check_group_members(
         info.context,
         require_id(input.group_id, "Group", "groupId"),
-        decode_ids(input.user_ids, "User", "userIds"),
+        [require_id(u, "User", "userIds") for u in input.user_ids],
         add=add,
     )

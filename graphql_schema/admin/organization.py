@@ -11,9 +11,8 @@ from strawberry import relay
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from graphql_schema.admin.invitations import decode_id
 from graphql_schema.core.connection import After, Connection, First, connection
-from graphql_schema.core.node import VisibleNode
+from graphql_schema.core.node import VisibleNode, decode_id
 from graphql_schema.core.payload import MutationError, error_code, mutate
 from graphql_schema.identity.types import Organization, User
 from models import admin as ma

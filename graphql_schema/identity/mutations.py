@@ -8,9 +8,9 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.types import Info
 
-from graphql_schema.admin.people import Session, decode_id
+from graphql_schema.core.node import decode_id
 from graphql_schema.core.payload import MutationError, error_code, mutate
-from graphql_schema.identity.types import Organization, User
+from graphql_schema.identity.types import Organization, Session, User
 from resolvers.core.errors import CoreErrorCode, DomainError
 from resolvers.identity import actions, self_service
 from resolvers.identity.actions import SignedIn
