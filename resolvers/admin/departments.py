@@ -25,7 +25,7 @@ from resolvers.admin.events import department_changed, member_updated, organizat
 from resolvers.admin.loaders import MAX_DEPTH, department_paths, subtree_height
 from resolvers.core import names
 from resolvers.core.context import Context
-from resolvers.core.errors import DomainError, NotFound, collect
+from resolvers.core.errors import DomainError, collect
 from resolvers.core.idempotency import once
 from resolvers.core.tx import transaction
 
@@ -63,14 +63,6 @@ async def _leader(ctx: Context, leader_id: int | None) -> User | None:
             code=AdminErrorCode.INVALID_LEADER,
         )
     return user
-
-
-async def _reload(dept: Department) -> Department:
-    """The department as it is now, under the lock (it may have been deleted meanwhile)."""
-    fresh = await Department.get_or_none(id=dept.id, organization_id=dept.organization_id)
-    if fresh is None:
-        raise NotFound(field="departmentId")
-    return fresh
 
 
 async def _check_name_free(
@@ -138,7 +130,8 @@ async def do_department_create(
     async with transaction() as tx:
         await lock_organization(org_id)
         if parent is not None:
-            parent = await _reload(parent)
+            # Read again under the lock: it may have been deleted meanwhile (NOT_FOUND).
+            parent = await access_department(ctx, parent.id)
             if await _depth(parent.id) + 1 > MAX_DEPTH:
                 raise _too_deep()
         await _check_name_free(org_id, parent.id if parent else None, name)
@@ -169,7 +162,7 @@ async def do_department_update(
 ) -> Department:
     async with transaction() as tx:
         await lock_organization(dept.organization_id)
-        dept = await _reload(dept)
+        dept = await access_department(ctx, dept.id)
         before = snapshot(dept, FIELDS)
         if name is not None:
             await _check_name_free(dept.organization_id, dept.parent_id, name, exclude=dept.id)
@@ -203,9 +196,9 @@ async def do_department_move(
 ) -> Department:
     async with transaction() as tx:
         await lock_organization(dept.organization_id)
-        dept = await _reload(dept)
+        dept = await access_department(ctx, dept.id)
         if parent is not None:
-            parent = await _reload(parent)
+            parent = await access_department(ctx, parent.id)
             # After the lock: the ancestors read here cannot change until we commit.
             chain = (await department_paths([parent.id]))[0]
             if any(d.id == dept.id for d in chain):
@@ -244,7 +237,7 @@ async def check_department_delete(ctx: Context, department_id: int | None) -> in
 async def do_department_delete(ctx: Context, dept: Department) -> int:
     async with transaction() as tx:
         await lock_organization(dept.organization_id)
-        dept = await _reload(dept)
+        dept = await access_department(ctx, dept.id)
         has_children = await Department.filter(parent_id=dept.id).exists()
         # Deactivated users are out of the directory; their old rows go with the department.
         has_members = await DepartmentMember.filter(
@@ -284,7 +277,7 @@ async def do_department_members(
     async with transaction() as tx:
         # The tree lock also orders this against departmentDelete's emptiness check.
         await lock_organization(dept.organization_id)
-        dept = await _reload(dept)
+        dept = await access_department(ctx, dept.id)
         present = set(
             await DepartmentMember.filter(
                 department_id=dept.id, user_id__in=[u.id for u in users]

@@ -107,19 +107,12 @@ async def check_group_update(
     return await do_group_update(ctx, group, new_name, clean_description(description))
 
 
-async def _reload(group: Group) -> Group:
-    fresh = await Group.get_or_none(id=group.id, organization_id=group.organization_id)
-    if fresh is None:
-        raise NotFound(field="groupId")
-    return fresh
-
-
 async def do_group_update(
     ctx: Context, group: Group, name: str | None, description: str | None
 ) -> Group:
     async with transaction():
         await lock_organization(group.organization_id)
-        group = await _reload(group)
+        group = await access_group(ctx, group.id)
         before = snapshot(group, FIELDS)
         if name is not None:
             await _check_name_free(group.organization_id, name, exclude=group.id)
