@@ -119,12 +119,12 @@ def createorg(name: str, owner_email: str, password: str, display_name: str | No
     """Create an organization and its owner; print the owner's id."""
     from adapters.db import close_db, init_db
     from resolvers.core.errors import DomainError
-    from resolvers.identity.actions import create_organization
+    from resolvers.identity.actions import check_organization_create
 
     async def run() -> str:
         await init_db(get_settings())
         try:
-            owner = await create_organization(
+            owner = await check_organization_create(
                 organization_name=name,
                 email=owner_email,
                 password=password,

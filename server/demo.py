@@ -19,7 +19,7 @@ from resolvers.admin.departments import check_department_create, check_departmen
 from resolvers.admin.people import check_user_create
 from resolvers.core.context import Context, Principal, RequestMeta
 from resolvers.core.tx import transaction
-from resolvers.identity.actions import create_organization
+from resolvers.identity.actions import check_organization_create
 from resolvers.messenger.chats import check_chat_create
 from resolvers.messenger.messages import check_message_send
 
@@ -73,7 +73,7 @@ async def seed_demo(password: str | None = None) -> DemoResult:
         return DemoResult(created=False, owner_email=OWNER_EMAIL, password=None)
     password = password or secrets.token_urlsafe(12)
     async with transaction():
-        owner = await create_organization(
+        owner = await check_organization_create(
             organization_name=ORGANIZATION,
             email=OWNER_EMAIL,
             password=password,

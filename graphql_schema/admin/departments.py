@@ -17,17 +17,15 @@ from strawberry.types import Info
 from graphql_schema.core.connection import After, Connection, First, connection
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.node import VisibleNode, require_id, resolve_global_ids
-from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, mutate
+from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, error_code, mutate
 from graphql_schema.identity.types import User
 from models import admin as m
 from resolvers.admin import departments as actions
 from resolvers.admin import queries
 from resolvers.admin.access import check_id_count
+from resolvers.admin.errors import AdminErrorCode
+from resolvers.core.errors import CoreErrorCode
 from resolvers.identity.queries import visible_users
-
-
-def decode_ids(raws: list[strawberry.ID], type_name: str, field: str) -> list[int]:
-    return [require_id(r, type_name, field) for r in raws]
 
 
 @strawberry.federation.type(keys=["id"], description="A node of the department tree.")
@@ -140,40 +138,38 @@ class DepartmentQuery:
 
 @strawberry.enum(description="Why a department mutation failed.")
 class DepartmentErrorCode(Enum):
-    INVALID_NAME = strawberry.enum_value(
-        "INVALID_NAME", description="Create, update: the name is empty or over 100 characters."
+    INVALID_NAME = error_code(
+        CoreErrorCode.INVALID_NAME, "Create, update: the name is empty or over 100 characters."
     )
-    NAME_TAKEN = strawberry.enum_value(
-        "NAME_TAKEN",
-        description="Create, update, move: a sibling has this name (in any case) already.",
+    NAME_TAKEN = error_code(
+        AdminErrorCode.NAME_TAKEN,
+        "Create, update, move: a sibling has this name (in any case) already.",
     )
-    INVALID_LEADER = strawberry.enum_value(
-        "INVALID_LEADER",
-        description="Create, update: the leader is deactivated or a guest.",
+    INVALID_LEADER = error_code(
+        AdminErrorCode.INVALID_LEADER, "Create, update: the leader is deactivated or a guest."
     )
-    DEPARTMENT_CYCLE = strawberry.enum_value(
-        "DEPARTMENT_CYCLE",
-        description="Move: the new parent is the department itself or one of its descendants.",
+    DEPARTMENT_CYCLE = error_code(
+        AdminErrorCode.DEPARTMENT_CYCLE,
+        "Move: the new parent is the department itself or one of its descendants.",
     )
-    DEPARTMENT_TOO_DEEP = strawberry.enum_value(
-        "DEPARTMENT_TOO_DEEP",
-        description="Create, move: the tree would be more than 32 levels deep.",
+    DEPARTMENT_TOO_DEEP = error_code(
+        AdminErrorCode.DEPARTMENT_TOO_DEEP,
+        "Create, move: the tree would be more than 32 levels deep.",
     )
-    DEPARTMENT_NOT_EMPTY = strawberry.enum_value(
-        "DEPARTMENT_NOT_EMPTY",
-        description="Delete: the department still has sub-departments or active members.",
+    DEPARTMENT_NOT_EMPTY = error_code(
+        AdminErrorCode.DEPARTMENT_NOT_EMPTY,
+        "Delete: the department still has sub-departments or active members.",
     )
-    GUEST_NOT_ALLOWED = strawberry.enum_value(
-        "GUEST_NOT_ALLOWED", description="Members add: guests cannot sit in departments."
+    GUEST_NOT_ALLOWED = error_code(
+        AdminErrorCode.GUEST_NOT_ALLOWED, "Members add: guests cannot sit in departments."
     )
     BAD_USER_INPUT = BAD_USER_INPUT
-    FORBIDDEN = strawberry.enum_value(
-        "FORBIDDEN",
-        description="Only the organization's owner and admins manage departments.",
+    FORBIDDEN = error_code(
+        CoreErrorCode.FORBIDDEN, "Only the organization's owner and admins manage departments."
     )
-    NOT_FOUND = strawberry.enum_value(
-        "NOT_FOUND",
-        description="The department, its parent, a leader or a user named does not exist or you "
+    NOT_FOUND = error_code(
+        CoreErrorCode.NOT_FOUND,
+        "The department, its parent, a leader or a user named does not exist or you "
         "cannot see it (the two answer alike); `field` says which input.",
     )
     IDEMPOTENCY_KEY_REUSED = IDEMPOTENCY_KEY_REUSED
@@ -381,6 +377,6 @@ async def _members(info: Info, input: DepartmentMembersInput, *, add: bool) -> m
     return await actions.check_department_members(
         info.context,
         require_id(input.department_id, "Department", "departmentId"),
-        decode_ids(input.user_ids, "User", "userIds"),
+        [require_id(u, "User", "userIds") for u in input.user_ids],
         add=add,
     )

@@ -13,18 +13,18 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from graphql_schema.admin.departments import decode_ids
 from graphql_schema.core.connection import After, Connection, First, connection
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.node import VisibleNode, require_id
-from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, mutate
+from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, error_code, mutate
 from graphql_schema.identity.types import User
 from models import admin as m
 from resolvers.admin import groups as actions
 from resolvers.admin import queries
 from resolvers.admin.access import check_id_count
+from resolvers.admin.errors import AdminErrorCode
 from resolvers.admin.loaders import group_member_counts
-from resolvers.core.errors import NotFound
+from resolvers.core.errors import CoreErrorCode, NotFound
 
 
 @strawberry.federation.type(
@@ -97,29 +97,28 @@ class GroupsQuery:
 
 @strawberry.enum(description="Why a group mutation failed.")
 class GroupErrorCode(Enum):
-    INVALID_NAME = strawberry.enum_value(
-        "INVALID_NAME", description="Create, update: the name is empty or over 100 characters."
+    INVALID_NAME = error_code(
+        CoreErrorCode.INVALID_NAME, "Create, update: the name is empty or over 100 characters."
     )
-    INVALID_DESCRIPTION = strawberry.enum_value(
-        "INVALID_DESCRIPTION", description="Create, update: the description is too long."
+    INVALID_DESCRIPTION = error_code(
+        AdminErrorCode.INVALID_DESCRIPTION, "Create, update: the description is too long."
     )
-    NAME_TAKEN = strawberry.enum_value(
-        "NAME_TAKEN", description="Create, update: another group has this name (in any case)."
+    NAME_TAKEN = error_code(
+        AdminErrorCode.NAME_TAKEN, "Create, update: another group has this name (in any case)."
     )
-    GROUP_LIMIT_REACHED = strawberry.enum_value(
-        "GROUP_LIMIT_REACHED", description="Create: the organization has 500 groups already."
+    GROUP_LIMIT_REACHED = error_code(
+        AdminErrorCode.GROUP_LIMIT_REACHED, "Create: the organization has 500 groups already."
     )
-    GUEST_NOT_ALLOWED = strawberry.enum_value(
-        "GUEST_NOT_ALLOWED", description="Create, members add: guests cannot be group members."
+    GUEST_NOT_ALLOWED = error_code(
+        AdminErrorCode.GUEST_NOT_ALLOWED, "Create, members add: guests cannot be group members."
     )
     BAD_USER_INPUT = BAD_USER_INPUT
-    FORBIDDEN = strawberry.enum_value(
-        "FORBIDDEN",
-        description="Only the organization's owner and admins manage groups.",
+    FORBIDDEN = error_code(
+        CoreErrorCode.FORBIDDEN, "Only the organization's owner and admins manage groups."
     )
-    NOT_FOUND = strawberry.enum_value(
-        "NOT_FOUND",
-        description="The group or a user named does not exist or you cannot see it (the two "
+    NOT_FOUND = error_code(
+        CoreErrorCode.NOT_FOUND,
+        "The group or a user named does not exist or you cannot see it (the two "
         "answer alike); `field` says which input.",
     )
     IDEMPOTENCY_KEY_REUSED = IDEMPOTENCY_KEY_REUSED
@@ -233,7 +232,7 @@ class GroupsMutation:
             info.context,
             name=input.name,
             description=input.description,
-            member_ids=decode_ids(member_ids, "User", "memberIds"),
+            member_ids=[require_id(m, "User", "memberIds") for m in member_ids],
             idempotency_key=input.idempotency_key,
         )
         return await mutate(GroupCreatePayload, GroupError, action, _group)
@@ -284,6 +283,6 @@ async def _members(info: Info, input: GroupMembersInput, add: bool) -> m.Group:
     return await actions.check_group_members(
         info.context,
         require_id(input.group_id, "Group", "groupId"),
-        decode_ids(input.user_ids, "User", "userIds"),
+        [require_id(u, "User", "userIds") for u in input.user_ids],
         add=add,
     )

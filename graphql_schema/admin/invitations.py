@@ -14,15 +14,18 @@ from graphql_schema.admin.departments import Department
 from graphql_schema.core.connection import After, Connection, First, connection
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.node import VisibleNode, decode_id
-from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, mutate
+from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, error_code, mutate
 from graphql_schema.identity.mutations import AuthPayloadFields, signed_in_fields
 from graphql_schema.identity.types import RoleEnum, User
 from models import admin as m
 from models.identity import Role
 from resolvers.admin import invitations as actions
 from resolvers.admin.access import check_id_count
+from resolvers.admin.errors import AdminErrorCode
 from resolvers.admin.loaders import departments_by_id
+from resolvers.core.errors import CoreErrorCode
 from resolvers.identity import queries
+from resolvers.identity.errors import IdentityErrorCode
 
 
 @strawberry.enum(description="Where an invitation stands.")
@@ -85,28 +88,26 @@ class Invitation(VisibleNode):
 
 @strawberry.enum(description="Why `invitationCreate` failed.")
 class InvitationCreateErrorCode(Enum):
-    GUEST_NOT_ALLOWED = strawberry.enum_value(
-        "GUEST_NOT_ALLOWED", description="Guests sit in no department."
+    GUEST_NOT_ALLOWED = error_code(AdminErrorCode.GUEST_NOT_ALLOWED, "Guests sit in no department.")
+    INVALID_EMAIL = error_code(IdentityErrorCode.INVALID_EMAIL, "Not a valid address.")
+    EMAIL_TAKEN = error_code(
+        AdminErrorCode.EMAIL_TAKEN, "An account with this email exists already."
     )
-    INVALID_EMAIL = strawberry.enum_value("INVALID_EMAIL", description="Not a valid address.")
-    EMAIL_TAKEN = strawberry.enum_value(
-        "EMAIL_TAKEN", description="An account with this email exists already."
+    DOMAIN_NOT_ALLOWED = error_code(
+        AdminErrorCode.DOMAIN_NOT_ALLOWED,
+        "The organization allows only some email domains, and not this one.",
     )
-    DOMAIN_NOT_ALLOWED = strawberry.enum_value(
-        "DOMAIN_NOT_ALLOWED",
-        description="The organization allows only some email domains, and not this one.",
-    )
-    INVALID_ROLE = strawberry.enum_value(
-        "INVALID_ROLE", description="Nobody is invited as OWNER; transfer ownership instead."
+    INVALID_ROLE = error_code(
+        AdminErrorCode.INVALID_ROLE, "Nobody is invited as OWNER; transfer ownership instead."
     )
     BAD_USER_INPUT = BAD_USER_INPUT
-    FORBIDDEN = strawberry.enum_value(
-        "FORBIDDEN",
-        description="Your role may not invite, or not with this role; `message` says why.",
+    FORBIDDEN = error_code(
+        CoreErrorCode.FORBIDDEN,
+        "Your role may not invite, or not with this role; `message` says why.",
     )
-    NOT_FOUND = strawberry.enum_value(
-        "NOT_FOUND",
-        description="A department named does not exist or you cannot see it (the two answer "
+    NOT_FOUND = error_code(
+        CoreErrorCode.NOT_FOUND,
+        "A department named does not exist or you cannot see it (the two answer "
         "alike); `field` says which input.",
     )
     IDEMPOTENCY_KEY_REUSED = IDEMPOTENCY_KEY_REUSED
@@ -119,16 +120,15 @@ class InvitationCreateError(MutationError):
 
 @strawberry.enum(description="Why `invitationRevoke` failed.")
 class InvitationRevokeErrorCode(Enum):
-    ALREADY_ACCEPTED = strawberry.enum_value(
-        "ALREADY_ACCEPTED", description="Someone joined with it already; deactivate them instead."
+    ALREADY_ACCEPTED = error_code(
+        AdminErrorCode.ALREADY_ACCEPTED, "Someone joined with it already; deactivate them instead."
     )
-    FORBIDDEN = strawberry.enum_value(
-        "FORBIDDEN",
-        description="Only the organization's owner and admins revoke invitations.",
+    FORBIDDEN = error_code(
+        CoreErrorCode.FORBIDDEN, "Only the organization's owner and admins revoke invitations."
     )
-    NOT_FOUND = strawberry.enum_value(
-        "NOT_FOUND",
-        description="The invitation does not exist or you cannot see it (the two answer alike); "
+    NOT_FOUND = error_code(
+        CoreErrorCode.NOT_FOUND,
+        "The invitation does not exist or you cannot see it (the two answer alike); "
         "`field` says which input.",
     )
 
@@ -140,26 +140,26 @@ class InvitationRevokeError(MutationError):
 
 @strawberry.enum(description="Why `invitationAccept` failed.")
 class InvitationAcceptErrorCode(Enum):
-    INVALID_INVITATION = strawberry.enum_value(
-        "INVALID_INVITATION", description="No invitation has this token."
+    INVALID_INVITATION = error_code(
+        AdminErrorCode.INVALID_INVITATION, "No invitation has this token."
     )
-    INVITATION_EXPIRED = strawberry.enum_value(
-        "INVITATION_EXPIRED", description="The invitation was not used within seven days."
+    INVITATION_EXPIRED = error_code(
+        AdminErrorCode.INVITATION_EXPIRED, "The invitation was not used within seven days."
     )
-    INVITATION_REVOKED = strawberry.enum_value(
-        "INVITATION_REVOKED", description="An admin revoked the invitation."
+    INVITATION_REVOKED = error_code(
+        AdminErrorCode.INVITATION_REVOKED, "An admin revoked the invitation."
     )
-    INVITATION_USED = strawberry.enum_value(
-        "INVITATION_USED", description="Someone joined with this invitation already."
+    INVITATION_USED = error_code(
+        AdminErrorCode.INVITATION_USED, "Someone joined with this invitation already."
     )
-    EMAIL_TAKEN = strawberry.enum_value(
-        "EMAIL_TAKEN", description="An account with the invited email exists already."
+    EMAIL_TAKEN = error_code(
+        AdminErrorCode.EMAIL_TAKEN, "An account with the invited email exists already."
     )
-    WEAK_PASSWORD = strawberry.enum_value(
-        "WEAK_PASSWORD", description="Shorter than 10 characters, or equal to the email."
+    WEAK_PASSWORD = error_code(
+        IdentityErrorCode.WEAK_PASSWORD, "Shorter than 10 characters, or equal to the email."
     )
-    INVALID_NAME = strawberry.enum_value(
-        "INVALID_NAME", description="The display name is empty or longer than 100 characters."
+    INVALID_NAME = error_code(
+        CoreErrorCode.INVALID_NAME, "The display name is empty or longer than 100 characters."
     )
 
 

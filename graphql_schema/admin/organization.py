@@ -11,15 +11,16 @@ from strawberry import relay
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from graphql_schema.admin.invitations import decode_id
 from graphql_schema.core.connection import After, Connection, First, connection
-from graphql_schema.core.node import VisibleNode
-from graphql_schema.core.payload import MutationError, mutate
+from graphql_schema.core.node import VisibleNode, decode_id
+from graphql_schema.core.payload import MutationError, error_code, mutate
 from graphql_schema.identity.types import Organization, User
 from models import admin as ma
 from models import identity as m
 from resolvers.admin import audit_log as log
 from resolvers.admin import organization as actions
+from resolvers.admin.errors import AdminErrorCode
+from resolvers.core.errors import CoreErrorCode
 from resolvers.identity import queries
 
 
@@ -123,24 +124,19 @@ class AuditEntry(VisibleNode):
 
 @strawberry.enum(description="Why `organizationUpdate` failed.")
 class OrganizationUpdateErrorCode(Enum):
-    INVALID_NAME = strawberry.enum_value(
-        "INVALID_NAME", description="The name is empty or longer than 100 characters."
+    INVALID_NAME = error_code(
+        CoreErrorCode.INVALID_NAME, "The name is empty or longer than 100 characters."
     )
-    INVALID_DOMAIN = strawberry.enum_value(
-        "INVALID_DOMAIN", description="Not a domain name like `acme.com`."
+    INVALID_DOMAIN = error_code(AdminErrorCode.INVALID_DOMAIN, "Not a domain name like `acme.com`.")
+    TOO_MANY_DOMAINS = error_code(
+        AdminErrorCode.TOO_MANY_DOMAINS, "More than 100 allowed email domains."
     )
-    TOO_MANY_DOMAINS = strawberry.enum_value(
-        "TOO_MANY_DOMAINS", description="More than 100 allowed email domains."
+    INVALID_TIME_ZONE = error_code(AdminErrorCode.INVALID_TIME_ZONE, "Not an IANA time zone name.")
+    INVALID_WINDOW = error_code(
+        AdminErrorCode.INVALID_WINDOW, "Not between 0 and 10080 minutes (a week)."
     )
-    INVALID_TIME_ZONE = strawberry.enum_value(
-        "INVALID_TIME_ZONE", description="Not an IANA time zone name."
-    )
-    INVALID_WINDOW = strawberry.enum_value(
-        "INVALID_WINDOW", description="Not between 0 and 10080 minutes (a week)."
-    )
-    FORBIDDEN = strawberry.enum_value(
-        "FORBIDDEN",
-        description="Only the organization's owner and admins change its settings.",
+    FORBIDDEN = error_code(
+        CoreErrorCode.FORBIDDEN, "Only the organization's owner and admins change its settings."
     )
 
 

@@ -1,15 +1,17 @@
-"""Admin: people. The directory listing (`users`, `user`), sign-in sessions as a type, and the
-administrative acts on users. Self-service (`viewerUpdate`, `passwordChange`,
-`sessionRevoke`) lives with identity."""
+"""Admin: people. The directory listing (`users`, `user`) and the administrative acts on users.
+Self-service (`viewerUpdate`, `passwordChange`, `sessionRevoke`) and the `Session` type live
+with identity.
+
+A malformed ID, or one of another type, reaches the resolvers as an id no row has (``None``
+where the resolver answers it with NOT_FOUND, ``0`` where ``None`` means "not given"), so
+NOT_FOUND comes after the permission checks, exactly as for an id that does not exist: a member
+asking about a malformed user gets FORBIDDEN, like for any user."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
 from typing import Annotated, Any
 
 import strawberry
-from strawberry import relay
 from strawberry.types import Info
 
 from graphql_schema.admin.people_errors import (
@@ -28,67 +30,21 @@ from graphql_schema.core.connection import (
     Last,
     connection,
 )
-from graphql_schema.core.node import decode_id as decode_global_id
-from graphql_schema.core.node import parse_node_ids, resolve_global_ids
+from graphql_schema.core.node import decode_id, resolve_global_ids
 from graphql_schema.core.payload import mutate
 from graphql_schema.identity.types import RoleEnum, User
-from models.identity import AuthSession, Role
+from models.identity import Role
 from resolvers.admin import people, sessions
 from resolvers.admin import queries as admin_queries
-from resolvers.admin.sessions import visible_sessions
 
 
-def decode_id(raw: str, type_name: str) -> int:
-    """The database id of a global ID of ``type_name``, or 0 (no row has it) for anything
-    else: the access_* helpers then answer NOT_FOUND, after the permission checks, exactly as
-    for an id that does not exist."""
-    return decode_global_id(raw, type_name) or 0
-
-
-def decode_ids(raws: list[strawberry.ID], type_name: str) -> list[int]:
-    return [decode_id(r, type_name) for r in raws]
+def _department_ids(raws: list[strawberry.ID]) -> list[int]:
+    # 0 for a malformed ID: the resolvers' department look-up answers NOT_FOUND for it.
+    return [decode_id(r, "Department") or 0 for r in raws]
 
 
 def _role(value: RoleEnum | None) -> Role | None:
     return Role(value.name) if value is not None else None
-
-
-@strawberry.type(description="One sign-in on one device; its tokens rotate within it.")
-class Session(relay.Node):
-    id: relay.NodeID[int]
-    created_at: datetime = strawberry.field(description="When the user signed in.")
-    revoked_at: datetime | None = strawberry.field(
-        description="When the session was ended, or null while it is live."
-    )
-    user_agent: str = strawberry.field(description="The browser or app that signed in.")
-    ip: str = strawberry.field(description="The address the sign-in came from.")
-    current: bool = strawberry.field(
-        description="This is the session of the token that made this request."
-    )
-
-    @classmethod
-    def from_model(cls, s: AuthSession, current_session_id: int | None) -> Session:
-        return cls(
-            id=s.id,
-            created_at=s.created_at,
-            revoked_at=s.revoked_at,
-            user_agent=s.user_agent,
-            ip=s.ip,
-            current=s.id == current_session_id,
-        )
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Session | None]:
-        principal = info.context.principal
-        current = principal.session_id if principal else None
-        ids = parse_node_ids(node_ids)
-        found = iter(await visible_sessions(info.context, [i for i in ids if i is not None]))
-        return [
-            cls.from_model(s, current) if (i is not None and (s := next(found))) else None
-            for i in ids
-        ]
 
 
 # --- inputs and payloads -------------------------------------------------------------------
@@ -257,7 +213,6 @@ class PeopleQuery:
             strawberry.argument(description="Also list deactivated users (owner and admins)."),
         ] = False,
     ) -> Connection[User]:
-        dept = decode_id(department_id, "Department") if department_id is not None else None
         page = await admin_queries.list_users(
             info.context,
             first=first,
@@ -265,7 +220,7 @@ class PeopleQuery:
             last=last,
             before=before,
             search=search,
-            department_id=dept,
+            department_id=decode_id(department_id, "Department"),
             department_given=department_id is not None,
             role=_role(role),
             include_deactivated=include_deactivated,
@@ -303,8 +258,9 @@ class PeopleMutation:
                 display_name=input.display_name,
                 password=input.password,
                 role=Role(input.role.name),
-                department_ids=decode_ids(input.department_ids, "Department"),
-                manager_id=decode_id(manager, "User") if manager is not None else None,
+                department_ids=_department_ids(input.department_ids),
+                # 0, not None, for a malformed manager: None would mean "no manager".
+                manager_id=(decode_id(manager, "User") or 0) if manager is not None else None,
                 idempotency_key=input.idempotency_key,
             ),
             _with_password,
@@ -325,13 +281,11 @@ class PeopleMutation:
             display_name=input.display_name,
             role=_role(input.role),
             department_ids=(
-                decode_ids(input.department_ids, "Department")
-                if input.department_ids is not None
-                else None
+                _department_ids(input.department_ids) if input.department_ids is not None else None
             ),
             set_manager=set_manager,
             manager_id=(
-                decode_id(manager, "User") if set_manager and manager is not None else None
+                (decode_id(manager, "User") or 0) if set_manager and manager is not None else None
             ),
             time_zone=input.time_zone,
             locale=input.locale,

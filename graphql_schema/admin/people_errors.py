@@ -7,7 +7,10 @@ from enum import Enum
 import strawberry
 
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
-from graphql_schema.core.payload import BAD_USER_INPUT, MutationError
+from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, error_code
+from resolvers.admin.errors import AdminErrorCode
+from resolvers.core.errors import CoreErrorCode
+from resolvers.identity.errors import IdentityErrorCode
 
 INVALID_NAME = "The display name is empty or longer than 100 characters."
 INVALID_TIME_ZONE = "Not an IANA time zone name such as `Europe/Berlin`."
@@ -20,30 +23,24 @@ WEAK_PASSWORD = "Shorter than 10 characters, longer than 1024, or equal to the e
 
 @strawberry.enum(description="Why `userCreate` failed.")
 class UserCreateErrorCode(Enum):
-    GUEST_NOT_ALLOWED = strawberry.enum_value(
-        "GUEST_NOT_ALLOWED", description="Guests sit in no department."
+    GUEST_NOT_ALLOWED = error_code(AdminErrorCode.GUEST_NOT_ALLOWED, "Guests sit in no department.")
+    INVALID_EMAIL = error_code(IdentityErrorCode.INVALID_EMAIL, "Not a valid address.")
+    EMAIL_TAKEN = error_code(
+        AdminErrorCode.EMAIL_TAKEN, "An account with this email exists already."
     )
-    INVALID_EMAIL = strawberry.enum_value("INVALID_EMAIL", description="Not a valid address.")
-    EMAIL_TAKEN = strawberry.enum_value(
-        "EMAIL_TAKEN", description="An account with this email exists already."
-    )
-    WEAK_PASSWORD = strawberry.enum_value("WEAK_PASSWORD", description=WEAK_PASSWORD)
-    INVALID_NAME = strawberry.enum_value("INVALID_NAME", description=INVALID_NAME)
-    ROLE_NOT_ALLOWED = strawberry.enum_value("ROLE_NOT_ALLOWED", description=ROLE_NOT_ALLOWED)
-    MANAGER_INACTIVE = strawberry.enum_value(
-        "MANAGER_INACTIVE", description="The manager is deactivated."
-    )
-    MANAGER_CYCLE = strawberry.enum_value(
-        "MANAGER_CYCLE", description="The manager chain would loop."
-    )
+    WEAK_PASSWORD = error_code(IdentityErrorCode.WEAK_PASSWORD, WEAK_PASSWORD)
+    INVALID_NAME = error_code(CoreErrorCode.INVALID_NAME, INVALID_NAME)
+    ROLE_NOT_ALLOWED = error_code(AdminErrorCode.ROLE_NOT_ALLOWED, ROLE_NOT_ALLOWED)
+    MANAGER_INACTIVE = error_code(AdminErrorCode.MANAGER_INACTIVE, "The manager is deactivated.")
+    MANAGER_CYCLE = error_code(AdminErrorCode.MANAGER_CYCLE, "The manager chain would loop.")
     BAD_USER_INPUT = BAD_USER_INPUT
-    FORBIDDEN = strawberry.enum_value(
-        "FORBIDDEN",
-        description="Your role may not add people, or not with this role; `message` says why.",
+    FORBIDDEN = error_code(
+        CoreErrorCode.FORBIDDEN,
+        "Your role may not add people, or not with this role; `message` says why.",
     )
-    NOT_FOUND = strawberry.enum_value(
-        "NOT_FOUND",
-        description="A manager or department named does not exist or you cannot see it (the two "
+    NOT_FOUND = error_code(
+        CoreErrorCode.NOT_FOUND,
+        "A manager or department named does not exist or you cannot see it (the two "
         "answer alike); `field` says which input.",
     )
     IDEMPOTENCY_KEY_REUSED = IDEMPOTENCY_KEY_REUSED
@@ -51,101 +48,94 @@ class UserCreateErrorCode(Enum):
 
 @strawberry.enum(description="Why `userUpdate` failed.")
 class UserUpdateErrorCode(Enum):
-    GUEST_NOT_ALLOWED = strawberry.enum_value(
-        "GUEST_NOT_ALLOWED", description="Guests sit in no department."
-    )
-    INVALID_NAME = strawberry.enum_value("INVALID_NAME", description=INVALID_NAME)
-    INVALID_TIME_ZONE = strawberry.enum_value("INVALID_TIME_ZONE", description=INVALID_TIME_ZONE)
-    INVALID_LOCALE = strawberry.enum_value("INVALID_LOCALE", description=INVALID_LOCALE)
-    ROLE_NOT_ALLOWED = strawberry.enum_value("ROLE_NOT_ALLOWED", description=ROLE_NOT_ALLOWED)
-    OWNER_PROTECTED = strawberry.enum_value("OWNER_PROTECTED", description=OWNER_PROTECTED)
-    LAST_ADMIN = strawberry.enum_value("LAST_ADMIN", description=LAST_ADMIN)
-    MANAGER_INACTIVE = strawberry.enum_value(
-        "MANAGER_INACTIVE", description="The manager is deactivated."
-    )
-    MANAGER_CYCLE = strawberry.enum_value(
-        "MANAGER_CYCLE", description="The user would become their own (indirect) manager."
+    GUEST_NOT_ALLOWED = error_code(AdminErrorCode.GUEST_NOT_ALLOWED, "Guests sit in no department.")
+    INVALID_NAME = error_code(CoreErrorCode.INVALID_NAME, INVALID_NAME)
+    INVALID_TIME_ZONE = error_code(IdentityErrorCode.INVALID_TIME_ZONE, INVALID_TIME_ZONE)
+    INVALID_LOCALE = error_code(IdentityErrorCode.INVALID_LOCALE, INVALID_LOCALE)
+    ROLE_NOT_ALLOWED = error_code(AdminErrorCode.ROLE_NOT_ALLOWED, ROLE_NOT_ALLOWED)
+    OWNER_PROTECTED = error_code(AdminErrorCode.OWNER_PROTECTED, OWNER_PROTECTED)
+    LAST_ADMIN = error_code(AdminErrorCode.LAST_ADMIN, LAST_ADMIN)
+    MANAGER_INACTIVE = error_code(AdminErrorCode.MANAGER_INACTIVE, "The manager is deactivated.")
+    MANAGER_CYCLE = error_code(
+        AdminErrorCode.MANAGER_CYCLE, "The user would become their own (indirect) manager."
     )
     BAD_USER_INPUT = BAD_USER_INPUT
-    FORBIDDEN = strawberry.enum_value(
-        "FORBIDDEN",
-        description="Your role may not make this change to this person; `message` says why.",
+    FORBIDDEN = error_code(
+        CoreErrorCode.FORBIDDEN,
+        "Your role may not make this change to this person; `message` says why.",
     )
-    NOT_FOUND = strawberry.enum_value(
-        "NOT_FOUND",
-        description="The user, the manager or a department named does not exist or you cannot "
+    NOT_FOUND = error_code(
+        CoreErrorCode.NOT_FOUND,
+        "The user, the manager or a department named does not exist or you cannot "
         "see it (the two answer alike); `field` says which input.",
     )
 
 
 @strawberry.enum(description="Why `userDeactivate` failed.")
 class UserDeactivateErrorCode(Enum):
-    OWNER_PROTECTED = strawberry.enum_value(
-        "OWNER_PROTECTED", description="The owner cannot be deactivated; transfer ownership first."
+    OWNER_PROTECTED = error_code(
+        AdminErrorCode.OWNER_PROTECTED, "The owner cannot be deactivated; transfer ownership first."
     )
-    SELF = strawberry.enum_value("SELF", description="You cannot deactivate yourself.")
-    LAST_ADMIN = strawberry.enum_value("LAST_ADMIN", description=LAST_ADMIN)
-    FORBIDDEN = strawberry.enum_value(
-        "FORBIDDEN",
-        description="Your role may not deactivate this person; `message` says why.",
+    SELF = error_code(AdminErrorCode.SELF, "You cannot deactivate yourself.")
+    LAST_ADMIN = error_code(AdminErrorCode.LAST_ADMIN, LAST_ADMIN)
+    FORBIDDEN = error_code(
+        CoreErrorCode.FORBIDDEN, "Your role may not deactivate this person; `message` says why."
     )
-    NOT_FOUND = strawberry.enum_value(
-        "NOT_FOUND",
-        description="The user does not exist or you cannot see it (the two answer alike); "
+    NOT_FOUND = error_code(
+        CoreErrorCode.NOT_FOUND,
+        "The user does not exist or you cannot see it (the two answer alike); "
         "`field` says which input.",
     )
 
 
 @strawberry.enum(description="Why `userReactivate` failed.")
 class UserReactivateErrorCode(Enum):
-    OWNER_PROTECTED = strawberry.enum_value("OWNER_PROTECTED", description=OWNER_PROTECTED)
-    FORBIDDEN = strawberry.enum_value(
-        "FORBIDDEN",
-        description="Your role may not reactivate this person; `message` says why.",
+    OWNER_PROTECTED = error_code(AdminErrorCode.OWNER_PROTECTED, OWNER_PROTECTED)
+    FORBIDDEN = error_code(
+        CoreErrorCode.FORBIDDEN, "Your role may not reactivate this person; `message` says why."
     )
-    NOT_FOUND = strawberry.enum_value(
-        "NOT_FOUND",
-        description="The user does not exist or you cannot see it (the two answer alike); "
+    NOT_FOUND = error_code(
+        CoreErrorCode.NOT_FOUND,
+        "The user does not exist or you cannot see it (the two answer alike); "
         "`field` says which input.",
     )
 
 
 @strawberry.enum(description="Why `passwordReset` failed.")
 class PasswordResetErrorCode(Enum):
-    WEAK_PASSWORD = strawberry.enum_value("WEAK_PASSWORD", description=WEAK_PASSWORD)
-    OWNER_PROTECTED = strawberry.enum_value("OWNER_PROTECTED", description=OWNER_PROTECTED)
-    SELF = strawberry.enum_value(
-        "SELF",
-        description="Your own password changes with `passwordChange`, which needs the current one.",
+    WEAK_PASSWORD = error_code(IdentityErrorCode.WEAK_PASSWORD, WEAK_PASSWORD)
+    OWNER_PROTECTED = error_code(AdminErrorCode.OWNER_PROTECTED, OWNER_PROTECTED)
+    SELF = error_code(
+        AdminErrorCode.SELF,
+        "Your own password changes with `passwordChange`, which needs the current one.",
     )
-    FORBIDDEN = strawberry.enum_value(
-        "FORBIDDEN",
-        description="Your role may not reset this person's password; `message` says why.",
+    FORBIDDEN = error_code(
+        CoreErrorCode.FORBIDDEN,
+        "Your role may not reset this person's password; `message` says why.",
     )
-    NOT_FOUND = strawberry.enum_value(
-        "NOT_FOUND",
-        description="The user does not exist or you cannot see it (the two answer alike); "
+    NOT_FOUND = error_code(
+        CoreErrorCode.NOT_FOUND,
+        "The user does not exist or you cannot see it (the two answer alike); "
         "`field` says which input.",
     )
 
 
 @strawberry.enum(description="Why `ownershipTransfer` failed.")
 class OwnershipTransferErrorCode(Enum):
-    ALREADY_OWNER = strawberry.enum_value("ALREADY_OWNER", description="You are the owner already.")
-    USER_INACTIVE = strawberry.enum_value(
-        "USER_INACTIVE", description="The user is deactivated; reactivate them first."
+    ALREADY_OWNER = error_code(AdminErrorCode.ALREADY_OWNER, "You are the owner already.")
+    USER_INACTIVE = error_code(
+        AdminErrorCode.USER_INACTIVE, "The user is deactivated; reactivate them first."
     )
-    GUEST_NOT_ALLOWED = strawberry.enum_value(
-        "GUEST_NOT_ALLOWED",
-        description="A guest cannot own the organization; make them a member first.",
+    GUEST_NOT_ALLOWED = error_code(
+        AdminErrorCode.GUEST_NOT_ALLOWED,
+        "A guest cannot own the organization; make them a member first.",
     )
-    FORBIDDEN = strawberry.enum_value(
-        "FORBIDDEN",
-        description="Only the organization's owner hands ownership over.",
+    FORBIDDEN = error_code(
+        CoreErrorCode.FORBIDDEN, "Only the organization's owner hands ownership over."
     )
-    NOT_FOUND = strawberry.enum_value(
-        "NOT_FOUND",
-        description="The new owner does not exist or you cannot see it (the two answer alike); "
+    NOT_FOUND = error_code(
+        CoreErrorCode.NOT_FOUND,
+        "The new owner does not exist or you cannot see it (the two answer alike); "
         "`field` says which input.",
     )
 

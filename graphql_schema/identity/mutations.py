@@ -8,25 +8,26 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.types import Info
 
-from graphql_schema.admin.people import Session, decode_id
-from graphql_schema.core.payload import MutationError, mutate
-from graphql_schema.identity.types import Organization, User
-from resolvers.core.errors import DomainError
+from graphql_schema.core.node import decode_id
+from graphql_schema.core.payload import MutationError, error_code, mutate
+from graphql_schema.identity.types import Organization, Session, User
+from resolvers.core.errors import CoreErrorCode, DomainError
 from resolvers.identity import actions, self_service
 from resolvers.identity.actions import SignedIn
+from resolvers.identity.errors import IdentityErrorCode
 
 
 @strawberry.enum(description="Why `signUp` failed.")
 class SignUpErrorCode(Enum):
-    INVALID_EMAIL = strawberry.enum_value("INVALID_EMAIL", description="Not a valid address.")
-    EMAIL_TAKEN = strawberry.enum_value(
-        "EMAIL_TAKEN", description="An account with this email exists already."
+    INVALID_EMAIL = error_code(IdentityErrorCode.INVALID_EMAIL, "Not a valid address.")
+    EMAIL_TAKEN = error_code(
+        IdentityErrorCode.EMAIL_TAKEN, "An account with this email exists already."
     )
-    WEAK_PASSWORD = strawberry.enum_value(
-        "WEAK_PASSWORD", description="Shorter than 10 characters, or equal to the email."
+    WEAK_PASSWORD = error_code(
+        IdentityErrorCode.WEAK_PASSWORD, "Shorter than 10 characters, or equal to the email."
     )
-    INVALID_NAME = strawberry.enum_value(
-        "INVALID_NAME", description="The display or organization name is empty or too long."
+    INVALID_NAME = error_code(
+        CoreErrorCode.INVALID_NAME, "The display or organization name is empty or too long."
     )
 
 
@@ -37,14 +38,12 @@ class SignUpError(MutationError):
 
 @strawberry.enum(description="Why `signIn` failed.")
 class SignInErrorCode(Enum):
-    INVALID_CREDENTIALS = strawberry.enum_value(
-        "INVALID_CREDENTIALS", description="The email or the password is wrong."
+    INVALID_CREDENTIALS = error_code(
+        IdentityErrorCode.INVALID_CREDENTIALS, "The email or the password is wrong."
     )
-    ACCOUNT_DISABLED = strawberry.enum_value(
-        "ACCOUNT_DISABLED", description="The account is deactivated."
-    )
-    THROTTLED = strawberry.enum_value(
-        "THROTTLED", description="Five failed sign-ins for this email within 15 minutes; wait."
+    ACCOUNT_DISABLED = error_code(IdentityErrorCode.ACCOUNT_DISABLED, "The account is deactivated.")
+    THROTTLED = error_code(
+        CoreErrorCode.THROTTLED, "Five failed sign-ins for this email within 15 minutes; wait."
     )
 
 
@@ -55,11 +54,11 @@ class SignInError(MutationError):
 
 @strawberry.enum(description="Why `tokenRefresh` failed.")
 class TokenRefreshErrorCode(Enum):
-    INVALID_REFRESH_TOKEN = strawberry.enum_value(
-        "INVALID_REFRESH_TOKEN", description="Unknown, expired, or its session was revoked."
+    INVALID_REFRESH_TOKEN = error_code(
+        IdentityErrorCode.INVALID_REFRESH_TOKEN, "Unknown, expired, or its session was revoked."
     )
-    REFRESH_TOKEN_REUSED = strawberry.enum_value(
-        "REFRESH_TOKEN_REUSED", description="Used before: its whole session is now revoked."
+    REFRESH_TOKEN_REUSED = error_code(
+        IdentityErrorCode.REFRESH_TOKEN_REUSED, "Used before: its whole session is now revoked."
     )
 
 
@@ -70,7 +69,7 @@ class TokenRefreshError(MutationError):
 
 @strawberry.enum(description="Why `signOut` failed.")
 class SignOutErrorCode(Enum):
-    NOT_SIGNED_IN = strawberry.enum_value("NOT_SIGNED_IN", description="No access token was sent.")
+    NOT_SIGNED_IN = error_code(IdentityErrorCode.NOT_SIGNED_IN, "No access token was sent.")
 
 
 @strawberry.type(description="A reason why `signOut` failed.")
@@ -80,14 +79,14 @@ class SignOutError(MutationError):
 
 @strawberry.enum(description="Why `viewerUpdate` failed.")
 class ViewerUpdateErrorCode(Enum):
-    INVALID_NAME = strawberry.enum_value(
-        "INVALID_NAME", description="The display name is empty or longer than 100 characters."
+    INVALID_NAME = error_code(
+        CoreErrorCode.INVALID_NAME, "The display name is empty or longer than 100 characters."
     )
-    INVALID_TIME_ZONE = strawberry.enum_value(
-        "INVALID_TIME_ZONE", description="Not an IANA time zone name such as `Europe/Berlin`."
+    INVALID_TIME_ZONE = error_code(
+        IdentityErrorCode.INVALID_TIME_ZONE, "Not an IANA time zone name such as `Europe/Berlin`."
     )
-    INVALID_LOCALE = strawberry.enum_value(
-        "INVALID_LOCALE", description="Not a BCP 47 tag such as `en` (at most 16 characters)."
+    INVALID_LOCALE = error_code(
+        IdentityErrorCode.INVALID_LOCALE, "Not a BCP 47 tag such as `en` (at most 16 characters)."
     )
 
 
@@ -98,17 +97,15 @@ class ViewerUpdateError(MutationError):
 
 @strawberry.enum(description="Why `passwordChange` failed.")
 class PasswordChangeErrorCode(Enum):
-    WRONG_PASSWORD = strawberry.enum_value(
-        "WRONG_PASSWORD", description="The current password is wrong."
+    WRONG_PASSWORD = error_code(IdentityErrorCode.WRONG_PASSWORD, "The current password is wrong.")
+    WEAK_PASSWORD = error_code(
+        IdentityErrorCode.WEAK_PASSWORD, "Shorter than 10 characters, or equal to the email."
     )
-    WEAK_PASSWORD = strawberry.enum_value(
-        "WEAK_PASSWORD", description="Shorter than 10 characters, or equal to the email."
+    SAME_PASSWORD = error_code(
+        IdentityErrorCode.SAME_PASSWORD, "The new password equals the current one."
     )
-    SAME_PASSWORD = strawberry.enum_value(
-        "SAME_PASSWORD", description="The new password equals the current one."
-    )
-    THROTTLED = strawberry.enum_value(
-        "THROTTLED", description="Five wrong current passwords within 15 minutes; wait."
+    THROTTLED = error_code(
+        CoreErrorCode.THROTTLED, "Five wrong current passwords within 15 minutes; wait."
     )
 
 
@@ -119,12 +116,12 @@ class PasswordChangeError(MutationError):
 
 @strawberry.enum(description="Why `sessionRevoke` failed.")
 class SessionRevokeErrorCode(Enum):
-    ALREADY_REVOKED = strawberry.enum_value(
-        "ALREADY_REVOKED", description="The session has ended already."
+    ALREADY_REVOKED = error_code(
+        IdentityErrorCode.ALREADY_REVOKED, "The session has ended already."
     )
-    NOT_FOUND = strawberry.enum_value(
-        "NOT_FOUND",
-        description="The session (one of yours) does not exist or you cannot see it (the two "
+    NOT_FOUND = error_code(
+        CoreErrorCode.NOT_FOUND,
+        "The session (one of yours) does not exist or you cannot see it (the two "
         "answer alike); `field` says which input.",
     )
 
@@ -317,7 +314,8 @@ class IdentityMutation:
             principal = info.context.principal
             if principal is None:
                 raise DomainError(
-                    "Send the access token of the session to end.", code="NOT_SIGNED_IN"
+                    "Send the access token of the session to end.",
+                    code=IdentityErrorCode.NOT_SIGNED_IN,
                 )
             await actions.check_sign_out(principal.session_id)
 

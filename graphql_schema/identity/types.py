@@ -1,7 +1,9 @@
-"""GraphQL types of identity: organizations and users."""
+"""GraphQL types of identity: organizations, users and their sign-in sessions."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -19,10 +21,10 @@ from graphql_schema.core.connection import (
     connection,
 )
 from graphql_schema.core.lazy import lazy_class
-from graphql_schema.core.node import VisibleNode
+from graphql_schema.core.node import VisibleNode, parse_node_ids
 from models import identity as m
 from resolvers.admin.loaders import departments_by_user
-from resolvers.admin.sessions import live_sessions_by_user, may_read_sessions
+from resolvers.admin.sessions import live_sessions_by_user, may_read_sessions, visible_sessions
 from resolvers.core.errors import Forbidden
 from resolvers.identity import queries
 from resolvers.identity.events import user_snapshot
@@ -31,14 +33,12 @@ from resolvers.messenger.chats import viewer_chats
 if TYPE_CHECKING:
     from graphql_schema.admin.departments import Department
     from graphql_schema.admin.organization import OrganizationSettings
-    from graphql_schema.admin.people import Session
     from graphql_schema.messenger.types import Chat
 
 # Every schema module imports this one: the types of the others are lazy here (core/lazy.py).
 SettingsRef = Annotated[
     "OrganizationSettings", strawberry.lazy("graphql_schema.admin.organization")
 ]
-SessionRef = Annotated["Session", strawberry.lazy("graphql_schema.admin.people")]
 ChatRef = Annotated["Chat", strawberry.lazy("graphql_schema.messenger.types")]
 DepartmentRef = Annotated["Department", strawberry.lazy("graphql_schema.admin.departments")]
 
@@ -96,6 +96,44 @@ class Organization(VisibleNode):
     fetch_visible = staticmethod(queries.visible_organizations)
 
 
+@strawberry.type(description="One sign-in on one device; its tokens rotate within it.")
+class Session(relay.Node):
+    id: relay.NodeID[int]
+    created_at: datetime = strawberry.field(description="When the user signed in.")
+    revoked_at: datetime | None = strawberry.field(
+        description="When the session was ended, or null while it is live."
+    )
+    user_agent: str = strawberry.field(description="The browser or app that signed in.")
+    ip: str = strawberry.field(description="The address the sign-in came from.")
+    current: bool = strawberry.field(
+        description="This is the session of the token that made this request."
+    )
+
+    @classmethod
+    def from_model(cls, s: m.AuthSession, current_session_id: int | None) -> Session:
+        return cls(
+            id=s.id,
+            created_at=s.created_at,
+            revoked_at=s.revoked_at,
+            user_agent=s.user_agent,
+            ip=s.ip,
+            current=s.id == current_session_id,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Session | None]:
+        principal = info.context.principal
+        current = principal.session_id if principal else None
+        ids = parse_node_ids(node_ids)
+        found = iter(await visible_sessions(info.context, [i for i in ids if i is not None]))
+        return [
+            cls.from_model(s, current) if (i is not None and (s := next(found))) else None
+            for i in ids
+        ]
+
+
 @strawberry.federation.type(keys=["id"], description="A person in an organization.")
 class User(VisibleNode):
     id: relay.NodeID[int]
@@ -144,13 +182,13 @@ class User(VisibleNode):
         "themselves, to the owner, and to admins for everyone but the owner; null for anyone "
         "else."
     )
-    async def sessions(self, info: Info) -> list[SessionRef] | None:
+    async def sessions(self, info: Info) -> list[Session] | None:
         principal = info.context.principal
         if not may_read_sessions(principal, self.id, self.organization_id, self.role.name):
             return None
         rows = await info.context.loaders.get(live_sessions_by_user).load(self.id)
         current = principal.session_id if principal else None
-        return [lazy_class(SessionRef).from_model(s, current) for s in rows]
+        return [Session.from_model(s, current) for s in rows]
 
     @strawberry.field(
         description="Your chats, most recently active first, with unread and mention counts. "

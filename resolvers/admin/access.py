@@ -23,6 +23,7 @@ from collections.abc import Iterable
 
 from models.admin import Department, Group
 from models.identity import Organization, Role, User
+from resolvers.admin.errors import AdminErrorCode
 from resolvers.core.context import Context, Principal
 from resolvers.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from resolvers.core.principal import require_principal
@@ -160,10 +161,10 @@ def refuse_guest_in_departments(role: Role, department_ids: list[int]) -> None:
         raise DomainError(
             "Guests cannot be placed in departments.",
             field="departmentIds",
-            code="GUEST_NOT_ALLOWED",
+            code=AdminErrorCode.GUEST_NOT_ALLOWED,
         )
 
 
 def check_not_owner(target: User, message: str = "The owner cannot be changed this way.") -> None:
     if target.role == Role.OWNER:
-        raise DomainError(message, code="OWNER_PROTECTED", field="userId")
+        raise DomainError(message, code=AdminErrorCode.OWNER_PROTECTED, field="userId")

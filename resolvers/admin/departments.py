@@ -20,11 +20,12 @@ from resolvers.admin.access import (
     require_admin,
 )
 from resolvers.admin.audit import audit, changes, snapshot
+from resolvers.admin.errors import AdminErrorCode
 from resolvers.admin.events import department_changed, member_updated, organization_channel
 from resolvers.admin.loaders import MAX_DEPTH, department_paths, subtree_height
 from resolvers.core import names
 from resolvers.core.context import Context
-from resolvers.core.errors import DomainError, NotFound, collect
+from resolvers.core.errors import DomainError, collect
 from resolvers.core.idempotency import once
 from resolvers.core.tx import transaction
 
@@ -44,7 +45,9 @@ def refuse_guests(users: list[User], field: str = "userIds") -> None:
     """Guests are outside the directory, so they sit in neither departments nor groups."""
     if any(u.role == Role.GUEST for u in users):
         raise DomainError(
-            "Guests cannot be placed in the directory.", field=field, code="GUEST_NOT_ALLOWED"
+            "Guests cannot be placed in the directory.",
+            field=field,
+            code=AdminErrorCode.GUEST_NOT_ALLOWED,
         )
 
 
@@ -57,17 +60,9 @@ async def _leader(ctx: Context, leader_id: int | None) -> User | None:
         raise DomainError(
             "The leader must be an active member of the organization.",
             field="leaderId",
-            code="INVALID_LEADER",
+            code=AdminErrorCode.INVALID_LEADER,
         )
     return user
-
-
-async def _reload(dept: Department) -> Department:
-    """The department as it is now, under the lock (it may have been deleted meanwhile)."""
-    fresh = await Department.get_or_none(id=dept.id, organization_id=dept.organization_id)
-    if fresh is None:
-        raise NotFound(field="departmentId")
-    return fresh
 
 
 async def _check_name_free(
@@ -83,7 +78,9 @@ async def _check_name_free(
         qs = qs.exclude(id=exclude)
     if await qs.exists():
         raise DomainError(
-            "A sibling department has this name already.", field="name", code="NAME_TAKEN"
+            "A sibling department has this name already.",
+            field="name",
+            code=AdminErrorCode.NAME_TAKEN,
         )
 
 
@@ -96,7 +93,7 @@ def _too_deep() -> DomainError:
     return DomainError(
         f"The department tree is at most {MAX_DEPTH} levels deep.",
         field="parentId",
-        code="DEPARTMENT_TOO_DEEP",
+        code=AdminErrorCode.DEPARTMENT_TOO_DEEP,
     )
 
 
@@ -133,7 +130,8 @@ async def do_department_create(
     async with transaction() as tx:
         await lock_organization(org_id)
         if parent is not None:
-            parent = await _reload(parent)
+            # Read again under the lock: it may have been deleted meanwhile (NOT_FOUND).
+            parent = await access_department(ctx, parent.id)
             if await _depth(parent.id) + 1 > MAX_DEPTH:
                 raise _too_deep()
         await _check_name_free(org_id, parent.id if parent else None, name)
@@ -164,7 +162,7 @@ async def do_department_update(
 ) -> Department:
     async with transaction() as tx:
         await lock_organization(dept.organization_id)
-        dept = await _reload(dept)
+        dept = await access_department(ctx, dept.id)
         before = snapshot(dept, FIELDS)
         if name is not None:
             await _check_name_free(dept.organization_id, dept.parent_id, name, exclude=dept.id)
@@ -198,16 +196,16 @@ async def do_department_move(
 ) -> Department:
     async with transaction() as tx:
         await lock_organization(dept.organization_id)
-        dept = await _reload(dept)
+        dept = await access_department(ctx, dept.id)
         if parent is not None:
-            parent = await _reload(parent)
+            parent = await access_department(ctx, parent.id)
             # After the lock: the ancestors read here cannot change until we commit.
             chain = (await department_paths([parent.id]))[0]
             if any(d.id == dept.id for d in chain):
                 raise DomainError(
                     "A department cannot move under itself or one of its descendants.",
                     field="parentId",
-                    code="DEPARTMENT_CYCLE",
+                    code=AdminErrorCode.DEPARTMENT_CYCLE,
                 )
             if len(chain) + 1 + await subtree_height(dept.id) > MAX_DEPTH:
                 raise _too_deep()
@@ -239,7 +237,7 @@ async def check_department_delete(ctx: Context, department_id: int | None) -> in
 async def do_department_delete(ctx: Context, dept: Department) -> int:
     async with transaction() as tx:
         await lock_organization(dept.organization_id)
-        dept = await _reload(dept)
+        dept = await access_department(ctx, dept.id)
         has_children = await Department.filter(parent_id=dept.id).exists()
         # Deactivated users are out of the directory; their old rows go with the department.
         has_members = await DepartmentMember.filter(
@@ -249,7 +247,7 @@ async def do_department_delete(ctx: Context, dept: Department) -> int:
             raise DomainError(
                 "Move or delete its sub-departments and remove its members first.",
                 field="departmentId",
-                code="DEPARTMENT_NOT_EMPTY",
+                code=AdminErrorCode.DEPARTMENT_NOT_EMPTY,
             )
         before = snapshot(dept, FIELDS)
         await DepartmentMember.filter(department_id=dept.id).delete()
@@ -279,7 +277,7 @@ async def do_department_members(
     async with transaction() as tx:
         # The tree lock also orders this against departmentDelete's emptiness check.
         await lock_organization(dept.organization_id)
-        dept = await _reload(dept)
+        dept = await access_department(ctx, dept.id)
         present = set(
             await DepartmentMember.filter(
                 department_id=dept.id, user_id__in=[u.id for u in users]

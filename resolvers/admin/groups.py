@@ -12,6 +12,7 @@ from models.identity import User
 from resolvers.admin.access import access_group, access_users, lock_organization, require_admin
 from resolvers.admin.audit import audit, changes, snapshot
 from resolvers.admin.departments import clean_name, refuse_guests
+from resolvers.admin.errors import AdminErrorCode
 from resolvers.core.context import Context
 from resolvers.core.errors import DomainError, NotFound
 from resolvers.core.idempotency import once
@@ -31,7 +32,7 @@ def clean_description(description: str | None) -> str | None:
         raise DomainError(
             f"A description has at most {MAX_DESCRIPTION} characters.",
             field="description",
-            code="INVALID_DESCRIPTION",
+            code=AdminErrorCode.INVALID_DESCRIPTION,
         )
     return description
 
@@ -41,7 +42,9 @@ async def _check_name_free(org_id: int, name: str, *, exclude: int | None = None
     if exclude is not None:
         qs = qs.exclude(id=exclude)
     if await qs.exists():
-        raise DomainError("A group has this name already.", field="name", code="NAME_TAKEN")
+        raise DomainError(
+            "A group has this name already.", field="name", code=AdminErrorCode.NAME_TAKEN
+        )
 
 
 async def check_group_create(
@@ -78,7 +81,7 @@ async def do_group_create(
         if await Group.filter(organization_id=org_id).count() >= MAX_GROUPS:
             raise DomainError(
                 f"An organization has at most {MAX_GROUPS} groups.",
-                code="GROUP_LIMIT_REACHED",
+                code=AdminErrorCode.GROUP_LIMIT_REACHED,
             )
         await _check_name_free(org_id, name)
         group = await Group.create(organization_id=org_id, name=name, description=description)
@@ -104,19 +107,12 @@ async def check_group_update(
     return await do_group_update(ctx, group, new_name, clean_description(description))
 
 
-async def _reload(group: Group) -> Group:
-    fresh = await Group.get_or_none(id=group.id, organization_id=group.organization_id)
-    if fresh is None:
-        raise NotFound(field="groupId")
-    return fresh
-
-
 async def do_group_update(
     ctx: Context, group: Group, name: str | None, description: str | None
 ) -> Group:
     async with transaction():
         await lock_organization(group.organization_id)
-        group = await _reload(group)
+        group = await access_group(ctx, group.id)
         before = snapshot(group, FIELDS)
         if name is not None:
             await _check_name_free(group.organization_id, name, exclude=group.id)

@@ -20,6 +20,7 @@ from resolvers.admin.access import (
     require_admin,
 )
 from resolvers.admin.audit import audit, snapshot
+from resolvers.admin.errors import AdminErrorCode
 from resolvers.core.clock import now
 from resolvers.core.context import Context
 from resolvers.core.errors import DomainError, NotFound, collect
@@ -154,7 +155,7 @@ async def check_invitation_create(
                 DomainError(
                     "Nobody is invited as the owner; transfer ownership instead.",
                     field="role",
-                    code="INVALID_ROLE",
+                    code=AdminErrorCode.INVALID_ROLE,
                 )
             )
         collect(errors)
@@ -170,11 +171,13 @@ async def check_invitation_create(
             raise DomainError(
                 "This organization invites only addresses of its allowed email domains.",
                 field="email",
-                code="DOMAIN_NOT_ALLOWED",
+                code=AdminErrorCode.DOMAIN_NOT_ALLOWED,
             )
         if await User.filter(email=address).exists():
             raise DomainError(
-                "An account with this email exists already.", field="email", code="EMAIL_TAKEN"
+                "An account with this email exists already.",
+                field="email",
+                code=AdminErrorCode.EMAIL_TAKEN,
             )
         return await do_invitation_create(
             ctx,
@@ -231,7 +234,7 @@ async def check_invitation_revoke(ctx: Context, invitation_id: int | None) -> In
         raise DomainError(
             "This invitation was accepted already; deactivate the user instead.",
             field="invitationId",
-            code="ALREADY_ACCEPTED",
+            code=AdminErrorCode.ALREADY_ACCEPTED,
         )
     if invitation.revoked_at is not None:
         return invitation  # revoking twice changes nothing (and records nothing)
@@ -256,7 +259,9 @@ async def do_invitation_revoke(ctx: Context, invitation: Invitation) -> Invitati
             )
     if fresh.accepted_at is not None:
         raise DomainError(
-            "This invitation was accepted already.", field="invitationId", code="ALREADY_ACCEPTED"
+            "This invitation was accepted already.",
+            field="invitationId",
+            code=AdminErrorCode.ALREADY_ACCEPTED,
         )
     return fresh
 
@@ -264,19 +269,25 @@ async def do_invitation_revoke(ctx: Context, invitation: Invitation) -> Invitati
 # --- accept ------------------------------------------------------------------------------
 
 _UNUSABLE = {
-    InvitationStatus.ACCEPTED: ("INVITATION_USED", "This invitation was used already."),
-    InvitationStatus.REVOKED: ("INVITATION_REVOKED", "This invitation was revoked."),
-    InvitationStatus.EXPIRED: ("INVITATION_EXPIRED", "This invitation has expired."),
+    InvitationStatus.ACCEPTED: (
+        AdminErrorCode.INVITATION_USED,
+        "This invitation was used already.",
+    ),
+    InvitationStatus.REVOKED: (AdminErrorCode.INVITATION_REVOKED, "This invitation was revoked."),
+    InvitationStatus.EXPIRED: (AdminErrorCode.INVITATION_EXPIRED, "This invitation has expired."),
 }
 
 
 def _unusable(invitation: Invitation | None) -> DomainError:
     if invitation is None:
         return DomainError(
-            "This invitation token is not valid.", field="token", code="INVALID_INVITATION"
+            "This invitation token is not valid.",
+            field="token",
+            code=AdminErrorCode.INVALID_INVITATION,
         )
     code, message = _UNUSABLE.get(
-        status_of(invitation), ("INVALID_INVITATION", "This invitation token is not valid.")
+        status_of(invitation),
+        (AdminErrorCode.INVALID_INVITATION, "This invitation token is not valid."),
     )
     return DomainError(message, field="token", code=code)
 
@@ -303,7 +314,7 @@ async def check_invitation_accept(
         raise DomainError(
             "An account with this email exists already; sign in instead.",
             field="token",
-            code="EMAIL_TAKEN",
+            code=AdminErrorCode.EMAIL_TAKEN,
         )
     password_hash = await hash_password(password)  # slow: outside the transaction
     return await do_invitation_accept(ctx, invitation, display_name.strip(), password_hash)
@@ -368,6 +379,6 @@ async def do_invitation_accept(
         raise DomainError(
             "An account with this email exists already; sign in instead.",
             field="token",
-            code="EMAIL_TAKEN",
+            code=AdminErrorCode.EMAIL_TAKEN,
         ) from e
     return SignedIn(user, org, tokens)

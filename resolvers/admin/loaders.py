@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any
 
 from tortoise.functions import Count
 
 from models.admin import Department, DepartmentMember, Group, GroupMember
 from resolvers.core.loaders import by_key
+from resolvers.core.sql import raw
 
 MAX_DEPTH = 32
 """Deepest level of the department tree (a top-level department is at depth 1). Writes keep
@@ -46,16 +46,6 @@ async def group_member_counts(group_ids: list[int]) -> Sequence[int]:
     return [counts.get(g, 0) for g in group_ids]
 
 
-async def _raw(sql: str, values: list[Any]) -> list[dict[str, Any]]:
-    """Run SQL written with ``?`` placeholders on the current connection (the transaction's,
-    inside one), rewritten to ``$n`` for PostgreSQL."""
-    db = Department._meta.db
-    if db.capabilities.dialect == "postgres":
-        parts = sql.split("?")
-        sql = parts[0] + "".join(f"${i}{p}" for i, p in enumerate(parts[1:], start=1))
-    return await db.execute_query_dict(sql, values)
-
-
 _ANCESTORS = """
 WITH RECURSIVE up(start_id, id, depth) AS (
     SELECT id, id, 0 FROM department WHERE id IN ({marks})
@@ -75,7 +65,7 @@ async def department_paths(ids: list[int]) -> Sequence[list[Department]]:
     if not ids:
         return []
     sql = _ANCESTORS.format(marks=", ".join("?" * len(ids)), limit=MAX_DEPTH)
-    rows = await _raw(sql, list(ids))
+    rows = await raw(sql, list(ids))
     chains: dict[int, list[tuple[int, Department]]] = defaultdict(list)
     for r in rows:
         # Rows carry only what the GraphQL type shows; these instances are never saved.
@@ -103,5 +93,5 @@ SELECT MAX(depth) AS height FROM down
 
 async def subtree_height(department_id: int) -> int:
     """Levels below a department (0 for a leaf), in one recursive query."""
-    rows = await _raw(_HEIGHT.format(limit=MAX_DEPTH), [department_id])
+    rows = await raw(_HEIGHT.format(limit=MAX_DEPTH), [department_id])
     return int(rows[0]["height"] or 0) if rows else 0

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from models.identity import Organization
 from resolvers.admin.access import require_admin
 from resolvers.admin.audit import audit, changes, snapshot
+from resolvers.admin.errors import AdminErrorCode
 from resolvers.core.channels import organization_channel
 from resolvers.core.context import Context
 from resolvers.core.errors import DomainError, collect
@@ -66,7 +67,9 @@ def _validate(c: OrganizationChanges) -> dict[str, Any]:
         if v["domain"] is not None and not _DOMAIN.match(v["domain"]):
             errors.append(
                 DomainError(
-                    "Enter a domain like `acme.com`.", field="domain", code="INVALID_DOMAIN"
+                    "Enter a domain like `acme.com`.",
+                    field="domain",
+                    code=AdminErrorCode.INVALID_DOMAIN,
                 )
             )
     if "allowed_email_domains" in v:
@@ -77,14 +80,14 @@ def _validate(c: OrganizationChanges) -> dict[str, Any]:
                 DomainError(
                     f"At most {MAX_DOMAINS} domains.",
                     field="allowedEmailDomains",
-                    code="TOO_MANY_DOMAINS",
+                    code=AdminErrorCode.TOO_MANY_DOMAINS,
                 )
             )
         errors += [
             DomainError(
                 f"`{d[:60]}` is not a domain like `acme.com`.",
                 field=f"allowedEmailDomains.{i}",
-                code="INVALID_DOMAIN",
+                code=AdminErrorCode.INVALID_DOMAIN,
             )
             for i, d in enumerate(domains[:MAX_DOMAINS])
             if not _DOMAIN.match(d)
@@ -97,7 +100,7 @@ def _validate(c: OrganizationChanges) -> dict[str, Any]:
                 DomainError(
                     "Enter an IANA time zone name such as `Europe/Berlin`.",
                     field="defaultTimeZone",
-                    code="INVALID_TIME_ZONE",
+                    code=AdminErrorCode.INVALID_TIME_ZONE,
                 )
             )
     for key, name in (
@@ -109,7 +112,7 @@ def _validate(c: OrganizationChanges) -> dict[str, Any]:
                 DomainError(
                     f"Between 0 and {MAX_WINDOW} minutes (a week).",
                     field=name,
-                    code="INVALID_WINDOW",
+                    code=AdminErrorCode.INVALID_WINDOW,
                 )
             )
     collect(errors)

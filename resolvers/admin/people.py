@@ -26,6 +26,7 @@ from resolvers.admin.access import (
     require_owner,
 )
 from resolvers.admin.audit import audit, changes, snapshot
+from resolvers.admin.errors import AdminErrorCode
 from resolvers.core.context import Context, Principal
 from resolvers.core.errors import DomainError, Forbidden, NotFound, collect
 from resolvers.core.idempotency import once
@@ -72,7 +73,9 @@ async def active_admins_besides(organization_id: int, user_id: int) -> int:
 
 def last_admin_error() -> DomainError:
     return DomainError(
-        "At least one active owner or admin must remain.", field="userId", code="LAST_ADMIN"
+        "At least one active owner or admin must remain.",
+        field="userId",
+        code=AdminErrorCode.LAST_ADMIN,
     )
 
 
@@ -90,7 +93,9 @@ async def _access_manager(ctx: Context, manager_id: int, user_id: int | None) ->
         raise NotFound(field="managerId")
     if not manager.is_active:
         raise DomainError(
-            "A deactivated user cannot be a manager.", field="managerId", code="MANAGER_INACTIVE"
+            "A deactivated user cannot be a manager.",
+            field="managerId",
+            code=AdminErrorCode.MANAGER_INACTIVE,
         )
     # Walk up from the new manager: meeting the user means the chain would loop.
     current: User | None = manager
@@ -101,12 +106,14 @@ async def _access_manager(ctx: Context, manager_id: int, user_id: int | None) ->
             raise DomainError(
                 "This would make the user their own manager.",
                 field="managerId",
-                code="MANAGER_CYCLE",
+                code=AdminErrorCode.MANAGER_CYCLE,
             )
         if current.manager_id is None:
             return manager
         current = await User.get_or_none(id=current.manager_id)
-    raise DomainError("The manager chain is too long.", field="managerId", code="MANAGER_CYCLE")
+    raise DomainError(
+        "The manager chain is too long.", field="managerId", code=AdminErrorCode.MANAGER_CYCLE
+    )
 
 
 # --- userCreate ----------------------------------------------------------------------------
@@ -140,7 +147,9 @@ async def check_user_create(
     if role == Role.OWNER:
         errors.append(
             DomainError(
-                "Ownership moves only by ownershipTransfer.", field="role", code="ROLE_NOT_ALLOWED"
+                "Ownership moves only by ownershipTransfer.",
+                field="role",
+                code=AdminErrorCode.ROLE_NOT_ALLOWED,
             )
         )
     collect(errors)
@@ -189,7 +198,7 @@ async def check_user_create(
 
 def _email_taken() -> DomainError:
     return DomainError(
-        "An account with this email exists already.", field="email", code="EMAIL_TAKEN"
+        "An account with this email exists already.", field="email", code=AdminErrorCode.EMAIL_TAKEN
     )
 
 
@@ -257,7 +266,7 @@ async def check_user_update(ctx: Context, user_id: int | None, c: UserChanges) -
                 DomainError(
                     "Ownership moves only by ownershipTransfer.",
                     field="role",
-                    code="ROLE_NOT_ALLOWED",
+                    code=AdminErrorCode.ROLE_NOT_ALLOWED,
                 )
             )
         elif user.role == Role.OWNER:
@@ -265,7 +274,7 @@ async def check_user_update(ctx: Context, user_id: int | None, c: UserChanges) -
                 DomainError(
                     "The owner keeps their role; transfer ownership first.",
                     field="role",
-                    code="OWNER_PROTECTED",
+                    code=AdminErrorCode.OWNER_PROTECTED,
                 )
             )
     collect(errors)
@@ -331,24 +340,32 @@ async def check_ownership_transfer(ctx: Context, user_id: int | None) -> User:
     principal = require_owner(ctx)
     target = await access_user(ctx, user_id)
     if target.id == principal.user_id:
-        raise DomainError("You are the owner already.", field="userId", code="ALREADY_OWNER")
+        raise DomainError(
+            "You are the owner already.", field="userId", code=AdminErrorCode.ALREADY_OWNER
+        )
     if not target.is_active:
-        raise DomainError("Reactivate this user first.", field="userId", code="USER_INACTIVE")
+        raise DomainError(
+            "Reactivate this user first.", field="userId", code=AdminErrorCode.USER_INACTIVE
+        )
     if target.role == Role.GUEST:
         raise DomainError(
             "Guests cannot own an organization; make them a member first.",
             field="userId",
-            code="GUEST_NOT_ALLOWED",
+            code=AdminErrorCode.GUEST_NOT_ALLOWED,
         )
+    return await do_ownership_transfer(ctx, principal.user_id, target)
+
+
+async def do_ownership_transfer(ctx: Context, owner_id: int, target: User) -> User:
     async with transaction() as tx:
         # Conditional: of two racing transfers only the first finds the old owner still OWNER.
-        demoted = await User.filter(id=principal.user_id, role=Role.OWNER).update(role=Role.ADMIN)
+        demoted = await User.filter(id=owner_id, role=Role.OWNER).update(role=Role.ADMIN)
         if not demoted:
             raise Forbidden("Only the owner may do this.")
-        before = {"owner_id": principal.user_id, "role": target.role}
+        before = {"owner_id": owner_id, "role": target.role}
         target.role = Role.OWNER
         await target.save(update_fields=["role", "updated_at"])
-        old_owner = await User.get(id=principal.user_id)
+        old_owner = await User.get(id=owner_id)
         await audit(
             ctx,
             "user.ownership_transfer",

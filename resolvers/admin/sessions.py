@@ -12,6 +12,7 @@ from models.identity import AuthSession, Role, User
 from resolvers.admin import events
 from resolvers.admin.access import ADMIN_ROLES, access_user, check_not_owner, require_admin
 from resolvers.admin.audit import audit, snapshot
+from resolvers.admin.errors import AdminErrorCode
 from resolvers.admin.people import (
     Created,
     active_admins_besides,
@@ -87,7 +88,9 @@ async def check_user_deactivate(ctx: Context, user_id: int | None) -> User:
     user = await access_user(ctx, user_id)
     check_not_owner(user, "The owner cannot be deactivated; transfer ownership first.")
     if user.id == principal.user_id:
-        raise DomainError("You cannot deactivate yourself.", field="userId", code="SELF")
+        raise DomainError(
+            "You cannot deactivate yourself.", field="userId", code=AdminErrorCode.SELF
+        )
     if not user.is_active:
         return user  # already done: a retry changes nothing and records nothing
     return await do_user_deactivate(ctx, user)
@@ -121,6 +124,10 @@ async def check_user_reactivate(ctx: Context, user_id: int | None) -> User:
     user = await access_user(ctx, user_id)
     if user.is_active:
         return user
+    return await do_user_reactivate(ctx, user)
+
+
+async def do_user_reactivate(ctx: Context, user: User) -> User:
     async with transaction() as tx:
         before = snapshot(user, ("is_active", "deactivated_at"))
         user.is_active = True
@@ -150,7 +157,7 @@ async def check_password_reset(
         raise DomainError(
             "Change your own password with passwordChange: it needs the current one.",
             field="userId",
-            code="SELF",
+            code=AdminErrorCode.SELF,
         )
     guard_owner(principal, user)
     if new_password is not None:
@@ -159,6 +166,11 @@ async def check_password_reset(
     password_hash = await hash_password(
         new_password if new_password is not None else temporary or ""
     )
+    await do_password_reset(ctx, user, password_hash, actor_id=principal.user_id)
+    return Created(user, temporary)
+
+
+async def do_password_reset(ctx: Context, user: User, password_hash: str, *, actor_id: int) -> None:
     async with transaction() as tx:
         before = snapshot(user, ("must_change_password",))
         user.password_hash = password_hash
@@ -167,7 +179,7 @@ async def check_password_reset(
         # The notice goes out before the revocation closes the account's sockets (after a
         # short grace), so its open streams learn why they end. Mail does not exist yet.
         at = datetime.now(UTC).isoformat()
-        tx.publish(user_channel(user.id), events.password_reset(user, principal.user_id, at))
+        tx.publish(user_channel(user.id), events.password_reset(user, actor_id, at))
         sessions = await AuthSession.filter(user_id=user.id, revoked_at__isnull=True).values_list(
             "id", flat=True
         )
@@ -178,4 +190,3 @@ async def check_password_reset(
         )
         after = snapshot(user, ("must_change_password",))
         await audit(ctx, "user.password_reset", "user", user.id, before=before, after=after)
-    return Created(user, temporary)

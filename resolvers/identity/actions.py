@@ -14,6 +14,7 @@ from resolvers.core.context import RequestMeta
 from resolvers.core.errors import DomainError, Throttled, collect
 from resolvers.core.tx import publish_events, transaction
 from resolvers.identity import events
+from resolvers.identity.errors import IdentityErrorCode
 from resolvers.identity.passwords import hash_password, verify_password
 from resolvers.identity.tokens import TokenPair, issue_pair, token_hash
 from resolvers.identity.validation import (
@@ -33,11 +34,13 @@ class SignedIn:
 
 def _email_taken() -> DomainError:
     return DomainError(
-        "An account with this email exists already.", field="email", code="EMAIL_TAKEN"
+        "An account with this email exists already.",
+        field="email",
+        code=IdentityErrorCode.EMAIL_TAKEN,
     )
 
 
-async def create_organization(
+async def check_organization_create(
     *, organization_name: str, email: str, password: str, display_name: str
 ) -> User:
     """Validate and create an organization with its owner (sign-up and ``hello createorg``)."""
@@ -51,6 +54,17 @@ async def create_organization(
     if await User.filter(email=email).exists():
         raise _email_taken()
     password_hash = await hash_password(password)
+    return await do_organization_create(
+        organization_name=organization_name,
+        email=email,
+        password_hash=password_hash,
+        display_name=display_name,
+    )
+
+
+async def do_organization_create(
+    *, organization_name: str, email: str, password_hash: str, display_name: str
+) -> User:
     try:
         async with transaction():
             org = await Organization.create(name=organization_name.strip())
@@ -66,7 +80,8 @@ async def create_organization(
     return owner
 
 
-async def _start_session(user: User, meta: RequestMeta) -> TokenPair:
+async def do_session_start(user: User, meta: RequestMeta) -> TokenPair:
+    """A new sign-in session of ``user`` and its first pair of tokens."""
     async with transaction():
         session = await AuthSession.create(
             user=user, user_agent=meta.user_agent[:255], ip=meta.ip[:64]
@@ -77,13 +92,13 @@ async def _start_session(user: User, meta: RequestMeta) -> TokenPair:
 async def check_sign_up(
     meta: RequestMeta, *, email: str, password: str, display_name: str, organization_name: str
 ) -> SignedIn:
-    owner = await create_organization(
+    owner = await check_organization_create(
         organization_name=organization_name,
         email=email,
         password=password,
         display_name=display_name,
     )
-    tokens = await _start_session(owner, meta)
+    tokens = await do_session_start(owner, meta)
     org = await Organization.get(id=owner.organization_id)
     return SignedIn(owner, org, tokens)
 
@@ -106,11 +121,11 @@ async def check_sign_in(meta: RequestMeta, *, email: str, password: str) -> Sign
     user = await User.filter(email=email).select_related("organization").first()
     ok = await verify_password(user.password_hash if user else None, password)
     if not user or not ok:
-        raise DomainError("Email or password is wrong.", code="INVALID_CREDENTIALS")
+        raise DomainError("Email or password is wrong.", code=IdentityErrorCode.INVALID_CREDENTIALS)
     if not user.is_active:
-        raise DomainError("This account is deactivated.", code="ACCOUNT_DISABLED")
+        raise DomainError("This account is deactivated.", code=IdentityErrorCode.ACCOUNT_DISABLED)
     await services.store.reset(key)
-    tokens = await _start_session(user, meta)
+    tokens = await do_session_start(user, meta)
     return SignedIn(user, user.organization, tokens)
 
 
@@ -118,7 +133,7 @@ def _invalid_refresh() -> DomainError:
     return DomainError(
         "This refresh token is not valid; sign in again.",
         field="refreshToken",
-        code="INVALID_REFRESH_TOKEN",
+        code=IdentityErrorCode.INVALID_REFRESH_TOKEN,
     )
 
 
@@ -136,19 +151,25 @@ async def check_token_refresh(refresh_token: str) -> SignedIn:
     user = session.user
     if session.revoked_at is not None or token.expires_at <= now() or not user.is_active:
         raise _invalid_refresh()
-    async with transaction():
-        # Conditional update: of two concurrent exchanges of one token, exactly one wins.
-        claimed = await AuthToken.filter(id=token.id, used_at__isnull=True).update(used_at=now())
-        if claimed:
-            tokens = await issue_pair(session)
-    if not claimed:
+    tokens = await do_token_refresh(token, session)
+    if tokens is None:
         await do_revoke_sessions([session.id])
         raise DomainError(
             "This refresh token was used before; the session is revoked. Sign in again.",
             field="refreshToken",
-            code="REFRESH_TOKEN_REUSED",
+            code=IdentityErrorCode.REFRESH_TOKEN_REUSED,
         )
     return SignedIn(user, user.organization, tokens)
+
+
+async def do_token_refresh(token: AuthToken, session: AuthSession) -> TokenPair | None:
+    """Use the refresh token up and issue the next pair; None when it was used before."""
+    async with transaction():
+        # Conditional update: of two concurrent exchanges of one token, exactly one wins.
+        claimed = await AuthToken.filter(id=token.id, used_at__isnull=True).update(used_at=now())
+        if claimed:
+            return await issue_pair(session)
+    return None
 
 
 async def do_revoke_sessions(

@@ -15,6 +15,7 @@ from resolvers.core.principal import require_principal
 from resolvers.core.tx import transaction
 from resolvers.identity import events
 from resolvers.identity.actions import do_revoke_sessions
+from resolvers.identity.errors import IdentityErrorCode
 from resolvers.identity.passwords import hash_password, verify_password
 from resolvers.identity.validation import password_errors, profile_errors
 
@@ -26,6 +27,15 @@ async def check_viewer_update(
     principal = require_principal(ctx)
     collect(profile_errors(display_name, time_zone, locale))
     user = await User.get(id=principal.user_id)
+    return await do_viewer_update(
+        user, display_name=display_name, time_zone=time_zone, locale=locale
+    )
+
+
+async def do_viewer_update(
+    user: User, *, display_name: str | None, time_zone: str | None, locale: str | None
+) -> User:
+    """Apply what changes, save and tell the organization; nothing when nothing changes."""
     before = (user.display_name, user.time_zone, user.locale)
     if display_name is not None:
         user.display_name = display_name.strip()
@@ -55,7 +65,9 @@ async def check_password_change(ctx: Context, *, current_password: str, new_pass
     user = await User.get(id=principal.user_id)
     if not await verify_password(user.password_hash, current_password):
         raise DomainError(
-            "The current password is wrong.", field="currentPassword", code="WRONG_PASSWORD"
+            "The current password is wrong.",
+            field="currentPassword",
+            code=IdentityErrorCode.WRONG_PASSWORD,
         )
     await services.store.reset(key)
     collect(password_errors(new_password, user.email, field="newPassword"))
@@ -63,23 +75,28 @@ async def check_password_change(ctx: Context, *, current_password: str, new_pass
         raise DomainError(
             "Choose a password different from the current one.",
             field="newPassword",
-            code="SAME_PASSWORD",
+            code=IdentityErrorCode.SAME_PASSWORD,
         )
     password_hash = await hash_password(new_password)
+    await do_password_change(user, password_hash, keep_session_id=principal.session_id)
+    # Later resolvers of this request (e.g. `viewer { mustChangePassword }`) see the new state.
+    principal.user.must_change_password = False
+    return user
+
+
+async def do_password_change(user: User, password_hash: str, *, keep_session_id: int) -> None:
+    """Set the new password (clearing an admin's reset) and end every other session."""
     async with transaction():
         user.password_hash = password_hash
         user.must_change_password = False
         await user.save(update_fields=["password_hash", "must_change_password", "updated_at"])
         others = (
             await AuthSession.filter(user_id=user.id, revoked_at__isnull=True)
-            .exclude(id=principal.session_id)
+            .exclude(id=keep_session_id)
             .values_list("id", flat=True)
         )
         if others:
             await do_revoke_sessions([int(s) for s in others])  # type: ignore[call-overload]
-    # Later resolvers of this request (e.g. `viewer { mustChangePassword }`) see the new state.
-    principal.user.must_change_password = False
-    return user
 
 
 async def check_session_revoke(ctx: Context, session_id: int | None) -> AuthSession:
@@ -95,7 +112,9 @@ async def check_session_revoke(ctx: Context, session_id: int | None) -> AuthSess
         raise NotFound(field="sessionId")
     if session.revoked_at is not None:
         raise DomainError(
-            "This session has ended already.", field="sessionId", code="ALREADY_REVOKED"
+            "This session has ended already.",
+            field="sessionId",
+            code=IdentityErrorCode.ALREADY_REVOKED,
         )
     await do_revoke_sessions([session.id])
     await session.refresh_from_db(fields=["revoked_at"])

@@ -7,7 +7,8 @@ from functools import lru_cache
 from zoneinfo import available_timezones
 
 from resolvers.core import names
-from resolvers.core.errors import DomainError
+from resolvers.core.errors import CoreErrorCode, DomainError, ErrorCode
+from resolvers.identity.errors import IdentityErrorCode
 from resolvers.identity.passwords import MAX_LENGTH, MIN_LENGTH
 
 # Deliberately simple: one @, no spaces, a dot in the domain. Deliverability is proven by mail.
@@ -24,7 +25,11 @@ def normalize_email(email: str) -> str:
 
 def email_errors(email: str, field: str = "email") -> list[DomainError]:
     if len(email) > MAX_EMAIL or not _EMAIL.match(email):
-        return [DomainError("Enter a valid email address.", field=field, code="INVALID_EMAIL")]
+        return [
+            DomainError(
+                "Enter a valid email address.", field=field, code=IdentityErrorCode.INVALID_EMAIL
+            )
+        ]
     return []
 
 
@@ -34,7 +39,7 @@ def password_errors(password: str, email: str, field: str = "password") -> list[
             DomainError(
                 f"Passwords need at least {MIN_LENGTH} characters.",
                 field=field,
-                code="WEAK_PASSWORD",
+                code=IdentityErrorCode.WEAK_PASSWORD,
             )
         ]
     if len(password) > MAX_LENGTH:
@@ -42,17 +47,23 @@ def password_errors(password: str, email: str, field: str = "password") -> list[
             DomainError(
                 f"Passwords have at most {MAX_LENGTH} characters.",
                 field=field,
-                code="WEAK_PASSWORD",
+                code=IdentityErrorCode.WEAK_PASSWORD,
             )
         ]
     if password.strip().lower() == email.strip().lower():
         return [
-            DomainError("The password must not be your email.", field=field, code="WEAK_PASSWORD")
+            DomainError(
+                "The password must not be your email.",
+                field=field,
+                code=IdentityErrorCode.WEAK_PASSWORD,
+            )
         ]
     return []
 
 
-def name_errors(value: str, field: str, code: str = "INVALID_NAME") -> list[DomainError]:
+def name_errors(
+    value: str, field: str, code: ErrorCode = CoreErrorCode.INVALID_NAME
+) -> list[DomainError]:
     """Display and organization names: the shared rule of ``resolvers.core.names``."""
     return names.name_errors(value, field, max_length=MAX_NAME, code=code)
 
@@ -64,13 +75,21 @@ def _zones() -> frozenset[str]:
 
 def time_zone_errors(value: str | None, field: str = "timeZone") -> list[DomainError]:
     if value is not None and value not in _zones():
-        return [DomainError("Use an IANA zone name.", field=field, code="INVALID_TIME_ZONE")]
+        return [
+            DomainError(
+                "Use an IANA zone name.", field=field, code=IdentityErrorCode.INVALID_TIME_ZONE
+            )
+        ]
     return []
 
 
 def locale_errors(value: str | None, field: str = "locale") -> list[DomainError]:
     if value is not None and (len(value) > MAX_LOCALE or not _LOCALE.match(value)):
-        return [DomainError("Use a BCP 47 tag like `en`.", field=field, code="INVALID_LOCALE")]
+        return [
+            DomainError(
+                "Use a BCP 47 tag like `en`.", field=field, code=IdentityErrorCode.INVALID_LOCALE
+            )
+        ]
     return []
 
 

@@ -11,7 +11,7 @@ from strawberry.relay import GlobalID
 from models.admin import AuditEntry, Department, DepartmentMember
 from models.identity import AuthSession, Organization, Role, User
 from tests.client import PASSWORD, Account, Api, WSClient, count_queries, unique_email
-from tests.errors import refusal
+from tests.errors import refusal, refusal_at
 
 USER_FIELDS = "id email displayName role isActive timeZone locale manager { id } departments { id }"
 CREATE = f"""mutation($input: UserCreateInput!) {{ userCreate(input: $input) {{
@@ -503,6 +503,39 @@ async def test_another_organization_sees_and_changes_nothing(api: Api) -> None:
     )
     assert (await User.get(id=pk(b.user_id))).manager_id is None
     assert await audits(a) == [] and await audits(b) == []
+
+
+async def test_a_malformed_id_is_not_found_only_after_the_permission_checks(api: Api) -> None:
+    # Given an owner and a member, and IDs that are malformed or of another type
+    owner = await api.sign_up()
+    member = await api.add_member(owner, name="Mia Member")
+    for bad in ("garbage", gid("Department", 1)):
+        cases: list[tuple[str, dict[str, Any], str]] = [
+            (UPDATE, {"input": {"userId": bad, "displayName": "X"}}, "userId"),
+            (UPDATE, {"input": {"userId": member.user_id, "managerId": bad}}, "managerId"),
+            (
+                CREATE,
+                {"input": {"email": unique_email(), "displayName": "X", "managerId": bad}},
+                "managerId",
+            ),
+            (
+                CREATE,
+                {"input": {"email": unique_email(), "displayName": "X", "departmentIds": [bad]}},
+                "departmentIds",
+            ),
+            (DEACTIVATE, {"id": bad}, "userId"),
+            (REACTIVATE, {"id": bad}, "userId"),
+            (RESET, {"input": {"userId": bad}}, "userId"),
+            (TRANSFER, {"id": bad}, "userId"),
+        ]
+        for query, variables, field in cases:
+            # When a member sends it, the role is refused first, as for any existing user
+            r = await api.post(query, variables, token=member.access_token)
+            assert refusal(query, r.json()) == "FORBIDDEN", (bad, variables)
+            # And the owner, who may act, learns that no such object exists, for that input
+            r = await api.post(query, variables, token=owner.access_token)
+            assert refusal_at(query, r.json()) == ("NOT_FOUND", field), (bad, variables)
+    assert await audits(owner) == []
 
 
 async def test_users_lists_filters_and_searches(api: Api) -> None:
