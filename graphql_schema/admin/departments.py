@@ -14,6 +14,7 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from graphql_schema.admin.error_values import DIRECTORY_INVALID_NAME
 from graphql_schema.core.connection import After, Connection, First, connection
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.node import VisibleNode, require_id, resolve_global_ids
@@ -138,9 +139,7 @@ class DepartmentQuery:
 
 @strawberry.enum(description="Why a department mutation failed.")
 class DepartmentErrorCode(Enum):
-    INVALID_NAME = error_code(
-        CoreErrorCode.INVALID_NAME, "Create, update: the name is empty or over 100 characters."
-    )
+    INVALID_NAME = DIRECTORY_INVALID_NAME
     NAME_TAKEN = error_code(
         AdminErrorCode.NAME_TAKEN,
         "Create, update, move: a sibling has this name (in any case) already.",

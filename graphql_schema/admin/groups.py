@@ -13,6 +13,7 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from graphql_schema.admin.error_values import DIRECTORY_INVALID_NAME
 from graphql_schema.core.connection import After, Connection, First, connection
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.node import VisibleNode, require_id
@@ -97,9 +98,7 @@ class GroupsQuery:
 
 @strawberry.enum(description="Why a group mutation failed.")
 class GroupErrorCode(Enum):
-    INVALID_NAME = error_code(
-        CoreErrorCode.INVALID_NAME, "Create, update: the name is empty or over 100 characters."
-    )
+    INVALID_NAME = DIRECTORY_INVALID_NAME
     INVALID_DESCRIPTION = error_code(
         AdminErrorCode.INVALID_DESCRIPTION, "Create, update: the description is too long."
     )

@@ -11,10 +11,12 @@ from strawberry import relay
 from strawberry.types import Info
 
 from graphql_schema.admin.departments import Department
+from graphql_schema.admin.error_values import EMAIL_TAKEN, GUEST_NOT_ALLOWED
 from graphql_schema.core.connection import After, Connection, First, connection
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.node import VisibleNode, decode_id
 from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, error_code, mutate
+from graphql_schema.identity.error_values import DISPLAY_INVALID_NAME, INVALID_EMAIL, WEAK_PASSWORD
 from graphql_schema.identity.mutations import AuthPayloadFields, signed_in_fields
 from graphql_schema.identity.types import RoleEnum, User
 from models import admin as m
@@ -25,7 +27,6 @@ from resolvers.admin.errors import AdminErrorCode
 from resolvers.admin.loaders import departments_by_id
 from resolvers.core.errors import CoreErrorCode
 from resolvers.identity import queries
-from resolvers.identity.errors import IdentityErrorCode
 
 
 @strawberry.enum(description="Where an invitation stands.")
@@ -88,11 +89,9 @@ class Invitation(VisibleNode):
 
 @strawberry.enum(description="Why `invitationCreate` failed.")
 class InvitationCreateErrorCode(Enum):
-    GUEST_NOT_ALLOWED = error_code(AdminErrorCode.GUEST_NOT_ALLOWED, "Guests sit in no department.")
-    INVALID_EMAIL = error_code(IdentityErrorCode.INVALID_EMAIL, "Not a valid address.")
-    EMAIL_TAKEN = error_code(
-        AdminErrorCode.EMAIL_TAKEN, "An account with this email exists already."
-    )
+    GUEST_NOT_ALLOWED = GUEST_NOT_ALLOWED
+    INVALID_EMAIL = INVALID_EMAIL
+    EMAIL_TAKEN = EMAIL_TAKEN
     DOMAIN_NOT_ALLOWED = error_code(
         AdminErrorCode.DOMAIN_NOT_ALLOWED,
         "The organization allows only some email domains, and not this one.",
@@ -155,12 +154,8 @@ class InvitationAcceptErrorCode(Enum):
     EMAIL_TAKEN = error_code(
         AdminErrorCode.EMAIL_TAKEN, "An account with the invited email exists already."
     )
-    WEAK_PASSWORD = error_code(
-        IdentityErrorCode.WEAK_PASSWORD, "Shorter than 10 characters, or equal to the email."
-    )
-    INVALID_NAME = error_code(
-        CoreErrorCode.INVALID_NAME, "The display name is empty or longer than 100 characters."
-    )
+    WEAK_PASSWORD = WEAK_PASSWORD
+    INVALID_NAME = DISPLAY_INVALID_NAME
 
 
 @strawberry.type(description="A reason why `invitationAccept` failed.")

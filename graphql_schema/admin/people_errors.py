@@ -6,8 +6,15 @@ from enum import Enum
 
 import strawberry
 
+from graphql_schema.admin.error_values import (
+    EMAIL_TAKEN,
+    GUEST_NOT_ALLOWED,
+    MANAGER_INACTIVE,
+    USER_NOT_FOUND,
+)
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, error_code
+from graphql_schema.identity.error_values import INVALID_EMAIL
 from resolvers.admin.errors import AdminErrorCode
 from resolvers.core.errors import CoreErrorCode
 from resolvers.identity.errors import IdentityErrorCode
@@ -23,15 +30,13 @@ WEAK_PASSWORD = "Shorter than 10 characters, longer than 1024, or equal to the e
 
 @strawberry.enum(description="Why `userCreate` failed.")
 class UserCreateErrorCode(Enum):
-    GUEST_NOT_ALLOWED = error_code(AdminErrorCode.GUEST_NOT_ALLOWED, "Guests sit in no department.")
-    INVALID_EMAIL = error_code(IdentityErrorCode.INVALID_EMAIL, "Not a valid address.")
-    EMAIL_TAKEN = error_code(
-        AdminErrorCode.EMAIL_TAKEN, "An account with this email exists already."
-    )
+    GUEST_NOT_ALLOWED = GUEST_NOT_ALLOWED
+    INVALID_EMAIL = INVALID_EMAIL
+    EMAIL_TAKEN = EMAIL_TAKEN
     WEAK_PASSWORD = error_code(IdentityErrorCode.WEAK_PASSWORD, WEAK_PASSWORD)
     INVALID_NAME = error_code(CoreErrorCode.INVALID_NAME, INVALID_NAME)
     ROLE_NOT_ALLOWED = error_code(AdminErrorCode.ROLE_NOT_ALLOWED, ROLE_NOT_ALLOWED)
-    MANAGER_INACTIVE = error_code(AdminErrorCode.MANAGER_INACTIVE, "The manager is deactivated.")
+    MANAGER_INACTIVE = MANAGER_INACTIVE
     MANAGER_CYCLE = error_code(AdminErrorCode.MANAGER_CYCLE, "The manager chain would loop.")
     BAD_USER_INPUT = BAD_USER_INPUT
     FORBIDDEN = error_code(
@@ -48,14 +53,14 @@ class UserCreateErrorCode(Enum):
 
 @strawberry.enum(description="Why `userUpdate` failed.")
 class UserUpdateErrorCode(Enum):
-    GUEST_NOT_ALLOWED = error_code(AdminErrorCode.GUEST_NOT_ALLOWED, "Guests sit in no department.")
+    GUEST_NOT_ALLOWED = GUEST_NOT_ALLOWED
     INVALID_NAME = error_code(CoreErrorCode.INVALID_NAME, INVALID_NAME)
     INVALID_TIME_ZONE = error_code(IdentityErrorCode.INVALID_TIME_ZONE, INVALID_TIME_ZONE)
     INVALID_LOCALE = error_code(IdentityErrorCode.INVALID_LOCALE, INVALID_LOCALE)
     ROLE_NOT_ALLOWED = error_code(AdminErrorCode.ROLE_NOT_ALLOWED, ROLE_NOT_ALLOWED)
     OWNER_PROTECTED = error_code(AdminErrorCode.OWNER_PROTECTED, OWNER_PROTECTED)
     LAST_ADMIN = error_code(AdminErrorCode.LAST_ADMIN, LAST_ADMIN)
-    MANAGER_INACTIVE = error_code(AdminErrorCode.MANAGER_INACTIVE, "The manager is deactivated.")
+    MANAGER_INACTIVE = MANAGER_INACTIVE
     MANAGER_CYCLE = error_code(
         AdminErrorCode.MANAGER_CYCLE, "The user would become their own (indirect) manager."
     )
@@ -81,11 +86,7 @@ class UserDeactivateErrorCode(Enum):
     FORBIDDEN = error_code(
         CoreErrorCode.FORBIDDEN, "Your role may not deactivate this person; `message` says why."
     )
-    NOT_FOUND = error_code(
-        CoreErrorCode.NOT_FOUND,
-        "The user does not exist or you cannot see it (the two answer alike); "
-        "`field` says which input.",
-    )
+    NOT_FOUND = USER_NOT_FOUND
 
 
 @strawberry.enum(description="Why `userReactivate` failed.")
@@ -94,11 +95,7 @@ class UserReactivateErrorCode(Enum):
     FORBIDDEN = error_code(
         CoreErrorCode.FORBIDDEN, "Your role may not reactivate this person; `message` says why."
     )
-    NOT_FOUND = error_code(
-        CoreErrorCode.NOT_FOUND,
-        "The user does not exist or you cannot see it (the two answer alike); "
-        "`field` says which input.",
-    )
+    NOT_FOUND = USER_NOT_FOUND
 
 
 @strawberry.enum(description="Why `passwordReset` failed.")
@@ -113,11 +110,7 @@ class PasswordResetErrorCode(Enum):
         CoreErrorCode.FORBIDDEN,
         "Your role may not reset this person's password; `message` says why.",
     )
-    NOT_FOUND = error_code(
-        CoreErrorCode.NOT_FOUND,
-        "The user does not exist or you cannot see it (the two answer alike); "
-        "`field` says which input.",
-    )
+    NOT_FOUND = USER_NOT_FOUND
 
 
 @strawberry.enum(description="Why `ownershipTransfer` failed.")

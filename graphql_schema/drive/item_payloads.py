@@ -8,6 +8,12 @@ import strawberry
 
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, error_code
+from graphql_schema.drive.error_values import (
+    ITEM_FORBIDDEN,
+    ITEM_NOT_FOUND,
+    ITEM_OR_FOLDER_FORBIDDEN,
+    ITEM_OR_FOLDER_NOT_FOUND,
+)
 from graphql_schema.drive.types import File, FileVersion, OnNameConflict
 from resolvers.core.errors import CoreErrorCode
 from resolvers.drive.copying import MAX_COPY
@@ -57,15 +63,8 @@ class FileRenameErrorCode(Enum):
     NAME_TAKEN = error_code(DriveErrorCode.NAME_TAKEN, NAME_TAKEN)
     ROOT_FOLDER = error_code(DriveErrorCode.ROOT_FOLDER, ROOT_FOLDER)
     BAD_USER_INPUT = BAD_USER_INPUT
-    FORBIDDEN = error_code(
-        CoreErrorCode.FORBIDDEN,
-        "You can see the item but may not do this to it; `message` says why.",
-    )
-    NOT_FOUND = error_code(
-        CoreErrorCode.NOT_FOUND,
-        "The item does not exist or you cannot see it (the two answer alike); "
-        "`field` says which input.",
-    )
+    FORBIDDEN = ITEM_FORBIDDEN
+    NOT_FOUND = ITEM_NOT_FOUND
 
 
 @strawberry.enum(description="Why `fileMove` failed.")
@@ -78,15 +77,8 @@ class FileMoveErrorCode(Enum):
         DriveErrorCode.INTO_ITSELF, "The target folder is the folder moved or a folder inside it."
     )
     BAD_USER_INPUT = BAD_USER_INPUT
-    FORBIDDEN = error_code(
-        CoreErrorCode.FORBIDDEN,
-        "You can see the item or the folder but may not do this to it; `message` says why.",
-    )
-    NOT_FOUND = error_code(
-        CoreErrorCode.NOT_FOUND,
-        "The item or the folder does not exist or you cannot see it (the two answer "
-        "alike); `field` says which input.",
-    )
+    FORBIDDEN = ITEM_OR_FOLDER_FORBIDDEN
+    NOT_FOUND = ITEM_OR_FOLDER_NOT_FOUND
 
 
 @strawberry.enum(description="Why `fileCopy` failed.")
@@ -107,45 +99,24 @@ class FileCopyErrorCode(Enum):
         "Your organization's storage quota would be exceeded (copies count).",
     )
     BAD_USER_INPUT = BAD_USER_INPUT
-    FORBIDDEN = error_code(
-        CoreErrorCode.FORBIDDEN,
-        "You can see the item or the folder but may not do this to it; `message` says why.",
-    )
-    NOT_FOUND = error_code(
-        CoreErrorCode.NOT_FOUND,
-        "The item or the folder does not exist or you cannot see it (the two answer "
-        "alike); `field` says which input.",
-    )
+    FORBIDDEN = ITEM_OR_FOLDER_FORBIDDEN
+    NOT_FOUND = ITEM_OR_FOLDER_NOT_FOUND
     IDEMPOTENCY_KEY_REUSED = IDEMPOTENCY_KEY_REUSED
 
 
 @strawberry.enum(description="Why `fileDelete` failed.")
 class FileDeleteErrorCode(Enum):
     ROOT_FOLDER = error_code(DriveErrorCode.ROOT_FOLDER, ROOT_FOLDER)
-    FORBIDDEN = error_code(
-        CoreErrorCode.FORBIDDEN,
-        "You can see the item but may not do this to it; `message` says why.",
-    )
-    NOT_FOUND = error_code(
-        CoreErrorCode.NOT_FOUND,
-        "The item does not exist or you cannot see it (the two answer alike); "
-        "`field` says which input.",
-    )
+    FORBIDDEN = ITEM_FORBIDDEN
+    NOT_FOUND = ITEM_NOT_FOUND
 
 
 @strawberry.enum(description="Why `fileRestore` failed.")
 class FileRestoreErrorCode(Enum):
     NAME_TAKEN = error_code(DriveErrorCode.NAME_TAKEN, NAME_TAKEN)
     BAD_USER_INPUT = BAD_USER_INPUT
-    FORBIDDEN = error_code(
-        CoreErrorCode.FORBIDDEN,
-        "You can see the item but may not do this to it; `message` says why.",
-    )
-    NOT_FOUND = error_code(
-        CoreErrorCode.NOT_FOUND,
-        "The item does not exist or you cannot see it (the two answer alike); "
-        "`field` says which input.",
-    )
+    FORBIDDEN = ITEM_FORBIDDEN
+    NOT_FOUND = ITEM_NOT_FOUND
 
 
 @strawberry.enum(description="Why `trashEmpty` failed.")

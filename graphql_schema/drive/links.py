@@ -15,6 +15,7 @@ from graphql_schema.core.connection import Connection, connection
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.node import global_id, require_id
 from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, error_code, mutate
+from graphql_schema.drive.error_values import ITEM_FORBIDDEN, ITEM_NOT_FOUND, ROOT_NOT_SHAREABLE
 from graphql_schema.drive.sharing import INPUT, request_loader
 from graphql_schema.drive.types import AFTER, FIRST, ByteCount, File, FileKindEnum
 from graphql_schema.identity.types import User, visible_user
@@ -182,23 +183,14 @@ class SharedLinkResult:
 
 @strawberry.enum(description="Why `shareLinkCreate` failed.")
 class ShareLinkCreateErrorCode(Enum):
-    ROOT_NOT_SHAREABLE = error_code(
-        DriveErrorCode.ROOT_NOT_SHAREABLE, "My Drive itself cannot be shared."
-    )
+    ROOT_NOT_SHAREABLE = ROOT_NOT_SHAREABLE
     INVALID_PASSWORD = error_code(
         DriveErrorCode.INVALID_PASSWORD, "Passwords have 4 to 256 characters."
     )
     EXPIRY_IN_PAST = error_code(DriveErrorCode.EXPIRY_IN_PAST, "`expiresAt` is not in the future.")
     BAD_USER_INPUT = BAD_USER_INPUT
-    FORBIDDEN = error_code(
-        CoreErrorCode.FORBIDDEN,
-        "You can see the item but may not do this to it; `message` says why.",
-    )
-    NOT_FOUND = error_code(
-        CoreErrorCode.NOT_FOUND,
-        "The item does not exist or you cannot see it (the two answer alike); "
-        "`field` says which input.",
-    )
+    FORBIDDEN = ITEM_FORBIDDEN
+    NOT_FOUND = ITEM_NOT_FOUND
     IDEMPOTENCY_KEY_REUSED = IDEMPOTENCY_KEY_REUSED
 
 

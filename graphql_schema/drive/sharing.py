@@ -17,6 +17,7 @@ from graphql_schema.admin.groups import Group
 from graphql_schema.core.connection import Connection, connection
 from graphql_schema.core.node import global_id, require_id
 from graphql_schema.core.payload import MutationError, error_code, mutate
+from graphql_schema.drive.error_values import ITEM_FORBIDDEN, ROOT_NOT_SHAREABLE
 from graphql_schema.drive.types import ByteCount, DriveRoleEnum, File
 from graphql_schema.identity.types import User, visible_user
 from models import drive as m
@@ -175,16 +176,11 @@ class FileShareErrorCode(Enum):
     INVALID_GRANTEE = error_code(
         DriveErrorCode.INVALID_GRANTEE, "Name exactly one of `userId`, `departmentId`, `groupId`."
     )
-    ROOT_NOT_SHAREABLE = error_code(
-        DriveErrorCode.ROOT_NOT_SHAREABLE, "My Drive itself cannot be shared."
-    )
+    ROOT_NOT_SHAREABLE = ROOT_NOT_SHAREABLE
     ALREADY_OWNER = error_code(
         DriveErrorCode.ALREADY_OWNER, "The user owns the item or a folder above it."
     )
-    FORBIDDEN = error_code(
-        CoreErrorCode.FORBIDDEN,
-        "You can see the item but may not do this to it; `message` says why.",
-    )
+    FORBIDDEN = ITEM_FORBIDDEN
     NOT_FOUND = error_code(
         CoreErrorCode.NOT_FOUND,
         "The item or the grantee does not exist or you cannot see it (the two "
@@ -231,10 +227,7 @@ class FileUnshareErrorCode(Enum):
     INHERITED = error_code(
         DriveErrorCode.INHERITED, "The grant is on a folder above; remove it there."
     )
-    FORBIDDEN = error_code(
-        CoreErrorCode.FORBIDDEN,
-        "You can see the item but may not do this to it; `message` says why.",
-    )
+    FORBIDDEN = ITEM_FORBIDDEN
     NOT_FOUND = error_code(
         CoreErrorCode.NOT_FOUND,
         "The item, the grant or the grantee does not exist or you cannot see it "

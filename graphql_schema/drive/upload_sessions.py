@@ -13,6 +13,14 @@ from strawberry.types import Info
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.node import global_id, require_id
 from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, error_code, mutate
+from graphql_schema.drive.error_values import (
+    INVALID_CONTENT_TYPE,
+    NOT_A_FOLDER,
+    QUOTA_EXCEEDED,
+    TARGET_FORBIDDEN,
+    TARGET_NOT_FOUND,
+    TOO_DEEP,
+)
 from graphql_schema.drive.types import ByteCount, File, OnNameConflict
 from models import drive as m
 from resolvers.core.errors import CoreErrorCode, NotFound
@@ -119,9 +127,7 @@ class UploadSessionCreateErrorCode(Enum):
     INVALID_NAME = error_code(
         CoreErrorCode.INVALID_NAME, "The name is missing, empty, too long, or has slashes."
     )
-    INVALID_CONTENT_TYPE = error_code(
-        DriveErrorCode.INVALID_CONTENT_TYPE, "The content type is not `type/subtype`."
-    )
+    INVALID_CONTENT_TYPE = INVALID_CONTENT_TYPE
     INVALID_SIZE = error_code(
         DriveErrorCode.INVALID_SIZE, "The size is 0 (send empty files with `fileUpload`)."
     )
@@ -131,22 +137,13 @@ class UploadSessionCreateErrorCode(Enum):
     NAME_TAKEN = error_code(
         DriveErrorCode.NAME_TAKEN, "The folder has an item of that name (`onConflict` FAIL)."
     )
-    NOT_A_FOLDER = error_code(DriveErrorCode.NOT_A_FOLDER, "`folderId` names a file.")
+    NOT_A_FOLDER = NOT_A_FOLDER
     NOT_A_FILE = error_code(DriveErrorCode.NOT_A_FILE, "`fileId` names a folder.")
     FILE_TOO_LARGE = error_code(DriveErrorCode.FILE_TOO_LARGE, "Over the per-file size limit.")
-    QUOTA_EXCEEDED = error_code(
-        DriveErrorCode.QUOTA_EXCEEDED, "Your organization's storage quota would be exceeded."
-    )
+    QUOTA_EXCEEDED = QUOTA_EXCEEDED
     BAD_USER_INPUT = BAD_USER_INPUT
-    FORBIDDEN = error_code(
-        CoreErrorCode.FORBIDDEN,
-        "You can see the folder or file but may not do this to it; `message` says why.",
-    )
-    NOT_FOUND = error_code(
-        CoreErrorCode.NOT_FOUND,
-        "The folder or the file to add a version to does not exist or you cannot "
-        "see it (the two answer alike); `field` says which input.",
-    )
+    FORBIDDEN = TARGET_FORBIDDEN
+    NOT_FOUND = TARGET_NOT_FOUND
     IDEMPOTENCY_KEY_REUSED = IDEMPOTENCY_KEY_REUSED
 
 
@@ -183,7 +180,7 @@ class UploadSessionCompleteErrorCode(Enum):
         DriveErrorCode.NAME_TAKEN, "The folder got an item of that name meanwhile."
     )
     NOT_A_FOLDER = error_code(DriveErrorCode.NOT_A_FOLDER, "The target is no longer a folder.")
-    TOO_DEEP = error_code(DriveErrorCode.TOO_DEEP, "Folders nest at most 32 deep.")
+    TOO_DEEP = TOO_DEEP
     FORBIDDEN = error_code(
         CoreErrorCode.FORBIDDEN,
         "You may no longer write to the target folder or file; `message` says why.",

@@ -10,6 +10,7 @@ from strawberry.types import Info
 
 from graphql_schema.core.node import decode_id
 from graphql_schema.core.payload import MutationError, error_code, mutate
+from graphql_schema.identity.error_values import DISPLAY_INVALID_NAME, INVALID_EMAIL, WEAK_PASSWORD
 from graphql_schema.identity.types import Organization, Session, User
 from resolvers.core.errors import CoreErrorCode, DomainError
 from resolvers.identity import actions, self_service
@@ -19,13 +20,11 @@ from resolvers.identity.errors import IdentityErrorCode
 
 @strawberry.enum(description="Why `signUp` failed.")
 class SignUpErrorCode(Enum):
-    INVALID_EMAIL = error_code(IdentityErrorCode.INVALID_EMAIL, "Not a valid address.")
+    INVALID_EMAIL = INVALID_EMAIL
     EMAIL_TAKEN = error_code(
         IdentityErrorCode.EMAIL_TAKEN, "An account with this email exists already."
     )
-    WEAK_PASSWORD = error_code(
-        IdentityErrorCode.WEAK_PASSWORD, "Shorter than 10 characters, or equal to the email."
-    )
+    WEAK_PASSWORD = WEAK_PASSWORD
     INVALID_NAME = error_code(
         CoreErrorCode.INVALID_NAME, "The display or organization name is empty or too long."
     )
@@ -79,9 +78,7 @@ class SignOutError(MutationError):
 
 @strawberry.enum(description="Why `viewerUpdate` failed.")
 class ViewerUpdateErrorCode(Enum):
-    INVALID_NAME = error_code(
-        CoreErrorCode.INVALID_NAME, "The display name is empty or longer than 100 characters."
-    )
+    INVALID_NAME = DISPLAY_INVALID_NAME
     INVALID_TIME_ZONE = error_code(
         IdentityErrorCode.INVALID_TIME_ZONE, "Not an IANA time zone name such as `Europe/Berlin`."
     )
@@ -98,9 +95,7 @@ class ViewerUpdateError(MutationError):
 @strawberry.enum(description="Why `passwordChange` failed.")
 class PasswordChangeErrorCode(Enum):
     WRONG_PASSWORD = error_code(IdentityErrorCode.WRONG_PASSWORD, "The current password is wrong.")
-    WEAK_PASSWORD = error_code(
-        IdentityErrorCode.WEAK_PASSWORD, "Shorter than 10 characters, or equal to the email."
-    )
+    WEAK_PASSWORD = WEAK_PASSWORD
     SAME_PASSWORD = error_code(
         IdentityErrorCode.SAME_PASSWORD, "The new password equals the current one."
     )

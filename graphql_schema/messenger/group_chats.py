@@ -12,6 +12,7 @@ from strawberry.types import Info
 from graphql_schema.core.node import require_id
 from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, error_code, mutate
 from graphql_schema.identity.types import User
+from graphql_schema.messenger.error_values import CHAT_NOT_FOUND, MEMBER_CHAT_NOT_FOUND
 from graphql_schema.messenger.types import Chat, ChatPolicyEnum
 from models import messenger as m
 from models.messenger import ChatPolicy, ChatRole
@@ -65,11 +66,7 @@ _DISBANDED = error_code(MessengerErrorCode.CHAT_DISBANDED, "The group is read-on
 _FORBIDDEN = error_code(
     CoreErrorCode.FORBIDDEN, "You can see the chat but may not do this to it; `message` says why."
 )
-_NOT_FOUND = error_code(
-    CoreErrorCode.NOT_FOUND,
-    "The chat does not exist or you cannot see it (the two answer alike); "
-    "`field` says which input.",
-)
+_NOT_FOUND = CHAT_NOT_FOUND
 
 
 @strawberry.enum(description="Why `chatUpdate` failed.")
@@ -277,10 +274,7 @@ class ChatMemberRoleSetPayload:
 
 @strawberry.enum(description="Why `chatMemberSettingsUpdate` failed.")
 class ChatMemberSettingsUpdateErrorCode(Enum):
-    NOT_FOUND = error_code(
-        CoreErrorCode.NOT_FOUND,
-        "The chat does not exist or you are not in it (the two answer alike).",
-    )
+    NOT_FOUND = MEMBER_CHAT_NOT_FOUND
     TOO_MANY_PINNED = error_code(
         MessengerErrorCode.TOO_MANY_PINNED,
         "You have pinned 50 chats already: unpin one first.",

@@ -15,10 +15,11 @@ from graphql_schema.core.node import decode_id
 from graphql_schema.core.payload import MutationError, error_code, mutate
 from graphql_schema.drive.events import DriveChanged, to_drive_event
 from graphql_schema.identity.types import User, visible_user
+from graphql_schema.messenger.error_values import CHAT_NOT_FOUND
 from graphql_schema.messenger.events import ChatEvent, to_chat_event
 from graphql_schema.messenger.types import Chat
 from models.messenger import MessageMention
-from resolvers.core.errors import CoreErrorCode, NotFound
+from resolvers.core.errors import NotFound
 from resolvers.messenger import presence
 from resolvers.messenger.errors import MessengerErrorCode
 from subscriptions import viewer
@@ -60,11 +61,7 @@ class TypingStartErrorCode(Enum):
     CHAT_DISBANDED = error_code(
         MessengerErrorCode.CHAT_DISBANDED, "The chat was disbanded: nobody types there any more."
     )
-    NOT_FOUND = error_code(
-        CoreErrorCode.NOT_FOUND,
-        "The chat does not exist or you cannot see it (the two answer alike); "
-        "`field` says which input.",
-    )
+    NOT_FOUND = CHAT_NOT_FOUND
 
 
 @strawberry.type(description="A reason why `typingStart` failed.")

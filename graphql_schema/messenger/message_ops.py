@@ -13,6 +13,7 @@ from graphql_schema.core.connection import Connection, connection
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.node import decode_id, require_id
 from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, error_code, mutate
+from graphql_schema.messenger.error_values import MESSAGE_NOT_FOUND
 from graphql_schema.messenger.types import Message
 from resolvers.core.errors import CoreErrorCode
 from resolvers.messenger import message_ops as ops
@@ -54,11 +55,7 @@ class MessageEditErrorCode(Enum):
     )
     RECALLED = RECALLED
     CHAT_DISBANDED = CHAT_DISBANDED
-    NOT_FOUND = error_code(
-        CoreErrorCode.NOT_FOUND,
-        "The message does not exist or you cannot see it (the two answer alike); "
-        "`field` says which input.",
-    )
+    NOT_FOUND = MESSAGE_NOT_FOUND
 
 
 @strawberry.enum(description="Why `messageRecall` failed.")
@@ -71,11 +68,7 @@ class MessageRecallErrorCode(Enum):
     )
     RECALLED = RECALLED
     CHAT_DISBANDED = CHAT_DISBANDED
-    NOT_FOUND = error_code(
-        CoreErrorCode.NOT_FOUND,
-        "The message does not exist or you cannot see it (the two answer alike); "
-        "`field` says which input.",
-    )
+    NOT_FOUND = MESSAGE_NOT_FOUND
 
 
 @strawberry.enum(description="Why `messageReactionToggle` failed.")
@@ -86,11 +79,7 @@ class MessageReactionErrorCode(Enum):
     )
     RECALLED = RECALLED
     CHAT_DISBANDED = CHAT_DISBANDED
-    NOT_FOUND = error_code(
-        CoreErrorCode.NOT_FOUND,
-        "The message does not exist or you cannot see it (the two answer alike); "
-        "`field` says which input.",
-    )
+    NOT_FOUND = MESSAGE_NOT_FOUND
 
 
 @strawberry.enum(description="Why `messagePin` or `messageUnpin` failed.")
@@ -103,11 +92,7 @@ class MessagePinErrorCode(Enum):
     )
     RECALLED = RECALLED
     CHAT_DISBANDED = CHAT_DISBANDED
-    NOT_FOUND = error_code(
-        CoreErrorCode.NOT_FOUND,
-        "The message does not exist or you cannot see it (the two answer alike); "
-        "`field` says which input.",
-    )
+    NOT_FOUND = MESSAGE_NOT_FOUND
 
 
 @strawberry.enum(description="Why `messageForward` failed.")

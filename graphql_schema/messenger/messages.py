@@ -14,6 +14,7 @@ from strawberry.types import Info
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.node import decode_id, require_id
 from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, error_code, mutate
+from graphql_schema.messenger.error_values import MEMBER_CHAT_NOT_FOUND
 from graphql_schema.messenger.types import Chat, Message
 from resolvers.core.errors import CoreErrorCode
 from resolvers.drive.errors import DriveErrorCode
@@ -120,10 +121,7 @@ class MessageSendPayload:
 
 @strawberry.enum(description="Why `chatMarkRead` failed.")
 class ChatMarkReadErrorCode(Enum):
-    NOT_FOUND = error_code(
-        CoreErrorCode.NOT_FOUND,
-        "The chat does not exist or you are not in it (the two answer alike).",
-    )
+    NOT_FOUND = MEMBER_CHAT_NOT_FOUND
 
 
 @strawberry.type(description="A reason why `chatMarkRead` failed.")
