@@ -10,7 +10,7 @@ from models.messenger import ChatMember, Message
 from resolvers.core.context import Context
 from resolvers.messenger import events
 from resolvers.messenger.access import access_chat
-from resolvers.messenger.events import ChatEvent, MessengerEventKind
+from resolvers.messenger.events import ChatEvent, MessengerEventKind, is_messenger_event
 from subscriptions.core import CatchUp, subscribed
 
 REPLAY_BATCH = 100
@@ -60,6 +60,8 @@ async def chat_events(
                     yield events.message_added(msg)
                     seen = msg.seq
                 continue
+            if not is_messenger_event(item):
+                continue  # not an event of ours: no chat event shows it
             event = cast(ChatEvent, item)  # a chat channel carries chat events only
             if (
                 event["type"] == MessengerEventKind.MEMBERS_CHANGED

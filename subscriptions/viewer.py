@@ -174,12 +174,12 @@ async def viewer_events(ctx: Context) -> AsyncIterator[ViewerEvent]:
                     yield missed
                 continue
             if channel == presence_channel(org):
-                presence = cast(PresenceChanged, payload)
                 if (
-                    presence["type"] == MessengerEventKind.PRESENCE_CHANGED
-                    and presence["userId"] in partners
+                    is_messenger_event(payload)
+                    and payload["type"] == MessengerEventKind.PRESENCE_CHANGED
+                    and payload["userId"] in partners
                 ):
-                    yield presence
+                    yield payload
                 continue
             if channel == events.user_channel(me):
                 mine = cast(UserChannelEvent, payload)
@@ -197,9 +197,9 @@ async def viewer_events(ctx: Context) -> AsyncIterator[ViewerEvent]:
                         at.reads[chat_id] = max(at.reads.get(chat_id, 0), int(mine["seq"]))
                 yield mine
                 continue
-            event = cast(ChatEvent, payload)  # a chat channel carries chat events only
-            if channel not in merger.pumps or event["type"] not in _CHAT_KINDS:
+            if channel not in merger.pumps or payload.get("type") not in _CHAT_KINDS:
                 continue  # a chat dropped meanwhile, or a kind left to chatEvents
+            event = cast(ChatEvent, payload)  # one of the chat kinds above
             if event["type"] == MessengerEventKind.MEMBERS_CHANGED:
                 if me in event["added"] or me in event["removed"]:
                     continue  # the user channel delivers these (once)
