@@ -37,7 +37,7 @@ import functools
 import logging
 import time
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
@@ -139,10 +139,10 @@ class EventBus:
                 sub._close()
         await self._backend.disconnect()
 
-    async def publish(self, channel: str, event: dict[str, Any]) -> None:
-        """Send ``event`` to the channel's subscribers on every process. Never fails nor waits
-        for an unreachable Redis: the event is then kept and retried in order (see the module
-        doc); only a closed bus raises ``BusUnavailable``."""
+    async def publish(self, channel: str, event: Mapping[str, Any]) -> None:
+        """Send ``event`` (a dict, typed or not) to the channel's subscribers on every process.
+        Never fails nor waits for an unreachable Redis: the event is then kept and retried in
+        order (see the module doc); only a closed bus raises ``BusUnavailable``."""
         if not self._open:
             raise BusUnavailable("the event bus is not connected")
         key, message = self._prefix + channel, orjson.dumps(event).decode()

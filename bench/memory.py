@@ -33,6 +33,7 @@ from strawberry.types import Info
 from graphql_schema.messenger.prefetch import prime_page
 from graphql_schema.messenger.types import Message, MessagePage
 from resolvers.core.loaders import Loaders, LoadFn
+from resolvers.messenger.events import MessageSnapshot
 
 MESSAGES = 60
 USERS = 12
@@ -106,7 +107,7 @@ class _Memory:
 
         self.fixture = fixture
         self.chat_id: int = fixture["chatId"]
-        self.snapshots: list[dict[str, Any]] = fixture["messages"]
+        self.snapshots: list[MessageSnapshot] = fixture["messages"]
         self.users = {
             u["id"]: User(
                 id=u["id"],

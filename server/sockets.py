@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from adapters.bus import EventBus
+from resolvers.identity.events import IdentityEventKind, is_identity_event
 
 log = logging.getLogger("hello.sockets")
 
@@ -85,9 +86,12 @@ class SocketRegistry:
                 async with bus.subscribe(channel) as events:
                     ready.set()
                     async for event in events:
-                        if event.get("type") == "sessions.revoked":
+                        if (
+                            is_identity_event(event)
+                            and event["type"] == IdentityEventKind.SESSIONS_REVOKED
+                        ):
                             await self.close_sessions(
-                                list(event.get("sessionIds", [])), list(event.get("userIds", []))
+                                list(event["sessionIds"]), list(event["userIds"])
                             )
             except asyncio.CancelledError:
                 raise

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import cast
 
 from models.messenger import ChatMember, Message
 from resolvers.core.context import Context
 from resolvers.messenger import events
 from resolvers.messenger.access import access_chat
-from resolvers.messenger.events import message_snapshot
+from resolvers.messenger.events import ChatEvent, MessengerEventKind, is_messenger_event
 from subscriptions.core import CatchUp, subscribed
 
 REPLAY_BATCH = 100
@@ -23,7 +23,7 @@ GATHER_SECONDS = 0.02
 
 async def chat_events(
     ctx: Context, chat_id: int | None, after_seq: int | None
-) -> AsyncIterator[dict[str, Any]]:
+) -> AsyncIterator[ChatEvent]:
     """Every message after ``after_seq`` from the database, then live events.
 
     The bus subscription is confirmed *before* the replay query, so a message committed
@@ -45,10 +45,10 @@ async def chat_events(
         seen = access.chat.last_seq if after_seq is None else max(after_seq, 0)
         if after_seq is not None:
             async for msg in stored_messages(chat_pk, seen, None):
-                yield _added(chat_pk, msg)
+                yield events.message_added(msg)
                 seen = msg.seq
-        async for event in live:
-            if isinstance(event, CatchUp):
+        async for item in live:
+            if isinstance(item, CatchUp):
                 # Membership is checked again (a removal published during the outage was
                 # lost), in the read shared with the chat's other subscribers.
                 missed = await missed_messages(
@@ -57,15 +57,19 @@ async def chat_events(
                 if missed is None:
                     return  # removed from the chat while the bus was away
                 for msg in missed:
-                    yield _added(chat_pk, msg)
+                    yield events.message_added(msg)
                     seen = msg.seq
                 continue
-            if event.get("type") == "members.changed" and access.member.user_id in event.get(
-                "removed", []
+            if not is_messenger_event(item):
+                continue  # not an event of ours: no chat event shows it
+            event = cast(ChatEvent, item)  # a chat channel carries chat events only
+            if (
+                event["type"] == MessengerEventKind.MEMBERS_CHANGED
+                and access.member.user_id in event["removed"]
             ):
                 return  # removed from the chat: its events stop at once
-            seq = (event.get("message") or {}).get("seq")
-            if event.get("type") == "message.added" and seq is not None:
+            if event["type"] == MessengerEventKind.MESSAGE_ADDED:
+                seq = event["message"]["seq"]
                 if seq <= seen:
                     continue  # delivered already
                 # Publishes from several processes may arrive out of order; the lower numbers
@@ -76,13 +80,9 @@ async def chat_events(
                 if seq > seen + 1:
                     for msg in await missed_messages(chat_pk, seen) or []:
                         if msg.seq < seq:
-                            yield _added(chat_pk, msg)
+                            yield events.message_added(msg)
                 seen = seq
             yield event
-
-
-def _added(chat_pk: int, msg: Message) -> dict[str, Any]:
-    return {"type": "message.added", "chatId": chat_pk, "message": message_snapshot(msg)}
 
 
 async def stored_messages(chat_pk: int, after: int, before: int | None) -> AsyncIterator[Message]:

@@ -26,12 +26,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 
 from models.messenger import Chat, ChatMember
+from resolvers.admin.events import AccountPasswordReset
 from resolvers.core.context import Context
 from resolvers.core.principal import require_principal
+from resolvers.drive.events import DriveEvent
 from resolvers.messenger import events
+from resolvers.messenger.events import (
+    ChatEvent,
+    MessengerEventKind,
+    PresenceChanged,
+    is_messenger_event,
+)
 from resolvers.messenger.presence import chat_partner_ids, presence_channel
 from subscriptions.core import CatchUp, subscribed
 from subscriptions.messenger import GATHER_SECONDS, missed_messages
@@ -39,15 +47,24 @@ from subscriptions.messenger import GATHER_SECONDS, missed_messages
 MAX_CHATS = 500
 QUEUE_SIZE = 1000
 # Relayed from chat channels (see the module docstring for what is not).
-_CHAT_TYPES = {
-    "message.added",
-    "message.updated",
-    "message.recalled",
-    "reaction.changed",
-    "message.pinned",
-    "chat.updated",
-    "members.changed",
-}
+_CHAT_KINDS = frozenset(
+    {
+        MessengerEventKind.MESSAGE_ADDED,
+        MessengerEventKind.MESSAGE_UPDATED,
+        MessengerEventKind.MESSAGE_RECALLED,
+        MessengerEventKind.REACTION_CHANGED,
+        MessengerEventKind.MESSAGE_PINNED,
+        MessengerEventKind.CHAT_UPDATED,
+        MessengerEventKind.MEMBERS_CHANGED,
+    }
+)
+
+UserChannelEvent = ChatEvent | DriveEvent | AccountPasswordReset
+"""What a user channel carries: Messenger's events that concern the user (being added or
+removed, their read positions), Drive's changes and Admin's password reset."""
+
+ViewerEvent = UserChannelEvent | PresenceChanged
+"""What the viewer's stream yields: the above, chat events of the viewer's chats, presence."""
 
 
 class _Merger:
@@ -127,7 +144,7 @@ async def viewer_chats(user_id: int) -> list[tuple[int, int, int]]:
     return [(int(c), int(s), int(r)) for c, s, r in rows]
 
 
-async def viewer_events(ctx: Context) -> AsyncIterator[dict[str, Any]]:
+async def viewer_events(ctx: Context) -> AsyncIterator[ViewerEvent]:
     """Bus payloads that concern the viewer, each as ``(payload)`` with its ``chatId`` (chat
     events) or a ``presence.changed`` payload. Subscriptions are confirmed before the first
     event is awaited, so nothing published after the stream started is missed."""
@@ -148,40 +165,46 @@ async def viewer_events(ctx: Context) -> AsyncIterator[dict[str, Any]]:
             item = await merger.queue.get()
             if isinstance(item, BaseException):
                 raise item
-            channel, event = item
-            if isinstance(event, CatchUp):
+            channel, payload = item
+            if isinstance(payload, CatchUp):
                 merger.catch_up_queued = False
                 if await _catch_up(me, merger, at):
                     partners |= await chat_partner_ids(me)
                 async for missed in _missed(me, at):
                     yield missed
                 continue
-            kind = event.get("type")
             if channel == presence_channel(org):
-                if kind == "presence.changed" and event.get("userId") in partners:
-                    yield event
+                if (
+                    is_messenger_event(payload)
+                    and payload["type"] == MessengerEventKind.PRESENCE_CHANGED
+                    and payload["userId"] in partners
+                ):
+                    yield payload
                 continue
             if channel == events.user_channel(me):
-                if kind == "members.changed":
-                    chat_id = int(event["chatId"])
-                    if me in event.get("added", []):
-                        await merger.add([events.chat_channel(chat_id)])
-                        partners |= await chat_partner_ids(me)
-                    if me in event.get("removed", []):
-                        merger.drop(events.chat_channel(chat_id))
-                        at.seqs.pop(chat_id, None)
-                elif kind == "read.up_to":
-                    chat_id = int(event["chatId"])
-                    at.reads[chat_id] = max(at.reads.get(chat_id, 0), int(event["seq"]))
-                yield event
+                mine = cast(UserChannelEvent, payload)
+                if is_messenger_event(mine):
+                    if mine["type"] == MessengerEventKind.MEMBERS_CHANGED:
+                        chat_id = int(mine["chatId"])
+                        if me in mine["added"]:
+                            await merger.add([events.chat_channel(chat_id)])
+                            partners |= await chat_partner_ids(me)
+                        if me in mine["removed"]:
+                            merger.drop(events.chat_channel(chat_id))
+                            at.seqs.pop(chat_id, None)
+                    elif mine["type"] == MessengerEventKind.READ_UP_TO:
+                        chat_id = int(mine["chatId"])
+                        at.reads[chat_id] = max(at.reads.get(chat_id, 0), int(mine["seq"]))
+                yield mine
                 continue
-            if channel not in merger.pumps or kind not in _CHAT_TYPES:
-                continue  # a chat dropped meanwhile, or a type left to chatEvents
-            if kind == "members.changed":
-                if me in event.get("added", []) or me in event.get("removed", []):
+            if channel not in merger.pumps or payload.get("type") not in _CHAT_KINDS:
+                continue  # a chat dropped meanwhile, or a kind left to chatEvents
+            event = cast(ChatEvent, payload)  # one of the chat kinds above
+            if event["type"] == MessengerEventKind.MEMBERS_CHANGED:
+                if me in event["added"] or me in event["removed"]:
                     continue  # the user channel delivers these (once)
-                partners |= set(event.get("added", []))
-            if kind == "message.added":
+                partners |= set(event["added"])
+            if event["type"] == MessengerEventKind.MESSAGE_ADDED:
                 chat_id, seq = int(event["chatId"]), int(event["message"]["seq"])
                 prev = at.seqs.get(chat_id)
                 if prev is not None and seq <= prev:
@@ -216,7 +239,7 @@ async def _catch_up(me: int, merger: _Merger, at: _Cursors) -> bool:
     return bool(joined)
 
 
-async def _missed(me: int, at: _Cursors) -> AsyncIterator[dict[str, Any]]:
+async def _missed(me: int, at: _Cursors) -> AsyncIterator[ChatEvent]:
     """Messages after each chat's cursor, and the viewer's read positions that moved. The
     chats are read together, each in the read shared with that chat's other subscribers in
     this process (chatEvents and other viewers catching up at the same time)."""

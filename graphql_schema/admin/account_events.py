@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import strawberry
 from strawberry.types import Info
 
 from graphql_schema.identity.types import User, visible_user
+from resolvers.admin.events import AdminEvent, AdminEventKind
 
 
 @strawberry.type(
@@ -25,8 +25,8 @@ class PasswordResetByAdmin:
         return await visible_user(info, self.actor_id)
 
 
-def to_account_event(event: dict[str, Any]) -> PasswordResetByAdmin | None:
-    if event.get("type") == "account.password_reset":
+def to_account_event(event: AdminEvent) -> PasswordResetByAdmin | None:
+    if event["type"] == AdminEventKind.ACCOUNT_PASSWORD_RESET:
         return PasswordResetByAdmin(
             at=datetime.fromisoformat(event["at"]), actor_id=int(event["actorId"])
         )

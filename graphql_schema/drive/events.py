@@ -6,7 +6,6 @@ subscriber gets the item as they see it when the event arrives, or null once the
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any
 
 import strawberry
 from strawberry.types import Info
@@ -14,6 +13,7 @@ from strawberry.types import Info
 from graphql_schema.core.node import global_id
 from graphql_schema.drive.types import File
 from graphql_schema.identity.types import User, visible_user
+from resolvers.drive.events import DriveEvent, DriveEventKind
 from resolvers.drive.items import find_item
 
 
@@ -67,9 +67,9 @@ class DriveChanged:
         return await visible_user(info, self.actor_id)
 
 
-def to_drive_event(event: dict[str, Any]) -> DriveChanged | None:
+def to_drive_event(event: DriveEvent) -> DriveChanged | None:
     """The ``viewerEvents`` member for a ``drive.changed`` bus payload."""
-    if event.get("type") != "drive.changed":
+    if event["type"] != DriveEventKind.DRIVE_CHANGED:
         return None
     item = event["item"]
     return DriveChanged(

@@ -11,7 +11,9 @@ from strawberry.types import Info
 
 from graphql_schema.admin.departments import Department
 from graphql_schema.identity.types import Organization, User
-from resolvers.admin.organization import organization_from_snapshot
+from resolvers.admin import events as admin_events
+from resolvers.admin.events import AdminEventKind, is_admin_event, organization_from_snapshot
+from resolvers.identity.events import IdentityEventKind, is_identity_event
 from subscriptions import identity as live
 
 
@@ -68,17 +70,20 @@ OrganizationEvent = Annotated[
 ]
 
 
-def to_graphql(event: dict[str, Any]) -> Any:
+def to_graphql(event: admin_events.OrganizationEvent) -> Any:
     """The typed event for a bus payload (built from its snapshots: no query per subscriber),
     or None for a kind this schema does not show."""
-    kind = event.get("type")
-    if kind == "member.joined":
-        return MemberJoined(user=User.from_snapshot(event["user"]))
-    if kind == "member.updated":
-        return MemberUpdated(user=User.from_snapshot(event["user"]))
-    if kind == "member.deactivated":
+    if is_identity_event(event):
+        if event["type"] == IdentityEventKind.MEMBER_JOINED:
+            return MemberJoined(user=User.from_snapshot(event["user"]))
+        if event["type"] == IdentityEventKind.MEMBER_UPDATED:
+            return MemberUpdated(user=User.from_snapshot(event["user"]))
+        return None
+    if not is_admin_event(event):
+        return None
+    if event["type"] == AdminEventKind.MEMBER_DEACTIVATED:
         return MemberDeactivated(user=User.from_snapshot(event["user"]))
-    if kind == "department.changed":
+    if event["type"] == AdminEventKind.DEPARTMENT_CHANGED:
         d = event["department"]
         return DepartmentChanged(
             kind=DepartmentChangeKind(event["kind"]),
@@ -90,7 +95,7 @@ def to_graphql(event: dict[str, Any]) -> Any:
                 leader_id=d["leaderId"],
             ),
         )
-    if kind == "organization.updated":
+    if event["type"] == AdminEventKind.ORGANIZATION_UPDATED:
         org = organization_from_snapshot(event["organization"])
         return OrganizationUpdated(organization=Organization.from_model(org))
     return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
@@ -27,7 +27,7 @@ from resolvers.admin.loaders import departments_by_user
 from resolvers.admin.sessions import live_sessions_by_user, may_read_sessions, visible_sessions
 from resolvers.core.errors import Forbidden
 from resolvers.identity import queries
-from resolvers.identity.events import user_snapshot
+from resolvers.identity.events import UserSnapshot, user_snapshot
 from resolvers.messenger.chats import viewer_chats
 
 if TYPE_CHECKING:
@@ -234,7 +234,7 @@ class User(VisibleNode):
         return found
 
     @classmethod
-    def from_snapshot(cls, snapshot: dict[str, Any]) -> User:
+    def from_snapshot(cls, snapshot: UserSnapshot) -> User:
         """From a user snapshot (``resolvers.identity.events.user_snapshot``), which events
         carry, so a user in an event resolves without a query."""
         return cls(

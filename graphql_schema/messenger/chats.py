@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -118,7 +118,6 @@ class MessengerSubscription:
             int | None, strawberry.argument(description="Replay messages after this seq first.")
         ] = None,
     ) -> AsyncGenerator[ChatEvent, None]:
-        event: dict[str, Any]
         async for event in live.chat_events(
             info.context, require_id(chat_id, "Chat", "chatId"), after_seq
         ):

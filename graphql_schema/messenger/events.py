@@ -12,6 +12,8 @@ from graphql_schema.core.node import global_id
 from graphql_schema.identity.types import User
 from graphql_schema.messenger.types import Chat, Message
 from resolvers.identity import queries as identity
+from resolvers.messenger import events as bus
+from resolvers.messenger.events import MessengerEventKind
 
 
 async def _users(info: Info, ids: list[int]) -> list[Any]:
@@ -111,16 +113,15 @@ ChatEvent = Annotated[
 ]
 
 
-def to_chat_event(event: dict[str, Any]) -> Any | None:
-    """The union member for a bus payload; None for types a chat stream does not show."""
-    kind = event.get("type")
-    if kind == "message.added":
+def to_chat_event(event: bus.ChatEvent) -> Any | None:
+    """The union member for a bus payload; None for kinds a chat stream does not show."""
+    if event["type"] == MessengerEventKind.MESSAGE_ADDED:
         return MessageAdded(message=Message.from_snapshot(event["message"]))
-    if kind == "message.updated":
+    if event["type"] == MessengerEventKind.MESSAGE_UPDATED:
         return MessageUpdated(message=Message.from_snapshot(event["message"]))
-    if kind == "message.recalled":
+    if event["type"] == MessengerEventKind.MESSAGE_RECALLED:
         return MessageRecalled(message=Message.from_snapshot(event["message"]))
-    if kind == "reaction.changed":
+    if event["type"] == MessengerEventKind.REACTION_CHANGED:
         return ReactionChanged(
             message_id=global_id("Message", event["messageId"]),
             reactions=[
@@ -128,18 +129,18 @@ def to_chat_event(event: dict[str, Any]) -> Any | None:
                 for r in event["reactions"]
             ],
         )
-    if kind == "message.pinned":
+    if event["type"] == MessengerEventKind.MESSAGE_PINNED:
         return MessagePinned(
             message_id=global_id("Message", event["messageId"]),
             pinned=event["pinned"],
         )
-    if kind == "members.changed":
+    if event["type"] == MessengerEventKind.MEMBERS_CHANGED:
         return MembersChanged(added_ids=event["added"], removed_ids=event["removed"])
-    if kind == "chat.updated":
+    if event["type"] == MessengerEventKind.CHAT_UPDATED:
         return ChatUpdated(chat=Chat.from_snapshot(event["chat"]))
-    if kind == "typing":
+    if event["type"] == MessengerEventKind.TYPING:
         return Typing(user_id=event["userId"])
-    if kind == "read.up_to":
+    if event["type"] == MessengerEventKind.READ_UP_TO:
         return ReadUpTo(seq=event["seq"], user_id=event["userId"])
     return None
 

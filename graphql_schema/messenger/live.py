@@ -19,9 +19,12 @@ from graphql_schema.messenger.error_values import CHAT_NOT_FOUND
 from graphql_schema.messenger.events import ChatEvent, to_chat_event
 from graphql_schema.messenger.types import Chat
 from models.messenger import MessageMention
+from resolvers.admin.events import is_admin_event
 from resolvers.core.errors import NotFound
+from resolvers.drive.events import is_drive_event
 from resolvers.messenger import presence
 from resolvers.messenger.errors import MessengerErrorCode
+from resolvers.messenger.events import MessengerEventKind, is_messenger_event
 from subscriptions import viewer
 
 
@@ -119,22 +122,24 @@ ViewerEvent = Annotated[
 ]
 
 
-def _to_viewer_event(info: Info, event: dict[str, Any]) -> Any | None:
+def _to_viewer_event(info: Info, event: viewer.ViewerEvent) -> Any | None:
     principal = info.context.principal
-    if event.get("type") == "presence.changed":
+    if is_drive_event(event):
+        return to_drive_event(event)
+    if is_admin_event(event):
+        return to_account_event(event)
+    if not is_messenger_event(event):
+        return None
+    if event["type"] == MessengerEventKind.PRESENCE_CHANGED:
         return PresenceChanged(
             user_id=int(event["userId"]),
             status=PresenceStatus[event["status"]],
             at=datetime.fromisoformat(event["at"]),
         )
-    if event.get("type") == "drive.changed":
-        return to_drive_event(event)
-    if event.get("type") == "account.password_reset":
-        return to_account_event(event)
     converted = to_chat_event(event)
     if converted is None or principal is None:
         return None
-    seq = (event.get("message") or {}).get("seq") if event["type"] == "message.added" else None
+    seq = event["message"]["seq"] if event["type"] == MessengerEventKind.MESSAGE_ADDED else None
     return ViewerChatEvent(
         chat_id=int(event["chatId"]),
         organization_id=principal.organization_id,

@@ -30,7 +30,12 @@ from resolvers.core.pagination import paginate
 from resolvers.identity import queries as identity
 from resolvers.messenger import chats as chat_queries
 from resolvers.messenger import system_text
-from resolvers.messenger.events import chat_snapshot, message_snapshot
+from resolvers.messenger.events import (
+    ChatSnapshot,
+    MessageSnapshot,
+    chat_snapshot,
+    message_snapshot,
+)
 from resolvers.messenger.group_chats import chat_members
 from resolvers.messenger.message_ops import edit_histories, reaction_summaries, readers
 from resolvers.messenger.messages import chat_messages, thread_replies
@@ -180,7 +185,7 @@ class Message(VisibleNode):
         return cls.from_snapshot(message_snapshot(msg))
 
     @classmethod
-    def from_snapshot(cls, s: dict[str, Any]) -> Message:
+    def from_snapshot(cls, s: MessageSnapshot) -> Message:
         """From ``resolvers.messenger.events.message_snapshot`` (what events carry)."""
         return cls(
             id=s["id"],
@@ -340,7 +345,7 @@ class Chat(VisibleNode):
         return cls.from_snapshot(chat_snapshot(chat))
 
     @classmethod
-    def from_snapshot(cls, s: dict[str, Any]) -> Chat:
+    def from_snapshot(cls, s: ChatSnapshot) -> Chat:
         """From ``resolvers.messenger.events.chat_snapshot`` (what events carry)."""
         return cls(
             id=s["id"],

@@ -11,6 +11,7 @@ from models.identity import Organization
 from resolvers.admin.access import require_admin
 from resolvers.admin.audit import audit, changes, snapshot
 from resolvers.admin.errors import AdminErrorCode
+from resolvers.admin.events import organization_updated
 from resolvers.core.channels import organization_channel
 from resolvers.core.context import Context
 from resolvers.core.errors import DomainError, collect
@@ -127,40 +128,6 @@ def _is_zone(name: str) -> bool:
     except (ZoneInfoNotFoundError, ValueError):  # ValueError: paths like `../x`
         return False
     return True
-
-
-def organization_snapshot(org: Organization) -> dict[str, Any]:
-    return {
-        "id": org.id,
-        "organizationId": org.id,
-        "name": org.name,
-        "domain": org.domain,
-        "allowedEmailDomains": list(org.allowed_email_domains or []),
-        "defaultTimeZone": org.default_time_zone,
-        "messageEditWindowMinutes": org.message_edit_window_minutes,
-        "messageRecallWindowMinutes": org.message_recall_window_minutes,
-    }
-
-
-def organization_from_snapshot(s: dict[str, Any]) -> Organization:
-    """An unsaved model from an event's snapshot, so delivering the event needs no query."""
-    return Organization(
-        id=s["id"],
-        name=s["name"],
-        domain=s["domain"],
-        allowed_email_domains=s["allowedEmailDomains"],
-        default_time_zone=s["defaultTimeZone"],
-        message_edit_window_minutes=s["messageEditWindowMinutes"],
-        message_recall_window_minutes=s["messageRecallWindowMinutes"],
-    )
-
-
-def organization_updated(org: Organization) -> dict[str, object]:
-    return {
-        "type": "organization.updated",
-        "organizationId": org.id,
-        "organization": organization_snapshot(org),
-    }
 
 
 async def check_organization_update(ctx: Context, requested: OrganizationChanges) -> Organization:

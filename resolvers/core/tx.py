@@ -10,7 +10,7 @@ block succeeds, so a caller that catches a nested failure does not publish what 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -25,10 +25,10 @@ log = logging.getLogger("hello.events")
 
 @dataclass
 class Transaction:
-    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    events: list[tuple[str, Mapping[str, Any]]] = field(default_factory=list)
     after: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
-    def publish(self, channel: str, event: dict[str, Any]) -> None:
+    def publish(self, channel: str, event: Mapping[str, Any]) -> None:
         self.events.append((channel, event))
 
     def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
@@ -71,7 +71,7 @@ async def transaction() -> AsyncIterator[Transaction]:
             log.exception("an after-commit action failed")
 
 
-async def publish_events(events: list[tuple[str, dict[str, Any]]]) -> None:
+async def publish_events(events: list[tuple[str, Mapping[str, Any]]]) -> None:
     services = runtime.maybe_current()
     if services is None:
         # A command-line tool without a running server: nobody can be subscribed.

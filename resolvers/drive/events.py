@@ -1,13 +1,16 @@
 """Drive's live events: what changed (``Change``), the snapshot of the item an event carries
 (so delivering it costs no SQL), and ``publish_change``, which tells everyone who can see the
-item, on their user channels, after commit.
+item, on their user channels, after commit. Drive's kinds are declared once, in
+``DriveEventKind``, each payload a ``TypedDict`` built here; ``is_drive_event`` tells them from
+other modules' on a user channel.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal, TypedDict, TypeGuard
 
 from models.drive import DriveItem
 from resolvers.core.channels import user_channel
@@ -26,7 +29,46 @@ class Change(StrEnum):
     UNSHARED = "UNSHARED"
 
 
-def item_snapshot(item: DriveItem) -> dict[str, Any]:
+class DriveEventKind(StrEnum):
+    """The ``type`` of Drive's events, as it travels on the bus."""
+
+    DRIVE_CHANGED = "drive.changed"
+
+
+class ItemSnapshot(TypedDict):
+    id: int
+    organizationId: int
+    kind: str
+    name: str
+    parentId: int | None
+    ownerId: int
+    size: int
+    contentType: str
+    sha256: str
+    trashedAt: str | None
+    updatedAt: str
+
+
+class DriveChanged(TypedDict):
+    type: Literal[DriveEventKind.DRIVE_CHANGED]
+    change: str  # a Change
+    item: ItemSnapshot
+    actorId: int
+
+
+DriveEvent = DriveChanged
+"""Every event of Drive: one ``TypedDict`` per ``DriveEventKind`` member, on user channels
+(``viewerEvents``)."""
+
+_KINDS = frozenset(DriveEventKind)
+
+
+def is_drive_event(event: Mapping[str, Any]) -> TypeGuard[DriveEvent]:
+    """True for a payload of one of Drive's kinds (from the bus, a plain str equal to it)."""
+    return event.get("type") in _KINDS
+
+
+def item_snapshot(item: DriveItem) -> ItemSnapshot:
     return {
         "id": item.id,
         "organizationId": item.organization_id,
@@ -42,6 +84,15 @@ def item_snapshot(item: DriveItem) -> dict[str, Any]:
     }
 
 
+def drive_changed(change: Change, item: DriveItem, actor_id: int) -> DriveChanged:
+    return {
+        "type": DriveEventKind.DRIVE_CHANGED,
+        "change": change.value,
+        "item": item_snapshot(item),
+        "actorId": actor_id,
+    }
+
+
 async def publish_change(
     tx: Transaction,
     change: Change,
@@ -53,11 +104,6 @@ async def publish_change(
     """Tell everyone who can see ``item`` (and ``also``: people who just lost access) about a
     change, on their user channels, after commit. Call it while the item's permissions still
     reach its audience (before an unshare or a purge)."""
-    event = {
-        "type": "drive.changed",
-        "change": change.value,
-        "item": item_snapshot(item),
-        "actorId": actor_id,
-    }
+    event = drive_changed(change, item, actor_id)
     for user_id in (await audience(item)) | (also or set()):
         tx.publish(user_channel(user_id), event)

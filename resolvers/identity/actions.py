@@ -197,7 +197,7 @@ async def do_revoke_sessions(
 _later: set[asyncio.Task[None]] = set()  # strong references until each has run
 
 
-async def _publish_later(delay: float, channel: str, event: dict[str, object]) -> None:
+async def _publish_later(delay: float, channel: str, event: events.AuthEvent) -> None:
     async def run() -> None:
         await asyncio.sleep(delay)
         await publish_events([(channel, dict(event))])

@@ -1,6 +1,17 @@
-"""Event channels and payloads of identity: plain JSON, never model objects."""
+"""Event channels and payloads of identity: plain JSON, never model objects.
+
+Identity's kinds are declared once, in ``IdentityEventKind``; each payload is a ``TypedDict``
+built here, so a consumer that compares ``event["type"]`` with a member reads the keys mypy
+knows that kind carries. ``is_identity_event`` tells identity's payloads from other modules'
+on a shared channel: directory events share the organization channel with Admin's
+(``resolvers.admin.events.OrganizationEvent``). ``AuthEvent`` is what the auth channel
+carries."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any, Literal, TypedDict, TypeGuard
 
 from models.identity import User
 
@@ -10,7 +21,61 @@ from resolvers.core.channels import AUTH_CHANNEL as AUTH_CHANNEL
 from resolvers.core.channels import organization_channel as organization_channel
 
 
-def user_snapshot(user: User) -> dict[str, object]:
+class IdentityEventKind(StrEnum):
+    """The ``type`` of identity's events, as it travels on the bus."""
+
+    MEMBER_JOINED = "member.joined"
+    MEMBER_UPDATED = "member.updated"
+    SESSIONS_REVOKED = "sessions.revoked"
+
+
+class UserSnapshot(TypedDict):
+    id: int
+    organizationId: int
+    email: str
+    displayName: str
+    role: str
+    isActive: bool
+    timeZone: str
+    locale: str
+    managerId: int | None
+    avatarFileId: int | None
+
+
+class MemberJoined(TypedDict):
+    type: Literal[IdentityEventKind.MEMBER_JOINED]
+    organizationId: int
+    user: UserSnapshot
+
+
+class MemberUpdated(TypedDict):
+    type: Literal[IdentityEventKind.MEMBER_UPDATED]
+    organizationId: int
+    user: UserSnapshot
+
+
+class SessionsRevoked(TypedDict):
+    type: Literal[IdentityEventKind.SESSIONS_REVOKED]
+    sessionIds: list[int]
+    userIds: list[int]
+
+
+IdentityEvent = MemberJoined | MemberUpdated | SessionsRevoked
+"""Every event of identity: one ``TypedDict`` per ``IdentityEventKind`` member."""
+
+AuthEvent = SessionsRevoked
+"""What the auth channel carries: every process closes the sockets it ends."""
+
+_KINDS = frozenset(IdentityEventKind)
+
+
+def is_identity_event(event: Mapping[str, Any]) -> TypeGuard[IdentityEvent]:
+    """True for a payload of one of identity's kinds (from the bus, a plain str equal to it);
+    comparing ``event["type"]`` with a member then narrows it to that kind's ``TypedDict``."""
+    return event.get("type") in _KINDS
+
+
+def user_snapshot(user: User) -> UserSnapshot:
     """What every member may see of a user, carried in events so that delivering one to many
     subscribers needs no query per subscriber."""
     return {
@@ -27,22 +92,26 @@ def user_snapshot(user: User) -> dict[str, object]:
     }
 
 
-def member_joined(user: User) -> dict[str, object]:
+def member_joined(user: User) -> MemberJoined:
     return {
-        "type": "member.joined",
+        "type": IdentityEventKind.MEMBER_JOINED,
         "organizationId": user.organization_id,
         "user": user_snapshot(user),
     }
 
 
-def member_updated(user: User) -> dict[str, object]:
+def member_updated(user: User) -> MemberUpdated:
     """Profile, role, manager, departments or reactivation changed."""
     return {
-        "type": "member.updated",
+        "type": IdentityEventKind.MEMBER_UPDATED,
         "organizationId": user.organization_id,
         "user": user_snapshot(user),
     }
 
 
-def sessions_revoked(session_ids: list[int], user_ids: list[int]) -> dict[str, object]:
-    return {"type": "sessions.revoked", "sessionIds": session_ids, "userIds": user_ids}
+def sessions_revoked(session_ids: list[int], user_ids: list[int]) -> SessionsRevoked:
+    return {
+        "type": IdentityEventKind.SESSIONS_REVOKED,
+        "sessionIds": session_ids,
+        "userIds": user_ids,
+    }

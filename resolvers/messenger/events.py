@@ -1,11 +1,21 @@
 """Chat events on the bus. Each chat has a channel and each user one (for viewerEvents), named
-in ``resolvers/core/channels.py``. Payloads carry snapshots, so delivering an event to many
-subscribers needs no query per subscriber. The GraphQL side (``graphql_schema/messenger/
-events.py``) turns each ``type`` below into one member of the ``ChatEvent`` union."""
+in ``resolvers/core/channels.py``; presence changes go on the organization's presence channel
+(``presence.presence_channel``). Payloads carry snapshots, so delivering an event to many
+subscribers needs no query per subscriber.
+
+Messenger's kinds are declared once, in ``MessengerEventKind``; each payload is a ``TypedDict``
+built here, and ``is_messenger_event`` tells them from other modules' on a shared channel.
+``ChatEvent`` is what a chat channel carries (the GraphQL side,
+``graphql_schema/messenger/events.py``, turns each into one member of the ``ChatEvent`` union);
+Messenger's events on a user channel (``members.changed``, ``read.up_to``) are chat events too.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, Literal, NotRequired, TypedDict, TypeGuard
 
 from models.messenger import Chat, Message
 
@@ -13,6 +23,157 @@ from models.messenger import Chat, Message
 # messenger's own code keeps reading them here as events.chat_channel and events.user_channel.
 from resolvers.core.channels import chat_channel as chat_channel
 from resolvers.core.channels import user_channel as user_channel
+
+
+class MessengerEventKind(StrEnum):
+    """The ``type`` of Messenger's events, as it travels on the bus."""
+
+    MESSAGE_ADDED = "message.added"
+    MESSAGE_UPDATED = "message.updated"
+    MESSAGE_RECALLED = "message.recalled"
+    REACTION_CHANGED = "reaction.changed"
+    MESSAGE_PINNED = "message.pinned"
+    MEMBERS_CHANGED = "members.changed"
+    CHAT_UPDATED = "chat.updated"
+    TYPING = "typing"
+    READ_UP_TO = "read.up_to"
+    PRESENCE_CHANGED = "presence.changed"
+
+
+class MessageSnapshot(TypedDict):
+    id: int
+    chatId: int
+    seq: int
+    senderId: int | None
+    kind: str
+    text: str
+    content: Any
+    replyToId: int | None
+    threadRootId: int | None
+    replyCount: int
+    lastReplyAt: str | None
+    editedAt: str | None
+    editCount: int
+    recalledAt: str | None
+    forwardedFromId: int | None
+    createdAt: str
+
+
+class ChatSnapshot(TypedDict):
+    id: int
+    organizationId: int
+    kind: str
+    name: str
+    description: str
+    announcement: str
+    sendPolicy: str
+    addPolicy: str
+    lastSeq: int
+    lastActivityAt: str
+    disbandedAt: str | None
+    # Always sent; snapshots published before chat titles existed lack it.
+    directUserIds: NotRequired[list[int] | None]
+
+
+class ReactionSummary(TypedDict):
+    emoji: str
+    count: int
+    userIds: list[int]  # at most 20
+
+
+class MessageAdded(TypedDict):
+    type: Literal[MessengerEventKind.MESSAGE_ADDED]
+    chatId: int
+    message: MessageSnapshot
+
+
+class MessageUpdated(TypedDict):
+    type: Literal[MessengerEventKind.MESSAGE_UPDATED]
+    chatId: int
+    message: MessageSnapshot
+
+
+class MessageRecalled(TypedDict):
+    type: Literal[MessengerEventKind.MESSAGE_RECALLED]
+    chatId: int
+    message: MessageSnapshot
+
+
+class ReactionChanged(TypedDict):
+    type: Literal[MessengerEventKind.REACTION_CHANGED]
+    chatId: int
+    messageId: int
+    reactions: list[ReactionSummary]
+
+
+class MessagePinned(TypedDict):
+    type: Literal[MessengerEventKind.MESSAGE_PINNED]
+    chatId: int
+    messageId: int
+    pinned: bool
+    byUserId: int
+
+
+class MembersChanged(TypedDict):
+    type: Literal[MessengerEventKind.MEMBERS_CHANGED]
+    chatId: int
+    added: list[int]
+    removed: list[int]
+    byUserId: int | None
+
+
+class ChatUpdated(TypedDict):
+    type: Literal[MessengerEventKind.CHAT_UPDATED]
+    chatId: int
+    chat: ChatSnapshot
+
+
+class Typing(TypedDict):
+    type: Literal[MessengerEventKind.TYPING]
+    chatId: int
+    userId: int
+
+
+class ReadUpTo(TypedDict):
+    type: Literal[MessengerEventKind.READ_UP_TO]
+    chatId: int
+    userId: int
+    seq: int
+
+
+class PresenceChanged(TypedDict):
+    type: Literal[MessengerEventKind.PRESENCE_CHANGED]
+    organizationId: int
+    userId: int
+    status: str
+    at: str
+
+
+ChatEvent = (
+    MessageAdded
+    | MessageUpdated
+    | MessageRecalled
+    | ReactionChanged
+    | MessagePinned
+    | MembersChanged
+    | ChatUpdated
+    | Typing
+    | ReadUpTo
+)
+"""What a chat channel carries; ``members.changed`` and ``read.up_to`` also go on the user
+channels of the people they concern."""
+
+MessengerEvent = ChatEvent | PresenceChanged
+"""Every event of Messenger: one ``TypedDict`` per ``MessengerEventKind`` member. Presence
+changes go on the organization's presence channel."""
+
+_KINDS = frozenset(MessengerEventKind)
+
+
+def is_messenger_event(event: Mapping[str, Any]) -> TypeGuard[MessengerEvent]:
+    """True for a payload of one of Messenger's kinds (from the bus, a plain str equal to it);
+    comparing ``event["type"]`` with a member then narrows it to that kind's ``TypedDict``."""
+    return event.get("type") in _KINDS
 
 
 def _iso(value: Any) -> str | None:
@@ -23,7 +184,7 @@ def _enum(value: Any) -> str:
     return value.value if hasattr(value, "value") else str(value)
 
 
-def message_snapshot(m: Message) -> dict[str, Any]:
+def message_snapshot(m: Message) -> MessageSnapshot:
     recalled = m.recalled_at is not None
     return {
         "id": m.id,
@@ -55,7 +216,7 @@ def direct_user_ids(direct_key: str | None) -> list[int] | None:
     return [int(low), int(high or low)]
 
 
-def chat_snapshot(c: Chat) -> dict[str, Any]:
+def chat_snapshot(c: Chat) -> ChatSnapshot:
     return {
         "id": c.id,
         "organizationId": c.organization_id,
@@ -72,34 +233,46 @@ def chat_snapshot(c: Chat) -> dict[str, Any]:
     }
 
 
-def message_added(m: Message) -> dict[str, Any]:
-    return {"type": "message.added", "chatId": m.chat_id, "message": message_snapshot(m)}
+def message_added(m: Message) -> MessageAdded:
+    return {
+        "type": MessengerEventKind.MESSAGE_ADDED,
+        "chatId": m.chat_id,
+        "message": message_snapshot(m),
+    }
 
 
-def message_updated(m: Message) -> dict[str, Any]:
+def message_updated(m: Message) -> MessageUpdated:
     """Edited, or its thread changed (reply count, last reply)."""
-    return {"type": "message.updated", "chatId": m.chat_id, "message": message_snapshot(m)}
+    return {
+        "type": MessengerEventKind.MESSAGE_UPDATED,
+        "chatId": m.chat_id,
+        "message": message_snapshot(m),
+    }
 
 
-def message_recalled(m: Message) -> dict[str, Any]:
-    return {"type": "message.recalled", "chatId": m.chat_id, "message": message_snapshot(m)}
+def message_recalled(m: Message) -> MessageRecalled:
+    return {
+        "type": MessengerEventKind.MESSAGE_RECALLED,
+        "chatId": m.chat_id,
+        "message": message_snapshot(m),
+    }
 
 
 def reaction_changed(
-    chat_id: int, message_id: int, reactions: list[dict[str, Any]]
-) -> dict[str, Any]:
-    """``reactions``: [{"emoji": str, "count": int, "userIds": [int, ...] (at most 20)}]."""
+    chat_id: int, message_id: int, reactions: list[ReactionSummary]
+) -> ReactionChanged:
+    """``reactions``: every emoji on the message, with at most 20 user ids each."""
     return {
-        "type": "reaction.changed",
+        "type": MessengerEventKind.REACTION_CHANGED,
         "chatId": chat_id,
         "messageId": message_id,
         "reactions": reactions,
     }
 
 
-def message_pinned(chat_id: int, message_id: int, pinned: bool, by_user_id: int) -> dict[str, Any]:
+def message_pinned(chat_id: int, message_id: int, pinned: bool, by_user_id: int) -> MessagePinned:
     return {
-        "type": "message.pinned",
+        "type": MessengerEventKind.MESSAGE_PINNED,
         "chatId": chat_id,
         "messageId": message_id,
         "pinned": pinned,
@@ -109,11 +282,11 @@ def message_pinned(chat_id: int, message_id: int, pinned: bool, by_user_id: int)
 
 def members_changed(
     chat_id: int, added: list[int], removed: list[int], by_user_id: int | None
-) -> dict[str, Any]:
+) -> MembersChanged:
     """Published on the chat channel (a removed member's chatEvents ends on it) and on the
     user channel of each added or removed user (viewerEvents)."""
     return {
-        "type": "members.changed",
+        "type": MessengerEventKind.MEMBERS_CHANGED,
         "chatId": chat_id,
         "added": added,
         "removed": removed,
@@ -121,13 +294,29 @@ def members_changed(
     }
 
 
-def chat_updated(c: Chat) -> dict[str, Any]:
-    return {"type": "chat.updated", "chatId": c.id, "chat": chat_snapshot(c)}
+def chat_updated(c: Chat) -> ChatUpdated:
+    return {"type": MessengerEventKind.CHAT_UPDATED, "chatId": c.id, "chat": chat_snapshot(c)}
 
 
-def typing(chat_id: int, user_id: int) -> dict[str, Any]:
-    return {"type": "typing", "chatId": chat_id, "userId": user_id}
+def typing(chat_id: int, user_id: int) -> Typing:
+    return {"type": MessengerEventKind.TYPING, "chatId": chat_id, "userId": user_id}
 
 
-def read_up_to(chat_id: int, user_id: int, seq: int) -> dict[str, Any]:
-    return {"type": "read.up_to", "chatId": chat_id, "userId": user_id, "seq": seq}
+def read_up_to(chat_id: int, user_id: int, seq: int) -> ReadUpTo:
+    return {
+        "type": MessengerEventKind.READ_UP_TO,
+        "chatId": chat_id,
+        "userId": user_id,
+        "seq": seq,
+    }
+
+
+def presence_changed(organization_id: int, user_id: int, status: StrEnum) -> PresenceChanged:
+    """On the organization's presence channel: someone came online or went offline."""
+    return {
+        "type": MessengerEventKind.PRESENCE_CHANGED,
+        "organizationId": organization_id,
+        "userId": user_id,
+        "status": status.value,
+        "at": datetime.now(UTC).isoformat(),
+    }

@@ -181,10 +181,10 @@ async def do_message_recall(message: Message, by_user_id: int) -> Message:
     return fresh
 
 
-async def reaction_summary(message_id: int) -> list[dict[str, Any]]:
+async def reaction_summary(message_id: int) -> list[events.ReactionSummary]:
     """The event's form: like ``reaction_summaries`` with at most 20 user ids per emoji."""
     return [
-        {**r, "userIds": r["userIds"][:REACTION_USERS]}
+        {"emoji": r["emoji"], "count": r["count"], "userIds": r["userIds"][:REACTION_USERS]}
         for r in (await reaction_summaries([message_id]))[0]
     ]
 

@@ -28,7 +28,6 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
 
 from tortoise.expressions import Subquery
 
@@ -71,16 +70,6 @@ def presence_channel(organization_id: int) -> str:
     return f"presence:{organization_id}"
 
 
-def presence_changed(organization_id: int, user_id: int, status: PresenceStatus) -> dict[str, Any]:
-    return {
-        "type": "presence.changed",
-        "organizationId": organization_id,
-        "userId": user_id,
-        "status": status.value,
-        "at": datetime.now(UTC).isoformat(),
-    }
-
-
 def _alive(user_id: int) -> str:
     return f"presence:alive:{user_id}"
 
@@ -108,7 +97,7 @@ async def _publish(organization_id: int, user_id: int, status: PresenceStatus) -
         try:
             await services.bus.publish(
                 presence_channel(organization_id),
-                presence_changed(organization_id, user_id, status),
+                events.presence_changed(organization_id, user_id, status),
             )
         except Exception:  # presence is best effort: never fail the socket for it
             log.warning("presence: publishing failed", exc_info=True)

@@ -10,6 +10,8 @@ from strawberry.relay import GlobalID
 
 from models.admin import AuditEntry, Department, DepartmentMember
 from models.identity import Role, User
+from resolvers.admin.events import AdminEventKind
+from resolvers.identity.events import IdentityEventKind
 from tests.client import Account, Api, count_queries
 from tests.errors import refusal
 
@@ -386,19 +388,19 @@ async def test_committed_changes_publish_one_event_and_refused_ones_none(api: Ap
         # Each refused call is followed by a committed one: the next event must be the latter's.
         assert (await run(api, CREATE, {"name": "a"}, owner))["errors"]
         b = await make(api, owner, "B")
-        assert await next_event(sub) == ("department.changed", "CREATED", pk(b))
+        assert await next_event(sub) == (AdminEventKind.DEPARTMENT_CHANGED, "CREATED", pk(b))
         assert (await run(api, UPDATE, {"departmentId": a, "name": ""}, owner))["errors"]
         await run(api, UPDATE, {"departmentId": a, "name": "A2"}, owner)
-        assert await next_event(sub) == ("department.changed", "UPDATED", pk(a))
+        assert await next_event(sub) == (AdminEventKind.DEPARTMENT_CHANGED, "UPDATED", pk(a))
         assert (await run(api, MOVE, {"departmentId": a, "parentId": a}, owner))["errors"]
         await run(api, MOVE, {"departmentId": b, "parentId": a}, owner)
-        assert await next_event(sub) == ("department.changed", "MOVED", pk(b))
+        assert await next_event(sub) == (AdminEventKind.DEPARTMENT_CHANGED, "MOVED", pk(b))
         assert (await run(api, DELETE, {"departmentId": a}, owner))["errors"]  # has a child
         await run(api, ADD, {"departmentId": a, "userIds": [member.user_id]}, owner)
-        assert await next_event(sub) == ("department.changed", "UPDATED", pk(a))
-        assert await next_event(sub) == ("member.updated", None, pk(member.user_id))
+        assert await next_event(sub) == (AdminEventKind.DEPARTMENT_CHANGED, "UPDATED", pk(a))
+        assert await next_event(sub) == (IdentityEventKind.MEMBER_UPDATED, None, pk(member.user_id))
         await run(api, DELETE, {"departmentId": b}, owner)
-        assert await next_event(sub) == ("department.changed", "DELETED", pk(b))
+        assert await next_event(sub) == (AdminEventKind.DEPARTMENT_CHANGED, "DELETED", pk(b))
         with pytest.raises(TimeoutError):
             await next_event(sub, timeout=0.3)
 

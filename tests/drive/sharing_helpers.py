@@ -11,6 +11,7 @@ from strawberry.relay import GlobalID
 
 from models.drive import DrivePermission, ShareLink
 from models.identity import Role, User
+from resolvers.drive.events import DriveEventKind
 from tests.client import Account, Api
 from tests.drive.helpers import upload_ok
 from tests.errors import refusal_at
@@ -165,7 +166,7 @@ async def drive_events(account: Account) -> AsyncIterator[list[dict[str, Any]]]:
 
         async def collect() -> None:
             async for event in sub:
-                if event.get("type") == "drive.changed":
+                if event.get("type") == DriveEventKind.DRIVE_CHANGED:
                     seen.append(event)
 
         task = asyncio.create_task(collect())

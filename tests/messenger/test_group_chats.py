@@ -13,7 +13,12 @@ from models.admin import AuditEntry
 from models.identity import Role, User
 from models.messenger import Chat, ChatMember, ChatPolicy, ChatRole, Message
 from resolvers.core.errors import DomainError
-from resolvers.messenger.events import chat_channel, members_changed, user_channel
+from resolvers.messenger.events import (
+    MessengerEventKind,
+    chat_channel,
+    members_changed,
+    user_channel,
+)
 from resolvers.messenger.group_chats import check_can_send
 from subscriptions.core import subscribed
 from tests.client import Account, Api, WSClient, wait_subscribed
@@ -122,7 +127,10 @@ async def test_owner_and_admins_change_settings_members_cannot(api: Api) -> None
         event = await asyncio.wait_for(anext(live), 5)
     assert ok["errors"] == []
     assert ok["chat"]["name"] == "Launch" and ok["chat"]["sendPolicy"] == "ADMINS"
-    assert event["type"] == "chat.updated" and event["chat"]["announcement"] == "Ship Friday"
+    assert (
+        event["type"] == MessengerEventKind.CHAT_UPDATED
+        and event["chat"]["announcement"] == "Ship Friday"
+    )
     stored = await Chat.get(id=pk(chat))
     assert (stored.name, stored.send_policy) == ("Launch", ChatPolicy.ADMINS)
     # Settings are not membership: no system message.
@@ -167,7 +175,8 @@ async def test_members_changed_reaches_the_chat_and_each_user_channel(api: Api) 
             "errors"
         ] == []
         expected = members_changed(pk(chat), [pk(dan.user_id)], [], pk(ada.user_id))
-        assert (await asyncio.wait_for(anext(on_chat), 5))["type"] == "message.added"
+        system_message = await asyncio.wait_for(anext(on_chat), 5)
+        assert system_message["type"] == MessengerEventKind.MESSAGE_ADDED
         assert await asyncio.wait_for(anext(on_chat), 5) == expected
         assert await asyncio.wait_for(anext(on_dan), 5) == expected
 

@@ -26,7 +26,7 @@ from models.messenger import (
     Reaction,
 )
 from resolvers.messenger import message_ops
-from resolvers.messenger.events import chat_channel
+from resolvers.messenger.events import MessengerEventKind, chat_channel
 from tests.client import Account, Api, count_queries
 from tests.messenger.helpers import CHAT_CREATE, group, send
 from tests.timing import eventually
@@ -146,7 +146,7 @@ async def test_threads_count_replies_and_page_them(api: Api) -> None:
             (await send(api, who, chat, f"r{i}", threadRootId=root))["message"]
             for i, who in enumerate([bob, ada, bob])
         ]
-    updates = [e for e in seen if e["type"] == "message.updated"]
+    updates = [e for e in seen if e["type"] == MessengerEventKind.MESSAGE_UPDATED]
     assert [u["message"]["replyCount"] for u in updates] == [1, 2, 3]
     stored = await Message.get(id=pk(root))
     assert stored.reply_count == 3 and stored.last_reply_at is not None
@@ -185,7 +185,7 @@ async def test_edit_keeps_history_within_the_window_and_the_limit(api: Api) -> N
     assert edited["errors"] == []
     assert edited["message"]["text"] == "v1" and edited["message"]["editCount"] == 1
     assert edited["message"]["editHistory"] == [{"text": "v0"}]
-    assert [e["type"] for e in seen] == ["message.updated"]
+    assert [e["type"] for e in seen] == [MessengerEventKind.MESSAGE_UPDATED]
 
     # Not the sender: refused, nothing changes.
     denied = await op(api, bob, EDIT, "messageEdit", messageId=mid, text="hijack")
@@ -227,7 +227,7 @@ async def test_recall_by_sender_in_window_or_chat_admin_any_time(api: Api) -> No
     assert done["errors"] == []
     assert done["message"]["text"] == "" and done["message"]["content"] is None
     assert done["message"]["recalledAt"]
-    assert [e["type"] for e in seen] == ["message.recalled"]
+    assert [e["type"] for e in seen] == [MessengerEventKind.MESSAGE_RECALLED]
     stored = await Message.get(id=pk(mid))
     assert stored.text == "" and stored.recalled_by_id == pk(bob.user_id)
     assert await MessageEdit.filter(message_id=pk(mid)).count() == 0
@@ -293,7 +293,7 @@ async def test_pins_by_group_admins_or_anyone_in_direct_chats(api: Api) -> None:
     async with events_of(chat) as seen:
         assert (await op(api, ada, PIN, "messagePin", messageId=mid))["errors"] == []
         assert (await op(api, ada, PIN, "messagePin", messageId=mid))["errors"] == []
-    assert [(e["type"], e["pinned"]) for e in seen] == [("message.pinned", True)]
+    assert [(e["type"], e["pinned"]) for e in seen] == [(MessengerEventKind.MESSAGE_PINNED, True)]
     pinned = await api.gql(PINNED, {"c": chat}, token=bob.access_token)
     assert pinned["pinnedMessages"]["nodes"] == [{"id": mid}]
     assert (await op(api, bob, UNPIN, "messageUnpin", messageId=mid))["errors"] == [
