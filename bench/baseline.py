@@ -156,7 +156,7 @@ async def chat_list(ctx: Any, variables: dict[str, Any]) -> dict[str, Any]:
 async def message_page(ctx: Any, variables: dict[str, Any]) -> dict[str, Any]:
     """``bench.queries.MESSAGE_PAGE``: the same reads as the GraphQL resolvers."""
     from graphql_schema.core.node import decode_id
-    from resolvers.messenger.message_ops import reaction_summaries
+    from resolvers.messenger.message_reads import reaction_summaries
     from resolvers.messenger.messages import chat_messages
     from resolvers.messenger.queries import visible_chats
 

@@ -193,7 +193,7 @@ def create_memory_view() -> Any:
     from graphql_schema.schema import HelloSchema, create_schema
     from resolvers.core.context import Context, Principal, RequestMeta
     from resolvers.identity.queries import users_by_id
-    from resolvers.messenger.message_ops import reaction_summaries
+    from resolvers.messenger.message_reads import reaction_summaries
     from server.execution import install as install_fast_paths
     from server.limits import Guard
     from server.sockets import SocketRegistry

@@ -17,6 +17,7 @@ from graphql_schema.messenger.error_values import MESSAGE_NOT_FOUND
 from graphql_schema.messenger.types import Message
 from resolvers.core.errors import CoreErrorCode
 from resolvers.messenger import message_ops as ops
+from resolvers.messenger import message_reads
 from resolvers.messenger.errors import MessengerErrorCode
 
 INPUT = strawberry.argument(description="What to do.")
@@ -248,7 +249,7 @@ class MessageOpsQuery:
             str | None, strawberry.argument(description="A cursor from `pageInfo.startCursor`.")
         ] = None,
     ) -> Connection[Message]:
-        page = await ops.pinned_messages(
+        page = await message_reads.pinned_messages(
             info.context,
             require_id(chat_id, "Chat", "chatId"),
             first=first,

@@ -19,7 +19,7 @@ from strawberry.types import Info
 from graphql_schema.identity.types import User
 from resolvers.identity import queries as identity
 from resolvers.messenger import system_text
-from resolvers.messenger.message_ops import reaction_summaries
+from resolvers.messenger.message_reads import reaction_summaries
 
 
 def ready_or_later(future: Any, convert: Callable[[Any], Any]) -> Any:

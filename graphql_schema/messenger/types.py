@@ -37,7 +37,7 @@ from resolvers.messenger.events import (
     message_snapshot,
 )
 from resolvers.messenger.group_chats import chat_members
-from resolvers.messenger.message_ops import edit_histories, reaction_summaries, readers
+from resolvers.messenger.message_reads import edit_histories, reaction_summaries, readers
 from resolvers.messenger.messages import chat_messages, thread_replies
 from resolvers.messenger.queries import visible_chats, visible_messages
 
