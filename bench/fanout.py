@@ -62,7 +62,7 @@ class Pool:
         reply: dict[str, Any] = orjson.loads(line)
         return reply
 
-    async def subscribe(self, subs: list[tuple[str, str]]) -> None:
+    async def subscribe(self, subs: list[tuple[str, str]], deflate: bool = False) -> None:
         """Open one subscription per (token, chat), spread over the processes."""
         shares = [subs[i :: len(self.procs)] for i in range(len(self.procs))]
         replies = await asyncio.gather(
@@ -75,6 +75,7 @@ class Pool:
                         "subs": share,
                         "query": CHAT_EVENTS,
                         "parallel": 25,
+                        "deflate": deflate,
                     },
                 )
                 for p, url, share in zip(self.procs, self.urls, shares, strict=True)
@@ -205,6 +206,123 @@ class FanoutResult:
     latency_p99: list[float]
     max_rate: list[float]
     steps: list[list[Step]]
+    cpu_us_per_delivery: list[float]
+    """Server CPU (all server processes, user + system) during a latency round, per delivery;
+    the round's messageSend requests are included."""
+    sql_cold: list[float]
+    """SQL statements, on every server, from sending the first message of a member no
+    subscriber's connection has loaded yet until all subscribers received it."""
+    sql_warm: list[float]
+    """The same for that member's second message."""
+
+
+class Subscribers:
+    """The pool of subscriptions and the sender, reopened when a failed step cut some off."""
+
+    def __init__(
+        self,
+        servers: list[Process],
+        subs: list[tuple[str, str]],
+        clients: list[Client],
+        senders: list[Member],
+        data: Dataset,
+        log: Callable[[str], None],
+    ) -> None:
+        self.servers = servers
+        self.subs = subs
+        self.clients = clients
+        self.senders = senders
+        self.data = data
+        self.log = log
+        self.pool: Pool | None = None
+        self.sender = Sender(clients, senders, data.big_chat)
+
+    async def open(self) -> Pool:
+        if self.pool is not None:
+            await self.pool.close()
+        self.pool = await _open_pool(
+            self.servers, self.subs, self.clients, self.senders, self.data, self.log
+        )
+        self.sender = Sender(self.clients, self.senders, self.data.big_chat)
+        return self.pool
+
+    async def close(self) -> None:
+        if self.pool is not None:
+            await self.pool.close()
+            self.pool = None
+
+
+def cpu_seconds(servers: list[Process]) -> float:
+    return sum(s.cpu_seconds() for s in servers)
+
+
+async def max_rate(
+    subscribers: Subscribers,
+    *,
+    start_rate: float,
+    step_seconds: float,
+    run: int,
+    resolution: float = 0.10,
+    ceiling: float = 512.0,
+) -> tuple[float, list[Step]]:
+    """The most deliveries per second with every message delivered and p99 <= 1 s: the rate
+    doubles from ``start_rate`` until a step fails, then bisects between the best passing and
+    the lowest failing rate until they are within ``resolution`` of each other."""
+    assert subscribers.pool is not None
+    passed: float | None = None
+    failed: float | None = None
+    best = 0.0
+    steps: list[Step] = []
+    rate = start_rate
+    while True:
+        count = max(1, round(rate * step_seconds))
+        step = await _round(subscribers.pool, subscribers.sender, rate, count)
+        steps.append(step)
+        subscribers.log(
+            f"    search run {run}: {rate:.3g} msg/s -> {step.delivered}/{step.expected} "
+            f"delivered, p99 {step.p99_ms:,.0f} ms, {'pass' if step.passed else 'fail'}"
+        )
+        if step.passed:
+            passed = rate
+            best = max(best, step.deliveries_per_second)
+        else:
+            failed = rate
+            await _drain(subscribers.pool)
+            if step.broken:
+                # Subscriptions were cut off: go on with a full set.
+                await subscribers.open()
+        if failed is None:
+            if rate * 2 > ceiling:
+                return best, steps
+            rate *= 2
+        elif passed is None:
+            if rate / 2 < start_rate / 8:
+                return best, steps
+            rate /= 2
+        elif failed <= passed * (1 + resolution):
+            return best, steps
+        else:
+            rate = (passed + failed) / 2
+
+
+async def sql_of_one_message(
+    subscribers: Subscribers, sender: Member, clients: list[Client]
+) -> int:
+    """SQL statements on every server from one message of ``sender`` until every subscriber
+    received it (the bench's own endpoints count them: ``bench.baseline``)."""
+    pool = subscribers.pool
+    assert pool is not None
+    for c in clients:
+        await c.post_json("/bench/sql/start", {})
+    try:
+        one = Sender(clients[:1], [sender], subscribers.data.big_chat)
+        await one.one()
+        got, broken = await pool.collect(pool.size, timeout=60)
+        if len(got) < pool.size or broken:
+            raise BenchError(f"only {len(got)} of {pool.size} subscribers got the message")
+    finally:
+        counts = [orjson.loads((await c.post_json("/bench/sql/stop", {})).content) for c in clients]
+    return sum(int(c["count"]) for c in counts)
 
 
 async def fanout(
@@ -212,7 +330,7 @@ async def fanout(
     data: Dataset,
     *,
     latency_messages: int,
-    rates: list[float],
+    start_rate: float,
     step_seconds: float,
     runs: int,
     log: Callable[[str], None],
@@ -222,44 +340,44 @@ async def fanout(
     subs = [(m.token, data.big_chat) for m in [data.viewer, *data.members]]
     clients = [Client(s.url, connections=64) for s in servers]
     senders = data.members[:SENDERS]
-    result = FanoutResult([], [], [], [])
-    pool = await _open_pool(servers, subs, clients, senders, data, log)
+    result = FanoutResult([], [], [], [], [], [], [])
+    subscribers = Subscribers(servers, subs, clients, senders, data, log)
     try:
-        sender = Sender(clients, senders, data.big_chat)
+        pool = await subscribers.open()
+        # Members past the senders have sent nothing yet: no connection has loaded them.
+        cold = data.members[SENDERS : SENDERS + runs]
         for run in range(runs):
-            step = await _round(pool, sender, 2.0, latency_messages)
+            result.sql_cold.append(float(await sql_of_one_message(subscribers, cold[run], clients)))
+            result.sql_warm.append(float(await sql_of_one_message(subscribers, cold[run], clients)))
+            log(
+                f"    SQL run {run + 1}: first message of a cold sender "
+                f"{result.sql_cold[-1]:.0f} statements, second {result.sql_warm[-1]:.0f}"
+            )
+        for run in range(runs):
+            cpu = cpu_seconds(servers)
+            step = await _round(pool, subscribers.sender, 2.0, latency_messages)
+            cpu = cpu_seconds(servers) - cpu
             if step.delivered != step.expected:
                 raise BenchError(
                     f"fan-out lost messages at 2 messages/s: {step.delivered} of {step.expected}"
                 )
             result.latency_p50.append(step.p50_ms)
             result.latency_p99.append(step.p99_ms)
-            log(f"    latency run {run + 1}: p50 {step.p50_ms:.1f} ms, p99 {step.p99_ms:.1f} ms")
+            result.cpu_us_per_delivery.append(cpu * 1e6 / step.delivered)
+            log(
+                f"    latency run {run + 1}: p50 {step.p50_ms:.1f} ms, p99 {step.p99_ms:.1f} ms, "
+                f"{result.cpu_us_per_delivery[-1]:.0f} µs CPU per delivery"
+            )
         for run in range(runs):
-            best = 0.0
-            steps = []
-            for rate in rates:
-                count = max(1, round(rate * step_seconds))
-                step = await _round(pool, sender, rate, count)
-                steps.append(step)
-                log(
-                    f"    step-up run {run + 1}: {rate:g} msg/s -> {step.delivered}/"
-                    f"{step.expected} delivered, p99 {step.p99_ms:,.0f} ms"
-                )
-                if not step.passed:
-                    break
-                best = max(best, step.deliveries_per_second)
+            best, steps = await max_rate(
+                subscribers, start_rate=start_rate, step_seconds=step_seconds, run=run + 1
+            )
             result.max_rate.append(best)
             result.steps.append(steps)
-            if steps and not steps[-1].passed:
-                await _drain(pool)
-                if steps[-1].broken:
-                    # Subscriptions were cut off: start the next run with a full set.
-                    await pool.close()
-                    pool = await _open_pool(servers, subs, clients, senders, data, log)
-                    sender = Sender(clients, senders, data.big_chat)
+            log(f"    run {run + 1}: at most {best:,.0f} deliveries/s with p99 <= 1 s")
+            pool = subscribers.pool or await subscribers.open()
     finally:
-        await pool.close()
+        await subscribers.close()
         for c in clients:
             await c.http.aclose()
     return result
@@ -296,9 +414,12 @@ async def memory_per_socket(
     data: Dataset,
     counts: list[int],
     log: Callable[[str], None],
+    *,
+    deflate: bool = False,
 ) -> dict[int, float]:
     """One run on a fresh server: RSS before, then after ``counts[0]``, ``counts[1]``, …
-    subscribed connections (each count the total so far). KiB per connection at each count."""
+    subscribed connections (each count the total so far). KiB per connection at each count.
+    ``deflate``: the clients offer permessage-deflate (as browsers do)."""
     client = Client(server.url)
     pool: Pool | None = None
     try:
@@ -320,7 +441,7 @@ async def memory_per_socket(
             subs = [
                 (members[(pool.size + i) % len(members)].token, data.big_chat) for i in range(new)
             ]
-            await pool.subscribe(subs)
+            await pool.subscribe(subs, deflate)
             await pool.report()  # forget deliveries so far
             await sender.at_rate(10, 1)
             got, broken = await pool.collect(pool.size, timeout=60)

@@ -25,6 +25,7 @@ from bench.memory import write_fixture
 from bench.report import Figure, format_table, results_document
 from bench.seed import Dataset, seed
 from bench.servers import (
+    SERVER_CORE,
     Process,
     Stack,
     cores,
@@ -52,7 +53,9 @@ class Settings:
 
     http: Timing
     latency_messages: int
-    fanout_rates: list[float]
+    fanout_start_rate: float
+    """Messages per second of the first step; the search doubles it until a step fails, then
+    bisects between the best passing and the lowest failing rate."""
     fanout_step_seconds: float
     memory_counts: list[int]
     sends: int
@@ -65,7 +68,7 @@ class Settings:
             return cls(
                 http=Timing(seconds=3, warmup=1, runs=3, connections=8),
                 latency_messages=4,
-                fanout_rates=[2, 4, 8, 16, 32, 64],
+                fanout_start_rate=2,
                 fanout_step_seconds=3,
                 memory_counts=[1000, 5000],
                 sends=1000,
@@ -73,7 +76,7 @@ class Settings:
         return cls(
             http=Timing(seconds=10, warmup=3, runs=3, connections=8),
             latency_messages=10,
-            fanout_rates=[2, 3, 4, 6, 8, 11, 16, 23, 32, 45, 64],
+            fanout_start_rate=2,
             fanout_step_seconds=6,
             memory_counts=[1000, 5000],
             sends=10_000,
@@ -137,8 +140,10 @@ class Bench:
             self.log(f"  seeded in {time.monotonic() - started:.0f} s")
         return StackRun(stack, server, data)
 
-    async def start_server(self, stack: Stack, name: str = "hello") -> Process:
-        process = await start_hello(stack, name)
+    async def start_server(
+        self, stack: Stack, name: str = "hello", core: int = SERVER_CORE
+    ) -> Process:
+        process = await start_hello(stack, name, core)
         self._processes.append(process)
         return process
 

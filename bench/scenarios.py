@@ -22,7 +22,7 @@ from bench.memory import MESSAGES
 from bench.queries import CHAT_LIST, MESSAGE_PAGE, MESSAGE_SEND, TYPENAME
 from bench.report import Figure
 from bench.runner import Bench, StackRun
-from bench.servers import start_yoga, yoga_missing
+from bench.servers import LOAD_CORE, start_yoga, yoga_missing
 from bench.stats import paired_ratio, summarize
 from bench.verify import first_difference
 
@@ -191,7 +191,9 @@ async def fanout(bench: Bench) -> list[Figure]:
         run = await bench.stack(services)
         servers = [run.server]
         if services:
-            servers.append(await bench.start_server(run.stack, "hello-2"))
+            # The second server gets the other core (the load core): two servers on one core
+            # could not show scale-out. The clients and the bench share the load core with it.
+            servers.append(await bench.start_server(run.stack, "hello-2", core=LOAD_CORE))
         bench.log(
             "  "
             + ("Redis bus, two server processes" if services else "in-process bus, one process")
@@ -201,7 +203,7 @@ async def fanout(bench: Bench) -> list[Figure]:
                 servers,
                 run.data,
                 latency_messages=s.latency_messages,
-                rates=s.fanout_rates,
+                start_rate=s.fanout_start_rate,
                 step_seconds=s.fanout_step_seconds,
                 runs=s.runs,
                 log=bench.log,
@@ -219,6 +221,9 @@ async def fanout(bench: Bench) -> list[Figure]:
             (f"delivery p50 ms, 2 msg/s to {members}", res.latency_p50, local.latency_p50),
             (f"delivery p99 ms, 2 msg/s to {members}", res.latency_p99, local.latency_p99),
             ("max deliveries/s with p99 <= 1 s", res.max_rate, local.max_rate),
+            ("server CPU per delivery, µs", res.cpu_us_per_delivery, local.cpu_us_per_delivery),
+            ("SQL statements, first message of a cold sender", res.sql_cold, local.sql_cold),
+            ("SQL statements, second message of that sender", res.sql_warm, local.sql_warm),
         ):
             figures.append(
                 Figure(
@@ -227,7 +232,7 @@ async def fanout(bench: Bench) -> list[Figure]:
                     summarize(values),
                     "in-process bus" if compare else "",
                     summarize(base) if compare else None,
-                    paired_ratio(values, base) if compare and all(base) else None,
+                    paired_ratio(values, base) if compare and all(base) and all(values) else None,
                 )
             )
     return figures
@@ -239,24 +244,34 @@ async def fanout(bench: Bench) -> list[Figure]:
 async def memory(bench: Bench) -> list[Figure]:
     run = await bench.stack(False)
     counts = bench.settings.memory_counts
-    per: dict[int, list[float]] = {c: [] for c in counts}
-    for i in range(bench.settings.runs):
-        server = await bench.start_server(run.stack, "hello-memory")
-        try:
-            bench.log(f"  run {i + 1}: a fresh server process")
-            out = await fan.memory_per_socket(server, run.data, counts, bench.log)
-        finally:
-            bench.stop(server)
-        for c in counts:
-            per[c].append(out[c])
-    return [
-        Figure(
-            "5 memory",
-            f"RSS per subscribed idle WebSocket at {c:,}, KiB",
-            summarize(per[c]),
-        )
-        for c in counts
-    ]
+    figures = []
+    # Without permessage-deflate, then with it offered as browsers do (the server decides
+    # whether to accept: README, Benchmarks).
+    for deflate in (False, True):
+        per: dict[int, list[float]] = {c: [] for c in counts}
+        for i in range(bench.settings.runs):
+            server = await bench.start_server(run.stack, "hello-memory")
+            try:
+                how = "with" if deflate else "without"
+                bench.log(f"  run {i + 1}, {how} permessage-deflate: a fresh server process")
+                out = await fan.memory_per_socket(
+                    server, run.data, counts, bench.log, deflate=deflate
+                )
+            finally:
+                bench.stop(server)
+            for c in counts:
+                per[c].append(out[c])
+        figures += [
+            Figure(
+                "5 memory",
+                f"RSS per subscribed idle WebSocket at {c:,}"
+                + (", client offers permessage-deflate" if deflate else "")
+                + ", KiB",
+                summarize(per[c]),
+            )
+            for c in counts
+        ]
+    return figures
 
 
 # --- 6 -----------------------------------------------------------------------------------------
