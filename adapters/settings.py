@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     and non-browser clients only; ``*`` allows any."""
 
     access_token_ttl_seconds: int = Field(15 * 60, ge=30)
+    auth_cache_seconds: float = Field(1.0, ge=0, le=10)
+    """How long a process answers a validated access token from memory (0: never). Revocations
+    reach every process on the bus at once; this bounds what a process can miss without one
+    (resolvers/identity/auth_cache.py)."""
     refresh_token_ttl_seconds: int = Field(30 * 24 * 3600, ge=60)
 
     # Limits checked before execution.

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from adapters.bus import EventBus
+from resolvers.identity import auth_cache
 from resolvers.identity.events import IdentityEventKind, is_identity_event
 
 log = logging.getLogger("hello.sockets")
@@ -90,6 +91,8 @@ class SocketRegistry:
                             is_identity_event(event)
                             and event["type"] == IdentityEventKind.SESSIONS_REVOKED
                         ):
+                            # Tokens this process still remembers stop working now too.
+                            auth_cache.forget_all()
                             await self.close_sessions(
                                 list(event["sessionIds"]), list(event["userIds"])
                             )

@@ -40,6 +40,11 @@ class Transaction:
 _current: ContextVar[Transaction | None] = ContextVar("hello_tx", default=None)
 
 
+def current() -> Transaction | None:
+    """The transaction this code runs in, innermost first, or None outside one."""
+    return _current.get()
+
+
 @asynccontextmanager
 async def transaction() -> AsyncIterator[Transaction]:
     outer = _current.get()

@@ -13,7 +13,7 @@ from resolvers.core.clock import now
 from resolvers.core.context import RequestMeta
 from resolvers.core.errors import DomainError, Throttled, collect
 from resolvers.core.tx import publish_events, transaction
-from resolvers.identity import events
+from resolvers.identity import auth_cache, events
 from resolvers.identity.errors import IdentityErrorCode
 from resolvers.identity.passwords import hash_password, verify_password
 from resolvers.identity.tokens import TokenPair, issue_pair, token_hash
@@ -186,6 +186,8 @@ async def do_revoke_sessions(
         count = await AuthSession.filter(id__in=session_ids, revoked_at__isnull=True).update(
             revoked_at=now()
         )
+        # Refused here at once (a queryset update fires no signal), elsewhere on the event.
+        auth_cache.forget_all()
         revoked = events.sessions_revoked(session_ids, all_of_users or [])
         if close_after <= 0:
             tx.publish(events.AUTH_CHANNEL, revoked)
