@@ -194,6 +194,7 @@ def create_memory_view() -> Any:
     from resolvers.identity.queries import users_by_id
     from resolvers.messenger.message_ops import reaction_summaries
     from server.execution import install as install_fast_paths
+    from server.http_streams import StreamGate
     from server.limits import Guard
     from server.sockets import SocketRegistry
     from server.view import HelloGraphQL, _client_ip
@@ -201,7 +202,9 @@ def create_memory_view() -> Any:
     settings = get_settings()
     # Hello's configuration (scalars, suggestions), so its types build here as they do there.
     config = create_schema(production=settings.production).config
-    schema = install_fast_paths(HelloSchema(query=MemoryQuery, config=config, extensions=[Guard]))
+    schema = install_fast_paths(
+        HelloSchema(query=MemoryQuery, config=config, extensions=[Guard, StreamGate])
+    )
 
     class MemoryView(HelloGraphQL):
         async def _http_context(self, request: Any, request_id: str) -> Context:

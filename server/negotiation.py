@@ -143,15 +143,14 @@ def error_response(
 
 
 def request_error(
-    request: Request, errors: Iterable[GraphQLError], body: GraphQLHTTPResponse
+    media: str | None, sub_response: Any, errors: Iterable[GraphQLError], body: GraphQLHTTPResponse
 ) -> None:
     """Shape the answer to a request error in application/graphql-response+json: no ``data``
     entry, and a 4xx by the first error's code (unless one is set already: the limits set 429
     with Retry-After, the retry 503)."""
-    if getattr(request.state, "media_type", None) != GRAPHQL_RESPONSE_JSON:
+    if media != GRAPHQL_RESPONSE_JSON:
         return
     body.pop("data", None)
-    sub_response = getattr(request.state, "sub_response", None)
     if sub_response is None or sub_response.status_code:
         return
     status = 400

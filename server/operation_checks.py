@@ -15,6 +15,7 @@ from typing import Any
 from graphql import (
     DocumentNode,
     GraphQLError,
+    GraphQLSchema,
     OperationDefinitionNode,
     ValuesOfCorrectTypeRule,
     specified_rules,
@@ -150,15 +151,20 @@ def _rules(production: bool) -> list[Any]:
 VALIDATION_RULES = {False: _rules(False), True: _rules(True)}
 
 
-def check_variables(ec: Any, document: DocumentNode) -> list[GraphQLError]:
+def check_variables(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: dict[str, Any] | None,
+) -> list[GraphQLError]:
     """Coerce the variables before execution, so that a value the schema refuses is
     BAD_USER_INPUT (graphql-core's own coercion inside execution keeps the scalar's exception
     as the cause, which looked like an internal error). Execution then coerces them again."""
-    operation = _operation(document, ec.operation_name)
+    operation = _operation(document, operation_name)
     if operation is None or not operation.variable_definitions:
         return []
     found = get_variable_values(
-        ec.schema._schema, operation.variable_definitions, ec.variables or {}, max_errors=50
+        schema, operation.variable_definitions, variables or {}, max_errors=50
     )
     if not isinstance(found, list):
         return []

@@ -10,7 +10,7 @@ media type the Accept header asks for, with its status codes (``server/negotiati
 
 from __future__ import annotations
 
-import asyncio
+import functools
 import json
 import logging
 import time
@@ -20,7 +20,6 @@ from typing import Any
 
 import orjson
 from cross_web import HTTPException
-from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -29,39 +28,29 @@ from strawberry.asgi import GraphQL
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
-from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 
-from adapters.dbhealth import RETRY_AFTER_SECONDS, connection_lost, recording, renew_connections
+from adapters.dbhealth import connection_lost
 from adapters.settings import Settings
 from resolvers.core.context import Context, RequestMeta
-from server import graphiql, jsonbody, negotiation, persisted, request_log, ws_signin
-from server.error_shaping import shape_errors
-from server.http_streams import HttpStreams, stream_required
-from server.rejections import (
-    RequestRejected,
-    SizedRequest,
-    bearer_principal,
-    unavailable,
-    unavailable_in,
+from server import (
+    graphiql,
+    http_operations,
+    jsonbody,
+    negotiation,
+    persisted,
+    request_log,
+    ws_signin,
 )
+from server.http_operations import JSON_TYPES, MULTIPART, get_only, run_under_rules, unresolved
+from server.http_streams import HttpStreams, stream_required
+from server.rejections import RequestRejected, SizedRequest, bearer_principal, unavailable
 from server.sockets import SocketRegistry
 from server.ws_frames import FrameCheckingHandler
 
 log = logging.getLogger("hello.request")
 
 CSRF_HEADER = "x-hello-csrf"
-# Content types a browser may send cross-site without a CORS preflight.
-_JSON_TYPES = ("application/json", "application/graphql-response+json")
-
-
-def _unresolved(message: str, context: Context | None) -> PreExecutionError:
-    """An operationName the document does not define: a request error like a document of
-    several operations and no name (``server/operation_checks.py``, ``check_operation``)."""
-    if context is not None:
-        context.outcome = "OPERATION_RESOLUTION_FAILURE"
-    error = GraphQLError(message, extensions={"code": "OPERATION_RESOLUTION_FAILURE"})
-    return PreExecutionError(data=None, errors=[error])
 
 
 def _client_ip(scope: Scope) -> str:
@@ -86,6 +75,9 @@ class HelloGraphQL(GraphQL[Context, None]):
         )
         self.settings = settings
         self.sockets = sockets
+        # Queries and mutations over plain HTTP skip strawberry's view and extension runner
+        # (server/http_operations.py) when the schema's extensions are the ones it stands for.
+        self.lean = http_operations.serves(schema)
         # Subscriptions over SSE and multipart HTTP (server/http_streams.py).
         self.streams = HttpStreams(self)
 
@@ -128,9 +120,11 @@ class HelloGraphQL(GraphQL[Context, None]):
                 raise RequestRejected(*negotiation.not_acceptable())
             self._check_transport(request)
             context = await self._http_context(request, request_id)
-            response = await self.streams.respond(request, context) or await self.run(
-                request, context=context
-            )
+            response = await self.streams.respond(request, context)
+            if response is None and self.lean and http_operations.handles(request):
+                response = await http_operations.respond(self, request, context, media)
+            if response is None:
+                response = await self.run(request, context=context)
         except RequestRejected as e:
             outcome = e.code
             response = negotiation.error_response(
@@ -172,8 +166,8 @@ class HelloGraphQL(GraphQL[Context, None]):
 
     def _check_transport(self, request: Request) -> None:
         if request.method == "POST":
-            content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-            if content_type not in _JSON_TYPES and CSRF_HEADER not in request.headers:
+            content_type = http_operations.media_base(request)
+            if content_type not in JSON_TYPES and CSRF_HEADER not in request.headers:
                 raise RequestRejected(
                     400,
                     f"Requests with content type {content_type or 'none'!r} need the "
@@ -191,8 +185,7 @@ class HelloGraphQL(GraphQL[Context, None]):
         """JSON bodies are small; a multipart upload may carry one file of up to
         ``drive_upload_max_bytes`` plus its envelope (the file itself is checked exactly while
         it is stored)."""
-        content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-        if content_type == "multipart/form-data":
+        if http_operations.media_base(request) == MULTIPART:
             return self.settings.drive_upload_max_bytes + self.settings.max_body_bytes
         return self.settings.max_body_bytes
 
@@ -257,8 +250,8 @@ class HelloGraphQL(GraphQL[Context, None]):
         content_type = (request.content_type or "").split(";", 1)[0].strip().lower()
         if (
             request.method == "POST"
-            and content_type not in _JSON_TYPES
-            and content_type != "multipart/form-data"
+            and content_type not in JSON_TYPES
+            and content_type != MULTIPART
         ):
             # Allowed only with the CSRF header (checked above): read it as JSON.
             try:
@@ -278,13 +271,13 @@ class HelloGraphQL(GraphQL[Context, None]):
         return await super().parse_http_body(request)
 
     async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        attempt = functools.partial(super().execute_single, *args, **kwargs)
         try:
-            async with asyncio.timeout(self.settings.operation_timeout_seconds):
-                result = await self._execute_retrying(*args, **kwargs)
+            return await run_under_rules(
+                self.settings, attempt, kwargs.get("context"), kwargs.get("sub_response")
+            )
         except InvalidOperationTypeError as e:
-            raise HTTPException(
-                405, "Only queries may be sent with GET; send mutations with POST."
-            ) from e
+            raise get_only() from e
         except HTTPException as e:
             cause = e.__cause__
             if isinstance(cause, InvalidOperationTypeError) and (
@@ -292,75 +285,19 @@ class HelloGraphQL(GraphQL[Context, None]):
             ):
                 raise stream_required() from e  # without a streaming Accept (http_streams.py)
             if "not allowed when using GET" in e.reason:
-                raise HTTPException(
-                    405, "Only queries may be sent with GET; send mutations with POST."
-                ) from e
+                raise get_only() from e
             if isinstance(e.__cause__, CannotGetOperationTypeError):
-                return _unresolved(e.reason, kwargs.get("context"))  # an unknown operationName
+                return unresolved(e.reason, kwargs.get("context"))  # an unknown operationName
             raise
-        except TimeoutError:
-            return ExecutionResult(
-                data=None,
-                errors=[
-                    GraphQLError(
-                        f"The operation took longer than "
-                        f"{self.settings.operation_timeout_seconds:g} s and was cancelled.",
-                        extensions={"code": "TIMEOUT"},
-                    )
-                ],
-            )
-        except asyncio.CancelledError:
-            task = asyncio.current_task()
-            if task is None or task.cancelling():
-                raise  # the request itself is being cancelled (shutdown, disconnect)
-            # A cancellation that escaped from inside the execution (a shared future
-            # cancelled under another field) is a fault of ours, not the client's.
-            context = kwargs.get("context")
-            request_id = context.meta.request_id if context is not None else ""
-            log.error("stray cancellation", exc_info=True, extra={"request_id": request_id})
-            return ExecutionResult(
-                data=None,
-                errors=[
-                    GraphQLError(
-                        f"Internal server error (request {request_id}).",
-                        extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
-                    )
-                ],
-            )
-        if unavailable_in(result):
-            response = kwargs.get("sub_response")
-            if response is not None:
-                response.status_code = 503
-                response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return result
-
-    async def _execute_retrying(self, *args: Any, **kwargs: Any) -> ExecutionResult:
-        """Run the operation; if it met a dead database connection and nothing it did can
-        have been committed, run it once more on a fresh one (the pool replaces dead ones)."""
-        with recording() as ledger:
-            result = await super().execute_single(*args, **kwargs)
-        if not unavailable_in(result) or ledger.may_have_written:
-            return result
-        context = kwargs.get("context")
-        if context is not None:
-            context.loaders.clear()  # rows and failures of the first attempt
-            context.cache.clear()
-            context.outcome = "ok"
-        log.info("retrying after a lost database connection")
-        await renew_connections()
-        with recording():
-            return await super().execute_single(*args, **kwargs)
 
     async def process_result(self, request: Request, result: ExecutionResult) -> Any:
-        # Errors raised before the guard could shape them (a fault in an extension) still get
-        # a code, and internal ones are masked.
-        if result.errors and any(not (e.extensions or {}).get("code") for e in result.errors):
-            context = getattr(request.state, "hello_context", None)
-            result.errors = shape_errors(result.errors, context)
-        processed = await super().process_result(request, result)
-        if isinstance(result, PreExecutionError):  # a request error: nothing executed
-            negotiation.request_error(request, result.errors or [], processed)
-        return processed
+        state = request.state
+        return http_operations.answer_body(
+            result,
+            getattr(state, "hello_context", None),
+            getattr(state, "media_type", None),
+            getattr(state, "sub_response", None),
+        )
 
     def encode_json(self, data: object) -> str:
         # A str, not bytes: strawberry sends bytes over a WebSocket as binary frames, which
