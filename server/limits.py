@@ -65,6 +65,7 @@ class _LRU(OrderedDict[str, Any]):
 
 # Shared by every request of the process: keys are query texts, values do not depend on who asks.
 _parsed = _LRU()
+_repeats = _LRU()  # repeated_fields of each document, which depends on nothing else
 _validated: dict[bool, _LRU] = {False: _LRU(), True: _LRU()}
 
 
@@ -141,7 +142,7 @@ async def admit(
         return
     operation_name = operation_name_of(document, provided_name)
     analysis = analyze(schema, document, operation_name, variables or {})
-    analysis.repeats = repeated_fields(document)
+    analysis.repeats = _repeats.get_or(query, lambda: repeated_fields(document))
     if context is not None:
         context.operation_name = operation_name or first_operation_name(document)
     refused = (

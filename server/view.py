@@ -164,7 +164,7 @@ class HelloGraphQL(GraphQL[Context, None]):
             500, f"Internal server error (request {request_id}).", "INTERNAL_SERVER_ERROR"
         )
 
-    def _check_transport(self, request: Request) -> None:
+    def _check_transport(self, request: SizedRequest) -> None:
         if request.method == "POST":
             content_type = http_operations.media_base(request)
             if content_type not in JSON_TYPES and CSRF_HEADER not in request.headers:
@@ -175,7 +175,7 @@ class HelloGraphQL(GraphQL[Context, None]):
                     "CSRF_REJECTED",
                 )
         length = request.headers.get("content-length")
-        limit = self._body_limit(request)
+        limit = request.limit
         if length and length.isdigit() and int(length) > limit:
             raise RequestRejected(
                 413, f"Request bodies are limited to {limit} bytes.", "BODY_TOO_LARGE"
