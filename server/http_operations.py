@@ -40,7 +40,7 @@ from adapters.settings import Settings
 from resolvers.core.context import Context
 from server import jsonbody, negotiation
 from server.error_shaping import shape_errors
-from server.http_streams import StreamGate, stream_required
+from server.http_streams import StreamGate, negotiate, stream_required
 from server.limits import Admission, Guard, admit, operation_name_of, parse_document, shape_outcome
 from server.persisted import check as check_persisted
 from server.rejections import unavailable_in
@@ -73,13 +73,18 @@ def media_base(request: Request) -> str:
     return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
 
 
-def handles(request: Request) -> bool:
-    """Cheap header checks: a POST but a multipart upload, or a GET with a query (a GET
-    without one is a browser asking for GraphiQL, or a 400 strawberry words)."""
+def handles(request: Request, content_type: str) -> bool:
+    """Cheap header checks: a POST but a multipart upload (``content_type`` is the request's
+    ``media_base``), or a GET with a query (a GET without one is a browser asking for
+    GraphiQL, or a 400 strawberry words), and neither asking for a stream
+    (``server/http_streams.py``)."""
     method = request.method
     if method == "POST":
-        return media_base(request) != MULTIPART
-    return method == "GET" and "query" in request.query_params
+        if content_type == MULTIPART:
+            return False
+    elif method != "GET" or "query" not in request.query_params:
+        return False
+    return negotiate(request.headers.get("accept", "")) is None
 
 
 def get_only() -> HTTPException:

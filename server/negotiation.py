@@ -165,6 +165,11 @@ def request_error(
 def label(response: Response, media: str) -> None:
     """Answer a JSON response in the negotiated media type; the answer depends on Accept, so
     caches must key on it."""
-    if response.headers.get("content-type", "").split(";", 1)[0].strip() == JSON:
-        response.headers["content-type"] = media
-    response.headers.add_vary_header("Accept")
+    headers = response.headers
+    content_type = headers.get("content-type", "")
+    if content_type != media and content_type.split(";", 1)[0].strip() == JSON:
+        headers["content-type"] = media
+    if "vary" in headers:
+        headers.add_vary_header("Accept")
+    else:
+        headers.append("vary", "Accept")  # what add_vary_header does then, without the scans

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import os
 import time
 import uuid
 from datetime import timedelta
@@ -51,6 +52,15 @@ from server.ws_frames import FrameCheckingHandler
 log = logging.getLogger("hello.request")
 
 CSRF_HEADER = "x-hello-csrf"
+
+
+def new_request_id() -> str:
+    """``uuid.uuid4().hex`` without building the UUID: 16 random bytes, version 4 and the
+    RFC 4122 variant set as ``uuid.UUID(..., version=4)`` sets them."""
+    n = int.from_bytes(os.urandom(16), "big")
+    n = (n & ~(0xC000 << 48)) | (0x8000 << 48)
+    n = (n & ~(0xF000 << 64)) | (4 << 76)
+    return f"{n:032x}"
 
 
 def _client_ip(scope: Scope) -> str:
@@ -108,45 +118,48 @@ class HelloGraphQL(GraphQL[Context, None]):
             return
         started = time.perf_counter()
         request = SizedRequest(scope, receive=receive)
-        request.limit = self._body_limit(request)
-        request_id = request.headers.get("x-request-id", "")[:64] or uuid.uuid4().hex
+        content_type = http_operations.media_base(request)
+        request.limit = self._body_limit(content_type)
+        request_id = request.headers.get("x-request-id", "")[:64] or new_request_id()
         context: Context | None = None
         outcome = "ok"
         # The media type asked for (server/negotiation.py); refusals below answer in it too.
-        media = request.state.media_type = negotiation.for_request(request)
+        media = negotiation.for_request(request) or ""
         try:
-            if media is None:
-                request.state.media_type = negotiation.JSON
+            if not media:
+                media = negotiation.JSON
                 raise RequestRejected(*negotiation.not_acceptable())
-            self._check_transport(request)
+            self._check_transport(request, content_type)
             context = await self._http_context(request, request_id)
-            response = await self.streams.respond(request, context)
-            if response is None and self.lean and http_operations.handles(request):
+            response = None
+            if self.lean and http_operations.handles(request, content_type):
                 response = await http_operations.respond(self, request, context, media)
             if response is None:
-                response = await self.run(request, context=context)
+                # What strawberry's side reads (process_result, the streams).
+                request.state.media_type = media
+                response = await self.streams.respond(request, context) or await self.run(
+                    request, context=context
+                )
         except RequestRejected as e:
             outcome = e.code
-            response = negotiation.error_response(
-                request.state.media_type, e.status, e.message, e.code, e.headers
-            )
+            response = negotiation.error_response(media, e.status, e.message, e.code, e.headers)
         except HTTPException as e:
             outcome = "BAD_REQUEST"
             status = e.status_code
             code = "BAD_REQUEST" if status != 405 else "METHOD_NOT_ALLOWED"
-            response = negotiation.error_response(request.state.media_type, status, e.reason, code)
+            response = negotiation.error_response(media, status, e.reason, code)
         except Exception as e:  # the last line of defence: still JSON, still logged
             rejected = self._unexpected(e, request_id)
             outcome = rejected.code
             response = negotiation.error_response(
-                request.state.media_type,
+                media,
                 rejected.status,
                 rejected.message,
                 rejected.code,
                 rejected.headers,
                 requestId=request_id,
             )
-        negotiation.label(response, request.state.media_type)
+        negotiation.label(response, media)
         response.headers["x-request-id"] = request_id
         if context is not None and outcome == "ok":
             outcome = context.outcome
@@ -164,16 +177,18 @@ class HelloGraphQL(GraphQL[Context, None]):
             500, f"Internal server error (request {request_id}).", "INTERNAL_SERVER_ERROR"
         )
 
-    def _check_transport(self, request: SizedRequest) -> None:
-        if request.method == "POST":
-            content_type = http_operations.media_base(request)
-            if content_type not in JSON_TYPES and CSRF_HEADER not in request.headers:
-                raise RequestRejected(
-                    400,
-                    f"Requests with content type {content_type or 'none'!r} need the "
-                    f"{CSRF_HEADER} header (CSRF protection); send application/json instead.",
-                    "CSRF_REJECTED",
-                )
+    def _check_transport(self, request: SizedRequest, content_type: str) -> None:
+        if (
+            request.method == "POST"
+            and content_type not in JSON_TYPES
+            and CSRF_HEADER not in request.headers
+        ):
+            raise RequestRejected(
+                400,
+                f"Requests with content type {content_type or 'none'!r} need the "
+                f"{CSRF_HEADER} header (CSRF protection); send application/json instead.",
+                "CSRF_REJECTED",
+            )
         length = request.headers.get("content-length")
         limit = request.limit
         if length and length.isdigit() and int(length) > limit:
@@ -181,11 +196,11 @@ class HelloGraphQL(GraphQL[Context, None]):
                 413, f"Request bodies are limited to {limit} bytes.", "BODY_TOO_LARGE"
             )
 
-    def _body_limit(self, request: Request) -> int:
+    def _body_limit(self, content_type: str) -> int:
         """JSON bodies are small; a multipart upload may carry one file of up to
         ``drive_upload_max_bytes`` plus its envelope (the file itself is checked exactly while
         it is stored)."""
-        if http_operations.media_base(request) == MULTIPART:
+        if content_type == MULTIPART:
             return self.settings.drive_upload_max_bytes + self.settings.max_body_bytes
         return self.settings.max_body_bytes
 
