@@ -31,7 +31,7 @@ from strawberry.extensions import SchemaExtension
 
 from adapters import runtime
 from adapters.kv import BucketResult, StoreUnavailable
-from server.analysis import analyze, repeated_fields
+from server.analysis import Analysis, analyze, repeated_fields
 from server.error_shaping import shape_errors
 from server.operation_checks import (
     VALIDATION_RULES,
@@ -51,8 +51,8 @@ log = logging.getLogger("hello.graphql")
 CACHE_SIZE = 1000
 
 
-class _LRU(OrderedDict[str, Any]):
-    def get_or(self, key: str, make: Any) -> Any:
+class _LRU(OrderedDict[Any, Any]):
+    def get_or(self, key: Any, make: Any) -> Any:
         try:
             self.move_to_end(key)
             return self[key]
@@ -65,7 +65,7 @@ class _LRU(OrderedDict[str, Any]):
 
 # Shared by every request of the process: keys are query texts, values do not depend on who asks.
 _parsed = _LRU()
-_repeats = _LRU()  # repeated_fields of each document, which depends on nothing else
+_plans = _LRU()  # by (schema, query text, operation name sent): see _Plan
 _validated: dict[bool, _LRU] = {False: _LRU(), True: _LRU()}
 
 
@@ -110,6 +110,42 @@ class Admission:
         }
 
 
+@dataclass
+class _Plan:
+    """What the checks work out from the document and the operation name sent alone, once
+    for both (and the schema): the operation to run, the name the request log shows, the
+    repeated fields, and the analysis when no page size in it came from a variable."""
+
+    operation_name: str | None
+    logged_name: str | None
+    repeats: int
+    analysis: Analysis | None = None
+
+
+def _plan(
+    schema: GraphQLSchema, document: DocumentNode, query: str, provided_name: str | None
+) -> _Plan | GraphQLError:
+    """The plan of an operation, or the request error when which one to run is not clear."""
+    key = (schema, query, provided_name)
+    plan: _Plan | None = _plans.get(key)
+    if plan is not None:
+        _plans.move_to_end(key)
+        return plan
+    # Strawberry keeps the name as sent; its ``operation_name`` falls back to the first.
+    refused = check_operation(document, provided_name)
+    if refused is not None:
+        return refused
+    operation_name = operation_name_of(document, provided_name)
+    return _plans.get_or(
+        key,
+        lambda: _Plan(
+            operation_name,
+            operation_name or first_operation_name(document),
+            repeated_fields(document),
+        ),
+    )
+
+
 def operation_name_of(document: DocumentNode, provided: str | None) -> str | None:
     """The name of the operation to run as strawberry resolves it: the name sent, else the
     first operation's (None when it is anonymous)."""
@@ -135,16 +171,19 @@ async def admit(
     cache (keyed by the query text) and the variables."""
     services = runtime.current()
     settings = services.settings
-    # Strawberry keeps the name as sent; its ``operation_name`` falls back to the first.
-    refused = check_operation(document, provided_name)
-    if refused is not None:
-        admission.errors = [refused]
+    plan = _plan(schema, document, query, provided_name)
+    if isinstance(plan, GraphQLError):
+        admission.errors = [plan]
         return
-    operation_name = operation_name_of(document, provided_name)
-    analysis = analyze(schema, document, operation_name, variables or {})
-    analysis.repeats = _repeats.get_or(query, lambda: repeated_fields(document))
+    operation_name = plan.operation_name
+    analysis = plan.analysis
+    if analysis is None:
+        analysis = analyze(schema, document, operation_name, variables or {})
+        analysis.repeats = plan.repeats
+        if not analysis.read_variables:
+            plan.analysis = analysis  # read only from here on
     if context is not None:
-        context.operation_name = operation_name or first_operation_name(document)
+        context.operation_name = plan.logged_name
     refused = (
         check_limits(analysis, settings)
         or check_gateway(analysis, settings, context)
