@@ -2,8 +2,9 @@
 
 The choice: Hello's *own* message types (``Message``, ``MessagePage``, ``MessageReaction``,
 ``User`` from ``graphql_schema``) with their production resolvers, executed by Hello's view
-(``HelloGraphQL``: body parsing, the limits extension with its parse and validation caches,
-the cost and rate limit, orjson) — only the data comes from memory instead of the database:
+(``HelloGraphQL``, whose queries run in ``server/http_operations.py``: body parsing, the
+limits with their parse and validation caches, the cost and rate limit, orjson) — only the
+data comes from memory instead of the database:
 
 - the root ``chat(id:)`` returns a ``MemoryChat`` whose ``messages`` builds the page with
   ``Message.from_snapshot`` from stored snapshots (as ``Chat.messages`` does from rows);

@@ -1,6 +1,8 @@
 """The GraphQL view: authentication at the edge, CSRF and body limits, timeouts, WebSocket
 sign-in (``server/ws_signin.py``), and one structured log line per operation
-(``server/request_log.py``).
+(``server/request_log.py``). Queries and mutations over plain HTTP then run in our own small
+endpoint (``server/http_operations.py``); strawberry's view serves the rest (WebSockets,
+streams, multipart uploads, GraphiQL).
 
 Whatever happens, a client gets the GraphQL JSON shape with an ``extensions.code``: a lost
 database connection is retried once where that is safe (``adapters/dbhealth.py``) and is
