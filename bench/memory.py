@@ -2,8 +2,9 @@
 
 The choice: Hello's *own* message types (``Message``, ``MessagePage``, ``MessageReaction``,
 ``User`` from ``graphql_schema``) with their production resolvers, executed by Hello's view
-(``HelloGraphQL``: body parsing, the limits extension with its parse and validation caches,
-the cost and rate limit, orjson) — only the data comes from memory instead of the database:
+(``HelloGraphQL``, whose queries run in ``server/http_operations.py``: body parsing, the
+limits with their parse and validation caches, the cost and rate limit, orjson) — only the
+data comes from memory instead of the database:
 
 - the root ``chat(id:)`` returns a ``MemoryChat`` whose ``messages`` builds the page with
   ``Message.from_snapshot`` from stored snapshots (as ``Chat.messages`` does from rows);
@@ -195,6 +196,7 @@ def create_memory_view() -> Any:
     from resolvers.identity.queries import users_by_id
     from resolvers.messenger.message_reads import reaction_summaries
     from server.execution import install as install_fast_paths
+    from server.http_streams import StreamGate
     from server.limits import Guard
     from server.sockets import SocketRegistry
     from server.view import HelloGraphQL, _client_ip
@@ -202,7 +204,9 @@ def create_memory_view() -> Any:
     settings = get_settings()
     # Hello's configuration (scalars, suggestions), so its types build here as they do there.
     config = create_schema(production=settings.production).config
-    schema = install_fast_paths(HelloSchema(query=MemoryQuery, config=config, extensions=[Guard]))
+    schema = install_fast_paths(
+        HelloSchema(query=MemoryQuery, config=config, extensions=[Guard, StreamGate])
+    )
 
     class MemoryView(HelloGraphQL):
         async def _http_context(self, request: Any, request_id: str) -> Context:

@@ -75,6 +75,9 @@ class Analysis(Figures):
     """The most fields that one response path merges (see ``repeated_fields``)."""
     bad_input: str | None = None
     """Why the operation is refused as BAD_USER_INPUT before the limits are even looked at."""
+    read_variables: bool = False
+    """Whether a page size came from a variable: if not, the figures depend on the document
+    and the operation name alone."""
 
 
 class _Walker:
@@ -89,6 +92,7 @@ class _Walker:
         self.variables = variables
         self.done: dict[str, Figures] = {}
         self.bad_input: str | None = None
+        self.read_variables = False
 
     def page_size(self, node: FieldNode) -> int:
         for arg in node.arguments or ():
@@ -101,6 +105,7 @@ class _Walker:
                 # Length first: int() of a very long literal is itself slow (and refused).
                 number = int(value.value) if len(value.value) <= 12 else INT_MAX + 1
             elif isinstance(value, VariableNode):
+                self.read_variables = True
                 number = self.variables.get(value.name.value)
             if isinstance(number, int) and not isinstance(number, bool):
                 if not INT_MIN <= number <= INT_MAX:
@@ -223,6 +228,7 @@ def analyze(
         result.spreads = max(result.spreads, figures.spreads)
         result.fields = max(result.fields, figures.fields)
     result.bad_input = walker.bad_input
+    result.read_variables = walker.read_variables
     return result
 
 

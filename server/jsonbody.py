@@ -53,8 +53,12 @@ def loads(data: str | bytes) -> object:
     return orjson.loads(raw)
 
 
-def dumps(data: object) -> str:
+def dump_bytes(data: object) -> bytes:
     try:
-        return orjson.dumps(data).decode()
+        return orjson.dumps(data)
     except TypeError:  # orjson.JSONEncodeError: an integer past 64 bits, say
-        return json.dumps(data, separators=(",", ":"), default=str)
+        return json.dumps(data, separators=(",", ":"), default=str).encode()
+
+
+def dumps(data: object) -> str:
+    return dump_bytes(data).decode()

@@ -15,14 +15,23 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
-from graphql import GraphQLError, GraphQLSyntaxError, parse, validate
+from graphql import (
+    DocumentNode,
+    GraphQLError,
+    GraphQLSchema,
+    GraphQLSyntaxError,
+    OperationDefinitionNode,
+    parse,
+    validate,
+)
 from strawberry.extensions import SchemaExtension
 
 from adapters import runtime
 from adapters.kv import BucketResult, StoreUnavailable
-from server.analysis import analyze, repeated_fields
+from server.analysis import Analysis, analyze, repeated_fields
 from server.error_shaping import shape_errors
 from server.operation_checks import (
     VALIDATION_RULES,
@@ -35,15 +44,15 @@ from server.operation_checks import (
     limit_error,
 )
 
-__all__ = ["Guard"]
+__all__ = ["Admission", "Guard", "admit", "operation_name_of", "parse_document", "shape_outcome"]
 
 log = logging.getLogger("hello.graphql")
 
 CACHE_SIZE = 1000
 
 
-class _LRU(OrderedDict[str, Any]):
-    def get_or(self, key: str, make: Any) -> Any:
+class _LRU(OrderedDict[Any, Any]):
+    def get_or(self, key: Any, make: Any) -> Any:
         try:
             self.move_to_end(key)
             return self[key]
@@ -56,98 +65,35 @@ class _LRU(OrderedDict[str, Any]):
 
 # Shared by every request of the process: keys are query texts, values do not depend on who asks.
 _parsed = _LRU()
+_plans = _LRU()  # by (schema, query text, operation name sent): see _Plan
 _validated: dict[bool, _LRU] = {False: _LRU(), True: _LRU()}
 
 
-class Guard(SchemaExtension):
-    def __init__(self) -> None:
-        self.cost: int | None = None
-        self.bucket: tuple[int, float] | None = None
+def parse_document(query: str) -> DocumentNode:
+    """The document of ``query``, through the shared cache and within the token limit; a
+    syntax error is a GraphQLError with its code (TOKEN_LIMIT_EXCEEDED or GRAPHQL_PARSE_FAILED)."""
+    max_tokens = runtime.current().settings.max_tokens
+    try:
+        document: DocumentNode = _parsed.get_or(query, lambda: parse(query, max_tokens=max_tokens))
+    except GraphQLSyntaxError as e:
+        code = "TOKEN_LIMIT_EXCEEDED" if "tokens" in e.message else "GRAPHQL_PARSE_FAILED"
+        raise GraphQLError(
+            e.message, source=e.source, positions=e.positions, extensions={"code": code}
+        ) from None
+    return document
 
-    # -- before execution ---------------------------------------------------------------------
 
-    def on_parse(self) -> Iterator[None]:
-        ec = self.execution_context
-        if ec.graphql_document is None and ec.query:
-            max_tokens = runtime.current().settings.max_tokens
-            query = ec.query
-            try:
-                ec.graphql_document = _parsed.get_or(
-                    query, lambda: parse(query, max_tokens=max_tokens)
-                )
-            except GraphQLSyntaxError as e:
-                code = "TOKEN_LIMIT_EXCEEDED" if "tokens" in e.message else "GRAPHQL_PARSE_FAILED"
-                raise GraphQLError(
-                    e.message, source=e.source, positions=e.positions, extensions={"code": code}
-                ) from None
-        yield
+@dataclass
+class Admission:
+    """What the checks before execution found: the request errors to answer with (none: the
+    operation may run), and the cost taken from the rate limit with what remains of it."""
 
-    async def on_validate(self) -> AsyncIterator[None]:
-        ec = self.execution_context
-        services = runtime.current()
-        settings = services.settings
-        document = ec.graphql_document
-        assert document is not None
-        # Strawberry keeps the name as sent; its ``operation_name`` falls back to the first.
-        refused = check_operation(document, getattr(ec, "_provided_operation_name", None))
-        if refused is not None:
-            ec.pre_execution_errors = [refused]
-            yield
-            return
-        analysis = analyze(ec.schema._schema, document, ec.operation_name, ec.variables or {})
-        analysis.repeats = repeated_fields(document)
-        context = ec.context
-        if context is not None:
-            context.operation_name = ec.operation_name or first_operation_name(document)
-        refused = (
-            check_limits(analysis, settings)
-            or check_gateway(analysis, settings, context)
-            or check_password_change(analysis, context)
-        )
-        if refused is not None:
-            ec.pre_execution_errors = [refused]
-            yield
-            return
-        # Every operation costs at least one point, so even `{ __typename }` is rate limited.
-        self.cost = max(analysis.cost, 1)
-        if context is not None:
-            context.cost = self.cost
-        key = _bucket_key(context)
-        try:
-            bucket = await services.store.take(
-                key, self.cost, settings.rate_limit_capacity, settings.rate_limit_refill_per_second
-            )
-        except StoreUnavailable:
-            # The Redis store already falls back to a per-process bucket when Redis is
-            # unreachable (``adapters/kv.py``); should any store still refuse, fail open: an
-            # outage should slow nobody down more than it must.
-            log.warning("rate limit store unavailable; letting the operation through")
-            bucket = BucketResult(True, settings.rate_limit_capacity, 0.0)
-        self.bucket = (bucket.remaining, bucket.retry_after)
-        if not bucket.allowed:
-            response = getattr(context, "response", None)
-            if response is not None and hasattr(response, "status_code"):
-                response.status_code = 429
-                response.headers["Retry-After"] = str(max(1, round(bucket.retry_after + 0.5)))
-            ec.pre_execution_errors = [
-                limit_error(
-                    f"Rate limit: this operation costs {self.cost} points and {bucket.remaining} "
-                    f"remain; retry in {bucket.retry_after:.1f} s.",
-                    "RATE_LIMITED",
-                    retryAfter=bucket.retry_after,
-                )
-            ]
-            yield
-            return
-        production = settings.production
-        query = ec.query or ""
-        errors = _validated[production].get_or(
-            query, lambda: validate(ec.schema._schema, document, VALIDATION_RULES[production])
-        )
-        ec.pre_execution_errors = list(errors) or check_variables(ec, document)
-        yield
+    errors: list[GraphQLError] = field(default_factory=list)
+    cost: int | None = None
+    bucket: tuple[int, float] | None = None
 
-    def get_results(self) -> dict[str, Any]:
+    def results(self) -> dict[str, Any]:
+        """The response's ``extensions`` (``cost``), once the cost is known."""
         if self.cost is None:
             return {}
         settings = runtime.current().settings
@@ -163,6 +109,168 @@ class Guard(SchemaExtension):
             }
         }
 
+
+@dataclass
+class _Plan:
+    """What the checks work out from the document and the operation name sent alone, once
+    for both (and the schema): the operation to run, the name the request log shows, the
+    repeated fields, and the analysis when no page size in it came from a variable."""
+
+    operation_name: str | None
+    logged_name: str | None
+    repeats: int
+    analysis: Analysis | None = None
+
+
+def _plan(
+    schema: GraphQLSchema, document: DocumentNode, query: str, provided_name: str | None
+) -> _Plan | GraphQLError:
+    """The plan of an operation, or the request error when which one to run is not clear."""
+    key = (schema, query, provided_name)
+    plan: _Plan | None = _plans.get(key)
+    if plan is not None:
+        _plans.move_to_end(key)
+        return plan
+    # Strawberry keeps the name as sent; its ``operation_name`` falls back to the first.
+    refused = check_operation(document, provided_name)
+    if refused is not None:
+        return refused
+    operation_name = operation_name_of(document, provided_name)
+    return _plans.get_or(
+        key,
+        lambda: _Plan(
+            operation_name,
+            operation_name or first_operation_name(document),
+            repeated_fields(document),
+        ),
+    )
+
+
+def operation_name_of(document: DocumentNode, provided: str | None) -> str | None:
+    """The name of the operation to run as strawberry resolves it: the name sent, else the
+    first operation's (None when it is anonymous)."""
+    if provided is not None:
+        return provided
+    first = next((d for d in document.definitions if isinstance(d, OperationDefinitionNode)), None)
+    return first.name.value if first is not None and first.name is not None else None
+
+
+async def admit(
+    admission: Admission,
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    query: str,
+    provided_name: str | None,
+    variables: dict[str, Any] | None,
+    context: Any,
+) -> None:
+    """Every check before execution, in order, into ``admission`` (filled as it goes, so that
+    what was taken from the rate limit is reported even if a later step fails): one operation
+    to run, the analysis and its limits, the gateway-only fields, a password to change, the
+    rate limit (429 with ``Retry-After`` on the context's response), validation through the
+    cache (keyed by the query text) and the variables."""
+    services = runtime.current()
+    settings = services.settings
+    plan = _plan(schema, document, query, provided_name)
+    if isinstance(plan, GraphQLError):
+        admission.errors = [plan]
+        return
+    operation_name = plan.operation_name
+    analysis = plan.analysis
+    if analysis is None:
+        analysis = analyze(schema, document, operation_name, variables or {})
+        analysis.repeats = plan.repeats
+        if not analysis.read_variables:
+            plan.analysis = analysis  # read only from here on
+    if context is not None:
+        context.operation_name = plan.logged_name
+    refused = (
+        check_limits(analysis, settings)
+        or check_gateway(analysis, settings, context)
+        or check_password_change(analysis, context)
+    )
+    if refused is not None:
+        admission.errors = [refused]
+        return
+    # Every operation costs at least one point, so even `{ __typename }` is rate limited.
+    cost = admission.cost = max(analysis.cost, 1)
+    if context is not None:
+        context.cost = cost
+    key = _bucket_key(context)
+    try:
+        bucket = await services.store.take(
+            key, cost, settings.rate_limit_capacity, settings.rate_limit_refill_per_second
+        )
+    except StoreUnavailable:
+        # The Redis store already falls back to a per-process bucket when Redis is
+        # unreachable (``adapters/kv.py``); should any store still refuse, fail open: an
+        # outage should slow nobody down more than it must.
+        log.warning("rate limit store unavailable; letting the operation through")
+        bucket = BucketResult(True, settings.rate_limit_capacity, 0.0)
+    admission.bucket = (bucket.remaining, bucket.retry_after)
+    if not bucket.allowed:
+        response = getattr(context, "response", None)
+        if response is not None and hasattr(response, "status_code"):
+            response.status_code = 429
+            response.headers["Retry-After"] = str(max(1, round(bucket.retry_after + 0.5)))
+        admission.errors = [
+            limit_error(
+                f"Rate limit: this operation costs {cost} points and {bucket.remaining} "
+                f"remain; retry in {bucket.retry_after:.1f} s.",
+                "RATE_LIMITED",
+                retryAfter=bucket.retry_after,
+            )
+        ]
+        return
+    production = settings.production
+    errors = _validated[production].get_or(
+        query, lambda: validate(schema, document, VALIDATION_RULES[production])
+    )
+    admission.errors = list(errors) or check_variables(schema, document, operation_name, variables)
+
+
+def shape_outcome(errors: list[GraphQLError], context: Any) -> list[GraphQLError]:
+    """The errors of an operation, shaped (``server/error_shaping.py``), and its outcome for
+    the request log: the first error's code."""
+    shaped = shape_errors(errors, context)
+    if context is not None:
+        context.outcome = (shaped[0].extensions or {}).get("code", "ERROR")
+    return shaped
+
+
+class Guard(SchemaExtension):
+    """The checks above around strawberry's execution (WebSockets, HTTP streams, uploads)."""
+
+    def __init__(self) -> None:
+        self.admission = Admission()
+
+    # -- before execution ---------------------------------------------------------------------
+
+    def on_parse(self) -> Iterator[None]:
+        ec = self.execution_context
+        if ec.graphql_document is None and ec.query:
+            ec.graphql_document = parse_document(ec.query)
+        yield
+
+    async def on_validate(self) -> AsyncIterator[None]:
+        ec = self.execution_context
+        document = ec.graphql_document
+        assert document is not None
+        await admit(
+            self.admission,
+            ec.schema._schema,
+            document,
+            ec.query or "",
+            getattr(ec, "_provided_operation_name", None),
+            ec.variables,
+            ec.context,
+        )
+        ec.pre_execution_errors = self.admission.errors
+        yield
+
+    def get_results(self) -> dict[str, Any]:
+        return self.admission.results()
+
     # -- after execution ----------------------------------------------------------------------
 
     def on_operation(self) -> Iterator[None]:
@@ -173,11 +281,7 @@ class Guard(SchemaExtension):
         yield
         result = self.execution_context.result
         if result is not None and result.errors:
-            context = self.execution_context.context
-            result.errors = shape_errors(result.errors, context)
-            if context is not None:
-                # For the request log: what went wrong, by code.
-                context.outcome = (result.errors[0].extensions or {}).get("code", "ERROR")
+            result.errors = shape_outcome(result.errors, self.execution_context.context)
 
     def on_stream_result(self, result: Any) -> Iterator[None]:
         if getattr(result, "errors", None):

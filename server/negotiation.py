@@ -143,15 +143,14 @@ def error_response(
 
 
 def request_error(
-    request: Request, errors: Iterable[GraphQLError], body: GraphQLHTTPResponse
+    media: str | None, sub_response: Any, errors: Iterable[GraphQLError], body: GraphQLHTTPResponse
 ) -> None:
     """Shape the answer to a request error in application/graphql-response+json: no ``data``
     entry, and a 4xx by the first error's code (unless one is set already: the limits set 429
     with Retry-After, the retry 503)."""
-    if getattr(request.state, "media_type", None) != GRAPHQL_RESPONSE_JSON:
+    if media != GRAPHQL_RESPONSE_JSON:
         return
     body.pop("data", None)
-    sub_response = getattr(request.state, "sub_response", None)
     if sub_response is None or sub_response.status_code:
         return
     status = 400
@@ -166,6 +165,11 @@ def request_error(
 def label(response: Response, media: str) -> None:
     """Answer a JSON response in the negotiated media type; the answer depends on Accept, so
     caches must key on it."""
-    if response.headers.get("content-type", "").split(";", 1)[0].strip() == JSON:
-        response.headers["content-type"] = media
-    response.headers.add_vary_header("Accept")
+    headers = response.headers
+    content_type = headers.get("content-type", "")
+    if content_type != media and content_type.split(";", 1)[0].strip() == JSON:
+        headers["content-type"] = media
+    if "vary" in headers:
+        headers.add_vary_header("Accept")
+    else:
+        headers.append("vary", "Accept")  # what add_vary_header does then, without the scans

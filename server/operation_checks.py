@@ -10,11 +10,13 @@ answer with (a stable ``extensions.code``) or nothing; ``server/limits.py`` runs
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
 from typing import Any
 
 from graphql import (
     DocumentNode,
     GraphQLError,
+    GraphQLSchema,
     OperationDefinitionNode,
     ValuesOfCorrectTypeRule,
     specified_rules,
@@ -52,54 +54,61 @@ def check_limits(a: Analysis, s: Settings) -> GraphQLError | None:
         return limit_error(a.bad_input, "BAD_USER_INPUT")
     # Spreads first: past their limit every other figure may be astronomical. Then nodes: with
     # every object costing a point the cost limit usually binds first, and "may return N
-    # nodes" is the more useful message when both are exceeded.
-    checks = [
+    # nodes" is the more useful message when both are exceeded. Each message is only written
+    # for the check that fails.
+    checks: list[tuple[bool, Callable[[], str], str]] = [
         (
             a.spreads > s.max_fragment_spreads,
-            f"The operation expands to {_shown(a.spreads)} fragment spreads; the limit is "
-            f"{s.max_fragment_spreads}.",
+            lambda: (
+                f"The operation expands to {_shown(a.spreads)} fragment spreads; the limit "
+                f"is {s.max_fragment_spreads}."
+            ),
             "FRAGMENT_LIMIT_EXCEEDED",
         ),
         (
             a.fields > s.max_fields,
-            f"The operation expands to {_shown(a.fields)} fields; the limit is {s.max_fields}.",
+            lambda: (
+                f"The operation expands to {_shown(a.fields)} fields; the limit is {s.max_fields}."
+            ),
             "FIELD_LIMIT_EXCEEDED",
         ),
         (
             a.nodes > s.max_nodes,
-            f"The query may return {_shown(a.nodes)} nodes; the limit is {s.max_nodes}.",
+            lambda: f"The query may return {_shown(a.nodes)} nodes; the limit is {s.max_nodes}.",
             "NODE_LIMIT_EXCEEDED",
         ),
         (
             a.depth > s.max_depth,
-            f"Query depth {a.depth} exceeds the limit of {s.max_depth}.",
+            lambda: f"Query depth {a.depth} exceeds the limit of {s.max_depth}.",
             "DEPTH_LIMIT_EXCEEDED",
         ),
         (
             a.aliases > s.max_aliases,
-            f"{_shown(a.aliases)} aliases exceed the limit of {s.max_aliases}.",
+            lambda: f"{_shown(a.aliases)} aliases exceed the limit of {s.max_aliases}.",
             "ALIAS_LIMIT_EXCEEDED",
         ),
         (
             a.directives > s.max_directives,
-            f"{_shown(a.directives)} directives exceed the limit of {s.max_directives}.",
+            lambda: f"{_shown(a.directives)} directives exceed the limit of {s.max_directives}.",
             "DIRECTIVE_LIMIT_EXCEEDED",
         ),
         (
             a.cost > s.max_cost,
-            f"Query cost {_shown(a.cost)} exceeds the limit of {s.max_cost}.",
+            lambda: f"Query cost {_shown(a.cost)} exceeds the limit of {s.max_cost}.",
             "COST_LIMIT_EXCEEDED",
         ),
         (
             a.repeats > s.max_field_repeats,
-            f"{_shown(a.repeats)} fields are written on one response path; the limit is "
-            f"{s.max_field_repeats}. Select each field once.",
+            lambda: (
+                f"{_shown(a.repeats)} fields are written on one response path; the limit "
+                f"is {s.max_field_repeats}. Select each field once."
+            ),
             "FIELD_REPEAT_LIMIT_EXCEEDED",
         ),
     ]
     for failed, message, code in checks:
         if failed:
-            return limit_error(message, code, cost=_shown(a.cost), nodes=_shown(a.nodes))
+            return limit_error(message(), code, cost=_shown(a.cost), nodes=_shown(a.nodes))
     return None
 
 
@@ -150,15 +159,20 @@ def _rules(production: bool) -> list[Any]:
 VALIDATION_RULES = {False: _rules(False), True: _rules(True)}
 
 
-def check_variables(ec: Any, document: DocumentNode) -> list[GraphQLError]:
+def check_variables(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: dict[str, Any] | None,
+) -> list[GraphQLError]:
     """Coerce the variables before execution, so that a value the schema refuses is
     BAD_USER_INPUT (graphql-core's own coercion inside execution keeps the scalar's exception
     as the cause, which looked like an internal error). Execution then coerces them again."""
-    operation = _operation(document, ec.operation_name)
+    operation = _operation(document, operation_name)
     if operation is None or not operation.variable_definitions:
         return []
     found = get_variable_values(
-        ec.schema._schema, operation.variable_definitions, ec.variables or {}, max_errors=50
+        schema, operation.variable_definitions, variables or {}, max_errors=50
     )
     if not isinstance(found, list):
         return []

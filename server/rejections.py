@@ -10,6 +10,7 @@ import logging
 from collections.abc import AsyncGenerator
 from typing import Any
 
+from starlette.datastructures import Headers
 from starlette.requests import Request
 
 from adapters.dbhealth import RETRY_AFTER_SECONDS, connection_lost, renew_connections
@@ -34,11 +35,46 @@ def unavailable() -> RequestRejected:
     )
 
 
+class IndexedHeaders(Headers):
+    """Request headers looked up through a dict built at the first lookup: the edge reads a
+    dozen per request, and ``Headers`` scans its list for each. The same answers: the first of
+    a repeated name, names compared as ``Headers`` compares them."""
+
+    _index: dict[str, str] | None = None
+
+    def _lookup(self) -> dict[str, str]:
+        index = self._index
+        if index is None:
+            index = {}
+            for key, value in self._list:
+                index.setdefault(key.decode("latin-1"), value.decode("latin-1"))
+            self._index = index
+        return index
+
+    def __getitem__(self, key: str) -> str:
+        try:
+            return self._lookup()[key.lower()]
+        except KeyError:
+            raise KeyError(key) from None
+
+    def __contains__(self, key: Any) -> bool:
+        return key.lower() in self._lookup()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._lookup().get(key.lower(), default)
+
+
 class SizedRequest(Request):
     """A request whose body is read at most once and refused past ``limit`` bytes, whether or
     not the client sent Content-Length."""
 
     limit = 1024 * 1024
+
+    @property
+    def headers(self) -> Headers:
+        if not hasattr(self, "_headers"):
+            self._headers = IndexedHeaders(scope=self.scope)
+        return self._headers
 
     async def stream(self) -> AsyncGenerator[bytes, None]:
         size = 0

@@ -1,6 +1,8 @@
 """The GraphQL view: authentication at the edge, CSRF and body limits, timeouts, WebSocket
 sign-in (``server/ws_signin.py``), and one structured log line per operation
-(``server/request_log.py``).
+(``server/request_log.py``). Queries and mutations over plain HTTP then run in our own small
+endpoint (``server/http_operations.py``); strawberry's view serves the rest (WebSockets,
+streams, multipart uploads, GraphiQL).
 
 Whatever happens, a client gets the GraphQL JSON shape with an ``extensions.code``: a lost
 database connection is retried once where that is safe (``adapters/dbhealth.py``) and is
@@ -10,9 +12,10 @@ media type the Accept header asks for, with its status codes (``server/negotiati
 
 from __future__ import annotations
 
-import asyncio
+import functools
 import json
 import logging
+import os
 import time
 import uuid
 from datetime import timedelta
@@ -20,7 +23,6 @@ from typing import Any
 
 import orjson
 from cross_web import HTTPException
-from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -29,39 +31,38 @@ from strawberry.asgi import GraphQL
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
-from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 
-from adapters.dbhealth import RETRY_AFTER_SECONDS, connection_lost, recording, renew_connections
+from adapters.dbhealth import connection_lost
 from adapters.settings import Settings
 from resolvers.core.context import Context, RequestMeta
-from server import graphiql, jsonbody, negotiation, persisted, request_log, ws_signin
-from server.error_shaping import shape_errors
-from server.http_streams import HttpStreams, stream_required
-from server.rejections import (
-    RequestRejected,
-    SizedRequest,
-    bearer_principal,
-    unavailable,
-    unavailable_in,
+from server import (
+    graphiql,
+    http_operations,
+    jsonbody,
+    negotiation,
+    persisted,
+    request_log,
+    ws_signin,
 )
+from server.http_operations import JSON_TYPES, MULTIPART, get_only, run_under_rules, unresolved
+from server.http_streams import HttpStreams, stream_required
+from server.rejections import RequestRejected, SizedRequest, bearer_principal, unavailable
 from server.sockets import SocketRegistry
 from server.ws_frames import FrameCheckingHandler
 
 log = logging.getLogger("hello.request")
 
 CSRF_HEADER = "x-hello-csrf"
-# Content types a browser may send cross-site without a CORS preflight.
-_JSON_TYPES = ("application/json", "application/graphql-response+json")
 
 
-def _unresolved(message: str, context: Context | None) -> PreExecutionError:
-    """An operationName the document does not define: a request error like a document of
-    several operations and no name (``server/operation_checks.py``, ``check_operation``)."""
-    if context is not None:
-        context.outcome = "OPERATION_RESOLUTION_FAILURE"
-    error = GraphQLError(message, extensions={"code": "OPERATION_RESOLUTION_FAILURE"})
-    return PreExecutionError(data=None, errors=[error])
+def new_request_id() -> str:
+    """``uuid.uuid4().hex`` without building the UUID: 16 random bytes, version 4 and the
+    RFC 4122 variant set as ``uuid.UUID(..., version=4)`` sets them."""
+    n = int.from_bytes(os.urandom(16), "big")
+    n = (n & ~(0xC000 << 48)) | (0x8000 << 48)
+    n = (n & ~(0xF000 << 64)) | (4 << 76)
+    return f"{n:032x}"
 
 
 def _client_ip(scope: Scope) -> str:
@@ -86,6 +87,9 @@ class HelloGraphQL(GraphQL[Context, None]):
         )
         self.settings = settings
         self.sockets = sockets
+        # Queries and mutations over plain HTTP skip strawberry's view and extension runner
+        # (server/http_operations.py) when the schema's extensions are the ones it stands for.
+        self.lean = http_operations.serves(schema)
         # Subscriptions over SSE and multipart HTTP (server/http_streams.py).
         self.streams = HttpStreams(self)
 
@@ -116,43 +120,48 @@ class HelloGraphQL(GraphQL[Context, None]):
             return
         started = time.perf_counter()
         request = SizedRequest(scope, receive=receive)
-        request.limit = self._body_limit(request)
-        request_id = request.headers.get("x-request-id", "")[:64] or uuid.uuid4().hex
+        content_type = http_operations.media_base(request)
+        request.limit = self._body_limit(content_type)
+        request_id = request.headers.get("x-request-id", "")[:64] or new_request_id()
         context: Context | None = None
         outcome = "ok"
         # The media type asked for (server/negotiation.py); refusals below answer in it too.
-        media = request.state.media_type = negotiation.for_request(request)
+        media = negotiation.for_request(request) or ""
         try:
-            if media is None:
-                request.state.media_type = negotiation.JSON
+            if not media:
+                media = negotiation.JSON
                 raise RequestRejected(*negotiation.not_acceptable())
-            self._check_transport(request)
+            self._check_transport(request, content_type)
             context = await self._http_context(request, request_id)
-            response = await self.streams.respond(request, context) or await self.run(
-                request, context=context
-            )
+            response = None
+            if self.lean and http_operations.handles(request, content_type):
+                response = await http_operations.respond(self, request, context, media)
+            if response is None:
+                # What strawberry's side reads (process_result, the streams).
+                request.state.media_type = media
+                response = await self.streams.respond(request, context) or await self.run(
+                    request, context=context
+                )
         except RequestRejected as e:
             outcome = e.code
-            response = negotiation.error_response(
-                request.state.media_type, e.status, e.message, e.code, e.headers
-            )
+            response = negotiation.error_response(media, e.status, e.message, e.code, e.headers)
         except HTTPException as e:
             outcome = "BAD_REQUEST"
             status = e.status_code
             code = "BAD_REQUEST" if status != 405 else "METHOD_NOT_ALLOWED"
-            response = negotiation.error_response(request.state.media_type, status, e.reason, code)
+            response = negotiation.error_response(media, status, e.reason, code)
         except Exception as e:  # the last line of defence: still JSON, still logged
             rejected = self._unexpected(e, request_id)
             outcome = rejected.code
             response = negotiation.error_response(
-                request.state.media_type,
+                media,
                 rejected.status,
                 rejected.message,
                 rejected.code,
                 rejected.headers,
                 requestId=request_id,
             )
-        negotiation.label(response, request.state.media_type)
+        negotiation.label(response, media)
         response.headers["x-request-id"] = request_id
         if context is not None and outcome == "ok":
             outcome = context.outcome
@@ -170,29 +179,30 @@ class HelloGraphQL(GraphQL[Context, None]):
             500, f"Internal server error (request {request_id}).", "INTERNAL_SERVER_ERROR"
         )
 
-    def _check_transport(self, request: Request) -> None:
-        if request.method == "POST":
-            content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-            if content_type not in _JSON_TYPES and CSRF_HEADER not in request.headers:
-                raise RequestRejected(
-                    400,
-                    f"Requests with content type {content_type or 'none'!r} need the "
-                    f"{CSRF_HEADER} header (CSRF protection); send application/json instead.",
-                    "CSRF_REJECTED",
-                )
+    def _check_transport(self, request: SizedRequest, content_type: str) -> None:
+        if (
+            request.method == "POST"
+            and content_type not in JSON_TYPES
+            and CSRF_HEADER not in request.headers
+        ):
+            raise RequestRejected(
+                400,
+                f"Requests with content type {content_type or 'none'!r} need the "
+                f"{CSRF_HEADER} header (CSRF protection); send application/json instead.",
+                "CSRF_REJECTED",
+            )
         length = request.headers.get("content-length")
-        limit = self._body_limit(request)
+        limit = request.limit
         if length and length.isdigit() and int(length) > limit:
             raise RequestRejected(
                 413, f"Request bodies are limited to {limit} bytes.", "BODY_TOO_LARGE"
             )
 
-    def _body_limit(self, request: Request) -> int:
+    def _body_limit(self, content_type: str) -> int:
         """JSON bodies are small; a multipart upload may carry one file of up to
         ``drive_upload_max_bytes`` plus its envelope (the file itself is checked exactly while
         it is stored)."""
-        content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-        if content_type == "multipart/form-data":
+        if content_type == MULTIPART:
             return self.settings.drive_upload_max_bytes + self.settings.max_body_bytes
         return self.settings.max_body_bytes
 
@@ -257,8 +267,8 @@ class HelloGraphQL(GraphQL[Context, None]):
         content_type = (request.content_type or "").split(";", 1)[0].strip().lower()
         if (
             request.method == "POST"
-            and content_type not in _JSON_TYPES
-            and content_type != "multipart/form-data"
+            and content_type not in JSON_TYPES
+            and content_type != MULTIPART
         ):
             # Allowed only with the CSRF header (checked above): read it as JSON.
             try:
@@ -278,13 +288,13 @@ class HelloGraphQL(GraphQL[Context, None]):
         return await super().parse_http_body(request)
 
     async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        attempt = functools.partial(super().execute_single, *args, **kwargs)
         try:
-            async with asyncio.timeout(self.settings.operation_timeout_seconds):
-                result = await self._execute_retrying(*args, **kwargs)
+            return await run_under_rules(
+                self.settings, attempt, kwargs.get("context"), kwargs.get("sub_response")
+            )
         except InvalidOperationTypeError as e:
-            raise HTTPException(
-                405, "Only queries may be sent with GET; send mutations with POST."
-            ) from e
+            raise get_only() from e
         except HTTPException as e:
             cause = e.__cause__
             if isinstance(cause, InvalidOperationTypeError) and (
@@ -292,75 +302,19 @@ class HelloGraphQL(GraphQL[Context, None]):
             ):
                 raise stream_required() from e  # without a streaming Accept (http_streams.py)
             if "not allowed when using GET" in e.reason:
-                raise HTTPException(
-                    405, "Only queries may be sent with GET; send mutations with POST."
-                ) from e
+                raise get_only() from e
             if isinstance(e.__cause__, CannotGetOperationTypeError):
-                return _unresolved(e.reason, kwargs.get("context"))  # an unknown operationName
+                return unresolved(e.reason, kwargs.get("context"))  # an unknown operationName
             raise
-        except TimeoutError:
-            return ExecutionResult(
-                data=None,
-                errors=[
-                    GraphQLError(
-                        f"The operation took longer than "
-                        f"{self.settings.operation_timeout_seconds:g} s and was cancelled.",
-                        extensions={"code": "TIMEOUT"},
-                    )
-                ],
-            )
-        except asyncio.CancelledError:
-            task = asyncio.current_task()
-            if task is None or task.cancelling():
-                raise  # the request itself is being cancelled (shutdown, disconnect)
-            # A cancellation that escaped from inside the execution (a shared future
-            # cancelled under another field) is a fault of ours, not the client's.
-            context = kwargs.get("context")
-            request_id = context.meta.request_id if context is not None else ""
-            log.error("stray cancellation", exc_info=True, extra={"request_id": request_id})
-            return ExecutionResult(
-                data=None,
-                errors=[
-                    GraphQLError(
-                        f"Internal server error (request {request_id}).",
-                        extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
-                    )
-                ],
-            )
-        if unavailable_in(result):
-            response = kwargs.get("sub_response")
-            if response is not None:
-                response.status_code = 503
-                response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return result
-
-    async def _execute_retrying(self, *args: Any, **kwargs: Any) -> ExecutionResult:
-        """Run the operation; if it met a dead database connection and nothing it did can
-        have been committed, run it once more on a fresh one (the pool replaces dead ones)."""
-        with recording() as ledger:
-            result = await super().execute_single(*args, **kwargs)
-        if not unavailable_in(result) or ledger.may_have_written:
-            return result
-        context = kwargs.get("context")
-        if context is not None:
-            context.loaders.clear()  # rows and failures of the first attempt
-            context.cache.clear()
-            context.outcome = "ok"
-        log.info("retrying after a lost database connection")
-        await renew_connections()
-        with recording():
-            return await super().execute_single(*args, **kwargs)
 
     async def process_result(self, request: Request, result: ExecutionResult) -> Any:
-        # Errors raised before the guard could shape them (a fault in an extension) still get
-        # a code, and internal ones are masked.
-        if result.errors and any(not (e.extensions or {}).get("code") for e in result.errors):
-            context = getattr(request.state, "hello_context", None)
-            result.errors = shape_errors(result.errors, context)
-        processed = await super().process_result(request, result)
-        if isinstance(result, PreExecutionError):  # a request error: nothing executed
-            negotiation.request_error(request, result.errors or [], processed)
-        return processed
+        state = request.state
+        return http_operations.answer_body(
+            result,
+            getattr(state, "hello_context", None),
+            getattr(state, "media_type", None),
+            getattr(state, "sub_response", None),
+        )
 
     def encode_json(self, data: object) -> str:
         # A str, not bytes: strawberry sends bytes over a WebSocket as binary frames, which
