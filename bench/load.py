@@ -8,7 +8,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ import orjson
 
 from bench.client import BenchError
 from bench.report import Figure
-from bench.servers import LOAD_CORE, on_core
+from bench.servers import LOAD_CORE, Process, on_core
 from bench.stats import WrkRun, paired_ratio, parse_wrk, summarize
 
 REPORT_LUA = Path(__file__).resolve().parent / "report.lua"
@@ -36,6 +36,8 @@ class Target:
     url: str
     body: dict[str, Any] | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    server: Process | None = None
+    """The process that serves it, whose CPU per request the run reports."""
 
     @property
     def method(self) -> str:
@@ -61,6 +63,7 @@ async def run_wrk(target: Target, *, seconds: float, connections: int) -> WrkRun
         for key, value in headers.items():
             argv += ["-H", f"{key}: {value}"]
         argv += ["-s", str(REPORT_LUA), target.url]
+        cpu_before = target.server.cpu_seconds() if target.server else 0.0
         proc = await asyncio.create_subprocess_exec(
             *on_core(LOAD_CORE, argv),
             env={**os.environ, **env},
@@ -68,6 +71,7 @@ async def run_wrk(target: Target, *, seconds: float, connections: int) -> WrkRun
             stderr=asyncio.subprocess.STDOUT,
         )
         out, _ = await proc.communicate()
+        cpu = target.server.cpu_seconds() - cpu_before if target.server else None
     text = out.decode(errors="replace")
     if proc.returncode != 0:
         raise BenchError(f"wrk failed ({proc.returncode}) on {target.name}: {text[-1000:]}")
@@ -79,6 +83,8 @@ async def run_wrk(target: Target, *, seconds: float, connections: int) -> WrkRun
         )
     if run.requests == 0:
         raise BenchError(f"no request completed against {target.name}")
+    if cpu is not None:
+        run = replace(run, cpu_us_per_request=cpu * 1e6 / run.requests)
     return run
 
 
@@ -115,7 +121,10 @@ async def measure_pair(
 def pair_figures(
     scenario: str, what: str, baseline_name: str, a: list[WrkRun], b: list[WrkRun]
 ) -> list[Figure]:
-    """Throughput and latency of a measured pair, with Hello / baseline ratios."""
+    """Throughput and latency of a measured pair, with Hello / baseline ratios; where both
+    targets name their process, the CPU each spent per request, and what Hello spends beyond
+    its baseline per request (the GraphQL overhead in µs, which a ratio hides once the shared
+    work gets faster)."""
     out = []
     for label, get in (
         ("req/s", lambda r: r.rps),
@@ -131,6 +140,27 @@ def pair_figures(
                 baseline_name,
                 summarize(vb),
                 paired_ratio(va, vb),
+            )
+        )
+    ca = [r.cpu_us_per_request for r in a]
+    cb = [r.cpu_us_per_request for r in b]
+    if all(c is not None for c in ca + cb):
+        fa, fb = [float(c or 0) for c in ca], [float(c or 0) for c in cb]
+        out.append(
+            Figure(
+                scenario,
+                f"{what}, server CPU µs per request",
+                summarize(fa),
+                baseline_name,
+                summarize(fb),
+                paired_ratio(fa, fb),
+            )
+        )
+        out.append(
+            Figure(
+                scenario,
+                f"{what}, CPU µs per request beyond the baseline",
+                summarize([x - y for x, y in zip(fa, fb, strict=True)]),
             )
         )
     return out

@@ -105,8 +105,8 @@ async def graphql_tax(bench: Bench) -> list[Figure]:
         bench.log(f"  same data from Hello and the plain endpoints{run.label}")
         for name, body, plain, _ in _screens(run):
             a, b = await measure_pair(
-                Target(f"Hello {name}", url + "/graphql", body, _auth(token)),
-                Target(f"plain {name}", url + plain, body, _auth(token)),
+                Target(f"Hello {name}", url + "/graphql", body, _auth(token), run.server),
+                Target(f"plain {name}", url + plain, body, _auth(token), run.server),
                 bench.settings.http,
                 bench.log,
             )
@@ -127,7 +127,7 @@ async def engine(bench: Bench) -> list[Figure]:
         "operationName": "MessagePage",
     }
     what = f"message page (50 of {MESSAGES}) from memory"
-    hello = Target("Hello (memory)", server.url + "/bench/memory/graphql", body)
+    hello = Target("Hello (memory)", server.url + "/bench/memory/graphql", body, server=server)
     scenario = "2 engine vs peer"
     if missing := yoga_missing():
         runs = [
@@ -153,7 +153,7 @@ async def engine(bench: Bench) -> list[Figure]:
         )
         runs_a, runs_b = await measure_pair(
             hello,
-            Target("graphql-yoga", yoga.url + "/graphql", body),
+            Target("graphql-yoga", yoga.url + "/graphql", body, server=yoga),
             bench.settings.http,
             bench.log,
         )
@@ -173,8 +173,8 @@ async def parse_validate(bench: Bench) -> list[Figure]:
             (client, "/graphql"), (client, "/bench/plain/typename"), body, None, "figure 3"
         )
     a, b = await measure_pair(
-        Target("Hello { __typename }", server.url + "/graphql", body),
-        Target("raw JSON endpoint", server.url + "/bench/plain/typename", body),
+        Target("Hello { __typename }", server.url + "/graphql", body, server=server),
+        Target("raw JSON endpoint", server.url + "/bench/plain/typename", body, server=server),
         bench.settings.http,
         bench.log,
     )

@@ -66,6 +66,9 @@ class WrkRun:
     p99_ms: float
     errors: int
     """Socket errors (connect, read, write, timeout) and non-2xx/3xx responses."""
+    cpu_us_per_request: float | None = None
+    """CPU (user + system) the serving process spent per request during the run, when the
+    target names its process."""
 
     @property
     def rps(self) -> float:
