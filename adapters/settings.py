@@ -77,6 +77,10 @@ class Settings(BaseSettings):
     ws_send_timeout_seconds: float = Field(10.0, gt=0)
     """A WebSocket whose client takes nothing of what it is sent for this long is closed with
     4008 (``server/stalled_sockets.py``); below the 20 s keepalive, so the close is ours."""
+    ws_permessage_deflate: bool = False
+    """Accept the permessage-deflate WebSocket extension that browsers offer. Off: a compression
+    context per socket costs memory for every idle subscriber (README, Benchmarks, figure 5),
+    and a frame compressed per socket cannot be encoded once for all of its subscribers."""
     max_http_streams: int = Field(20, ge=1)
     """Subscriptions over SSE and multipart HTTP one principal may hold open at once, per
     process (anonymous requests count per client IP). A stream holds a connection, a task and a

@@ -23,6 +23,9 @@ def raise_open_files() -> int:
 def main() -> None:
     import uvicorn
 
+    from adapters.settings import get_settings
+    from server.app import uvicorn_options
+
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
@@ -35,7 +38,7 @@ def main() -> None:
         workers=1,
         log_config=None,
         access_log=False,
-        ws_max_size=1024 * 1024,
+        **uvicorn_options(get_settings()),
         backlog=4096,
     )
 

@@ -8,6 +8,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -34,6 +35,16 @@ from server.limits import Guard
 from server.sockets import SocketRegistry
 from server.stalled_sockets import StalledSocketGuard
 from server.view import CSRF_HEADER, HelloGraphQL
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """What every way of serving Hello passes uvicorn (``hello serve``, the tests' server, the
+    bench's), so that all three speak the same WebSocket."""
+    return {
+        "ws_max_size": 1024 * 1024,
+        "ws_per_message_deflate": settings.ws_permessage_deflate,
+    }
+
 
 log = logging.getLogger("hello.app")
 

@@ -39,6 +39,8 @@ def serve(host: str, port: int, workers: int) -> None:
     """Serve the GraphQL API at http://HOST:PORT/graphql (GraphiQL in development)."""
     import uvicorn
 
+    from server.app import uvicorn_options
+
     settings = get_settings()
     if workers > 1 and not settings.redis_url:
         raise click.UsageError(
@@ -53,7 +55,7 @@ def serve(host: str, port: int, workers: int) -> None:
         workers=workers,
         log_config=None,
         proxy_headers=True,
-        ws_max_size=1024 * 1024,
+        **uvicorn_options(settings),
         # uvicorn closes WebSockets at shutdown but waits for HTTP responses, for ever without
         # this: an SSE or multipart subscription would hold a stopping process. Past it, what is
         # still open is cancelled; stream clients reconnect elsewhere and resume, like sockets.

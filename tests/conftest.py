@@ -122,7 +122,7 @@ async def server(database_url: str, storage_url: str) -> AsyncIterator[str]:
 
     from adapters.db import migrate
     from adapters.settings import get_settings
-    from server.app import create_app
+    from server.app import create_app, uvicorn_options
 
     os.environ["HELLO_DATABASE_URL"] = database_url
     get_settings.cache_clear()
@@ -134,7 +134,7 @@ async def server(database_url: str, storage_url: str) -> AsyncIterator[str]:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_config=None, lifespan="on", ws_max_size=1024 * 1024)
+    config = uvicorn.Config(app, log_config=None, lifespan="on", **uvicorn_options(settings))
     srv = uvicorn.Server(config)
     task = asyncio.create_task(srv.serve(sockets=[sock]))
     while not srv.started:
