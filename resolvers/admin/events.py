@@ -16,7 +16,12 @@ from models.identity import Organization, User
 from resolvers.core.channels import organization_channel
 
 # Identity's viewerUpdate tells the organization too; Admin's acts keep reading it here.
-from resolvers.identity.events import MemberJoined, MemberUpdated, UserSnapshot, user_snapshot
+from resolvers.identity.events import (
+    MemberEvent,
+    MemberJoined,
+    MemberUpdated,
+    user_snapshot,
+)
 from resolvers.identity.events import member_updated as member_updated
 
 __all__ = [
@@ -80,10 +85,8 @@ class AccountPasswordReset(TypedDict):
     at: str
 
 
-class MemberDeactivated(TypedDict):
+class MemberDeactivated(MemberEvent):
     type: Literal[AdminEventKind.MEMBER_DEACTIVATED]
-    organizationId: int
-    user: UserSnapshot
 
 
 class DepartmentChanged(TypedDict):

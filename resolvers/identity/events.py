@@ -42,16 +42,20 @@ class UserSnapshot(TypedDict):
     avatarFileId: int | None
 
 
-class MemberJoined(TypedDict):
+class MemberEvent(TypedDict):
+    """What the events about one member of an organization carry besides their kind (Admin's
+    ``member.deactivated`` too)."""
+
+    organizationId: int
+    user: UserSnapshot
+
+
+class MemberJoined(MemberEvent):
     type: Literal[IdentityEventKind.MEMBER_JOINED]
-    organizationId: int
-    user: UserSnapshot
 
 
-class MemberUpdated(TypedDict):
+class MemberUpdated(MemberEvent):
     type: Literal[IdentityEventKind.MEMBER_UPDATED]
-    organizationId: int
-    user: UserSnapshot
 
 
 class SessionsRevoked(TypedDict):

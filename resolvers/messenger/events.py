@@ -81,22 +81,23 @@ class ReactionSummary(TypedDict):
     userIds: list[int]  # at most 20
 
 
-class MessageAdded(TypedDict):
+class _MessageEvent(TypedDict):
+    """What the events about one message carry besides their kind."""
+
+    chatId: int
+    message: MessageSnapshot
+
+
+class MessageAdded(_MessageEvent):
     type: Literal[MessengerEventKind.MESSAGE_ADDED]
-    chatId: int
-    message: MessageSnapshot
 
 
-class MessageUpdated(TypedDict):
+class MessageUpdated(_MessageEvent):
     type: Literal[MessengerEventKind.MESSAGE_UPDATED]
-    chatId: int
-    message: MessageSnapshot
 
 
-class MessageRecalled(TypedDict):
+class MessageRecalled(_MessageEvent):
     type: Literal[MessengerEventKind.MESSAGE_RECALLED]
-    chatId: int
-    message: MessageSnapshot
 
 
 class ReactionChanged(TypedDict):
