@@ -51,6 +51,10 @@ for var in (
 if os.environ.get("HELLO_TEST_REDIS_URL"):
     os.environ["HELLO_REDIS_URL"] = os.environ["HELLO_TEST_REDIS_URL"]
 os.environ["HELLO_ALLOWED_ORIGINS"] = "https://app.example.test"
+# Every query the suite sends runs through the compiled executor and graphql-core, and both
+# must answer alike (server/differential.py): the whole suite is the differential corpus, in
+# `make test`, in CI and in any targeted run. HELLO_DIFFERENTIAL_EXECUTION=0 turns it off.
+os.environ.setdefault("HELLO_DIFFERENTIAL_EXECUTION", "1")
 
 from tests.pg import create_database, drop_database  # noqa: E402
 
@@ -63,11 +67,38 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     ]
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """How many documents the compiled executor took and how many queries it compared (in
+    this process: with xdist, each worker reports its own line)."""
+    from server import compiled, differential
+
+    c, d = compiled.stats, differential.counts
+    if c["compiled"] or c["fallback"]:
+        terminalreporter.write_line(
+            f"hello compiled execution: {c['compiled']} documents compiled, "
+            f"{c['fallback']} left to graphql-core; {d['compared']} queries compared, "
+            f"{d['mutations']} mutations run compiled only"
+        )
+
+
 def _test_s3() -> bool:
     return os.environ.get("HELLO_TEST_S3", "") not in ("", "0", "false")
 
 
 APP: dict[str, object] = {}
+
+
+@pytest.fixture(autouse=True)
+def no_differential_mismatch() -> object:
+    """A query the compiled executor answered unlike graphql-core fails the test that sent
+    it, whatever the test asserted about the 500 it got."""
+    from server import differential
+
+    differential.mismatches.clear()
+    yield
+    found = list(differential.mismatches)
+    differential.mismatches.clear()
+    assert not found, found[0]
 
 
 @pytest.fixture
