@@ -243,6 +243,7 @@ class Compiled:
         self.root_type = root_type
         grouped = collect_fields(schema, self.fragments, variables, root_type, operation)
         self.root_fields = self._fields(root_type, grouped.grouped_field_set)
+        self.root_names = [field.name for field in self.root_fields]
 
     # -- compiling ---------------------------------------------------------------------------
 

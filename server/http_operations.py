@@ -340,9 +340,10 @@ async def execute_operation(
     if found is None:
         return await reference()
     plan, values = found
-    if not settings.differential_execution or kind != "query":
-        if settings.differential_execution:
-            differential.counts["mutations"] += 1
+    if not settings.differential_execution:
+        return await compiled.execute(plan, values, context, extensions)
+    if kind != "query" or not differential.repeatable(plan.root_names):
+        differential.counts["mutations" if kind != "query" else "unrepeatable"] += 1
         return await compiled.execute(plan, values, context, extensions)
     expected = await differential.reference(reference, context)
     actual = await compiled.execute(plan, values, context, extensions)

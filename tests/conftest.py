@@ -67,17 +67,38 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     ]
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """How many documents the compiled executor took and how many queries it compared (in
-    this process: with xdist, each worker reports its own line)."""
+def _execution_counts() -> dict[str, int]:
     from server import compiled, differential
 
-    c, d = compiled.stats, differential.counts
-    if c["compiled"] or c["fallback"]:
+    return {**compiled.stats, **differential.counts}
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker: the controller adds the counts up
+        workeroutput["hello_execution"] = _execution_counts()
+
+
+def pytest_testnodedown(node: object, error: object) -> None:
+    found = getattr(node, "workeroutput", {}).get("hello_execution")
+    for key, value in (found or {}).items():
+        _WORKER_COUNTS[key] = _WORKER_COUNTS.get(key, 0) + value
+
+
+_WORKER_COUNTS: dict[str, int] = {}
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """How many documents the compiled executor took and how many it left to graphql-core,
+    and how many queries the differential mode compared (added up over the xdist workers).
+    A document counts once per process, in the cache of the server that first saw it."""
+    counts = dict(_WORKER_COUNTS) or _execution_counts()
+    if counts.get("compiled") or counts.get("fallback"):
         terminalreporter.write_line(
-            f"hello compiled execution: {c['compiled']} documents compiled, "
-            f"{c['fallback']} left to graphql-core; {d['compared']} queries compared, "
-            f"{d['mutations']} mutations run compiled only"
+            f"hello compiled execution: {counts['compiled']} documents compiled, "
+            f"{counts['fallback']} left to graphql-core; {counts['compared']} queries compared "
+            f"with graphql-core, {counts['mutations']} mutations and "
+            f"{counts['unrepeatable']} state-changing queries run compiled only"
         )
 
 
