@@ -159,6 +159,7 @@ class _Field:
 
     __slots__ = (
         "complete",
+        "fast",
         "field_def",
         "name",
         "nodes",
@@ -185,6 +186,10 @@ class _Field:
         self.return_type: GraphQLOutputType = field_def.type if field_def else None  # type: ignore[assignment]
         self.resolve: Resolve = _never
         self.complete: Complete = _never
+        # A plain leaf or node ID: the completed value straight from the source, or _MISS
+        # for anything unusual (a null, an error, a value the scalar refuses), which then
+        # takes the general path and is reported as graphql-core reports it.
+        self.fast: Callable[[Any], Any] | None = None
 
     def info(self, run: _Run, path: Path) -> Any:
         """The resolve info graphql-core would pass (strawberry's class, with the
@@ -274,8 +279,11 @@ class Compiled:
         if not node.arguments and not field_def.args:
             plan = _plan(field_def) if is_leaf_type(_named_nullable(field_def.type)) else None
             if plan is not None and plan[0] == _PLAIN:
-                return _attribute(plan[1].default_resolver, plan[1].python_name)
+                getter, python_name = plan[1].default_resolver, plan[1].python_name
+                field.fast = _fast_leaf(getter, python_name, plan[2], plan[3])
+                return _attribute(getter, python_name)
             if plan is not None and plan[0] == _NODE_ID:
+                field.fast = _fast_node_id(field.parent_type.name, plan[2], plan[3])
                 return _node_id_resolver(field, self._generic(field))
             if (
                 definition is not None
@@ -328,6 +336,9 @@ class Compiled:
             if all(_immutable(v) for v in converted.values()):
                 fixed = converted  # the same values every time: converted once
 
+        # What StrawberryResolver.__call__ calls, without the indirection.
+        call = resolver.wrapped_func if callable(resolver.wrapped_func) else resolver
+
         def resolve(run: _Run, source: Any, path: Path) -> Any:
             if fixed is not None:
                 kwargs = dict(fixed)
@@ -343,8 +354,8 @@ class Compiled:
             if info_name is not None:
                 kwargs[info_name] = info_class(_raw_info=field.info(run, path), _field=definition)
             if self_param:
-                return resolver(source, **kwargs)
-            return resolver(**kwargs)
+                return call(source, **kwargs)
+            return call(**kwargs)
 
         return resolve
 
@@ -377,33 +388,29 @@ class Compiled:
         return resolve
 
     def _completer(
-        self, field: _Field, type_: GraphQLOutputType, details: list[FieldDetails]
+        self,
+        field: _Field,
+        type_: GraphQLOutputType,
+        details: list[FieldDetails],
+        null: str | None = None,
     ) -> Complete:
+        """The completion of a value of ``type_``; ``null`` is the error a null raises (the
+        type was non-null: graphql-core's check folded into the inner completion)."""
         if is_non_null_type(type_):
-            inner = self._completer(field, type_.of_type, details)
             message = f"Cannot return null for non-nullable field {field.parent_type}.{field.name}."
-
-            def complete_non_null(run: _Run, result: Any, path: Path) -> Any:
-                if isinstance(result, Exception):
-                    raise result
-                completed = inner(run, result, path)
-                if completed is None:
-                    raise TypeError(message)
-                return completed
-
-            return complete_non_null
+            return self._completer(field, type_.of_type, details, message)  # type: ignore[union-attr]
         if is_list_type(type_):
-            return self._list_completer(field, type_, details)
+            return self._list_completer(field, type_, details, null)  # type: ignore[arg-type]
         if is_leaf_type(type_):
-            return _leaf_completer(type_)
+            return _leaf_completer(type_, null)  # type: ignore[arg-type]
         if is_abstract_type(type_):
-            return self._abstract_completer(field, type_, details)
+            return self._abstract_completer(field, type_, details, null)  # type: ignore[arg-type]
         if is_object_type(type_):
-            return self._object_completer(field, type_, details)
+            return self._object_completer(field, type_, details, null)  # type: ignore[arg-type]
         raise _Unsupported(f"output type {type_}")  # pragma: no cover
 
     def _list_completer(
-        self, field: _Field, type_: GraphQLList[Any], details: list[FieldDetails]
+        self, field: _Field, type_: GraphQLList[Any], details: list[FieldDetails], null: str | None
     ) -> Complete:
         item_type = type_.of_type
         complete_item = self._completer(field, item_type, details)
@@ -440,6 +447,8 @@ class Compiled:
             if isinstance(result, Exception):
                 raise result
             if result is None or result is Undefined:
+                if null is not None:
+                    raise TypeError(null)
                 return None
             if hasattr(result, "__aiter__"):
                 # No list field of ours returns one; read it whole, then complete it.
@@ -481,7 +490,11 @@ class Compiled:
         return complete_list
 
     def _object_completer(
-        self, field: _Field, type_: GraphQLObjectType, details: list[FieldDetails]
+        self,
+        field: _Field,
+        type_: GraphQLObjectType,
+        details: list[FieldDetails],
+        null: str | None = None,
     ) -> Complete:
         sub = collect_subfields(
             self.schema, self.fragments, self.collect_variables, self.operation, type_, details
@@ -495,6 +508,8 @@ class Compiled:
             if isinstance(result, Exception):
                 raise result
             if result is None or result is Undefined:
+                if null is not None:
+                    raise TypeError(null)
                 return None
             if is_type_of is not None:
                 matches = is_type_of(result, field.info(run, path) if needs_info else None)  # type: ignore[arg-type]
@@ -507,7 +522,11 @@ class Compiled:
         return complete_object
 
     def _abstract_completer(
-        self, field: _Field, type_: GraphQLAbstractType, details: list[FieldDetails]
+        self,
+        field: _Field,
+        type_: GraphQLAbstractType,
+        details: list[FieldDetails],
+        null: str | None,
     ) -> Complete:
         by_type: dict[str, Complete] = {}
         schema = self.schema
@@ -530,6 +549,8 @@ class Compiled:
             if isinstance(result, Exception):
                 raise result
             if result is None or result is Undefined:
+                if null is not None:
+                    raise TypeError(null)
                 return None
             runtime_name = resolve_type(result, field.info(run, path), type_)
             if _is_awaitable(runtime_name):
@@ -586,13 +607,15 @@ async def _gather_list(results: list[Any], indices: list[int]) -> list[Any]:
     return results
 
 
-def _leaf_completer(type_: GraphQLLeafType) -> Complete:
+def _leaf_completer(type_: GraphQLLeafType, null: str | None) -> Complete:
     coerce = type_.coerce_output_value
 
     def complete_leaf(run: _Run, result: Any, path: Path) -> Any:
         if isinstance(result, Exception):
             raise result
         if result is None or result is Undefined:
+            if null is not None:
+                raise TypeError(null)
             return None
         coerced = coerce(result)
         if coerced is Undefined or coerced is None:
@@ -715,6 +738,12 @@ def _execute_fields(run: _Run, source: Any, path: Path | None, fields: list[_Fie
             if field.typename:
                 results[name] = field.parent_type.name
                 continue
+            fast = field.fast
+            if fast is not None:
+                value = fast(source)
+                if value is not _MISS:
+                    results[name] = value
+                    continue
             result = _execute_field(run, field, source, Path(path, name, field.parent_type.name))
             results[name] = result
             if _is_awaitable(result):
@@ -784,6 +813,56 @@ async def execute(
 
 def _named_nullable(type_: Any) -> Any:
     return type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+
+
+_MISS = object()
+
+
+def _fast_leaf(
+    getter: Callable[[Any, str], Any], name: str, leaf: GraphQLLeafType, non_null: bool
+) -> Callable[[Any], Any]:
+    coerce = leaf.coerce_output_value
+    if getter is getattr:
+
+        def fast_attribute(source: Any) -> Any:
+            try:
+                value = getattr(source, name)
+                if value is None:
+                    return _MISS if non_null else None
+                coerced = coerce(value)
+            except Exception:
+                return _MISS
+            return _MISS if coerced is None or coerced is Undefined else coerced
+
+        return fast_attribute
+
+    def fast_leaf(source: Any) -> Any:
+        try:
+            value = getter(source, name)
+            if value is None:
+                return _MISS if non_null else None
+            coerced = coerce(value)
+        except Exception:
+            return _MISS
+        return _MISS if coerced is None or coerced is Undefined else coerced
+
+    return fast_leaf
+
+
+def _fast_node_id(type_name: str, leaf: GraphQLLeafType, non_null: bool) -> Callable[[Any], Any]:
+    coerce = leaf.coerce_output_value
+
+    def fast_node_id(source: Any) -> Any:
+        try:
+            value = _node_id(source, type_name)
+            if value is None:
+                return _MISS if non_null else None
+            coerced = coerce(value)
+        except Exception:
+            return _MISS
+        return _MISS if coerced is None or coerced is Undefined else coerced
+
+    return fast_node_id
 
 
 def _attribute(getter: Callable[[Any, str], Any], name: str) -> Resolve:
