@@ -398,15 +398,15 @@ class Compiled:
         type was non-null: graphql-core's check folded into the inner completion)."""
         if is_non_null_type(type_):
             message = f"Cannot return null for non-nullable field {field.parent_type}.{field.name}."
-            return self._completer(field, type_.of_type, details, message)  # type: ignore[union-attr]
+            return self._completer(field, type_.of_type, details, message)
         if is_list_type(type_):
-            return self._list_completer(field, type_, details, null)  # type: ignore[arg-type]
+            return self._list_completer(field, type_, details, null)
         if is_leaf_type(type_):
-            return _leaf_completer(type_, null)  # type: ignore[arg-type]
+            return _leaf_completer(type_, null)
         if is_abstract_type(type_):
-            return self._abstract_completer(field, type_, details, null)  # type: ignore[arg-type]
+            return self._abstract_completer(field, type_, details, null)
         if is_object_type(type_):
-            return self._object_completer(field, type_, details, null)  # type: ignore[arg-type]
+            return self._object_completer(field, type_, details, null)
         raise _Unsupported(f"output type {type_}")  # pragma: no cover
 
     def _list_completer(
