@@ -77,6 +77,15 @@ class Settings(BaseSettings):
     ws_send_timeout_seconds: float = Field(10.0, gt=0)
     """A WebSocket whose client takes nothing of what it is sent for this long is closed with
     4008 (``server/stalled_sockets.py``); below the 20 s keepalive, so the close is ours."""
+    compiled_execution: bool = True
+    """Run queries and mutations over HTTP through compiled documents (``server/compiled.py``):
+    each validated operation is turned once into closures that resolve its fields directly.
+    What the compiler does not support (introspection, directives other than ``@skip`` and
+    ``@include``, subscriptions) runs through graphql-core either way; off: everything does."""
+    differential_execution: bool = False
+    """Testing only: run every compiled query through graphql-core too and fail the request
+    (500, an ERROR log line) unless both results encode to the same bytes
+    (``server/differential.py``). Doubles the work of a query; the test suite turns it on."""
     ws_permessage_deflate: bool = False
     """Accept the permessage-deflate WebSocket extension that browsers offer. Off: a compression
     context per socket costs memory for every idle subscriber (README, Benchmarks, figure 5),

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from cross_web import HTTPException
 from graphql import DocumentNode, GraphQLError, OperationDefinitionNode, execute
+from graphql import ExecutionResult as GraphQLExecutionResult
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.execution.is_awaitable import optimized_is_awaitable
@@ -35,10 +36,12 @@ from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 from strawberry.utils.await_maybe import await_maybe
 
+from adapters import runtime
 from adapters.dbhealth import RETRY_AFTER_SECONDS, recording, renew_connections
 from adapters.settings import Settings
 from resolvers.core.context import Context
-from server import jsonbody, negotiation
+from server import compiled, differential, jsonbody, negotiation
+from server.differential import DifferentialMismatch
 from server.error_shaping import shape_errors
 from server.http_streams import StreamGate, negotiate, stream_required
 from server.limits import Admission, Guard, admit, operation_name_of, parse_document, shape_outcome
@@ -283,18 +286,11 @@ async def run(
         await admit(admission, schema._schema, document, query, provided_name, variables, context)
         if admission.errors:
             return refused(schema, admission.errors, admission, context)
-        executed = await await_maybe(
-            execute(
-                schema._schema,
-                document,
-                variable_values=variables,
-                operation_name=operation_name_of(document, provided_name),
-                context_value=context,
-                is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
-                executor_class=schema.execution_context_class,
-                operation_extensions=extensions,
-            )
+        executed = await execute_operation(
+            schema, document, query, variables, provided_name, extensions, context, kind
         )
+    except DifferentialMismatch:
+        raise  # a fault of ours the tests must see: a 500 (server/differential.py)
     except Exception as e:
         error = e if isinstance(e, GraphQLError) else GraphQLError(str(e), original_error=e)
         schema._process_errors([error])
@@ -304,6 +300,55 @@ async def run(
         schema._process_errors(errors)
         errors = shape_outcome(errors, context)
     return ExecutionResult(data=executed.data, errors=errors, extensions=admission.results())
+
+
+async def execute_operation(
+    schema: Schema,
+    document: DocumentNode,
+    query: str,
+    variables: dict[str, Any] | None,
+    provided_name: str | None,
+    extensions: dict[str, Any] | None,
+    context: Context,
+    kind: str,
+) -> GraphQLExecutionResult:
+    """Execute an admitted operation: compiled (``server/compiled.py``) when the setting is on
+    and the compiler takes the document, else through graphql-core. In differential mode a
+    compiled query runs through both, and they must agree (``server/differential.py``)."""
+    operation_name = operation_name_of(document, provided_name)
+
+    async def reference() -> GraphQLExecutionResult:
+        return await await_maybe(
+            execute(
+                schema._schema,
+                document,
+                variable_values=variables,
+                operation_name=operation_name,
+                context_value=context,
+                is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
+                executor_class=schema.execution_context_class,
+                operation_extensions=extensions,
+            )
+        )
+
+    settings = runtime.current().settings
+    found = (
+        compiled.compiled_for(schema, document, query, operation_name, variables)
+        if settings.compiled_execution
+        else None
+    )
+    if found is None:
+        return await reference()
+    plan, values = found
+    if not settings.differential_execution:
+        return await compiled.execute(plan, values, context, extensions)
+    if kind != "query" or not differential.repeatable(plan.root_names):
+        differential.counts["mutations" if kind != "query" else "unrepeatable"] += 1
+        return await compiled.execute(plan, values, context, extensions)
+    expected = await differential.reference(reference, context)
+    actual = await compiled.execute(plan, values, context, extensions)
+    differential.compare(expected, actual, query, operation_name)
+    return actual
 
 
 def refused(

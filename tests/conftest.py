@@ -51,6 +51,10 @@ for var in (
 if os.environ.get("HELLO_TEST_REDIS_URL"):
     os.environ["HELLO_REDIS_URL"] = os.environ["HELLO_TEST_REDIS_URL"]
 os.environ["HELLO_ALLOWED_ORIGINS"] = "https://app.example.test"
+# Every query the suite sends runs through the compiled executor and graphql-core, and both
+# must answer alike (server/differential.py): the whole suite is the differential corpus, in
+# `make test`, in CI and in any targeted run. HELLO_DIFFERENTIAL_EXECUTION=0 turns it off.
+os.environ.setdefault("HELLO_DIFFERENTIAL_EXECUTION", "1")
 
 from tests.pg import create_database, drop_database  # noqa: E402
 
@@ -63,11 +67,59 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     ]
 
 
+def _execution_counts() -> dict[str, int]:
+    from server import compiled, differential
+
+    return {**compiled.stats, **differential.counts}
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker: the controller adds the counts up
+        workeroutput["hello_execution"] = _execution_counts()
+
+
+def pytest_testnodedown(node: object, error: object) -> None:
+    found = getattr(node, "workeroutput", {}).get("hello_execution")
+    for key, value in (found or {}).items():
+        _WORKER_COUNTS[key] = _WORKER_COUNTS.get(key, 0) + value
+
+
+_WORKER_COUNTS: dict[str, int] = {}
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """How many documents the compiled executor took and how many it left to graphql-core,
+    and how many queries the differential mode compared (added up over the xdist workers).
+    A document counts once per process, in the cache of the server that first saw it."""
+    counts = dict(_WORKER_COUNTS) or _execution_counts()
+    if counts.get("compiled") or counts.get("fallback"):
+        terminalreporter.write_line(
+            f"hello compiled execution: {counts['compiled']} documents compiled, "
+            f"{counts['fallback']} left to graphql-core; {counts['compared']} queries compared "
+            f"with graphql-core, {counts['mutations']} mutations and "
+            f"{counts['unrepeatable']} state-changing queries run compiled only"
+        )
+
+
 def _test_s3() -> bool:
     return os.environ.get("HELLO_TEST_S3", "") not in ("", "0", "false")
 
 
 APP: dict[str, object] = {}
+
+
+@pytest.fixture(autouse=True)
+def no_differential_mismatch() -> object:
+    """A query the compiled executor answered unlike graphql-core fails the test that sent
+    it, whatever the test asserted about the 500 it got."""
+    from server import differential
+
+    differential.mismatches.clear()
+    yield
+    found = list(differential.mismatches)
+    differential.mismatches.clear()
+    assert not found, found[0]
 
 
 @pytest.fixture
