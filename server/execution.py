@@ -28,6 +28,8 @@ from strawberry import relay
 from strawberry.relay.utils import to_base64
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from server import live_events
+
 # Where strawberry keeps the StrawberryField of a GraphQLField.
 _DEFINITION = "strawberry-definition"
 _PLAIN, _NODE_ID = 1, 2
@@ -82,6 +84,17 @@ class HelloExecutionContext(StrawberryGraphQLCoreExecutionContext):
         super().__init__(*args, **kwargs)
         # Shared with the per-event copies of a subscription (they are shallow copies).
         self._subfields: dict[tuple[Any, ...], tuple[Any, Any]] = {}
+        self._audience: list[Any] = []  # the document's, worked out at the first event
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        """A subscription's event: shared with the class-mates that get the same event
+        (``server/live_events.py``); anything else: as graphql-core executes it."""
+        run = super().execute_operation
+        if serially is not False:  # the initial call (per-event executors pass False)
+            return run(serially)
+        if not self._audience:
+            self._audience.append(live_events.audience_of(self))
+        return live_events.execute_event(self, self._audience[0], lambda: run(serially))
 
     def collect_subfields(self, return_type: Any, field_details_list: Any) -> Any:
         """graphql-core memoizes this by the identity of ``field_details_list``, which a

@@ -243,6 +243,7 @@ class Guard(SchemaExtension):
 
     def __init__(self) -> None:
         self.admission = Admission()
+        self.results_sent = False
 
     # -- before execution ---------------------------------------------------------------------
 
@@ -269,7 +270,9 @@ class Guard(SchemaExtension):
         yield
 
     def get_results(self) -> dict[str, Any]:
-        return self.admission.results()
+        # The cost is the subscribe's, frozen then: it comes with a stream's first result
+        # only, not with every event (which it made some 200 bytes longer, and unshareable).
+        return {} if self.results_sent else self.admission.results()
 
     # -- after execution ----------------------------------------------------------------------
 
@@ -284,6 +287,7 @@ class Guard(SchemaExtension):
             result.errors = shape_outcome(result.errors, self.execution_context.context)
 
     def on_stream_result(self, result: Any) -> Iterator[None]:
+        self.results_sent = True
         if getattr(result, "errors", None):
             result.errors = shape_errors(result.errors, self.execution_context.context)
         yield None

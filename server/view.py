@@ -40,6 +40,7 @@ from server import (
     graphiql,
     http_operations,
     jsonbody,
+    live_events,
     negotiation,
     persisted,
     request_log,
@@ -318,8 +319,9 @@ class HelloGraphQL(GraphQL[Context, None]):
 
     def encode_json(self, data: object) -> str:
         # A str, not bytes: strawberry sends bytes over a WebSocket as binary frames, which
-        # graphql-ws clients (and browsers) do not read as protocol messages.
-        return jsonbody.dumps(data)
+        # graphql-ws clients (and browsers) do not read as protocol messages. A live event's
+        # payload shared by a class of subscribers is encoded once (server/live_events.py).
+        return live_events.dumps(data)
 
     def parse_json(self, data: str | bytes) -> Any:
         try:

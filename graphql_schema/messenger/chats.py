@@ -13,6 +13,7 @@ from strawberry.types import Info
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.node import require_id, resolve_global_ids
 from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, error_code, mutate
+from graphql_schema.core.shared_events import shared_event
 from graphql_schema.messenger.events import ChatEvent, to_chat_event
 from graphql_schema.messenger.types import Chat, ChatKindEnum
 from models.messenger import ChatKind
@@ -121,6 +122,8 @@ class MessengerSubscription:
         async for event in live.chat_events(
             info.context, require_id(chat_id, "Chat", "chatId"), after_seq
         ):
-            converted = to_chat_event(event)
+            # The same object for every subscriber handed this bus payload, so that they
+            # share its execution (server/live_events.py).
+            converted = shared_event(info, event, to_chat_event)
             if converted is not None:
                 yield converted

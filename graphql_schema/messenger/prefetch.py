@@ -18,6 +18,7 @@ from strawberry.types import Info
 
 from graphql_schema.identity.types import User
 from resolvers.identity import queries as identity
+from resolvers.identity.events import UserSnapshot
 from resolvers.messenger import system_text
 from resolvers.messenger.message_reads import reaction_summaries
 
@@ -88,6 +89,16 @@ def visible_user(info: Info, user_id: int) -> Any:
     """``identity.visible_users`` for one user (same loader, same rule), without awaiting
     when the loader has it: the ``User`` or None, or an awaitable of it."""
     return visible_user_then(info, user_id, lambda u: User.from_model(u) if u else None)
+
+
+def visible_snapshot(info: Info, snapshot: UserSnapshot) -> User | None:
+    """``visible_user`` for a user an event carries a snapshot of: the same rule, no query."""
+    principal = info.context.principal
+    if principal is None or not identity.can_see(
+        principal, snapshot["organizationId"], snapshot["id"], snapshot["isActive"]
+    ):
+        return None
+    return User.from_snapshot(snapshot)
 
 
 def visible_user_then(info: Info, user_id: int, convert: Callable[[Any], Any]) -> Any:

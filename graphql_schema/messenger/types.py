@@ -23,11 +23,13 @@ from graphql_schema.messenger.prefetch import (
     prime_page,
     ready_or_later,
     system_message_text,
+    visible_snapshot,
     visible_user,
 )
 from models import messenger as m
 from resolvers.core.pagination import paginate
 from resolvers.identity import queries as identity
+from resolvers.identity.events import UserSnapshot
 from resolvers.messenger import chats as chat_queries
 from resolvers.messenger import system_text
 from resolvers.messenger.events import (
@@ -81,6 +83,8 @@ class Message(VisibleNode):
     reply_to_id: strawberry.Private[int | None]
     thread_root_id: strawberry.Private[int | None]
     forwarded_from_id: strawberry.Private[int | None]
+    # What a new message's event carries of its sender; None: loaded (visible_user).
+    sender_snapshot: strawberry.Private[UserSnapshot | None] = None
 
     @strawberry.field(
         description="Plain text, up to 150 KB (the rendering of rich content); empty once "
@@ -104,6 +108,8 @@ class Message(VisibleNode):
     def sender(self, info: Info) -> User | None:
         if self.sender_id is None:
             return None
+        if self.sender_snapshot is not None:  # no query, the same rule
+            return visible_snapshot(info, self.sender_snapshot)
         return cast(Any, visible_user(info, self.sender_id))  # or an awaitable of it
 
     @strawberry.field(
@@ -204,6 +210,7 @@ class Message(VisibleNode):
             reply_to_id=s["replyToId"],
             thread_root_id=s["threadRootId"],
             forwarded_from_id=s["forwardedFromId"],
+            sender_snapshot=s.get("sender"),
         )
 
     fetch_visible = staticmethod(visible_messages)

@@ -102,12 +102,30 @@ async def visible_users(ctx: Context, ids: list[int]) -> list[User | None]:
 
 def can_see_user(principal: Principal, user: User) -> bool:
     """Same organization; guests see only themselves; deactivated users only admins see."""
-    if user.organization_id != principal.organization_id:
+    return can_see(principal, user.organization_id, user.id, user.is_active)
+
+
+def can_see(principal: Principal, organization_id: int, user_id: int, is_active: bool) -> bool:
+    """``can_see_user`` from what a user snapshot carries (an event's sender, say)."""
+    if organization_id != principal.organization_id:
         return False
     viewer_role = principal.user.role
     if viewer_role == Role.GUEST:
-        return user.id == principal.user_id
-    return user.is_active or viewer_role in (Role.OWNER, Role.ADMIN)
+        return user_id == principal.user_id
+    return is_active or viewer_role in (Role.OWNER, Role.ADMIN)
+
+
+def visibility_class(principal: Principal | None) -> tuple[object, ...]:
+    """Everything ``can_see`` reads of the viewer: two viewers of one class see exactly the
+    same people (a live event is executed once per class, graphql_schema/core/audience.py).
+    Keep the two in step."""
+    if principal is None:
+        return ("nobody",)
+    role = principal.user.role
+    if role == Role.GUEST:  # sees only themselves
+        return ("guest", principal.organization_id, principal.user_id)
+    admin = role in (Role.OWNER, Role.ADMIN)  # also sees deactivated people
+    return ("admin" if admin else "member", principal.organization_id)
 
 
 async def visible_organizations(ctx: Context, ids: list[int]) -> list[Organization | None]:

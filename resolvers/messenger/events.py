@@ -17,12 +17,14 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Literal, NotRequired, TypedDict, TypeGuard
 
+from models.identity import User
 from models.messenger import Chat, Message
 
 # The channels are named in resolvers/core (Admin and Drive publish on a user's channel too);
 # messenger's own code keeps reading them here as events.chat_channel and events.user_channel.
 from resolvers.core.channels import chat_channel as chat_channel
 from resolvers.core.channels import user_channel as user_channel
+from resolvers.identity.events import UserSnapshot, user_snapshot
 
 
 class MessengerEventKind(StrEnum):
@@ -57,6 +59,10 @@ class MessageSnapshot(TypedDict):
     recalledAt: str | None
     forwardedFromId: int | None
     createdAt: str
+    # The sender's public snapshot (identity's ``user_snapshot``), so that delivering a new
+    # message needs no query per subscriber; absent when the publisher did not have the user
+    # at hand and in events of older processes (then the sender is loaded).
+    sender: NotRequired[UserSnapshot]
 
 
 class ChatSnapshot(TypedDict):
@@ -234,11 +240,15 @@ def chat_snapshot(c: Chat) -> ChatSnapshot:
     }
 
 
-def message_added(m: Message) -> MessageAdded:
+def message_added(m: Message, sender: User | None = None) -> MessageAdded:
+    """``sender``: the sender's row, when at hand (it is the principal who sends)."""
+    snapshot = message_snapshot(m)
+    if sender is not None and sender.id == m.sender_id:
+        snapshot["sender"] = user_snapshot(sender)
     return {
         "type": MessengerEventKind.MESSAGE_ADDED,
         "chatId": m.chat_id,
-        "message": message_snapshot(m),
+        "message": snapshot,
     }
 
 

@@ -227,6 +227,7 @@ async def check_message_send(
             content=content,
             thread_root_id=thread_root_id,
             attachments=attachments,
+            sender=principal.user,
         )
 
     async def load(pk: int) -> Message | None:
@@ -247,7 +248,9 @@ async def do_message_send(
     forwarded_from_id: int | None = None,
     sent_at: datetime | None = None,
     attachments: list[int] | None = None,
+    sender: User | None = None,
 ) -> Message:
+    """``sender``: the sender's row if at hand, for the event to carry (no query here)."""
     async with transaction() as tx:
         seq = await next_seq(chat.id)
         sent_at = sent_at or datetime.now(UTC)
@@ -289,7 +292,7 @@ async def do_message_send(
         await ChatMember.filter(chat_id=chat.id, user_id=sender_id, read_seq__lt=seq).update(
             read_seq=seq
         )
-        tx.publish(events.chat_channel(chat.id), events.message_added(message))
+        tx.publish(events.chat_channel(chat.id), events.message_added(message, sender))
         if root is not None:
             tx.publish(events.chat_channel(chat.id), events.message_updated(root))
     return message
