@@ -245,7 +245,7 @@ class EventBus:
             confirm = asyncio.ensure_future(
                 asyncio.shield(entry.ready) if first else self._backend.subscribe(key)
             )
-            lost = asyncio.ensure_future(sub._lost.wait())
+            lost = asyncio.ensure_future(sub.lost().wait())
             try:
                 await asyncio.wait({confirm, lost}, return_when=asyncio.FIRST_COMPLETED)
             finally:

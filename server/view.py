@@ -17,7 +17,6 @@ import json
 import logging
 import os
 import time
-import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -229,12 +228,15 @@ class HelloGraphQL(GraphQL[Context, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
-        # Only WebSockets get here without a context (HTTP builds it in __call__).
+        # Only WebSockets get here without a context (HTTP builds it in __call__), once the
+        # handshake is answered: what the log needs of it is copied out, and the rest of the
+        # handshake goes (issue 14, step 5).
         meta = RequestMeta(
-            request_id=uuid.uuid4().hex,
+            request_id=new_request_id(),
             ip=_client_ip(request.scope),
             user_agent=request.headers.get("user-agent", ""),
         )
+        ws_signin.forget_handshake(request)
         return Context(request=request, response=response, meta=meta)
 
     async def run(self, request: Any, context: Any = None, root_value: Any = None) -> Any:
