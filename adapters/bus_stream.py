@@ -7,7 +7,7 @@ import asyncio
 import enum
 import random
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from typing import Any, Final
 
 
@@ -147,13 +147,9 @@ class Subscription:
             if not isinstance(item, CatchUp):
                 return item
 
-    async def items(self) -> AsyncIterator[dict[str, Any] | CatchUp]:
+    def items(self) -> AsyncIterator[dict[str, Any] | CatchUp]:
         """Events and, with ``poll_seconds``, ``CATCH_UP`` markers (see the module doc)."""
-        while True:
-            try:
-                yield await self.next_item()
-            except StopAsyncIteration:
-                return
+        return _Items(self)
 
     async def next_item(self) -> dict[str, Any] | CatchUp:
         while True:
@@ -186,3 +182,19 @@ class Subscription:
                         return CATCH_UP
             finally:
                 self._wakeup = None
+
+
+class _Items:
+    """``Subscription.items``: an iterator object rather than an async generator, which every
+    live subscription would keep with its frame (issue 14, step 5)."""
+
+    __slots__ = ("_sub",)
+
+    def __init__(self, sub: Subscription) -> None:
+        self._sub = sub
+
+    def __aiter__(self) -> _Items:
+        return self
+
+    def __anext__(self) -> Awaitable[dict[str, Any] | CatchUp]:
+        return self._sub.next_item()  # ends with StopAsyncIteration once closed
