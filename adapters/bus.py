@@ -37,8 +37,8 @@ import functools
 import logging
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Mapping
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Mapping
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import orjson
@@ -167,19 +167,7 @@ class EventBus:
     ) -> AbstractAsyncContextManager[Subscription]:
         """Enter to subscribe; entering returns once the backend has confirmed the channel, or
         at once, degraded, while the backend is down. ``poll_seconds``: see the module doc."""
-        return self._subscription(channel, poll_seconds)
-
-    @asynccontextmanager
-    async def _subscription(
-        self, channel: str, poll_seconds: float | None
-    ) -> AsyncIterator[Subscription]:
-        sub = Subscription(channel, self._queue_size, poll_seconds)
-        entry = await self._join(channel, sub)
-        try:
-            yield sub
-        finally:
-            sub._close()
-            await self._leave(channel, entry, sub)
+        return _Subscribing(self, Subscription(channel, self._queue_size, poll_seconds))
 
     async def ready(self) -> bool:
         if not self._open or self._listener is None or self._listener.done():
@@ -245,7 +233,7 @@ class EventBus:
             confirm = asyncio.ensure_future(
                 asyncio.shield(entry.ready) if first else self._backend.subscribe(key)
             )
-            lost = asyncio.ensure_future(sub._lost.wait())
+            lost = asyncio.ensure_future(sub.lost().wait())
             try:
                 await asyncio.wait({confirm, lost}, return_when=asyncio.FIRST_COMPLETED)
             finally:
@@ -367,3 +355,25 @@ class EventBus:
             # so a publisher's burst reaches us all at once; without this, subscribers that
             # would have kept up get no chance to read and overflow.
             await asyncio.sleep(0)
+
+
+class _Subscribing:
+    """``EventBus.subscribe``'s context: a class rather than an ``asynccontextmanager``, whose
+    generator, frame and wrapper every live subscription would keep (issue 14, step 5)."""
+
+    __slots__ = ("_bus", "_entry", "_sub")
+
+    def __init__(self, bus: EventBus, sub: Subscription) -> None:
+        self._bus = bus
+        self._sub = sub
+        self._entry: _Channel | None = None
+
+    async def __aenter__(self) -> Subscription:
+        self._entry = await self._bus._join(self._sub.channel, self._sub)
+        return self._sub
+
+    async def __aexit__(self, *exc: object) -> None:
+        sub, entry = self._sub, self._entry
+        assert entry is not None
+        sub._close()
+        await self._bus._leave(sub.channel, entry, sub)

@@ -16,6 +16,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from adapters import logs, runtime
 from adapters.blobs import create_blob_store, sweep_forever
@@ -35,6 +36,7 @@ from server.limits import Guard
 from server.sockets import SocketRegistry
 from server.stalled_sockets import StalledSocketGuard
 from server.view import CSRF_HEADER, HelloGraphQL
+from server.ws_protocol import LeanWebSocketProtocol
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
@@ -43,7 +45,31 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     return {
         "ws_max_size": 1024 * 1024,
         "ws_per_message_deflate": settings.ws_permessage_deflate,
+        # uvicorn's own protocol, minus what it kept per connection that nothing reads again
+        # (server/ws_protocol.py).
+        "ws": LeanWebSocketProtocol,
     }
+
+
+class HelloApp(Starlette):
+    """Starlette, except that a WebSocket to ``/graphql`` goes straight to its endpoint.
+
+    Starlette's middleware and router do nothing for a WebSocket that this endpoint needs (the
+    error middlewares re-raise, CORS ignores WebSockets, the route only matches the path), but
+    each is a coroutine frame awaiting for the whole life of the socket, and the exception
+    middleware builds a second ``WebSocket`` for it: a few KiB per idle socket (issue 14,
+    step 5). Every other request, and WebSockets to other paths, take the usual way."""
+
+    def __init__(self, *args: Any, graphql_socket: ASGIApp, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.graphql_socket = graphql_socket
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and scope["path"] == "/graphql":
+            scope["app"] = self
+            await self.graphql_socket(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
 
 
 log = logging.getLogger("hello.app")
@@ -120,10 +146,12 @@ def create_app(settings: Settings | None = None, *, configure_logging: bool = Tr
                 max_age=600,
             )
         )
-    return Starlette(
+    graphql_socket = StalledSocketGuard(view, settings)
+    return HelloApp(
+        graphql_socket=graphql_socket,
         routes=[
             Route("/graphql", view, methods=["GET", "POST"]),
-            WebSocketRoute("/graphql", StalledSocketGuard(view, settings)),
+            WebSocketRoute("/graphql", graphql_socket),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             *files.routes,

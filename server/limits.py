@@ -280,7 +280,7 @@ class Guard(SchemaExtension):
         context = self.execution_context.context
         if context is not None and context.is_websocket:
             # A WebSocket's context lives as long as the socket: no cached rows across operations.
-            context.loaders.clear()
+            context.drop_loaders()
         yield
         result = self.execution_context.result
         if result is not None and result.errors:
@@ -288,9 +288,14 @@ class Guard(SchemaExtension):
 
     def on_stream_result(self, result: Any) -> Iterator[None]:
         self.results_sent = True
+        context = self.execution_context.context
         if getattr(result, "errors", None):
-            result.errors = shape_errors(result.errors, self.execution_context.context)
+            result.errors = shape_errors(result.errors, context)
         yield None
+        if context is not None and context.is_websocket:
+            # The event is sent: its rows go with it, so an idle socket holds no DataLoaders
+            # (issue 14, step 5). The next event reads afresh, as it did before.
+            context.drop_loaders()
 
 
 def _bucket_key(context: Any) -> str:

@@ -19,7 +19,10 @@ from typing import Any, cast
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import Message
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    ConnectionInitMessage,
+    Message,
+)
 
 from resolvers.core.context import Context
 
@@ -69,3 +72,11 @@ class FrameCheckingHandler(BaseGraphQLTransportWSHandler[Context, None]):
                 )
                 return
         await super().handle_message(cast(Message, message))
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        await super().handle_connection_init(message)
+        # The init timeout is cancelled once connection_init arrives: drop the finished task,
+        # so that an open socket holds one task of its own (the connection's), not two.
+        task = self.connection_init_timeout_task
+        if task is not None and task.done():
+            self.connection_init_timeout_task = None

@@ -40,11 +40,27 @@ def tracked(scope: Scope, receive: Receive) -> Receive:
     return tracked
 
 
+KEPT_HEADERS = (b"host",)
+"""What a signed-in socket keeps of its handshake's headers: the host, from which URLs handed out
+over the socket are built (Drive's download links); the user agent and the client address are
+in the context's ``RequestMeta`` already, and the origin was checked before the accept."""
+
+
+def forget_handshake(ws: WebSocket | Any) -> None:
+    """Drop the handshake's headers from an accepted socket's ASGI scope (and Starlette's parsed
+    copy of them): an idle socket keeps them for its whole life otherwise."""
+    scope = ws.scope
+    scope["headers"] = [(k, v) for k, v in scope.get("headers", ()) if k in KEPT_HEADERS]
+    ws.__dict__.pop("_headers", None)
+
+
 async def sign_in(context: Context, sockets: SocketRegistry) -> Any:
     """The ``connection_init`` payload's token signs the socket in, or the connection is
     refused."""
     params = context.connection_params or {}
     raw = params.get("authorization") or params.get("Authorization") or ""
+    # The payload (and the token in it) is read once: nothing keeps it for the socket's life.
+    context.connection_params = None
     principal = await bearer_principal(str(raw))
     if principal is None:
         raise ConnectionRejectionError()

@@ -6,7 +6,7 @@ It lives with the domain, not in ``server/``: every layer from the resolvers up 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from resolvers.core.loaders import Loaders
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from models.identity import User
 
 
-@dataclass
+@dataclass(slots=True)
 class Principal:
     """A signed-in user, as established from a valid access token."""
 
@@ -35,28 +35,88 @@ class Principal:
         return self.user.organization_id
 
 
-@dataclass
+@dataclass(slots=True)
 class RequestMeta:
     request_id: str
     ip: str = ""
     user_agent: str = ""
 
 
-@dataclass
 class Context:
-    request: Request | WebSocket
-    response: Response | WebSocket | None
-    meta: RequestMeta
-    principal: Principal | None = None
-    loaders: Loaders = field(default_factory=Loaders)
-    cache: dict[str, Any] = field(default_factory=dict)
-    """Facts worked out once per request (the viewer's departments and groups, say)."""
-    connection_params: dict[str, Any] | None = None
-    # Filled by the limits extension; read by the request log.
-    cost: int | None = None
-    operation_name: str | None = None
-    outcome: str = "ok"
+    """Who asks and what one request (or one WebSocket, for its whole life) has worked out.
+
+    A plain class with ``__slots__`` rather than a dataclass, and its loaders and cache made on
+    first use: a signed-in WebSocket keeps its context as long as it is open, and an idle one
+    should cost a few hundred bytes, not a dict per field and DataLoaders holding the rows of
+    the last event (issue 14, step 5; ``drop_loaders``)."""
+
+    __slots__ = (
+        "_cache",
+        "_loaders",
+        "connection_params",
+        "cost",
+        "meta",
+        "operation_name",
+        "outcome",
+        "principal",
+        "request",
+        "response",
+    )
+
+    def __init__(
+        self,
+        request: Request | WebSocket,
+        response: Response | WebSocket | None,
+        meta: RequestMeta,
+        principal: Principal | None = None,
+        loaders: Loaders | None = None,
+        cache: dict[str, Any] | None = None,
+        connection_params: dict[str, Any] | None = None,
+        cost: int | None = None,
+        operation_name: str | None = None,
+        outcome: str = "ok",
+    ) -> None:
+        self.request = request
+        self.response = response
+        self.meta = meta
+        self.principal = principal
+        self._loaders = loaders
+        self._cache = cache
+        self.connection_params = connection_params
+        # Filled by the limits extension; read by the request log.
+        self.cost = cost
+        self.operation_name = operation_name
+        self.outcome = outcome
+
+    @property
+    def loaders(self) -> Loaders:
+        """The DataLoaders of this request, made on first use."""
+        loaders = self._loaders
+        if loaders is None:
+            loaders = self._loaders = Loaders()
+        return loaders
+
+    @loaders.setter
+    def loaders(self, value: Loaders) -> None:
+        self._loaders = value
+
+    def drop_loaders(self) -> None:
+        """Forget the DataLoaders and the rows they hold: a WebSocket's context calls this
+        after each event, so an idle socket keeps none. The next read makes new ones (a
+        resolver still running holds on to the loader it has)."""
+        self._loaders = None
+
+    @property
+    def cache(self) -> dict[str, Any]:
+        """Facts worked out once per request (the viewer's departments and groups, say)."""
+        cache = self._cache
+        if cache is None:
+            cache = self._cache = {}
+        return cache
 
     @property
     def is_websocket(self) -> bool:
         return self.request.scope["type"] == "websocket"
+
+    def __repr__(self) -> str:
+        return f"Context(meta={self.meta!r}, principal={self.principal!r})"
