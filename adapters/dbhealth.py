@@ -167,6 +167,15 @@ class HelloAsyncpgClient(AsyncpgDBClient):
     def _in_transaction(self) -> TransactionContext:
         return _TransactionContext(_Transaction(self), self._pool_init_lock)
 
+    async def create_pool(self, **kwargs: Any) -> Any:
+        # asyncpg's default reset sends a query on every release to the pool (advisory
+        # unlock, CLOSE ALL, UNLISTEN, RESET ALL), and Tortoise releases after every statement
+        # outside a transaction and after every transaction: one more round trip each, which
+        # the caller waits for. We keep no session state (Drive's advisory locks are
+        # transaction-scoped; nothing LISTENs, SETs or opens cursors), so the release only
+        # does asyncpg's own part: an open transaction is still rolled back, listeners dropped.
+        return await super().create_pool(reset=_keep_session, **kwargs)
+
     async def execute_insert(self, query: str, values: list) -> Any:
         _wrote()
         return await super().execute_insert(query, values)
@@ -188,6 +197,10 @@ class HelloAsyncpgClient(AsyncpgDBClient):
         if not _reads_only(query):
             _wrote()
         return await super().execute_query_dict(query, values)
+
+
+async def _keep_session(connection: Any) -> None:
+    """The pool's reset: nothing beyond what asyncpg always does (see ``create_pool``)."""
 
 
 client_class = HelloAsyncpgClient

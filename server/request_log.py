@@ -12,6 +12,7 @@ import time
 
 from starlette.requests import Request
 
+from adapters import logs
 from resolvers.core.context import Context
 
 log = logging.getLogger("hello.request")
@@ -29,9 +30,10 @@ def write(
     if not log.isEnabledFor(logging.INFO):
         return
     principal = context.principal if context else None
-    log.info(
+    logs.info_line(
+        log,
         "graphql",
-        extra={
+        {
             "request_id": request_id,
             "operation": context.operation_name if context else None,
             "user_id": principal.user_id if principal else None,

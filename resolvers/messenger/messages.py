@@ -12,16 +12,19 @@ from tortoise.expressions import F
 
 from adapters import runtime
 from models.identity import User
-from models.messenger import Chat, ChatMember, Message, MessageKind, MessageMention
+from models.messenger import Chat, ChatMember, Message, MessageKind
+from resolvers.core import sql
 from resolvers.core.context import Context
 from resolvers.core.errors import DomainError, NotFound, Throttled
 from resolvers.core.idempotency import once
 from resolvers.core.pagination import MAX_PAGE, page_size
 from resolvers.core.principal import require_principal
-from resolvers.core.tx import transaction
+from resolvers.core.tx import current as tx_current
+from resolvers.core.tx import publish_events, transaction
 from resolvers.messenger import events
 from resolvers.messenger.access import access_chat
 from resolvers.messenger.errors import MessengerErrorCode
+from resolvers.messenger.message_rows import do_insert_message
 
 MAX_TEXT_BYTES = 150 * 1024
 MAX_MENTIONS = 100
@@ -251,24 +254,33 @@ async def do_message_send(
     sender: User | None = None,
 ) -> Message:
     """``sender``: the sender's row if at hand, for the event to carry (no query here)."""
+    sent_at = _utc(sent_at or datetime.now(UTC))
+    row = {
+        "chat_id": chat.id,
+        "sender_id": sender_id,
+        "text": text,
+        "content": content,
+        "reply_to_id": reply_to_id,
+        "thread_root_id": thread_root_id,
+        "forwarded_from_id": forwarded_from_id,
+        "sent_at": sent_at,
+        "mentioned": mentioned,
+    }
+    outer = tx_current()
+    if thread_root_id is None and not attachments and sql.dialect() == "postgres":
+        # One statement, atomic by itself: no BEGIN and COMMIT around it, so the chat row is
+        # locked for that statement only. Inside a caller's transaction it simply joins it
+        # (no savepoint: a failed statement leaves nothing of its own to undo).
+        message = await do_insert_message(**row)
+        event = events.message_added(message, sender)
+        if outer is not None:
+            outer.publish(events.chat_channel(chat.id), event)
+        else:
+            # Committed already: what transaction() would publish after its commit.
+            await publish_events([(events.chat_channel(chat.id), event)])
+        return message
     async with transaction() as tx:
-        seq = await next_seq(chat.id)
-        sent_at = sent_at or datetime.now(UTC)
-        # Through the ORM, not the raw UPDATE above, so the timestamp is stored in the same
-        # format as every other (SQLite compares them as text).
-        await Chat.filter(id=chat.id).update(last_activity_at=sent_at)
-        message = await Message.create(
-            chat_id=chat.id,
-            seq=seq,
-            sender_id=sender_id,
-            kind=MessageKind.TEXT,
-            text=text,
-            content=content,
-            reply_to_id=reply_to_id,
-            thread_root_id=thread_root_id,
-            forwarded_from_id=forwarded_from_id,
-            created_at=sent_at,
-        )
+        message = await do_insert_message(**row)
         if thread_root_id is not None:
             # In the reply's transaction, with F(): concurrent replies never lose a count.
             await Message.filter(id=thread_root_id).update(
@@ -281,21 +293,18 @@ async def do_message_send(
             from resolvers.drive.sharing import do_attach
 
             await do_attach(message.id, chat.id, attachments)
-        if mentioned:
-            await MessageMention.bulk_create(
-                [
-                    MessageMention(message_id=message.id, chat_id=chat.id, seq=seq, user_id=u)
-                    for u in mentioned
-                ]
-            )
-        # Your own message is read by you.
-        await ChatMember.filter(chat_id=chat.id, user_id=sender_id, read_seq__lt=seq).update(
-            read_seq=seq
-        )
         tx.publish(events.chat_channel(chat.id), events.message_added(message, sender))
         if root is not None:
             tx.publish(events.chat_channel(chat.id), events.message_updated(root))
     return message
+
+
+def _utc(moment: datetime) -> datetime:
+    """As the ORM stores it (``use_tz``, UTC), so SQLite's text comparisons of timestamps
+    written here and by the ORM agree."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 async def chat_messages(
