@@ -32,6 +32,7 @@ from typing import Any
 
 from graphql import ExecutionResult
 
+from adapters.dbhealth import connection_lost
 from server import jsonbody
 
 log = logging.getLogger("hello.graphql")
@@ -71,6 +72,15 @@ def install() -> None:
 def repeatable(root_fields: list[str]) -> bool:
     """Whether a query with these root fields may run twice."""
     return not any(name in UNREPEATABLE for name in root_fields)
+
+
+def met_lost_connection(result: ExecutionResult) -> bool:
+    """Whether a run failed on a lost database connection: then the compiled run would read on
+    a fresh one and differ for that reason alone, so nothing is compared."""
+    return any(
+        e.original_error is not None and connection_lost(e.original_error)
+        for e in result.errors or ()
+    )
 
 
 def encode(result: ExecutionResult) -> bytes:

@@ -4,10 +4,12 @@ position), in SQL written once per dialect instead of queries built by the ORM o
 ``messageSend`` is the write every member of a busy chat makes, and the chat's row is locked
 from taking the next ``seq`` until the commit, so a chat takes one message per lock-holding
 time at most: the fewer round trips under the lock, the more messages a chat takes per second.
-On PostgreSQL everything is one statement (data-modifying CTEs), which commits by itself
-outside a transaction: the lock is held for that statement only. SQLite says it in four
-statements, run in the caller's transaction (its writes are serialized by the database lock
-anyway, and a round trip there is a thread hop, not the network).
+On PostgreSQL everything is one statement (data-modifying CTEs) in the caller's
+transaction: the lock is held from that statement to the COMMIT, one round trip later (the
+transaction stays, so a connection lost before the COMMIT is known to have written nothing and
+the request is retried safely). SQLite says it in four statements, run in the caller's
+transaction (its writes are serialized by the database lock anyway, and a round trip there is
+a thread hop, not the network).
 """
 
 from __future__ import annotations
@@ -99,9 +101,8 @@ async def do_insert_message(
     mentioned: set[int],
 ) -> Message:
     """Take the chat's next seq, write the message, its mentions and the sender's read
-    position, and return the message as the ORM would have loaded it. On PostgreSQL this is one
-    statement, atomic alone (it commits at once outside a transaction); on SQLite the caller
-    runs it in a transaction."""
+    position, and return the message as the ORM would have loaded it: one statement on
+    PostgreSQL, four on SQLite, in the caller's transaction."""
     stored_content = _CONTENT.to_db_value(content, Message)
     kind = MessageKind.TEXT.value
     if dialect() == "postgres":
