@@ -32,7 +32,7 @@ from server import live_events
 
 # Where strawberry keeps the StrawberryField of a GraphQLField.
 _DEFINITION = "strawberry-definition"
-_PLAIN, _NODE_ID = 1, 2
+PLAIN, NODE_ID = 1, 2
 _NODE_ID_RESOLVER = relay.Node._id.__func__
 _RESOLVE_ID = relay.Node.resolve_id.__func__  # type: ignore[attr-defined]
 _RESOLVE_TYPENAME = relay.Node.resolve_typename.__func__  # type: ignore[attr-defined]
@@ -43,7 +43,7 @@ Plan = tuple[int, Any, GraphQLLeafType, bool] | None
 _plans: dict[int, tuple[GraphQLField, Plan]] = {}
 
 
-def _plan(field_def: GraphQLField) -> Plan:
+def field_plan(field_def: GraphQLField) -> Plan:
     found = _plans.get(id(field_def))
     if found is not None and found[0] is field_def:
         return found[1]
@@ -61,14 +61,14 @@ def _make_plan(field_def: GraphQLField) -> Plan:
         return None
     if getattr(field_def.resolve, "_is_default", False) and definition.base_resolver is None:
         # What strawberry's basic resolver does: default_resolver(source, python_name).
-        return (_PLAIN, definition, leaf, non_null)
+        return (PLAIN, definition, leaf, non_null)
     wrapped = getattr(definition.base_resolver, "wrapped_func", None)
     if getattr(wrapped, "__func__", None) is _NODE_ID_RESOLVER:
-        return (_NODE_ID, None, leaf, non_null)
+        return (NODE_ID, None, leaf, non_null)
     return None
 
 
-def _node_id(source: Any, type_name: str) -> Any:
+def node_id_of(source: Any, type_name: str) -> Any:
     cls = type(source)
     if (
         not isinstance(source, relay.Node)
@@ -84,7 +84,7 @@ class HelloExecutionContext(StrawberryGraphQLCoreExecutionContext):
         super().__init__(*args, **kwargs)
         # Shared with the per-event copies of a subscription (they are shallow copies).
         self._subfields: dict[tuple[Any, ...], tuple[Any, Any]] = {}
-        self._audience: list[Any] = []  # the document's, worked out at the first event
+        self._sharing: list[Any] = []  # live_events.sharing_key, worked out at the first event
 
     def execute_operation(self, serially: bool | None = None) -> Any:
         """A subscription's event: shared with the class-mates that get the same event
@@ -92,9 +92,9 @@ class HelloExecutionContext(StrawberryGraphQLCoreExecutionContext):
         run = super().execute_operation
         if serially is not False:  # the initial call (per-event executors pass False)
             return run(serially)
-        if not self._audience:
-            self._audience.append(live_events.audience_of(self))
-        return live_events.execute_event(self, self._audience[0], lambda: run(serially))
+        if not self._sharing:
+            self._sharing.append(live_events.sharing_key(self))
+        return live_events.execute_event(self, self._sharing[0], lambda: run(serially))
 
     def collect_subfields(self, return_type: Any, field_details_list: Any) -> Any:
         """graphql-core memoizes this by the identity of ``field_details_list``, which a
@@ -130,15 +130,15 @@ class HelloExecutionContext(StrawberryGraphQLCoreExecutionContext):
     ) -> Any:
         node = field_details_list[0].node
         field_def = self.schema.get_field(parent_type, node.name.value)
-        plan = _plan(field_def) if field_def is not None and not node.arguments else None
+        plan = field_plan(field_def) if field_def is not None and not node.arguments else None
         manager = self.middleware_manager
         if plan is not None and (manager is None or not manager.middlewares):
             kind, definition, leaf, non_null = plan
             try:
-                if kind == _PLAIN:
+                if kind == PLAIN:
                     value = definition.default_resolver(source, definition.python_name)
                 else:
-                    value = _node_id(source, parent_type.name)
+                    value = node_id_of(source, parent_type.name)
                 if value is None or value is Undefined:
                     if not non_null:
                         return None

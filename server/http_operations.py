@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, cast
 
 from cross_web import HTTPException
-from graphql import DocumentNode, GraphQLError, OperationDefinitionNode, execute
+from graphql import DocumentNode, GraphQLError, execute
 from graphql import ExecutionResult as GraphQLExecutionResult
 from starlette.requests import Request
 from starlette.responses import Response
@@ -44,7 +44,15 @@ from server import compiled, differential, jsonbody, negotiation
 from server.differential import DifferentialMismatch
 from server.error_shaping import shape_errors
 from server.http_streams import StreamGate, negotiate, stream_required
-from server.limits import Admission, Guard, admit, operation_name_of, parse_document, shape_outcome
+from server.limits import (
+    Admission,
+    Guard,
+    admit,
+    operation_name_of,
+    operation_of,
+    parse_document,
+    shape_outcome,
+)
 from server.persisted import check as check_persisted
 from server.rejections import unavailable_in
 
@@ -272,7 +280,7 @@ async def run(
     except Exception as e:
         error = e if isinstance(e, GraphQLError) else GraphQLError(str(e), original_error=e)
         return refused(schema, [error], admission, context)
-    operation = _operation(document, provided_name)
+    operation = operation_of(document, provided_name)
     if operation is None:
         return unresolved(
             CannotGetOperationTypeError(provided_name).as_http_error_reason(), context
@@ -363,13 +371,3 @@ def refused(
     return PreExecutionError(
         data=None, errors=shape_outcome(errors, context), extensions=admission.results()
     )
-
-
-def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
-    """The operation strawberry would run: the one named, else the first."""
-    for definition in document.definitions:
-        if isinstance(definition, OperationDefinitionNode) and (
-            name is None or (definition.name is not None and definition.name.value == name)
-        ):
-            return definition
-    return None

@@ -155,6 +155,16 @@ def operation_name_of(document: DocumentNode, provided: str | None) -> str | Non
     return first.name.value if first is not None and first.name is not None else None
 
 
+def operation_of(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
+    """The operation strawberry would run: the one named, else the first."""
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode) and (
+            name is None or (definition.name is not None and definition.name.value == name)
+        ):
+            return definition
+    return None
+
+
 async def admit(
     admission: Admission,
     schema: GraphQLSchema,

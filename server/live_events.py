@@ -65,8 +65,11 @@ def dumps(message: Any) -> str:
     return jsonbody.dumps(message)
 
 
-def _key(executor: Any, audience: Audience) -> Any:
-    """The sharing key of this subscriber for an event, or None: not shareable."""
+def sharing_key(executor: Any) -> Any:
+    """Whom this subscription shares its events' executions with: (operation, variables,
+    class), or None when it shares with nobody. Fixed for the life of a subscription (its
+    document, variables and principal do not change), so worked out once, at its first event."""
+    audience = document_audience(executor.schema, executor.fragment_definitions, executor.operation)
     try:
         variables = orjson.dumps(executor.variable_values.coerced, option=orjson.OPT_SORT_KEYS)
     except TypeError:
@@ -83,16 +86,11 @@ def _key(executor: Any, audience: Audience) -> Any:
     return (id(executor.operation), variables, who)
 
 
-def audience_of(executor: Any) -> Audience:
-    return document_audience(executor.schema, executor.fragment_definitions, executor.operation)
-
-
-def execute_event(executor: Any, audience: Audience, run: Run) -> Any:
+def execute_event(executor: Any, key: Any, run: Run) -> Any:
     """The result of ``run()`` (the per-event execution), or a class-mate's for the same
-    event; an ExecutionResult or an awaitable of one."""
-    event = memo_of(executor.schema).find(executor.root_value)
-    key = _key(executor, audience) if event is not None else None
-    if event is None or key is None:
+    event; an ExecutionResult or an awaitable of one. ``key``: ``sharing_key``'s."""
+    event = memo_of(executor.schema).find(executor.root_value) if key is not None else None
+    if event is None:
         return run()
     found = event.results.get(key)
     if found is not None:
@@ -144,4 +142,4 @@ def _shareable(result: ExecutionResult) -> ExecutionResult:
     return ExecutionResult(data=SharedData(result.data), extensions=result.extensions)
 
 
-__all__ = ["SharedData", "audience_of", "dumps", "execute_event"]
+__all__ = ["SharedData", "dumps", "execute_event", "sharing_key"]

@@ -114,19 +114,19 @@ def test_strawberry_field_internals_the_plan_reads() -> None:
     assert definition.base_resolver is None
     assert not definition.extensions
     assert definition.default_resolver(Thing(code=7, text="t"), definition.python_name) == "t"
-    plain = execution._plan(text)
-    assert plain is not None and plain[0] == execution._PLAIN
+    plain = execution.field_plan(text)
+    assert plain is not None and plain[0] == execution.PLAIN
     # A node ID: relay.Node's own _id resolver.
     id_field: GraphQLField = gql_type.fields["id"]
     id_definition = id_field.extensions[execution._DEFINITION]
     assert id_definition.base_resolver.wrapped_func.__func__ is execution._NODE_ID_RESOLVER
-    node_id = execution._plan(id_field)
-    assert node_id is not None and node_id[0] == execution._NODE_ID
+    node_id = execution.field_plan(id_field)
+    assert node_id is not None and node_id[0] == execution.NODE_ID
     # A field with a resolver of its own takes the general path.
-    assert execution._plan(gql_type.fields["computed"]) is None
+    assert execution.field_plan(gql_type.fields["computed"]) is None
     # The node ID is built the way relay.Node builds it.
     assert Thing.resolve_id_attr() == "code"
-    assert execution._node_id(Thing(code=7, text="t"), "Thing") == to_base64("Thing", 7)
+    assert execution.node_id_of(Thing(code=7, text="t"), "Thing") == to_base64("Thing", 7)
 
 
 def test_fast_and_general_paths_answer_alike() -> None:
