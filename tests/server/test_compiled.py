@@ -211,6 +211,34 @@ def test_a_difference_fails_loudly() -> None:
     differential.mismatches.clear()
 
 
+def test_signed_urls_may_straddle_a_second_but_nothing_else_may_differ() -> None:
+    """The two runs may sign a URL on either side of a second (the CI failure at stop 22):
+    its signing time, expiry and signature may differ, its path and other parameters not."""
+
+    def s3(date: str, sig: str, key: str = "k1") -> ExecutionResult:
+        url = (
+            f"http://s3/b/{key}?uploadId=u&partNumber=1&X-Amz-Algorithm=AWS4-HMAC-SHA256"
+            f"&X-Amz-Credential=t%2F{date[:8]}%2Fus-east-1&X-Amz-Date={date}"
+            f"&X-Amz-Expires=86399&X-Amz-SignedHeaders=host&X-Amz-Signature={sig}"
+        )
+        return ExecutionResult({"parts": [{"url": url}]}, None)
+
+    def local(exp: int, sig: str, v: int = 3) -> ExecutionResult:
+        return ExecutionResult(
+            {"downloadUrl": f"/files/RmlsZTox/content?v={v}&exp={exp}&sig={sig}"}, None
+        )
+
+    differential.compare(s3("20261203T185822Z", "9f03"), s3("20261203T185823Z", "c8dd"), "q", None)
+    differential.compare(local(100, "ab"), local(101, "cd"), "q", None)
+    with pytest.raises(differential.DifferentialMismatch):
+        differential.compare(
+            s3("20261203T185822Z", "9f"), s3("20261203T185822Z", "9f", "k2"), "q", None
+        )
+    with pytest.raises(differential.DifferentialMismatch):
+        differential.compare(local(100, "ab"), local(100, "ab", v=4), "q", None)
+    differential.mismatches.clear()
+
+
 async def test_over_http_introspection_falls_back_and_queries_compile(api: Api) -> None:
     before = dict(compiled.stats)
     r = await api.http.post("/graphql", json={"query": "{ __schema { queryType { name } } }"})
