@@ -11,6 +11,7 @@ import json
 import os
 import socket
 import time
+import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,6 +23,8 @@ from tests.client import Account, Api, WSClient, wait_subscribed
 from tests.drive.transfer import setting
 from tests.messenger.helpers import group, send
 from tests.messenger.test_live_sharing import pk, socket_for
+from tests.messenger.test_multiprocess import members, two_servers
+from tests.services import require_env
 
 SELECTION = """__typename ... on MessageAdded { message { seq text sender { id displayName } } }
   ... on MembersChanged { added { id displayName } removed { id } }"""
@@ -261,3 +264,55 @@ async def test_a_subscriber_completing_mid_stream_leaves_the_others(server: str,
     finally:
         await mine.close()
         await theirs.close()
+
+
+async def test_two_processes_over_redis_hold_one_bus_subscription_each(tmp_path: object) -> None:
+    from redis.asyncio import Redis
+
+    prefix = f"hello-hub-{uuid.uuid4().hex[:10]}:"
+    redis = Redis.from_url(require_env("HELLO_TEST_REDIS_URL"))
+
+    async def processes_listening(key: str, count: int) -> None:
+        async with asyncio.timeout(15):
+            while (await redis.pubsub_numsub(key))[0][1] != count:
+                await asyncio.sleep(0.05)
+
+    async with (
+        asyncio.timeout(180),
+        two_servers(str(tmp_path), prefix=prefix) as (url_a, url_b),
+        Api(url_a) as api_a,
+        Api(url_b) as api_b,
+    ):
+        ada = await api_a.sign_up()
+        people = await members(api_a, ada, 3)
+        chat = await group(api_a, ada, people)
+        key = prefix + chat_channel(pk(chat))
+        await send(api_a, ada, chat, "before anyone listens")
+        on_b = [await socket_for(url_b, who) for who in [ada, *people]]
+        on_a = [await socket_for(url_a, who) for who in people[:2]]
+        try:
+            # With afterSeq, whatever the timing, each gets every message once, in order.
+            for ws in on_a + on_b:
+                await ws.subscribe(HUB, {"id": chat, "after": 0})
+            await processes_listening(key, 2)  # one Redis subscription per process
+            across = (await send(api_b, people[0], chat, "through B"))["message"]["seq"]
+            also = (await send(api_a, people[1], chat, "through A"))["message"]["seq"]
+            for ws in on_a + on_b:
+                seqs: list[int] = []
+                while not seqs or seqs[-1] < also:
+                    message = await ws.receive(timeout=10)
+                    seqs.append(message["payload"]["data"]["chatEvents"]["message"]["seq"])
+                assert seqs == list(range(1, also + 1)) and across in seqs
+
+            # A's subscribers leave: A's Redis subscription goes, B's stays and still delivers.
+            for ws in on_a:
+                await ws.close()
+            await processes_listening(key, 1)
+            last = (await send(api_a, ada, chat, "after A's left"))["message"]["seq"]
+            for ws in on_b:
+                message = await ws.receive(timeout=10)
+                assert message["payload"]["data"]["chatEvents"]["message"]["seq"] == last
+        finally:
+            for ws in on_a + on_b:
+                await ws.close()
+            await redis.aclose()
