@@ -5,7 +5,7 @@ step 2).
 Before, every subscriber was a chain of its own: strawberry's operation task, graphql-core's
 subscription iterator and executor, the root field's generator, the stream's generator and a
 bus subscription with its buffer; each event went through all of it once per subscriber. Here a
-process keeps, per chat, one bus subscription and one listener task (``_Channel``). Per event it
+process keeps, per chat, one bus subscription and one listener task (``Channel``). Per event it
 converts the payload once, executes it once per sharing key (document, variables, visibility
 class: ``server/live_events.sharing_key``) with graphql-core, encodes the payload once
 (``SharedData``) and writes each member's frame, ``{"id":<op>,"type":"next","payload":...}``,
@@ -15,8 +15,9 @@ sharing key; an idle subscription holds no task, no generator, no executor and n
 subscription of its own.
 
 Semantics are those of ``subscriptions/messenger.chat_events`` and strawberry's handler, which
-keep serving every subscription the hub does not take (other fields, a directive on the root
-field, SSE and multipart streams, a server without our protocol):
+keep serving every subscription the hub does not take (other fields, a directive or a fragment
+at the root, SSE and multipart streams). Under a server whose protocol cannot write a frame
+directly, the hub sends through the socket's send path instead (``SocketOut``).
 
 * the checks before execution are the Guard's (``limits.admit``): an operation they refuse gets
   an ``error`` message, as before; the first ``next`` carries ``extensions.cost``;
@@ -31,13 +32,9 @@ field, SSE and multipart streams, a server without our protocol):
 * an event whose execution has errors is executed again per member (error shaping is per
   request), as before.
 
-The slow-consumer rule: a frame the transport cannot take now (its buffer is above the
-high-water mark) waits in the socket's outbox, sent in order by a task that exists only while
-something waits (through the socket's normal send path, so a socket stalled past
-``ws_send_timeout_seconds`` is closed with 4008, ``server/stalled_sockets.py``). A member with
-more than ``bus_queue_size`` frames waiting there, or in its buffer while its task runs, is
-that many events behind: its waiting frames are dropped and it ends with
-SUBSCRIPTION_OVERFLOW, as a bus subscriber does.
+The slow-consumer rule (a member more than ``bus_queue_size`` frames behind in its socket's
+outbox, or in its buffer while its task runs, ends with SUBSCRIPTION_OVERFLOW) and the rest of
+the small parts are in ``server/hub_parts.py``.
 """
 
 from __future__ import annotations
@@ -53,24 +50,22 @@ from graphql import (
     ExecutionResult,
     FieldNode,
     GraphQLError,
-    OperationDefinitionNode,
-    OperationType,
 )
 from graphql.execution.values import get_argument_values
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from adapters import runtime
-from adapters.bus import CATCH_UP, BusUnavailable, CatchUp, SubscriberOverflow, Subscription
+from adapters.bus import CATCH_UP, BusUnavailable, CatchUp, SubscriberOverflow
 from graphql_schema.core.node import require_id
 from graphql_schema.messenger.events import to_chat_event
 from resolvers.messenger import events
 from resolvers.messenger.access import access_chat
 from resolvers.messenger.events import ChatEvent, MessengerEventKind, is_messenger_event
-from server import jsonbody, live_events
+from server import live_events
 from server.error_shaping import shape_errors
 from server.execution import HelloExecutionContext
-from server.limits import Admission, admit, operation_of, parse_document, validation_errors
-from server.ws_protocol import PROTOCOL_SCOPE_KEY
+from server.hub_parts import FIELD, Channel, Member, SocketOut, hub_document
+from server.limits import admit
 from subscriptions.core import (
     POLL_SECONDS,
     LiveEventsUnavailable,
@@ -83,147 +78,13 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("hello.hub")
 
-FIELD = "chatEvents"
-
 _execute_operation = StrawberryGraphQLCoreExecutionContext.execute_operation
-
-
-def hub_document(
-    schema: Any, query: str, operation_name: str | None
-) -> tuple[DocumentNode, OperationDefinitionNode] | None:
-    """The document and operation if the hub serves them: a valid subscription whose one
-    root selection is ``chatEvents`` with no directive. None: strawberry's path serves it
-    (and reports whatever is wrong with it, as before)."""
-    try:
-        document = parse_document(query)
-    except Exception:
-        return None
-    operation = operation_of(document, operation_name)
-    if operation is None or operation.operation != OperationType.SUBSCRIPTION:
-        return None
-    if (
-        operation_name is None
-        and sum(isinstance(d, OperationDefinitionNode) for d in document.definitions) != 1
-    ):
-        return None  # which one to run is not clear: strawberry's path says so
-    selections = operation.selection_set.selections
-    if len(selections) != 1:
-        return None
-    field = selections[0]
-    if not isinstance(field, FieldNode) or field.name.value != FIELD or field.directives:
-        return None
-    if operation.directives or validation_errors(schema._schema, document, query):
-        return None
-    return document, operation
-
-
-class SocketOut:
-    """One socket's way out for the hub's frames: straight to the transport while it takes
-    them, else an outbox sent in order by a task that lives only while it is not empty."""
-
-    __slots__ = ("drain", "handler", "outbox", "protocol")
-
-    def __init__(self, handler: FrameCheckingHandler) -> None:
-        self.handler = handler
-        ws = handler.websocket.ws  # type: ignore[attr-defined]
-        self.protocol = ws.scope.get(PROTOCOL_SCOPE_KEY)
-        self.outbox: deque[tuple[Member | None, str]] | None = None
-        self.drain: asyncio.Task[None] | None = None
-
-    def write(self, member: Member | None, text: str) -> None:
-        if self.outbox is None and self.protocol is not None and self.protocol.write_text(text):
-            return
-        if self.outbox is None:
-            self.outbox = deque()
-        self.outbox.append((member, text))
-        if member is not None:
-            member.pending += 1
-            if member.pending > member.hub.queue_size and not member.ended:
-                self.drop(member)
-                member.hub.fail(member, SubscriptionOverflow())
-        if self.drain is None:
-            self.drain = asyncio.ensure_future(self._drain())
-
-    def drop(self, member: Member) -> None:
-        """Forget the frames of ``member`` still waiting (it is cut off)."""
-        if self.outbox:
-            self.outbox = deque(f for f in self.outbox if f[0] is not member) or None
-        member.pending = 0
-
-    async def _drain(self) -> None:
-        send = self.handler.websocket.ws.send_text  # type: ignore[attr-defined]
-        try:
-            while self.outbox:
-                member, text = self.outbox.popleft()
-                if member is not None:
-                    member.pending -= 1
-                await send(text)
-        except Exception:
-            self.outbox = None  # the socket is gone; its handler ends its operations
-        finally:
-            self.outbox = self.outbox or None
-            self.drain = None
-
-
-class Member:
-    """One live ``chatEvents`` subscription the hub serves."""
-
-    __slots__ = (
-        "admission",
-        "buffer",
-        "channel",
-        "ctx",
-        "ended",
-        "hub",
-        "id",
-        "key",
-        "member_id",
-        "out",
-        "pending",
-        "prefix",
-        "seen",
-        "task",
-        "user_id",
-    )
-
-    def __init__(self, hub: FrameHub, op_id: str, out: SocketOut, ctx: Any) -> None:
-        self.hub = hub
-        self.id = op_id
-        self.out = out
-        self.ctx = ctx
-        self.prefix = f'{{"id":{jsonbody.dumps(op_id)},"type":"next","payload":'
-        self.admission: Admission | None = Admission()  # until the first result is sent
-        self.key: Any = None
-        self.channel: _Channel | None = None
-        self.seen = 0
-        self.member_id = 0
-        self.user_id = 0
-        self.pending = 0  # frames waiting in the socket's outbox
-        # While ``task`` runs (subscribing, replay, catch-up, gap fill), live items wait here.
-        self.task: asyncio.Task[None] | None = None
-        self.buffer: deque[Any] | None = None
-        self.ended = False
-
-
-class _Channel:
-    """One chat's bus subscription in this process and the members it serves."""
-
-    __slots__ = ("chat_pk", "joined", "listener", "members", "name", "sub", "templates")
-
-    def __init__(self, name: str, chat_pk: int) -> None:
-        self.name = name
-        self.chat_pk = chat_pk
-        self.members: dict[Member, None] = {}  # in the order they joined
-        self.templates: dict[Any, tuple[Any, int]] = {}  # key -> (executor, members using it)
-        self.sub: Subscription | None = None
-        self.joined: asyncio.Future[None] | None = None
-        self.listener: asyncio.Task[None] | None = None
 
 
 class FrameHub:
     def __init__(self, schema: Any) -> None:
         self.schema = schema  # strawberry's
-        self.channels: dict[str, _Channel] = {}
+        self.channels: dict[str, Channel] = {}
 
     @property
     def queue_size(self) -> int:
@@ -321,7 +182,7 @@ class FrameHub:
         name = events.chat_channel(chat_pk)
         channel = self.channels.get(name)
         if channel is None:
-            channel = self.channels[name] = _Channel(name, chat_pk)
+            channel = self.channels[name] = Channel(name, chat_pk)
         template = channel.templates.get(member.key)
         channel.templates[member.key] = (
             (template[0], template[1] + 1) if template else (executor, 1)
@@ -350,7 +211,7 @@ class FrameHub:
 
     # -- the channel's listener ----------------------------------------------------------------
 
-    async def _listen(self, channel: _Channel) -> None:
+    async def _listen(self, channel: Channel) -> None:
         bus = runtime.current().bus
         joined = channel.joined
         assert joined is not None
@@ -387,7 +248,7 @@ class FrameHub:
             if self.channels.get(channel.name) is channel:
                 del self.channels[channel.name]
 
-    def _dispatch(self, channel: _Channel, item: Any) -> Awaitable[None] | None:
+    def _dispatch(self, channel: Channel, item: Any) -> Awaitable[None] | None:
         """One bus item for every member of the channel: handed to those whose task runs,
         delivered to the others (once per sharing key), or started as a task where the
         member must read the database first."""
@@ -496,7 +357,7 @@ class FrameHub:
 
     # -- executing and writing -----------------------------------------------------------------
 
-    async def _deliver_shared(self, channel: _Channel, members: list[Member], value: Any) -> None:
+    async def _deliver_shared(self, channel: Channel, members: list[Member], value: Any) -> None:
         results: dict[Any, Any] = {}
         for member in members:
             if member.ended:
@@ -528,7 +389,7 @@ class FrameHub:
             errors = shape_errors(list(result.errors), member.ctx)
         self._send_result(member, result.data, errors)
 
-    async def _execute(self, channel: _Channel, member: Member, value: Any) -> ExecutionResult:
+    async def _execute(self, channel: Channel, member: Member, value: Any) -> ExecutionResult:
         """graphql-core's execution of one event for the member's document, variables and
         context (the subscription's template executor, copied per event as graphql-core does)."""
         template = channel.templates[member.key][0]
@@ -632,4 +493,4 @@ def _retrieved(task: asyncio.Future[Any]) -> None:
             log.error("frame hub task failed", exc_info=exc)
 
 
-__all__ = ["FrameHub", "Member", "SocketOut", "hub_document"]
+__all__ = ["FrameHub", "Member", "hub_document"]
