@@ -181,8 +181,10 @@ class EventBus:
         return len(self._pending)
 
     def subscriber_count(self, channel: str) -> int:
+        """The listeners of a channel in this process (a subscription shared by several counts
+        as many, ``Subscription.weight``)."""
         entry = self._channels.get(channel)
-        return len(entry.subscribers) if entry else 0
+        return sum(sub.weight for sub in entry.subscribers) if entry else 0
 
     def _backend_up(self) -> bool:
         # The memory backend has no connection to lose.

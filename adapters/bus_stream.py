@@ -73,6 +73,7 @@ class Subscription:
         "degraded",
         "overflowed",
         "ticks",
+        "weight",
     )
 
     def __init__(self, channel: str, queue_size: int, poll_seconds: float | None = None) -> None:
@@ -93,6 +94,9 @@ class Subscription:
         self._catch_up_due = False
         # The channel's shared poll clock, set by the bus when it joins the channel.
         self.ticks = _NO_TICKS
+        # How many listeners this subscription stands for (``subscriber_count``): one, or the
+        # live subscriptions a process's frame hub serves from it (``server/frame_hub.py``).
+        self.weight = 1
 
     def lost(self) -> asyncio.Event:
         """Set when the backend's connection drops (while it stays degraded)."""

@@ -44,7 +44,15 @@ from server.operation_checks import (
     limit_error,
 )
 
-__all__ = ["Admission", "Guard", "admit", "operation_name_of", "parse_document", "shape_outcome"]
+__all__ = [
+    "Admission",
+    "Guard",
+    "admit",
+    "operation_name_of",
+    "parse_document",
+    "shape_outcome",
+    "validation_errors",
+]
 
 log = logging.getLogger("hello.graphql")
 
@@ -232,11 +240,19 @@ async def admit(
             )
         ]
         return
-    production = settings.production
-    errors = _validated[production].get_or(
+    errors = validation_errors(schema, document, query)
+    admission.errors = list(errors) or check_variables(schema, document, operation_name, variables)
+
+
+def validation_errors(
+    schema: GraphQLSchema, document: DocumentNode, query: str
+) -> list[GraphQLError]:
+    """The validation errors of ``document`` (the parse of ``query``), through the cache."""
+    production = runtime.current().settings.production
+    errors: list[GraphQLError] = _validated[production].get_or(
         query, lambda: validate(schema, document, VALIDATION_RULES[production])
     )
-    admission.errors = list(errors) or check_variables(schema, document, operation_name, variables)
+    return errors
 
 
 def shape_outcome(errors: list[GraphQLError], context: Any) -> list[GraphQLError]:

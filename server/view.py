@@ -46,6 +46,7 @@ from server import (
     request_log,
     ws_signin,
 )
+from server.frame_hub import FrameHub
 from server.http_operations import JSON_TYPES, MULTIPART, get_only, run_under_rules, unresolved
 from server.http_streams import HttpStreams, stream_required
 from server.rejections import RequestRejected, SizedRequest, bearer_principal, unavailable
@@ -93,6 +94,8 @@ class HelloGraphQL(GraphQL[Context, None]):
         self.lean = http_operations.serves(schema)
         # Subscriptions over SSE and multipart HTTP (server/http_streams.py).
         self.streams = HttpStreams(self)
+        # Live chatEvents over WebSockets: one bus subscription per chat (server/frame_hub.py).
+        self.hub = FrameHub(schema)
 
     # Read per connection, so the setting can change without rebuilding the view.
     @property

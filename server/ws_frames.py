@@ -22,9 +22,11 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     ConnectionInitMessage,
     Message,
+    SubscribeMessage,
 )
 
 from resolvers.core.context import Context
+from server import frame_hub
 
 MALFORMED = 4400
 
@@ -44,6 +46,9 @@ def _request_fault(payload: dict[str, Any]) -> str | None:
 
 class FrameCheckingHandler(BaseGraphQLTransportWSHandler[Context, None]):
     """Strawberry's graphql-transport-ws handler, refusing malformed frames with 4400."""
+
+    # The socket's way out for the frame hub, made at its first hub subscription.
+    hub_out: frame_hub.SocketOut | None = None
 
     async def handle_message(self, message: Any) -> None:
         if not isinstance(message, dict):
@@ -72,6 +77,36 @@ class FrameCheckingHandler(BaseGraphQLTransportWSHandler[Context, None]):
                 )
                 return
         await super().handle_message(cast(Message, message))
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        # A live chatEvents subscription goes to the frame hub (server/frame_hub.py) once
+        # strawberry's rules about the socket (ack, duplicate id, limit) pass; anything else,
+        # and anything the hub does not take, runs strawberry's way.
+        hub: frame_hub.FrameHub | None = getattr(self.view, "hub", None)
+        limit = self.max_subscriptions_per_connection
+        if (
+            hub is None
+            or not self.connection_acknowledged
+            or message["id"] in self.operations
+            or (limit is not None and len(self.operations) >= limit)
+        ):
+            await super().handle_subscribe(message)
+            return
+        payload = message["payload"]
+        found = frame_hub.hub_document(self.schema, payload["query"], payload.get("operationName"))
+        if found is None:
+            await super().handle_subscribe(message)
+            return
+        member = hub.subscribe(self, message["id"], found[0], cast(dict[str, Any], payload))
+        self.operations[message["id"]] = member  # type: ignore[assignment]
+
+    async def cleanup_operation(self, operation_id: str) -> None:
+        operation: Any = self.operations.get(operation_id)
+        if isinstance(operation, frame_hub.Member):
+            del self.operations[operation_id]
+            operation.hub.leave(operation)
+            return
+        await super().cleanup_operation(operation_id)
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         await super().handle_connection_init(message)

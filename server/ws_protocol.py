@@ -13,6 +13,9 @@ interop clients pin it); it only
 - keeps the inbox and the writable flag in two small objects that allocate a deque, a list or a
   future only while something actually waits.
 
+It also lets the frame hub (``server/frame_hub.py``) write a pre-encoded text frame straight
+to the transport (``write_text``), found through the ASGI scope (``PROTOCOL_SCOPE_KEY``).
+
 ``server.app.uvicorn_options`` passes it as uvicorn's ``ws`` option.
 """
 
@@ -23,6 +26,9 @@ from collections import deque
 from typing import Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.exceptions import InvalidState
+
+PROTOCOL_SCOPE_KEY = "hello.ws_protocol"
 
 
 class Inbox:
@@ -101,6 +107,33 @@ class LeanWebSocketProtocol(WebSocketsSansIOProtocol):
         super().__init__(*args, **kwargs)
         self.queue = Inbox()  # type: ignore[assignment]
         self.writable = Gate()  # type: ignore[assignment]
+
+    def handle_connect(self, event: Any) -> None:
+        super().handle_connect(event)
+        scope = getattr(self, "scope", None)
+        if scope is not None:  # built by the call above (the app has not run yet)
+            scope[PROTOCOL_SCOPE_KEY] = self
+
+    def write_text(self, text: str) -> bool:
+        """Write one text frame now, as ``send`` of a ``websocket.send`` would, if nothing would
+        make ``send`` wait or refuse: the transport accepts writes (not paused: its buffer is
+        below the high-water mark), the socket is open and no close was sent. False: nothing
+        was written; the caller goes through ``send`` (which waits for the transport)."""
+        if (
+            not self.writable.is_set()
+            or self.disconnected
+            or self.close_sent
+            or not self.handshake_complete
+            or self.initial_response is not None
+            or self.transport.is_closing()
+        ):
+            return False
+        try:
+            self.conn.send_text(text.encode())
+        except InvalidState:
+            return False
+        self.transport.write(b"".join(self.conn.data_to_send()))
+        return True
 
     async def send(self, message: Any) -> None:
         handshake = not self.handshake_complete

@@ -66,12 +66,15 @@ def hello_env(tmp: str, db_url: str, redis_url: str) -> dict[str, str]:
 
 
 @asynccontextmanager
-async def two_servers(tmp: str) -> AsyncIterator[tuple[str, str]]:
+async def two_servers(tmp: str, *, prefix: str | None = None) -> AsyncIterator[tuple[str, str]]:
+    """Two ``hello serve`` on a fresh database and Redis (keys under ``prefix`` if given)."""
     base = require_env("HELLO_TEST_DATABASE_URL")
     redis_url = require_env("HELLO_TEST_REDIS_URL")
     name = f"hello_mp_{uuid.uuid4().hex[:10]}"
     db_url = await create_database(base, name)
     env = hello_env(tmp, db_url, redis_url)
+    if prefix is not None:
+        env["HELLO_REDIS_PREFIX"] = prefix
     processes: list[subprocess.Popen[bytes]] = []
     try:
         subprocess.run(
