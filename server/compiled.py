@@ -44,6 +44,7 @@ lean path runs). Those run through graphql-core as before.
 
 from __future__ import annotations
 
+import inspect as inspect_module
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -88,8 +89,11 @@ from graphql.type import GraphQLResolveInfoHelpers
 from graphql.type.definition import GraphQLEnumType, GraphQLScalarType
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.schema.schema import _OperationContextAwareGraphQLResolveInfo
+from strawberry.types import Info
 from strawberry.types.arguments import convert_arguments
 
+from server.compiled_info import LazyInfo
+from server.compiled_leaves import MISS, fast_leaf, fast_node_id
 from server.execution import NODE_ID, PLAIN, field_plan, node_id_of
 from server.limits import operation_of
 
@@ -281,10 +285,10 @@ class Compiled:
             plan = field_plan(field_def) if is_leaf_type(_named_nullable(field_def.type)) else None
             if plan is not None and plan[0] == PLAIN:
                 getter, python_name = plan[1].default_resolver, plan[1].python_name
-                field.fast = _fast_leaf(getter, python_name, plan[2], plan[3])
+                field.fast = fast_leaf(getter, python_name, plan[2], plan[3])
                 return _attribute(getter, python_name)
             if plan is not None and plan[0] == NODE_ID:
-                field.fast = _fast_node_id(field.parent_type.name, plan[2], plan[3])
+                field.fast = fast_node_id(field.parent_type.name, plan[2], plan[3])
                 return _node_id_resolver(field, self._generic(field))
             if (
                 definition is not None
@@ -339,6 +343,28 @@ class Compiled:
 
         # What StrawberryResolver.__call__ calls, without the indirection.
         call = resolver.wrapped_func if callable(resolver.wrapped_func) else resolver
+        lazy = info_class is Info  # strawberry's own: its raw info built when first read
+
+        if (
+            lazy
+            and fixed == {}
+            and info_name is not None
+            and parent_name is None
+            and root_name is None
+            and _only_parameters(resolver, self_param, info_name)
+        ):
+            # The common resolver, ``def f(self, info)`` or ``def f(info)``: called positionally.
+            if self_param:
+
+                def resolve_self_info(run: _Run, source: Any, path: Path) -> Any:
+                    return call(source, LazyInfo(field, run, path, definition))
+
+                return resolve_self_info
+
+            def resolve_info(run: _Run, source: Any, path: Path) -> Any:
+                return call(LazyInfo(field, run, path, definition))
+
+            return resolve_info
 
         def resolve(run: _Run, source: Any, path: Path) -> Any:
             if fixed is not None:
@@ -353,7 +379,11 @@ class Compiled:
             if root_name is not None:
                 kwargs[root_name] = source
             if info_name is not None:
-                kwargs[info_name] = info_class(_raw_info=field.info(run, path), _field=definition)
+                kwargs[info_name] = (
+                    LazyInfo(field, run, path, definition)
+                    if lazy
+                    else info_class(_raw_info=field.info(run, path), _field=definition)
+                )
             if self_param:
                 return call(source, **kwargs)
             return call(**kwargs)
@@ -742,7 +772,7 @@ def _execute_fields(run: _Run, source: Any, path: Path | None, fields: list[_Fie
             fast = field.fast
             if fast is not None:
                 value = fast(source)
-                if value is not _MISS:
+                if value is not MISS:
                     results[name] = value
                     continue
             result = _execute_field(run, field, source, Path(path, name, field.parent_type.name))
@@ -816,46 +846,6 @@ def _named_nullable(type_: Any) -> Any:
     return type_.of_type if isinstance(type_, GraphQLNonNull) else type_
 
 
-_MISS = object()
-
-
-def _fast_leaf(
-    getter: Callable[[Any, str], Any], name: str, leaf: GraphQLLeafType, non_null: bool
-) -> Callable[[Any], Any]:
-    coerce = leaf.coerce_output_value
-    if getter is getattr:
-        # Most fields of a page: getattr named here rather than called through ``getter``
-        # saves a call per field per object (the two closures are otherwise the same).
-
-        def fast_attribute(source: Any) -> Any:
-            try:
-                value = getattr(source, name)
-                if value is None:
-                    return _MISS if non_null else None
-                coerced = coerce(value)
-            except Exception:
-                return _MISS
-            return _MISS if coerced is None or coerced is Undefined else coerced
-
-        return fast_attribute
-
-    def fast_leaf(source: Any) -> Any:
-        try:
-            value = getter(source, name)
-            if value is None:
-                return _MISS if non_null else None
-            coerced = coerce(value)
-        except Exception:
-            return _MISS
-        return _MISS if coerced is None or coerced is Undefined else coerced
-
-    return fast_leaf
-
-
-def _fast_node_id(type_name: str, leaf: GraphQLLeafType, non_null: bool) -> Callable[[Any], Any]:
-    return _fast_leaf(lambda source, _: node_id_of(source, type_name), "", leaf, non_null)
-
-
 def _attribute(getter: Callable[[Any, str], Any], name: str) -> Resolve:
     def resolve(run: _Run, source: Any, path: Path) -> Any:
         return getter(source, name)
@@ -888,6 +878,20 @@ def _immutable(value: Any) -> bool:
         or (
             hasattr(type(value), "__members__")  # an enum member
         )
+    )
+
+
+def _only_parameters(resolver: Any, self_param: bool, info_name: str) -> bool:
+    """Whether the resolver's parameters are exactly (self,) info, positional-or-keyword."""
+    try:
+        parameters = list(resolver.signature.parameters.values())
+    except (TypeError, ValueError):  # pragma: no cover - strawberry read it already
+        return False
+    expected = 2 if self_param else 1
+    return (
+        len(parameters) == expected
+        and parameters[-1].name == info_name
+        and all(p.kind is inspect_module.Parameter.POSITIONAL_OR_KEYWORD for p in parameters)
     )
 
 

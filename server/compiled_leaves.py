@@ -1,0 +1,133 @@
+"""The leaves of compiled execution (``server/compiled.py``): reading and serializing a plain
+field or a relay node ID straight from its source, without a resolve call.
+
+Each fast leaf returns the completed value, or ``MISS`` for anything unusual (a null in a
+non-null field, an error, a value the scalar refuses), which then takes the general path and
+is reported exactly as graphql-core reports it.
+
+graphql-core's built-in scalars return a value of their own Python type unchanged (``String``
+and ``ID`` a ``str``, ``Boolean`` a ``bool``, ``Int`` an ``int`` within 32 bits), so for those
+the exact type is checked inline and the serializer is called only for anything else; the
+answer is the one the serializer gives. Global IDs are remembered per type
+(``server.execution.global_id_of``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from graphql import GraphQLLeafType, Undefined
+from graphql.type.scalars import (
+    GRAPHQL_MAX_INT,
+    GRAPHQL_MIN_INT,
+    serialize_boolean,
+    serialize_id,
+    serialize_int,
+    serialize_string,
+)
+
+from server.execution import global_id_of, node_attr
+
+__all__ = ["MISS", "fast_leaf", "fast_node_id"]
+
+MISS = object()
+
+# The Python type a built-in serializer returns unchanged.
+_UNCHANGED: dict[Any, type] = {
+    serialize_string: str,
+    serialize_id: str,
+    serialize_boolean: bool,
+    serialize_int: int,
+}
+
+Fast = Callable[[Any], Any]
+
+
+def _completing(coerce: Callable[[Any], Any], non_null: bool) -> Fast:
+    """The completion of a value read (graphql-core's rules, MISS where it would fail)."""
+
+    def complete(value: Any) -> Any:
+        if value is None:
+            return MISS if non_null else None
+        try:
+            coerced = coerce(value)
+        except Exception:
+            return MISS
+        return MISS if coerced is None or coerced is Undefined else coerced
+
+    return complete
+
+
+def fast_leaf(
+    getter: Callable[[Any, str], Any], name: str, leaf: GraphQLLeafType, non_null: bool
+) -> Fast:
+    """The completed value of the attribute ``name`` (read with ``getter``, strawberry's
+    default resolver) of a leaf type, or MISS."""
+    coerce = leaf.coerce_output_value
+    complete = _completing(coerce, non_null)
+    unchanged = _UNCHANGED.get(coerce)
+    if getter is not getattr:
+
+        def fast_getter(source: Any) -> Any:
+            try:
+                value = getter(source, name)
+            except Exception:
+                return MISS
+            return complete(value)
+
+        return fast_getter
+    if unchanged is int:
+
+        def fast_int(source: Any) -> Any:
+            try:
+                value = getattr(source, name)
+            except Exception:
+                return MISS
+            if type(value) is int and GRAPHQL_MIN_INT <= value <= GRAPHQL_MAX_INT:
+                return value
+            return complete(value)
+
+        return fast_int
+    if unchanged is not None:
+
+        def fast_unchanged(source: Any) -> Any:
+            try:
+                value = getattr(source, name)
+            except Exception:
+                return MISS
+            if type(value) is unchanged:
+                return value
+            return complete(value)
+
+        return fast_unchanged
+
+    def fast_attribute(source: Any) -> Any:
+        try:
+            value = getattr(source, name)
+        except Exception:
+            return MISS
+        return complete(value)
+
+    return fast_attribute
+
+
+def fast_node_id(type_name: str, leaf: GraphQLLeafType, non_null: bool) -> Fast:
+    """The global ID of a plain ``relay.Node`` source (``server.execution.node_id_of``), or
+    MISS."""
+    complete = _completing(leaf.coerce_output_value, non_null)
+    as_id = leaf.coerce_output_value is serialize_id
+
+    def fast_id(source: Any) -> Any:
+        try:
+            attr = node_attr(type(source))
+            if attr is None:
+                return MISS
+            value = global_id_of(type_name, getattr(source, attr))
+        except Exception:
+            return MISS
+        if as_id and type(value) is str:
+            return value
+        return complete(value)
+
+    return fast_id
