@@ -102,6 +102,11 @@ __all__ = ["Compiled", "compile_operation", "compiled_for", "stats"]
 CACHE_SIZE = 1000
 _DEFINITION = "strawberry-definition"
 _is_awaitable = optimized_is_awaitable
+# Types a resolver or completion returns that are never awaitable: checked inline (a set lookup)
+# before calling _is_awaitable, on the paths every field takes.
+_SYNC = frozenset({type(None), bool, int, float, str, dict, list})
+# A Path without the Python-level __new__ of a NamedTuple (the same tuple).
+_tuple_new = tuple.__new__
 
 Resolve = Callable[["_Run", Any, Path], Any]
 Complete = Callable[["_Run", Any, Path], Any]
@@ -168,6 +173,7 @@ class _Field:
         "field_def",
         "name",
         "nodes",
+        "parent_name",
         "parent_type",
         "resolve",
         "response_name",
@@ -184,6 +190,7 @@ class _Field:
     ) -> None:
         self.response_name = response_name
         self.parent_type = parent_type
+        self.parent_name = parent_type.name
         self.field_def = field_def
         self.nodes = nodes
         self.name = nodes[0].name.value
@@ -493,14 +500,14 @@ class Compiled:
             index = 0
             try:
                 for item in iterator:
-                    item_path = Path(path, index, None)
-                    if _is_awaitable(item):
+                    item_path = _tuple_new(Path, (path, index, None))
+                    if type(item) not in _SYNC and _is_awaitable(item):
                         append(awaitable_item(run, item, item_path))
                         awaitable_indices.append(index)
                     else:
                         try:
                             completed = complete_item(run, item, item_path)
-                            if _is_awaitable(completed):
+                            if type(completed) not in _SYNC and _is_awaitable(completed):
                                 append(await_completed(run, completed, item_path))
                                 awaitable_indices.append(index)
                             else:
@@ -730,10 +737,10 @@ def _handle_field_error(run: _Run, raw_error: Exception, field: _Field, path: Pa
 def _execute_field(run: _Run, field: _Field, source: Any, path: Path) -> Any:
     try:
         result = field.resolve(run, source, path)
-        if _is_awaitable(result):
+        if type(result) not in _SYNC and _is_awaitable(result):
             return _complete_awaitable(run, field, path, result)
         completed = field.complete(run, result, path)
-        if _is_awaitable(completed):
+        if type(completed) not in _SYNC and _is_awaitable(completed):
             return _await_completed(run, field, path, completed)
     except Exception as raw_error:
         _handle_field_error(run, raw_error, field, path)
@@ -775,9 +782,11 @@ def _execute_fields(run: _Run, source: Any, path: Path | None, fields: list[_Fie
                 if value is not MISS:
                     results[name] = value
                     continue
-            result = _execute_field(run, field, source, Path(path, name, field.parent_type.name))
+            result = _execute_field(
+                run, field, source, _tuple_new(Path, (path, name, field.parent_name))
+            )
             results[name] = result
-            if _is_awaitable(result):
+            if type(result) not in _SYNC and _is_awaitable(result):
                 awaitable_fields.append(name)
     except Exception:
         _settle_in_background([results[name] for name in awaitable_fields])
