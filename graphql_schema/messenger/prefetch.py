@@ -88,7 +88,22 @@ async def _prime(loader: Any, keys: Iterable[Any]) -> None:
 def visible_user(info: Info, user_id: int) -> Any:
     """``identity.visible_users`` for one user (same loader, same rule), without awaiting
     when the loader has it: the ``User`` or None, or an awaitable of it."""
-    return visible_user_then(info, user_id, lambda u: User.from_model(u) if u else None)
+    context = info.context
+    principal = context.principal
+    if principal is None:
+        return None
+    future = context.loaders.get(identity.users_by_id).load(user_id)
+    if isinstance(future, asyncio.Future) and future.done():  # primed: one page, no closures
+        user = future.result()
+        if user is None or not identity.can_see_user(principal, user):
+            return None
+        return User.from_model(user)
+    return ready_or_later(future, lambda u: _visible_user(principal, u))
+
+
+def _visible_user(principal: Any, user: Any) -> User | None:
+    seen = user is not None and identity.can_see_user(principal, user)
+    return User.from_model(user) if seen else None
 
 
 def visible_snapshot(info: Info, snapshot: UserSnapshot) -> User | None:

@@ -21,7 +21,10 @@ class SharedLoader(DataLoader[K, T]):
     the executor as a plain-text 500). Each awaiter gets a shield of its own."""
 
     def load(self, key: K) -> Awaitable[T]:
-        return asyncio.shield(super().load(key))
+        future = super().load(key)
+        if future.done():  # what asyncio.shield returns for a done future, without its checks
+            return future
+        return asyncio.shield(future)
 
 
 class Loaders:
