@@ -90,6 +90,7 @@ from graphql.type.definition import GraphQLEnumType, GraphQLScalarType
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.schema.schema import _OperationContextAwareGraphQLResolveInfo
 from strawberry.types import Info
+from strawberry.types.cast import TYPE_CAST_ATTRIBUTE as _TYPE_CAST
 from strawberry.types.arguments import convert_arguments
 
 from server.compiled_info import LazyInfo
@@ -482,17 +483,18 @@ class Compiled:
                 return None
 
         def complete_list(run: _Run, result: Any, path: Path) -> Any:
-            if isinstance(result, Exception):
-                raise result
-            if result is None or result is Undefined:
-                if null is not None:
-                    raise TypeError(null)
-                return None
-            if hasattr(result, "__aiter__"):
-                # No list field of ours returns one; read it whole, then complete it.
-                return _complete_async_iterable(run, result, path, complete_list)
-            if not is_iterable(result):
-                raise GraphQLError(message)
+            if type(result) is not list:  # a list passes every check below
+                if isinstance(result, Exception):
+                    raise result
+                if result is None or result is Undefined:
+                    if null is not None:
+                        raise TypeError(null)
+                    return None
+                if hasattr(result, "__aiter__"):
+                    # No list field of ours returns one; read it whole, then complete it.
+                    return _complete_async_iterable(run, result, path, complete_list)
+                if not is_iterable(result):
+                    raise GraphQLError(message)
             results: list[Any] = []
             append = results.append
             awaitable_indices: list[int] = []
@@ -541,8 +543,14 @@ class Compiled:
         is_type_of = type_.is_type_of
         needs_info = is_type_of is not None and not _ignores_info(is_type_of)
         nodes = field.nodes
+        # Strawberry's is_type_of is isinstance against the type's classes unless the object
+        # carries a cast: the classes it accepted an uncast instance of, remembered.
+        accepted: set[type] = set()
+        remember = is_type_of is not None and not needs_info
 
         def complete_object(run: _Run, result: Any, path: Path) -> Any:
+            if type(result) in accepted and getattr(result, _TYPE_CAST, None) is None:
+                return _execute_fields(run, result, path, fields)
             if isinstance(result, Exception):
                 raise result
             if result is None or result is Undefined:
@@ -555,6 +563,8 @@ class Compiled:
                     return _checked_object(run, matches, type_, result, nodes, fields, path)
                 if not matches:
                     raise _invalid_return_type(type_, result, nodes)
+                if remember and matches is True and getattr(result, _TYPE_CAST, None) is None:
+                    accepted.add(type(result))
             return _execute_fields(run, result, path, fields)
 
         return complete_object
