@@ -92,13 +92,21 @@ def visible_user(info: Info, user_id: int) -> Any:
     principal = context.principal
     if principal is None:
         return None
-    future = context.loaders.get(identity.users_by_id).load(user_id)
+    loaders = context.loaders
+    key = (_VISIBLE_USER, user_id)
+    made = loaders.made.get(key, _NOT_MADE)
+    if made is not _NOT_MADE:  # the same user, rule and principal earlier in this request
+        return made
+    future = loaders.get(identity.users_by_id).load(user_id)
     if isinstance(future, asyncio.Future) and future.done():  # primed: one page, no closures
-        user = future.result()
-        if user is None or not identity.can_see_user(principal, user):
-            return None
-        return User.from_model(user)
+        made = _visible_user(principal, future.result())
+        loaders.made[key] = made
+        return made
     return ready_or_later(future, lambda u: _visible_user(principal, u))
+
+
+_VISIBLE_USER = "visible_user"
+_NOT_MADE = object()
 
 
 def _visible_user(principal: Any, user: Any) -> User | None:

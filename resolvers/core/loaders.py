@@ -32,6 +32,9 @@ class Loaders:
 
     def __init__(self) -> None:
         self._loaders: dict[LoadFn, DataLoader[Any, Any]] = {}
+        # What fields made of loaded rows for this request, by a key of theirs (the User a
+        # message's sender resolves to, by user id): forgotten with the rows.
+        self.made: dict[Any, Any] = {}
 
     def get(self, load_fn: LoadFn) -> DataLoader[Any, Any]:
         loader = self._loaders.get(load_fn)
@@ -42,6 +45,7 @@ class Loaders:
     def clear(self) -> None:
         """Forget cached rows: a long-lived WebSocket context calls this per event."""
         self._loaders.clear()
+        self.made.clear()
 
 
 def by_key(rows: Sequence[Any], keys: Sequence[Any], key: str = "id") -> list[Any]:
