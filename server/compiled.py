@@ -784,7 +784,7 @@ def _execute_fields(run: _Run, source: Any, path: Path | None, fields: list[_Fie
         for field in fields:
             name = field.response_name
             if field.typename:
-                results[name] = field.parent_type.name
+                results[name] = field.parent_name
                 continue
             fast = field.fast
             if fast is not None:
@@ -792,11 +792,24 @@ def _execute_fields(run: _Run, source: Any, path: Path | None, fields: list[_Fie
                 if value is not MISS:
                     results[name] = value
                     continue
-            result = _execute_field(
-                run, field, source, _tuple_new(Path, (path, name, field.parent_name))
-            )
+            # _execute_field, inline: most fields of a page take this path.
+            field_path = _tuple_new(Path, (path, name, field.parent_name))
+            pending = False
+            try:
+                result = field.resolve(run, source, field_path)
+                if type(result) not in _SYNC and _is_awaitable(result):
+                    result = _complete_awaitable(run, field, field_path, result)
+                    pending = True
+                else:
+                    result = field.complete(run, result, field_path)
+                    if type(result) not in _SYNC and _is_awaitable(result):
+                        result = _await_completed(run, field, field_path, result)
+                        pending = True
+            except Exception as raw_error:
+                _handle_field_error(run, raw_error, field, field_path)  # or raises
+                result = None
             results[name] = result
-            if type(result) not in _SYNC and _is_awaitable(result):
+            if pending:
                 awaitable_fields.append(name)
     except Exception:
         _settle_in_background([results[name] for name in awaitable_fields])
