@@ -90,8 +90,8 @@ from graphql.type.definition import GraphQLEnumType, GraphQLScalarType
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.schema.schema import _OperationContextAwareGraphQLResolveInfo
 from strawberry.types import Info
-from strawberry.types.cast import TYPE_CAST_ATTRIBUTE as _TYPE_CAST
 from strawberry.types.arguments import convert_arguments
+from strawberry.types.cast import TYPE_CAST_ATTRIBUTE as _TYPE_CAST
 
 from server.compiled_info import LazyInfo
 from server.compiled_leaves import MISS, fast_leaf, fast_node_id

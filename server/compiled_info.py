@@ -18,7 +18,7 @@ from strawberry.types import Info
 __all__ = ["LazyInfo"]
 
 
-class LazyInfo(Info):  # type: ignore[type-arg]
+class LazyInfo(Info):
     """An ``Info`` whose raw resolve info is built by ``maker.info(run, path)`` (the compiled
     field, ``server.compiled._Field.info``) when first read."""
 
@@ -31,12 +31,16 @@ class LazyInfo(Info):  # type: ignore[type-arg]
         self._raw: Any = None
         self._field = field
 
-    @property  # type: ignore[override]
+    @property
     def _raw_info(self) -> Any:
         raw = self._raw
         if raw is None:
             raw = self._raw = self._maker.info(self._run, self._path)
         return raw
+
+    @_raw_info.setter
+    def _raw_info(self, raw: Any) -> None:
+        self._raw = raw
 
     @property
     def context(self) -> Any:

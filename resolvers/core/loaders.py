@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from strawberry.dataloader import DataLoader
 
@@ -21,7 +21,7 @@ class SharedLoader(DataLoader[K, T]):
     the executor as a plain-text 500). Each awaiter gets a shield of its own."""
 
     def load(self, key: K) -> Awaitable[T]:
-        future = super().load(key)
+        future = cast(asyncio.Future[T], super().load(key))  # strawberry's is a Future
         if future.done():  # what asyncio.shield returns for a done future, without its checks
             return future
         return asyncio.shield(future)
