@@ -547,10 +547,11 @@ class Compiled:
         # carries a cast: the classes it accepted an uncast instance of, remembered.
         accepted: set[type] = set()
         remember = is_type_of is not None and not needs_info
+        execute_fields = _fields_executor(fields)
 
         def complete_object(run: _Run, result: Any, path: Path) -> Any:
             if type(result) in accepted and getattr(result, _TYPE_CAST, None) is None:
-                return _execute_fields(run, result, path, fields)
+                return execute_fields(run, result, path, fields)
             if isinstance(result, Exception):
                 raise result
             if result is None or result is Undefined:
@@ -565,7 +566,7 @@ class Compiled:
                     raise _invalid_return_type(type_, result, nodes)
                 if remember and matches is True and getattr(result, _TYPE_CAST, None) is None:
                     accepted.add(type(result))
-            return _execute_fields(run, result, path, fields)
+            return execute_fields(run, result, path, fields)
 
         return complete_object
 
@@ -777,11 +778,48 @@ async def _await_completed(run: _Run, field: _Field, path: Path, completed: Any)
         return None
 
 
-def _execute_fields(run: _Run, source: Any, path: Path | None, fields: list[_Field]) -> Any:
-    results: dict[str, Any] = {}
+def _fields_executor(fields: list[_Field]) -> Callable[[_Run, Any, Path, list[_Field]], Any]:
+    """``_execute_fields``, or for a selection of plain leaves, node IDs and ``__typename``
+    only (a sender's ``{ id displayName }``), a loop over their fast reads that hands the rest
+    of the selection to ``_execute_fields`` at the first value that needs the general path."""
+    if not fields or not all(f.typename or f.fast is not None for f in fields):
+        return _execute_fields
+    reads: list[tuple[str, Callable[[Any], Any]]] = [
+        (f.response_name, _constant(f.parent_name) if f.typename else f.fast)  # type: ignore[misc]
+        for f in fields
+    ]
+
+    def execute_fast_fields(run: _Run, source: Any, path: Path, fields: list[_Field]) -> Any:
+        results: dict[str, Any] = {}
+        for index, (name, read) in enumerate(reads):
+            value = read(source)
+            if value is MISS:
+                return _execute_fields(run, source, path, fields, index, results)
+            results[name] = value
+        return results
+
+    return execute_fast_fields
+
+
+def _constant(value: Any) -> Callable[[Any], Any]:
+    return lambda _: value
+
+
+def _execute_fields(
+    run: _Run,
+    source: Any,
+    path: Path | None,
+    fields: list[_Field],
+    start: int = 0,
+    results: dict[str, Any] | None = None,
+) -> Any:
+    """The fields of ``source`` from ``fields[start]`` on, into ``results`` (a new dict when
+    None)."""
+    if results is None:
+        results = {}
     awaitable_fields: list[str] = []
     try:
-        for field in fields:
+        for field in fields[start:] if start else fields:
             name = field.response_name
             if field.typename:
                 results[name] = field.parent_name

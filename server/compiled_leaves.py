@@ -27,7 +27,7 @@ from graphql.type.scalars import (
     serialize_string,
 )
 
-from server.execution import global_id_of, node_attr
+from server.execution import encoded_of, global_id_of, node_attr, node_attrs_known
 
 __all__ = ["MISS", "fast_leaf", "fast_node_id"]
 
@@ -117,13 +117,22 @@ def fast_node_id(type_name: str, leaf: GraphQLLeafType, non_null: bool) -> Fast:
     MISS."""
     complete = _completing(leaf.coerce_output_value, non_null)
     as_id = leaf.coerce_output_value is serialize_id
+    attrs = node_attrs_known()
+    known = encoded_of(type_name)  # emptied in place when full, never replaced
 
     def fast_id(source: Any) -> Any:
         try:
-            attr = node_attr(type(source))
+            cls = type(source)
+            attr = attrs.get(cls)
             if attr is None:
-                return MISS
-            value = global_id_of(type_name, getattr(source, attr))
+                attr = node_attr(cls)  # decided once (None again for a class not plain)
+                if attr is None:
+                    return MISS
+            node_id = getattr(source, attr)
+            kind = type(node_id)
+            value = known.get(node_id) if kind is int or kind is str else None
+            if value is None:
+                value = global_id_of(type_name, node_id)
         except Exception:
             return MISS
         if as_id and type(value) is str:

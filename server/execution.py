@@ -95,14 +95,25 @@ def node_attr(cls: type) -> str | None:
     return attr
 
 
+def node_attrs_known() -> dict[type, str | None]:
+    """What ``node_attr`` decided so far, by class (read only)."""
+    return _node_attrs
+
+
+def encoded_of(type_name: str) -> dict[Any, str]:
+    """The global IDs of a type encoded so far, by node id (read only; emptied in place)."""
+    known = _encoded.get(type_name)
+    if known is None:
+        known = _encoded[type_name] = {}
+    return known
+
+
 def global_id_of(type_name: str, node_id: Any) -> str:
     """``to_base64(type_name, node_id)``, remembered for int and str ids."""
     kind = type(node_id)
     if kind is not int and kind is not str:
         return to_base64(type_name, node_id)
-    known = _encoded.get(type_name)
-    if known is None:
-        known = _encoded[type_name] = {}
+    known = encoded_of(type_name)
     found = known.get(node_id)
     if found is None:
         if len(known) >= ENCODED_PER_TYPE:

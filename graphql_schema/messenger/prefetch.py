@@ -17,6 +17,7 @@ from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode, Selection
 from strawberry.types import Info
 
 from graphql_schema.identity.types import User
+from resolvers.core.loaders import NOT_LOADED
 from resolvers.identity import queries as identity
 from resolvers.identity.events import UserSnapshot
 from resolvers.messenger import system_text
@@ -97,12 +98,12 @@ def visible_user(info: Info, user_id: int) -> Any:
     made = loaders.made.get(key, _NOT_MADE)
     if made is not _NOT_MADE:  # the same user, rule and principal earlier in this request
         return made
-    future = loaders.get(identity.users_by_id).load(user_id)
-    if isinstance(future, asyncio.Future) and future.done():  # primed: one page, no closures
-        made = _visible_user(principal, future.result())
-        loaders.made[key] = made
+    loader = loaders.get(identity.users_by_id)
+    user = loader.loaded(user_id)
+    if user is not NOT_LOADED:  # primed: one page, no closures
+        made = loaders.made[key] = _visible_user(principal, user)
         return made
-    return ready_or_later(future, lambda u: _visible_user(principal, u))
+    return ready_or_later(loader.load(user_id), lambda u: _visible_user(principal, u))
 
 
 _VISIBLE_USER = "visible_user"

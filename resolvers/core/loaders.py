@@ -14,6 +14,10 @@ K = TypeVar("K")
 T = TypeVar("T")
 
 
+NOT_LOADED: Any = object()
+"""What ``SharedLoader.loaded`` answers for a key not loaded (yet, or with an error)."""
+
+
 class SharedLoader(DataLoader[K, T]):
     """A DataLoader whose cached future is shared by every field that asks for the same key:
     graphql-core cancels a field's siblings when one fails, and a cancelled awaiter must not
@@ -26,17 +30,28 @@ class SharedLoader(DataLoader[K, T]):
             return future
         return asyncio.shield(future)
 
+    def loaded(self, key: K) -> Any:
+        """The value ``load(key)`` resolves to if it is already there (a primed key), else
+        NOT_LOADED: ``load`` then raises its error or waits for its batch."""
+        future = self.cache_map.get(key) if self.cache else None
+        if future is None or not future.done() or future.cancelled():
+            return NOT_LOADED
+        try:
+            return future.result()
+        except Exception:
+            return NOT_LOADED
+
 
 class Loaders:
     """One DataLoader per batch function, created on first use within a request."""
 
     def __init__(self) -> None:
-        self._loaders: dict[LoadFn, DataLoader[Any, Any]] = {}
+        self._loaders: dict[LoadFn, SharedLoader[Any, Any]] = {}
         # What fields made of loaded rows for this request, by a key of theirs (the User a
         # message's sender resolves to, by user id): forgotten with the rows.
         self.made: dict[Any, Any] = {}
 
-    def get(self, load_fn: LoadFn) -> DataLoader[Any, Any]:
+    def get(self, load_fn: LoadFn) -> SharedLoader[Any, Any]:
         loader = self._loaders.get(load_fn)
         if loader is None:
             loader = self._loaders[load_fn] = SharedLoader(load_fn=load_fn)

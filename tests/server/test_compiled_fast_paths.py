@@ -188,12 +188,14 @@ class Query:
     @strawberry.field
     def mixed(self) -> list[Thing | None]:
         """Accepted, refused (another class), accepted, refused (an accepted class cast to
-        another type)."""
+        another type), and a null met after the fast read of the ID (the rest of the
+        selection then takes the general path)."""
         return [
             Thing(code=5, label="ok"),
             Other(code="no"),  # type: ignore[list-item]
             Thing(code=6, label="ok"),
             cast_other(Thing(code=7, label="cast")),
+            Thing(code=8, label=None),  # type: ignore[arg-type]  # a null in a non-null leaf
         ]
 
 
@@ -330,7 +332,10 @@ async def test_is_type_of_refuses_other_classes_and_casts_after_accepting() -> N
                 None,
                 {"id": to_base64("Thing", 6), "label": "ok"},
                 None,
+                None,
             ]
         }
-        assert [path for _, path in messages(result)] == [["mixed", 1], ["mixed", 3]]
-        assert all(m.startswith("Expected value of type 'Thing'") for m, _ in messages(result))
+        found = messages(result)
+        assert [path for _, path in found] == [["mixed", 1], ["mixed", 3], ["mixed", 4, "label"]]
+        assert all(m.startswith("Expected value of type 'Thing'") for m, _ in found[:2])
+        assert found[2][0] == "Cannot return null for non-nullable field Thing.label."
