@@ -94,7 +94,7 @@ from strawberry.types.arguments import convert_arguments
 from strawberry.types.cast import TYPE_CAST_ATTRIBUTE as _TYPE_CAST
 
 from server.compiled_info import LazyInfo
-from server.compiled_leaves import MISS, fast_leaf, fast_node_id
+from server.compiled_leaves import MISS, fast_leaf, fast_node_id, unchanged_type, within_int
 from server.execution import NODE_ID, PLAIN, field_plan, node_id_of
 from server.limits import operation_of
 
@@ -658,8 +658,11 @@ async def _gather_list(results: list[Any], indices: list[int]) -> list[Any]:
 
 def _leaf_completer(type_: GraphQLLeafType, null: str | None) -> Complete:
     coerce = type_.coerce_output_value
+    unchanged = unchanged_type(coerce)
 
     def complete_leaf(run: _Run, result: Any, path: Path) -> Any:
+        if type(result) is unchanged and (unchanged is not int or within_int(result)):
+            return result  # what the built-in scalar returns for it (compiled_leaves)
         if isinstance(result, Exception):
             raise result
         if result is None or result is Undefined:

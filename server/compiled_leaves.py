@@ -29,7 +29,7 @@ from graphql.type.scalars import (
 
 from server.execution import encoded_of, global_id_of, node_attr, node_attrs_known
 
-__all__ = ["MISS", "fast_leaf", "fast_node_id"]
+__all__ = ["MISS", "fast_leaf", "fast_node_id", "unchanged_type", "within_int"]
 
 MISS = object()
 
@@ -42,6 +42,16 @@ _UNCHANGED: dict[Any, type] = {
 }
 
 Fast = Callable[[Any], Any]
+
+
+def unchanged_type(coerce: Callable[[Any], Any]) -> type | None:
+    """The Python type a built-in serializer returns unchanged (``int`` only within 32
+    bits, ``within_int``), or None."""
+    return _UNCHANGED.get(coerce)
+
+
+def within_int(value: Any) -> bool:
+    return GRAPHQL_MIN_INT <= value <= GRAPHQL_MAX_INT
 
 
 def _completing(coerce: Callable[[Any], Any], non_null: bool) -> Fast:

@@ -70,6 +70,27 @@ class Leaves:
     f_: float | None = strawberry.field(name="f", default=None)
     strict: int = strawberry.field(name="strict", default=0)
 
+    # The same values through resolvers (the completion of a resolved leaf).
+    @strawberry.field
+    def rs(self) -> str | None:
+        return VALUES.get("s")  # type: ignore[no-any-return]
+
+    @strawberry.field
+    def ri(self) -> int | None:
+        return VALUES.get("i")  # type: ignore[no-any-return]
+
+    @strawberry.field
+    def rb(self) -> bool | None:
+        return VALUES.get("b")  # type: ignore[no-any-return]
+
+    @strawberry.field
+    def rd(self, info: strawberry.Info) -> strawberry.ID | None:
+        return VALUES.get("d")  # type: ignore[no-any-return]
+
+    @strawberry.field
+    def r_strict(self) -> int:
+        return VALUES.get("i")  # type: ignore[no-any-return]
+
 
 class ReadLeaves:
     """What the plain fields of ``Leaves`` read, by their python names."""
@@ -249,8 +270,9 @@ def test_built_in_scalars_answer_alike_for_any_value(values: dict[str, Any]) -> 
 
     VALUES.clear()
     VALUES.update(values)
-    asyncio.run(both("{ leaves { s i b d f } }"))
+    asyncio.run(both("{ leaves { s i b d f rs ri rb rd } }"))
     asyncio.run(both("{ leaves { i strict } }"))  # a refused or null non-null value
+    asyncio.run(both("{ leaves { ri rStrict } }"))
 
 
 async def test_node_ids_of_int_str_and_custom_ids() -> None:
