@@ -15,6 +15,7 @@ answer is the one the serializer gives. Global IDs are remembered per type
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from graphql import GraphQLLeafType, Undefined
@@ -26,6 +27,7 @@ from graphql.type.scalars import (
     serialize_int,
     serialize_string,
 )
+from strawberry.schema.types.base_scalars import isoformat
 
 from server.execution import encoded_of, global_id_of, node_attr, node_attrs_known
 
@@ -99,6 +101,8 @@ def fast_leaf(
             return complete(value)
 
         return fast_int
+    if coerce is isoformat:  # strawberry's DateTime, Date and Time
+        return _fast_isoformat(name, complete)
     if unchanged is not None:
 
         def fast_unchanged(source: Any) -> Any:
@@ -120,6 +124,37 @@ def fast_leaf(
         return complete(value)
 
     return fast_attribute
+
+
+# isoformat() of the datetimes met, by (datetime, its UTC offset): equal aware datetimes with
+# the same offset have the same wall time, so the same isoformat (naive ones: offset None).
+# Exact datetimes only (a subclass may format itself). Bounded: emptied when full.
+_isoformats: dict[tuple[datetime, Any], str] = {}
+ISOFORMATS = 4096
+
+
+def _fast_isoformat(name: str, complete: Fast) -> Fast:
+    def fast_datetime(source: Any) -> Any:
+        try:
+            value = getattr(source, name)
+        except Exception:
+            return MISS
+        if type(value) is not datetime:
+            return complete(value)
+        try:
+            key = (value, value.utcoffset())
+        except Exception:
+            return complete(value)
+        found = _isoformats.get(key)
+        if found is None:
+            found = complete(value)
+            if type(found) is str:
+                if len(_isoformats) >= ISOFORMATS:
+                    _isoformats.clear()
+                _isoformats[key] = found
+        return found
+
+    return fast_datetime
 
 
 def fast_node_id(type_name: str, leaf: GraphQLLeafType, non_null: bool) -> Fast:

@@ -8,6 +8,7 @@ errors and nulls inside lists. ``both`` checks that the two encode to the same b
 from __future__ import annotations
 
 import math
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import strawberry
@@ -62,12 +63,17 @@ class Leaves:
     def f(self) -> Any:
         return VALUES.get("f")
 
+    @property
+    def t(self) -> Any:
+        return VALUES.get("t")
+
     # Plain fields read from the properties above (no resolvers).
     s_: str | None = strawberry.field(name="s", default=None)
     i_: int | None = strawberry.field(name="i", default=None)
     b_: bool | None = strawberry.field(name="b", default=None)
     d_: strawberry.ID | None = strawberry.field(name="d", default=None)
     f_: float | None = strawberry.field(name="f", default=None)
+    t_: datetime | None = strawberry.field(name="t", default=None)
     strict: int = strawberry.field(name="strict", default=0)
 
     # The same values through resolvers (the completion of a resolved leaf).
@@ -96,7 +102,7 @@ class ReadLeaves:
     """What the plain fields of ``Leaves`` read, by their python names."""
 
     def __getattr__(self, name: str) -> Any:
-        if name in ("s_", "i_", "b_", "d_", "f_"):
+        if name in ("s_", "i_", "b_", "d_", "f_", "t_"):
             return VALUES.get(name[0])
         if name == "strict":
             return VALUES.get("i")
@@ -263,16 +269,49 @@ LEAF_VALUES = st.one_of(
 )
 
 
+class Stamp(datetime):
+    """A datetime subclass formatting itself: never answered from the remembered strings."""
+
+    def isoformat(self, *args: Any, **kwargs: Any) -> str:
+        return "stamp"
+
+
+OFFSETS = st.builds(
+    timezone, st.timedeltas(min_value=timedelta(hours=-23), max_value=timedelta(hours=23))
+)
+TIMES = st.one_of(
+    st.none(),
+    st.datetimes(),
+    st.datetimes(timezones=OFFSETS),
+    st.just(datetime(2025, 1, 6, 9, 0, tzinfo=UTC)),
+    st.just(datetime(2025, 1, 6, 10, 0, tzinfo=timezone(timedelta(hours=1)))),  # the same instant
+    st.just(Stamp(2025, 1, 6)),
+    st.just(date(2025, 1, 6)),
+    st.just("2025-01-06"),
+)
+
+
 @settings(max_examples=150, deadline=None, derandomize=True)
-@given(st.fixed_dictionaries({k: LEAF_VALUES for k in "sibdf"}))
+@given(st.fixed_dictionaries({**{k: LEAF_VALUES for k in "sibdf"}, "t": TIMES}))
 def test_built_in_scalars_answer_alike_for_any_value(values: dict[str, Any]) -> None:
     import asyncio
 
     VALUES.clear()
     VALUES.update(values)
-    asyncio.run(both("{ leaves { s i b d f rs ri rb rd } }"))
+    asyncio.run(both("{ leaves { s i b d f t rs ri rb rd } }"))
     asyncio.run(both("{ leaves { i strict } }"))  # a refused or null non-null value
     asyncio.run(both("{ leaves { ri rStrict } }"))
+
+
+async def test_equal_datetimes_of_other_offsets_keep_their_own_isoformat() -> None:
+    utc = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
+    paris = datetime(2025, 1, 6, 10, 0, tzinfo=timezone(timedelta(hours=1)))
+    assert utc == paris and hash(utc) == hash(paris)
+    for value, text in ((utc, "2025-01-06T09:00:00+00:00"), (paris, "2025-01-06T10:00:00+01:00")):
+        VALUES.clear()
+        VALUES["t"] = value
+        for _ in range(2):  # the second time from the remembered strings
+            assert (await both("{ leaves { t } }")).data == {"leaves": {"t": text}}
 
 
 async def test_node_ids_of_int_str_and_custom_ids() -> None:
