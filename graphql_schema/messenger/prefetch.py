@@ -95,19 +95,19 @@ def visible_user(info: Info, user_id: int) -> Any:
         return None
     loaders = context.loaders
     key = (_VISIBLE_USER, user_id)
-    made = loaders.made.get(key, _NOT_MADE)
-    if made is not _NOT_MADE:  # the same user, rule and principal earlier in this request
-        return made
+    made = loaders.made.get(key)
+    if made is not None and made[0] is principal:  # this user for this viewer, already made
+        return made[1]
     loader = loaders.get(identity.users_by_id)
     user = loader.loaded(user_id)
     if user is not NOT_LOADED:  # primed: one page, no closures
-        made = loaders.made[key] = _visible_user(principal, user)
-        return made
+        found = _visible_user(principal, user)
+        loaders.made[key] = (principal, found)
+        return found
     return ready_or_later(loader.load(user_id), lambda u: _visible_user(principal, u))
 
 
 _VISIBLE_USER = "visible_user"
-_NOT_MADE = object()
 
 
 def _visible_user(principal: Any, user: Any) -> User | None:
