@@ -44,6 +44,7 @@ lean path runs). Those run through graphql-core as before.
 
 from __future__ import annotations
 
+import inspect as inspect_module
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -88,8 +89,12 @@ from graphql.type import GraphQLResolveInfoHelpers
 from graphql.type.definition import GraphQLEnumType, GraphQLScalarType
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.schema.schema import _OperationContextAwareGraphQLResolveInfo
+from strawberry.types import Info
 from strawberry.types.arguments import convert_arguments
+from strawberry.types.cast import TYPE_CAST_ATTRIBUTE as _TYPE_CAST
 
+from server.compiled_info import LazyInfo
+from server.compiled_leaves import MISS, fast_leaf, fast_node_id, unchanged_type, within_int
 from server.execution import NODE_ID, PLAIN, field_plan, node_id_of
 from server.limits import operation_of
 
@@ -98,6 +103,11 @@ __all__ = ["Compiled", "compile_operation", "compiled_for", "stats"]
 CACHE_SIZE = 1000
 _DEFINITION = "strawberry-definition"
 _is_awaitable = optimized_is_awaitable
+# Types a resolver or completion returns that are never awaitable: checked inline (a set lookup)
+# before calling _is_awaitable, on the paths every field takes.
+_SYNC = frozenset({type(None), bool, int, float, str, dict, list})
+# A Path without the Python-level __new__ of a NamedTuple (the same tuple).
+_tuple_new = tuple.__new__
 
 Resolve = Callable[["_Run", Any, Path], Any]
 Complete = Callable[["_Run", Any, Path], Any]
@@ -164,6 +174,7 @@ class _Field:
         "field_def",
         "name",
         "nodes",
+        "parent_name",
         "parent_type",
         "resolve",
         "response_name",
@@ -180,6 +191,7 @@ class _Field:
     ) -> None:
         self.response_name = response_name
         self.parent_type = parent_type
+        self.parent_name = parent_type.name
         self.field_def = field_def
         self.nodes = nodes
         self.name = nodes[0].name.value
@@ -281,10 +293,10 @@ class Compiled:
             plan = field_plan(field_def) if is_leaf_type(_named_nullable(field_def.type)) else None
             if plan is not None and plan[0] == PLAIN:
                 getter, python_name = plan[1].default_resolver, plan[1].python_name
-                field.fast = _fast_leaf(getter, python_name, plan[2], plan[3])
+                field.fast = fast_leaf(getter, python_name, plan[2], plan[3])
                 return _attribute(getter, python_name)
             if plan is not None and plan[0] == NODE_ID:
-                field.fast = _fast_node_id(field.parent_type.name, plan[2], plan[3])
+                field.fast = fast_node_id(field.parent_type.name, plan[2], plan[3])
                 return _node_id_resolver(field, self._generic(field))
             if (
                 definition is not None
@@ -339,6 +351,28 @@ class Compiled:
 
         # What StrawberryResolver.__call__ calls, without the indirection.
         call = resolver.wrapped_func if callable(resolver.wrapped_func) else resolver
+        lazy = info_class is Info  # strawberry's own: its raw info built when first read
+
+        if (
+            lazy
+            and fixed == {}
+            and info_name is not None
+            and parent_name is None
+            and root_name is None
+            and _only_parameters(resolver, self_param, info_name)
+        ):
+            # The common resolver, ``def f(self, info)`` or ``def f(info)``: called positionally.
+            if self_param:
+
+                def resolve_self_info(run: _Run, source: Any, path: Path) -> Any:
+                    return call(source, LazyInfo(field, run, path, definition))
+
+                return resolve_self_info
+
+            def resolve_info(run: _Run, source: Any, path: Path) -> Any:
+                return call(LazyInfo(field, run, path, definition))
+
+            return resolve_info
 
         def resolve(run: _Run, source: Any, path: Path) -> Any:
             if fixed is not None:
@@ -353,7 +387,11 @@ class Compiled:
             if root_name is not None:
                 kwargs[root_name] = source
             if info_name is not None:
-                kwargs[info_name] = info_class(_raw_info=field.info(run, path), _field=definition)
+                kwargs[info_name] = (
+                    LazyInfo(field, run, path, definition)
+                    if lazy
+                    else info_class(_raw_info=field.info(run, path), _field=definition)
+                )
             if self_param:
                 return call(source, **kwargs)
             return call(**kwargs)
@@ -445,17 +483,18 @@ class Compiled:
                 return None
 
         def complete_list(run: _Run, result: Any, path: Path) -> Any:
-            if isinstance(result, Exception):
-                raise result
-            if result is None or result is Undefined:
-                if null is not None:
-                    raise TypeError(null)
-                return None
-            if hasattr(result, "__aiter__"):
-                # No list field of ours returns one; read it whole, then complete it.
-                return _complete_async_iterable(run, result, path, complete_list)
-            if not is_iterable(result):
-                raise GraphQLError(message)
+            if type(result) is not list:  # a list passes every check below
+                if isinstance(result, Exception):
+                    raise result
+                if result is None or result is Undefined:
+                    if null is not None:
+                        raise TypeError(null)
+                    return None
+                if hasattr(result, "__aiter__"):
+                    # No list field of ours returns one; read it whole, then complete it.
+                    return _complete_async_iterable(run, result, path, complete_list)
+                if not is_iterable(result):
+                    raise GraphQLError(message)
             results: list[Any] = []
             append = results.append
             awaitable_indices: list[int] = []
@@ -463,14 +502,14 @@ class Compiled:
             index = 0
             try:
                 for item in iterator:
-                    item_path = Path(path, index, None)
-                    if _is_awaitable(item):
+                    item_path = _tuple_new(Path, (path, index, None))
+                    if type(item) not in _SYNC and _is_awaitable(item):
                         append(awaitable_item(run, item, item_path))
                         awaitable_indices.append(index)
                     else:
                         try:
                             completed = complete_item(run, item, item_path)
-                            if _is_awaitable(completed):
+                            if type(completed) not in _SYNC and _is_awaitable(completed):
                                 append(await_completed(run, completed, item_path))
                                 awaitable_indices.append(index)
                             else:
@@ -504,8 +543,15 @@ class Compiled:
         is_type_of = type_.is_type_of
         needs_info = is_type_of is not None and not _ignores_info(is_type_of)
         nodes = field.nodes
+        # Strawberry's is_type_of is isinstance against the type's classes unless the object
+        # carries a cast: the classes it accepted an uncast instance of, remembered.
+        accepted: set[type] = set()
+        remember = is_type_of is not None and not needs_info
+        execute_fields = _fields_executor(fields)
 
         def complete_object(run: _Run, result: Any, path: Path) -> Any:
+            if type(result) in accepted and getattr(result, _TYPE_CAST, None) is None:
+                return execute_fields(run, result, path, fields)
             if isinstance(result, Exception):
                 raise result
             if result is None or result is Undefined:
@@ -518,7 +564,9 @@ class Compiled:
                     return _checked_object(run, matches, type_, result, nodes, fields, path)
                 if not matches:
                     raise _invalid_return_type(type_, result, nodes)
-            return _execute_fields(run, result, path, fields)
+                if remember and matches is True and getattr(result, _TYPE_CAST, None) is None:
+                    accepted.add(type(result))
+            return execute_fields(run, result, path, fields)
 
         return complete_object
 
@@ -610,8 +658,11 @@ async def _gather_list(results: list[Any], indices: list[int]) -> list[Any]:
 
 def _leaf_completer(type_: GraphQLLeafType, null: str | None) -> Complete:
     coerce = type_.coerce_output_value
+    unchanged = unchanged_type(coerce)
 
     def complete_leaf(run: _Run, result: Any, path: Path) -> Any:
+        if type(result) is unchanged and (unchanged is not int or within_int(result)):
+            return result  # what the built-in scalar returns for it (compiled_leaves)
         if isinstance(result, Exception):
             raise result
         if result is None or result is Undefined:
@@ -700,10 +751,10 @@ def _handle_field_error(run: _Run, raw_error: Exception, field: _Field, path: Pa
 def _execute_field(run: _Run, field: _Field, source: Any, path: Path) -> Any:
     try:
         result = field.resolve(run, source, path)
-        if _is_awaitable(result):
+        if type(result) not in _SYNC and _is_awaitable(result):
             return _complete_awaitable(run, field, path, result)
         completed = field.complete(run, result, path)
-        if _is_awaitable(completed):
+        if type(completed) not in _SYNC and _is_awaitable(completed):
             return _await_completed(run, field, path, completed)
     except Exception as raw_error:
         _handle_field_error(run, raw_error, field, path)
@@ -730,24 +781,76 @@ async def _await_completed(run: _Run, field: _Field, path: Path, completed: Any)
         return None
 
 
-def _execute_fields(run: _Run, source: Any, path: Path | None, fields: list[_Field]) -> Any:
-    results: dict[str, Any] = {}
+def _fields_executor(fields: list[_Field]) -> Callable[[_Run, Any, Path, list[_Field]], Any]:
+    """``_execute_fields``, or for a selection of plain leaves, node IDs and ``__typename``
+    only (a sender's ``{ id displayName }``), a loop over their fast reads that hands the rest
+    of the selection to ``_execute_fields`` at the first value that needs the general path."""
+    if not fields or not all(f.typename or f.fast is not None for f in fields):
+        return _execute_fields
+    reads: list[tuple[str, Callable[[Any], Any]]] = [
+        (f.response_name, _constant(f.parent_name) if f.typename else f.fast)  # type: ignore[misc]
+        for f in fields
+    ]
+
+    def execute_fast_fields(run: _Run, source: Any, path: Path, fields: list[_Field]) -> Any:
+        results: dict[str, Any] = {}
+        for index, (name, read) in enumerate(reads):
+            value = read(source)
+            if value is MISS:
+                return _execute_fields(run, source, path, fields, index, results)
+            results[name] = value
+        return results
+
+    return execute_fast_fields
+
+
+def _constant(value: Any) -> Callable[[Any], Any]:
+    return lambda _: value
+
+
+def _execute_fields(
+    run: _Run,
+    source: Any,
+    path: Path | None,
+    fields: list[_Field],
+    start: int = 0,
+    results: dict[str, Any] | None = None,
+) -> Any:
+    """The fields of ``source`` from ``fields[start]`` on, into ``results`` (a new dict when
+    None)."""
+    if results is None:
+        results = {}
     awaitable_fields: list[str] = []
     try:
-        for field in fields:
+        for field in fields[start:] if start else fields:
             name = field.response_name
             if field.typename:
-                results[name] = field.parent_type.name
+                results[name] = field.parent_name
                 continue
             fast = field.fast
             if fast is not None:
                 value = fast(source)
-                if value is not _MISS:
+                if value is not MISS:
                     results[name] = value
                     continue
-            result = _execute_field(run, field, source, Path(path, name, field.parent_type.name))
+            # _execute_field, inline: most fields of a page take this path.
+            field_path = _tuple_new(Path, (path, name, field.parent_name))
+            pending = False
+            try:
+                result = field.resolve(run, source, field_path)
+                if type(result) not in _SYNC and _is_awaitable(result):
+                    result = _complete_awaitable(run, field, field_path, result)
+                    pending = True
+                else:
+                    result = field.complete(run, result, field_path)
+                    if type(result) not in _SYNC and _is_awaitable(result):
+                        result = _await_completed(run, field, field_path, result)
+                        pending = True
+            except Exception as raw_error:
+                _handle_field_error(run, raw_error, field, field_path)  # or raises
+                result = None
             results[name] = result
-            if _is_awaitable(result):
+            if pending:
                 awaitable_fields.append(name)
     except Exception:
         _settle_in_background([results[name] for name in awaitable_fields])
@@ -816,46 +919,6 @@ def _named_nullable(type_: Any) -> Any:
     return type_.of_type if isinstance(type_, GraphQLNonNull) else type_
 
 
-_MISS = object()
-
-
-def _fast_leaf(
-    getter: Callable[[Any, str], Any], name: str, leaf: GraphQLLeafType, non_null: bool
-) -> Callable[[Any], Any]:
-    coerce = leaf.coerce_output_value
-    if getter is getattr:
-        # Most fields of a page: getattr named here rather than called through ``getter``
-        # saves a call per field per object (the two closures are otherwise the same).
-
-        def fast_attribute(source: Any) -> Any:
-            try:
-                value = getattr(source, name)
-                if value is None:
-                    return _MISS if non_null else None
-                coerced = coerce(value)
-            except Exception:
-                return _MISS
-            return _MISS if coerced is None or coerced is Undefined else coerced
-
-        return fast_attribute
-
-    def fast_leaf(source: Any) -> Any:
-        try:
-            value = getter(source, name)
-            if value is None:
-                return _MISS if non_null else None
-            coerced = coerce(value)
-        except Exception:
-            return _MISS
-        return _MISS if coerced is None or coerced is Undefined else coerced
-
-    return fast_leaf
-
-
-def _fast_node_id(type_name: str, leaf: GraphQLLeafType, non_null: bool) -> Callable[[Any], Any]:
-    return _fast_leaf(lambda source, _: node_id_of(source, type_name), "", leaf, non_null)
-
-
 def _attribute(getter: Callable[[Any, str], Any], name: str) -> Resolve:
     def resolve(run: _Run, source: Any, path: Path) -> Any:
         return getter(source, name)
@@ -888,6 +951,20 @@ def _immutable(value: Any) -> bool:
         or (
             hasattr(type(value), "__members__")  # an enum member
         )
+    )
+
+
+def _only_parameters(resolver: Any, self_param: bool, info_name: str) -> bool:
+    """Whether the resolver's parameters are exactly (self,) info, positional-or-keyword."""
+    try:
+        parameters = list(resolver.signature.parameters.values())
+    except (TypeError, ValueError):  # pragma: no cover - strawberry read it already
+        return False
+    expected = 2 if self_param else 1
+    return (
+        len(parameters) == expected
+        and parameters[-1].name == info_name
+        and all(p.kind is inspect_module.Parameter.POSITIONAL_OR_KEYWORD for p in parameters)
     )
 
 

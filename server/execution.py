@@ -68,15 +68,65 @@ def _make_plan(field_def: GraphQLField) -> Plan:
     return None
 
 
-def node_id_of(source: Any, type_name: str) -> Any:
-    cls = type(source)
+# Per class: the attribute of its node id, or None when it is not a plain node (its own
+# resolve_id or resolve_typename). Decided once per class: what node_id_of reads is the class's.
+_node_attrs: dict[type, str | None] = {}
+# Per type name: the global IDs already encoded, by node id (int or str only: 1 and True hash
+# alike, and their IDs differ). Bounded: emptied when full.
+_encoded: dict[str, dict[Any, str]] = {}
+ENCODED_PER_TYPE = 4096
+
+
+def node_attr(cls: type) -> str | None:
+    """The attribute holding the node id of a plain ``relay.Node`` class, else None."""
+    try:
+        return _node_attrs[cls]
+    except KeyError:
+        pass
     if (
-        not isinstance(source, relay.Node)
+        not issubclass(cls, relay.Node)
         or getattr(cls.resolve_id, "__func__", None) is not _RESOLVE_ID
         or getattr(cls.resolve_typename, "__func__", None) is not _RESOLVE_TYPENAME
     ):
+        attr = None
+    else:
+        attr = cls.resolve_id_attr()  # may raise: then nothing is remembered
+    _node_attrs[cls] = attr
+    return attr
+
+
+def node_attrs_known() -> dict[type, str | None]:
+    """What ``node_attr`` decided so far, by class (read only)."""
+    return _node_attrs
+
+
+def encoded_of(type_name: str) -> dict[Any, str]:
+    """The global IDs of a type encoded so far, by node id (read only; emptied in place)."""
+    known = _encoded.get(type_name)
+    if known is None:
+        known = _encoded[type_name] = {}
+    return known
+
+
+def global_id_of(type_name: str, node_id: Any) -> str:
+    """``to_base64(type_name, node_id)``, remembered for int and str ids."""
+    kind = type(node_id)
+    if kind is not int and kind is not str:
+        return to_base64(type_name, node_id)
+    known = encoded_of(type_name)
+    found = known.get(node_id)
+    if found is None:
+        if len(known) >= ENCODED_PER_TYPE:
+            known.clear()
+        found = known[node_id] = to_base64(type_name, node_id)
+    return found
+
+
+def node_id_of(source: Any, type_name: str) -> Any:
+    attr = node_attr(type(source))
+    if attr is None:
         raise LookupError("not a plain node")  # the general path handles it
-    return to_base64(type_name, getattr(source, cls.resolve_id_attr()))
+    return global_id_of(type_name, getattr(source, attr))
 
 
 class HelloExecutionContext(StrawberryGraphQLCoreExecutionContext):

@@ -27,7 +27,7 @@ from resolvers.admin.loaders import departments_by_user
 from resolvers.admin.sessions import live_sessions_by_user, may_read_sessions, visible_sessions
 from resolvers.core.errors import Forbidden
 from resolvers.identity import queries
-from resolvers.identity.events import UserSnapshot, user_snapshot
+from resolvers.identity.events import UserSnapshot
 from resolvers.messenger.chats import viewer_chats
 
 if TYPE_CHECKING:
@@ -229,9 +229,20 @@ class User(VisibleNode):
 
     @classmethod
     def from_model(cls, user: m.User) -> User:
-        found = cls.from_snapshot(user_snapshot(user))
-        found.must_change_password_flag = user.must_change_password
-        return found
+        """As ``from_snapshot(user_snapshot(user))`` reads it, without the snapshot."""
+        role = user.role
+        return cls(
+            id=user.id,
+            email=user.email,
+            display_name=user.display_name,
+            role=RoleEnum(role.value if hasattr(role, "value") else str(role)),
+            is_active=user.is_active,
+            time_zone=user.time_zone,
+            locale=user.locale,
+            organization_id=user.organization_id,
+            manager_id=user.manager_id,
+            must_change_password_flag=user.must_change_password,
+        )
 
     @classmethod
     def from_snapshot(cls, snapshot: UserSnapshot) -> User:

@@ -17,6 +17,7 @@ from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode, Selection
 from strawberry.types import Info
 
 from graphql_schema.identity.types import User
+from resolvers.core.loaders import NOT_LOADED
 from resolvers.identity import queries as identity
 from resolvers.identity.events import UserSnapshot
 from resolvers.messenger import system_text
@@ -88,7 +89,30 @@ async def _prime(loader: Any, keys: Iterable[Any]) -> None:
 def visible_user(info: Info, user_id: int) -> Any:
     """``identity.visible_users`` for one user (same loader, same rule), without awaiting
     when the loader has it: the ``User`` or None, or an awaitable of it."""
-    return visible_user_then(info, user_id, lambda u: User.from_model(u) if u else None)
+    context = info.context
+    principal = context.principal
+    if principal is None:
+        return None
+    loaders = context.loaders
+    key = (_VISIBLE_USER, user_id)
+    made = loaders.made.get(key)
+    if made is not None and made[0] is principal:  # this user for this viewer, already made
+        return made[1]
+    loader = loaders.get(identity.users_by_id)
+    user = loader.loaded(user_id)
+    if user is not NOT_LOADED:  # primed: one page, no closures
+        found = _visible_user(principal, user)
+        loaders.made[key] = (principal, found)
+        return found
+    return ready_or_later(loader.load(user_id), lambda u: _visible_user(principal, u))
+
+
+_VISIBLE_USER = "visible_user"
+
+
+def _visible_user(principal: Any, user: Any) -> User | None:
+    seen = user is not None and identity.can_see_user(principal, user)
+    return User.from_model(user) if seen else None
 
 
 def visible_snapshot(info: Info, snapshot: UserSnapshot) -> User | None:

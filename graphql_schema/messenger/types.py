@@ -27,6 +27,7 @@ from graphql_schema.messenger.prefetch import (
     visible_user,
 )
 from models import messenger as m
+from resolvers.core.loaders import NOT_LOADED
 from resolvers.core.pagination import paginate
 from resolvers.identity import queries as identity
 from resolvers.identity.events import UserSnapshot
@@ -49,6 +50,18 @@ if TYPE_CHECKING:
 # Group chats import this module: their types are lazy here (core/lazy.py).
 ChatRoleRef = Annotated["ChatRoleEnum", strawberry.lazy("graphql_schema.messenger.group_chats")]
 MembershipRef = Annotated["ChatMembership", strawberry.lazy("graphql_schema.messenger.group_chats")]
+
+
+def _reactions(rows: list[dict[str, Any]], viewer: int | None) -> list[MessageReaction]:
+    return [
+        MessageReaction(
+            emoji=r["emoji"],
+            count=r["count"],
+            user_ids=r["userIds"],
+            viewer_reacted=viewer in r["userIds"],
+        )
+        for r in rows
+    ]
 
 
 def _dt(value: str | None) -> datetime | None:
@@ -143,22 +156,14 @@ class Message(VisibleNode):
 
     @strawberry.field(description="Reactions by emoji, in the order each was first used.")
     def reactions(self, info: Info) -> list[MessageReaction]:
-        principal = info.context.principal
+        context = info.context
+        principal = context.principal
         viewer = principal.user_id if principal is not None else None
-
-        def convert(rows: list[dict[str, Any]]) -> list[MessageReaction]:
-            return [
-                MessageReaction(
-                    emoji=r["emoji"],
-                    count=r["count"],
-                    user_ids=r["userIds"],
-                    viewer_reacted=viewer in r["userIds"],
-                )
-                for r in rows
-            ]
-
-        loaded = info.context.loaders.get(reaction_summaries).load(self.id)
-        return cast(Any, ready_or_later(loaded, convert))  # or an awaitable of it
+        loader = context.loaders.get(reaction_summaries)
+        rows = loader.loaded(self.id)
+        if rows is not NOT_LOADED:  # primed with the page (prime_page)
+            return _reactions(rows, viewer)
+        return cast(Any, ready_or_later(loader.load(self.id), lambda r: _reactions(r, viewer)))
 
     @strawberry.field(
         description="How many members have read this far, the sender excluded; null in chats "
