@@ -7,6 +7,7 @@ NAME`` then runs it alone, and its figures join the table and the results file."
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from typing import Any
 import orjson
 
 from bench import fanout as fan
-from bench.client import BenchError, Client
+from bench.client import BenchError, Client, LeanConnection
 from bench.drive import drive
 from bench.load import Target, measure_pair, pair_figures, run_wrk
 from bench.memory import MESSAGES
@@ -293,19 +294,24 @@ async def _send_many(run: StackRun, total: int, concurrency: int) -> float:
     members = run.data.members
     queue = iter(range(total))
 
-    async def worker(client: Client) -> None:
+    async def worker(connection: LeanConnection) -> None:
         for i in queue:
             who = i % len(members)
-            await client.mutate(
+            await connection.mutate(
                 "messageSend",
                 MESSAGE_SEND,
                 {"input": {"chatId": run.data.group_of(who), "text": f"load test message {i}"}},
                 token=members[who].token,
             )
 
-    async with Client(run.server.url, connections=concurrency) as client:
+    # One connection per worker, each with a lean client (bench/client.py, LeanConnection).
+    async with contextlib.AsyncExitStack() as stack:
+        connections = [
+            await stack.enter_async_context(LeanConnection(run.server.url))
+            for _ in range(concurrency)
+        ]
         started = time.monotonic()
-        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+        await asyncio.gather(*(worker(c) for c in connections))
         return time.monotonic() - started
 
 
@@ -351,9 +357,15 @@ async def database_work(bench: Bench) -> list[Figure]:
                     bench.log(f"  warning: {screen} sends more queries for more items (N+1)")
         total = bench.settings.sends
         seconds = []
+        cpu = []
         for i in range(runs):
+            before = run.server.cpu_seconds()
             seconds.append(await _send_many(run, total, bench.settings.send_concurrency))
-            bench.log(f"  run {i + 1}: {total:,} messages in {seconds[-1]:.1f} s")
+            cpu.append((run.server.cpu_seconds() - before) * 1e6 / total)
+            bench.log(
+                f"  run {i + 1}: {total:,} messages in {seconds[-1]:.1f} s, "
+                f"{cpu[-1]:,.0f} µs of server CPU each"
+            )
         figures.append(
             Figure(
                 scenario,
@@ -364,6 +376,7 @@ async def database_work(bench: Bench) -> list[Figure]:
         figures.append(
             Figure(scenario, "messageSend, messages/s", summarize([total / s for s in seconds]))
         )
+        figures.append(Figure(scenario, "messageSend, server CPU µs per message", summarize(cpu)))
     return figures
 
 

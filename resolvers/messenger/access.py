@@ -7,8 +7,10 @@ and its rows become models the way the ORM's own ``select_related`` makes them."
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from models.messenger import Chat, ChatMember
 from resolvers.core.context import Context
@@ -33,15 +35,34 @@ def _columns() -> tuple[list[str], list[str]]:
 
 
 @cache
-def _lookup() -> Statement:
+def access_select() -> str:
+    """The lookup's select list (the member's columns as ``m_<column>``, the chat's as
+    ``c_<column>``) and its FROM clause, without the WHERE: the chat ``m."chat_id"``, the user
+    ``m."user_id"``, the organization ``c."organization_id"``. ``message_rows`` runs the same
+    lookup inside a send's statement."""
     member_columns, chat_columns = _columns()
     select = [f'm."{c}" AS "m_{c}"' for c in member_columns]
     select += [f'c."{c}" AS "c_{c}"' for c in chat_columns]
+    return f'SELECT {", ".join(select)} FROM "chat_member" m JOIN "chat" c ON c."id" = m."chat_id"'
+
+
+@cache
+def _lookup() -> Statement:
     return Statement(
-        f"SELECT {', '.join(select)} "
-        'FROM "chat_member" m JOIN "chat" c ON c."id" = m."chat_id" '
+        f"{access_select()} "
         'WHERE m."chat_id" = ? AND m."user_id" = ? AND c."organization_id" = ? LIMIT 1'
     )
+
+
+def access_of_row(row: Mapping[str, Any]) -> ChatAccess:
+    """The chat and the membership of a row of ``access_select``, as the ORM's own
+    ``select_related`` makes them."""
+    member_columns, chat_columns = _columns()
+    chat = Chat._init_from_db(**{c: row[f"c_{c}"] for c in chat_columns})
+    member = ChatMember._init_from_db(**{c: row[f"m_{c}"] for c in member_columns})
+    # As select_related leaves it: ``await member.chat`` answers without a query.
+    object.__setattr__(member, "_chat", chat)
+    return ChatAccess(chat, member)
 
 
 async def access_chat(ctx: Context, chat_id: int | None, *, field: str = "chatId") -> ChatAccess:
@@ -51,10 +72,4 @@ async def access_chat(ctx: Context, chat_id: int | None, *, field: str = "chatId
     rows = await _lookup().fetch([chat_id, principal.user_id, principal.organization_id])
     if not rows:
         raise NotFound(field=field)
-    row = rows[0]
-    member_columns, chat_columns = _columns()
-    chat = Chat._init_from_db(**{c: row[f"c_{c}"] for c in chat_columns})
-    member = ChatMember._init_from_db(**{c: row[f"m_{c}"] for c in member_columns})
-    # As select_related leaves it: ``await member.chat`` answers without a query.
-    object.__setattr__(member, "_chat", chat)
-    return ChatAccess(chat, member)
+    return access_of_row(rows[0])

@@ -455,3 +455,28 @@ async def test_a_removed_members_event_stream_ends(server: str, api: Api) -> Non
             await ws.receive(timeout=0.5)
     finally:
         await ws.close()
+
+
+async def test_a_refused_send_writes_nothing_and_the_next_takes_the_next_seq(api: Api) -> None:
+    # On PostgreSQL a plain message's access checks run in the statement that writes it, and
+    # a refusal rolls that write back (resolvers/messenger/message_rows.py): the same answers
+    # and the same state as checking first.
+    ada, bob, carl, chat = await team(api)
+    outsider = await api.add_member(ada, name="Olga")
+    stranger = await api.sign_up()
+    await send(api, carl, chat, "one")
+    await run(api, ada, UPDATE, {"chatId": chat, "sendPolicy": "ADMINS"})
+    before = await state(chat)
+    assert code(await send(api, carl, chat, "not an admin")) == "ADMINS_ONLY"
+    assert code(await send(api, outsider, chat, "not a member")) == "NOT_FOUND"
+    assert code(await send(api, stranger, chat, "another organization")) == "NOT_FOUND"
+    assert await state(chat) == before
+    sent = await send(api, bob, chat, "an admin")
+    assert sent["errors"] == [] and sent["message"]["seq"] == before[1] + 1
+    assert (await ChatMember.get(chat_id=pk(chat), user_id=pk(bob.user_id))).read_seq == (
+        before[1] + 1
+    )
+    await run(api, ada, DISBAND, {"chatId": chat})
+    after = await state(chat)
+    assert code(await send(api, ada, chat, "read-only now")) == "CHAT_DISBANDED"
+    assert await state(chat) == after
