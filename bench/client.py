@@ -21,7 +21,14 @@ class Client:
         self.http = httpx.AsyncClient(
             base_url=url,
             timeout=120,
-            limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
+            # Idle connections are dropped well before uvicorn's keep-alive timeout (5 s)
+            # closes them: reusing one as the server closes it fails the request (seen once
+            # in a fan-out run whose slow rounds left connections idle).
+            limits=httpx.Limits(
+                max_connections=connections,
+                max_keepalive_connections=connections,
+                keepalive_expiry=2.0,
+            ),
         )
 
     async def __aenter__(self) -> Client:
