@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -71,15 +72,28 @@ class Client:
     ) -> dict[str, Any]:
         """The payload of a mutation that must succeed; retried while THROTTLED (the send
         limit of one person), failing on any other payload error."""
-        for _ in range(60):
+
+        async def attempt() -> dict[str, Any]:
             payload: dict[str, Any] = (await self.gql(query, variables, token=token))[field]
-            errors = payload.get("errors") or []
-            if not errors:
-                return payload
-            if errors[0].get("code") != "THROTTLED":
-                raise BenchError(f"{field} failed: {errors}")
-            await asyncio.sleep(1.0)
-        raise BenchError(f"{field} stayed throttled")
+            return payload
+
+        return await until_not_throttled(field, attempt)
+
+
+async def until_not_throttled(
+    field: str, attempt: Callable[[], Awaitable[dict[str, Any]]]
+) -> dict[str, Any]:
+    """The payload of a mutation that must succeed: ``attempt()`` again while it answers
+    THROTTLED (the send limit of one person), failing on any other payload error."""
+    for _ in range(60):
+        payload = await attempt()
+        errors = payload.get("errors") or []
+        if not errors:
+            return payload
+        if errors[0].get("code") != "THROTTLED":
+            raise BenchError(f"{field} failed: {errors}")
+        await asyncio.sleep(1.0)
+    raise BenchError(f"{field} stayed throttled")
 
 
 class LeanConnection:
@@ -130,17 +144,14 @@ class LeanConnection:
     ) -> dict[str, Any]:
         """``Client.mutate`` over this connection: the payload of a mutation that must
         succeed, retried while THROTTLED, failing on anything else."""
-        for _ in range(60):
+
+        async def attempt() -> dict[str, Any]:
             status, result = await self.post(
                 "/graphql", {"query": query, "variables": variables}, token
             )
             if status != 200 or result.get("errors"):
                 raise BenchError(f"HTTP {status} from /graphql: {str(result)[:500]}")
             payload: dict[str, Any] = result["data"][field]
-            errors = payload.get("errors") or []
-            if not errors:
-                return payload
-            if errors[0].get("code") != "THROTTLED":
-                raise BenchError(f"{field} failed: {errors}")
-            await asyncio.sleep(1.0)
-        raise BenchError(f"{field} stayed throttled")
+            return payload
+
+        return await until_not_throttled(field, attempt)

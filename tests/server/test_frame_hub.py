@@ -9,22 +9,19 @@ import asyncio
 import base64
 import json
 import os
-import socket
 import time
 import uuid
 from typing import Any
-from urllib.parse import urlsplit
-
-import websockets
 
 from adapters import runtime
 from resolvers.messenger.events import chat_channel
-from tests.client import Account, Api, WSClient, wait_subscribed
+from tests.client import Api, WSClient, wait_subscribed
 from tests.drive.transfer import setting
 from tests.messenger.helpers import group, send
 from tests.messenger.test_live_sharing import pk, socket_for
 from tests.messenger.test_multiprocess import members, two_servers
 from tests.services import require_env
+from tests.subscriptions.test_stalled_sockets import signed_in
 
 SELECTION = """__typename ... on MessageAdded { message { seq text sender { id displayName } } }
   ... on MembersChanged { added { id displayName } removed { id } }"""
@@ -144,23 +141,6 @@ async def test_frames_are_byte_for_byte_those_of_strawberrys_path(server: str, a
         await ws.close()
 
 
-async def _reader(server: str, who: Account, receive_buffer: int) -> WSClient:
-    """A real client on a socket with a small receive buffer, as in test_stalled_sockets."""
-    url = urlsplit(server)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
-    sock.setblocking(False)
-    sock.connect_ex((url.hostname, url.port))
-    conn = await websockets.connect(
-        f"ws://{url.netloc}/graphql", sock=sock, subprotocols=["graphql-transport-ws"]
-    )
-    ws = WSClient(conn)
-    assert (await ws.init({"authorization": f"Bearer {who.access_token}"}))["type"] == (
-        "connection_ack"
-    )
-    return ws
-
-
 async def test_a_slow_consumer_is_cut_off_while_the_others_go_on(server: str, api: Api) -> None:
     ada = await api.sign_up()
     senders = [ada, *[await api.add_member(ada, name=f"Sender {i}") for i in range(3)]]
@@ -169,7 +149,7 @@ async def test_a_slow_consumer_is_cut_off_while_the_others_go_on(server: str, ap
     bus = runtime.current().bus
     text = base64.b64encode(os.urandom(100_000)).decode()  # incompressible, near the limit
     with setting("bus_queue_size", 3), setting("ws_send_timeout_seconds", 60.0):
-        slow = await _reader(server, ada, 8192)
+        slow = await signed_in(server, ada, receive_buffer=8192)
         fast = await socket_for(server, senders[1])
         try:
             await slow.subscribe(HUB, {"id": chat})
