@@ -100,20 +100,31 @@ SCHEMA = install(strawberry.Schema(Query, Mutation))
 
 async def both(query: str, variables: dict[str, Any] | None = None) -> ExecutionResult:
     """The compiled result, after checking graphql-core's encodes to the same bytes."""
+    return await both_on(SCHEMA, query, variables)
+
+
+async def both_on(
+    schema: strawberry.Schema,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    context: Any = None,
+) -> ExecutionResult:
+    """``both`` on any schema, with a context for the resolvers."""
     document = parse(query)
-    assert not validate(SCHEMA._schema, document)
+    assert not validate(schema._schema, document)
     expected = await await_maybe(
         execute(
-            SCHEMA._schema,
+            schema._schema,
             document,
             variable_values=variables,
+            context_value=context,
             is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
-            executor_class=SCHEMA.execution_context_class,
+            executor_class=schema.execution_context_class,
         )
     )
-    found = compiled.compile_operation(SCHEMA, document, None, variables)
+    found = compiled.compile_operation(schema, document, None, variables)
     assert found is not None, "the compiler refused the document"
-    actual = await compiled.execute(found[0], found[1], None, None)
+    actual = await compiled.execute(found[0], found[1], context, None)
     assert differential.encode(actual) == differential.encode(expected)
     return actual
 

@@ -12,17 +12,16 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import strawberry
-from graphql import ExecutionResult, execute, parse, validate
+from graphql import ExecutionResult
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from strawberry import relay
-from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.relay.utils import to_base64
-from strawberry.utils.await_maybe import await_maybe
 
-from server import compiled, differential, execution
+from server import execution
 from server.compiled_info import LazyInfo
 from server.execution import install
+from tests.server.test_compiled import both_on, errors_of
 
 # The classes of the Info objects resolvers got.
 INFO_TYPES: list[type] = []
@@ -231,28 +230,7 @@ SCHEMA = install(strawberry.Schema(Query, types=[Thing, Tag, Custom]))
 
 async def both(query: str, variables: dict[str, Any] | None = None) -> ExecutionResult:
     """The compiled result, after checking graphql-core's encodes to the same bytes."""
-    document = parse(query)
-    assert not validate(SCHEMA._schema, document)
-    context = {"who": "me"}
-    expected = await await_maybe(
-        execute(
-            SCHEMA._schema,
-            document,
-            variable_values=variables,
-            context_value=context,
-            is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
-            executor_class=SCHEMA.execution_context_class,
-        )
-    )
-    found = compiled.compile_operation(SCHEMA, document, None, variables)
-    assert found is not None, "the compiler refused the document"
-    actual = await compiled.execute(found[0], found[1], context, None)
-    assert differential.encode(actual) == differential.encode(expected)
-    return actual
-
-
-def messages(result: ExecutionResult) -> list[tuple[str, list[Any] | None]]:
-    return [(e.message, e.path) for e in result.errors or []]
+    return await both_on(SCHEMA, query, variables, {"who": "me"})
 
 
 LEAF_VALUES = st.one_of(
@@ -362,7 +340,7 @@ async def test_resolvers_declaring_an_info_in_every_way() -> None:
     assert first["withArgument"] == "me*3"
     assert result.data["x"][0]["withArgument"] == "me*1"
     assert result.data["y"][0]["withArgument"] == "me*2"
-    assert messages(result) == [
+    assert errors_of(result) == [
         ("failing ['resolvers', 1, 'failing']", ["resolvers", 1, "failing"])
     ]
 
@@ -376,7 +354,7 @@ async def test_a_null_from_a_resolver_with_info_nulls_its_item() -> None:
             None,
         ]
     }
-    assert messages(result) == [
+    assert errors_of(result) == [
         (
             "Cannot return null for non-nullable field Resolvers.strictFailing.",
             ["resolvers", 2, "strictFailing"],
@@ -396,7 +374,7 @@ async def test_is_type_of_refuses_other_classes_and_casts_after_accepting() -> N
                 None,
             ]
         }
-        found = messages(result)
+        found = errors_of(result)
         assert [path for _, path in found] == [["mixed", 1], ["mixed", 3], ["mixed", 4, "label"]]
         assert all(m.startswith("Expected value of type 'Thing'") for m, _ in found[:2])
         assert found[2][0] == "Cannot return null for non-nullable field Thing.label."
