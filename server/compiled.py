@@ -94,7 +94,15 @@ from strawberry.types.arguments import convert_arguments
 from strawberry.types.cast import TYPE_CAST_ATTRIBUTE as _TYPE_CAST
 
 from server.compiled_info import LazyInfo
-from server.compiled_leaves import MISS, fast_leaf, fast_node_id, unchanged_type, within_int
+from server.compiled_leaves import (
+    MISS,
+    fast_leaf,
+    fast_node_id,
+    leaf_inline,
+    unchanged_type,
+    within_int,
+)
+from server.compiled_selection import generate
 from server.execution import NODE_ID, PLAIN, field_plan, node_id_of
 from server.limits import operation_of
 
@@ -170,8 +178,10 @@ class _Field:
 
     __slots__ = (
         "complete",
+        "direct",
         "fast",
         "field_def",
+        "inline",
         "name",
         "nodes",
         "parent_name",
@@ -203,6 +213,11 @@ class _Field:
         # for anything unusual (a null, an error, a value the scalar refuses), which then
         # takes the general path and is reported as graphql-core reports it.
         self.fast: Callable[[Any], Any] | None = None
+        # For generated code (server/compiled_selection.py): the fast read of a plain leaf
+        # to do inline (compiled_leaves.leaf_inline), and a direct resolver taking (self,)
+        # info: (takes self, the function, strawberry's field).
+        self.inline: tuple[str, str, Callable[[Any], Any]] | None = None
+        self.direct: tuple[bool, Callable[..., Any], Any] | None = None
 
     def info(self, run: _Run, path: Path) -> Any:
         """The resolve info graphql-core would pass (strawberry's class, with the
@@ -294,6 +309,7 @@ class Compiled:
             if plan is not None and plan[0] == PLAIN:
                 getter, python_name = plan[1].default_resolver, plan[1].python_name
                 field.fast = fast_leaf(getter, python_name, plan[2], plan[3])
+                field.inline = leaf_inline(getter, python_name, plan[2], plan[3])
                 return _attribute(getter, python_name)
             if plan is not None and plan[0] == NODE_ID:
                 field.fast = fast_node_id(field.parent_type.name, plan[2], plan[3])
@@ -362,6 +378,7 @@ class Compiled:
             and _only_parameters(resolver, self_param, info_name)
         ):
             # The common resolver, ``def f(self, info)`` or ``def f(info)``: called positionally.
+            field.direct = (self_param, call, definition)
             if self_param:
 
                 def resolve_self_info(run: _Run, source: Any, path: Path) -> Any:
@@ -547,7 +564,7 @@ class Compiled:
         # carries a cast: the classes it accepted an uncast instance of, remembered.
         accepted: set[type] = set()
         remember = is_type_of is not None and not needs_info
-        execute_fields = _fields_executor(fields)
+        execute_fields = generate(fields, _HELPERS)
 
         def complete_object(run: _Run, result: Any, path: Path) -> Any:
             if type(result) in accepted and getattr(result, _TYPE_CAST, None) is None:
@@ -781,33 +798,6 @@ async def _await_completed(run: _Run, field: _Field, path: Path, completed: Any)
         return None
 
 
-def _fields_executor(fields: list[_Field]) -> Callable[[_Run, Any, Path, list[_Field]], Any]:
-    """``_execute_fields``, or for a selection of plain leaves, node IDs and ``__typename``
-    only (a sender's ``{ id displayName }``), a loop over their fast reads that hands the rest
-    of the selection to ``_execute_fields`` at the first value that needs the general path."""
-    if not fields or not all(f.typename or f.fast is not None for f in fields):
-        return _execute_fields
-    reads: list[tuple[str, Callable[[Any], Any]]] = [
-        (f.response_name, _constant(f.parent_name) if f.typename else f.fast)  # type: ignore[misc]
-        for f in fields
-    ]
-
-    def execute_fast_fields(run: _Run, source: Any, path: Path, fields: list[_Field]) -> Any:
-        results: dict[str, Any] = {}
-        for index, (name, read) in enumerate(reads):
-            value = read(source)
-            if value is MISS:
-                return _execute_fields(run, source, path, fields, index, results)
-            results[name] = value
-        return results
-
-    return execute_fast_fields
-
-
-def _constant(value: Any) -> Callable[[Any], Any]:
-    return lambda _: value
-
-
 def _execute_fields(
     run: _Run,
     source: Any,
@@ -910,6 +900,23 @@ async def execute(
         data = None
     errors = run.errors.errors
     return ExecutionResult(data, errors or None)
+
+
+# What generated selections (server/compiled_selection.py) call.
+_HELPERS: dict[str, Any] = {
+    "MISS": MISS,
+    "Path": Path,
+    "LazyInfo": LazyInfo,
+    "_SYNC": _SYNC,
+    "_is_awaitable": _is_awaitable,
+    "_tuple_new": _tuple_new,
+    "_execute_field": _execute_field,
+    "_complete_awaitable": _complete_awaitable,
+    "_await_completed": _await_completed,
+    "_handle_field_error": _handle_field_error,
+    "_settle_in_background": _settle_in_background,
+    "_gather_fields": _gather_fields,
+}
 
 
 # -- helpers of the compiler -------------------------------------------------------------------

@@ -31,7 +31,7 @@ from strawberry.schema.types.base_scalars import isoformat
 
 from server.execution import encoded_of, global_id_of, node_attr, node_attrs_known
 
-__all__ = ["MISS", "fast_leaf", "fast_node_id", "unchanged_type", "within_int"]
+__all__ = ["MISS", "fast_leaf", "fast_node_id", "leaf_inline", "unchanged_type", "within_int"]
 
 MISS = object()
 
@@ -69,6 +69,23 @@ def _completing(coerce: Callable[[Any], Any], non_null: bool) -> Fast:
         return MISS if coerced is None or coerced is Undefined else coerced
 
     return complete
+
+
+def leaf_inline(
+    getter: Callable[[Any, str], Any], name: str, leaf: GraphQLLeafType, non_null: bool
+) -> tuple[str, str, Fast] | None:
+    """What ``fast_leaf`` does, for generated code (``server/compiled_selection.py``) to do
+    inline: the attribute to read, a test (a template of ``{v}``) that the value read is its
+    own completion, and the completion of any other value (MISS where it would fail); None
+    when the read is not a plain ``getattr`` of a built-in scalar."""
+    coerce = leaf.coerce_output_value
+    unchanged = _UNCHANGED.get(coerce)
+    if getter is not getattr or unchanged is None:
+        return None
+    test = f"type({{v}}) is {unchanged.__name__}"
+    if unchanged is int:
+        test += f" and {GRAPHQL_MIN_INT} <= {{v}} <= {GRAPHQL_MAX_INT}"
+    return name, test, _completing(coerce, non_null)
 
 
 def fast_leaf(
