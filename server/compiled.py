@@ -47,6 +47,7 @@ from __future__ import annotations
 import inspect as inspect_module
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from types import CoroutineType, GeneratorType
 from typing import Any
 
 from graphql import (
@@ -475,6 +476,9 @@ class Compiled:
         message = (
             f"Expected Iterable, but did not find one for field '{field.parent_type}.{field.name}'."
         )
+        # Items of an object type: an instance of a class its completion accepted, not
+        # awaitable and not cast, goes straight to the generated selection.
+        plain, execute_item, item_fields = getattr(complete_item, "plain", ((), None, None))
 
         def handle(run: _Run, raw_error: Exception, item_path: Path) -> None:
             error = located_error(raw_error, nodes, item_path.as_list())
@@ -520,7 +524,22 @@ class Compiled:
             try:
                 for item in iterator:
                     item_path = _tuple_new(Path, (path, index, None))
-                    if type(item) not in _SYNC and _is_awaitable(item):
+                    if (
+                        type(item) in plain
+                        and "__await__" not in item.__dict__
+                        and getattr(item, _TYPE_CAST, None) is None
+                    ):
+                        try:
+                            completed = execute_item(run, item, item_path, item_fields)  # type: ignore[misc]
+                        except Exception as raw_error:
+                            handle(run, raw_error, item_path)
+                            completed = None
+                        if type(completed) is dict or completed is None:
+                            append(completed)
+                        else:
+                            append(await_completed(run, completed, item_path))
+                            awaitable_indices.append(index)
+                    elif type(item) not in _SYNC and _is_awaitable(item):
                         append(awaitable_item(run, item, item_path))
                         awaitable_indices.append(index)
                     else:
@@ -565,6 +584,10 @@ class Compiled:
         accepted: set[type] = set()
         remember = is_type_of is not None and not needs_info
         execute_fields = generate(fields, _HELPERS)
+        # Of those, the classes whose instances graphql-core's is_awaitable never takes for
+        # awaitables (_never_awaitable): callers complete those without asking it
+        # (compiled_selection, _list_completer).
+        plain: set[type] = set()
 
         def complete_object(run: _Run, result: Any, path: Path) -> Any:
             if type(result) in accepted and getattr(result, _TYPE_CAST, None) is None:
@@ -583,8 +606,13 @@ class Compiled:
                     raise _invalid_return_type(type_, result, nodes)
                 if remember and matches is True and getattr(result, _TYPE_CAST, None) is None:
                     accepted.add(type(result))
+                    if _never_awaitable(type(result)):
+                        plain.add(type(result))
+            elif type(result) not in plain and _never_awaitable(type(result)):
+                plain.add(type(result))  # no is_type_of: any such instance is completed
             return execute_fields(run, result, path, fields)
 
+        complete_object.plain = (plain, execute_fields, fields)  # type: ignore[attr-defined]
         return complete_object
 
     def _abstract_completer(
@@ -916,6 +944,8 @@ _HELPERS: dict[str, Any] = {
     "_handle_field_error": _handle_field_error,
     "_settle_in_background": _settle_in_background,
     "_gather_fields": _gather_fields,
+    "_TYPE_CAST": _TYPE_CAST,
+    "_new": object.__new__,
 }
 
 
@@ -943,6 +973,20 @@ def _node_id_resolver(field: _Field, general: Resolve) -> Resolve:
             return general(run, source, path)
 
     return resolve
+
+
+def _never_awaitable(cls: type) -> bool:
+    """Whether graphql-core's ``is_awaitable`` answers False for every instance of ``cls``
+    without ``__await__`` in its ``__dict__``: not a coroutine or generator (no ``__class__``
+    of its own either), with a ``__dict__``, and nothing that could answer ``__await__``."""
+    return (
+        not issubclass(cls, CoroutineType | GeneratorType)
+        and cls.__getattribute__ is object.__getattribute__
+        and not hasattr(cls, "__getattr__")
+        and not hasattr(cls, "__await__")
+        and cls.__dictoffset__ != 0
+        and all("__class__" not in vars(base) for base in cls.__mro__[:-1])
+    )
 
 
 def _simple_input(type_: Any) -> bool:

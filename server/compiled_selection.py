@@ -13,8 +13,10 @@ Python function with the selection unrolled, the field list and its names as con
 * another plain field or a node ID: its fast read (``_Field.fast``);
 * a resolver called directly with ``(self, info)`` or ``(info)`` (``_Field.direct``): called
   inline with its ``LazyInfo``; any other resolver through ``_Field.resolve``;
-* the completion of a built-in scalar's value of the exact Python type it passes unchanged:
-  inline; any other through ``_Field.complete``.
+* the completion of a built-in scalar's value of the exact Python type it passes unchanged,
+  and of an object its completion accepted before (of a class whose instances are never
+  awaitable, not cast: ``plain`` of the object completer): inline; any other value through
+  ``_Field.complete``.
 
 Everything else is what ``_execute_fields`` does, in the same order: a fast read that misses
 takes the general path (``_execute_field``); errors are located, pathed and either collected
@@ -109,20 +111,41 @@ def generate(fields: list[Any], helpers: dict[str, Any]) -> Callable[..., Any]:
             with_self, call, definition = direct
             namespace[f"P{k}"] = call
             namespace[f"D{k}"] = definition
-            info = f"LazyInfo(F{k}, run, fp, D{k})"
-            resolve = f"P{k}(source, {info})" if with_self else f"P{k}({info})"
+            # LazyInfo(F, run, fp, D) without its __init__ (server/compiled_info.py).
+            make_info = (
+                f"info = _new(LazyInfo); info._maker = F{k}; info._run = run;"
+                f" info._path = fp; info._field = D{k}"
+            )
+            resolve = f"P{k}(source, info)" if with_self else f"P{k}(info)"
         else:
+            make_info = None
             namespace[f"P{k}"] = field.resolve
             resolve = f"P{k}(run, source, fp)"
         namespace[f"Q{k}"] = field.complete
         check = _leaf_check(field.return_type, "r")
         emit(f"        fp = {field_path}")
+        if make_info is not None:
+            emit(f"        {make_info}")
         emit("        try:")
         emit(f"            r = {resolve}")
         branch = "if"
         if check is not None:
             emit(f"            if {check}:")
             emit("                pass")
+            branch = "elif"
+        plain = getattr(field.complete, "plain", None)
+        if plain is not None:
+            # An object of a class its completion accepted (not awaitable, not cast): its
+            # selection at once, as the completion would run it.
+            namespace[f"A{k}"], namespace[f"X{k}"], namespace[f"S{k}"] = plain
+            emit(
+                f"            if type(r) in A{k} and '__await__' not in r.__dict__"
+                " and getattr(r, _TYPE_CAST, None) is None:"
+            )
+            emit(f"                r = X{k}(run, r, fp, S{k})")
+            emit("                if type(r) is not dict:")
+            emit(f"                    r = _await_completed(run, F{k}, fp, r)")
+            emit(f"                    pending += ({key},)")
             branch = "elif"
         emit(f"            {branch} type(r) not in _SYNC and _is_awaitable(r):")
         emit(f"                r = _complete_awaitable(run, F{k}, fp, r)")
