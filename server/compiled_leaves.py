@@ -15,7 +15,7 @@ answer is the one the serializer gives. Global IDs are remembered per type
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from graphql import GraphQLLeafType, Undefined
@@ -147,6 +147,8 @@ def fast_leaf(
 # the same offset have the same wall time, so the same isoformat (naive ones: offset None).
 # Exact datetimes only (a subclass may format itself). Bounded: emptied when full.
 _isoformats: dict[tuple[datetime, Any], str] = {}
+# Those in UTC itself (tzinfo is datetime.UTC), by the datetime alone.
+_utc_isoformats: dict[datetime, str] = {}
 ISOFORMATS = 4096
 
 
@@ -158,6 +160,15 @@ def _fast_isoformat(name: str, complete: Fast) -> Fast:
             return MISS
         if type(value) is not datetime:
             return complete(value)
+        if value.tzinfo is UTC:  # the common case: equal values, equal isoformat()
+            found = _utc_isoformats.get(value)
+            if found is None:
+                found = complete(value)
+                if type(found) is str:
+                    if len(_utc_isoformats) >= ISOFORMATS:
+                        _utc_isoformats.clear()
+                    _utc_isoformats[value] = found
+            return found
         try:
             key = (value, value.utcoffset())
         except Exception:
