@@ -34,6 +34,12 @@ Fields come in four kinds, decided at compile time:
   arguments, federation fields): strawberry's own resolver (``GraphQLField.resolve``) with a
   resolve info built exactly as graphql-core builds it.
 
+Each selection on an object type runs as one generated Python function
+(``server/compiled_selection.py``): the fields unrolled, plain built-in leaves read and checked
+inline, direct ``(self, info)`` resolvers called inline, and an object of a class its completion
+accepted before (never awaitable, not cast) completed without asking again, there and as a list
+item.
+
 Documents the compiler does not take (``compile_operation`` returns None; the decision is per
 document and made once): subscriptions, introspection (``__schema``, ``__type``), any directive
 other than ``@skip``/``@include`` (``@defer``, ``@stream``, custom or experimental ones, and
