@@ -33,7 +33,7 @@ from strawberry.types import Info
 
 from graphql_schema.messenger.prefetch import prime_page
 from graphql_schema.messenger.types import Message, MessagePage
-from resolvers.core.loaders import Loaders, LoadFn
+from resolvers.core.loaders import Loaders, LoadFn, SharedLoader
 from resolvers.messenger.events import MessageSnapshot
 
 MESSAGES = 60
@@ -153,7 +153,13 @@ class MemoryLoaders(Loaders):
         self.replacements = replacements
 
     def get(self, load_fn: LoadFn) -> Any:
-        return super().get(self.replacements[load_fn])
+        # As cheap as Loaders.get (one dict lookup once made): the loader is kept under the
+        # function the resolvers name, and made with its replacement.
+        loader = self._loaders.get(load_fn)
+        if loader is None:
+            replacement = self.replacements[load_fn]  # KeyError for any other loader
+            loader = self._loaders[load_fn] = SharedLoader(load_fn=replacement)
+        return loader
 
 
 @strawberry.type(description="The chat of figure 2, held in memory.")

@@ -34,6 +34,12 @@ Fields come in four kinds, decided at compile time:
   arguments, federation fields): strawberry's own resolver (``GraphQLField.resolve``) with a
   resolve info built exactly as graphql-core builds it.
 
+Each selection on an object type runs as one generated Python function
+(``server/compiled_selection.py``): the fields unrolled, plain built-in leaves read and checked
+inline, direct ``(self, info)`` resolvers called inline, and an object of a class its completion
+accepted before (never awaitable, not cast) completed without asking again, there and as a list
+item.
+
 Documents the compiler does not take (``compile_operation`` returns None; the decision is per
 document and made once): subscriptions, introspection (``__schema``, ``__type``), any directive
 other than ``@skip``/``@include`` (``@defer``, ``@stream``, custom or experimental ones, and
@@ -47,6 +53,7 @@ from __future__ import annotations
 import inspect as inspect_module
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from types import CoroutineType, GeneratorType
 from typing import Any
 
 from graphql import (
@@ -94,7 +101,15 @@ from strawberry.types.arguments import convert_arguments
 from strawberry.types.cast import TYPE_CAST_ATTRIBUTE as _TYPE_CAST
 
 from server.compiled_info import LazyInfo
-from server.compiled_leaves import MISS, fast_leaf, fast_node_id, unchanged_type, within_int
+from server.compiled_leaves import (
+    MISS,
+    fast_leaf,
+    fast_node_id,
+    leaf_inline,
+    unchanged_type,
+    within_int,
+)
+from server.compiled_selection import generate
 from server.execution import NODE_ID, PLAIN, field_plan, node_id_of
 from server.limits import operation_of
 
@@ -170,8 +185,10 @@ class _Field:
 
     __slots__ = (
         "complete",
+        "direct",
         "fast",
         "field_def",
+        "inline",
         "name",
         "nodes",
         "parent_name",
@@ -203,6 +220,11 @@ class _Field:
         # for anything unusual (a null, an error, a value the scalar refuses), which then
         # takes the general path and is reported as graphql-core reports it.
         self.fast: Callable[[Any], Any] | None = None
+        # For generated code (server/compiled_selection.py): the fast read of a plain leaf
+        # to do inline (compiled_leaves.leaf_inline), and a direct resolver taking (self,)
+        # info: (takes self, the function, strawberry's field).
+        self.inline: tuple[str, str, Callable[[Any], Any]] | None = None
+        self.direct: tuple[bool, Callable[..., Any], Any] | None = None
 
     def info(self, run: _Run, path: Path) -> Any:
         """The resolve info graphql-core would pass (strawberry's class, with the
@@ -294,6 +316,7 @@ class Compiled:
             if plan is not None and plan[0] == PLAIN:
                 getter, python_name = plan[1].default_resolver, plan[1].python_name
                 field.fast = fast_leaf(getter, python_name, plan[2], plan[3])
+                field.inline = leaf_inline(getter, python_name, plan[2], plan[3])
                 return _attribute(getter, python_name)
             if plan is not None and plan[0] == NODE_ID:
                 field.fast = fast_node_id(field.parent_type.name, plan[2], plan[3])
@@ -362,6 +385,7 @@ class Compiled:
             and _only_parameters(resolver, self_param, info_name)
         ):
             # The common resolver, ``def f(self, info)`` or ``def f(info)``: called positionally.
+            field.direct = (self_param, call, definition)
             if self_param:
 
                 def resolve_self_info(run: _Run, source: Any, path: Path) -> Any:
@@ -458,6 +482,9 @@ class Compiled:
         message = (
             f"Expected Iterable, but did not find one for field '{field.parent_type}.{field.name}'."
         )
+        # Items of an object type: an instance of a class its completion accepted, not
+        # awaitable and not cast, goes straight to the generated selection.
+        plain, execute_item, item_fields = getattr(complete_item, "plain", ((), None, None))
 
         def handle(run: _Run, raw_error: Exception, item_path: Path) -> None:
             error = located_error(raw_error, nodes, item_path.as_list())
@@ -503,7 +530,22 @@ class Compiled:
             try:
                 for item in iterator:
                     item_path = _tuple_new(Path, (path, index, None))
-                    if type(item) not in _SYNC and _is_awaitable(item):
+                    if (
+                        type(item) in plain
+                        and "__await__" not in item.__dict__
+                        and getattr(item, _TYPE_CAST, None) is None
+                    ):
+                        try:
+                            completed = execute_item(run, item, item_path, item_fields)  # type: ignore[misc]
+                        except Exception as raw_error:
+                            handle(run, raw_error, item_path)
+                            completed = None
+                        if type(completed) is dict or completed is None:
+                            append(completed)
+                        else:
+                            append(await_completed(run, completed, item_path))
+                            awaitable_indices.append(index)
+                    elif type(item) not in _SYNC and _is_awaitable(item):
                         append(awaitable_item(run, item, item_path))
                         awaitable_indices.append(index)
                     else:
@@ -547,7 +589,11 @@ class Compiled:
         # carries a cast: the classes it accepted an uncast instance of, remembered.
         accepted: set[type] = set()
         remember = is_type_of is not None and not needs_info
-        execute_fields = _fields_executor(fields)
+        execute_fields = generate(fields, _HELPERS)
+        # Of those, the classes whose instances graphql-core's is_awaitable never takes for
+        # awaitables (_never_awaitable): callers complete those without asking it
+        # (compiled_selection, _list_completer).
+        plain: set[type] = set()
 
         def complete_object(run: _Run, result: Any, path: Path) -> Any:
             if type(result) in accepted and getattr(result, _TYPE_CAST, None) is None:
@@ -566,8 +612,13 @@ class Compiled:
                     raise _invalid_return_type(type_, result, nodes)
                 if remember and matches is True and getattr(result, _TYPE_CAST, None) is None:
                     accepted.add(type(result))
+                    if _never_awaitable(type(result)):
+                        plain.add(type(result))
+            elif type(result) not in plain and _never_awaitable(type(result)):
+                plain.add(type(result))  # no is_type_of: any such instance is completed
             return execute_fields(run, result, path, fields)
 
+        complete_object.plain = (plain, execute_fields, fields)  # type: ignore[attr-defined]
         return complete_object
 
     def _abstract_completer(
@@ -781,33 +832,6 @@ async def _await_completed(run: _Run, field: _Field, path: Path, completed: Any)
         return None
 
 
-def _fields_executor(fields: list[_Field]) -> Callable[[_Run, Any, Path, list[_Field]], Any]:
-    """``_execute_fields``, or for a selection of plain leaves, node IDs and ``__typename``
-    only (a sender's ``{ id displayName }``), a loop over their fast reads that hands the rest
-    of the selection to ``_execute_fields`` at the first value that needs the general path."""
-    if not fields or not all(f.typename or f.fast is not None for f in fields):
-        return _execute_fields
-    reads: list[tuple[str, Callable[[Any], Any]]] = [
-        (f.response_name, _constant(f.parent_name) if f.typename else f.fast)  # type: ignore[misc]
-        for f in fields
-    ]
-
-    def execute_fast_fields(run: _Run, source: Any, path: Path, fields: list[_Field]) -> Any:
-        results: dict[str, Any] = {}
-        for index, (name, read) in enumerate(reads):
-            value = read(source)
-            if value is MISS:
-                return _execute_fields(run, source, path, fields, index, results)
-            results[name] = value
-        return results
-
-    return execute_fast_fields
-
-
-def _constant(value: Any) -> Callable[[Any], Any]:
-    return lambda _: value
-
-
 def _execute_fields(
     run: _Run,
     source: Any,
@@ -912,6 +936,25 @@ async def execute(
     return ExecutionResult(data, errors or None)
 
 
+# What generated selections (server/compiled_selection.py) call.
+_HELPERS: dict[str, Any] = {
+    "MISS": MISS,
+    "Path": Path,
+    "LazyInfo": LazyInfo,
+    "_SYNC": _SYNC,
+    "_is_awaitable": _is_awaitable,
+    "_tuple_new": _tuple_new,
+    "_execute_field": _execute_field,
+    "_complete_awaitable": _complete_awaitable,
+    "_await_completed": _await_completed,
+    "_handle_field_error": _handle_field_error,
+    "_settle_in_background": _settle_in_background,
+    "_gather_fields": _gather_fields,
+    "_TYPE_CAST": _TYPE_CAST,
+    "_new": object.__new__,
+}
+
+
 # -- helpers of the compiler -------------------------------------------------------------------
 
 
@@ -936,6 +979,20 @@ def _node_id_resolver(field: _Field, general: Resolve) -> Resolve:
             return general(run, source, path)
 
     return resolve
+
+
+def _never_awaitable(cls: type) -> bool:
+    """Whether graphql-core's ``is_awaitable`` answers False for every instance of ``cls``
+    without ``__await__`` in its ``__dict__``: not a coroutine or generator (no ``__class__``
+    of its own either), with a ``__dict__``, and nothing that could answer ``__await__``."""
+    return (
+        not issubclass(cls, CoroutineType | GeneratorType)
+        and cls.__getattribute__ is object.__getattribute__
+        and not hasattr(cls, "__getattr__")
+        and not hasattr(cls, "__await__")
+        and cls.__dictoffset__ != 0
+        and all("__class__" not in vars(base) for base in cls.__mro__[:-1])
+    )
 
 
 def _simple_input(type_: Any) -> bool:

@@ -23,7 +23,11 @@ class LazyInfo(Info):
     field, ``server.compiled._Field.info``) when first read."""
 
     # Not a dataclass of its own: strawberry's fields (_raw_info, _field) are the property below
-    # and the attribute set here, so its __eq__ and __repr__ read them as before.
+    # and the attribute set here, so its __eq__ and __repr__ read them as before. Generated
+    # selections (server/compiled_selection.py) make one without calling __init__: they set
+    # _maker, _run, _path and _field, and _raw is this class attribute until built.
+    _raw: Any = None
+
     def __init__(self, maker: Any, run: Any, path: Any, field: Any) -> None:
         self._maker = maker
         self._run = run

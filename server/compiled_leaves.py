@@ -15,7 +15,7 @@ answer is the one the serializer gives. Global IDs are remembered per type
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from graphql import GraphQLLeafType, Undefined
@@ -31,7 +31,7 @@ from strawberry.schema.types.base_scalars import isoformat
 
 from server.execution import encoded_of, global_id_of, node_attr, node_attrs_known
 
-__all__ = ["MISS", "fast_leaf", "fast_node_id", "unchanged_type", "within_int"]
+__all__ = ["MISS", "fast_leaf", "fast_node_id", "leaf_inline", "unchanged_type", "within_int"]
 
 MISS = object()
 
@@ -69,6 +69,23 @@ def _completing(coerce: Callable[[Any], Any], non_null: bool) -> Fast:
         return MISS if coerced is None or coerced is Undefined else coerced
 
     return complete
+
+
+def leaf_inline(
+    getter: Callable[[Any, str], Any], name: str, leaf: GraphQLLeafType, non_null: bool
+) -> tuple[str, str, Fast] | None:
+    """What ``fast_leaf`` does, for generated code (``server/compiled_selection.py``) to do
+    inline: the attribute to read, a test (a template of ``{v}``) that the value read is its
+    own completion, and the completion of any other value (MISS where it would fail); None
+    when the read is not a plain ``getattr`` of a built-in scalar."""
+    coerce = leaf.coerce_output_value
+    unchanged = _UNCHANGED.get(coerce)
+    if getter is not getattr or unchanged is None:
+        return None
+    test = f"type({{v}}) is {unchanged.__name__}"
+    if unchanged is int:
+        test += f" and {GRAPHQL_MIN_INT} <= {{v}} <= {GRAPHQL_MAX_INT}"
+    return name, test, _completing(coerce, non_null)
 
 
 def fast_leaf(
@@ -130,6 +147,8 @@ def fast_leaf(
 # the same offset have the same wall time, so the same isoformat (naive ones: offset None).
 # Exact datetimes only (a subclass may format itself). Bounded: emptied when full.
 _isoformats: dict[tuple[datetime, Any], str] = {}
+# Those in UTC itself (tzinfo is datetime.UTC), by the datetime alone.
+_utc_isoformats: dict[datetime, str] = {}
 ISOFORMATS = 4096
 
 
@@ -141,6 +160,15 @@ def _fast_isoformat(name: str, complete: Fast) -> Fast:
             return MISS
         if type(value) is not datetime:
             return complete(value)
+        if value.tzinfo is UTC:  # the common case: equal values, equal isoformat()
+            found = _utc_isoformats.get(value)
+            if found is None:
+                found = complete(value)
+                if type(found) is str:
+                    if len(_utc_isoformats) >= ISOFORMATS:
+                        _utc_isoformats.clear()
+                    _utc_isoformats[value] = found
+            return found
         try:
             key = (value, value.utcoffset())
         except Exception:

@@ -78,12 +78,12 @@ async def prime_page(info: Info, rows: Sequence[Any]) -> None:
 async def _prime(loader: Any, keys: Iterable[Any]) -> None:
     """Load the keys the loader does not hold yet with one call of its batch function, and
     prime it: the same query as a batch of ``load`` calls, without a future, a callback and a
-    gather per key."""
-    missing = [k for k in dict.fromkeys(keys) if loader.cache_map.get(k) is None]
+    gather per key (``SharedLoader.prime_values``: no future at all until a ``load``)."""
+    missing = [k for k in dict.fromkeys(keys) if not loader.has(k)]
     if missing:
         values = zip(missing, await loader.load_fn(missing), strict=True)
         # A batch function may answer an exception for a key: left to ``load`` to raise it.
-        loader.prime_many({k: v for k, v in values if not isinstance(v, BaseException)})
+        loader.prime_values({k: v for k, v in values if not isinstance(v, BaseException)})
 
 
 def visible_user(info: Info, user_id: int) -> Any:

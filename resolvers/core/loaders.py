@@ -7,7 +7,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar, cast
 
-from strawberry.dataloader import DataLoader
+from strawberry.dataloader import DataLoader, DefaultCache
 
 LoadFn = Callable[[list[Any]], Awaitable[Sequence[Any]]]
 K = TypeVar("K")
@@ -18,11 +18,57 @@ NOT_LOADED: Any = object()
 """What ``SharedLoader.loaded`` answers for a key not loaded (yet, or with an error)."""
 
 
+class PrimedCache(DefaultCache[K, T]):
+    """strawberry's cache of futures, plus values primed without a future
+    (``SharedLoader.prime_values``): a future is made for such a key only when ``load`` asks
+    for one. A key is in one of the two, never both."""
+
+    def __init__(self, loader: DataLoader[K, T]) -> None:
+        super().__init__()
+        self.loader = loader
+        self.values: dict[Any, Any] = {}
+
+    def get(self, key: K) -> asyncio.Future[T] | None:
+        future = self.cache_map.get(key)
+        if future is None and key in self.values:
+            future = self.loader.loop.create_future()
+            future.set_result(self.values.pop(key))
+            self.cache_map[key] = future
+        return future
+
+    def has(self, key: K) -> bool:
+        return key in self.values or key in self.cache_map
+
+    def set(self, key: K, value: asyncio.Future[T]) -> None:
+        self.values.pop(key, None)
+        self.cache_map[key] = value
+
+    def delete(self, key: K) -> None:
+        if key in self.values:
+            del self.values[key]
+        else:
+            del self.cache_map[key]
+
+    def clear(self) -> None:
+        self.values.clear()
+        self.cache_map.clear()
+
+
 class SharedLoader(DataLoader[K, T]):
     """A DataLoader whose cached future is shared by every field that asks for the same key:
     graphql-core cancels a field's siblings when one fails, and a cancelled awaiter must not
     cancel the future the other fields still wait for (they got CancelledError, which escaped
-    the executor as a plain-text 500). Each awaiter gets a shield of its own."""
+    the executor as a plain-text 500). Each awaiter gets a shield of its own.
+
+    Values primed with ``prime_values`` are kept without a future until ``load`` asks for
+    one (``PrimedCache``): a page primes one value per message, and its fields read them with
+    ``loaded``, so most of those futures were never awaited."""
+
+    cache_map: PrimedCache[K, T]
+
+    def __init__(self, load_fn: Any) -> None:
+        super().__init__(load_fn=load_fn)
+        self.cache_map = PrimedCache(self)
 
     def load(self, key: K) -> Awaitable[T]:
         future = cast(asyncio.Future[T], super().load(key))  # strawberry's is a Future
@@ -30,10 +76,32 @@ class SharedLoader(DataLoader[K, T]):
             return future
         return asyncio.shield(future)
 
+    def has(self, key: K) -> bool:
+        """Whether ``load(key)`` would take a cached or primed value (or wait for the batch
+        the key is in), rather than add the key to a batch."""
+        return self.cache_map.has(key)
+
+    def prime_values(self, data: dict[K, T]) -> None:
+        """``prime_many(data)`` without a future per key. A batch not dispatched yet may wait
+        for one of the keys: then ``prime_many`` itself, which resolves its tasks."""
+        batch = self.batch
+        if batch is not None and not batch.dispatched and batch.tasks:
+            self.prime_many(data)
+            return
+        cache = self.cache_map
+        values = cache.values
+        for key, value in data.items():
+            if not cache.has(key):
+                values[key] = value
+
     def loaded(self, key: K) -> Any:
         """The value ``load(key)`` resolves to if it is already there (a primed key), else
         NOT_LOADED: ``load`` then raises its error or waits for its batch."""
-        future = self.cache_map.get(key) if self.cache else None
+        cache = self.cache_map
+        value = cache.values.get(key, NOT_LOADED)
+        if value is not NOT_LOADED:
+            return value
+        future = cache.cache_map.get(key)
         if future is None or not future.done() or future.cancelled():
             return NOT_LOADED
         try:
