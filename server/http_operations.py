@@ -37,10 +37,12 @@ from strawberry.types.execution import PreExecutionError
 from strawberry.utils.await_maybe import await_maybe
 
 from adapters import runtime
+from adapters.aio import within
 from adapters.dbhealth import RETRY_AFTER_SECONDS, recording, renew_connections
 from adapters.settings import Settings
 from resolvers.core.context import Context
 from server import compiled, differential, jsonbody, negotiation
+from server.answers import JsonAnswer, SubResponse, answers_directly
 from server.differential import DifferentialMismatch
 from server.error_shaping import shape_errors
 from server.http_streams import StreamGate, negotiate, stream_required
@@ -111,14 +113,6 @@ def unresolved(message: str, context: Context | None) -> PreExecutionError:
     return PreExecutionError(data=None, errors=[error])
 
 
-def new_sub_response() -> Response:
-    """What the resolvers and the Guard decorate (status, headers), as strawberry makes it."""
-    sub_response = Response()
-    sub_response.status_code = None  # type: ignore[assignment]
-    del sub_response.headers["content-length"]
-    return sub_response
-
-
 # -- the rules every operation runs under ------------------------------------------------------
 
 
@@ -131,8 +125,8 @@ async def run_under_rules(
     """Run ``attempt`` within the operation timeout, once more where a lost database
     connection allows it (``retrying``); 503 with ``Retry-After`` if the database stayed away."""
     try:
-        async with asyncio.timeout(settings.operation_timeout_seconds):
-            result = await retrying(attempt, context)
+        # The timer is armed only if the operation waits on something (adapters/aio.py).
+        result = await within(settings.operation_timeout_seconds, retrying(attempt, context))
     except TimeoutError:
         return ExecutionResult(
             data=None,
@@ -212,8 +206,8 @@ async def respond(
         return None
     query, variables, operation_name, extensions = data
     check_persisted(query, extensions)  # hash-only: NOT_SUPPORTED for now
-    sub_response = new_sub_response()
-    context.response = sub_response
+    sub_response = SubResponse()
+    context.response = sub_response  # type: ignore[assignment]
     method = request.method
     schema = cast("Schema", view.schema)
     result = await run_under_rules(
@@ -222,12 +216,13 @@ async def respond(
         context,
         sub_response,
     )
-    response = Response(
-        jsonbody.dump_bytes(answer_body(result, context, media, sub_response)),
-        status_code=sub_response.status_code or 200,
-        media_type=negotiation.JSON,
-    )
-    response.headers.raw.extend(sub_response.headers.raw)
+    body = jsonbody.dump_bytes(answer_body(result, context, media, sub_response))
+    status = sub_response.status_code or 200
+    extra = sub_response.raw_headers()
+    if answers_directly(extra):
+        return JsonAnswer(body, status, media, extra)
+    response = Response(body, status_code=status, media_type=negotiation.JSON)
+    response.headers.raw.extend(extra)
     return response
 
 
