@@ -32,14 +32,14 @@ def test_the_timestamp_is_isoformats(created: float) -> None:
     assert logs.timestamp(created) == expected  # from the second it remembered
 
 
-def test_a_direct_line_is_the_formatters_line(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_direct_line_is_the_formatters_line() -> None:
     stream = io.StringIO()
     handler = logs.JsonHandler(stream)
     handler.setFormatter(logs.JsonFormatter())
-    root = logging.getLogger()
-    monkeypatch.setattr(root, "handlers", [handler])
-    monkeypatch.setattr(root, "level", logging.INFO)
-    logger = logging.getLogger("hello.request")
+    # A logger of its own, outside the tree other tests configure.
+    logger = logging.Logger("hello.request", logging.INFO)
+    logger.addHandler(handler)
+    logger.propagate = False
     fields = {"request_id": "r1", "operation": None, "duration_ms": 0.25, "status": 200}
     logs.info_line(logger, "graphql", fields)
     logger.info("graphql", extra=fields)
