@@ -50,7 +50,6 @@ from server.limits import (
     Admission,
     Guard,
     admit,
-    operation_name_of,
     operation_of,
     parse_document,
     shape_outcome,
@@ -290,7 +289,7 @@ async def run(
         if admission.errors:
             return refused(schema, admission.errors, admission, context)
         executed = await execute_operation(
-            schema, document, query, variables, provided_name, extensions, context, kind
+            schema, document, query, variables, admission.operation_name, extensions, context, kind
         )
     except DifferentialMismatch:
         raise  # a fault of ours the tests must see: a 500 (server/differential.py)
@@ -310,15 +309,15 @@ async def execute_operation(
     document: DocumentNode,
     query: str,
     variables: dict[str, Any] | None,
-    provided_name: str | None,
+    operation_name: str | None,
     extensions: dict[str, Any] | None,
     context: Context,
     kind: str,
 ) -> GraphQLExecutionResult:
     """Execute an admitted operation: compiled (``server/compiled.py``) when the setting is on
     and the compiler takes the document, else through graphql-core. In differential mode a
-    compiled query runs through both, and they must agree (``server/differential.py``)."""
-    operation_name = operation_name_of(document, provided_name)
+    compiled query runs through both, and they must agree (``server/differential.py``).
+    ``operation_name`` is the one to run, as ``admit`` resolved it."""
 
     async def reference() -> GraphQLExecutionResult:
         return await await_maybe(
