@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -114,15 +112,19 @@ class Ledger:
 _ledger: ContextVar[Ledger | None] = ContextVar("hello_db_ledger", default=None)
 
 
-@contextmanager
-def recording() -> Iterator[Ledger]:
-    """Note in a fresh ledger what the code run inside (and the tasks it starts) sends."""
-    ledger = Ledger()
-    token = _ledger.set(ledger)
-    try:
-        yield ledger
-    finally:
-        _ledger.reset(token)
+class recording:  # lower case: used as the function it was, ``with recording() as ledger``
+    """Note in a fresh ledger what the code run inside (and the tasks it starts) sends. A
+    class rather than a ``@contextmanager`` generator: it runs around every operation."""
+
+    __slots__ = ("ledger", "token")
+
+    def __enter__(self) -> Ledger:
+        ledger = self.ledger = Ledger()
+        self.token = _ledger.set(ledger)
+        return ledger
+
+    def __exit__(self, *exc_info: object) -> None:
+        _ledger.reset(self.token)
 
 
 def _wrote() -> None:

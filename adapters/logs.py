@@ -19,13 +19,28 @@ _STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {
 }
 
 
+_second: list[Any] = [None, ""]
+"""The last whole second a line was written in, and its text up to the seconds."""
+
+
+def timestamp(created: float) -> str:
+    """``datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")``, with the
+    date and time up to the second formatted once per second rather than for every line (a
+    third of a request line's cost). The same text: rounded to the microsecond first, as
+    fromtimestamp rounds, then cut to the millisecond, as isoformat cuts."""
+    second = int(created)
+    micros = round((created - second) * 1_000_000)
+    if micros >= 1_000_000:
+        second += 1
+        micros -= 1_000_000
+    if _second[0] != second:
+        _second[1] = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        _second[0] = second
+    return f"{_second[1]}.{micros // 1000:03d}+00:00"
+
+
 def _line(created: float, level: str, logger: str, message: str) -> dict[str, object]:
-    return {
-        "time": datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds"),
-        "level": level,
-        "logger": logger,
-        "message": message,
-    }
+    return {"time": timestamp(created), "level": level, "logger": logger, "message": message}
 
 
 class JsonFormatter(logging.Formatter):
@@ -77,14 +92,16 @@ def info_line(logger: logging.Logger, message: str, fields: dict[str, Any]) -> N
         return
     if not handlers:
         return
-    entry = _line(time.time(), "info", logger.name, message)
+    entry = {"time": timestamp(time.time()), "level": "info", "logger": logger.name}
+    entry["message"] = message
     entry.update(fields)
     data = orjson.dumps(entry, default=str).decode() + "\n"
     for handler in handlers:
         handler.acquire()
         try:
-            handler.stream.write(data)
-            handler.flush()
+            stream = handler.stream
+            stream.write(data)
+            stream.flush()  # what StreamHandler.flush does, under the lock already held
         except Exception:
             handler.handleError(logging.makeLogRecord({"msg": message, "name": logger.name}))
         finally:

@@ -37,10 +37,12 @@ from strawberry.types.execution import PreExecutionError
 from strawberry.utils.await_maybe import await_maybe
 
 from adapters import runtime
+from adapters.aio import within
 from adapters.dbhealth import RETRY_AFTER_SECONDS, recording, renew_connections
 from adapters.settings import Settings
 from resolvers.core.context import Context
 from server import compiled, differential, jsonbody, negotiation
+from server.answers import JsonAnswer, SubResponse, answers_directly
 from server.differential import DifferentialMismatch
 from server.error_shaping import shape_errors
 from server.http_streams import StreamGate, negotiate, stream_required
@@ -48,7 +50,6 @@ from server.limits import (
     Admission,
     Guard,
     admit,
-    operation_name_of,
     operation_of,
     parse_document,
     shape_outcome,
@@ -111,14 +112,6 @@ def unresolved(message: str, context: Context | None) -> PreExecutionError:
     return PreExecutionError(data=None, errors=[error])
 
 
-def new_sub_response() -> Response:
-    """What the resolvers and the Guard decorate (status, headers), as strawberry makes it."""
-    sub_response = Response()
-    sub_response.status_code = None  # type: ignore[assignment]
-    del sub_response.headers["content-length"]
-    return sub_response
-
-
 # -- the rules every operation runs under ------------------------------------------------------
 
 
@@ -131,8 +124,8 @@ async def run_under_rules(
     """Run ``attempt`` within the operation timeout, once more where a lost database
     connection allows it (``retrying``); 503 with ``Retry-After`` if the database stayed away."""
     try:
-        async with asyncio.timeout(settings.operation_timeout_seconds):
-            result = await retrying(attempt, context)
+        # The timer is armed only if the operation waits on something (adapters/aio.py).
+        result = await within(settings.operation_timeout_seconds, retrying(attempt, context))
     except TimeoutError:
         return ExecutionResult(
             data=None,
@@ -212,8 +205,8 @@ async def respond(
         return None
     query, variables, operation_name, extensions = data
     check_persisted(query, extensions)  # hash-only: NOT_SUPPORTED for now
-    sub_response = new_sub_response()
-    context.response = sub_response
+    sub_response = SubResponse()
+    context.response = sub_response  # type: ignore[assignment]
     method = request.method
     schema = cast("Schema", view.schema)
     result = await run_under_rules(
@@ -222,12 +215,13 @@ async def respond(
         context,
         sub_response,
     )
-    response = Response(
-        jsonbody.dump_bytes(answer_body(result, context, media, sub_response)),
-        status_code=sub_response.status_code or 200,
-        media_type=negotiation.JSON,
-    )
-    response.headers.raw.extend(sub_response.headers.raw)
+    body = jsonbody.dump_bytes(answer_body(result, context, media, sub_response))
+    status = sub_response.status_code or 200
+    extra = sub_response.raw_headers()
+    if answers_directly(extra):
+        return JsonAnswer(body, status, media, extra)
+    response = Response(body, status_code=status, media_type=negotiation.JSON)
+    response.headers.raw.extend(extra)
     return response
 
 
@@ -295,7 +289,7 @@ async def run(
         if admission.errors:
             return refused(schema, admission.errors, admission, context)
         executed = await execute_operation(
-            schema, document, query, variables, provided_name, extensions, context, kind
+            schema, document, query, variables, admission.operation_name, extensions, context, kind
         )
     except DifferentialMismatch:
         raise  # a fault of ours the tests must see: a 500 (server/differential.py)
@@ -315,15 +309,15 @@ async def execute_operation(
     document: DocumentNode,
     query: str,
     variables: dict[str, Any] | None,
-    provided_name: str | None,
+    operation_name: str | None,
     extensions: dict[str, Any] | None,
     context: Context,
     kind: str,
 ) -> GraphQLExecutionResult:
     """Execute an admitted operation: compiled (``server/compiled.py``) when the setting is on
     and the compiler takes the document, else through graphql-core. In differential mode a
-    compiled query runs through both, and they must agree (``server/differential.py``)."""
-    operation_name = operation_name_of(document, provided_name)
+    compiled query runs through both, and they must agree (``server/differential.py``).
+    ``operation_name`` is the one to run, as ``admit`` resolved it."""
 
     async def reference() -> GraphQLExecutionResult:
         return await await_maybe(

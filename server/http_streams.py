@@ -177,8 +177,26 @@ def _quality(value: str) -> float:
         return 0.0
 
 
+_NEGOTIATED: dict[str, Framing | None] = {}
+"""``negotiate``'s answers by header: clients send a handful of distinct ones, and every
+request asks. Emptied when it grows past ``_REMEMBERED`` (a client sending a new header each
+time gains nothing from it)."""
+_REMEMBERED = 256
+
+
 def negotiate(accept: str) -> Framing | None:
     """The stream framing an ``Accept`` header asks for, or None for a plain response."""
+    try:
+        return _NEGOTIATED[accept]
+    except KeyError:
+        pass
+    if len(_NEGOTIATED) >= _REMEMBERED:
+        _NEGOTIATED.clear()
+    found = _NEGOTIATED[accept] = _negotiate(accept)
+    return found
+
+
+def _negotiate(accept: str) -> Framing | None:
     for media, params in _media_ranges(accept):
         if _quality(params.get("q", "1")) <= 0:
             continue  # q=0: explicitly not acceptable

@@ -80,9 +80,13 @@ _validated: dict[bool, _LRU] = {False: _LRU(), True: _LRU()}
 def parse_document(query: str) -> DocumentNode:
     """The document of ``query``, through the shared cache and within the token limit; a
     syntax error is a GraphQLError with its code (TOKEN_LIMIT_EXCEEDED or GRAPHQL_PARSE_FAILED)."""
+    document: DocumentNode | None = _parsed.get(query)
+    if document is not None:
+        _parsed.move_to_end(query)
+        return document
     max_tokens = runtime.current().settings.max_tokens
     try:
-        document: DocumentNode = _parsed.get_or(query, lambda: parse(query, max_tokens=max_tokens))
+        document = _parsed.get_or(query, lambda: parse(query, max_tokens=max_tokens))
     except GraphQLSyntaxError as e:
         code = "TOKEN_LIMIT_EXCEEDED" if "tokens" in e.message else "GRAPHQL_PARSE_FAILED"
         raise GraphQLError(
@@ -99,6 +103,8 @@ class Admission:
     errors: list[GraphQLError] = field(default_factory=list)
     cost: int | None = None
     bucket: tuple[int, float] | None = None
+    operation_name: str | None = None
+    """The name of the operation to run, as strawberry resolves it (``operation_name_of``)."""
 
     def results(self) -> dict[str, Any]:
         """The response's ``extensions`` (``cost``), once the cost is known."""
@@ -127,6 +133,8 @@ class _Plan:
     operation_name: str | None
     logged_name: str | None
     repeats: int
+    variables: bool
+    """Whether the operation declares variables (``check_variables`` coerces them)."""
     analysis: Analysis | None = None
 
 
@@ -150,8 +158,14 @@ def _plan(
             operation_name,
             operation_name or first_operation_name(document),
             repeated_fields(document),
+            _declares_variables(document, operation_name),
         ),
     )
+
+
+def _declares_variables(document: DocumentNode, operation_name: str | None) -> bool:
+    operation = operation_of(document, operation_name)
+    return operation is not None and bool(operation.variable_definitions)
 
 
 def operation_name_of(document: DocumentNode, provided: str | None) -> str | None:
@@ -193,7 +207,7 @@ async def admit(
     if isinstance(plan, GraphQLError):
         admission.errors = [plan]
         return
-    operation_name = plan.operation_name
+    operation_name = admission.operation_name = plan.operation_name
     analysis = plan.analysis
     if analysis is None:
         analysis = analyze(schema, document, operation_name, variables or {})
@@ -241,7 +255,10 @@ async def admit(
         ]
         return
     errors = validation_errors(schema, document, query)
-    admission.errors = list(errors) or check_variables(schema, document, operation_name, variables)
+    if errors:
+        admission.errors = list(errors)
+    elif plan.variables:
+        admission.errors = check_variables(schema, document, operation_name, variables)
 
 
 def validation_errors(
@@ -249,10 +266,15 @@ def validation_errors(
 ) -> list[GraphQLError]:
     """The validation errors of ``document`` (the parse of ``query``), through the cache."""
     production = runtime.current().settings.production
-    errors: list[GraphQLError] = _validated[production].get_or(
+    cache = _validated[production]
+    errors: list[GraphQLError] | None = cache.get(query)
+    if errors is not None:
+        cache.move_to_end(query)
+        return errors
+    found: list[GraphQLError] = cache.get_or(
         query, lambda: validate(schema, document, VALIDATION_RULES[production])
     )
-    return errors
+    return found
 
 
 def shape_outcome(errors: list[GraphQLError], context: Any) -> list[GraphQLError]:

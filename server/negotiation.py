@@ -75,9 +75,27 @@ def _matches(media_range: str, media: str) -> int:
     return 1 if media_range == "*/*" else 0
 
 
+_CHOSEN: dict[str, str | None] = {}
+"""``choose``'s answers by header, as ``server/http_streams.py`` keeps ``negotiate``'s."""
+_REMEMBERED = 256
+
+
 def choose(accept: str | None) -> str | None:
     """The media type to answer in, or None when the header accepts neither of ours."""
-    if not accept or not accept.strip():
+    if not accept:
+        return JSON
+    try:
+        return _CHOSEN[accept]
+    except KeyError:
+        pass
+    if len(_CHOSEN) >= _REMEMBERED:
+        _CHOSEN.clear()
+    found = _CHOSEN[accept] = _choose(accept)
+    return found
+
+
+def _choose(accept: str) -> str | None:
+    if not accept.strip():
         return JSON
     ranges = _ranges(accept)
     best: tuple[float, int, int, int] | None = None

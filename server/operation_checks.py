@@ -10,7 +10,6 @@ answer with (a stable ``extensions.code``) or nothing; ``server/limits.py`` runs
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
 from typing import Any
 
 from graphql import (
@@ -55,61 +54,42 @@ def check_limits(a: Analysis, s: Settings) -> GraphQLError | None:
     # Spreads first: past their limit every other figure may be astronomical. Then nodes: with
     # every object costing a point the cost limit usually binds first, and "may return N
     # nodes" is the more useful message when both are exceeded. Each message is only written
-    # for the check that fails.
-    checks: list[tuple[bool, Callable[[], str], str]] = [
-        (
-            a.spreads > s.max_fragment_spreads,
-            lambda: (
-                f"The operation expands to {_shown(a.spreads)} fragment spreads; the limit "
-                f"is {s.max_fragment_spreads}."
-            ),
-            "FRAGMENT_LIMIT_EXCEEDED",
-        ),
-        (
-            a.fields > s.max_fields,
-            lambda: (
-                f"The operation expands to {_shown(a.fields)} fields; the limit is {s.max_fields}."
-            ),
-            "FIELD_LIMIT_EXCEEDED",
-        ),
-        (
-            a.nodes > s.max_nodes,
-            lambda: f"The query may return {_shown(a.nodes)} nodes; the limit is {s.max_nodes}.",
-            "NODE_LIMIT_EXCEEDED",
-        ),
-        (
-            a.depth > s.max_depth,
-            lambda: f"Query depth {a.depth} exceeds the limit of {s.max_depth}.",
-            "DEPTH_LIMIT_EXCEEDED",
-        ),
-        (
-            a.aliases > s.max_aliases,
-            lambda: f"{_shown(a.aliases)} aliases exceed the limit of {s.max_aliases}.",
-            "ALIAS_LIMIT_EXCEEDED",
-        ),
-        (
-            a.directives > s.max_directives,
-            lambda: f"{_shown(a.directives)} directives exceed the limit of {s.max_directives}.",
-            "DIRECTIVE_LIMIT_EXCEEDED",
-        ),
-        (
-            a.cost > s.max_cost,
-            lambda: f"Query cost {_shown(a.cost)} exceeds the limit of {s.max_cost}.",
-            "COST_LIMIT_EXCEEDED",
-        ),
-        (
-            a.repeats > s.max_field_repeats,
-            lambda: (
-                f"{_shown(a.repeats)} fields are written on one response path; the limit "
-                f"is {s.max_field_repeats}. Select each field once."
-            ),
-            "FIELD_REPEAT_LIMIT_EXCEEDED",
-        ),
-    ]
-    for failed, message, code in checks:
-        if failed:
-            return limit_error(message(), code, cost=_shown(a.cost), nodes=_shown(a.nodes))
-    return None
+    # for the check that fails, and nothing is built when none does (every request).
+    if a.spreads > s.max_fragment_spreads:
+        message = (
+            f"The operation expands to {_shown(a.spreads)} fragment spreads; the limit "
+            f"is {s.max_fragment_spreads}."
+        )
+        code = "FRAGMENT_LIMIT_EXCEEDED"
+    elif a.fields > s.max_fields:
+        message = (
+            f"The operation expands to {_shown(a.fields)} fields; the limit is {s.max_fields}."
+        )
+        code = "FIELD_LIMIT_EXCEEDED"
+    elif a.nodes > s.max_nodes:
+        message = f"The query may return {_shown(a.nodes)} nodes; the limit is {s.max_nodes}."
+        code = "NODE_LIMIT_EXCEEDED"
+    elif a.depth > s.max_depth:
+        message = f"Query depth {a.depth} exceeds the limit of {s.max_depth}."
+        code = "DEPTH_LIMIT_EXCEEDED"
+    elif a.aliases > s.max_aliases:
+        message = f"{_shown(a.aliases)} aliases exceed the limit of {s.max_aliases}."
+        code = "ALIAS_LIMIT_EXCEEDED"
+    elif a.directives > s.max_directives:
+        message = f"{_shown(a.directives)} directives exceed the limit of {s.max_directives}."
+        code = "DIRECTIVE_LIMIT_EXCEEDED"
+    elif a.cost > s.max_cost:
+        message = f"Query cost {_shown(a.cost)} exceeds the limit of {s.max_cost}."
+        code = "COST_LIMIT_EXCEEDED"
+    elif a.repeats > s.max_field_repeats:
+        message = (
+            f"{_shown(a.repeats)} fields are written on one response path; the limit "
+            f"is {s.max_field_repeats}. Select each field once."
+        )
+        code = "FIELD_REPEAT_LIMIT_EXCEEDED"
+    else:
+        return None
+    return limit_error(message, code, cost=_shown(a.cost), nodes=_shown(a.nodes))
 
 
 def check_gateway(a: Analysis, settings: Settings, context: Any) -> GraphQLError | None:

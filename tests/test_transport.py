@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
+from adapters.settings import get_settings
 from tests.client import Api
 
 MUTATION = 'mutation { signIn(input: {email: "x@example.test", password: "whatever12"}) { errors { code } } }'
@@ -53,6 +56,26 @@ async def test_csrf_rejection_changes_nothing(api: Api) -> None:
     )
     assert r.status_code == 400
     assert not await User.filter(email=email).exists()
+
+
+async def test_a_chunked_body_is_read_whole_and_refused_past_the_limit(api: Api) -> None:
+    """Without Content-Length the limit is enforced while the body arrives, and a body in
+    several chunks is read whole."""
+    body = b'{"query": "{ __typename }", "variables": {"pad": "' + b"x" * 200_000 + b'"}}'
+
+    async def chunks(data: bytes) -> AsyncIterator[bytes]:
+        for start in range(0, len(data), 65_536):
+            yield data[start : start + 65_536]
+
+    headers = {"content-type": "application/json"}
+    r = await api.http.post("/graphql", content=chunks(body), headers=headers)
+    assert r.request.headers["transfer-encoding"] == "chunked"
+    assert r.status_code == 200 and r.json()["data"] == {"__typename": "Query"}
+    pad = b"x" * (get_settings().max_body_bytes + 1)
+    big = b'{"query": "{ __typename }", "variables": {"pad": "' + pad + b'"}}'
+    r = await api.http.post("/graphql", content=chunks(big), headers=headers)
+    assert r.status_code == 413
+    assert r.json()["errors"][0]["extensions"]["code"] == "BODY_TOO_LARGE"
 
 
 async def test_body_over_one_mebibyte_is_413(api: Api) -> None:
