@@ -108,12 +108,11 @@ class SocketRegistry:
                 raise
             except Exception:
                 log.exception("revocation listener failed; resubscribing")
+                _unlink(memory)
                 ready.set()
                 await asyncio.sleep(1)
             finally:
-                # Events may be lost from here on (an overflow, a crash): a moment at most.
-                memory.link = auth_cache.unlinked
-                auth_cache.forget_all()
+                _unlink(memory)
 
     async def sweep(self, live: Callable[[list[int]], Awaitable[set[int]]]) -> int:
         """Close the sockets of sessions that are no longer live; returns how many closed."""
@@ -130,3 +129,10 @@ class SocketRegistry:
                 await self.sweep(live)
             except Exception:
                 log.exception("session sweep failed")
+
+
+def _unlink(memory: auth_cache.AuthCache) -> None:
+    """Events may be missed from here on (an overflow, a crash, a shutdown): remembered tokens
+    live a moment at most until the listener is back."""
+    memory.link = auth_cache.unlinked
+    auth_cache.forget_all()
