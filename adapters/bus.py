@@ -95,6 +95,7 @@ class EventBus:
         self._pending: deque[tuple[str, str]] = deque()  # (backend channel, message)
         self._pending_added = asyncio.Event()
         self.dropped = 0  # pending publishes given up (past PENDING_LIMIT)
+        self._opened_at = 0.0
 
     @staticmethod
     def _make_backend(url: str | None, prefix: str) -> BroadcastBackend:
@@ -114,6 +115,7 @@ class EventBus:
             return
         await self._backend.connect()
         self._open = True
+        self._opened_at = time.monotonic()
         self._listener = asyncio.create_task(self._supervise(), name="hello.bus.listener")
         self._flusher = asyncio.create_task(self._flush(), name="hello.bus.retry")
 
@@ -174,6 +176,20 @@ class EventBus:
             return False
         ping = getattr(self._backend, "ping", None)
         return True if ping is None else bool(await ping())
+
+    def link_since(self, channel: str) -> float | None:
+        """Since when (``time.monotonic()``) this process has heard every event on ``channel``
+        without a break: the backend's connection is up, has been since then, and the channel
+        is confirmed on it. None while it is not (not subscribed, not yet confirmed, the
+        connection lost). What was published on the channel since then has reached this
+        process's subscribers, or is in their buffers."""
+        entry = self._channels.get(channel)
+        if not self._open or entry is None or not self._confirmed(self._prefix + channel, entry):
+            return None
+        if not hasattr(self._backend, "up_since"):
+            return self._opened_at  # the memory backend has no connection to lose
+        up_since = self._backend.up_since
+        return None if up_since is None else float(up_since)
 
     @property
     def pending(self) -> int:

@@ -29,10 +29,11 @@ from typing import TypeVar
 
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import RedisError
+from redis.exceptions import NoScriptError, RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from adapters.aio import shielded
+from adapters.redis_batch import Batcher
 
 log = logging.getLogger("hello.kv")
 
@@ -259,6 +260,13 @@ async def _guarded(awaitable: Awaitable[T]) -> T:
         raise StoreUnavailable(str(exc)) from exc
 
 
+async def _unreachable_as_unavailable(awaitable: Awaitable[T]) -> T:
+    try:
+        return await awaitable
+    except _UNREACHABLE as exc:
+        raise StoreUnavailable(str(exc)) from exc
+
+
 class RedisStore(KeyValueStore):
     """Shared by every process; each operation is a single atomic command or script. The
     throttles fall back to this process's own buckets while Redis is unreachable."""
@@ -290,6 +298,8 @@ class RedisStore(KeyValueStore):
         self._hit = self._redis.register_script(_HIT)
         self._decrement = self._redis.register_script(_DECREMENT)
         self._take = self._redis.register_script(_TAKE)
+        # Token buckets are taken on every request: concurrent ones share a pipeline.
+        self._batch = Batcher(self._redis)
         self._local = MemoryStore()
         self._down_since: float | None = None
         self._next_try = 0.0
@@ -299,12 +309,19 @@ class RedisStore(KeyValueStore):
         return self._down_since is not None
 
     async def _throttle(
-        self, remote: Callable[[], Awaitable[T]], local: Callable[[], Awaitable[T]]
+        self,
+        remote: Callable[[], Awaitable[T]],
+        local: Callable[[], Awaitable[T]],
+        *,
+        batched: bool = False,
     ) -> T:
         if self._down_since is not None and time.monotonic() < self._next_try:
             return await local()
         try:
-            result = await _guarded(remote())
+            # A batched command runs in the batch's own task, so needs no shield.
+            result = await (
+                _unreachable_as_unavailable(remote()) if batched else _guarded(remote())
+            )
         except StoreUnavailable as exc:
             now = time.monotonic()
             self._next_try = now + self.RETRY_SECONDS
@@ -366,13 +383,17 @@ class RedisStore(KeyValueStore):
         _check_bucket(cost, capacity, refill_per_second)
 
         async def remote() -> BucketResult:
-            allowed, tokens, retry = await self._take(
-                keys=[self._bkey(key)], args=[cost, capacity, repr(float(refill_per_second))]
-            )
+            keys = [self._bkey(key)]
+            args: list[str | int] = [cost, capacity, repr(float(refill_per_second))]
+            try:
+                reply = await self._batch.execute("EVALSHA", self._take.sha, 1, *keys, *args)
+            except NoScriptError:
+                reply = await self._take(keys=keys, args=args)  # loads it, then runs it
+            allowed, tokens, retry = reply
             return BucketResult(bool(allowed), math.floor(float(tokens)), float(retry))
 
         return await self._throttle(
-            remote, lambda: self._local.take(key, cost, capacity, refill_per_second)
+            remote, lambda: self._local.take(key, cost, capacity, refill_per_second), batched=True
         )
 
     async def put(self, key: str, value: str, ttl_seconds: float) -> None:
@@ -395,6 +416,7 @@ class RedisStore(KeyValueStore):
             return False
 
     async def close(self) -> None:
+        await self._batch.close()
         await self._redis.aclose()
         await self._local.close()
 

@@ -37,8 +37,8 @@ from redis.exceptions import RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
 
-from adapters.aio import shielded
 from adapters.bus import BusUnavailable, Link
+from adapters.redis_batch import Batcher
 
 __all__ = ["BusUnavailable", "RedisBackend"]
 
@@ -76,6 +76,8 @@ class RedisBackend(BroadcastBackend):
                 retry=Retry(ExponentialBackoff(cap=0.2, base=0.05), 1),
             )
         )
+        # Every request that writes publishes: concurrent publishes share a pipeline.
+        self._batch = Batcher(self._publisher)
         # The pub/sub connection is ours alone (not borrowed through redis-py's PubSub, whose
         # hidden reconnect-and-resubscribe would race our own bookkeeping). No retries inside
         # redis-py: the reader's loop owns back-off. redis-py's health check must stay off, it
@@ -126,6 +128,7 @@ class RedisBackend(BroadcastBackend):
         self._wanted.clear()
         self._confirmed.clear()
         await self._conn.disconnect()
+        await self._batch.close()
         await self._publisher.aclose()
         await self._pool.disconnect()
 
@@ -133,6 +136,11 @@ class RedisBackend(BroadcastBackend):
     def connected(self) -> bool:
         """The pub/sub connection is up (its channels may still await confirmation)."""
         return self._up.is_set()
+
+    @property
+    def up_since(self) -> float | None:
+        """When (``time.monotonic()``) the pub/sub connection came up; None while it is down."""
+        return self._up_since if self._up.is_set() else None
 
     def is_confirmed(self, channel: str) -> bool:
         return channel in self._confirmed
@@ -176,7 +184,7 @@ class RedisBackend(BroadcastBackend):
 
     async def publish(self, channel: str, message: Any) -> None:
         try:
-            await shielded(self._publisher.publish(channel, message))
+            await self._batch.execute("PUBLISH", channel, message)
         except _UNREACHABLE as exc:
             raise BusUnavailable(f"Redis is unreachable: {exc}") from exc
 

@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     """How long a process answers a validated access token from memory (0: never). Revocations
     reach every process on the bus at once; this bounds what a process can miss without one
     (resolvers/identity/auth_cache.py)."""
+    auth_cache_linked_seconds: float = Field(60.0, ge=0, le=3600)
+    """How long a process may answer a validated access token from memory while it has heard
+    the auth channel without a break since reading it (every revocation and change then reached
+    it, and cleared the token); ``auth_cache_seconds`` otherwise. 0: never longer than that."""
     refresh_token_ttl_seconds: int = Field(30 * 24 * 3600, ge=60)
 
     # Limits checked before execution.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
@@ -82,15 +83,22 @@ class SocketRegistry:
         self._tasks = []
 
     async def _listen(self, bus: EventBus, channel: str, ready: asyncio.Event) -> None:
+        memory = auth_cache.cache()
         while True:
             try:
                 async with bus.subscribe(channel) as events:
+                    # Tokens remembered longer than a moment while this channel is heard
+                    # without a break (resolvers/identity/auth_cache.py); what was read before
+                    # is forgotten, as a change may have been missed in between.
+                    memory.link = functools.partial(bus.link_since, channel)
+                    auth_cache.forget_all()
                     ready.set()
                     async for event in events:
-                        if (
-                            is_identity_event(event)
-                            and event["type"] == IdentityEventKind.SESSIONS_REVOKED
-                        ):
+                        if not is_identity_event(event):
+                            continue
+                        if event["type"] == IdentityEventKind.CREDENTIALS_CHANGED:
+                            auth_cache.forget_all()
+                        elif event["type"] == IdentityEventKind.SESSIONS_REVOKED:
                             # Tokens this process still remembers stop working now too.
                             auth_cache.forget_all()
                             await self.close_sessions(
@@ -100,8 +108,11 @@ class SocketRegistry:
                 raise
             except Exception:
                 log.exception("revocation listener failed; resubscribing")
+                _unlink(memory)
                 ready.set()
                 await asyncio.sleep(1)
+            finally:
+                _unlink(memory)
 
     async def sweep(self, live: Callable[[list[int]], Awaitable[set[int]]]) -> int:
         """Close the sockets of sessions that are no longer live; returns how many closed."""
@@ -118,3 +129,10 @@ class SocketRegistry:
                 await self.sweep(live)
             except Exception:
                 log.exception("session sweep failed")
+
+
+def _unlink(memory: auth_cache.AuthCache) -> None:
+    """Events may be missed from here on (an overflow, a crash, a shutdown): remembered tokens
+    live a moment at most until the listener is back."""
+    memory.link = auth_cache.unlinked
+    auth_cache.forget_all()

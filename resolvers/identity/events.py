@@ -27,6 +27,7 @@ class IdentityEventKind(StrEnum):
     MEMBER_JOINED = "member.joined"
     MEMBER_UPDATED = "member.updated"
     SESSIONS_REVOKED = "sessions.revoked"
+    CREDENTIALS_CHANGED = "credentials.changed"
 
 
 class UserSnapshot(TypedDict):
@@ -64,11 +65,19 @@ class SessionsRevoked(TypedDict):
     userIds: list[int]
 
 
-IdentityEvent = MemberJoined | MemberUpdated | SessionsRevoked
+class CredentialsChanged(TypedDict):
+    """A user, sign-in session or token changed: every process forgets the tokens it
+    remembers (``resolvers/identity/auth_cache.py``)."""
+
+    type: Literal[IdentityEventKind.CREDENTIALS_CHANGED]
+
+
+IdentityEvent = MemberJoined | MemberUpdated | SessionsRevoked | CredentialsChanged
 """Every event of identity: one ``TypedDict`` per ``IdentityEventKind`` member."""
 
-AuthEvent = SessionsRevoked
-"""What the auth channel carries: every process closes the sockets it ends."""
+AuthEvent = SessionsRevoked | CredentialsChanged
+"""What the auth channel carries: every process closes the sockets it ends, and forgets the
+tokens it remembers."""
 
 _KINDS = frozenset(IdentityEventKind)
 
@@ -119,3 +128,7 @@ def sessions_revoked(session_ids: list[int], user_ids: list[int]) -> SessionsRev
         "sessionIds": session_ids,
         "userIds": user_ids,
     }
+
+
+def credentials_changed() -> CredentialsChanged:
+    return {"type": IdentityEventKind.CREDENTIALS_CHANGED}

@@ -37,10 +37,11 @@ async def authenticate(token: str) -> Principal | None:
         rows = await db.execute_query_dict(_auth_sql(db.capabilities.dialect), [key])
         if not rows:
             return None
-        row = rows[0]
+        row = dict(rows[0])
+        # Converted once, not on every request the entry answers (SQLite returns text).
+        row["_expires_at"] = _EXPIRES.to_python_value(row["_expires_at"])
         memory.put(key, row, epoch)
-    expires_at = AuthToken._meta.fields_map["expires_at"].to_python_value(row["_expires_at"])
-    if row["_kind"] != TokenKind.ACCESS.value or expires_at <= now():
+    if row["_kind"] != TokenKind.ACCESS.value or row["_expires_at"] <= now():
         return None
     if row["_revoked_at"] is not None:
         return None
@@ -48,6 +49,9 @@ async def authenticate(token: str) -> Principal | None:
     if not user.is_active:
         return None
     return Principal(user=user, session_id=int(row["_session_id"]))
+
+
+_EXPIRES = AuthToken._meta.fields_map["expires_at"]
 
 
 def _user_columns() -> list[str]:

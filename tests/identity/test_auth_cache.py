@@ -3,15 +3,19 @@ whatever could make one invalid clears them (resolvers/identity/auth_cache.py)."
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
+from adapters import runtime
 from models.identity import User
+from resolvers.core.channels import AUTH_CHANNEL
 from resolvers.core.tx import transaction
 from resolvers.identity import auth_cache
 from resolvers.identity.auth_cache import AuthCache
+from resolvers.identity.events import IdentityEventKind
 from tests.client import Api, count_queries
 from tests.drive.processes import hello_serve
 from tests.services import require_env
@@ -127,3 +131,76 @@ async def test_a_revocation_on_another_process_reaches_this_one_on_the_bus(
             return (await api.post(VIEWER, token=account.access_token)).status_code == 401
 
         await eventually(refused, timeout=10, interval=0.05, what="the revocation")
+
+
+class Link:
+    """A bus link for the cache: heard without a break since ``since``, or not (None)."""
+
+    def __init__(self) -> None:
+        self.since: float | None = 0.0
+
+    def __call__(self) -> float | None:
+        return self.since
+
+
+def test_an_entry_lives_longer_while_the_bus_is_heard_without_a_break() -> None:
+    clock, link = FakeClock(), Link()
+    memory = AuthCache(1.0, clock, linked_ttl=60.0, link=link)
+    clock.advance(5)
+    memory.put("k", {"row": 1}, memory.epoch)
+    clock.advance(59.9)
+    assert memory.get("k") == {"row": 1}
+    clock.advance(0.1)
+    assert memory.get("k") is None
+
+
+def test_a_lost_link_brings_every_entry_back_to_the_ttl() -> None:
+    clock, link = FakeClock(), Link()
+    memory = AuthCache(1.0, clock, linked_ttl=60.0, link=link)
+    memory.put("k", {"row": 1}, memory.epoch)
+    clock.advance(2)
+    link.since = None  # the connection dropped: a revocation may be missed
+    assert memory.get("k") is None
+    # Read while the link is down: the TTL only, even once it is back
+    memory.put("k", {"row": 2}, memory.epoch)
+    clock.advance(0.5)
+    link.since = clock()
+    assert memory.get("k") == {"row": 2}
+    clock.advance(0.5)
+    assert memory.get("k") is None
+
+
+def test_an_entry_read_before_an_outage_is_not_trusted_after_it() -> None:
+    clock, link = FakeClock(), Link()
+    memory = AuthCache(1.0, clock, linked_ttl=60.0, link=link)
+    memory.put("k", {"row": 1}, memory.epoch)
+    clock.advance(3)
+    link.since = clock()  # reconnected: what came between may be missed
+    clock.advance(1)
+    assert memory.get("k") is None
+
+
+async def test_a_change_to_a_user_is_told_to_every_process(api: Api) -> None:
+    # Given a subscriber of the auth channel (every process has one, server/sockets.py)
+    account = await api.sign_up()
+    user = await User.get(email=account.email)
+    bus = runtime.current().bus
+    got: list[dict[str, object]] = []
+    async with bus.subscribe(AUTH_CHANNEL) as sub:
+
+        async def pump() -> None:
+            async for event in sub:
+                got.append(event)
+
+        task = asyncio.create_task(pump())
+        try:
+            # When a user is saved in a transaction
+            async with transaction():
+                await user.save(update_fields=["display_name"])
+            # Then the others hear of it once, after the commit
+            await eventually(
+                lambda: any(e["type"] == IdentityEventKind.CREDENTIALS_CHANGED for e in got),
+                what="credentials.changed",
+            )
+        finally:
+            task.cancel()
