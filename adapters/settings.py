@@ -42,10 +42,12 @@ class Settings(BaseSettings):
     """How long a process answers a validated access token from memory (0: never). Revocations
     reach every process on the bus at once; this bounds what a process can miss without one
     (resolvers/identity/auth_cache.py)."""
-    auth_cache_linked_seconds: float = Field(60.0, ge=0, le=3600)
+    auth_cache_linked_seconds: float = Field(5.0, ge=0, le=3600)
     """How long a process may answer a validated access token from memory while it has heard
     the auth channel without a break since reading it (every revocation and change then reached
-    it, and cleared the token); ``auth_cache_seconds`` otherwise. 0: never longer than that."""
+    it, and cleared the token); ``auth_cache_seconds`` otherwise. 0: never longer than that.
+    A few seconds: it also bounds how long a revocation whose publish is held up (the revoking
+    process cut off from Redis while this one is not) goes unheard here."""
     refresh_token_ttl_seconds: int = Field(30 * 24 * 3600, ge=60)
 
     # Limits checked before execution.

@@ -1,5 +1,5 @@
 """Validated access tokens, remembered (``HELLO_AUTH_CACHE_SECONDS``, 1 s, and up to
-``HELLO_AUTH_CACHE_LINKED_SECONDS``, 60 s, while the bus is heard without a break).
+``HELLO_AUTH_CACHE_LINKED_SECONDS``, 5 s, while the bus is heard without a break).
 
 Every request and every WebSocket authenticates, and a busy client sends many requests a second
 with one token: the cache answers those from memory instead of one query each. It holds the row
