@@ -32,7 +32,7 @@ from models.jobs import BackgroundJob, JobState
 from resolvers.core import clock as clocks
 from resolvers.core import events
 from resolvers.core.channels import job_channel
-from resolvers.core.jobs import JobContext, backoff_seconds, handler_of, wakers
+from resolvers.core.jobs import JobContext, background, backoff_seconds, handler_of, wakers
 from resolvers.core.tx import transaction
 
 log = logging.getLogger("hello.jobs")
@@ -110,6 +110,7 @@ class JobRunner:
             self._wake.set()  # recompute how long to sleep
 
     async def _relay_forever(self) -> None:
+        background.set("relay")
         while True:
             try:
                 await self.relay_once()
@@ -192,6 +193,7 @@ class JobRunner:
 
     async def run_job(self, job_id: int) -> None:
         """Run one job if this worker wins it; record how it ended."""
+        background.set(f"job {job_id}")  # this task's own context: the worker's task
         job = await self.do_start(job_id)
         if job is None:
             return  # another worker has it, it is not due, or it is finished

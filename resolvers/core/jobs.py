@@ -20,6 +20,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -30,6 +31,10 @@ from adapters.settings import get_settings
 from models.jobs import BackgroundJob, JobState
 from resolvers.core.clock import now
 from resolvers.core.tx import Transaction, transaction
+
+background: ContextVar[str | None] = ContextVar("hello_job_background", default=None)
+"""What background work of the engine this code runs for (``relay``, ``job 42``), None in a
+request: statements of the relay and of jobs are not a request's (tests count those)."""
 
 MAX_KEY = 200
 PROGRESS_INTERVAL_SECONDS = 0.25

@@ -69,7 +69,11 @@ async def test_the_requester_watches_progress_and_the_final_state(
         rest = await _stream(ws, op)
     finally:
         await ws.close()
-    progress = [(e["job"]["progressDone"], e["job"]["progressTotal"]) for e in rest if e["kind"] == "PROGRESS"]
+    progress = [
+        (e["job"]["progressDone"], e["job"]["progressTotal"])
+        for e in rest
+        if e["kind"] == "PROGRESS"
+    ]
     # The first report is written at once, the second falls within 250 ms of it, the last always.
     assert progress[0] == (1, 3) and progress[-1] == (3, 3), progress
     last = rest[-1]

@@ -39,9 +39,7 @@ def test_backoff_is_exponential_with_full_jitter_under_a_cap() -> None:
     assert backoff_seconds(3, base=2, cap=60, rand=lambda: 0.0) == 0
 
 
-async def test_failures_back_off_then_dead_then_an_admin_retries(
-    api: Api, tmp_path: Path
-) -> None:
+async def test_failures_back_off_then_dead_then_an_admin_retries(api: Api, tmp_path: Path) -> None:
     owner = await api.sign_up(organization="Jobs")
     member = await api.add_member(owner, name="Mia")
     stranger = await api.sign_up(organization="Elsewhere")
@@ -64,7 +62,11 @@ async def test_failures_back_off_then_dead_then_an_admin_retries(
     transport.consume(runner.run_job)
     key = uuid.uuid4().hex
     job = await do_enqueue(
-        FAIL, {"dir": str(tmp_path)}, key=key, run_at=clock(), organization_id=_org(owner.organization_id)
+        FAIL,
+        {"dir": str(tmp_path)},
+        key=key,
+        run_at=clock(),
+        organization_id=_org(owner.organization_id),
     )
     assert job.max_attempts == 3  # the handler's own number
 
@@ -105,9 +107,9 @@ async def test_failures_back_off_then_dead_then_an_admin_retries(
             "lastError": "RuntimeError: told to fail",
         }
     ]
-    assert (await api.gql(JOBS, {"state": "QUEUED"}, token=owner.access_token))[
-        "backgroundJobs"
-    ]["edges"] == []
+    assert (await api.gql(JOBS, {"state": "QUEUED"}, token=owner.access_token))["backgroundJobs"][
+        "edges"
+    ] == []
 
     # Nobody else retries it: a member is refused, another organization's admin finds nothing.
     r = await api.gql(RETRY, {"i": {"id": gid}}, token=member.access_token)
