@@ -24,6 +24,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from tortoise.expressions import F, Q
 
@@ -38,6 +39,7 @@ from resolvers.core.tx import transaction
 log = logging.getLogger("hello.jobs")
 
 RELAY_BATCH = 100
+STOP_GRACE_SECONDS = 5.0
 MAX_ERROR = 500
 
 
@@ -78,7 +80,7 @@ class JobRunner:
         self._wake = asyncio.Event()
         self._next_due: datetime | None = None
         self._loop_task: asyncio.Task[None] | None = None
-        self._running: set[asyncio.Task[None]] = set()
+        self._running: set[asyncio.Task[Any]] = set()
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -98,6 +100,13 @@ class JobRunner:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._loop_task
             self._loop_task = None
+        # Running jobs get a few seconds to end; those still running are cut off and handed
+        # back (``run_job``), so another worker runs them at once rather than after the lease.
+        if self._running:
+            _, cut = await asyncio.wait(set(self._running), timeout=STOP_GRACE_SECONDS)
+            for task in cut:
+                task.cancel()
+            await asyncio.gather(*cut, return_exceptions=True)
         await self.transport.close()
 
     def nudge(self, at: datetime | None = None) -> None:
@@ -194,6 +203,10 @@ class JobRunner:
     async def run_job(self, job_id: int) -> None:
         """Run one job if this worker wins it; record how it ended."""
         background.set(f"job {job_id}")  # this task's own context: the worker's task
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
         job = await self.do_start(job_id)
         if job is None:
             return  # another worker has it, it is not due, or it is finished
@@ -205,7 +218,11 @@ class JobRunner:
                 raise LookupError(f"no handler named {job.name!r} in this worker")
             await handler.run(ctx)
         except asyncio.CancelledError:
-            raise  # shutting down: the lease expires and another worker runs it again
+            # Shutting down: hand the job back at once rather than when its lease ends (and if
+            # even that fails, the lease ends and the reaper hands it back).
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self.do_release(job))
+            raise
         except Exception as e:
             log.warning("job %s (%s) attempt %s failed: %s", job.id, job.name, job.attempts, e)
             await self.do_fail(job, _short(e), ctx.pending)
@@ -249,6 +266,18 @@ class JobRunner:
         at = self.clock()
         await BackgroundJob.filter(self._owned(job)).update(
             lease_until=at + timedelta(seconds=self.config.lease_seconds)
+        )
+
+    async def do_release(self, job: BackgroundJob) -> None:
+        """Back to QUEUED, due now, this attempt not counted: it was cut off, not failed."""
+        at = self.clock()
+        await BackgroundJob.filter(self._owned(job)).update(
+            state=JobState.QUEUED,
+            attempts=F("attempts") - 1,
+            run_at=at,
+            relayed_at=None,
+            lease_until=None,
+            updated_at=at,
         )
 
     async def do_progress(self, job: BackgroundJob, done: int, total: int | None) -> None:

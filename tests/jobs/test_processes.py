@@ -79,3 +79,19 @@ async def test_a_relay_that_dies_between_claim_and_send_loses_nothing(tmp_path: 
             raise AssertionError(d.output()) from None
         assert [e[1] for e in effects(tmp_path, key)] == ["ran"]
         assert (await d.job(key))["attempts"] == 1
+
+
+async def test_a_worker_stopped_with_sigterm_hands_its_running_job_back(tmp_path: Path) -> None:
+    async with deployment(tmp_path) as d:
+        leaving = d.worker()
+        key = uuid.uuid4().hex
+        d.script("enqueue", WAIT, key, str(tmp_path), "0")
+        await eventually(lambda: len(effects(tmp_path, key)) == 1, timeout=30, what="a start")
+        stop(leaving)  # SIGTERM: a few seconds' grace, then the job is cut off and handed back
+        handed_back = await d.job(key)
+        assert handed_back["state"] == "QUEUED" and handed_back["attempts"] == 0, d.output()
+        (tmp_path / "release").touch()
+        d.worker()
+        await eventually(lambda: _succeeded(d, key), timeout=30, what="the job completing")
+        assert [e[1] for e in effects(tmp_path, key)] == ["started", "started", "ran"]
+        assert (await d.job(key))["attempts"] == 1
