@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+from redis.asyncio import Redis
 
 from tests.messenger.test_multiprocess import _wait_healthy, hello_env
 from tests.pg import _asyncpg_url, create_database, drop_database
@@ -132,3 +133,9 @@ async def deployment(tmp: Path) -> AsyncIterator[Deployment]:
             stop(proc)
         if pg:
             await drop_database(pg, name)
+        if env.get("HELLO_REDIS_URL"):
+            redis = Redis.from_url(env["HELLO_REDIS_URL"])
+            try:
+                await redis.delete(f"{env['HELLO_REDIS_PREFIX']}jobs")
+            finally:
+                await redis.aclose()

@@ -95,3 +95,19 @@ async def test_a_worker_stopped_with_sigterm_hands_its_running_job_back(tmp_path
         await eventually(lambda: _succeeded(d, key), timeout=30, what="the job completing")
         assert [e[1] for e in effects(tmp_path, key)] == ["started", "started", "ran"]
         assert (await d.job(key))["attempts"] == 1
+
+
+async def test_a_server_without_a_worker_leaves_its_jobs_to_a_worker(tmp_path: Path) -> None:
+    """``hello serve --no-worker`` runs nothing (at scale it relays, embedded it leaves even
+    that to the worker); a ``hello worker`` started later runs what was enqueued before it."""
+    async with deployment(tmp_path) as d:
+        server = await d.serve("--no-worker")
+        key = uuid.uuid4().hex
+        d.script("enqueue", RECORD, key, str(tmp_path), "0")
+        worker = d.worker()
+        try:
+            await eventually(lambda: _succeeded(d, key), timeout=30, what="the job running")
+        except AssertionError:
+            raise AssertionError(d.output()) from None
+        assert [(e[1], e[2]) for e in effects(tmp_path, key)] == [("ran", str(worker.pid))]
+        assert server.poll() is None
