@@ -19,13 +19,15 @@ from collections.abc import Awaitable, Callable
 
 from taskiq import AsyncBroker, InMemoryBroker
 from taskiq.acks import AcknowledgeType
-from taskiq.api import run_receiver_task
+from taskiq.receiver import Receiver
 from taskiq_redis import RedisStreamBroker
 
 log = logging.getLogger("hello.jobs")
 
 TASK_NAME = "hello.run_job"
 Handle = Callable[[int], Awaitable[None]]
+RECONNECT_MIN_SECONDS = 0.2
+RECONNECT_MAX_SECONDS = 2.0
 
 
 class JobTransport:
@@ -67,15 +69,35 @@ class JobTransport:
         self._handle = handle
         if not self.shared:
             return  # the in-memory broker runs each task as it is sent
-        self._consumer = asyncio.create_task(
-            run_receiver_task(
-                self.broker,
-                max_async_tasks=self.concurrency,
-                run_startup=False,
-                ack_time=AcknowledgeType.WHEN_EXECUTED,
-            ),
-            name="job-consumer",
-        )
+        self.broker.is_worker_process = True
+        self._consumer = asyncio.create_task(self._receive_forever(), name="job-consumer")
+
+    async def _receive_forever(self) -> None:
+        """taskiq's receiver, started again whenever it stops on an error (Redis went away):
+        what was sent meanwhile waits in the stream, and the database has every job anyway."""
+        delay = RECONNECT_MIN_SECONDS
+        while True:
+            started = asyncio.get_running_loop().time()
+            try:
+                # taskiq's own run_receiver_task restarts at once, for ever, without declaring
+                # the consumer group again (a Redis that restarted empty has none): a hot loop.
+                receiver = Receiver(
+                    self.broker,
+                    run_startup=False,
+                    max_async_tasks=self.concurrency,
+                    ack_type=AcknowledgeType.WHEN_EXECUTED,
+                )
+                await receiver.listen(asyncio.Event())
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:
+                log.warning("the job receiver stopped (%s); starting it again", e)
+            if asyncio.get_running_loop().time() - started > RECONNECT_MAX_SECONDS:
+                delay = RECONNECT_MIN_SECONDS
+            await asyncio.sleep(delay)  # a real back-off: waiting for Redis to come back
+            delay = min(delay * 2, RECONNECT_MAX_SECONDS)
+            with contextlib.suppress(Exception):
+                await self.broker.startup()  # the stream and group again, if Redis lost them
 
     async def close(self) -> None:
         self._handle = None

@@ -40,6 +40,7 @@ log = logging.getLogger("hello.jobs")
 
 RELAY_BATCH = 100
 STOP_GRACE_SECONDS = 5.0
+SEND_TIMEOUT_SECONDS = 5.0
 MAX_ERROR = 500
 
 
@@ -142,12 +143,17 @@ class JobRunner:
         """Reap expired leases, claim due jobs and send them; the ids sent."""
         await self.do_reap()
         ids = await self.do_claim_due()
-        for job_id in ids:
+        for i, job_id in enumerate(ids):
             try:
-                await self.transport.send(job_id)
-            except Exception:
-                # The claim expires after a lease and the job is relayed again.
-                log.exception("sending job %s to the broker failed", job_id)
+                await asyncio.wait_for(self.transport.send(job_id), SEND_TIMEOUT_SECONDS)
+            except Exception as e:
+                # The broker is away (Redis down): the claims not sent are given up at once, so
+                # the next look sends them again; should even that fail, they expire after a
+                # lease.
+                log.warning("sending jobs to the broker failed: %r", e)
+                with contextlib.suppress(Exception):
+                    await self.do_unclaim(ids[i:])
+                return ids[:i]
         return ids
 
     def _relayable(self, at: datetime) -> Q:
@@ -174,6 +180,13 @@ class JobRunner:
             if won:
                 claimed.append(int(job_id))  # type: ignore[call-overload]
         return claimed
+
+    async def do_unclaim(self, job_ids: list[int]) -> None:
+        """Give up claims this relay could not send (no other relay can hold them meanwhile:
+        the claims' lease has not ended)."""
+        await BackgroundJob.filter(id__in=job_ids, state=JobState.QUEUED).update(
+            relayed_at=None, lease_until=None
+        )
 
     async def do_reap(self) -> int:
         """RUNNING jobs whose lease ran out (their worker died): QUEUED again, or DEAD once

@@ -106,11 +106,13 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 @asynccontextmanager
-async def deployment(tmp: Path) -> AsyncIterator[Deployment]:
+async def deployment(tmp: Path, *, redis_url: str | None = None) -> AsyncIterator[Deployment]:
+    """``redis_url``: a Redis of the test's own (default: the suite's, if it has one)."""
     pg = os.environ.get("HELLO_TEST_DATABASE_URL")
     name = f"hello_jobs_{uuid.uuid4().hex[:10]}"
     db_url = await create_database(pg, name) if pg else f"sqlite://{tmp / 'jobs.sqlite3'}"
-    env = hello_env(str(tmp), db_url, os.environ.get("HELLO_TEST_REDIS_URL", ""))
+    redis_url = redis_url or os.environ.get("HELLO_TEST_REDIS_URL", "")
+    env = hello_env(str(tmp), db_url, redis_url)
     if not env["HELLO_REDIS_URL"]:
         del env["HELLO_REDIS_URL"]
     env.update(
@@ -134,8 +136,10 @@ async def deployment(tmp: Path) -> AsyncIterator[Deployment]:
         if pg:
             await drop_database(pg, name)
         if env.get("HELLO_REDIS_URL"):
-            redis = Redis.from_url(env["HELLO_REDIS_URL"])
+            redis = Redis.from_url(env["HELLO_REDIS_URL"], socket_connect_timeout=2)
             try:
                 await redis.delete(f"{env['HELLO_REDIS_PREFIX']}jobs")
+            except OSError:
+                pass  # a Redis of the test's own, gone with it
             finally:
                 await redis.aclose()
