@@ -122,8 +122,10 @@ class JobRunner:
     async def _relay_forever(self) -> None:
         background.set("relay")
         while True:
+            self._wake.clear()  # before looking: a nudge during the look makes another
             try:
-                await self.relay_once()
+                if len(await self.relay_once()) >= RELAY_BATCH:
+                    continue  # more may be due
             except Exception:
                 log.exception("relaying background jobs failed; trying again")
             timeout = self.config.poll_interval
@@ -133,7 +135,6 @@ class JobRunner:
                     self._next_due = None
                     continue
                 timeout = min(timeout, until)
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout)
 
@@ -247,8 +248,11 @@ class JobRunner:
     async def do_start(self, job_id: int) -> BackgroundJob | None:
         at = self.clock()
         async with transaction() as tx:
+            # Relayed and not started: a message older than a retry's back-off (whose row is
+            # not relayed until it is due) starts nothing. Not ``run_at <= now``: the relay
+            # checked that with its own clock, which may run a little ahead of this one.
             won = await BackgroundJob.filter(
-                id=job_id, state=JobState.QUEUED, run_at__lte=at
+                id=job_id, state=JobState.QUEUED, relayed_at__isnull=False
             ).update(
                 state=JobState.RUNNING,
                 attempts=F("attempts") + 1,
