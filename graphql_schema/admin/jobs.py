@@ -49,7 +49,9 @@ def _time(value: str | None) -> datetime | None:
 )
 class BackgroundJob(VisibleNode):
     id: relay.NodeID[int]
-    name: str = strawberry.field(description="What it does: its handler, e.g. `identity.x`.")
+    name: str = strawberry.field(
+        description="What it does: its handler, e.g. `identity.publish_later`."
+    )
     state: BackgroundJobState = strawberry.field(description="Where it stands.")
     attempts: int = strawberry.field(description="Attempts started so far.")
     max_attempts: int = strawberry.field(description="Attempts before it is DEAD.")
