@@ -224,6 +224,7 @@ class JobRunner:
         job = await self.do_start(job_id)
         if job is None:
             return  # another worker has it, it is not due, or it is finished
+        started = asyncio.get_running_loop().time()
         ctx = JobContext(job, lambda done, total: self.do_progress(job, done, total))
         handler = handler_of(job.name)
         heartbeat = asyncio.create_task(self._renew(job), name=f"job-{job.id}-lease")
@@ -236,14 +237,28 @@ class JobRunner:
             # even that fails, the lease ends and the reaper hands it back).
             with contextlib.suppress(Exception):
                 await asyncio.shield(self.do_release(job))
+            log.info("job handed back", extra={"job_id": job.id, "job": job.name})
             raise
         except Exception as e:
-            log.warning("job %s (%s) attempt %s failed: %s", job.id, job.name, job.attempts, e)
             await self.do_fail(job, _short(e), ctx.pending)
+            outcome = "failed"
         else:
             await self.do_succeed(job, ctx.pending)
+            outcome = "succeeded"
         finally:
             heartbeat.cancel()
+        # One line per attempt, like a request's; the error's first line only (no arguments).
+        log.log(
+            logging.INFO if outcome == "succeeded" else logging.WARNING,
+            "job %s",
+            outcome,
+            extra={
+                "job_id": job.id,
+                "job": job.name,
+                "attempt": job.attempts,
+                "seconds": round(asyncio.get_running_loop().time() - started, 3),
+            },
+        )
 
     async def do_start(self, job_id: int) -> BackgroundJob | None:
         at = self.clock()
