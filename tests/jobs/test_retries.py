@@ -71,7 +71,7 @@ async def test_failures_back_off_then_dead_then_an_admin_retries(api: Api, tmp_p
     assert job.max_attempts == 3  # the handler's own number
 
     async def attempt() -> BackgroundJob:
-        assert await runner.relay_once() == [job.id]
+        assert job.id in await runner.relay_once()
         await transport.broker.wait_all()  # type: ignore[attr-defined]
         return await BackgroundJob.get(id=job.id)
 
@@ -81,7 +81,7 @@ async def test_failures_back_off_then_dead_then_an_admin_retries(api: Api, tmp_p
         assert first.last_error == "RuntimeError: told to fail"  # first line only
         assert first.run_at == clock() + timedelta(seconds=10)
         fake.advance(9.9)
-        assert await runner.relay_once() == []  # not yet
+        assert job.id not in await runner.relay_once()  # not yet
         fake.advance(0.1)
         second = await attempt()
         assert second.state == JobState.QUEUED and second.attempts == 2
