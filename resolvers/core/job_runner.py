@@ -34,6 +34,7 @@ from resolvers.core import clock as clocks
 from resolvers.core import events
 from resolvers.core.channels import job_channel
 from resolvers.core.jobs import JobContext, background, backoff_seconds, handler_of, wakers
+from resolvers.core.sql import Statement, dialect
 from resolvers.core.tx import transaction
 
 log = logging.getLogger("hello.jobs")
@@ -50,6 +51,24 @@ class RunnerConfig:
     lease_seconds: float = 300.0
     retry_base_seconds: float = 2.0
     retry_cap_seconds: float = 3600.0
+
+
+CLAIM_DUE = Statement(
+    "",  # PostgreSQL only (SQLite claims through the ORM)
+    postgres="""
+UPDATE background_job SET relayed_at = $1, lease_until = $2, updated_at = $1
+WHERE id IN (
+    SELECT id FROM background_job
+    WHERE state = 'QUEUED' AND run_at <= $1 AND (relayed_at IS NULL OR lease_until <= $1)
+    ORDER BY run_at, id LIMIT $3
+    FOR UPDATE SKIP LOCKED
+)
+AND state = 'QUEUED' AND (relayed_at IS NULL OR lease_until <= $1)
+RETURNING id
+""",
+)
+"""Claim up to $3 due jobs. The outer conditions are checked again on each row as it is
+updated, so a row another relay claimed in between is left out either way."""
 
 
 def _short(error: BaseException) -> str:
@@ -163,10 +182,14 @@ class JobRunner:
         )
 
     async def do_claim_due(self) -> list[int]:
-        """Claim due jobs for relaying: one conditional UPDATE per job, so of two relays (two
-        processes) exactly one claims each, and a claim that is never sent expires."""
+        """Claim due jobs for relaying, so that of two relays (two processes) exactly one
+        claims each; a claim that is never sent expires. PostgreSQL: one statement that skips
+        the rows another relay is claiming; SQLite (one writer): a conditional UPDATE per job."""
         at = self.clock()
         lease = at + timedelta(seconds=self.config.lease_seconds)
+        if dialect() == "postgres":
+            rows = await CLAIM_DUE.execute_query([at, lease, RELAY_BATCH])
+            return sorted(int(r["id"]) for r in rows)
         due = (
             await BackgroundJob.filter(self._relayable(at))
             .order_by("run_at", "id")
