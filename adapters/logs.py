@@ -122,3 +122,5 @@ def configure(level: str = "INFO") -> None:
     root.setLevel(level.upper())
     # uvicorn's access log would repeat our request line without the GraphQL details.
     logging.getLogger("uvicorn.access").disabled = True
+    # taskiq's receiver logs every message it runs at INFO; our job line (hello.jobs) says more.
+    logging.getLogger("taskiq").setLevel(max(root.level, logging.WARNING))

@@ -125,6 +125,28 @@ class Settings(BaseSettings):
     download_url_ttl_seconds: int = Field(300, ge=10)
     """Lifetime of signed (or presigned) download URLs."""
 
+    # Background jobs (resolvers/core/jobs.py): the database keeps them, taskiq carries them.
+    job_worker: bool = True
+    """Whether this process runs jobs (``hello serve --no-worker`` sets it false); every process
+    relays due jobs to the workers either way, except embedded, where only a worker can run
+    what it relays."""
+    job_poll_interval: float = Field(1.0, gt=0, le=60)
+    """Seconds between two looks for due jobs (an enqueue in this process looks at once)."""
+    job_lease_seconds: float = Field(300.0, ge=1)
+    """How long a worker may hold a job before it counts as crashed and the job runs again;
+    also how long a relayed job waits for a worker before it is relayed again. Handlers that
+    report progress renew it."""
+    job_max_attempts: int = Field(5, ge=1, le=100)
+    """Attempts of a job whose handler names no other number; then it is DEAD."""
+    job_retry_base_seconds: float = Field(2.0, gt=0)
+    job_retry_cap_seconds: float = Field(3600.0, gt=0)
+    """Back-off after failed attempt n: a random delay up to min(cap, base * 2**(n-1))."""
+    job_concurrency: int = Field(10, ge=1, le=1000)
+    """Jobs one process runs at once."""
+    job_imports: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """Comma-separated modules to import at start for the job handlers they register, besides
+    Hello's own (plug-ins, tests)."""
+
     log_level: str = "INFO"
 
     @field_validator("allowed_origins", mode="before")
@@ -132,6 +154,13 @@ class Settings(BaseSettings):
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
             return [o.strip() for o in value.split(",") if o.strip()]
+        return value
+
+    @field_validator("job_imports", mode="before")
+    @classmethod
+    def _split_imports(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [m.strip() for m in value.split(",") if m.strip()]
         return value
 
     @property

@@ -14,6 +14,11 @@ from strawberry.types import Info
 from graphql_schema.admin.departments import Department, DepartmentMutation, DepartmentQuery
 from graphql_schema.admin.groups import Group, GroupsMutation, GroupsQuery
 from graphql_schema.admin.invitations import InvitationsMutation, InvitationsQuery
+from graphql_schema.admin.jobs import (
+    BackgroundJobsMutation,
+    BackgroundJobsQuery,
+    BackgroundJobsSubscription,
+)
 from graphql_schema.admin.organization import OrganizationMutation, OrganizationQuery
 from graphql_schema.admin.people import PeopleMutation, PeopleQuery
 from graphql_schema.core.node import NodeQuery, resolve_entities
@@ -43,6 +48,7 @@ QUERIES: tuple[type, ...] = (
     GroupsQuery,
     InvitationsQuery,
     OrganizationQuery,
+    BackgroundJobsQuery,
     MessengerQuery,
     MessageOpsQuery,
     SearchQuery,
@@ -58,6 +64,7 @@ MUTATIONS: tuple[type, ...] = (
     GroupsMutation,
     InvitationsMutation,
     OrganizationMutation,
+    BackgroundJobsMutation,
     MessengerMutation,
     MessagesMutation,
     GroupChatsMutation,
@@ -69,7 +76,12 @@ MUTATIONS: tuple[type, ...] = (
     ShareLinkMutation,
     UploadSessionMutation,
 )
-SUBSCRIPTIONS: tuple[type, ...] = (IdentitySubscription, MessengerSubscription, LiveSubscription)
+SUBSCRIPTIONS: tuple[type, ...] = (
+    IdentitySubscription,
+    MessengerSubscription,
+    LiveSubscription,
+    BackgroundJobsSubscription,
+)
 NODE_TYPES: tuple[type, ...] = (User, Organization, Department, Group, Chat, Message, File)
 FEDERATION_VERSION: Literal["2.9"] = "2.9"
 """The Apollo Federation version the SDL links (``@link(url: .../federation/v2.9)``)."""

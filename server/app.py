@@ -19,10 +19,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from adapters import logs, runtime
-from adapters.blobs import create_blob_store, sweep_forever
-from adapters.bus import EventBus
-from adapters.db import close_db, init_db
-from adapters.kv import create_store
+from adapters.blobs import sweep_forever
 from adapters.settings import Settings, get_settings
 from graphql_schema.schema import create_schema
 from resolvers.core.channels import AUTH_CHANNEL
@@ -32,7 +29,9 @@ from resolvers.identity.queries import live_sessions
 from server import files, graphiql
 from server.execution import install as install_fast_paths
 from server.http_streams import StreamGate
+from server.jobs import create_runner
 from server.limits import Guard
+from server.services import running_services
 from server.sockets import SocketRegistry
 from server.stalled_sockets import StalledSocketGuard
 from server.view import CSRF_HEADER, HelloGraphQL
@@ -102,38 +101,30 @@ def create_app(settings: Settings | None = None, *, configure_logging: bool = Tr
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await init_db(settings)
-        bus = EventBus(
-            settings.redis_url, prefix=settings.redis_prefix, queue_size=settings.bus_queue_size
-        )
-        await bus.connect()
-        store = create_store(settings.redis_url, prefix=settings.redis_prefix)
-        blobs = create_blob_store(settings)
-        services = runtime.Services(settings=settings, bus=bus, store=store, blobs=blobs)
-        runtime.install(services)
-        app.state.services = services
-        app.state.sockets = sockets
-        await sockets.start(bus, AUTH_CHANNEL, live_sessions)
-        cleanup = asyncio.create_task(cleanup_forever(), name="drive-upload-cleanup")
-        sweep = asyncio.create_task(sweep_forever(blobs), name="blob-temporary-sweep")
-        keys = asyncio.create_task(sweep_idempotency_keys(), name="idempotency-key-sweep")
-        log.info("started", extra={"env": settings.env, "redis": bool(settings.redis_url)})
-        # Imports, the schema and the start-up state live as long as the process: frozen,
-        # every later full collection skips them (bench/: p99 of figure 2 74 -> 56 ms).
-        gc.collect()
-        gc.freeze()
-        try:
-            yield
-        finally:
-            cleanup.cancel()
-            sweep.cancel()
-            keys.cancel()
-            await sockets.stop()
-            await bus.disconnect()
-            await store.close()
-            await blobs.close()
-            runtime.install(None)
-            await close_db()
+        async with running_services(settings) as services:
+            app.state.services = services
+            app.state.sockets = sockets
+            await sockets.start(services.bus, AUTH_CHANNEL, live_sessions)
+            cleanup = asyncio.create_task(cleanup_forever(), name="drive-upload-cleanup")
+            sweep = asyncio.create_task(sweep_forever(services.blobs), name="blob-temporary-sweep")
+            keys = asyncio.create_task(sweep_idempotency_keys(), name="idempotency-key-sweep")
+            # Background jobs: relayed here, and run here unless `--no-worker` (server/jobs.py).
+            jobs = create_runner(settings)
+            app.state.jobs = jobs
+            await jobs.start()
+            log.info("started", extra={"env": settings.env, "redis": bool(settings.redis_url)})
+            # Imports, the schema and the start-up state live as long as the process: frozen,
+            # every later full collection skips them (bench/: p99 of figure 2 74 -> 56 ms).
+            gc.collect()
+            gc.freeze()
+            try:
+                yield
+            finally:
+                await jobs.stop()
+                cleanup.cancel()
+                sweep.cancel()
+                keys.cancel()
+                await sockets.stop()
 
     async def healthz(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})

@@ -35,12 +35,24 @@ def main() -> None:
     help="Worker processes. More than one needs HELLO_REDIS_URL, so that events, presence and "
     "rate limits are shared between them.",
 )
-def serve(host: str, port: int, workers: int) -> None:
+@click.option(
+    "--no-worker",
+    is_flag=True,
+    help="Run no background jobs here (leave them to `hello worker` processes); due jobs are "
+    "still relayed to them when HELLO_REDIS_URL is set.",
+)
+def serve(host: str, port: int, workers: int, no_worker: bool) -> None:
     """Serve the GraphQL API at http://HOST:PORT/graphql (GraphiQL in development)."""
+    import os
+
     import uvicorn
 
     from server.app import uvicorn_options
 
+    if no_worker:
+        # Read by every uvicorn worker process's settings (they inherit the environment).
+        os.environ["HELLO_JOB_WORKER"] = "false"
+        get_settings.cache_clear()
     settings = get_settings()
     if workers > 1 and not settings.redis_url:
         raise click.UsageError(
@@ -61,6 +73,44 @@ def serve(host: str, port: int, workers: int) -> None:
         # still open is cancelled; stream clients reconnect elsewhere and resume, like sockets.
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
+
+
+@main.command()
+def worker() -> None:
+    """Run background jobs (and relay due ones) without serving HTTP; start any number.
+
+    With HELLO_REDIS_URL they share the jobs through Redis Streams; embedded, one worker runs
+    the jobs of the database it opens. Stops on SIGINT or SIGTERM, letting running jobs end
+    within a few seconds (what is cut off runs again after its lease)."""
+    import os
+    import signal
+
+    from server.jobs import create_runner
+    from server.services import running_services
+
+    os.environ["HELLO_JOB_WORKER"] = "true"
+    get_settings.cache_clear()
+    settings = get_settings()
+    settings.resolved_secret_key()
+
+    async def run() -> None:
+        from adapters import logs
+
+        logs.configure(settings.log_level)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        async with running_services(settings):
+            runner = create_runner(settings)
+            await runner.start()
+            click.echo("worker started", err=True)
+            try:
+                await stop.wait()
+            finally:
+                await runner.stop()
+
+    asyncio.run(run())
 
 
 @main.command()

@@ -203,6 +203,15 @@ async def server(database_url: str, storage_url: str) -> AsyncIterator[str]:
         except TimeoutError:
             _dump_tasks()
             raise
+        if settings.redis_url:
+            # The job stream is the one key of ours that does not expire by itself.
+            from redis.asyncio import Redis
+
+            redis = Redis.from_url(settings.redis_url)
+            try:
+                await redis.delete(f"{settings.redis_prefix}jobs")
+            finally:
+                await redis.aclose()
 
 
 def _dump_tasks() -> None:

@@ -54,7 +54,8 @@ class OrganizationSettings:
 # Entries store target types in lower case (`department`). Those that are GraphQL Node types
 # are shown under the type's name, with global IDs that `node(id:)` resolves.
 NODE_TARGETS = {
-    name.lower(): name for name in ("User", "Department", "Group", "Invitation", "Organization")
+    name.lower(): name
+    for name in ("User", "Department", "Group", "Invitation", "Organization", "BackgroundJob")
 }
 
 

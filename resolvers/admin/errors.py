@@ -36,6 +36,8 @@ class AdminErrorCode(ErrorCode):
     INVITATION_EXPIRED = auto()
     INVITATION_REVOKED = auto()
     INVITATION_USED = auto()
+    # backgroundJobRetry on a job that is not DEAD.
+    JOB_NOT_DEAD = auto()
     # No active owner or admin would remain.
     LAST_ADMIN = auto()
     MANAGER_CYCLE = auto()

@@ -19,3 +19,8 @@ def user_channel(user_id: int) -> str:
 
 def chat_channel(chat_id: int) -> str:
     return f"chat:{chat_id}"
+
+
+def job_channel(job_id: int) -> str:
+    """One background job's progress and final state (backgroundJobEvents)."""
+    return f"job:{job_id}"

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
+import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 from tortoise.exceptions import IntegrityError
 
@@ -12,6 +13,7 @@ from models.identity import AuthSession, AuthToken, Organization, Role, TokenKin
 from resolvers.core.clock import now
 from resolvers.core.context import RequestMeta
 from resolvers.core.errors import DomainError, Throttled, collect
+from resolvers.core.jobs import JobContext, do_enqueue, job_handler
 from resolvers.core.tx import publish_events, transaction
 from resolvers.identity import auth_cache, events
 from resolvers.identity.errors import IdentityErrorCode
@@ -192,21 +194,24 @@ async def do_revoke_sessions(
         if close_after <= 0:
             tx.publish(events.AUTH_CHANNEL, revoked)
         else:
-            tx.after_commit(lambda: _publish_later(close_after, events.AUTH_CHANNEL, revoked))
+            # A job rather than a timer: it survives a restart of this process in between.
+            await do_enqueue(
+                PUBLISH_LATER,
+                {"channel": events.AUTH_CHANNEL, "event": dict(revoked)},
+                key=f"revoke:{uuid.uuid4().hex}",
+                run_at=now() + timedelta(seconds=close_after),
+            )
     return count
 
 
-_later: set[asyncio.Task[None]] = set()  # strong references until each has run
+PUBLISH_LATER = "identity.publish_later"
 
 
-async def _publish_later(delay: float, channel: str, event: events.AuthEvent) -> None:
-    async def run() -> None:
-        await asyncio.sleep(delay)
-        await publish_events([(channel, dict(event))])
-
-    task = asyncio.create_task(run())
-    _later.add(task)
-    task.add_done_callback(_later.discard)
+@job_handler(PUBLISH_LATER, max_attempts=5)
+async def publish_later(ctx: JobContext) -> None:
+    """Publish an event at the job's time (a revocation after the notice that explains it).
+    Publishing it twice is harmless: closing closed sockets changes nothing."""
+    await publish_events([(str(ctx.args["channel"]), dict(ctx.args["event"]))])
 
 
 async def check_sign_out(session_id: int) -> None:

@@ -39,6 +39,7 @@ def _members(data: Any, caller: str) -> str:
 #                 owner admin member guest stranger
 NODE = {
     "AuditEntry":   "OK    OK    NULL   NULL  NULL",
+    "BackgroundJob": "OK   OK    NULL   NULL  NULL",
     "Chat":         "NULL  OK    OK     OK    NULL",
     "Department":   "OK    OK    OK     NULL  NULL",
     "File":         "NULL  NULL  OK     OK    NULL",
@@ -122,6 +123,8 @@ MATRIX: dict[str, Case | list[Case]] = {
     "groupMembersRemove":            X("OK    OK    F      F     NF", ids={"userIds": "member"}),
     "invitationCreate":              X("OK    OK    F      F     NF"),
     "invitationRevoke":              X("OK    OK    F      F     NF"),
+    "backgroundJobRetry":            X("OK    OK    F      F     NF", ids={"input.id": "background_job"},
+                                       why="admins retry their organization's dead jobs"),
     # --- messenger: the member owns the chat; the admin and the guest are plain members ---
     #                               owner admin member guest stranger
     "chatCreate":                    X("OK    OK    OK  GUEST_NOT_ALLOWED NF",

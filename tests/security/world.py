@@ -13,6 +13,7 @@ import hashlib
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from strawberry.relay import GlobalID
@@ -335,6 +336,26 @@ async def _upload_session(world: World, into: dict[str, str]) -> str:
     return p["session"]["id"]
 
 
+async def _background_job(world: World, into: dict[str, str]) -> str:
+    """A DEAD job of organization A that the member started. Written through the ORM: no call
+    of the API makes a job fail. Its handler exists nowhere, so a retry dies again, harmlessly."""
+    from graphql_schema.admin.jobs import BackgroundJob as BackgroundJobType
+    from models.jobs import BackgroundJob, JobState
+
+    job = await BackgroundJob.create(
+        name="matrix.nothing",
+        key=uuid.uuid4().hex,
+        organization_id=pk(into["organization"]),
+        requested_by_id=pk(into["member"]),
+        state=JobState.DEAD,
+        run_at=datetime.now(UTC),
+        attempts=1,
+        max_attempts=1,
+        last_error="LookupError: no handler",
+    )
+    return str(BackgroundJobType.global_id(job.id))
+
+
 FACTORIES: dict[str, Factory] = {
     "colleague": _colleague,
     "department": _department,
@@ -352,6 +373,7 @@ FACTORIES: dict[str, Factory] = {
     "permission": _permission,
     "share_link": _share_link,
     "upload_session": _upload_session,
+    "background_job": _background_job,
 }
 # Dependencies first: a message needs its chat, a version its file.
 FACTORY_ORDER = tuple(FACTORIES)

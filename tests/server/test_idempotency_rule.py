@@ -19,10 +19,11 @@ import pytest
 from strawberry.relay import GlobalID
 
 from adapters import runtime
-from models.admin import Department, Group, Invitation
+from models.admin import AuditEntry, Department, Group, Invitation
 from models.core import IdempotencyRecord
 from models.drive import DriveItem, FileVersion, ShareLink, UploadSession
 from models.identity import User
+from models.jobs import BackgroundJob, JobState
 from models.messenger import Chat, Message
 from resolvers.core.idempotency import KEEP, sweep_expired
 from resolvers.messenger.events import chat_channel
@@ -54,6 +55,7 @@ class World:
     message: str = ""
     file: str = ""
     versions: list[str] = field(default_factory=list)
+    dead_jobs: list[str] = field(default_factory=list)
 
 
 async def world(api: Api) -> World:
@@ -68,6 +70,19 @@ async def world(api: Api) -> World:
         await upload_ok(api, ada, data, name="doc.txt", onConflict="NEW_VERSION")
     versions = await FileVersion.filter(item_id=pk(w.file)).order_by("id")
     w.versions = [str(GlobalID("FileVersion", str(v.id))) for v in versions]
+    # Two DEAD jobs to retry, written through the ORM (no call of the API makes a job fail);
+    # their handler exists nowhere, so a retried one dies again, harmlessly.
+    for _ in range(2):
+        job = await BackgroundJob.create(
+            name="idempotency.nothing",
+            key=uuid.uuid4().hex,
+            organization_id=w.org,
+            state=JobState.DEAD,
+            run_at=datetime.now(UTC),
+            attempts=1,
+            max_attempts=1,
+        )
+        w.dead_jobs.append(str(GlobalID("BackgroundJob", str(job.id))))
     return w
 
 
@@ -228,6 +243,12 @@ CASES = [
             [{"size": 10, "sha256": sha(2), "name": "big.bin"}],
         ),
         lambda w: UploadSession.filter(organization_id=w.org).count(),
+    ),
+    Case(
+        "backgroundJobRetry",
+        "job",
+        lambda w: ({"id": w.dead_jobs[0]}, [{"id": w.dead_jobs[1]}]),
+        lambda w: AuditEntry.filter(organization_id=w.org, action="background_job.retry").count(),
     ),
     Case(
         "fileUpload",
