@@ -166,7 +166,7 @@ class BackgroundJobRetryInput:
     idempotency_key: str | None = strawberry.field(
         default=None,
         description="A retry of this request with the same key (1 to 128 characters) returns "
-        "the job as the first one left it, instead of NOT_DEAD.",
+        "the job as the first one left it, instead of JOB_NOT_DEAD.",
     )
 
 
