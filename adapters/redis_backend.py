@@ -31,11 +31,11 @@ from typing import Any, cast
 from broadcaster import Event
 from broadcaster._backends.base import BroadcastBackend
 from redis.asyncio import BlockingConnectionPool, ConnectionPool, Redis
+from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from redis.retry import Retry
 
 from adapters.bus import BusUnavailable, Link
 from adapters.redis_batch import Batcher
