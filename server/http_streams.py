@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from cross_web import HTTPException
@@ -177,23 +178,11 @@ def _quality(value: str) -> float:
         return 0.0
 
 
-_NEGOTIATED: dict[str, Framing | None] = {}
-"""``negotiate``'s answers by header: clients send a handful of distinct ones, and every
-request asks. Emptied when it grows past ``_REMEMBERED`` (a client sending a new header each
-time gains nothing from it)."""
-_REMEMBERED = 256
-
-
+@lru_cache(maxsize=256)
 def negotiate(accept: str) -> Framing | None:
-    """The stream framing an ``Accept`` header asks for, or None for a plain response."""
-    try:
-        return _NEGOTIATED[accept]
-    except KeyError:
-        pass
-    if len(_NEGOTIATED) >= _REMEMBERED:
-        _NEGOTIATED.clear()
-    found = _NEGOTIATED[accept] = _negotiate(accept)
-    return found
+    """The stream framing an ``Accept`` header asks for, or None for a plain response
+    (remembered by header, as ``negotiation.choose`` is)."""
+    return _negotiate(accept)
 
 
 def _negotiate(accept: str) -> Framing | None:

@@ -18,6 +18,7 @@ in a media type of its own (GraphiQL's HTML, the streaming transports).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -75,25 +76,16 @@ def _matches(media_range: str, media: str) -> int:
     return 1 if media_range == "*/*" else 0
 
 
-_CHOSEN: dict[str, str | None] = {}
-"""``choose``'s answers by header, as ``server/http_streams.py`` keeps ``negotiate``'s."""
-_REMEMBERED = 256
-
-
 def choose(accept: str | None) -> str | None:
     """The media type to answer in, or None when the header accepts neither of ours."""
     if not accept:
         return JSON
-    try:
-        return _CHOSEN[accept]
-    except KeyError:
-        pass
-    if len(_CHOSEN) >= _REMEMBERED:
-        _CHOSEN.clear()
-    found = _CHOSEN[accept] = _choose(accept)
-    return found
+    return _choose(accept)
 
 
+# Remembered by header: clients send a handful of distinct ones and every request asks (a
+# client sending a new header each time only cycles the cache).
+@lru_cache(maxsize=256)
 def _choose(accept: str) -> str | None:
     if not accept.strip():
         return JSON
