@@ -18,9 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-from redis.asyncio import Redis
 
-from tests.messenger.test_multiprocess import _wait_healthy, hello_env
+from tests.messenger.test_multiprocess import _wait_healthy, forget_job_stream, hello_env
 from tests.pg import _asyncpg_url, create_database, drop_database
 from tests.test_production import HELLO, ROOT, free_port
 
@@ -135,11 +134,4 @@ async def deployment(tmp: Path, *, redis_url: str | None = None) -> AsyncIterato
             stop(proc)
         if pg:
             await drop_database(pg, name)
-        if env.get("HELLO_REDIS_URL"):
-            redis = Redis.from_url(env["HELLO_REDIS_URL"], socket_connect_timeout=2)
-            try:
-                await redis.delete(f"{env['HELLO_REDIS_PREFIX']}jobs")
-            except OSError:
-                pass  # a Redis of the test's own, gone with it
-            finally:
-                await redis.aclose()
+        await forget_job_stream(env)

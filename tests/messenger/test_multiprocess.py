@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
+from redis.asyncio import Redis
 
 from tests.client import PASSWORD, Account, Api, WSClient, unique_email
 from tests.messenger.helpers import group, send
@@ -65,6 +66,21 @@ def hello_env(tmp: str, db_url: str, redis_url: str) -> dict[str, str]:
     }
 
 
+async def forget_job_stream(env: dict[str, str]) -> None:
+    """Delete the job stream that ``hello serve`` / ``hello worker`` made under the
+    environment's Redis prefix (taskiq's Redis Streams broker creates it at start-up), so the
+    shared Redis keeps nothing of a test."""
+    if not env.get("HELLO_REDIS_URL"):
+        return
+    redis = Redis.from_url(env["HELLO_REDIS_URL"], socket_connect_timeout=2)
+    try:
+        await redis.delete(f"{env['HELLO_REDIS_PREFIX']}jobs")
+    except OSError:
+        pass  # a Redis of the test's own, gone with it
+    finally:
+        await redis.aclose()
+
+
 @asynccontextmanager
 async def two_servers(tmp: str, *, prefix: str | None = None) -> AsyncIterator[tuple[str, str]]:
     """Two ``hello serve`` on a fresh database and Redis (keys under ``prefix`` if given)."""
@@ -107,6 +123,7 @@ async def two_servers(tmp: str, *, prefix: str | None = None) -> AsyncIterator[t
                 process.kill()
                 process.wait(timeout=20)
         await drop_database(base, name)
+        await forget_job_stream(env)
 
 
 async def subscriber(url: str, who: Account, chat: str) -> WSClient:

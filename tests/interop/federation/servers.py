@@ -24,6 +24,7 @@ import pytest
 import uvicorn
 
 from tests.interop.federation.colors import create_app
+from tests.messenger.test_multiprocess import forget_job_stream
 from tests.pg import create_database, drop_database
 from tests.services import missing
 from tests.test_production import HELLO, ROOT, free_port
@@ -135,6 +136,7 @@ async def hello_production(tmp: Path) -> AsyncIterator[str]:
             _stop(process)
         if base:
             await drop_database(base, name)
+        await forget_job_stream(env)
 
 
 @asynccontextmanager
