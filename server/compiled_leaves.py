@@ -145,10 +145,9 @@ def fast_leaf(
 
 # isoformat() of the datetimes met, by (datetime, its UTC offset): equal aware datetimes with
 # the same offset have the same wall time, so the same isoformat (naive ones: offset None).
-# Exact datetimes only (a subclass may format itself). Bounded: emptied when full.
-_isoformats: dict[tuple[datetime, Any], str] = {}
-# Those in UTC itself (tzinfo is datetime.UTC), by the datetime alone.
-_utc_isoformats: dict[datetime, str] = {}
+# Those in UTC itself (tzinfo is datetime.UTC) by the datetime alone, which no tuple key
+# equals. Exact datetimes only (a subclass may format itself). Bounded: emptied when full.
+_isoformats: dict[datetime | tuple[datetime, Any], str] = {}
 ISOFORMATS = 4096
 
 
@@ -160,19 +159,14 @@ def _fast_isoformat(name: str, complete: Fast) -> Fast:
             return MISS
         if type(value) is not datetime:
             return complete(value)
+        key: Any
         if value.tzinfo is UTC:  # the common case: equal values, equal isoformat()
-            found = _utc_isoformats.get(value)
-            if found is None:
-                found = complete(value)
-                if type(found) is str:
-                    if len(_utc_isoformats) >= ISOFORMATS:
-                        _utc_isoformats.clear()
-                    _utc_isoformats[value] = found
-            return found
-        try:
-            key = (value, value.utcoffset())
-        except Exception:
-            return complete(value)
+            key = value
+        else:
+            try:
+                key = (value, value.utcoffset())
+            except Exception:
+                return complete(value)
         found = _isoformats.get(key)
         if found is None:
             found = complete(value)
