@@ -18,6 +18,7 @@ MODEL_MODULES = [
     "models.messenger",
     "models.drive",
     "models.jobs",
+    "models.apps",
 ]
 
 

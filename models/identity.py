@@ -15,6 +15,19 @@ class Role(StrEnum):
     GUEST = "GUEST"
 
 
+class SessionKind(StrEnum):
+    """How a session's tokens were obtained: what its ``scopes`` and ``app`` mean."""
+
+    SIGN_IN = "SIGN_IN"
+    """signIn, signUp, an invitation: the person themselves, every scope their role allows."""
+    OAUTH = "OAUTH"
+    """The authorization code grant: an app acting for the person, within ``scopes``."""
+    CLIENT = "CLIENT"
+    """The client credentials grant: an app's tenant token, acting as its bot user."""
+    PERSONAL = "PERSONAL"
+    """A personal access token for scripts, named, scoped and expiring."""
+
+
 class TokenKind(StrEnum):
     ACCESS = "access"
     REFRESH = "refresh"
@@ -54,6 +67,8 @@ class User(Model):
     role = fields.CharEnumField(Role, max_length=16, default=Role.MEMBER)
     is_active = fields.BooleanField(default=True)
     deactivated_at = fields.DatetimeField(null=True)
+    is_bot = fields.BooleanField(default=False)
+    """An app's bot user (``models.apps.App.bot_user``): never signs in with a password."""
     must_change_password = fields.BooleanField(default=False)
     """Set when an admin resets the password: the user must choose a new one to go on."""
     time_zone = fields.CharField(max_length=64, default="UTC")
@@ -86,6 +101,16 @@ class AuthSession(Model):
     revoked_at = fields.DatetimeField(null=True)
     user_agent = fields.CharField(max_length=255, default="")
     ip = fields.CharField(max_length=64, default="")
+    kind = fields.CharEnumField(SessionKind, max_length=12, default=SessionKind.SIGN_IN)
+    app: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.App", related_name="sessions", null=True, on_delete=fields.CASCADE
+    )
+    app_id: int | None
+    """The app the tokens were issued to (OAUTH, CLIENT), else None."""
+    scopes: list[str] | None = fields.JSONField(null=True)
+    """What the tokens may do (``resolvers.core.scopes``); None for SIGN_IN: the role decides."""
+    name = fields.CharField(max_length=100, default="")
+    """A personal access token's label."""
 
     class Meta:
         table = "auth_session"

@@ -21,10 +21,17 @@ if TYPE_CHECKING:
 
 @dataclass(slots=True)
 class Principal:
-    """A signed-in user, as established from a valid access token."""
+    """A signed-in user, as established from a valid access token.
+
+    ``scopes`` is None for the person's own sign-in: everything their role allows. A token
+    issued to an app (OAuth, its bot's tenant token) or a personal access token carries the
+    scopes it was granted; ``resolvers.core.scopes.effective_scopes`` is what it may do.
+    ``app_id`` is the app such a token was issued to."""
 
     user: User
     session_id: int
+    scopes: frozenset[str] | None = None
+    app_id: int | None = None
 
     @property
     def user_id(self) -> int:

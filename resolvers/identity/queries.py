@@ -13,7 +13,7 @@ from resolvers.core.loaders import by_key
 from resolvers.core.pagination import Page, paginate
 from resolvers.core.principal import require_principal
 from resolvers.identity import auth_cache
-from resolvers.identity.tokens import ACCESS_PREFIX, token_hash
+from resolvers.identity.tokens import BEARER_PREFIXES, token_hash
 
 
 async def authenticate(token: str) -> Principal | None:
@@ -26,7 +26,7 @@ async def authenticate(token: str) -> Principal | None:
     written once from the models' metadata: the ORM spent some 5 ms of Python building the
     same two-join query each time (200 sockets connecting at once held the loop for a second),
     this takes a tenth of that. The remaining conditions are checked on the row."""
-    if not token.startswith(ACCESS_PREFIX) or len(token) > 128:
+    if not token.startswith(BEARER_PREFIXES) or len(token) > 128:
         return None
     key = token_hash(token)
     memory = auth_cache.cache()
@@ -40,6 +40,8 @@ async def authenticate(token: str) -> Principal | None:
         row = dict(rows[0])
         # Converted once, not on every request the entry answers (SQLite returns text).
         row["_expires_at"] = _EXPIRES.to_python_value(row["_expires_at"])
+        # A JSON column: text on SQLite, already decoded on PostgreSQL.
+        row["_scopes"] = _SCOPES.to_python_value(row["_scopes"])
         memory.put(key, row, epoch)
     if row["_kind"] != TokenKind.ACCESS.value or row["_expires_at"] <= now():
         return None
@@ -48,10 +50,17 @@ async def authenticate(token: str) -> Principal | None:
     user = User._init_from_db(**{column: row[column] for column in _user_columns()})
     if not user.is_active:
         return None
-    return Principal(user=user, session_id=int(row["_session_id"]))
+    scopes = row["_scopes"]
+    return Principal(
+        user=user,
+        session_id=int(row["_session_id"]),
+        scopes=None if scopes is None else frozenset(scopes),
+        app_id=row["_app_id"],
+    )
 
 
 _EXPIRES = AuthToken._meta.fields_map["expires_at"]
+_SCOPES = AuthSession._meta.fields_map["scopes"]
 
 
 def _user_columns() -> list[str]:
@@ -66,7 +75,8 @@ def _auth_sql(dialect: str) -> str:
     placeholder = "$1" if dialect == "postgres" else "?"
     return (
         f'SELECT t."kind" AS "_kind", t."expires_at" AS "_expires_at", '
-        f't."session_id" AS "_session_id", s."revoked_at" AS "_revoked_at", {user} '
+        f't."session_id" AS "_session_id", s."revoked_at" AS "_revoked_at", '
+        f's."scopes" AS "_scopes", s."app_id" AS "_app_id", {user} '
         f'FROM "{AuthToken._meta.db_table}" t '
         f'JOIN "{AuthSession._meta.db_table}" s ON s."id" = t."session_id" '
         f'JOIN "{User._meta.db_table}" u ON u."id" = s."user_id" '

@@ -15,6 +15,11 @@ from resolvers.core.clock import now
 
 ACCESS_PREFIX = "hla_"
 REFRESH_PREFIX = "hlr_"
+PERSONAL_PREFIX = "hlp_"
+"""Personal access tokens: an access token of a PERSONAL session, recognisable by secret
+scanners and in a user's shell history."""
+BEARER_PREFIXES = (ACCESS_PREFIX, PERSONAL_PREFIX)
+"""What ``authenticate`` accepts as a bearer token."""
 
 
 def token_hash(token: str) -> str:

@@ -1,0 +1,17 @@
+"""The error codes of the Open Platform beyond ``CoreErrorCode``."""
+
+from __future__ import annotations
+
+from enum import auto
+
+from resolvers.core.errors import ErrorCode
+
+
+class AppsErrorCode(ErrorCode):
+    # A name of ``scopes`` that is not a scope (resolvers.core.scopes.SCOPES).
+    INVALID_SCOPE = auto()
+    # A redirect URI that is not an absolute https URL (http only for loopback) or has a fragment.
+    INVALID_REDIRECT_URI = auto()
+    INVALID_DESCRIPTION = auto()
+    # The app was disabled (deleted): nothing is issued to it any more.
+    APP_DISABLED = auto()
