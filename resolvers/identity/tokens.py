@@ -34,26 +34,56 @@ class TokenPair:
     access_expires_at: datetime
 
 
+@dataclass
+class IssuedTokens:
+    """What ``issue_tokens`` made: an access token, and a refresh token unless none was asked."""
+
+    access_token: str
+    refresh_token: str | None
+    access_expires_at: datetime
+
+
 async def issue_pair(session: AuthSession) -> TokenPair:
+    """A sign-in's access and refresh tokens, with the configured lifetimes."""
+    issued = await issue_tokens(session)
+    assert issued.refresh_token is not None
+    return TokenPair(issued.access_token, issued.refresh_token, issued.access_expires_at)
+
+
+async def issue_tokens(
+    session: AuthSession,
+    *,
+    access_prefix: str = ACCESS_PREFIX,
+    access_ttl_seconds: int | None = None,
+    refresh: bool = True,
+) -> IssuedTokens:
+    """Tokens of ``session``: an access token (``access_prefix``: ``PERSONAL_PREFIX`` for a
+    personal access token; ``access_ttl_seconds``, else ``HELLO_ACCESS_TOKEN_TTL_SECONDS``)
+    and, with ``refresh``, a refresh token that rotates (``check_token_refresh``). The
+    client-credentials grant and personal access tokens take none."""
     settings = get_settings()
-    access = ACCESS_PREFIX + secrets.token_urlsafe(32)
-    refresh = REFRESH_PREFIX + secrets.token_urlsafe(32)
+    access = access_prefix + secrets.token_urlsafe(32)
     t = now()
-    access_expires = t + timedelta(seconds=settings.access_token_ttl_seconds)
-    await AuthToken.bulk_create(
-        [
-            AuthToken(
-                session_id=session.id,
-                kind=TokenKind.ACCESS,
-                token_hash=token_hash(access),
-                expires_at=access_expires,
-            ),
+    ttl = settings.access_token_ttl_seconds if access_ttl_seconds is None else access_ttl_seconds
+    access_expires = t + timedelta(seconds=ttl)
+    rows = [
+        AuthToken(
+            session_id=session.id,
+            kind=TokenKind.ACCESS,
+            token_hash=token_hash(access),
+            expires_at=access_expires,
+        )
+    ]
+    refresh_token: str | None = None
+    if refresh:
+        refresh_token = REFRESH_PREFIX + secrets.token_urlsafe(32)
+        rows.append(
             AuthToken(
                 session_id=session.id,
                 kind=TokenKind.REFRESH,
-                token_hash=token_hash(refresh),
+                token_hash=token_hash(refresh_token),
                 expires_at=t + timedelta(seconds=settings.refresh_token_ttl_seconds),
-            ),
-        ]
-    )
-    return TokenPair(access, refresh, access_expires)
+            )
+        )
+    await AuthToken.bulk_create(rows)
+    return IssuedTokens(access, refresh_token, access_expires)
