@@ -45,8 +45,12 @@ def effective_scopes(principal: Principal) -> frozenset[str]:
 
 
 def missing_scopes(principal: Principal, needed: frozenset[str] | set[str]) -> list[str]:
-    """The scopes of ``needed`` this principal lacks, sorted (empty when it may go on)."""
-    if principal.scopes is None and not (needed & ADMIN_ONLY):
+    """The scopes of ``needed`` this token lacks, sorted (empty when it may go on).
+
+    A person's own sign-in lacks none: it has every scope of its role, and what the role does
+    not allow the resolvers refuse as they always have (a member's ``userCreate`` is the
+    mutation's FORBIDDEN payload error, not a request-level one)."""
+    if principal.scopes is None:
         return []
     return sorted(needed - effective_scopes(principal))
 
