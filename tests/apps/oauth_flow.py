@@ -22,7 +22,12 @@ _ACTION = re.compile(r'<form method="post" action="([^"]+)"')
 
 
 def oauth_client(
-    server: str, created: CreatedApp, *, scope: str | None = None, secret: str | None = None, **kw: Any
+    server: str,
+    created: CreatedApp,
+    *,
+    scope: str | None = None,
+    secret: str | None = None,
+    **kw: Any,
 ) -> AsyncOAuth2Client:
     return AsyncOAuth2Client(
         client_id=created.app.client_id,
