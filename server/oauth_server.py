@@ -323,7 +323,9 @@ class HelloAuthorizationServer(AuthorizationServer):
         if app is None:
             return None
         if app.disabled_at is not None:
-            raise InvalidClientError(description="APP_DISABLED: this app is disabled.")
+            raise InvalidClientError(
+                status_code=401, description="APP_DISABLED: this app is disabled."
+            )
         return Client(app)
 
     def create_oauth2_request(self, request: Any) -> OAuth2Request:
