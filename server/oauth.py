@@ -12,7 +12,9 @@ refuses plain http except on loopback), else the request's own base URL.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qsl
 
 from authlib.oauth2 import OAuth2Error
 from starlette.requests import Request
@@ -39,6 +41,8 @@ REVOKE = "/oauth/revoke"
 INTROSPECT = "/oauth/introspect"
 METADATA = "/.well-known/oauth-authorization-server"
 MAX_FORM_FIELDS = 30
+MAX_FORM_BYTES = 16 * 1024
+"""OAuth forms are a few hundred bytes; anything larger is refused before it is parsed."""
 
 _server = HelloAuthorizationServer()
 
@@ -64,9 +68,25 @@ def _answer(result: tuple[int, Any, list[tuple[str, str]]]) -> Response:
     return JSONResponse(body, status_code=status, headers=dict(headers))
 
 
+class FormTooLarge(Exception):
+    pass
+
+
 async def _form(request: Request) -> list[tuple[str, str]]:
-    form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
-    return [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+    """The urlencoded body (RFC 6749 §3.2: the token endpoint takes nothing else), read up to
+    ``MAX_FORM_BYTES``; any other content type carries no parameters."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind != "application/x-www-form-urlencoded":
+        return []
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FORM_BYTES:
+            raise FormTooLarge()
+    try:
+        return parse_qsl(body.decode(), keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS)
+    except (UnicodeDecodeError, ValueError) as e:
+        raise FormTooLarge() from e
 
 
 async def metadata(request: Request) -> JSONResponse:
@@ -108,7 +128,10 @@ async def authorize(request: Request) -> Response:
     if request.method == "GET":
         return oauth_page.consent_page(request, app, asked, secure=secure)
 
-    form = dict(await _form(request))
+    try:
+        form = dict(await _form(request))
+    except FormTooLarge:
+        return oauth_page.error_page("invalid_request", "The form is malformed or too large.")
     if not oauth_page.csrf_ok(request, form.get(oauth_page.CSRF_FIELD)):
         return oauth_page.error_page(
             "invalid_request", "The form expired or did not come from this page; reload it.", 403
@@ -131,19 +154,33 @@ async def authorize(request: Request) -> Response:
     return _answer(await run(_server.create_authorization_response, req, user, grant))
 
 
+def _too_large() -> Response:
+    return JSONResponse(
+        {"error": "invalid_request", "error_description": "The form is malformed or too large."},
+        status_code=400,
+        headers={"Cache-Control": "no-store", "Pragma": "no-cache"},
+    )
+
+
+async def _protocol(request: Request, fn: Callable[..., Any], *args: Any) -> Response:
+    """A POST endpoint of the protocol: the form read (bounded), then authlib's answer."""
+    try:
+        req = _oauth_request(request, [], await _form(request))
+    except FormTooLarge:
+        return _too_large()
+    return _answer(await run(fn, *args, req))
+
+
 async def token(request: Request) -> Response:
-    req = _oauth_request(request, [], await _form(request))
-    return _answer(await run(_server.create_token_response, req))
+    return await _protocol(request, _server.create_token_response)
 
 
 async def revoke(request: Request) -> Response:
-    req = _oauth_request(request, [], await _form(request))
-    return _answer(await run(_server.create_endpoint_response, "revocation", req))
+    return await _protocol(request, _server.create_endpoint_response, "revocation")
 
 
 async def introspect(request: Request) -> Response:
-    req = _oauth_request(request, [], await _form(request))
-    return _answer(await run(_server.create_endpoint_response, "introspection", req))
+    return await _protocol(request, _server.create_endpoint_response, "introspection")
 
 
 routes = [

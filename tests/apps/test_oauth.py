@@ -240,3 +240,31 @@ async def test_token_responses_are_not_cached_and_errors_are_oauth_json(
     )
     assert r.status_code == 400 and r.json()["error"] == "invalid_scope"
     assert await AuthSession.filter(app_id=created.app.id).count() == before
+
+
+async def test_the_issuer_is_the_public_url_when_one_is_set(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from adapters.settings import get_settings
+
+    monkeypatch.setattr(get_settings(), "public_url", "https://hello.example.com")
+    meta = (await api.http.get("/.well-known/oauth-authorization-server")).json()
+    AuthorizationServerMetadata(meta).validate()
+    assert meta["issuer"] == "https://hello.example.com"
+    assert meta["token_endpoint"] == "https://hello.example.com/oauth/token"
+
+
+async def test_an_oversized_or_foreign_body_is_refused_before_parsing(api: Api) -> None:
+    owner = await api.sign_up(name="Olga")
+    created = await create_app(owner, scopes=SCOPES)
+    auth = (created.app.client_id, created.client_secret)
+    big = await api.http.post(
+        "/oauth/token", data={"grant_type": "client_credentials", "pad": "x" * 20_000}, auth=auth
+    )
+    assert big.status_code == 400 and big.json()["error"] == "invalid_request"
+    assert big.headers["cache-control"] == "no-store"
+    as_json = await api.http.post(
+        "/oauth/token", json={"grant_type": "client_credentials"}, auth=auth
+    )
+    assert as_json.status_code == 400 and as_json.json()["error"] == "unsupported_grant_type"
+    assert await AuthSession.filter(app_id=created.app.id).count() == 0
