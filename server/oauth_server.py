@@ -366,6 +366,14 @@ class HelloAuthorizationServer(AuthorizationServer):
         }
 
     def save_token(self, token: dict[str, Any], request: Any) -> None:
+        try:
+            self._issue(token, request)
+        except oauth.AppDisabled as e:
+            raise InvalidClientError(
+                status_code=401, description="APP_DISABLED: this app is disabled."
+            ) from e
+
+    def _issue(self, token: dict[str, Any], request: Any) -> None:
         grant_type = request.payload.grant_type
         app = request.client.app
         if grant_type == "authorization_code":

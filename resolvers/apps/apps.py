@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from models.apps import App
 from models.identity import AuthSession, Role, User
+from resolvers.admin.audit import audit, changes, snapshot
 from resolvers.apps.errors import AppsErrorCode
 from resolvers.core.clock import now
 from resolvers.core.context import Context, Principal
@@ -228,10 +229,9 @@ async def check_app_create(
     secrets_shown: list[str] = []
 
     async def create() -> App:
-        async with transaction():
-            created = await do_create_app(
-                principal, name=clean, description=text, scopes=checked_scopes, redirect_uris=uris
-            )
+        created = await do_app_create(
+            ctx, principal, name=clean, description=text, scopes=checked_scopes, redirect_uris=uris
+        )
         secrets_shown.append(created.client_secret)
         return created.app
 
@@ -246,6 +246,31 @@ async def check_app_create(
     }
     app = await once(principal.user_id, "appCreate", idempotency_key, create, load, input=fields)
     return AppCreated(app, secrets_shown[0] if secrets_shown else None)
+
+
+AUDITED = ("name", "description", "scopes", "redirect_uris", "client_id")
+
+
+async def do_app_create(
+    ctx: Context,
+    principal: Principal,
+    *,
+    name: str,
+    description: str,
+    scopes: list[str],
+    redirect_uris: list[str],
+) -> CreatedApp:
+    async with transaction():
+        created = await do_create_app(
+            principal,
+            name=name,
+            description=description,
+            scopes=scopes,
+            redirect_uris=redirect_uris,
+        )
+        app = created.app
+        await audit(ctx, "app.create", "app", app.id, after=snapshot(app, AUDITED))
+    return created
 
 
 async def check_app_update(
@@ -266,6 +291,7 @@ async def check_app_update(
         name=name, description=description, scopes=scopes, redirect_uris=redirect_uris
     )
     return await do_app_update(
+        ctx,
         app,
         name=clean,
         description=None if description is None else description.strip(),
@@ -275,6 +301,7 @@ async def check_app_update(
 
 
 async def do_app_update(
+    ctx: Context,
     app: App,
     *,
     name: str | None,
@@ -283,6 +310,7 @@ async def do_app_update(
     redirect_uris: list[str] | None,
 ) -> App:
     async with transaction():
+        before = snapshot(app, AUDITED)
         if name is not None:
             app.name = name
         if description is not None:
@@ -296,6 +324,9 @@ async def do_app_update(
         if name is not None:
             # The bot is the app's face in chats and the directory.
             await User.filter(id=app.bot_user_id).update(display_name=name)
+        old, new = changes(before, snapshot(app, AUDITED))
+        if new:
+            await audit(ctx, "app.update", "app", app.id, before=old, after=new)
     return app
 
 
@@ -315,14 +346,15 @@ async def check_app_secret_rotate(ctx: Context, app_id: int) -> AppCreated:
     app = await access_app(ctx, app_id, manage=True)
     if app.disabled_at is not None:
         raise _disabled()
-    return await do_app_secret_rotate(app)
+    return await do_app_secret_rotate(ctx, app)
 
 
-async def do_app_secret_rotate(app: App) -> AppCreated:
+async def do_app_secret_rotate(ctx: Context, app: App) -> AppCreated:
     secret = CLIENT_SECRET_PREFIX + secrets.token_urlsafe(32)
     async with transaction():
         app.client_secret_hash = token_hash(secret)
         await app.save(update_fields=["client_secret_hash", "updated_at"])
+        await audit(ctx, "app.secret_rotate", "app", app.id)
     return AppCreated(app, secret)
 
 
@@ -332,13 +364,17 @@ async def check_app_disable(ctx: Context, app_id: int) -> App:
     app = await access_app(ctx, app_id, manage=True)
     if app.disabled_at is not None:
         return app
-    return await do_app_disable(app)
+    return await do_app_disable(ctx, app)
 
 
-async def do_app_disable(app: App) -> App:
+async def do_app_disable(ctx: Context, app: App) -> App:
+    """The update takes the app's row lock, which a grant holds while it issues a session
+    (``resolvers.apps.oauth.lock_live_app``): a grant either commits first, and its session is
+    among those revoked here, or waits and then finds the app disabled."""
     async with transaction():
         claimed = await App.filter(id=app.id, disabled_at__isnull=True).update(disabled_at=now())
         if claimed:
+            await audit(ctx, "app.disable", "app", app.id)
             sessions = await AuthSession.filter(app_id=app.id, revoked_at__isnull=True).values_list(
                 "id", flat=True
             )

@@ -26,6 +26,18 @@ CODE_TTL = timedelta(minutes=10)
 """RFC 6749 §4.1.2: a code lives at most 10 minutes."""
 
 
+class AppDisabled(Exception):
+    """The app was disabled while a grant was on its way: nothing was issued."""
+
+
+async def lock_live_app(app_id: int) -> None:
+    """Inside a grant's transaction: hold the app's row until commit, and refuse a disabled
+    app (``do_app_disable`` takes the same lock, so no session outlives a disable)."""
+    live = await App.select_for_update().filter(id=app_id, disabled_at__isnull=True).first()
+    if live is None:
+        raise AppDisabled()
+
+
 async def find_client(client_id: str) -> App | None:
     """The app with this OAuth client id (disabled ones too: the caller says why it refuses)."""
     if not client_id or len(client_id) > 64:
@@ -100,6 +112,7 @@ async def do_exchange_code(row: AuthorizationCode, app: App) -> IssuedTokens | N
     """Use the code up and issue the session, in one transaction: of two exchanges of one code
     exactly one wins, and the loser finds the winner's session to revoke. None when lost."""
     async with transaction():
+        await lock_live_app(app.id)
         claimed = await AuthorizationCode.filter(
             id=row.id, used_at__isnull=True, expires_at__gt=now()
         ).update(used_at=now())
@@ -174,6 +187,8 @@ async def do_rotate_refresh(found: FoundToken, scopes: list[str] | None) -> Issu
     """Use the refresh token up and issue the next pair (``scopes``: narrowed on request).
     None when a concurrent exchange won: the caller revokes the session."""
     async with transaction():
+        if found.session.app_id is not None:
+            await lock_live_app(found.session.app_id)
         claimed = await AuthToken.filter(id=found.token.id, used_at__isnull=True).update(
             used_at=now()
         )
@@ -189,6 +204,7 @@ async def do_rotate_refresh(found: FoundToken, scopes: list[str] | None) -> Issu
 async def do_client_credentials(app: App, scopes: list[str]) -> IssuedTokens:
     """The app's tenant token: a CLIENT session of its bot, without a refresh token."""
     async with transaction():
+        await lock_live_app(app.id)
         _, tokens = await issue_session(
             user_id=app.bot_user_id,
             kind=SessionKind.CLIENT,

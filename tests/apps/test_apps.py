@@ -7,9 +7,10 @@ from typing import Any
 
 from strawberry.relay import GlobalID
 
+from models.admin import AuditEntry
 from models.apps import App
 from models.identity import AuthSession, Role
-from tests.apps.helpers import app_global_id, bot_token, create_app
+from tests.apps.helpers import app_global_id, bot_token, create_app, user_pk
 from tests.apps.oauth_flow import REDIRECT_URI, authorize_url, browser, consent, oauth_client
 from tests.client import Account, Api, unique_email
 from tests.members import add_member
@@ -62,6 +63,11 @@ async def test_an_admin_creates_an_app_with_its_bot_and_a_secret_shown_once(api:
     assert [e["node"]["id"] for e in listed["apps"]["edges"]] == [app["id"]]
     row = await App.get(client_id=app["clientId"])
     assert p["clientSecret"] not in (row.client_secret_hash, str(row.__dict__))
+    # The act is audited, without the secret
+    entry = await AuditEntry.get(target_type="app", target_id=row.id)
+    assert entry.action == "app.create" and entry.actor_id == user_pk(owner)
+    assert entry.after is not None and entry.after["client_id"] == app["clientId"]
+    assert p["clientSecret"] not in str(entry.after)
 
 
 async def test_a_retry_with_the_same_key_answers_the_same_app_without_its_secret(
@@ -204,6 +210,8 @@ async def test_disabling_revokes_every_token_and_refuses_grants(api: Api, server
     gid = app_global_id(created)
     data = await api.gql(DISABLE, {"input": {"appId": gid}}, token=owner.access_token)
     assert data["appDisable"]["app"]["disabledAt"] is not None
+    audited = await AuditEntry.filter(target_type="app", target_id=created.app.id)
+    assert [e.action for e in audited] == ["app.disable"]
     # Then its tokens stop working at once, and every grant is refused
     for t in (tenant, token["access_token"]):
         r = await api.post(VIEWER, token=t)
