@@ -190,6 +190,15 @@ async def test_revocation_ends_the_grant_and_introspection_sees_it(api: Api, ser
     async with oauth_client(server, other) as stranger:
         r = await stranger.introspect_token("/oauth/introspect", token=token["access_token"])
     assert r.json() == {"active": False}
+    # Nor a person's own sign-in token, which no app was issued
+    async with oauth_client(server, created) as client:
+        r = await client.introspect_token("/oauth/introspect", token=owner.access_token)
+    assert r.json() == {"active": False}
+    # Another app's revocation of it answers 200 and changes nothing (RFC 7009 §2.2)
+    async with oauth_client(server, other) as stranger:
+        r = await stranger.revoke_token("/oauth/revoke", token=token["access_token"])
+    assert r.status_code == 200
+    assert await viewer(api, token["access_token"]) is not None
     # When the app revokes the access token
     async with oauth_client(server, created) as client:
         r = await client.revoke_token("/oauth/revoke", token=token["access_token"])
