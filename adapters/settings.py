@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     """Comma-separated origins allowed for browsers (CORS and WebSocket). Empty: same origin
     and non-browser clients only; ``*`` allows any."""
 
+    public_url: str = ""
+    """The URL clients reach Hello at (``https://hello.example.com``, no path): the OAuth
+    issuer and the base of the endpoints its discovery document names. Empty: each request's
+    own base URL (enough when clients reach Hello directly)."""
+
     access_token_ttl_seconds: int = Field(15 * 60, ge=30)
     auth_cache_seconds: float = Field(1.0, ge=0, le=10)
     """How long a process answers a validated access token from memory (0: never). Revocations

@@ -21,6 +21,8 @@ from graphql_schema.admin.jobs import (
 )
 from graphql_schema.admin.organization import OrganizationMutation, OrganizationQuery
 from graphql_schema.admin.people import PeopleMutation, PeopleQuery
+from graphql_schema.apps.apps import AppsMutation, AppsQuery
+from graphql_schema.apps.types import App
 from graphql_schema.core.node import NodeQuery, resolve_entities
 from graphql_schema.core.payload import add_payload_errors
 from graphql_schema.drive.items import DriveQuery, ItemsMutation
@@ -56,6 +58,7 @@ QUERIES: tuple[type, ...] = (
     DriveQuery,
     ShareLinkQuery,
     UploadSessionQuery,
+    AppsQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     IdentityMutation,
@@ -75,6 +78,7 @@ MUTATIONS: tuple[type, ...] = (
     SharingMutation,
     ShareLinkMutation,
     UploadSessionMutation,
+    AppsMutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (
     IdentitySubscription,
@@ -82,7 +86,7 @@ SUBSCRIPTIONS: tuple[type, ...] = (
     LiveSubscription,
     BackgroundJobsSubscription,
 )
-NODE_TYPES: tuple[type, ...] = (User, Organization, Department, Group, Chat, Message, File)
+NODE_TYPES: tuple[type, ...] = (User, Organization, Department, Group, Chat, Message, File, App)
 FEDERATION_VERSION: Literal["2.9"] = "2.9"
 """The Apollo Federation version the SDL links (``@link(url: .../federation/v2.9)``)."""
 

@@ -55,7 +55,15 @@ class OrganizationSettings:
 # are shown under the type's name, with global IDs that `node(id:)` resolves.
 NODE_TARGETS = {
     name.lower(): name
-    for name in ("User", "Department", "Group", "Invitation", "Organization", "BackgroundJob")
+    for name in (
+        "User",
+        "Department",
+        "Group",
+        "Invitation",
+        "Organization",
+        "BackgroundJob",
+        "App",
+    )
 }
 
 

@@ -145,6 +145,10 @@ class User(VisibleNode):
     )
     time_zone: str = strawberry.field(description="IANA time zone name, e.g. `Asia/Shanghai`.")
     locale: str = strawberry.field(description="BCP 47 language tag, e.g. `en` or `zh-CN`.")
+    is_bot: bool = strawberry.field(
+        description="An app's bot user (see `App.botUser`), not a person: it acts through its "
+        "app's tokens and never signs in with a password."
+    )
     organization_id: strawberry.Private[int]
     manager_id: strawberry.Private[int | None]
     # Known when built from a model; events carry no such flag (then it is loaded).
@@ -239,6 +243,7 @@ class User(VisibleNode):
             is_active=user.is_active,
             time_zone=user.time_zone,
             locale=user.locale,
+            is_bot=user.is_bot,
             organization_id=user.organization_id,
             manager_id=user.manager_id,
             must_change_password_flag=user.must_change_password,
@@ -256,6 +261,8 @@ class User(VisibleNode):
             is_active=snapshot["isActive"],
             time_zone=snapshot["timeZone"],
             locale=snapshot["locale"],
+            # Snapshots from before bots existed lack the key: people, then.
+            is_bot=snapshot.get("isBot", False),
             organization_id=snapshot["organizationId"],
             manager_id=snapshot["managerId"],
         )

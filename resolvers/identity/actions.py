@@ -110,9 +110,17 @@ def _throttle_key(email: str) -> str:
 
 
 async def check_sign_in(meta: RequestMeta, *, email: str, password: str) -> SignedIn:
-    """Verify a password. Every try counts against the email *before* the password is checked,
-    atomically in the shared store, so neither aliases, batches nor parallel requests get more
-    than ``signin_max_failures`` guesses per window; a success clears the count."""
+    """Verify a password (``check_credentials``) and start a session."""
+    user = await check_credentials(email=email, password=password)
+    tokens = await do_session_start(user, meta)
+    return SignedIn(user, user.organization, tokens)
+
+
+async def check_credentials(*, email: str, password: str) -> User:
+    """The active user with this email and password (their organization loaded), for signIn
+    and the OAuth consent page. Every try counts against the email *before* the password is
+    checked, atomically in the shared store, so neither aliases, batches nor parallel requests
+    get more than ``signin_max_failures`` guesses per window; a success clears the count."""
     services = runtime.current()
     settings = services.settings
     email = normalize_email(email)
@@ -127,8 +135,7 @@ async def check_sign_in(meta: RequestMeta, *, email: str, password: str) -> Sign
     if not user.is_active:
         raise DomainError("This account is deactivated.", code=IdentityErrorCode.ACCOUNT_DISABLED)
     await services.store.reset(key)
-    tokens = await do_session_start(user, meta)
-    return SignedIn(user, user.organization, tokens)
+    return user
 
 
 def _invalid_refresh() -> DomainError:

@@ -41,6 +41,7 @@ class UserSnapshot(TypedDict):
     locale: str
     managerId: int | None
     avatarFileId: int | None
+    isBot: bool
 
 
 class MemberEvent(TypedDict):
@@ -102,6 +103,7 @@ def user_snapshot(user: User) -> UserSnapshot:
         "locale": user.locale,
         "managerId": user.manager_id,
         "avatarFileId": user.avatar_file_id,
+        "isBot": user.is_bot,
     }
 
 

@@ -40,6 +40,7 @@ SLOT_BY_NAME = {
     "folderId": "folder",
     "versionId": "version",
     "permissionId": "permission",
+    "appId": "app",
 }
 # Slots a fresh object of which needs fresh ones of these first, because a call on it changes
 # what reads of the shared one see (a pin shows in the chat's pinned messages). A fresh file may
@@ -225,6 +226,7 @@ NODE_SLOTS = {
     "Organization": "organization",
     "Session": "session",
     "User": "member",
+    "App": "app",
 }
 # Besides Node types, the other objects with IDs, for lookups like ``uploadSession(id:)``.
 TYPE_SLOTS = {

@@ -49,6 +49,7 @@ NODE = {
     "Organization": "OK    OK    OK     OK    NULL",
     "Session":      "OK    OK    OK     NULL  NULL",
     "User":         "OK    OK    OK     NULL  NULL",
+    "App":          "OK    OK    OK     NULL  NULL",
 }  # fmt: skip
 
 MATRIX: dict[str, Case | list[Case]] = {
@@ -118,6 +119,11 @@ MATRIX: dict[str, Case | list[Case]] = {
     "departmentMembersRemove":       X("OK    OK    F      F     NF", ids={"userIds": "member"}),
     "groupCreate":                   X("OK    OK    F      F     NF"),
     "groupUpdate":                   X("OK    OK    F      F     NF"),
+    "appUpdate":                     X("OK    OK    F      NF    NF", why="guests see no app"),
+    "appSecretRotate":               X("OK    OK    F      NF    NF", why="guests see no app"),
+    "appDisable":                    X("OK    OK    F      NF    NF", why="guests see no app"),
+    "appAuthorizationRevoke":        X("OK    OK    OK     NF    NF",
+                                       why="anyone who may see the app revokes their own grants"),
     "groupDelete":                   X("OK    OK    F      F     NF"),
     "groupMembersAdd":               X("OK    OK    F      F     NF"),
     "groupMembersRemove":            X("OK    OK    F      F     NF", ids={"userIds": "member"}),

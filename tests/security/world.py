@@ -356,6 +356,23 @@ async def _background_job(world: World, into: dict[str, str]) -> str:
     return str(BackgroundJobType.global_id(job.id))
 
 
+async def _app(world: World, into: dict[str, str]) -> str:
+    """An app of organization A, created by the owner."""
+    p = await world.gql(
+        "owner",
+        """mutation($i: AppCreateInput!) { appCreate(input: $i) {
+          app { id } errors { code } } }""",
+        {
+            "i": {
+                "name": f"App {uuid.uuid4().hex[:8]}",
+                "scopes": ["messenger:read"],
+                "redirectUris": ["https://app.example.test/callback"],
+            }
+        },
+    )
+    return p["app"]["id"]
+
+
 FACTORIES: dict[str, Factory] = {
     "colleague": _colleague,
     "department": _department,
@@ -374,6 +391,7 @@ FACTORIES: dict[str, Factory] = {
     "share_link": _share_link,
     "upload_session": _upload_session,
     "background_job": _background_job,
+    "app": _app,
 }
 # Dependencies first: a message needs its chat, a version its file.
 FACTORY_ORDER = tuple(FACTORIES)

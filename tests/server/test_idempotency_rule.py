@@ -20,6 +20,7 @@ from strawberry.relay import GlobalID
 
 from adapters import runtime
 from models.admin import AuditEntry, Department, Group, Invitation
+from models.apps import App
 from models.core import IdempotencyRecord
 from models.drive import DriveItem, FileVersion, ShareLink, UploadSession
 from models.identity import User
@@ -256,6 +257,15 @@ CASES = [
         lambda w: ({"data": b"same", "name": "up.bin"}, [{"data": b"else", "name": "up2.bin"}]),
         lambda w: DriveItem.filter(organization_id=w.org).count(),
         call_upload,
+    ),
+    Case(
+        "appCreate",
+        "app",
+        lambda w: (
+            {"name": "Bot", "scopes": ["messenger:read"]},
+            [{"name": "Bot", "scopes": ["messenger:write"]}],
+        ),
+        lambda w: App.filter(organization_id=w.org).count(),
     ),
 ]
 
