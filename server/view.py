@@ -290,7 +290,14 @@ class HelloGraphQL(GraphQL[Context, None]):
         if not isinstance(data, list):
             if not isinstance(data.operation_name, str | None):
                 raise HTTPException(400, "operationName must be a string or null, if provided.")
-            persisted.check(data.query, data.extensions)  # hash-only: NOT_SUPPORTED for now
+            # Streams and uploads name documents by APQ hash only (no documentId field here).
+            starlette_request = getattr(request, "request", request)
+            context = getattr(starlette_request.state, "hello_context", None)
+            resolved = await persisted.resolve(
+                data.query, data.extensions, None, context, self.schema._schema
+            )
+            if resolved.query is not None:
+                data.query = resolved.query
         return data
 
     async def _parse_http_body(self, request: Any) -> Any:
