@@ -291,8 +291,9 @@ class HelloGraphQL(GraphQL[Context, None]):
             if not isinstance(data.operation_name, str | None):
                 raise HTTPException(400, "operationName must be a string or null, if provided.")
             # Streams and uploads name documents by APQ hash only (no documentId field here).
-            starlette_request = getattr(request, "request", request)
-            context = getattr(starlette_request.state, "hello_context", None)
+            starlette_request = getattr(request, "_request", request)
+            state = getattr(starlette_request, "state", None)
+            context = getattr(state, "hello_context", None)
             resolved = await persisted.resolve(
                 data.query, data.extensions, None, context, self.schema._schema
             )
