@@ -29,6 +29,7 @@ strawberry's view for streams and uploads, WebSocket ``subscribe`` payloads):
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import re
@@ -225,7 +226,7 @@ async def lookup(digest: str) -> str | None:
         row = await PersistedQuery.filter(sha256=digest).values_list("text", flat=True)
         if not row:
             return None
-        text = store.put(digest, row[0])
+        text = store.put(digest, str(row[0]))
         store.touched[digest] = time.monotonic()  # read just now: as good as touched
         return text
     now = time.monotonic()
@@ -262,10 +263,8 @@ async def _register(digest: str, text: str, context: Any, schema: GraphQLSchema)
             return  # registering can wait for the store; running cannot
         if not paid.allowed:
             return
-    try:
+    # Registered meanwhile by another request: the same text, by its hash.
+    with contextlib.suppress(IntegrityError):
         await PersistedQuery.create(sha256=digest, text=text)
-    except IntegrityError:
-        pass  # registered meanwhile by another request: the same text, by its hash
     store.put(digest, text)
     store.touched[digest] = time.monotonic()
-

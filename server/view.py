@@ -19,7 +19,7 @@ import os
 import time
 from collections.abc import Awaitable
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from cross_web import HTTPException
@@ -295,7 +295,7 @@ class HelloGraphQL(GraphQL[Context, None]):
             state = getattr(starlette_request, "state", None)
             context = getattr(state, "hello_context", None)
             resolved = await persisted.resolve(
-                data.query, data.extensions, None, context, self.schema._schema
+                data.query, data.extensions, None, context, cast(Any, self.schema)._schema
             )
             if resolved.query is not None:
                 data.query = resolved.query

@@ -77,12 +77,15 @@ class FrameCheckingHandler(BaseGraphQLTransportWSHandler[Context, None]):
                         payload.get("extensions"),
                         payload.get("documentId"),
                         self.context,
-                        self.schema._schema,
+                        cast(Any, self.schema)._schema,
                     )
                 except RequestRejected as e:
-                    error = {"message": e.message, "extensions": {"code": e.code}}
                     await self.send_message(
-                        {"id": message["id"], "type": "error", "payload": [error]}
+                        {
+                            "id": message["id"],
+                            "type": "error",
+                            "payload": [{"message": e.message, "extensions": {"code": e.code}}],
+                        }
                     )
                     return
                 if resolved.query is not None and resolved.query is not payload.get("query"):

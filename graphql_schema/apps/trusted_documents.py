@@ -100,9 +100,7 @@ class TrustedDocumentsErrorCode(Enum):
 
 @strawberry.type(description="A reason why a trusted-documents mutation changed nothing.")
 class TrustedDocumentsError(MutationError):
-    code: TrustedDocumentsErrorCode = strawberry.field(
-        description="What went wrong, for programs."
-    )
+    code: TrustedDocumentsErrorCode = strawberry.field(description="What went wrong, for programs.")
 
 
 @strawberry.input(description="A manifest of operations for an app.")
@@ -263,8 +261,7 @@ class TrustedDocumentsMutation:
         )
 
     @strawberry.mutation(
-        description="Set whether an app's tokens run only its trusted documents (owner and "
-        "admins)."
+        description="Set whether an app's tokens run only its trusted documents (owner and admins)."
     )
     async def app_trusted_documents_only_set(
         self,

@@ -289,7 +289,7 @@ async def do_delete_documents(app_id: int, document_ids: list[str] | None) -> li
         qs = TrustedDocument.filter(app_id=app_id)
         if document_ids is not None:
             qs = qs.filter(document_id__in=document_ids)
-        gone = sorted(await qs.values_list("document_id", flat=True))
+        gone = sorted(str(i) for i in await qs.values_list("document_id", flat=True))
         if gone:
             await TrustedDocument.filter(app_id=app_id, document_id__in=gone).delete()
         tx.after_commit(lambda: _forget(app_id))
@@ -331,9 +331,7 @@ async def visible_trusted_documents(ctx: Context, ids: list[int]) -> list[Truste
         require_app_admin(ctx)
     except DomainError:
         return [None] * len(ids)
-    rows = await TrustedDocument.filter(
-        id__in=ids, app__organization_id=principal.organization_id
-    )
+    rows = await TrustedDocument.filter(id__in=ids, app__organization_id=principal.organization_id)
     by_id = {r.id: r for r in rows}
     return [by_id.get(i) for i in ids]
 
@@ -400,14 +398,15 @@ async def find_text(app_id: int, key: str, *, sha256: str | None) -> str | None:
     SHA-256 of its text (``sha256``, what APQ clients send whatever the manifest's keys)."""
     known, value = _texts.fresh((app_id, key))
     if known:
-        return value  # type: ignore[no-any-return]
+        return value
     condition = Q(document_id=key)
     if sha256 is not None:
         condition |= Q(sha256=sha256)
-    rows = await TrustedDocument.filter(condition, app_id=app_id).limit(1).values_list(
-        "text", flat=True
+    rows = (
+        await TrustedDocument.filter(condition, app_id=app_id)
+        .limit(1)
+        .values_list("text", flat=True)
     )
     if not rows:
         return None  # not remembered: an upload elsewhere is seen at the next request
     return str(_texts.keep((app_id, key), rows[0]))
-

@@ -61,9 +61,7 @@ def error_codes(r: Any) -> list[str]:
 
 
 async def run_as(api: Api, token: str, body: dict[str, Any]) -> Any:
-    return await api.http.post(
-        "/graphql", json=body, headers={"authorization": f"Bearer {token}"}
-    )
+    return await api.http.post("/graphql", json=body, headers={"authorization": f"Bearer {token}"})
 
 
 async def test_upload_codegen_and_relay_manifests_then_list_them(api: Api) -> None:

@@ -92,9 +92,7 @@ async def test_a_document_that_does_not_validate_is_not_registered(api: Api) -> 
     )
     assert codes(r) == ["GRAPHQL_VALIDATION_FAILED"]
     assert not await PersistedQuery.filter(sha256=sha256(query)).exists()
-    again = await api.http.post(
-        "/graphql", json={"extensions": apq(query)}, headers=owner.headers
-    )
+    again = await api.http.post("/graphql", json={"extensions": apq(query)}, headers=owner.headers)
     assert codes(again) == ["PERSISTED_QUERY_NOT_FOUND"]
 
 
@@ -183,9 +181,7 @@ async def test_websocket_subscribe_by_hash(server: str, api: Api) -> None:
     ws = await WSClient.connect(server)
     try:
         await ws.init({"authorization": f"Bearer {owner.access_token}"})
-        await ws.send(
-            {"id": "1", "type": "subscribe", "payload": {"extensions": apq(query)}}
-        )
+        await ws.send({"id": "1", "type": "subscribe", "payload": {"extensions": apq(query)}})
         refused = await ws.receive()
         assert refused["type"] == "error" and refused["id"] == "1"
         assert refused["payload"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"

@@ -66,21 +66,20 @@ async def test_a_registered_hash_is_known_after_a_restart(tmp_path: Path) -> Non
 
 
 async def test_a_hash_registered_on_one_process_runs_on_the_other(tmp_path: Path) -> None:
-    async with two_servers(str(tmp_path)) as (one, two):
-        async with Api(one) as api_one, Api(two) as api_two:
-            owner = await api_one.sign_up()
-            query = f"query Me {{ viewer {{ id }} }} # {uuid.uuid4().hex}"
-            on_two = await api_two.http.post(
-                "/graphql", json={"extensions": persisted(query)}, headers=owner.headers
-            )
-            assert on_two.status_code == 404  # nobody registered it yet
-            await api_one.http.post(
-                "/graphql",
-                json={"query": query, "extensions": persisted(query)},
-                headers=owner.headers,
-            )
-            again = await api_two.http.post(
-                "/graphql", json={"extensions": persisted(query)}, headers=owner.headers
-            )
-            assert again.status_code == 200, again.text
-            assert again.json()["data"] == {"viewer": {"id": owner.user_id}}
+    async with two_servers(str(tmp_path)) as (one, two), Api(one) as api_one, Api(two) as api_two:
+        owner = await api_one.sign_up()
+        query = f"query Me {{ viewer {{ id }} }} # {uuid.uuid4().hex}"
+        on_two = await api_two.http.post(
+            "/graphql", json={"extensions": persisted(query)}, headers=owner.headers
+        )
+        assert on_two.status_code == 404  # nobody registered it yet
+        await api_one.http.post(
+            "/graphql",
+            json={"query": query, "extensions": persisted(query)},
+            headers=owner.headers,
+        )
+        again = await api_two.http.post(
+            "/graphql", json={"extensions": persisted(query)}, headers=owner.headers
+        )
+        assert again.status_code == 200, again.text
+        assert again.json()["data"] == {"viewer": {"id": owner.user_id}}
