@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     persisted_query_register_cost: int = Field(10, ge=0)
     """Cost points an APQ registration takes from the registrant's rate-limit bucket, on top
     of the operation's own: registering is a write to a shared table."""
+    persisted_query_keep_days: int = Field(30, ge=0)
+    """APQ documents nobody used for this many days are deleted (0: kept forever); a client
+    that still has one registers it again at its next NOT_FOUND."""
     persisted_query_cache_size: int = Field(2000, ge=1)
     """Registered and trusted documents each process keeps in memory (LRU), by id."""
     trusted_documents_max_entries: int = Field(1000, ge=1)

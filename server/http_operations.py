@@ -87,8 +87,8 @@ def media_base(request: Request) -> str:
 
 def handles(request: Request, content_type: str) -> bool:
     """Cheap header checks: a POST but a multipart upload (``content_type`` is the request's
-    ``media_base``), or a GET with a query (a GET without one is a browser asking for
-    GraphiQL, or a 400 strawberry words), and neither asking for a stream
+    ``media_base``), or a GET with a query or a document's id (a GET of neither is a browser
+    asking for GraphiQL, or a 400 strawberry words), and neither asking for a stream
     (``server/http_streams.py``)."""
     method = request.method
     if method == "POST":

@@ -29,6 +29,7 @@ strawberry's view for streams and uploads, WebSocket ``subscribe`` payloads):
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import logging
@@ -36,7 +37,7 @@ import re
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from graphql import GraphQLError, GraphQLSchema
@@ -268,3 +269,27 @@ async def _register(digest: str, text: str, context: Any, schema: GraphQLSchema)
         await PersistedQuery.create(sha256=digest, text=text)
     store.put(digest, text)
     store.touched[digest] = time.monotonic()
+
+
+SWEEP_SECONDS = 3600.0
+
+
+async def sweep_unused() -> int:
+    """Delete APQ documents unused for ``persisted_query_keep_days``; how many went. Safe on
+    every process at once. ``last_used_at`` lags by up to ``TOUCH_SECONDS``: far below a day."""
+    days = runtime.current().settings.persisted_query_keep_days
+    if not days:
+        return 0
+    cutoff = datetime.now(UTC) - timedelta(days=days)
+    return await PersistedQuery.filter(last_used_at__lt=cutoff).delete()
+
+
+async def sweep_forever(interval: float = SWEEP_SECONDS) -> None:
+    """Sweep at start-up, then every ``interval`` seconds (from the app's lifespan)."""
+    while True:
+        try:
+            if swept := await sweep_unused():
+                log.info("swept unused persisted queries", extra={"count": swept})
+        except Exception:
+            log.exception("sweeping unused persisted queries failed")
+        await asyncio.sleep(interval)

@@ -7,9 +7,11 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from datetime import UTC, datetime, timedelta
 
 from models.identity import Organization
 from models.persisted import PersistedQuery
+from server.persisted import sweep_unused
 from tests.client import PASSWORD, Api, WSClient, unique_email
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
@@ -211,3 +213,24 @@ async def test_websocket_subscribe_by_hash(server: str, api: Api) -> None:
         assert await PersistedQuery.filter(sha256=sha256(query)).exists()
     finally:
         await ws.close()
+
+
+async def test_a_document_over_the_size_limit_runs_but_is_not_registered(api: Api) -> None:
+    # A long comment: within the token limit, over persisted_query_max_bytes (64 KiB).
+    query = "{ __typename } #" + "x" * (64 * 1024)
+    r = await api.http.post("/graphql", json={"query": query, "extensions": apq(query)})
+    assert r.status_code == 200 and r.json()["data"] == {"__typename": "Query"}
+    assert not await PersistedQuery.filter(sha256=sha256(query)).exists()
+
+
+async def test_documents_unused_for_the_keeping_time_are_swept(api: Api) -> None:
+    used, unused = fresh("{ __typename }"), fresh("{ __typename }")
+    for query in (used, unused):
+        await api.http.post("/graphql", json={"query": query, "extensions": apq(query)})
+    long_ago = datetime.now(UTC) - timedelta(days=31)
+    await PersistedQuery.filter(sha256=sha256(unused)).update(last_used_at=long_ago)
+
+    assert await sweep_unused() >= 1
+
+    assert await PersistedQuery.filter(sha256=sha256(used)).exists()
+    assert not await PersistedQuery.filter(sha256=sha256(unused)).exists()
