@@ -122,8 +122,8 @@ class AppTrustedDocumentsUploadPayload:
     app_id: strawberry.ID | None = strawberry.field(
         default=None, description="The app's global ID."
     )
-    document_ids: list[str] | None = strawberry.field(
-        default=None, description="The ids of the documents stored, sorted."
+    documents: list[TrustedDocument] | None = strawberry.field(
+        default=None, description="The manifest's documents as stored, by `documentId`."
     )
     errors: list[TrustedDocumentsError] = strawberry.field(
         description="Why nothing was stored (every bad entry, up to 20)."
@@ -241,7 +241,7 @@ class TrustedDocumentsMutation:
             ),
             lambda done: {
                 "app_id": global_id("App", done.app.id),
-                "document_ids": done.document_ids,
+                "documents": [TrustedDocument.from_model(d) for d in done.documents],
             },
         )
 

@@ -39,7 +39,7 @@ from models.persisted import TrustedDocument
 from resolvers.apps.apps import access_app, require_app_admin
 from resolvers.apps.errors import AppsErrorCode
 from resolvers.core.context import Context
-from resolvers.core.errors import DomainError, DomainErrors, NotFound, ValidationFailed
+from resolvers.core.errors import DomainError, DomainErrors, ValidationFailed
 from resolvers.core.idempotency import once
 from resolvers.core.pagination import Page, paginate
 from resolvers.core.principal import require_principal
@@ -197,7 +197,8 @@ def check_manifest(manifest: Any, schema: GraphQLSchema) -> list[Entry]:
 @dataclass
 class Uploaded:
     app: App
-    document_ids: list[str]
+    documents: list[TrustedDocument]
+    """The manifest's documents as stored, by id."""
 
 
 async def check_upload(
@@ -229,7 +230,10 @@ async def check_upload(
         load,
         input={"app_id": app.id, "manifest": manifest},
     )
-    return Uploaded(stored, ids)
+    documents = await TrustedDocument.filter(app_id=app.id, document_id__in=ids).order_by(
+        "document_id"
+    )
+    return Uploaded(stored, list(documents))
 
 
 async def check_delete(ctx: Context, app_id: int, document_ids: list[str] | None) -> list[str]:
@@ -251,10 +255,7 @@ async def check_only_set(ctx: Context, app_id: int, only: bool) -> App:
 async def check_organization_require(ctx: Context, require: bool) -> Organization:
     principal = require_app_admin(ctx)
     await do_require(principal.organization_id, require)
-    org = await Organization.get_or_none(id=principal.organization_id)
-    if org is None:
-        raise NotFound()
-    return org
+    return await Organization.get(id=principal.organization_id)
 
 
 async def do_store_documents(app: App, entries: list[Entry]) -> None:

@@ -21,7 +21,8 @@ TYPENAME = "query Typename { __typename }"
 OTHER = "query Other { other: __typename }"
 
 UPLOAD = """mutation($input: AppTrustedDocumentsUploadInput!) {
-  appTrustedDocumentsUpload(input: $input) { appId documentIds errors { code message field } } }"""
+  appTrustedDocumentsUpload(input: $input) {
+    appId documents { id documentId } errors { code message field } } }"""
 LIST = """query($appId: ID!, $first: Int, $after: String) {
   appTrustedDocuments(appId: $appId, first: $first, after: $after) {
     edges { node { id documentId sha256 operationName text } }
@@ -48,7 +49,10 @@ async def upload(api: Api, who: Account, app_id: str, manifest: Any, **extra: An
     data = await api.gql(
         UPLOAD, {"input": {"appId": app_id, "manifest": manifest, **extra}}, token=who.access_token
     )
-    return data["appTrustedDocumentsUpload"]
+    payload = data["appTrustedDocumentsUpload"]
+    documents = payload["documents"]
+    payload["documentIds"] = None if documents is None else [d["documentId"] for d in documents]
+    return payload
 
 
 async def set_only(api: Api, who: Account, app_id: str, only: bool) -> Any:

@@ -40,6 +40,7 @@ SLOT_BY_NAME = {
     "folderId": "folder",
     "versionId": "version",
     "permissionId": "permission",
+    "appId": "app",
 }
 # Slots a fresh object of which needs fresh ones of these first, because a call on it changes
 # what reads of the shared one see (a pin shows in the chat's pinned messages). A fresh file may
@@ -49,6 +50,7 @@ DEPENDS = {
     "version": ("file",),
     "permission": ("folder", "group"),
     "share_link": ("file",),
+    "trusted_document": ("app",),
 }
 # Shared by every call, never made fresh: the accounts, their organization, a past audit entry.
 FIXED_SLOTS = (*ACCOUNT_SLOTS, "organization", "audit_entry")
@@ -224,6 +226,7 @@ NODE_SLOTS = {
     "Message": "message",
     "Organization": "organization",
     "Session": "session",
+    "TrustedDocument": "trusted_document",
     "User": "member",
 }
 # Besides Node types, the other objects with IDs, for lookups like ``uploadSession(id:)``.

@@ -356,6 +356,30 @@ async def _background_job(world: World, into: dict[str, str]) -> str:
     return str(BackgroundJobType.global_id(job.id))
 
 
+async def _app(world: World, into: dict[str, str]) -> str:
+    """An app of organization A, made by its owner (as ``appCreate`` would)."""
+    from tests.apps.helpers import app_global_id, create_app
+
+    return app_global_id(await create_app(world.accounts["owner"], name="Matrix app"))
+
+
+async def _trusted_document(world: World, into: dict[str, str]) -> str:
+    """A trusted document of that app, uploaded by the owner."""
+    text = f"query Matrix{uuid.uuid4().hex} {{ __typename }}"
+    p = await world.gql(
+        "owner",
+        """mutation($i: AppTrustedDocumentsUploadInput!) { appTrustedDocumentsUpload(input: $i) {
+          documents { id } errors { code } } }""",
+        {
+            "i": {
+                "appId": into["app"],
+                "manifest": {hashlib.sha256(text.encode()).hexdigest(): text},
+            }
+        },
+    )
+    return str(p["documents"][0]["id"])
+
+
 FACTORIES: dict[str, Factory] = {
     "colleague": _colleague,
     "department": _department,
@@ -374,6 +398,8 @@ FACTORIES: dict[str, Factory] = {
     "share_link": _share_link,
     "upload_session": _upload_session,
     "background_job": _background_job,
+    "app": _app,
+    "trusted_document": _trusted_document,
 }
 # Dependencies first: a message needs its chat, a version its file.
 FACTORY_ORDER = tuple(FACTORIES)
