@@ -419,12 +419,19 @@ async def persisted(bench: Bench) -> list[Figure]:
                 bench.settings.http,
                 bench.log,
             )
-            figures += pair_figures(
-                f"8 persisted documents{run.label}",
-                f"{name} by id",
-                "full document",
-                a_runs,
-                b_runs,
+            scenario = f"8 persisted documents{run.label}"
+            figures += pair_figures(scenario, f"{name} by id", "full document", a_runs, b_runs)
+            # What the id saves on the wire, whatever the server's caches do.
+            sizes = [float(len(orjson.dumps(b))) for b in (_by_hash(body), body)]
+            figures.append(
+                Figure(
+                    scenario,
+                    f"{name} by id, request body bytes",
+                    summarize(sizes[:1]),
+                    "full document",
+                    summarize(sizes[1:]),
+                    paired_ratio(sizes[:1], sizes[1:]),
+                )
             )
     return figures
 
