@@ -13,12 +13,13 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='PersistedQuery',
             fields=[
-                ('sha256', fields.CharField(primary_key=True, unique=True, db_index=True, max_length=64)),
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('sha256', fields.CharField(unique=True, max_length=64)),
                 ('text', fields.TextField(unique=False)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
                 ('last_used_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'persisted_query', 'app': 'models', 'pk_attr': 'sha256', 'table_description': 'One GraphQL document registered by its SHA-256 (lower-case hex), shared by every client'},
+            options={'table': 'persisted_query', 'app': 'models', 'pk_attr': 'id', 'table_description': 'One GraphQL document registered by its SHA-256 (lower-case hex), shared by every client'},
             bases=['Model'],
         ),
         ops.CreateModel(

@@ -12,7 +12,10 @@ class PersistedQuery(Model):
     """One GraphQL document registered by its SHA-256 (lower-case hex), shared by every client
     and every process: the text depends on nobody, only what runs it does."""
 
-    sha256 = fields.CharField(max_length=64, primary_key=True)
+    id = fields.BigIntField(primary_key=True)
+    sha256 = fields.CharField(max_length=64, unique=True)
+    """Lower-case hex. Unique rather than the primary key: SQLite and PostgreSQL then index it
+    alike (tests/test_migrations.py compares their schemas)."""
     text = fields.TextField()
     created_at = fields.DatetimeField(auto_now_add=True)
     last_used_at = fields.DatetimeField(auto_now_add=True)
