@@ -20,6 +20,7 @@ MODEL_MODULES = [
     "models.jobs",
     "models.apps",
     "models.oauth",
+    "models.persisted",
 ]
 
 

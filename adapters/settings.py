@@ -76,6 +76,23 @@ class Settings(BaseSettings):
     rate_limit_capacity: int = Field(5000, ge=1)
     rate_limit_refill_per_second: float = Field(100.0, gt=0)
 
+    # Persisted documents (server/persisted.py): APQ registrations and apps' trusted documents.
+    persisted_query_max_bytes: int = Field(64 * 1024, ge=1)
+    """Documents longer than this (UTF-8 bytes) run but are not registered for APQ."""
+    persisted_query_register_cost: int = Field(10, ge=0)
+    """Cost points an APQ registration takes from the registrant's rate-limit bucket, on top
+    of the operation's own: registering is a write to a shared table."""
+    persisted_query_keep_days: int = Field(30, ge=0)
+    """APQ documents nobody used for this many days are deleted (0: kept forever); a client
+    that still has one registers it again at its next NOT_FOUND."""
+    persisted_query_cache_size: int = Field(2000, ge=1)
+    """Registered and trusted documents each process keeps in memory (LRU), by id."""
+    trusted_documents_max_entries: int = Field(1000, ge=1)
+    """Entries one manifest upload may carry."""
+    trusted_documents_policy_seconds: float = Field(5.0, ge=0, le=3600)
+    """How long a process trusts what it read of an app's trusted-documents setting and of
+    its documents before reading again: how long another process may lag behind a change."""
+
     password_hash_time_cost: int = Field(3, ge=1)
     password_hash_memory_kib: int = Field(65536, ge=8192)
     """argon2id cost; the defaults are the library's recommendation (about 0.1 s per hash)."""

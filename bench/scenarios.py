@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -380,6 +381,61 @@ async def database_work(bench: Bench) -> list[Figure]:
     return figures
 
 
+# --- 8 -----------------------------------------------------------------------------------------
+
+
+def _by_hash(body: dict[str, Any]) -> dict[str, Any]:
+    """The same request with its document named by its SHA-256 alone (APQ)."""
+    digest = hashlib.sha256(body["query"].encode()).hexdigest()
+    named = {k: v for k, v in body.items() if k != "query"}
+    named["extensions"] = {"persistedQuery": {"version": 1, "sha256Hash": digest}}
+    return named
+
+
+async def persisted(bench: Bench) -> list[Figure]:
+    """A document named by its persisted id against the same document sent in full: the id
+    skips sending, hashing (as a dict key), parsing and validating the text."""
+    figures: list[Figure] = []
+    for services in bench.stack_kinds():
+        run = await bench.stack(services)
+        url, token = run.server.url, run.data.viewer.token
+        requests = [
+            ("{ __typename }", {"query": TYPENAME}),
+            ("message page (50)", _screens(run)[1][1]),
+        ]
+        async with Client(url) as client:
+            for name, body in requests:
+                # Registered once (APQ: the document with its hash), then the hash alone.
+                await _data(client, "/graphql", {**body, **_by_hash(body)}, token)
+                a = await _data(client, "/graphql", _by_hash(body), token)
+                b = await _data(client, "/graphql", body, token)
+                if difference := first_difference(a, b):
+                    raise BenchError(f"{name}: by id and in full differ at {difference}")
+        bench.log(f"  same data by persisted id and in full{run.label}")
+        for name, body in requests:
+            a_runs, b_runs = await measure_pair(
+                Target(f"by id {name}", url + "/graphql", _by_hash(body), _auth(token), run.server),
+                Target(f"in full {name}", url + "/graphql", body, _auth(token), run.server),
+                bench.settings.http,
+                bench.log,
+            )
+            scenario = f"8 persisted documents{run.label}"
+            figures += pair_figures(scenario, f"{name} by id", "full document", a_runs, b_runs)
+            # What the id saves on the wire, whatever the server's caches do.
+            sizes = [float(len(orjson.dumps(b))) for b in (_by_hash(body), body)]
+            figures.append(
+                Figure(
+                    scenario,
+                    f"{name} by id, request body bytes",
+                    summarize(sizes[:1]),
+                    "full document",
+                    summarize(sizes[1:]),
+                    paired_ratio(sizes[:1], sizes[1:]),
+                )
+            )
+    return figures
+
+
 SCENARIOS: list[Scenario] = [
     Scenario("tax", "1 GraphQL tax on a real screen", graphql_tax),
     Scenario("engine", "2 Engine against a peer (from memory)", engine),
@@ -388,4 +444,5 @@ SCENARIOS: list[Scenario] = [
     Scenario("memory", "5 Memory per WebSocket", memory),
     Scenario("dbwork", "6 Database work", database_work),
     Scenario("drive", "7 Drive upload and download, both blob stores", drive),
+    Scenario("persisted", "8 Persisted documents: by id against in full", persisted),
 ]

@@ -22,6 +22,7 @@ from graphql_schema.admin.jobs import (
 from graphql_schema.admin.organization import OrganizationMutation, OrganizationQuery
 from graphql_schema.admin.people import PeopleMutation, PeopleQuery
 from graphql_schema.apps.apps import AppsMutation, AppsQuery
+from graphql_schema.apps.trusted_documents import TrustedDocumentsMutation, TrustedDocumentsQuery
 from graphql_schema.apps.types import App
 from graphql_schema.core.node import NodeQuery, resolve_entities
 from graphql_schema.core.payload import add_payload_errors
@@ -59,6 +60,7 @@ QUERIES: tuple[type, ...] = (
     ShareLinkQuery,
     UploadSessionQuery,
     AppsQuery,
+    TrustedDocumentsQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     IdentityMutation,
@@ -79,6 +81,7 @@ MUTATIONS: tuple[type, ...] = (
     ShareLinkMutation,
     UploadSessionMutation,
     AppsMutation,
+    TrustedDocumentsMutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (
     IdentitySubscription,

@@ -45,6 +45,8 @@ class Organization(Model):
     default_time_zone = fields.CharField(max_length=64, default="UTC")
     message_edit_window_minutes = fields.IntField(default=24 * 60)
     message_recall_window_minutes = fields.IntField(default=24 * 60)
+    require_trusted_documents = fields.BooleanField(default=False)
+    """Every app of the organization runs only its trusted documents (issue 15)."""
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

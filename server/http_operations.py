@@ -20,6 +20,7 @@ else the first operation), a mutation over GET 405, a subscription without a str
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, cast
@@ -41,7 +42,7 @@ from adapters.aio import within
 from adapters.dbhealth import RETRY_AFTER_SECONDS, recording, renew_connections
 from adapters.settings import Settings
 from resolvers.core.context import Context
-from server import compiled, differential, jsonbody, negotiation
+from server import compiled, differential, jsonbody, negotiation, persisted
 from server.answers import JsonAnswer, SubResponse, answers_directly
 from server.differential import DifferentialMismatch
 from server.error_shaping import shape_errors
@@ -54,7 +55,6 @@ from server.limits import (
     parse_document,
     shape_outcome,
 )
-from server.persisted import check as check_persisted
 from server.rejections import unavailable_in
 
 if TYPE_CHECKING:
@@ -87,16 +87,22 @@ def media_base(request: Request) -> str:
 
 def handles(request: Request, content_type: str) -> bool:
     """Cheap header checks: a POST but a multipart upload (``content_type`` is the request's
-    ``media_base``), or a GET with a query (a GET without one is a browser asking for
-    GraphiQL, or a 400 strawberry words), and neither asking for a stream
+    ``media_base``), or a GET with a query or a document's id (a GET of neither is a browser
+    asking for GraphiQL, or a 400 strawberry words), and neither asking for a stream
     (``server/http_streams.py``)."""
     method = request.method
     if method == "POST":
         if content_type == MULTIPART:
             return False
-    elif method != "GET" or "query" not in request.query_params:
+    elif method != "GET" or not _names_document(request.query_params):
         return False
     return negotiate(request.headers.get("accept", "")) is None
+
+
+def _names_document(params: Any) -> bool:
+    # A document sent, or named by id (server/persisted.py): a GET of neither is a browser
+    # asking for GraphiQL, or a 400 strawberry words.
+    return "query" in params or "extensions" in params or "documentId" in params
 
 
 def get_only() -> HTTPException:
@@ -203,12 +209,14 @@ async def respond(
     data = await read(view, request)
     if data is None:
         return None
-    query, variables, operation_name, extensions = data
-    check_persisted(query, extensions)  # hash-only: NOT_SUPPORTED for now
+    query, variables, operation_name, extensions, document_id = data
+    schema = cast("Schema", view.schema)
+    resolved = await persisted.resolve(query, extensions, document_id, context, schema._schema)
+    if resolved.query is not None:
+        query = resolved.query
     sub_response = SubResponse()
     context.response = sub_response  # type: ignore[assignment]
     method = request.method
-    schema = cast("Schema", view.schema)
     result = await run_under_rules(
         view.settings,
         lambda: run(schema, query, variables, operation_name, extensions, context, method),
@@ -217,6 +225,16 @@ async def respond(
     )
     body = jsonbody.dump_bytes(answer_body(result, context, media, sub_response))
     status = sub_response.status_code or 200
+    if resolved.by_id and method == "GET" and status == 200:
+        # A GET by id alone is cacheable: an ETag of the body, private since answers depend
+        # on who asks; a client revalidating with it gets 304 and no body.
+        etag = '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
+        headers = sub_response.headers
+        headers["ETag"] = etag
+        headers["Cache-Control"] = "private, no-cache"
+        headers["Vary"] = "Accept, Authorization"
+        if _matches(request.headers.get("if-none-match"), etag):
+            return Response(status_code=304, headers=dict(headers))
     extra = sub_response.raw_headers()
     if answers_directly(extra):
         return JsonAnswer(body, status, media, extra)
@@ -225,11 +243,19 @@ async def respond(
     return response
 
 
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    """RFC 9110 If-None-Match: ``*``, or the tag among those listed (weak comparison)."""
+    if not if_none_match:
+        return False
+    tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
+    return "*" in tags or etag in tags
+
+
 async def read(
     view: HelloGraphQL, request: Request
-) -> tuple[str | None, dict[str, Any] | None, str | None, dict[str, Any] | None] | None:
-    """query, variables, operationName and extensions, or None for the view to answer. JSON
-    that does not parse is the view's 400 (the same ``parse_json``)."""
+) -> tuple[str | None, dict[str, Any] | None, str | None, dict[str, Any] | None, Any] | None:
+    """query, variables, operationName, extensions and documentId, or None for the view to
+    answer. JSON that does not parse is the view's 400 (the same ``parse_json``)."""
     if request.method == "GET":
         data: Any = view.parse_query_params(request.query_params)
     else:
@@ -252,7 +278,7 @@ async def read(
         and isinstance(extensions, dict | None)
     ):
         return None  # the view's 400s, in its words
-    return query, variables, operation_name, extensions
+    return query, variables, operation_name, extensions, data.get("documentId")
 
 
 async def run(

@@ -277,6 +277,7 @@ class HttpStreams:
     async def _open(
         self, request: Request, context: Context, framing: Framing, key: str
     ) -> HttpStream:
+        request.state.hello_context = context  # for persisted documents (server/persisted.py)
         data = await self.view.parse_http_body(self.view.request_adapter_class(request))
         if not isinstance(data, GraphQLRequestData):
             raise HTTPException(400, "Batched requests cannot be streamed.")

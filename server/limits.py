@@ -228,7 +228,7 @@ async def admit(
     cost = admission.cost = max(analysis.cost, 1)
     if context is not None:
         context.cost = cost
-    key = _bucket_key(context)
+    key = bucket_key(context)
     try:
         bucket = await services.store.take(
             key, cost, settings.rate_limit_capacity, settings.rate_limit_refill_per_second
@@ -346,7 +346,8 @@ class Guard(SchemaExtension):
             context.drop_loaders()
 
 
-def _bucket_key(context: Any) -> str:
+def bucket_key(context: Any) -> str:
+    """The rate-limit bucket of whoever makes the request: the user, else the client IP."""
     principal = getattr(context, "principal", None)
     if principal is not None:
         return f"rate:user:{principal.user_id}"

@@ -19,7 +19,7 @@ import os
 import time
 from collections.abc import Awaitable
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from cross_web import HTTPException
@@ -290,7 +290,15 @@ class HelloGraphQL(GraphQL[Context, None]):
         if not isinstance(data, list):
             if not isinstance(data.operation_name, str | None):
                 raise HTTPException(400, "operationName must be a string or null, if provided.")
-            persisted.check(data.query, data.extensions)  # hash-only: NOT_SUPPORTED for now
+            # Streams and uploads name documents by APQ hash only (no documentId field here).
+            starlette_request = getattr(request, "_request", request)
+            state = getattr(starlette_request, "state", None)
+            context = getattr(state, "hello_context", None)
+            resolved = await persisted.resolve(
+                data.query, data.extensions, None, context, cast(Any, self.schema)._schema
+            )
+            if resolved.query is not None:
+                data.query = resolved.query
         return data
 
     async def _parse_http_body(self, request: Any) -> Any:

@@ -26,7 +26,8 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 )
 
 from resolvers.core.context import Context
-from server import frame_hub
+from server import frame_hub, persisted
+from server.rejections import RequestRejected
 
 MALFORMED = 4400
 
@@ -68,6 +69,28 @@ class FrameCheckingHandler(BaseGraphQLTransportWSHandler[Context, None]):
             if not isinstance(payload, dict):
                 await self.handle_invalid_message("A subscribe message's payload is an object.")
                 return
+            if self.connection_acknowledged and message["id"] not in self.operations:
+                # A document named by id (server/persisted.py), and an app's trusted-only rule.
+                try:
+                    resolved = await persisted.resolve(
+                        payload.get("query"),
+                        payload.get("extensions"),
+                        payload.get("documentId"),
+                        self.context,
+                        cast(Any, self.schema)._schema,
+                    )
+                except RequestRejected as e:
+                    await self.send_message(
+                        {
+                            "id": message["id"],
+                            "type": "error",
+                            "payload": [{"message": e.message, "extensions": {"code": e.code}}],
+                        }
+                    )
+                    return
+                if resolved.query is not None and resolved.query is not payload.get("query"):
+                    payload = {**payload, "query": resolved.query}
+                    message = {**message, "payload": payload}
             fault = _request_fault(payload)
             # Before the ack, and for an id in use, strawberry's own rules come first (4401,
             # 4409): they do not read the payload.

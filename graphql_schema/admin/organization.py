@@ -38,6 +38,10 @@ class OrganizationSettings:
     message_recall_window_minutes: int = strawberry.field(
         description="How long after sending a message its sender may recall it."
     )
+    trusted_documents_required: bool = strawberry.field(
+        description="Every app of the organization runs only its trusted documents "
+        "(`organizationTrustedDocumentsRequire`)."
+    )
 
     @classmethod
     def from_model(cls, org: m.Organization) -> OrganizationSettings:
@@ -46,6 +50,7 @@ class OrganizationSettings:
             default_time_zone=org.default_time_zone,
             message_edit_window_minutes=org.message_edit_window_minutes,
             message_recall_window_minutes=org.message_recall_window_minutes,
+            trusted_documents_required=org.require_trusted_documents,
         )
 
 

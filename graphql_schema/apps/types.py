@@ -41,6 +41,11 @@ class App(VisibleNode):
         description="When an admin disabled the app (its tokens stopped working then); null "
         "while it is enabled."
     )
+    trusted_documents_only: bool = strawberry.field(
+        description="Whether the app's tokens run only its trusted documents, by id "
+        "(`appTrustedDocumentsOnlySet`; `OrganizationSettings.trustedDocumentsRequired` imposes "
+        "it on every app)."
+    )
     bot_user_id: strawberry.Private[int]
 
     @strawberry.field(
@@ -62,6 +67,7 @@ class App(VisibleNode):
             created_at=app.created_at,
             updated_at=app.updated_at,
             disabled_at=app.disabled_at,
+            trusted_documents_only=app.trusted_documents_only,
             bot_user_id=app.bot_user_id,
         )
 

@@ -49,6 +49,12 @@ REQUEST_LEVEL_CODES: frozenset[str] = frozenset(
         "GRAPHQL_PARSE_FAILED",
         "GRAPHQL_VALIDATION_FAILED",
         "PERSISTED_QUERY_NOT_SUPPORTED",
+        # Persisted documents (server/persisted.py): an id nobody registered (or, for an app
+        # restricted to its trusted documents, one it did not upload), a hash that is not its
+        # document's, and a document sent as text by an app that may only name one by id.
+        "PERSISTED_QUERY_NOT_FOUND",
+        "PERSISTED_QUERY_HASH_MISMATCH",
+        "TRUSTED_DOCUMENT_REQUIRED",
         "GATEWAY_ONLY",
         # Over a limit of the operation or of the caller (the request rate limit).
         "TOKEN_LIMIT_EXCEEDED",

@@ -15,3 +15,14 @@ class AppsErrorCode(ErrorCode):
     INVALID_DESCRIPTION = auto()
     # The app was disabled (deleted): nothing is issued to it any more.
     APP_DISABLED = auto()
+    # Trusted documents (resolvers/apps/trusted_documents.py): a manifest that is not a JSON
+    # object of id -> document text, or an entry whose id is malformed.
+    MANIFEST_INVALID = auto()
+    # An entry whose document does not parse, validate against the schema, or hold an operation.
+    DOCUMENT_INVALID = auto()
+    # An entry keyed by a 64-hex sha256 that is not the SHA-256 of its document.
+    DOCUMENT_HASH_MISMATCH = auto()
+    # An entry longer than persisted_query_max_bytes.
+    DOCUMENT_TOO_LARGE = auto()
+    # More entries than one upload, or one app, may hold.
+    TOO_MANY_DOCUMENTS = auto()

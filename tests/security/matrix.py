@@ -50,6 +50,7 @@ DEPENDS = {
     "version": ("file",),
     "permission": ("folder", "group"),
     "share_link": ("file",),
+    "trusted_document": ("app",),
 }
 # Shared by every call, never made fresh: the accounts, their organization, a past audit entry.
 FIXED_SLOTS = (*ACCOUNT_SLOTS, "organization", "audit_entry")
@@ -225,6 +226,7 @@ NODE_SLOTS = {
     "Message": "message",
     "Organization": "organization",
     "Session": "session",
+    "TrustedDocument": "trusted_document",
     "User": "member",
     "App": "app",
 }

@@ -19,10 +19,13 @@ to ask of the result); see ``matrix.Case``.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from tests.security.calls import OK
 from tests.security.matrix import NODE_SLOTS, SELF, Case, X
+
+_TYPENAME_SHA = hashlib.sha256(b"{ __typename }").hexdigest()
 
 
 def _link_token(world: Any, slots: dict[str, str]) -> str:
@@ -48,6 +51,7 @@ NODE = {
     "Message":      "NULL  OK    OK     OK    NULL",
     "Organization": "OK    OK    OK     OK    NULL",
     "Session":      "OK    OK    OK     NULL  NULL",
+    "TrustedDocument": "OK OK    NULL   NULL  NULL",
     "User":         "OK    OK    OK     NULL  NULL",
     "App":          "OK    OK    OK     NULL  NULL",
 }  # fmt: skip
@@ -129,6 +133,13 @@ MATRIX: dict[str, Case | list[Case]] = {
     "groupMembersRemove":            X("OK    OK    F      F     NF", ids={"userIds": "member"}),
     "invitationCreate":              X("OK    OK    F      F     NF"),
     "invitationRevoke":              X("OK    OK    F      F     NF"),
+    # --- apps: trusted documents (admins manage apps; a guest sees no app at all) ---
+    #                               owner admin member guest stranger
+    "appTrustedDocuments":           X("OK    OK    F      NF    NF"),
+    "appTrustedDocumentsUpload":     X("OK    OK    F      NF    NF",
+                                       values={"input.manifest": {_TYPENAME_SHA: "{ __typename }"}}),
+    "appTrustedDocumentsDelete":     X("OK    OK    F      NF    NF"),
+    "appTrustedDocumentsOnlySet":    X("OK    OK    F      NF    NF", values={"input.only": True}),
     "backgroundJobRetry":            X("OK    OK    F      F     NF", ids={"input.id": "background_job"},
                                        why="admins retry their organization's dead jobs"),
     # --- messenger: the member owns the chat; the admin and the guest are plain members ---

@@ -373,6 +373,23 @@ async def _app(world: World, into: dict[str, str]) -> str:
     return p["app"]["id"]
 
 
+async def _trusted_document(world: World, into: dict[str, str]) -> str:
+    """A trusted document of that app, uploaded by the owner."""
+    text = f"query Matrix{uuid.uuid4().hex} {{ __typename }}"
+    p = await world.gql(
+        "owner",
+        """mutation($i: AppTrustedDocumentsUploadInput!) { appTrustedDocumentsUpload(input: $i) {
+          documents { id } errors { code } } }""",
+        {
+            "i": {
+                "appId": into["app"],
+                "manifest": {hashlib.sha256(text.encode()).hexdigest(): text},
+            }
+        },
+    )
+    return str(p["documents"][0]["id"])
+
+
 FACTORIES: dict[str, Factory] = {
     "colleague": _colleague,
     "department": _department,
@@ -392,6 +409,7 @@ FACTORIES: dict[str, Factory] = {
     "upload_session": _upload_session,
     "background_job": _background_job,
     "app": _app,
+    "trusted_document": _trusted_document,
 }
 # Dependencies first: a message needs its chat, a version its file.
 FACTORY_ORDER = tuple(FACTORIES)

@@ -26,8 +26,10 @@ from models.drive import DriveItem, FileVersion, ShareLink, UploadSession
 from models.identity import User
 from models.jobs import BackgroundJob, JobState
 from models.messenger import Chat, Message
+from models.persisted import TrustedDocument
 from resolvers.core.idempotency import KEEP, sweep_expired
 from resolvers.messenger.events import chat_channel
+from tests.apps.helpers import app_global_id, create_app
 from tests.client import Account, Api, unique_email
 from tests.drive.helpers import CSRF, upload_ok
 from tests.messenger.helpers import group, send
@@ -57,6 +59,7 @@ class World:
     file: str = ""
     versions: list[str] = field(default_factory=list)
     dead_jobs: list[str] = field(default_factory=list)
+    app: str = ""
 
 
 async def world(api: Api) -> World:
@@ -84,6 +87,7 @@ async def world(api: Api) -> World:
             max_attempts=1,
         )
         w.dead_jobs.append(str(GlobalID("BackgroundJob", str(job.id))))
+    w.app = app_global_id(await create_app(ada))
     return w
 
 
@@ -250,6 +254,18 @@ CASES = [
         "job",
         lambda w: ({"id": w.dead_jobs[0]}, [{"id": w.dead_jobs[1]}]),
         lambda w: AuditEntry.filter(organization_id=w.org, action="background_job.retry").count(),
+    ),
+    Case(
+        "appTrustedDocumentsUpload",
+        "documents",
+        lambda w: (
+            {"appId": w.app, "manifest": {"q1": "{ __typename }"}},
+            [
+                {"appId": w.app, "manifest": {"q2": "{ __typename }"}},
+                {"appId": w.app, "manifest": {"q1": "query Other { __typename }"}},
+            ],
+        ),
+        lambda w: TrustedDocument.filter(app__organization_id=w.org).count(),
     ),
     Case(
         "fileUpload",
