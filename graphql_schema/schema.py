@@ -21,6 +21,11 @@ from graphql_schema.admin.jobs import (
 )
 from graphql_schema.admin.organization import OrganizationMutation, OrganizationQuery
 from graphql_schema.admin.people import PeopleMutation, PeopleQuery
+from graphql_schema.apps.personal_tokens import (
+    PersonalAccessToken,
+    PersonalTokensMutation,
+    PersonalTokensQuery,
+)
 from graphql_schema.core.node import NodeQuery, resolve_entities
 from graphql_schema.core.payload import add_payload_errors
 from graphql_schema.drive.items import DriveQuery, ItemsMutation
@@ -56,6 +61,7 @@ QUERIES: tuple[type, ...] = (
     DriveQuery,
     ShareLinkQuery,
     UploadSessionQuery,
+    PersonalTokensQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     IdentityMutation,
@@ -75,6 +81,7 @@ MUTATIONS: tuple[type, ...] = (
     SharingMutation,
     ShareLinkMutation,
     UploadSessionMutation,
+    PersonalTokensMutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (
     IdentitySubscription,
@@ -82,7 +89,16 @@ SUBSCRIPTIONS: tuple[type, ...] = (
     LiveSubscription,
     BackgroundJobsSubscription,
 )
-NODE_TYPES: tuple[type, ...] = (User, Organization, Department, Group, Chat, Message, File)
+NODE_TYPES: tuple[type, ...] = (
+    User,
+    Organization,
+    Department,
+    Group,
+    Chat,
+    Message,
+    File,
+    PersonalAccessToken,
+)
 FEDERATION_VERSION: Literal["2.9"] = "2.9"
 """The Apollo Federation version the SDL links (``@link(url: .../federation/v2.9)``)."""
 

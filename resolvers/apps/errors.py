@@ -15,3 +15,9 @@ class AppsErrorCode(ErrorCode):
     INVALID_DESCRIPTION = auto()
     # The app was disabled (deleted): nothing is issued to it any more.
     APP_DISABLED = auto()
+    # A personal access token asking for a scope its owner's role does not allow.
+    SCOPE_NOT_ALLOWED = auto()
+    # A personal access token's lifetime outside 1..365 days.
+    INVALID_EXPIRY = auto()
+    # Too many live personal access tokens (resolvers.apps.personal_tokens.MAX_LIVE_TOKENS).
+    TOO_MANY_TOKENS = auto()

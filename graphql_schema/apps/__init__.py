@@ -1,0 +1,1 @@
+"""The Open Platform: apps and their bots, tokens, persisted documents and webhooks."""
