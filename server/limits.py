@@ -283,23 +283,25 @@ async def admit(
         limits.sort(key=_fewest_left)
     admission.limits = limits
     response = getattr(context, "response", None)
-    headers = getattr(response, "headers", None)
+    # An HTTP answer's headers (a WebSocket's context holds the socket, whose are the
+    # handshake's, read only).
+    headers = response.headers if hasattr(response, "status_code") else None
     if headers is not None:
         _rate_limit_headers(headers, limits[0])
     if not taken[0].allowed:
-        # The limit that refused: the one that needs the longest wait.
-        refused = max(limits, key=lambda limit: limit.result.retry_after)
-        retry_after = refused.result.retry_after
+        # The limit that blocking: the one that needs the longest wait.
+        blocking = max(limits, key=lambda limit: limit.result.retry_after)
+        retry_after = blocking.result.retry_after
         if headers is not None:
             response.status_code = 429  # type: ignore[union-attr]
             headers["Retry-After"] = str(max(1, round(retry_after + 0.5)))
         admission.errors = [
             limit_error(
-                f"Rate limit of {_WHOSE[refused.name]}: this operation costs {cost} points and "
-                f"{refused.result.remaining} remain; retry in {retry_after:.1f} s.",
+                f"Rate limit of {_WHOSE[blocking.name]}: this operation costs {cost} points and "
+                f"{blocking.result.remaining} remain; retry in {retry_after:.1f} s.",
                 "RATE_LIMITED",
                 retryAfter=retry_after,
-                limit=refused.name,
+                limit=blocking.name,
             )
         ]
         return

@@ -61,13 +61,10 @@ class PersonalToken:
 
 @dataclass
 class CreatedToken:
+    id: int
     token: PersonalToken
     value: str
     """``hlp_…``: shown once."""
-
-    @property
-    def id(self) -> int:
-        return self.token.id
 
 
 def _require_sign_in(ctx: Context) -> Principal:
@@ -155,7 +152,7 @@ async def check_personal_access_token_create(
 
     async def load(pk: int) -> CreatedToken | None:
         found = await personal_tokens(principal.user_id, [pk])
-        return CreatedToken(found[0], value) if found and found[0] is not None else None
+        return CreatedToken(pk, found[0], value) if found and found[0] is not None else None
 
     fields = {"name": clean_name, "scopes": wanted, "expiresInDays": days}
     return await once(
@@ -177,7 +174,8 @@ async def do_personal_access_token_create(
             refresh=False,
             access_token=value,
         )
-    return CreatedToken(PersonalToken(session, issued.access_expires_at), issued.access_token)
+    token = PersonalToken(session, issued.access_expires_at)
+    return CreatedToken(session.id, token, issued.access_token)
 
 
 async def personal_tokens(user_id: int, ids: list[int]) -> list[PersonalToken | None]:
@@ -200,7 +198,7 @@ async def _expiries(session_ids: list[int]) -> dict[int, datetime]:
     rows = await AuthToken.filter(session_id__in=session_ids, kind=TokenKind.ACCESS).values_list(
         "session_id", "expires_at"
     )
-    return {int(s): e for s, e in rows}  # type: ignore[misc]
+    return {int(s): e for s, e in rows}
 
 
 async def visible_personal_tokens(ctx: Context, ids: list[int]) -> list[PersonalToken | None]:
