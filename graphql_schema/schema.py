@@ -28,6 +28,7 @@ from graphql_schema.apps.personal_tokens import (
 )
 from graphql_schema.core.node import NodeQuery, resolve_entities
 from graphql_schema.core.payload import add_payload_errors
+from graphql_schema.core.scopes import describe_scopes
 from graphql_schema.drive.items import DriveQuery, ItemsMutation
 from graphql_schema.drive.links import ShareLinkMutation, ShareLinkQuery
 from graphql_schema.drive.sharing import SharingMutation
@@ -139,7 +140,7 @@ def create_schema(*, production: bool = False, extensions: Sequence[Any] = ()) -
         "`Accept: text/event-stream` (GraphQL over SSE, graphql-sse) or "
         "`Accept: multipart/mixed;subscriptionSpec=1.0` (Apollo multipart subscriptions).",
     )
-    return HelloSchema(
+    schema = HelloSchema(
         # The highest version both the MIT composer (@theguild/federation-composition 0.27) and
         # Hive Gateway 2.15 know; strawberry's default, 2.11, is UNKNOWN_FEDERATION_LINK_VERSION
         # to them. Hello imports only @key, which every 2.x has, so nothing is lost.
@@ -153,3 +154,5 @@ def create_schema(*, production: bool = False, extensions: Sequence[Any] = ()) -
         ),
         extensions=list(extensions),
     )
+    describe_scopes(schema._schema)
+    return schema

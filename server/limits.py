@@ -285,7 +285,9 @@ async def admit(
     response = getattr(context, "response", None)
     # An HTTP answer's headers (a WebSocket's context holds the socket, whose are the
     # handshake's, read only).
-    headers = response.headers if hasattr(response, "status_code") else None
+    headers = (
+        response.headers if response is not None and hasattr(response, "status_code") else None
+    )
     if headers is not None:
         _rate_limit_headers(headers, limits[0])
     if not taken[0].allowed:

@@ -11,7 +11,6 @@ with a token's grant is a set difference per request, and nothing for a person's
 from __future__ import annotations
 
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from graphql import (
     DocumentNode,
@@ -19,8 +18,6 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
-    GraphQLInterfaceType,
-    GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
     OperationDefinitionNode,
@@ -28,38 +25,13 @@ from graphql import (
     get_named_type,
 )
 
-from graphql_schema.core.scopes import NODE_SCOPES, RequiresScope
+from graphql_schema.core.scopes import NODE_SCOPES, field_scopes
 from resolvers.core.context import Principal
 from resolvers.core.scopes import missing_scopes
 
-__all__ = ["field_scopes", "forbidden", "needed_scopes"]
+__all__ = ["forbidden", "needed_scopes"]
 
-FieldScopes = dict[tuple[str, str], frozenset[str]]
-
-_by_schema: WeakKeyDictionary[GraphQLSchema, FieldScopes] = WeakKeyDictionary()
 _NODE_INTERFACE = "Node"
-
-
-def field_scopes(schema: GraphQLSchema) -> FieldScopes:
-    """``(type name, field name) -> scopes`` of every field carrying ``@requiresScope``, read
-    once per schema from the strawberry fields behind it."""
-    found = _by_schema.get(schema)
-    if found is not None:
-        return found
-    found = {}
-    for type_ in schema.type_map.values():
-        if not isinstance(type_, (GraphQLObjectType, GraphQLInterfaceType)):
-            continue
-        for name, field in type_.fields.items():
-            definition = (field.extensions or {}).get("strawberry-definition")
-            scopes: set[str] = set()
-            for directive in getattr(definition, "directives", None) or ():
-                if isinstance(directive, RequiresScope):
-                    scopes.update(directive.scopes)
-            if scopes:
-                found[(type_.name, name)] = frozenset(scopes)
-    _by_schema[schema] = found
-    return found
 
 
 def needed_scopes(

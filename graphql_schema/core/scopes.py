@@ -14,8 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import strawberry
+from graphql import GraphQLInterfaceType, GraphQLObjectType, GraphQLSchema
 from strawberry.federation.schema_directive import schema_directive
 from strawberry.schema_directive import Location
 
@@ -92,3 +94,42 @@ PUBLIC_ROOT_FIELDS: frozenset[str] = frozenset(
     }
 )
 """Root fields that need no scope, as ``"Type.field"``."""
+
+
+FieldScopes = dict[tuple[str, str], frozenset[str]]
+_by_schema: WeakKeyDictionary[GraphQLSchema, FieldScopes] = WeakKeyDictionary()
+
+
+def field_scopes(schema: GraphQLSchema) -> FieldScopes:
+    """``(type name, field name) -> scopes`` of every field carrying ``@requiresScope``, read
+    once per schema from the strawberry fields behind it."""
+    found = _by_schema.get(schema)
+    if found is not None:
+        return found
+    found = {}
+    for type_ in schema.type_map.values():
+        if not isinstance(type_, (GraphQLObjectType, GraphQLInterfaceType)):
+            continue
+        for name, field in type_.fields.items():
+            definition = (field.extensions or {}).get("strawberry-definition")
+            scopes: set[str] = set()
+            for directive in getattr(definition, "directives", None) or ():
+                if isinstance(directive, RequiresScope):
+                    scopes.update(directive.scopes)
+            if scopes:
+                found[(type_.name, name)] = frozenset(scopes)
+    _by_schema[schema] = found
+    return found
+
+
+def describe_scopes(schema: GraphQLSchema) -> None:
+    """Name each field's scopes at the end of its description too: introspection does not
+    carry applied directives, so GraphiQL and generated clients learn them only from there."""
+    for (type_name, name), scopes in field_scopes(schema).items():
+        type_ = schema.type_map[type_name]
+        assert isinstance(type_, (GraphQLObjectType, GraphQLInterfaceType))
+        field = type_.fields[name]
+        needed = ", ".join(f"`{s}`" for s in sorted(scopes))
+        note = f"A token needs the scope{'s' if len(scopes) > 1 else ''} {needed}."
+        if note not in (field.description or ""):
+            field.description = f"{field.description}\n\n{note}" if field.description else note

@@ -9,10 +9,10 @@ from typing import Any
 
 from graphql import GraphQLObjectType, parse
 
-from graphql_schema.core.scopes import NODE_SCOPES, PUBLIC_ROOT_FIELDS
+from graphql_schema.core.scopes import NODE_SCOPES, PUBLIC_ROOT_FIELDS, field_scopes
 from graphql_schema.schema import create_schema
 from resolvers.core.scopes import SCOPES
-from server.scope_check import field_scopes, needed_scopes
+from server.scope_check import needed_scopes
 from tests.apps.helpers import bot_token, create_app
 from tests.apps.test_personal_tokens import create
 from tests.client import Account, Api, WSClient
@@ -199,3 +199,11 @@ async def test_a_subscription_is_refused_over_websocket(api: Api, server: str) -
         ] == [("FORBIDDEN", ["messenger:read"])]
     finally:
         await ws.close()
+
+
+async def test_introspection_names_the_scopes_for_graphiql(api: Api) -> None:
+    # Introspection carries no applied directives, so the description says it too
+    data = await api.gql('{ __type(name: "Mutation") { fields { name description } } }')
+    fields = {f["name"]: f["description"] for f in data["__type"]["fields"]}
+    assert fields["messageSend"].endswith("A token needs the scope `messenger:write`.")
+    assert "A token needs" not in fields["signIn"]

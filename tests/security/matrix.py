@@ -35,6 +35,7 @@ SLOT_BY_NAME = {
     "groupId": "group",
     "invitationId": "invitation",
     "sessionId": "session",
+    "personalAccessTokenId": "personal_token",
     "fileId": "file",
     "fileIds": "file",
     "folderId": "folder",
@@ -224,6 +225,7 @@ NODE_SLOTS = {
     "Message": "message",
     "Organization": "organization",
     "Session": "session",
+    "PersonalAccessToken": "personal_token",
     "User": "member",
 }
 # Besides Node types, the other objects with IDs, for lookups like ``uploadSession(id:)``.

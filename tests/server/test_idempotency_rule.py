@@ -22,7 +22,7 @@ from adapters import runtime
 from models.admin import AuditEntry, Department, Group, Invitation
 from models.core import IdempotencyRecord
 from models.drive import DriveItem, FileVersion, ShareLink, UploadSession
-from models.identity import User
+from models.identity import AuthSession, SessionKind, User
 from models.jobs import BackgroundJob, JobState
 from models.messenger import Chat, Message
 from resolvers.core.idempotency import KEEP, sweep_expired
@@ -256,6 +256,17 @@ CASES = [
         lambda w: ({"data": b"same", "name": "up.bin"}, [{"data": b"else", "name": "up2.bin"}]),
         lambda w: DriveItem.filter(organization_id=w.org).count(),
         call_upload,
+    ),
+    Case(
+        "personalAccessTokenCreate",
+        "personalAccessToken",
+        lambda w: (
+            {"name": "script", "scopes": ["profile:read"]},
+            [{"name": "script", "scopes": ["profile:read", "drive:read"]}],
+        ),
+        lambda w: AuthSession.filter(
+            user__organization_id=w.org, kind=SessionKind.PERSONAL
+        ).count(),
     ),
 ]
 
