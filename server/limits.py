@@ -25,6 +25,7 @@ from graphql import (
     GraphQLSchema,
     GraphQLSyntaxError,
     OperationDefinitionNode,
+    OperationType,
     parse,
     validate,
 )
@@ -135,14 +136,16 @@ class Admission:
         result = self.limits[0].result
         return result.remaining, result.retry_after
 
-    def results(self) -> dict[str, Any]:
+    def results(self, *, each: bool = True) -> dict[str, Any]:
         """The response's ``extensions`` (``cost``), once the cost is known: the tightest
-        bucket in the fields GitHub's and Shopify's clients read, and every bucket in
-        ``limits``."""
+        bucket in the fields GitHub's and Shopify's clients read, and (``each``) every bucket
+        in ``limits``. A stream's first result leaves ``limits`` out: subscribers of one class
+        share its bytes (``server/live_events.py``), and what remains of a bucket shared by
+        the organization differs from one subscriber to the next."""
         if self.cost is None or not self.limits:
             return {}
         tightest = self.limits[0]
-        return {
+        shown: dict[str, Any] = {
             "cost": {
                 "requestedQueryCost": self.cost,
                 "maximumAvailable": tightest.bucket.capacity,
@@ -151,9 +154,11 @@ class Admission:
                     "restoreRate": tightest.bucket.refill_per_second,
                     "limit": tightest.name,
                 },
-                "limits": [limit.shown() for limit in self.limits],
             }
         }
+        if each:
+            shown["cost"]["limits"] = [limit.shown() for limit in self.limits]
+        return shown
 
 
 @dataclass
@@ -373,7 +378,14 @@ class Guard(SchemaExtension):
     def get_results(self) -> dict[str, Any]:
         # The cost is the subscribe's, frozen then: it comes with a stream's first result
         # only, not with every event (which it made some 200 bytes longer, and unshareable).
-        return {} if self.results_sent else self.admission.results()
+        if self.results_sent:
+            return {}
+        document = self.execution_context.graphql_document
+        operation = (
+            operation_of(document, self.admission.operation_name) if document is not None else None
+        )
+        streaming = operation is not None and operation.operation == OperationType.SUBSCRIPTION
+        return self.admission.results(each=not streaming)
 
     # -- after execution ----------------------------------------------------------------------
 
