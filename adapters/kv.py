@@ -50,6 +50,15 @@ class BucketResult:
     """Seconds until ``cost`` points are available; 0 when allowed."""
 
 
+@dataclass(frozen=True)
+class Bucket:
+    """One token bucket of ``take_all``: its key, its size and how fast it refills."""
+
+    key: str
+    capacity: int
+    refill_per_second: float
+
+
 def _check_bucket(cost: int, capacity: int, refill_per_second: float) -> None:
     if cost < 0 or capacity < 1 or refill_per_second <= 0:
         raise ValueError("need cost >= 0, capacity >= 1 and refill_per_second > 0")
@@ -76,6 +85,13 @@ class KeyValueStore(ABC):
         self, key: str, cost: int, capacity: int, refill_per_second: float
     ) -> BucketResult:
         """Take ``cost`` points from the bucket if it holds them, else take nothing."""
+
+    @abstractmethod
+    async def take_all(self, buckets: list[Bucket], cost: int) -> list[BucketResult]:
+        """Take ``cost`` points from every bucket if each holds them, else from none: one
+        atomic step (one Redis round trip). A result per bucket, in order; where one refuses,
+        ``allowed`` is False in every result, and each one's ``retry_after`` says how long it
+        alone needs."""
 
     @abstractmethod
     async def put(self, key: str, value: str, ttl_seconds: float) -> None:
@@ -157,22 +173,35 @@ class MemoryStore(KeyValueStore):
     async def take(
         self, key: str, cost: int, capacity: int, refill_per_second: float
     ) -> BucketResult:
-        _check_bucket(cost, capacity, refill_per_second)
+        return (await self.take_all([Bucket(key, capacity, refill_per_second)], cost))[0]
+
+    async def take_all(self, buckets: list[Bucket], cost: int) -> list[BucketResult]:
+        for b in buckets:
+            _check_bucket(cost, b.capacity, b.refill_per_second)
         now = self._now()
-        tokens, updated, _ = self._buckets.get(key, (float(capacity), now, now))
-        tokens = min(float(capacity), tokens + max(0.0, now - updated) * refill_per_second)
-        if cost <= tokens:
-            tokens -= cost
-            allowed, retry_after = True, 0.0
-        elif cost > capacity:
-            allowed, retry_after = False, capacity / refill_per_second
-        else:
-            allowed, retry_after = False, (cost - tokens) / refill_per_second
-        if tokens >= capacity:
-            self._buckets.pop(key, None)  # a full bucket is the same as no bucket
-        else:
-            self._buckets[key] = (tokens, now, now + (capacity - tokens) / refill_per_second)
-        return BucketResult(allowed, math.floor(tokens), retry_after)
+        levels = []
+        for b in buckets:
+            tokens, updated, _ = self._buckets.get(b.key, (float(b.capacity), now, now))
+            levels.append(
+                min(float(b.capacity), tokens + max(0.0, now - updated) * b.refill_per_second)
+            )
+        allowed = all(cost <= tokens for tokens in levels)
+        results = []
+        for b, tokens in zip(buckets, levels, strict=True):
+            capacity, rate = b.capacity, b.refill_per_second
+            if allowed:
+                tokens -= cost
+                retry_after = 0.0
+            elif cost > capacity:
+                retry_after = capacity / rate
+            else:
+                retry_after = max(0.0, cost - tokens) / rate
+            if tokens >= capacity:
+                self._buckets.pop(b.key, None)  # a full bucket is the same as no bucket
+            else:
+                self._buckets[b.key] = (tokens, now, now + (capacity - tokens) / rate)
+            results.append(BucketResult(allowed, math.floor(tokens), retry_after))
+        return results
 
     async def put(self, key: str, value: str, ttl_seconds: float) -> None:
         self._values[key] = (value, self._now() + ttl_seconds)
@@ -248,6 +277,54 @@ end
 return {allowed, tostring(tokens), tostring(retry)}
 """
 
+# Every bucket of a request at once (the principal's, its app's, its organization's): each is
+# refilled, then ``cost`` is taken from all of them or from none. ARGV: cost, then capacity and
+# rate per key. Replies: allowed, then tokens and retry per key.
+_TAKE_ALL = """
+local cost = tonumber(ARGV[1])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local levels = {}
+local allowed = 1
+for i, key in ipairs(KEYS) do
+    local capacity = tonumber(ARGV[2 * i])
+    local rate = tonumber(ARGV[2 * i + 1])
+    local state = redis.call('HMGET', key, 'tokens', 'ts')
+    local tokens = tonumber(state[1])
+    local ts = tonumber(state[2])
+    if tokens == nil or ts == nil then
+        tokens = capacity
+        ts = now
+    end
+    if now > ts then tokens = math.min(capacity, tokens + (now - ts) * rate) end
+    levels[i] = tokens
+    if cost > tokens then allowed = 0 end
+end
+local reply = {allowed}
+for i, key in ipairs(KEYS) do
+    local capacity = tonumber(ARGV[2 * i])
+    local rate = tonumber(ARGV[2 * i + 1])
+    local tokens = levels[i]
+    local retry = 0
+    if allowed == 1 then
+        tokens = tokens - cost
+    elseif cost > capacity then
+        retry = capacity / rate
+    elseif cost > tokens then
+        retry = (cost - tokens) / rate
+    end
+    if tokens >= capacity then
+        redis.call('DEL', key)
+    else
+        redis.call('HSET', key, 'tokens', tostring(tokens), 'ts', tostring(now))
+        redis.call('PEXPIRE', key, math.ceil((capacity - tokens) / rate * 1000) + 1000)
+    end
+    reply[2 * i] = tostring(tokens)
+    reply[2 * i + 1] = tostring(retry)
+end
+return reply
+"""
+
 # MaxConnectionsError (a pool exhausted for the whole timeout) is a ConnectionError too.
 _UNREACHABLE = (RedisConnectionError, RedisTimeoutError)
 T = TypeVar("T")
@@ -298,6 +375,7 @@ class RedisStore(KeyValueStore):
         self._hit = self._redis.register_script(_HIT)
         self._decrement = self._redis.register_script(_DECREMENT)
         self._take = self._redis.register_script(_TAKE)
+        self._take_all = self._redis.register_script(_TAKE_ALL)
         # Token buckets are taken on every request: concurrent ones share a pipeline.
         self._batch = Batcher(self._redis)
         self._local = MemoryStore()
@@ -394,6 +472,31 @@ class RedisStore(KeyValueStore):
 
         return await self._throttle(
             remote, lambda: self._local.take(key, cost, capacity, refill_per_second), batched=True
+        )
+
+    async def take_all(self, buckets: list[Bucket], cost: int) -> list[BucketResult]:
+        for b in buckets:
+            _check_bucket(cost, b.capacity, b.refill_per_second)
+
+        async def remote() -> list[BucketResult]:
+            keys = [self._bkey(b.key) for b in buckets]
+            args: list[str | int] = [cost]
+            for b in buckets:
+                args += [b.capacity, repr(float(b.refill_per_second))]
+            try:
+                reply = await self._batch.execute(
+                    "EVALSHA", self._take_all.sha, len(keys), *keys, *args
+                )
+            except NoScriptError:
+                reply = await self._take_all(keys=keys, args=args)  # loads it, then runs it
+            allowed = bool(reply[0])
+            return [
+                BucketResult(allowed, math.floor(float(reply[2 * i + 1])), float(reply[2 * i + 2]))
+                for i in range(len(buckets))
+            ]
+
+        return await self._throttle(
+            remote, lambda: self._local.take_all(buckets, cost), batched=True
         )
 
     async def put(self, key: str, value: str, ttl_seconds: float) -> None:

@@ -75,6 +75,14 @@ class Settings(BaseSettings):
     # Per-principal token bucket, in cost points.
     rate_limit_capacity: int = Field(5000, ge=1)
     rate_limit_refill_per_second: float = Field(100.0, gt=0)
+    # Per app (all tokens of one app, in every process) and per organization (all its people
+    # and apps), on top of the principal's: generous, so that they stop a runaway app or a
+    # flood from many accounts without slowing anyone who stays within their own bucket.
+    # The defaults: an app as busy as 10 people at their own limit, an organization as 100.
+    rate_limit_app_capacity: int = Field(50000, ge=1)
+    rate_limit_app_refill_per_second: float = Field(1000.0, gt=0)
+    rate_limit_org_capacity: int = Field(500000, ge=1)
+    rate_limit_org_refill_per_second: float = Field(10000.0, gt=0)
 
     # Persisted documents (server/persisted.py): APQ registrations and apps' trusted documents.
     persisted_query_max_bytes: int = Field(64 * 1024, ge=1)

@@ -118,6 +118,10 @@ async def create_stack(*, services: bool, fixture: Path) -> Stack:
         # load is not answered with 429.
         "HELLO_RATE_LIMIT_CAPACITY": "1000000000",
         "HELLO_RATE_LIMIT_REFILL_PER_SECOND": "1000000000",
+        "HELLO_RATE_LIMIT_APP_CAPACITY": "1000000000",
+        "HELLO_RATE_LIMIT_APP_REFILL_PER_SECOND": "1000000000",
+        "HELLO_RATE_LIMIT_ORG_CAPACITY": "1000000000",
+        "HELLO_RATE_LIMIT_ORG_REFILL_PER_SECOND": "1000000000",
         # Tokens of the seed must outlive a full run.
         "HELLO_ACCESS_TOKEN_TTL_SECONDS": str(24 * 3600),
         "HELLO_BENCH_BASELINE": "1",

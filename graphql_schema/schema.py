@@ -22,10 +22,16 @@ from graphql_schema.admin.jobs import (
 from graphql_schema.admin.organization import OrganizationMutation, OrganizationQuery
 from graphql_schema.admin.people import PeopleMutation, PeopleQuery
 from graphql_schema.apps.apps import AppsMutation, AppsQuery
+from graphql_schema.apps.personal_tokens import (
+    PersonalAccessToken,
+    PersonalTokensMutation,
+    PersonalTokensQuery,
+)
 from graphql_schema.apps.trusted_documents import TrustedDocumentsMutation, TrustedDocumentsQuery
 from graphql_schema.apps.types import App
 from graphql_schema.core.node import NodeQuery, resolve_entities
 from graphql_schema.core.payload import add_payload_errors
+from graphql_schema.core.scopes import describe_scopes
 from graphql_schema.drive.items import DriveQuery, ItemsMutation
 from graphql_schema.drive.links import ShareLinkMutation, ShareLinkQuery
 from graphql_schema.drive.sharing import SharingMutation
@@ -61,6 +67,7 @@ QUERIES: tuple[type, ...] = (
     UploadSessionQuery,
     AppsQuery,
     TrustedDocumentsQuery,
+    PersonalTokensQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     IdentityMutation,
@@ -82,6 +89,7 @@ MUTATIONS: tuple[type, ...] = (
     UploadSessionMutation,
     AppsMutation,
     TrustedDocumentsMutation,
+    PersonalTokensMutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (
     IdentitySubscription,
@@ -89,7 +97,17 @@ SUBSCRIPTIONS: tuple[type, ...] = (
     LiveSubscription,
     BackgroundJobsSubscription,
 )
-NODE_TYPES: tuple[type, ...] = (User, Organization, Department, Group, Chat, Message, File, App)
+NODE_TYPES: tuple[type, ...] = (
+    User,
+    Organization,
+    Department,
+    Group,
+    Chat,
+    Message,
+    File,
+    App,
+    PersonalAccessToken,
+)
 FEDERATION_VERSION: Literal["2.9"] = "2.9"
 """The Apollo Federation version the SDL links (``@link(url: .../federation/v2.9)``)."""
 
@@ -130,7 +148,7 @@ def create_schema(*, production: bool = False, extensions: Sequence[Any] = ()) -
         "`Accept: text/event-stream` (GraphQL over SSE, graphql-sse) or "
         "`Accept: multipart/mixed;subscriptionSpec=1.0` (Apollo multipart subscriptions).",
     )
-    return HelloSchema(
+    schema = HelloSchema(
         # The highest version both the MIT composer (@theguild/federation-composition 0.27) and
         # Hive Gateway 2.15 know; strawberry's default, 2.11, is UNKNOWN_FEDERATION_LINK_VERSION
         # to them. Hello imports only @key, which every 2.x has, so nothing is lost.
@@ -144,3 +162,5 @@ def create_schema(*, production: bool = False, extensions: Sequence[Any] = ()) -
         ),
         extensions=list(extensions),
     )
+    describe_scopes(schema._schema)
+    return schema

@@ -416,7 +416,7 @@ class FrameHub:
             payload["errors"] = [e.formatted for e in errors]
         if admission is not None:
             member.admission = None
-            extensions = admission.results()
+            extensions = admission.results(each=False)
             if extensions:
                 payload["extensions"] = extensions
         member.out.write(

@@ -13,6 +13,7 @@ error a stable ``extensions.code`` and masks internal ones to the request id the
 from __future__ import annotations
 
 import logging
+import math
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -24,13 +25,14 @@ from graphql import (
     GraphQLSchema,
     GraphQLSyntaxError,
     OperationDefinitionNode,
+    OperationType,
     parse,
     validate,
 )
 from strawberry.extensions import SchemaExtension
 
 from adapters import runtime
-from adapters.kv import BucketResult, StoreUnavailable
+from adapters.kv import Bucket, BucketResult, StoreUnavailable
 from server.analysis import Analysis, analyze, repeated_fields
 from server.error_shaping import shape_errors
 from server.operation_checks import (
@@ -43,6 +45,7 @@ from server.operation_checks import (
     first_operation_name,
     limit_error,
 )
+from server.scope_check import forbidden, needed_scopes
 
 __all__ = [
     "Admission",
@@ -95,33 +98,67 @@ def parse_document(query: str) -> DocumentNode:
     return document
 
 
+@dataclass(frozen=True, slots=True)
+class Limit:
+    """One rate limit a request was metered by: which (``user``, ``ip``, ``app`` or
+    ``organization``), its bucket, and what the take left in it."""
+
+    name: str
+    bucket: Bucket
+    result: BucketResult
+
+    def shown(self) -> dict[str, Any]:
+        return {
+            "limit": self.name,
+            "maximumAvailable": self.bucket.capacity,
+            "currentlyAvailable": self.result.remaining,
+            "restoreRate": self.bucket.refill_per_second,
+        }
+
+
 @dataclass
 class Admission:
     """What the checks before execution found: the request errors to answer with (none: the
-    operation may run), and the cost taken from the rate limit with what remains of it."""
+    operation may run), and the cost taken from the rate limits with what remains of each."""
 
     errors: list[GraphQLError] = field(default_factory=list)
     cost: int | None = None
-    bucket: tuple[int, float] | None = None
+    limits: list[Limit] | None = None
+    """Every bucket the request was metered by, the tightest (fewest points left) first."""
     operation_name: str | None = None
     """The name of the operation to run, as strawberry resolves it (``operation_name_of``)."""
 
-    def results(self) -> dict[str, Any]:
-        """The response's ``extensions`` (``cost``), once the cost is known."""
-        if self.cost is None:
+    @property
+    def bucket(self) -> tuple[int, float] | None:
+        """The tightest bucket's points left and retry time."""
+        if not self.limits:
+            return None
+        result = self.limits[0].result
+        return result.remaining, result.retry_after
+
+    def results(self, *, each: bool = True) -> dict[str, Any]:
+        """The response's ``extensions`` (``cost``), once the cost is known: the tightest
+        bucket in the fields GitHub's and Shopify's clients read, and (``each``) every bucket
+        in ``limits``. A stream's first result leaves ``limits`` out: subscribers of one class
+        share its bytes (``server/live_events.py``), and what remains of a bucket shared by
+        the organization differs from one subscriber to the next."""
+        if self.cost is None or not self.limits:
             return {}
-        settings = runtime.current().settings
-        remaining, _ = self.bucket or (0, 0.0)
-        return {
+        tightest = self.limits[0]
+        shown: dict[str, Any] = {
             "cost": {
                 "requestedQueryCost": self.cost,
-                "maximumAvailable": settings.rate_limit_capacity,
+                "maximumAvailable": tightest.bucket.capacity,
                 "throttleStatus": {
-                    "currentlyAvailable": remaining,
-                    "restoreRate": settings.rate_limit_refill_per_second,
+                    "currentlyAvailable": tightest.result.remaining,
+                    "restoreRate": tightest.bucket.refill_per_second,
+                    "limit": tightest.name,
                 },
             }
         }
+        if each:
+            shown["cost"]["limits"] = [limit.shown() for limit in self.limits]
+        return shown
 
 
 @dataclass
@@ -135,6 +172,8 @@ class _Plan:
     repeats: int
     variables: bool
     """Whether the operation declares variables (``check_variables`` coerces them)."""
+    scopes: frozenset[str]
+    """What a token needs to run it (``server/scope_check.py``)."""
     analysis: Analysis | None = None
 
 
@@ -159,6 +198,7 @@ def _plan(
             operation_name or first_operation_name(document),
             repeated_fields(document),
             _declares_variables(document, operation_name),
+            needed_scopes(schema, document, operation_name),
         ),
     )
 
@@ -199,8 +239,9 @@ async def admit(
     """Every check before execution, in order, into ``admission`` (filled as it goes, so that
     what was taken from the rate limit is reported even if a later step fails): one operation
     to run, the analysis and its limits, the gateway-only fields, a password to change, the
-    rate limit (429 with ``Retry-After`` on the context's response), validation through the
-    cache (keyed by the query text) and the variables."""
+    token's scopes, the rate limits (429 with ``Retry-After`` on the context's response, and
+    ``RateLimit-*`` headers either way), validation through the cache (keyed by the query
+    text) and the variables."""
     services = runtime.current()
     settings = services.settings
     plan = _plan(schema, document, query, provided_name)
@@ -220,6 +261,7 @@ async def admit(
         check_limits(analysis, settings)
         or check_gateway(analysis, settings, context)
         or check_password_change(analysis, context)
+        or forbidden(getattr(context, "principal", None), plan.scopes)
     )
     if refused is not None:
         admission.errors = [refused]
@@ -228,29 +270,45 @@ async def admit(
     cost = admission.cost = max(analysis.cost, 1)
     if context is not None:
         context.cost = cost
-    key = bucket_key(context)
+    named = _buckets(context, settings)
+    buckets = [bucket for _, bucket in named]
     try:
-        bucket = await services.store.take(
-            key, cost, settings.rate_limit_capacity, settings.rate_limit_refill_per_second
-        )
+        # One atomic take from every bucket (one Redis round trip): all or none.
+        taken = await services.store.take_all(buckets, cost)
     except StoreUnavailable:
         # The Redis store already falls back to a per-process bucket when Redis is
         # unreachable (``adapters/kv.py``); should any store still refuse, fail open: an
         # outage should slow nobody down more than it must.
         log.warning("rate limit store unavailable; letting the operation through")
-        bucket = BucketResult(True, settings.rate_limit_capacity, 0.0)
-    admission.bucket = (bucket.remaining, bucket.retry_after)
-    if not bucket.allowed:
-        response = getattr(context, "response", None)
-        if response is not None and hasattr(response, "status_code"):
-            response.status_code = 429
-            response.headers["Retry-After"] = str(max(1, round(bucket.retry_after + 0.5)))
+        taken = [BucketResult(True, b.capacity, 0.0) for b in buckets]
+    limits = [
+        Limit(name, bucket, result) for (name, bucket), result in zip(named, taken, strict=True)
+    ]
+    if len(limits) > 1:
+        limits.sort(key=_fewest_left)
+    admission.limits = limits
+    response = getattr(context, "response", None)
+    # An HTTP answer's headers (a WebSocket's context holds the socket, whose are the
+    # handshake's, read only).
+    headers = (
+        response.headers if response is not None and hasattr(response, "status_code") else None
+    )
+    if headers is not None:
+        _rate_limit_headers(headers, limits[0])
+    if not taken[0].allowed:
+        # The limit that blocking: the one that needs the longest wait.
+        blocking = max(limits, key=lambda limit: limit.result.retry_after)
+        retry_after = blocking.result.retry_after
+        if headers is not None:
+            response.status_code = 429  # type: ignore[union-attr]
+            headers["Retry-After"] = str(max(1, round(retry_after + 0.5)))
         admission.errors = [
             limit_error(
-                f"Rate limit: this operation costs {cost} points and {bucket.remaining} "
-                f"remain; retry in {bucket.retry_after:.1f} s.",
+                f"Rate limit of {_WHOSE[blocking.name]}: this operation costs {cost} points and "
+                f"{blocking.result.remaining} remain; retry in {retry_after:.1f} s.",
                 "RATE_LIMITED",
-                retryAfter=bucket.retry_after,
+                retryAfter=retry_after,
+                limit=blocking.name,
             )
         ]
         return
@@ -320,7 +378,14 @@ class Guard(SchemaExtension):
     def get_results(self) -> dict[str, Any]:
         # The cost is the subscribe's, frozen then: it comes with a stream's first result
         # only, not with every event (which it made some 200 bytes longer, and unshareable).
-        return {} if self.results_sent else self.admission.results()
+        if self.results_sent:
+            return {}
+        document = self.execution_context.graphql_document
+        operation = (
+            operation_of(document, self.admission.operation_name) if document is not None else None
+        )
+        streaming = operation is not None and operation.operation == OperationType.SUBSCRIPTION
+        return self.admission.results(each=not streaming)
 
     # -- after execution ----------------------------------------------------------------------
 
@@ -347,9 +412,68 @@ class Guard(SchemaExtension):
 
 
 def bucket_key(context: Any) -> str:
-    """The rate-limit bucket of whoever makes the request: the user, else the client IP."""
+    """The bucket of whoever makes the request: the user, else the client IP (the first of
+    ``_buckets``; registering a persisted document is charged to it alone)."""
     principal = getattr(context, "principal", None)
-    if principal is not None:
-        return f"rate:user:{principal.user_id}"
-    meta = getattr(context, "meta", None)
-    return f"rate:ip:{getattr(meta, 'ip', '') or 'unknown'}"
+    if principal is None:
+        meta = getattr(context, "meta", None)
+        return f"rate:ip:{getattr(meta, 'ip', '') or 'unknown'}"
+    return f"rate:user:{principal.user_id}"
+
+
+_WHOSE = {
+    "user": "your token",
+    "ip": "your address",
+    "app": "this app",
+    "organization": "your organization",
+}
+
+
+def _buckets(context: Any, settings: Any) -> list[tuple[str, Bucket]]:
+    """The buckets a request is metered by: the principal's (or, signed out, its address's);
+    for a token issued to an app, the app's, shared by all its tokens in every process; and
+    the organization's, shared by all its people and apps."""
+    own = Bucket(
+        bucket_key(context), settings.rate_limit_capacity, settings.rate_limit_refill_per_second
+    )
+    principal = getattr(context, "principal", None)
+    if principal is None:
+        return [("ip", own)]
+    named = [("user", own)]
+    if principal.app_id is not None:
+        named.append(
+            (
+                "app",
+                Bucket(
+                    f"rate:app:{principal.app_id}",
+                    settings.rate_limit_app_capacity,
+                    settings.rate_limit_app_refill_per_second,
+                ),
+            )
+        )
+    named.append(
+        (
+            "organization",
+            Bucket(
+                f"rate:org:{principal.organization_id}",
+                settings.rate_limit_org_capacity,
+                settings.rate_limit_org_refill_per_second,
+            ),
+        )
+    )
+    return named
+
+
+def _fewest_left(limit: Limit) -> int:
+    return limit.result.remaining
+
+
+def _rate_limit_headers(headers: Any, tightest: Limit) -> None:
+    """``RateLimit-Limit``, ``-Remaining`` and ``-Reset`` (the IETF httpapi draft's three
+    fields, which most clients read) for the tightest bucket: its size in points, the points
+    left, and the seconds until it is full again."""
+    bucket, result = tightest.bucket, tightest.result
+    reset = math.ceil(max(0, bucket.capacity - result.remaining) / bucket.refill_per_second)
+    headers["RateLimit-Limit"] = str(bucket.capacity)
+    headers["RateLimit-Remaining"] = str(result.remaining)
+    headers["RateLimit-Reset"] = str(reset)

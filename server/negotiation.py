@@ -39,6 +39,8 @@ _ELSEWHERE = ("text/event-stream", "multipart/mixed")
 _STATUS = {
     "UNAUTHENTICATED": 401,
     "GATEWAY_ONLY": 403,
+    # A token without the scopes the operation needs (server/scope_check.py).
+    "FORBIDDEN": 403,
     "PASSWORD_CHANGE_REQUIRED": 403,
     "RATE_LIMITED": 429,
     "INTERNAL_SERVER_ERROR": 500,

@@ -34,6 +34,10 @@ os.environ.update(
         # Roomy buckets: tests that exercise the rate limit lower them themselves.
         "HELLO_RATE_LIMIT_CAPACITY": "1000000",
         "HELLO_RATE_LIMIT_REFILL_PER_SECOND": "100000",
+        "HELLO_RATE_LIMIT_APP_CAPACITY": "10000000",
+        "HELLO_RATE_LIMIT_APP_REFILL_PER_SECOND": "100000",
+        "HELLO_RATE_LIMIT_ORG_CAPACITY": "10000000",
+        "HELLO_RATE_LIMIT_ORG_REFILL_PER_SECOND": "100000",
         "HELLO_LOG_LEVEL": "WARNING",
     }
 )

@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from adapters.settings import get_settings
-from models.identity import Organization
+from models.identity import Organization, User
 from server.analysis import analyze
 from tests.client import Api, count_queries
 
@@ -162,3 +162,90 @@ async def test_cached_validation_still_validates(api: Api) -> None:
     for _ in range(2):
         assert code_of((await api.post("{ nope }")).json()) == "GRAPHQL_VALIDATION_FAILED"
     await asyncio.sleep(0)
+
+
+# -- rate limits per app and per organization --------------------------------------------------
+
+VIEWER_NAME = "{ viewer { displayName } }"
+RENAME = """mutation($name: String!) { viewerUpdate(input: {displayName: $name}) {
+  user { displayName } errors { code } } }"""
+
+
+async def test_every_answer_shows_the_tightest_bucket_in_headers_and_cost(api: Api) -> None:
+    # Given a member (the suite's buckets: the person's is the smallest)
+    a = await api.sign_up()
+    # When they ask something
+    r = await api.post(VIEWER_NAME, token=a.access_token)
+    # Then the headers show what remains of their own bucket, as extensions.cost does
+    cost = r.json()["extensions"]["cost"]
+    settings = get_settings()
+    assert cost["throttleStatus"]["limit"] == "user"
+    assert r.headers["ratelimit-limit"] == str(settings.rate_limit_capacity)
+    assert int(r.headers["ratelimit-remaining"]) == cost["throttleStatus"]["currentlyAvailable"]
+    assert int(r.headers["ratelimit-reset"]) >= 0
+    # And every bucket it was metered by is listed
+    assert [x["limit"] for x in cost["limits"]] == ["user", "organization"]
+    org = cost["limits"][1]
+    assert org["maximumAvailable"] == settings.rate_limit_org_capacity
+    assert org["currentlyAvailable"] <= settings.rate_limit_org_capacity - 1
+
+
+async def test_an_organization_shares_one_bucket(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given an organization of two whose bucket holds 6 points, refilling slowly
+    ada = await api.sign_up(name="Ada")
+    bob = await api.add_member(ada, name="Bob")
+    other = await api.sign_up(name="Olga")
+    settings = get_settings()
+    monkeypatch.setattr(settings, "rate_limit_org_capacity", 6)
+    monkeypatch.setattr(settings, "rate_limit_org_refill_per_second", 0.01)
+    # When Ada spends it
+    statuses = [(await api.post(VIEWER_NAME, token=ada.access_token)).status_code for _ in range(6)]
+    assert statuses == [200] * 6
+    # Then Bob is refused too, with the organization's limit named, and nothing runs
+    r = await api.post(RENAME, {"name": "Robert"}, token=bob.access_token)
+    assert r.status_code == 429
+    assert int(r.headers["retry-after"]) >= 1
+    error = r.json()["errors"][0]
+    assert error["extensions"]["code"] == "RATE_LIMITED"
+    assert error["extensions"]["limit"] == "organization"
+    assert "organization" in error["message"]
+    assert r.headers["ratelimit-remaining"] == "0"
+    # (another organization's people are not affected, and Bob's name did not change)
+    assert (await api.post(VIEWER_NAME, token=other.access_token)).status_code == 200
+    from adapters import runtime
+    from tests.apps.helpers import user_pk
+
+    org_pk = (await User.get(id=user_pk(bob))).organization_id
+    monkeypatch.undo()
+    await runtime.current().store.reset(f"rate:org:{org_pk}")
+    data = await api.gql(VIEWER_NAME, token=bob.access_token)
+    assert data["viewer"]["displayName"] == "Bob"
+
+
+async def test_an_app_shares_one_bucket_between_its_tokens(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.apps.helpers import bot_token, create_app
+
+    # Given an app with two tokens, whose bucket holds 4 points
+    owner = await api.sign_up()
+    created = await create_app(owner, scopes=["messenger:read"])
+    first, second = await bot_token(created), await bot_token(created)
+    settings = get_settings()
+    monkeypatch.setattr(settings, "rate_limit_app_capacity", 4)
+    monkeypatch.setattr(settings, "rate_limit_app_refill_per_second", 0.01)
+    # When the first token spends it
+    for _ in range(4):
+        r = await api.post("{ viewer { id } }", token=first)
+        assert r.status_code == 200, r.text
+    assert r.json()["extensions"]["cost"]["throttleStatus"]["limit"] == "app"
+    # Then the second token is refused with the app's limit named
+    r = await api.post("{ viewer { id } }", token=second)
+    assert r.status_code == 429
+    assert r.json()["errors"][0]["extensions"]["limit"] == "app"
+    assert "this app" in r.json()["errors"][0]["message"]
+    # And the person who made the app is not
+    assert (await api.post("{ viewer { id } }", token=owner.access_token)).status_code == 200
+    from adapters import runtime
+
+    await runtime.current().store.reset(f"rate:app:{created.app.id}")

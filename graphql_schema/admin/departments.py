@@ -19,6 +19,7 @@ from graphql_schema.core.connection import After, Connection, First, connection
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.node import VisibleNode, require_id, resolve_global_ids
 from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, error_code, mutate
+from graphql_schema.core.scopes import needs
 from graphql_schema.identity.types import User
 from models import admin as m
 from resolvers.admin import departments as actions
@@ -107,7 +108,10 @@ class Department(VisibleNode):
 
 @strawberry.type
 class DepartmentQuery:
-    @strawberry.field(description="A department by global ID, or null if not visible to you.")
+    @strawberry.field(
+        description="A department by global ID, or null if not visible to you.",
+        directives=needs("directory:read"),
+    )
     async def department(
         self,
         info: Info,
@@ -120,7 +124,8 @@ class DepartmentQuery:
 
     @strawberry.field(
         description="One level of the department tree, by name: the top level, or the "
-        "children of `parentId`. Guests may not list departments."
+        "children of `parentId`. Guests may not list departments.",
+        directives=needs("directory:read"),
     )
     async def departments(
         self,
@@ -298,7 +303,9 @@ ADMINS = " Owner and admins only."
 
 @strawberry.type
 class DepartmentMutation:
-    @strawberry.mutation(description="Create a department." + ADMINS)
+    @strawberry.mutation(
+        description="Create a department." + ADMINS, directives=needs("admin:write")
+    )
     async def department_create(
         self, info: Info, input: Annotated[DepartmentCreateInput, Input]
     ) -> DepartmentCreatePayload:
@@ -311,7 +318,10 @@ class DepartmentMutation:
         )
         return await mutate(DepartmentCreatePayload, DepartmentError, action, _dept)
 
-    @strawberry.mutation(description="Rename a department or change its head." + ADMINS)
+    @strawberry.mutation(
+        description="Rename a department or change its head." + ADMINS,
+        directives=needs("admin:write"),
+    )
     async def department_update(
         self, info: Info, input: Annotated[DepartmentUpdateInput, Input]
     ) -> DepartmentUpdatePayload:
@@ -328,7 +338,8 @@ class DepartmentMutation:
 
     @strawberry.mutation(
         description="Move a department, with everything below it, under another parent or "
-        "to the top level." + ADMINS
+        "to the top level." + ADMINS,
+        directives=needs("admin:write"),
     )
     async def department_move(
         self, info: Info, input: Annotated[DepartmentMoveInput, Input]
@@ -340,7 +351,9 @@ class DepartmentMutation:
         )
         return await mutate(DepartmentMovePayload, DepartmentError, action, _dept)
 
-    @strawberry.mutation(description="Delete an empty department." + ADMINS)
+    @strawberry.mutation(
+        description="Delete an empty department." + ADMINS, directives=needs("admin:write")
+    )
     async def department_delete(
         self, info: Info, input: Annotated[DepartmentDeleteInput, Input]
     ) -> DepartmentDeletePayload:
@@ -354,7 +367,9 @@ class DepartmentMutation:
             lambda pk: {"deleted_department_id": strawberry.ID(Department.global_id(pk))},
         )
 
-    @strawberry.mutation(description="Put users into a department." + ADMINS)
+    @strawberry.mutation(
+        description="Put users into a department." + ADMINS, directives=needs("admin:write")
+    )
     async def department_members_add(
         self, info: Info, input: Annotated[DepartmentMembersAddInput, Input]
     ) -> DepartmentMembersAddPayload:
@@ -362,7 +377,9 @@ class DepartmentMutation:
             DepartmentMembersAddPayload, DepartmentError, _members(info, input, add=True), _dept
         )
 
-    @strawberry.mutation(description="Take users out of a department." + ADMINS)
+    @strawberry.mutation(
+        description="Take users out of a department." + ADMINS, directives=needs("admin:write")
+    )
     async def department_members_remove(
         self, info: Info, input: Annotated[DepartmentMembersRemoveInput, Input]
     ) -> DepartmentMembersRemovePayload:

@@ -18,6 +18,7 @@ from graphql_schema.core.connection import After, Connection, First, connection
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.node import VisibleNode, require_id
 from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, error_code, mutate
+from graphql_schema.core.scopes import needs
 from graphql_schema.identity.types import User
 from models import admin as m
 from resolvers.admin import groups as actions
@@ -68,7 +69,10 @@ class Group(VisibleNode):
 
 @strawberry.type
 class GroupsQuery:
-    @strawberry.field(description="A group by global ID, or null if not visible to you.")
+    @strawberry.field(
+        description="A group by global ID, or null if not visible to you.",
+        directives=needs("directory:read"),
+    )
     async def group(
         self,
         info: Info,
@@ -81,7 +85,10 @@ class GroupsQuery:
         found = await Group.resolve_nodes(info=info, node_ids=[str(pk)])
         return found[0]
 
-    @strawberry.field(description="The organization's groups, by name. Guests may not list them.")
+    @strawberry.field(
+        description="The organization's groups, by name. Guests may not list them.",
+        directives=needs("directory:read"),
+    )
     async def groups(
         self,
         info: Info,
@@ -221,7 +228,7 @@ ADMINS = " Owner and admins only."
 
 @strawberry.type
 class GroupsMutation:
-    @strawberry.mutation(description="Create a group." + ADMINS)
+    @strawberry.mutation(description="Create a group." + ADMINS, directives=needs("admin:write"))
     async def group_create(
         self, info: Info, input: Annotated[GroupCreateInput, Input]
     ) -> GroupCreatePayload:
@@ -236,7 +243,10 @@ class GroupsMutation:
         )
         return await mutate(GroupCreatePayload, GroupError, action, _group)
 
-    @strawberry.mutation(description="Rename a group or change its description." + ADMINS)
+    @strawberry.mutation(
+        description="Rename a group or change its description." + ADMINS,
+        directives=needs("admin:write"),
+    )
     async def group_update(
         self, info: Info, input: Annotated[GroupUpdateInput, Input]
     ) -> GroupUpdatePayload:
@@ -248,7 +258,7 @@ class GroupsMutation:
         )
         return await mutate(GroupUpdatePayload, GroupError, action, _group)
 
-    @strawberry.mutation(description="Delete a group." + ADMINS)
+    @strawberry.mutation(description="Delete a group." + ADMINS, directives=needs("admin:write"))
     async def group_delete(
         self, info: Info, input: Annotated[GroupDeleteInput, Input]
     ) -> GroupDeletePayload:
@@ -262,13 +272,17 @@ class GroupsMutation:
             lambda pk: {"deleted_group_id": strawberry.ID(Group.global_id(pk))},
         )
 
-    @strawberry.mutation(description="Put users into a group." + ADMINS)
+    @strawberry.mutation(
+        description="Put users into a group." + ADMINS, directives=needs("admin:write")
+    )
     async def group_members_add(
         self, info: Info, input: Annotated[GroupMembersAddInput, Input]
     ) -> GroupMembersAddPayload:
         return await mutate(GroupMembersAddPayload, GroupError, _members(info, input, True), _group)
 
-    @strawberry.mutation(description="Take users out of a group." + ADMINS)
+    @strawberry.mutation(
+        description="Take users out of a group." + ADMINS, directives=needs("admin:write")
+    )
     async def group_members_remove(
         self, info: Info, input: Annotated[GroupMembersRemoveInput, Input]
     ) -> GroupMembersRemovePayload:

@@ -16,6 +16,7 @@ from graphql_schema.core.connection import After, Connection, First, connection
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.node import VisibleNode, decode_id
 from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, error_code, mutate
+from graphql_schema.core.scopes import needs
 from graphql_schema.identity.error_values import DISPLAY_INVALID_NAME, INVALID_EMAIL, WEAK_PASSWORD
 from graphql_schema.identity.mutations import AuthPayloadFields, signed_in_fields
 from graphql_schema.identity.types import RoleEnum, User
@@ -227,7 +228,8 @@ def _role(value: RoleEnum) -> Role:
 @strawberry.type
 class InvitationsQuery:
     @strawberry.field(
-        description="The organization's invitations, newest first. Owner and admins only."
+        description="The organization's invitations, newest first. Owner and admins only.",
+        directives=needs("admin:read"),
     )
     async def invitations(
         self,
@@ -252,7 +254,8 @@ class InvitationsQuery:
 class InvitationsMutation:
     @strawberry.mutation(
         description="Invite an email address with a role (owner and admins). The token in the "
-        "payload is valid once, for seven days."
+        "payload is valid once, for seven days.",
+        directives=needs("admin:write"),
     )
     async def invitation_create(
         self,
@@ -281,7 +284,8 @@ class InvitationsMutation:
 
     @strawberry.mutation(
         description="Revoke an invitation (owner and admins): its token stops working. Revoking "
-        "a revoked invitation changes nothing."
+        "a revoked invitation changes nothing.",
+        directives=needs("admin:write"),
     )
     async def invitation_revoke(
         self,

@@ -16,6 +16,7 @@ from graphql_schema.core.connection import After, Connection, First, connection
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.node import VisibleNode, decode_id
 from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, error_code, mutate
+from graphql_schema.core.scopes import needs
 from graphql_schema.core.shared_events import shared_event
 from models import jobs as m
 from resolvers.admin import jobs as actions
@@ -179,7 +180,8 @@ class BackgroundJobRetryPayload:
 @strawberry.type
 class BackgroundJobsQuery:
     @strawberry.field(
-        description="The organization's background jobs, newest first. Owner and admins only."
+        description="The organization's background jobs, newest first. Owner and admins only.",
+        directives=needs("admin:read"),
     )
     async def background_jobs(
         self,
@@ -204,7 +206,8 @@ class BackgroundJobsQuery:
 class BackgroundJobsMutation:
     @strawberry.mutation(
         description="Run a DEAD job again (owner and admins): QUEUED, due now, its attempts "
-        "counted from zero. Audited."
+        "counted from zero. Audited.",
+        directives=needs("admin:write"),
     )
     async def background_job_retry(
         self,
@@ -228,7 +231,8 @@ class BackgroundJobsSubscription:
     @strawberry.subscription(
         description="A background job live: first the job as it stands, then its progress and "
         "changes of state; completes once it SUCCEEDED or is DEAD. For the person who started "
-        "it and the organization's owner and admins (anyone else: NOT_FOUND)."
+        "it and the organization's owner and admins (anyone else: NOT_FOUND).",
+        directives=needs("jobs:read"),
     )
     async def background_job_events(
         self,

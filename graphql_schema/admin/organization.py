@@ -14,6 +14,7 @@ from strawberry.types import Info
 from graphql_schema.core.connection import After, Connection, First, connection
 from graphql_schema.core.node import VisibleNode, decode_id
 from graphql_schema.core.payload import MutationError, error_code, mutate
+from graphql_schema.core.scopes import needs
 from graphql_schema.identity.types import Organization, User
 from models import admin as ma
 from models import identity as m
@@ -208,13 +209,17 @@ _INPUT_FIELDS = (
 
 @strawberry.type
 class OrganizationQuery:
-    @strawberry.field(description="Your organization, or null when signed out.")
+    @strawberry.field(
+        description="Your organization, or null when signed out.",
+        directives=needs("directory:read"),
+    )
     async def organization(self, info: Info) -> Organization | None:
         org = await actions.viewer_organization(info.context)
         return Organization.from_model(org) if org is not None else None
 
     @strawberry.field(
-        description="The organization's audit log, newest first. Owner and admins only."
+        description="The organization's audit log, newest first. Owner and admins only.",
+        directives=needs("admin:read"),
     )
     async def audit_log(
         self,
@@ -255,7 +260,8 @@ class OrganizationQuery:
 class OrganizationMutation:
     @strawberry.mutation(
         description="Change the organization's name, domain or settings (owner and admins). "
-        "Recorded in the audit log with the values before and after."
+        "Recorded in the audit log with the values before and after.",
+        directives=needs("admin:write"),
     )
     async def organization_update(
         self,

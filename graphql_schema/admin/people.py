@@ -32,6 +32,7 @@ from graphql_schema.core.connection import (
 )
 from graphql_schema.core.node import decode_id, resolve_global_ids
 from graphql_schema.core.payload import mutate
+from graphql_schema.core.scopes import needs
 from graphql_schema.identity.types import RoleEnum, User
 from models.identity import Role
 from resolvers.admin import people, sessions
@@ -185,7 +186,8 @@ def _with_password(c: people.Created) -> dict[str, Any]:
 class PeopleQuery:
     @strawberry.field(
         description="Users of your organization by display name. Guests may not list the "
-        "directory (FORBIDDEN)."
+        "directory (FORBIDDEN).",
+        directives=needs("directory:read"),
     )
     async def users(
         self,
@@ -227,7 +229,10 @@ class PeopleQuery:
         )
         return connection(page, User.from_model)
 
-    @strawberry.field(description="A user by global ID, or null if not visible to you.")
+    @strawberry.field(
+        description="A user by global ID, or null if not visible to you.",
+        directives=needs("directory:read"),
+    )
     async def user(
         self,
         info: Info,
@@ -241,7 +246,8 @@ class PeopleQuery:
 class PeopleMutation:
     @strawberry.mutation(
         description="Create an active member directly (owner and admins). Recorded in the "
-        "audit log; members see them join."
+        "audit log; members see them join.",
+        directives=needs("admin:write"),
     )
     async def user_create(
         self,
@@ -268,7 +274,8 @@ class PeopleMutation:
 
     @strawberry.mutation(
         description="Change a user's profile, role, departments or manager (owner and admins; "
-        "admins cannot change the owner)."
+        "admins cannot change the owner).",
+        directives=needs("admin:write"),
     )
     async def user_update(
         self,
@@ -299,7 +306,8 @@ class PeopleMutation:
 
     @strawberry.mutation(
         description="Deactivate a user: they cannot sign in, their sessions end and live "
-        "sockets close at once; their content stays. Not the owner, not yourself."
+        "sockets close at once; their content stays. Not the owner, not yourself.",
+        directives=needs("admin:write"),
     )
     async def user_deactivate(
         self,
@@ -313,7 +321,9 @@ class PeopleMutation:
             _user,
         )
 
-    @strawberry.mutation(description="Let a deactivated user sign in again.")
+    @strawberry.mutation(
+        description="Let a deactivated user sign in again.", directives=needs("admin:write")
+    )
     async def user_reactivate(
         self,
         info: Info,
@@ -330,7 +340,8 @@ class PeopleMutation:
         description="Set another user's password (given or generated): they must change it at "
         "next sign-in, every session of theirs ends, the audit log records it and the account "
         "is told (`viewerEvents`: `PasswordResetByAdmin`). The owner's only by the owner; "
-        "never your own (SELF: use `passwordChange`)."
+        "never your own (SELF: use `passwordChange`).",
+        directives=needs("admin:write"),
     )
     async def password_reset(
         self,
@@ -347,7 +358,8 @@ class PeopleMutation:
         )
 
     @strawberry.mutation(
-        description="Make another active member the owner (owner only); you become an admin."
+        description="Make another active member the owner (owner only); you become an admin.",
+        directives=needs("admin:write"),
     )
     async def ownership_transfer(
         self,

@@ -15,6 +15,7 @@ from graphql_schema.core.connection import After, Connection, First, connection
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.node import require_id
 from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, error_code, mutate
+from graphql_schema.core.scopes import needs
 from models.apps import App as AppModel
 from resolvers.apps import apps as actions
 from resolvers.apps import queries
@@ -30,7 +31,8 @@ MAX_LIST = 100
 class AppsQuery:
     @strawberry.field(
         description="The organization's apps, newest first, disabled ones included. Owners "
-        "and admins only (others get FORBIDDEN); a member reads one app with `node`."
+        "and admins only (others get FORBIDDEN); a member reads one app with `node`.",
+        directives=needs("admin:read"),
     )
     async def apps(self, info: Info, first: First = None, after: After = None) -> Connection[App]:
         page = await queries.app_list(info.context, first=first, after=after)
@@ -45,7 +47,8 @@ class AppsQuery:
 
     @strawberry.field(
         description="The apps you let act for you (on their consent page) that still hold a "
-        "live token, most recently allowed first. Revoke one with `appAuthorizationRevoke`."
+        "live token, most recently allowed first. Revoke one with `appAuthorizationRevoke`.",
+        directives=needs("profile:read"),
     )
     async def viewer_app_authorizations(self, info: Info) -> list[AppAuthorization]:
         found = await queries.viewer_authorizations(info.context)
@@ -200,7 +203,8 @@ ADMINS = " Owner and admins only."
 class AppsMutation:
     @strawberry.mutation(
         description="Create an app and its bot user; the answer holds its client secret, "
-        "shown once." + ADMINS
+        "shown once." + ADMINS,
+        directives=needs("apps:write"),
     )
     async def app_create(
         self, info: Info, input: Annotated[AppCreateInput, Input]
@@ -217,7 +221,10 @@ class AppsMutation:
         )
         return await mutate(AppCreatePayload, AppError, action, _with_secret)
 
-    @strawberry.mutation(description="Change an app's name, description, scopes or URIs." + ADMINS)
+    @strawberry.mutation(
+        description="Change an app's name, description, scopes or URIs." + ADMINS,
+        directives=needs("apps:write"),
+    )
     async def app_update(
         self, info: Info, input: Annotated[AppUpdateInput, Input]
     ) -> AppUpdatePayload:
@@ -233,7 +240,8 @@ class AppsMutation:
 
     @strawberry.mutation(
         description="Replace an app's client secret: the new one is shown once, the old one "
-        "stops working at once." + ADMINS
+        "stops working at once." + ADMINS,
+        directives=needs("apps:write"),
     )
     async def app_secret_rotate(
         self, info: Info, input: Annotated[AppSecretRotateInput, Input]
@@ -245,7 +253,8 @@ class AppsMutation:
 
     @strawberry.mutation(
         description="Disable (delete) an app: every token it holds stops working at once and "
-        "its grants are refused (APP_DISABLED). Its bot stays in its chats." + ADMINS
+        "its grants are refused (APP_DISABLED). Its bot stays in its chats." + ADMINS,
+        directives=needs("apps:write"),
     )
     async def app_disable(
         self, info: Info, input: Annotated[AppDisableInput, Input]
@@ -254,7 +263,8 @@ class AppsMutation:
         return await mutate(AppDisablePayload, AppError, action, _app)
 
     @strawberry.mutation(
-        description="Revoke every token your consents gave an app; it may ask you again."
+        description="Revoke every token your consents gave an app; it may ask you again.",
+        directives=needs("profile:write"),
     )
     async def app_authorization_revoke(
         self, info: Info, input: Annotated[AppAuthorizationRevokeInput, Input]

@@ -17,6 +17,7 @@ from graphql_schema.core.connection import After, Connection, First, connection
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.node import VisibleNode, global_id, require_id
 from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, error_code, mutate
+from graphql_schema.core.scopes import needs
 from graphql_schema.identity.types import Organization
 from models.persisted import TrustedDocument as TrustedDocumentRow
 from resolvers.apps import trusted_documents as actions
@@ -201,7 +202,8 @@ class OrganizationTrustedDocumentsRequirePayload:
 @strawberry.type
 class TrustedDocumentsQuery:
     @strawberry.field(
-        description="An app's trusted documents, oldest first. Owner and admins only."
+        description="An app's trusted documents, oldest first. Owner and admins only.",
+        directives=needs("apps:write"),
     )
     async def app_trusted_documents(
         self,
@@ -220,7 +222,8 @@ class TrustedDocumentsQuery:
 class TrustedDocumentsMutation:
     @strawberry.mutation(
         description="Upload an app's operations (owner and admins): every document must parse "
-        "and validate, and a SHA-256 id must be its document's, or nothing is stored."
+        "and validate, and a SHA-256 id must be its document's, or nothing is stored.",
+        directives=needs("apps:write"),
     )
     async def app_trusted_documents_upload(
         self,
@@ -245,7 +248,10 @@ class TrustedDocumentsMutation:
             },
         )
 
-    @strawberry.mutation(description="Delete trusted documents of an app (owner and admins).")
+    @strawberry.mutation(
+        description="Delete trusted documents of an app (owner and admins).",
+        directives=needs("apps:write"),
+    )
     async def app_trusted_documents_delete(
         self,
         info: Info,
@@ -261,7 +267,9 @@ class TrustedDocumentsMutation:
         )
 
     @strawberry.mutation(
-        description="Set whether an app's tokens run only its trusted documents (owner and admins)."
+        description="Set whether an app's tokens run only its trusted documents (owner and "
+        "admins).",
+        directives=needs("apps:write"),
     )
     async def app_trusted_documents_only_set(
         self,
@@ -282,7 +290,8 @@ class TrustedDocumentsMutation:
 
     @strawberry.mutation(
         description="Require trusted documents of every app of the organization (owner and "
-        "admins): for production, where no app should run arbitrary documents."
+        "admins): for production, where no app should run arbitrary documents.",
+        directives=needs("admin:write"),
     )
     async def organization_trusted_documents_require(
         self,

@@ -16,7 +16,9 @@ from strawberry.federation.schema_directives import Key
 from strawberry.types import Info
 from strawberry.types.base import StrawberryObjectDefinition
 
+from graphql_schema.core.scopes import NODE_SCOPES
 from resolvers.core.errors import NotFound, ValidationFailed
+from resolvers.core.scopes import effective_scopes
 
 MAX_IDS = 100
 
@@ -41,13 +43,26 @@ def node_type(info: Info, type_name: str) -> type[relay.Node] | None:
     return None
 
 
+def _readable(info: Info) -> frozenset[str] | None:
+    """The scopes of a token, whose ``node`` reads only the types its scopes cover
+    (``NODE_SCOPES``); None for a person's own sign-in, which reads what its role lets it."""
+    principal = getattr(info.context, "principal", None)
+    if principal is None or principal.scopes is None:
+        return None
+    return effective_scopes(principal)
+
+
 async def resolve_global_ids(info: Info, ids: list[str]) -> list[Any]:
     wanted: dict[type[relay.Node], list[tuple[int, str]]] = defaultdict(list)
+    readable = _readable(info)
     for i, raw in enumerate(ids):
         gid = _decode(raw)
         found_type = node_type(info, gid.type_name) if gid is not None else None
-        if gid is not None and found_type is not None:
-            wanted[found_type].append((i, gid.node_id))
+        if gid is None or found_type is None:
+            continue
+        if readable is not None and NODE_SCOPES.get(gid.type_name) not in readable:
+            continue  # null, as if hidden: the token may not read this type
+        wanted[found_type].append((i, gid.node_id))
     results: list[Any] = [None] * len(ids)
     for node_type_, pairs in wanted.items():
         found = node_type_.resolve_nodes(

@@ -11,6 +11,7 @@ from strawberry.types import Info
 from graphql_schema.core.connection import Connection, connection
 from graphql_schema.core.node import decode_id, require_id
 from graphql_schema.core.payload import mutate
+from graphql_schema.core.scopes import needs
 from graphql_schema.drive import item_payloads as p
 from graphql_schema.drive.types import AFTER, FIRST, Drive, File, FileVersion, OnNameConflict
 from resolvers.core.principal import require_principal
@@ -25,14 +26,15 @@ def _conflict(value: OnNameConflict) -> names.OnConflict:
 
 @strawberry.type
 class DriveQuery:
-    @strawberry.field(description="Your drive.")
+    @strawberry.field(description="Your drive.", directives=needs("drive:read"))
     async def drive(self, info: Info) -> Drive:
         return Drive(user_id=require_principal(info.context).user_id)
 
     @strawberry.field(
         description="A file or folder you can see, by global ID; null otherwise. Items in the "
         "trash are returned to their editors and owners (who may restore them), with "
-        "`trashedAt` set; `node(id:)` leaves them out."
+        "`trashedAt` set; `node(id:)` leaves them out.",
+        directives=needs("drive:read"),
     )
     async def file(
         self,
@@ -46,7 +48,8 @@ class DriveQuery:
         description=f"Files and folders whose name contains `query` (any case), not in the "
         f"trash, among what you can see: your drive, what you own, and everything in what was "
         f"shared with you (the {items.MAX_SEARCH_ROOTS} most recent shares). Ordered by name. "
-        f"Files you see only as message attachments are not searched."
+        f"Files you see only as message attachments are not searched.",
+        directives=needs("drive:read"),
     )
     async def file_search(
         self,
@@ -67,7 +70,9 @@ class DriveQuery:
 
 @strawberry.type
 class ItemsMutation:
-    @strawberry.mutation(description="Create a folder. It is yours, wherever it is.")
+    @strawberry.mutation(
+        description="Create a folder. It is yours, wherever it is.", directives=needs("drive:write")
+    )
     async def folder_create(
         self, info: Info, input: Annotated[p.FolderCreateInput, INPUT]
     ) -> p.FolderCreatePayload:
@@ -85,7 +90,9 @@ class ItemsMutation:
             lambda f: {"folder": File.from_model(f)},
         )
 
-    @strawberry.mutation(description="Rename a file or folder (editors may).")
+    @strawberry.mutation(
+        description="Rename a file or folder (editors may).", directives=needs("drive:write")
+    )
     async def file_rename(
         self, info: Info, input: Annotated[p.FileRenameInput, INPUT]
     ) -> p.FileRenamePayload:
@@ -101,7 +108,8 @@ class ItemsMutation:
 
     @strawberry.mutation(
         description="Move a file or folder (with everything in it) into another folder. You "
-        "must be able to edit both; its owner stays its owner."
+        "must be able to edit both; its owner stays its owner.",
+        directives=needs("drive:write"),
     )
     async def file_move(
         self, info: Info, input: Annotated[p.FileMoveInput, INPUT]
@@ -118,7 +126,8 @@ class ItemsMutation:
 
     @strawberry.mutation(
         description="Copy a file (its current version, as version 1) or a folder with what is "
-        "in it. The copies are yours and count against the quota."
+        "in it. The copies are yours and count against the quota.",
+        directives=needs("drive:write"),
     )
     async def file_copy(
         self, info: Info, input: Annotated[p.FileCopyInput, INPUT]
@@ -137,7 +146,8 @@ class ItemsMutation:
 
     @strawberry.mutation(
         description="Move a file or folder (with everything in it) to the trash. Its name is "
-        "free in its folder again; `fileRestore` brings it back, `trashEmpty` deletes it."
+        "free in its folder again; `fileRestore` brings it back, `trashEmpty` deletes it.",
+        directives=needs("drive:write"),
     )
     async def file_delete(
         self, info: Info, input: Annotated[p.FileDeleteInput, INPUT]
@@ -151,7 +161,8 @@ class ItemsMutation:
 
     @strawberry.mutation(
         description="Bring an item back from the trash with what went there with it: into its "
-        "folder, or into its owner's root folder if that folder is in the trash too."
+        "folder, or into its owner's root folder if that folder is in the trash too.",
+        directives=needs("drive:write"),
     )
     async def file_restore(
         self, info: Info, input: Annotated[p.FileRestoreInput, INPUT]
@@ -170,7 +181,8 @@ class ItemsMutation:
 
     @strawberry.mutation(
         description="Delete items in the trash for good, with every version; their storage is "
-        "freed. Only owners may."
+        "freed. Only owners may.",
+        directives=needs("drive:write"),
     )
     async def trash_empty(
         self, info: Info, input: Annotated[p.TrashEmptyInput, INPUT]
@@ -187,7 +199,8 @@ class ItemsMutation:
 
     @strawberry.mutation(
         description="Make an old version current again. It is added as the newest version "
-        "(the history stays), and counts against the quota again."
+        "(the history stays), and counts against the quota again.",
+        directives=needs("drive:write"),
     )
     async def file_version_restore(
         self, info: Info, input: Annotated[p.FileVersionRestoreInput, INPUT]

@@ -15,6 +15,7 @@ from graphql_schema.core.connection import Connection, connection
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.node import global_id, require_id
 from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, error_code, mutate
+from graphql_schema.core.scopes import needs
 from graphql_schema.drive.error_values import ITEM_FORBIDDEN, ITEM_NOT_FOUND, ROOT_NOT_SHAREABLE
 from graphql_schema.drive.sharing import INPUT, request_loader
 from graphql_schema.drive.types import AFTER, FIRST, ByteCount, File, FileKindEnum
@@ -266,7 +267,8 @@ class ShareLinkQuery:
     @strawberry.field(
         description="Open a share link. ANYONE links work without signing in; ORGANIZATION "
         "links need a signed-in member of the item's organization. A link that does not "
-        "exist, has expired or was revoked, or whose item is in the trash, is NOT_FOUND."
+        "exist, has expired or was revoked, or whose item is in the trash, is NOT_FOUND.",
+        directives=needs("drive:read"),
     )
     async def shared_link(
         self,
@@ -302,7 +304,8 @@ class ShareLinkQuery:
 @strawberry.type
 class ShareLinkMutation:
     @strawberry.mutation(
-        description="Make a share link (owners and editors). The token is in the payload only."
+        description="Make a share link (owners and editors). The token is in the payload only.",
+        directives=needs("drive:write"),
     )
     async def share_link_create(
         self, info: Info, input: Annotated[ShareLinkCreateInput, INPUT]
@@ -323,7 +326,10 @@ class ShareLinkMutation:
             lambda r: {"share_link": ShareLink.from_model(r[0]), "token": r[1]},
         )
 
-    @strawberry.mutation(description="Revoke a share link: it stops working at once.")
+    @strawberry.mutation(
+        description="Revoke a share link: it stops working at once.",
+        directives=needs("drive:write"),
+    )
     async def share_link_revoke(
         self, info: Info, input: Annotated[ShareLinkRevokeInput, INPUT]
     ) -> ShareLinkRevokePayload:

@@ -17,6 +17,7 @@ from graphql_schema.admin.groups import Group
 from graphql_schema.core.connection import Connection, connection
 from graphql_schema.core.node import global_id, require_id
 from graphql_schema.core.payload import MutationError, error_code, mutate
+from graphql_schema.core.scopes import needs
 from graphql_schema.drive.error_values import ITEM_FORBIDDEN, ROOT_NOT_SHAREABLE
 from graphql_schema.drive.types import ByteCount, DriveRoleEnum, File
 from graphql_schema.identity.types import User, visible_user
@@ -274,7 +275,8 @@ def _grantee_ids(inp: FileShareInput | FileUnshareInput) -> dict[str, int | None
 class SharingMutation:
     @strawberry.mutation(
         description="Share a file or folder with a user, a department or a group. Owners give "
-        "any role; editors give viewer, commenter or editor. Sharing again changes the role."
+        "any role; editors give viewer, commenter or editor. Sharing again changes the role.",
+        directives=needs("drive:write"),
     )
     async def file_share(
         self, info: Info, input: Annotated[FileShareInput, INPUT]
@@ -297,7 +299,8 @@ class SharingMutation:
 
     @strawberry.mutation(
         description="Remove a grant. Owners remove any; editors those that are not owner "
-        "grants; anyone may remove their own."
+        "grants; anyone may remove their own.",
+        directives=needs("drive:write"),
     )
     async def file_unshare(
         self, info: Info, input: Annotated[FileUnshareInput, INPUT]

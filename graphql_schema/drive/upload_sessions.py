@@ -13,6 +13,7 @@ from strawberry.types import Info
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.node import global_id, require_id
 from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, error_code, mutate
+from graphql_schema.core.scopes import needs
 from graphql_schema.drive.error_values import (
     INVALID_CONTENT_TYPE,
     NOT_A_FOLDER,
@@ -291,7 +292,8 @@ class UploadSessionAbortPayload:
 class UploadSessionQuery:
     @strawberry.field(
         description="One of your upload sessions, to resume it: which parts arrived, until "
-        "when. Null if it does not exist or is not yours."
+        "when. Null if it does not exist or is not yours.",
+        directives=needs("drive:write"),
     )
     async def upload_session(
         self,
@@ -311,7 +313,8 @@ class UploadSessionQuery:
 class UploadSessionMutation:
     @strawberry.mutation(
         description="Start a large upload in parts (any size up to the per-file limit); the "
-        "size is reserved against your organization's quota until it completes or is aborted."
+        "size is reserved against your organization's quota until it completes or is aborted.",
+        directives=needs("drive:write"),
     )
     async def upload_session_create(
         self, info: Info, input: Annotated[UploadSessionCreateInput, INPUT]
@@ -337,7 +340,8 @@ class UploadSessionMutation:
     @strawberry.mutation(
         description="Finish an upload: checks that every part arrived, joins them and verifies "
         "the size and SHA-256, then creates the file (or version). Calling it again returns the "
-        "same file. On a size or SHA-256 mismatch nothing is created and the session is aborted."
+        "same file. On a size or SHA-256 mismatch nothing is created and the session is aborted.",
+        directives=needs("drive:write"),
     )
     async def upload_session_complete(
         self, info: Info, input: Annotated[UploadSessionCompleteInput, INPUT]
@@ -353,7 +357,8 @@ class UploadSessionMutation:
         )
 
     @strawberry.mutation(
-        description="Give up an upload: its parts are deleted and its reserved size given back."
+        description="Give up an upload: its parts are deleted and its reserved size given back.",
+        directives=needs("drive:write"),
     )
     async def upload_session_abort(
         self, info: Info, input: Annotated[UploadSessionAbortInput, INPUT]

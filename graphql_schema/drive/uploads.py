@@ -12,6 +12,7 @@ from strawberry.types import Info
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.node import require_id
 from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, error_code, mutate
+from graphql_schema.core.scopes import needs
 from graphql_schema.drive.error_values import (
     INVALID_CONTENT_TYPE,
     NOT_A_FOLDER,
@@ -88,7 +89,8 @@ class FileUploadPayload:
 class UploadMutation:
     @strawberry.mutation(
         description="Upload a file of at most 20 MB in this request (multipart). Larger files "
-        "go through `uploadSessionCreate`."
+        "go through `uploadSessionCreate`.",
+        directives=needs("drive:write"),
     )
     async def file_upload(
         self, info: Info, input: Annotated[FileUploadInput, INPUT]

@@ -10,6 +10,7 @@ from strawberry.types import Info
 
 from graphql_schema.core.node import decode_id
 from graphql_schema.core.payload import MutationError, error_code, mutate
+from graphql_schema.core.scopes import needs
 from graphql_schema.identity.error_values import DISPLAY_INVALID_NAME, INVALID_EMAIL, WEAK_PASSWORD
 from graphql_schema.identity.types import Organization, Session, User
 from resolvers.core.errors import CoreErrorCode, DomainError
@@ -302,7 +303,8 @@ class IdentityMutation:
 
     @strawberry.mutation(
         description="Revoke the session of the access token sent with this request: its "
-        "tokens stop working and its live sockets close."
+        "tokens stop working and its live sockets close.",
+        directives=needs("profile:write"),
     )
     async def sign_out(self, info: Info) -> SignOutPayload:
         async def run() -> None:
@@ -318,7 +320,8 @@ class IdentityMutation:
 
     @strawberry.mutation(
         description="Change your own display name, time zone or locale. Self-service: not "
-        "recorded in the audit log."
+        "recorded in the audit log.",
+        directives=needs("profile:write"),
     )
     async def viewer_update(
         self,
@@ -339,7 +342,8 @@ class IdentityMutation:
 
     @strawberry.mutation(
         description="Change your password. Works (and is required) after an admin's "
-        "`passwordReset`; your other sessions end, this one stays."
+        "`passwordReset`; your other sessions end, this one stays.",
+        directives=needs("profile:write"),
     )
     async def password_change(
         self,
@@ -359,7 +363,8 @@ class IdentityMutation:
 
     @strawberry.mutation(
         description="End one of your sessions (e.g. a lost device): its tokens stop working "
-        "and its live sockets close."
+        "and its live sockets close.",
+        directives=needs("profile:write"),
     )
     async def session_revoke(
         self,

@@ -10,6 +10,7 @@ import strawberry
 from strawberry.types import Info
 
 from graphql_schema.admin.departments import Department
+from graphql_schema.core.scopes import needs
 from graphql_schema.identity.types import Organization, User
 from resolvers.admin import events as admin_events
 from resolvers.admin.events import AdminEventKind, is_admin_event, organization_from_snapshot
@@ -107,7 +108,8 @@ class IdentitySubscription:
         description="Directory changes of your organization as they happen: members joining, "
         "changing or leaving, departments changing, settings changing. Needs a signed-in "
         "WebSocket; guests are refused (FORBIDDEN), and a subscriber who becomes a guest or is "
-        "deactivated is cut off."
+        "deactivated is cut off.",
+        directives=needs("directory:read"),
     )
     async def organization_events(self, info: Info) -> AsyncGenerator[OrganizationEvent, None]:
         async for event in live.organization_events(info.context):

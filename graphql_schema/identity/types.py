@@ -22,6 +22,7 @@ from graphql_schema.core.connection import (
 )
 from graphql_schema.core.lazy import lazy_class
 from graphql_schema.core.node import VisibleNode, parse_node_ids
+from graphql_schema.core.scopes import needs
 from models import identity as m
 from resolvers.admin.loaders import departments_by_user
 from resolvers.admin.sessions import live_sessions_by_user, may_read_sessions, visible_sessions
@@ -74,7 +75,8 @@ class Organization(VisibleNode):
 
     @strawberry.field(
         description="Active members, ordered by display name, of your own organization. A "
-        "guest, who may not read the directory, finds only itself."
+        "guest, who may not read the directory, finds only itself.",
+        directives=needs("directory:read"),
     )
     async def members(
         self,
@@ -184,7 +186,8 @@ class User(VisibleNode):
     @strawberry.field(
         description="Live sign-in sessions, newest first (at most 100). Visible to the user "
         "themselves, to the owner, and to admins for everyone but the owner; null for anyone "
-        "else."
+        "else.",
+        directives=needs("profile:read"),
     )
     async def sessions(self, info: Info) -> list[Session] | None:
         principal = info.context.principal
@@ -196,7 +199,8 @@ class User(VisibleNode):
 
     @strawberry.field(
         description="Your chats, most recently active first, with unread and mention counts. "
-        "Only on `viewer`: another user's chats are nobody else's business."
+        "Only on `viewer`: another user's chats are nobody else's business.",
+        directives=needs("messenger:read"),
     )
     async def chats(
         self,

@@ -13,6 +13,7 @@ from strawberry.types import Info
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.node import require_id, resolve_global_ids
 from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, error_code, mutate
+from graphql_schema.core.scopes import needs
 from graphql_schema.core.shared_events import shared_event
 from graphql_schema.messenger.events import ChatEvent, to_chat_event
 from graphql_schema.messenger.types import Chat, ChatKindEnum
@@ -71,7 +72,10 @@ class ChatCreatePayload:
 
 @strawberry.type
 class MessengerQuery:
-    @strawberry.field(description="A chat you are a member of, by global ID; null otherwise.")
+    @strawberry.field(
+        description="A chat you are a member of, by global ID; null otherwise.",
+        directives=needs("messenger:read"),
+    )
     async def chat(
         self,
         info: Info,
@@ -85,7 +89,8 @@ class MessengerQuery:
 class MessengerMutation:
     @strawberry.mutation(
         description="Start a GROUP chat (you become its owner) or open the DIRECT chat with "
-        "one person (the same chat every time)."
+        "one person (the same chat every time).",
+        directives=needs("messenger:write"),
     )
     async def chat_create(
         self, info: Info, input: Annotated[ChatCreateInput, INPUT]
@@ -109,7 +114,8 @@ class MessengerSubscription:
     @strawberry.subscription(
         description="A chat's events. With `afterSeq`, first every message after it, then live "
         "events, with no gap and no duplicate between the two: reconnect with the last seq you "
-        "saw and lose nothing."
+        "saw and lose nothing.",
+        directives=needs("messenger:read"),
     )
     async def chat_events(
         self,

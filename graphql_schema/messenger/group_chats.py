@@ -11,6 +11,7 @@ from strawberry.types import Info
 
 from graphql_schema.core.node import require_id
 from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, error_code, mutate
+from graphql_schema.core.scopes import needs
 from graphql_schema.identity.types import User
 from graphql_schema.messenger.error_values import CHAT_NOT_FOUND, MEMBER_CHAT_NOT_FOUND
 from graphql_schema.messenger.types import Chat, ChatPolicyEnum
@@ -303,7 +304,8 @@ class ChatMemberSettingsUpdatePayload:
 class GroupChatsMutation:
     @strawberry.mutation(
         description="Change a group's name, description, announcement, or who may send and "
-        "add members (its owner and admins)."
+        "add members (its owner and admins).",
+        directives=needs("messenger:write"),
     )
     async def chat_update(
         self, info: Info, input: Annotated[ChatUpdateInput, INPUT]
@@ -321,7 +323,8 @@ class GroupChatsMutation:
 
     @strawberry.mutation(
         description="Add people to a group (everyone or only admins, by its `addPolicy`). "
-        "People already in it are skipped; a system message announces the others."
+        "People already in it are skipped; a system message announces the others.",
+        directives=needs("messenger:write"),
     )
     async def chat_members_add(
         self, info: Info, input: Annotated[ChatMembersAddInput, INPUT]
@@ -335,7 +338,8 @@ class GroupChatsMutation:
 
     @strawberry.mutation(
         description="Remove people from a group (its owner and admins; only the owner removes "
-        "admins; the owner cannot be removed). Their live events stop at once."
+        "admins; the owner cannot be removed). Their live events stop at once.",
+        directives=needs("messenger:write"),
     )
     async def chat_members_remove(
         self, info: Info, input: Annotated[ChatMembersRemoveInput, INPUT]
@@ -347,7 +351,10 @@ class GroupChatsMutation:
         )
         return await mutate(ChatMembersRemovePayload, ChatMembersError, action, _chat)
 
-    @strawberry.mutation(description="Leave a group. Its owner hands it over first.")
+    @strawberry.mutation(
+        description="Leave a group. Its owner hands it over first.",
+        directives=needs("messenger:write"),
+    )
     async def chat_leave(
         self, info: Info, input: Annotated[ChatLeaveInput, INPUT]
     ) -> ChatLeavePayload:
@@ -356,7 +363,8 @@ class GroupChatsMutation:
 
     @strawberry.mutation(
         description="Disband a group (its owner): it stays readable to its members but takes "
-        "no more messages or changes."
+        "no more messages or changes.",
+        directives=needs("messenger:write"),
     )
     async def chat_disband(
         self, info: Info, input: Annotated[ChatDisbandInput, INPUT]
@@ -366,7 +374,10 @@ class GroupChatsMutation:
         )
         return await mutate(ChatDisbandPayload, ChatDisbandError, action, _chat)
 
-    @strawberry.mutation(description="Set a member's role in a group (its owner).")
+    @strawberry.mutation(
+        description="Set a member's role in a group (its owner).",
+        directives=needs("messenger:write"),
+    )
     async def chat_member_role_set(
         self, info: Info, input: Annotated[ChatMemberRoleSetInput, INPUT]
     ) -> ChatMemberRoleSetPayload:
@@ -383,7 +394,10 @@ class GroupChatsMutation:
             lambda m: {"member": ChatMembership.from_model(m)},
         )
 
-    @strawberry.mutation(description="Mute a chat or pin it to the top of your list (for you).")
+    @strawberry.mutation(
+        description="Mute a chat or pin it to the top of your list (for you).",
+        directives=needs("messenger:write"),
+    )
     async def chat_member_settings_update(
         self, info: Info, input: Annotated[ChatMemberSettingsUpdateInput, INPUT]
     ) -> ChatMemberSettingsUpdatePayload:

@@ -13,6 +13,7 @@ from strawberry.types import Info
 from graphql_schema.admin.account_events import PasswordResetByAdmin, to_account_event
 from graphql_schema.core.node import decode_id
 from graphql_schema.core.payload import MutationError, error_code, mutate
+from graphql_schema.core.scopes import needs
 from graphql_schema.drive.events import DriveChanged, to_drive_event
 from graphql_schema.identity.types import User, visible_user
 from graphql_schema.messenger.error_values import CHAT_NOT_FOUND
@@ -153,7 +154,8 @@ def _to_viewer_event(info: Info, event: viewer.ViewerEvent) -> Any | None:
 class LiveQuery:
     @strawberry.field(
         description="Presence of people of your organization (at most 100), in the order "
-        "asked; null for an ID that names nobody you can see."
+        "asked; null for an ID that names nobody you can see.",
+        directives=needs("messenger:read"),
     )
     async def presence(
         self,
@@ -180,7 +182,8 @@ class LiveQuery:
 class LiveMutation:
     @strawberry.mutation(
         description="Tell a chat's members you are typing; they see it for a few seconds. "
-        "Call it as often as you like: at most one event per two seconds goes out, never stored."
+        "Call it as often as you like: at most one event per two seconds goes out, never stored.",
+        directives=needs("messenger:write"),
     )
     async def typing_start(
         self,
@@ -204,7 +207,8 @@ class LiveSubscription:
         description="Everything that concerns you, in one stream: new and changed messages in "
         "any of your chats (your 500 most active), being added or removed, your read positions "
         "from other devices, presence of the people you chat with, changes to Drive files "
-        "and folders you can see, and an admin resetting your password."
+        "and folders you can see, and an admin resetting your password.",
+        directives=needs("messenger:read", "drive:read"),
     )
     async def viewer_events(self, info: Info) -> AsyncGenerator[ViewerEvent, None]:
         async for event in viewer.viewer_events(info.context):

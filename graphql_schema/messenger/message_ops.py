@@ -13,6 +13,7 @@ from graphql_schema.core.connection import Connection, connection
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.node import decode_id, require_id
 from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, error_code, mutate
+from graphql_schema.core.scopes import needs
 from graphql_schema.messenger.error_values import MESSAGE_NOT_FOUND
 from graphql_schema.messenger.types import Message
 from resolvers.core.errors import CoreErrorCode
@@ -230,7 +231,8 @@ class MessageForwardPayload:
 class MessageOpsQuery:
     @strawberry.field(
         description="The pinned messages of a chat you are a member of, newest pin first (a "
-        "chat holds at most 100 pins). Page with `first`/`after` or `last`/`before`."
+        "chat holds at most 100 pins). Page with `first`/`after` or `last`/`before`.",
+        directives=needs("messenger:read"),
     )
     async def pinned_messages(
         self,
@@ -264,7 +266,8 @@ class MessageOpsQuery:
 class MessageOpsMutation:
     @strawberry.mutation(
         description="Edit a message you sent, within the organization's edit window, at most "
-        "20 times; earlier versions stay in `editHistory`."
+        "20 times; earlier versions stay in `editHistory`.",
+        directives=needs("messenger:write"),
     )
     async def message_edit(
         self, info: Info, input: Annotated[MessageEditInput, INPUT]
@@ -280,7 +283,8 @@ class MessageOpsMutation:
     @strawberry.mutation(
         description="Recall a message: by its sender within the organization's recall window, "
         "or by a chat owner or admin at any time. Its content and edit history are erased; "
-        "a tombstone keeps its place."
+        "a tombstone keeps its place.",
+        directives=needs("messenger:write"),
     )
     async def message_recall(
         self, info: Info, input: Annotated[MessageRecallInput, INPUT]
@@ -291,7 +295,8 @@ class MessageOpsMutation:
         return await mutate(MessageRecallPayload, MessageRecallError, action, _message)
 
     @strawberry.mutation(
-        description="Add your reaction with this emoji, or take it back if you already did."
+        description="Add your reaction with this emoji, or take it back if you already did.",
+        directives=needs("messenger:write"),
     )
     async def message_reaction_toggle(
         self, info: Info, input: Annotated[MessageReactionToggleInput, INPUT]
@@ -303,7 +308,8 @@ class MessageOpsMutation:
 
     @strawberry.mutation(
         description="Pin a message in its chat (group owner and admins; anyone in a direct "
-        "chat). Pinning a pinned message changes nothing."
+        "chat). Pinning a pinned message changes nothing.",
+        directives=needs("messenger:write"),
     )
     async def message_pin(
         self, info: Info, input: Annotated[MessagePinInput, INPUT]
@@ -313,7 +319,9 @@ class MessageOpsMutation:
         )
         return await mutate(MessagePinPayload, MessagePinError, action, _message)
 
-    @strawberry.mutation(description="Unpin a message (who may pin may unpin).")
+    @strawberry.mutation(
+        description="Unpin a message (who may pin may unpin).", directives=needs("messenger:write")
+    )
     async def message_unpin(
         self, info: Info, input: Annotated[MessageUnpinInput, INPUT]
     ) -> MessageUnpinPayload:
@@ -325,7 +333,8 @@ class MessageOpsMutation:
     @strawberry.mutation(
         description="Copy a message's text and content into other chats you are a member of: "
         "each copy gets that chat's next `seq`. A retry with the same `idempotencyKey` returns "
-        "the first copies."
+        "the first copies.",
+        directives=needs("messenger:write"),
     )
     async def message_forward(
         self, info: Info, input: Annotated[MessageForwardInput, INPUT]

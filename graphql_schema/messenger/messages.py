@@ -14,6 +14,7 @@ from strawberry.types import Info
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.node import decode_id, require_id
 from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, error_code, mutate
+from graphql_schema.core.scopes import needs
 from graphql_schema.messenger.error_values import MEMBER_CHAT_NOT_FOUND
 from graphql_schema.messenger.types import Chat, Message
 from resolvers.core.errors import CoreErrorCode
@@ -142,7 +143,8 @@ class ChatMarkReadPayload:
 class MessagesMutation:
     @strawberry.mutation(
         description="Send a message. It gets the chat's next `seq`; a retry with the same "
-        "`idempotencyKey` returns the first message instead of sending twice."
+        "`idempotencyKey` returns the first message instead of sending twice.",
+        directives=needs("messenger:write"),
     )
     async def message_send(
         self, info: Info, input: Annotated[MessageSendInput, INPUT]
@@ -166,7 +168,10 @@ class MessagesMutation:
             lambda m: {"message": Message.from_model(m)},
         )
 
-    @strawberry.mutation(description="Move your read position forward; unread counts follow.")
+    @strawberry.mutation(
+        description="Move your read position forward; unread counts follow.",
+        directives=needs("messenger:write"),
+    )
     async def chat_mark_read(
         self, info: Info, input: Annotated[ChatMarkReadInput, INPUT]
     ) -> ChatMarkReadPayload:

@@ -10,6 +10,7 @@ from strawberry.types import Info
 
 from graphql_schema.core.connection import Connection, Edge, PageInfo
 from graphql_schema.core.node import decode_id
+from graphql_schema.core.scopes import needs
 from graphql_schema.messenger.types import Chat, Message
 from resolvers.messenger import search
 from resolvers.messenger.search import Hit
@@ -48,7 +49,8 @@ class SearchQuery:
         description="Search the messages you can read: chats you are a member of, never recalled "
         "messages. Every whitespace-separated term must occur (case-insensitively, as a word or "
         "any part of one, so Chinese and Japanese text is found by substring); best matches "
-        "first. `first` defaults to 20, at most 50; paging reaches the first 1000 matches."
+        "first. `first` defaults to 20, at most 50; paging reaches the first 1000 matches.",
+        directives=needs("messenger:read"),
     )
     async def message_search(
         self,

@@ -26,3 +26,9 @@ class AppsErrorCode(ErrorCode):
     DOCUMENT_TOO_LARGE = auto()
     # More entries than one upload, or one app, may hold.
     TOO_MANY_DOCUMENTS = auto()
+    # A personal access token asking for a scope its owner's role does not allow.
+    SCOPE_NOT_ALLOWED = auto()
+    # A personal access token's lifetime outside 1..365 days.
+    INVALID_EXPIRY = auto()
+    # Too many live personal access tokens (resolvers.apps.personal_tokens.MAX_LIVE_TOKENS).
+    TOO_MANY_TOKENS = auto()

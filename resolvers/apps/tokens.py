@@ -20,6 +20,7 @@ async def issue_session(
     access_prefix: str = ACCESS_PREFIX,
     access_ttl_seconds: int | None = None,
     refresh: bool = True,
+    access_token: str | None = None,
     user_agent: str = "",
     ip: str = "",
 ) -> tuple[AuthSession, IssuedTokens]:
@@ -38,5 +39,6 @@ async def issue_session(
         access_prefix=access_prefix,
         access_ttl_seconds=access_ttl_seconds,
         refresh=refresh,
+        access_token=access_token,
     )
     return session, tokens

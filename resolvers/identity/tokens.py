@@ -56,13 +56,16 @@ async def issue_tokens(
     access_prefix: str = ACCESS_PREFIX,
     access_ttl_seconds: int | None = None,
     refresh: bool = True,
+    access_token: str | None = None,
 ) -> IssuedTokens:
     """Tokens of ``session``: an access token (``access_prefix``: ``PERSONAL_PREFIX`` for a
     personal access token; ``access_ttl_seconds``, else ``HELLO_ACCESS_TOKEN_TTL_SECONDS``)
     and, with ``refresh``, a refresh token that rotates (``check_token_refresh``). The
-    client-credentials grant and personal access tokens take none."""
+    client-credentials grant and personal access tokens take none. ``access_token``: this
+    value rather than a random one (``idempotency.retry_safe_token``, so that a retried
+    creation can answer with the token it made without anyone storing it)."""
     settings = get_settings()
-    access = access_prefix + secrets.token_urlsafe(32)
+    access = access_token or access_prefix + secrets.token_urlsafe(32)
     t = now()
     ttl = settings.access_token_ttl_seconds if access_ttl_seconds is None else access_ttl_seconds
     access_expires = t + timedelta(seconds=ttl)

@@ -35,6 +35,7 @@ SLOT_BY_NAME = {
     "groupId": "group",
     "invitationId": "invitation",
     "sessionId": "session",
+    "personalAccessTokenId": "personal_token",
     "fileId": "file",
     "fileIds": "file",
     "folderId": "folder",
@@ -227,6 +228,7 @@ NODE_SLOTS = {
     "Organization": "organization",
     "Session": "session",
     "TrustedDocument": "trusted_document",
+    "PersonalAccessToken": "personal_token",
     "User": "member",
     "App": "app",
 }

@@ -52,6 +52,7 @@ NODE = {
     "Organization": "OK    OK    OK     OK    NULL",
     "Session":      "OK    OK    OK     NULL  NULL",
     "TrustedDocument": "OK OK    NULL   NULL  NULL",
+    "PersonalAccessToken": "NULL NULL OK   NULL  NULL",
     "User":         "OK    OK    OK     NULL  NULL",
     "App":          "OK    OK    OK     NULL  NULL",
 }  # fmt: skip
@@ -95,6 +96,7 @@ MATRIX: dict[str, Case | list[Case]] = {
     ],
     # --- people and sessions ----- owner admin member guest stranger
     "sessionRevoke":                 X("NF    NF    OK     NF    NF", why="one's own sessions only"),
+    "personalAccessTokenRevoke":     X("NF    NF    OK     NF    NF", why="one's own tokens only"),
     "userCreate":                    X("OK    OK    F      F     NF"),
     "userUpdate": [
         X(                             "OK    OK    F      F     NF"),

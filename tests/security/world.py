@@ -221,6 +221,18 @@ async def _session(world: World, into: dict[str, str]) -> str:
     return next(s["id"] for s in sessions if s["current"])
 
 
+async def _personal_token(world: World, into: dict[str, str]) -> str:
+    """A personal access token of the member's."""
+    r = await world.api.post(
+        """mutation { personalAccessTokenCreate(input: {name: "script", scopes: ["profile:read"]})
+          { personalAccessToken { id } errors { code } } }""",
+        token=world.accounts["member"].access_token,
+    )
+    p = r.json()["data"]["personalAccessTokenCreate"]
+    assert p["errors"] == [], p
+    return p["personalAccessToken"]["id"]
+
+
 async def _chat(world: World, into: dict[str, str]) -> str:
     """The member's group chat, with the guest and the admin in it (as plain members)."""
     p = await world.gql(
@@ -398,6 +410,7 @@ FACTORIES: dict[str, Factory] = {
     "invitation": _invitation,
     "audit_entry": _audit_entry,
     "session": _session,
+    "personal_token": _personal_token,
     "chat": _chat,
     "message": _message,
     "folder": _folder,

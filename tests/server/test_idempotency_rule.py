@@ -23,7 +23,7 @@ from models.admin import AuditEntry, Department, Group, Invitation
 from models.apps import App
 from models.core import IdempotencyRecord
 from models.drive import DriveItem, FileVersion, ShareLink, UploadSession
-from models.identity import User
+from models.identity import AuthSession, SessionKind, User
 from models.jobs import BackgroundJob, JobState
 from models.messenger import Chat, Message
 from models.persisted import TrustedDocument
@@ -282,6 +282,17 @@ CASES = [
             [{"name": "Bot", "scopes": ["messenger:write"]}],
         ),
         lambda w: App.filter(organization_id=w.org).count(),
+    ),
+    Case(
+        "personalAccessTokenCreate",
+        "personalAccessToken",
+        lambda w: (
+            {"name": "script", "scopes": ["profile:read"]},
+            [{"name": "script", "scopes": ["profile:read", "drive:read"]}],
+        ),
+        lambda w: AuthSession.filter(
+            user__organization_id=w.org, kind=SessionKind.PERSONAL
+        ).count(),
     ),
 ]
 

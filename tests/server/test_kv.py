@@ -237,3 +237,43 @@ async def test_redis_store_throttles_per_process_while_unreachable(
             await kv.put("v", "1", 10)
     finally:
         await kv.close()
+
+
+# -- take_all: every bucket of a request in one step ------------------------------------------
+
+
+async def test_take_all_takes_from_every_bucket_or_from_none(store: KeyValueStore) -> None:
+    from adapters.kv import Bucket
+
+    # Given a roomy bucket and a small one (slow refill: nothing refills during the test)
+    roomy, small = Bucket("all:roomy", 100, 0.001), Bucket("all:small", 10, 0.001)
+    # When a cost both hold is taken
+    first = await store.take_all([roomy, small], 8)
+    # Then both lose it
+    assert [(r.allowed, r.remaining) for r in first] == [(True, 92), (True, 2)]
+    # When a cost only the roomy one holds is asked
+    refused = await store.take_all([roomy, small], 5)
+    # Then neither loses anything, and the small one says how long it needs
+    assert [r.allowed for r in refused] == [False, False]
+    assert [r.remaining for r in refused] == [92, 2]
+    assert refused[0].retry_after == 0.0
+    assert refused[1].retry_after == pytest.approx(3 / 0.001, rel=0.01)
+    again = await store.take_all([roomy, small], 2)
+    assert [(r.allowed, r.remaining) for r in again] == [(True, 90), (True, 0)]
+    # And a single bucket is the same bucket ``take`` meters
+    assert (await store.take("all:roomy", 90, 100, 0.001)).remaining == 0
+
+
+async def test_take_all_refills_each_bucket_at_its_own_rate(clock: FakeClock) -> None:
+    from adapters.kv import Bucket
+
+    kv = MemoryStore(clock=clock)
+    fast, slow = Bucket("r:fast", 10, 10.0), Bucket("r:slow", 10, 1.0)
+    assert all(r.allowed for r in await kv.take_all([fast, slow], 10))
+    clock.advance(0.5)  # fast has 5 again, slow 0.5
+    refused = await kv.take_all([fast, slow], 1)
+    assert [r.allowed for r in refused] == [False, False]
+    assert refused[1].retry_after == pytest.approx(0.5)
+    clock.advance(0.5)  # fast full, slow 1
+    taken = await kv.take_all([fast, slow], 1)
+    assert [(r.allowed, r.remaining) for r in taken] == [(True, 9), (True, 0)]
