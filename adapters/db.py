@@ -19,6 +19,7 @@ MODEL_MODULES = [
     "models.drive",
     "models.jobs",
     "models.apps",
+    "models.webhooks",
 ]
 
 

@@ -21,6 +21,7 @@ from graphql_schema.admin.jobs import (
 )
 from graphql_schema.admin.organization import OrganizationMutation, OrganizationQuery
 from graphql_schema.admin.people import PeopleMutation, PeopleQuery
+from graphql_schema.apps.webhooks import WebhooksMutation, WebhooksQuery
 from graphql_schema.core.node import NodeQuery, resolve_entities
 from graphql_schema.core.payload import add_payload_errors
 from graphql_schema.drive.items import DriveQuery, ItemsMutation
@@ -56,6 +57,7 @@ QUERIES: tuple[type, ...] = (
     DriveQuery,
     ShareLinkQuery,
     UploadSessionQuery,
+    WebhooksQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     IdentityMutation,
@@ -75,6 +77,7 @@ MUTATIONS: tuple[type, ...] = (
     SharingMutation,
     ShareLinkMutation,
     UploadSessionMutation,
+    WebhooksMutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (
     IdentitySubscription,

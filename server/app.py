@@ -26,7 +26,7 @@ from resolvers.core.channels import AUTH_CHANNEL
 from resolvers.core.idempotency import sweep_forever as sweep_idempotency_keys
 from resolvers.drive.completion import cleanup_forever
 from resolvers.identity.queries import live_sessions
-from server import files, graphiql
+from server import files, graphiql, webhooks
 from server.execution import install as install_fast_paths
 from server.http_streams import StreamGate
 from server.jobs import create_runner
@@ -108,6 +108,9 @@ def create_app(settings: Settings | None = None, *, configure_logging: bool = Tr
             cleanup = asyncio.create_task(cleanup_forever(), name="drive-upload-cleanup")
             sweep = asyncio.create_task(sweep_forever(services.blobs), name="blob-temporary-sweep")
             keys = asyncio.create_task(sweep_idempotency_keys(), name="idempotency-key-sweep")
+            hooks = asyncio.create_task(
+                webhooks.listen_forever(services.bus), name="webhook-subscriptions"
+            )
             # Background jobs: relayed here, and run here unless `--no-worker` (server/jobs.py).
             jobs = create_runner(settings)
             app.state.jobs = jobs
@@ -124,6 +127,7 @@ def create_app(settings: Settings | None = None, *, configure_logging: bool = Tr
                 cleanup.cancel()
                 sweep.cancel()
                 keys.cancel()
+                await webhooks.stop(hooks)
                 await sockets.stop()
 
     async def healthz(request: Request) -> JSONResponse:
