@@ -236,7 +236,6 @@ class WebhookSubscriptionUpdateErrorCode(Enum):
     URL_NOT_ALLOWED = error_code(AppsErrorCode.URL_NOT_ALLOWED, _URL_NOT_ALLOWED)
     URL_VERIFICATION_FAILED = error_code(AppsErrorCode.URL_VERIFICATION_FAILED, _VERIFICATION)
     INVALID_EVENT_TYPE = error_code(AppsErrorCode.INVALID_EVENT_TYPE, _EVENT_TYPE)
-    BAD_USER_INPUT = BAD_USER_INPUT
 
 
 @strawberry.type(description="A reason why `webhookSubscriptionUpdate` failed.")

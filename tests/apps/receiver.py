@@ -50,7 +50,11 @@ class Receiver:
     @property
     def events(self) -> list[Received]:
         """Deliveries answered 2xx (not verification challenges)."""
-        return [r for r in self.requests if r.answered == OK and "url_verification" not in r.json.get("type", "")]
+        return [
+            r
+            for r in self.requests
+            if r.answered == OK and "url_verification" not in r.json.get("type", "")
+        ]
 
     def duplicates(self) -> dict[str, int]:
         seen = Counter(r.headers["hello-event-id"] for r in self.events)

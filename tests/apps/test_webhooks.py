@@ -9,7 +9,7 @@ import pytest
 
 from resolvers.messenger.events import MessengerEventKind
 from tests.apps.receiver import FAIL_500, receiving
-from tests.apps.webhook_support import deliveries, loopback_hooks, send, setup
+from tests.apps.webhook_support import deliveries, loopback_hooks, send, settled, setup
 from tests.client import Api
 from tests.timing import eventually
 
@@ -41,11 +41,7 @@ async def test_a_message_in_the_bots_chat_is_delivered_signed(api: Api) -> None:
         assert body["orderingKey"].startswith("chat:") and body["sequence"] >= 1
         assert set(body) >= {"id", "type", "createdAt", "organizationId", "data"}
 
-        async def logged() -> bool:
-            rows = await deliveries(api, s.owner, s.subscription_id)
-            return bool(rows) and rows[0]["state"] == "SUCCEEDED"
-
-        await eventually(logged, what="the log to say SUCCEEDED")
+        await eventually(lambda: settled(s.subscription_id), what="the delivery to settle")
         [row] = await deliveries(api, s.owner, s.subscription_id)
         assert row["eventId"] == body["id"]
         assert row["attempts"][0]["statusCode"] == 200
@@ -64,11 +60,7 @@ async def test_failures_are_retried_then_succeed_and_redeliver_sends_the_same_ev
         # Then the third attempt succeeds, and the log has all three
         await eventually(lambda: len(receiver.events) == 1, what="the successful attempt")
 
-        async def three_attempts() -> bool:
-            rows = await deliveries(api, s.owner, s.subscription_id)
-            return rows[0]["state"] == "SUCCEEDED" and len(rows[0]["attempts"]) == 3
-
-        await eventually(three_attempts, what="three attempts logged")
+        await eventually(lambda: settled(s.subscription_id), what="the delivery to settle")
         [row] = await deliveries(api, s.owner, s.subscription_id)
         assert [a["statusCode"] for a in row["attempts"]] == [500, 500, 200]
         assert row["attempts"][0]["error"] == "HTTP_STATUS"

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from strawberry.relay import to_base64
+from strawberry.relay import GlobalID, to_base64
 
 from adapters.settings import get_settings
+from models.webhooks import DeliveryState, WebhookDelivery
 from resolvers.apps.apps import CreatedApp
 from tests.apps.helpers import app_global_id, create_app
 from tests.apps.receiver import Receiver
@@ -97,3 +98,22 @@ async def send(api: Api, account: Account, chat_id: str, text: str) -> None:
 async def deliveries(api: Api, account: Account, subscription_id: str) -> list[dict[str, Any]]:
     data = await api.gql(DELIVERIES, {"s": subscription_id}, token=account.access_token)
     return [e["node"] for e in data["webhookDeliveries"]["edges"]]
+
+
+async def stored(subscription_id: str) -> list[WebhookDelivery]:
+    """The subscription's deliveries as the database has them, newest first, with attempts.
+    Tests wait on these rather than on ``webhookDeliveries``: a query the suite sends runs twice
+    (compiled and graphql-core, which must agree), and a delivery in flight may change between
+    the two. The API is asked once the state is final."""
+    pk = int(GlobalID.from_id(subscription_id).node_id)
+    return list(
+        await WebhookDelivery.filter(subscription_id=pk)
+        .order_by("-id")
+        .prefetch_related("attempt_log")
+    )
+
+
+async def settled(subscription_id: str, count: int = 1) -> bool:
+    """``count`` deliveries, none of them PENDING."""
+    rows = await stored(subscription_id)
+    return len(rows) == count and all(r.state != DeliveryState.PENDING for r in rows)

@@ -17,6 +17,9 @@ from tests.security.world import ACCOUNT_SLOTS, ROLES, World, pk
 # different things in different places (``id``, ``ids``, ``parentId``) are left out on purpose:
 # each case names their slot, and a new one fails until someone decides.
 SLOT_BY_NAME = {
+    "appId": "app",
+    "subscriptionId": "webhook_subscription",
+    "deliveryId": "webhook_delivery",
     "chatId": "chat",
     "chatIds": "chat",
     "messageId": "message",
@@ -216,6 +219,8 @@ __all__ = ["NOTHING", "OK", "ROLES", "Case", "Result", "X"]
 NODE_SLOTS = {
     "AuditEntry": "audit_entry",
     "BackgroundJob": "background_job",
+    "WebhookDelivery": "webhook_delivery",
+    "WebhookSubscription": "webhook_subscription",
     "Chat": "chat",
     "Department": "department",
     "File": "file",

@@ -356,6 +356,48 @@ async def _background_job(world: World, into: dict[str, str]) -> str:
     return str(BackgroundJobType.global_id(job.id))
 
 
+async def _app(world: World, into: dict[str, str]) -> str:
+    """An app of organization A, made by its owner."""
+    from tests.apps.helpers import app_global_id, create_app
+
+    created = await create_app(world.accounts["owner"], name="Matrix app")
+    return app_global_id(created)
+
+
+async def _webhook_subscription(world: World, into: dict[str, str]) -> str:
+    """A subscription of A's app, written through the ORM (creation would verify its URL)."""
+    from graphql_schema.apps.webhooks import WebhookSubscription as Type
+    from models.webhooks import WebhookSubscription
+    from resolvers.apps.webhook_crypto import encrypt_secret
+    from resolvers.apps.webhooks import SECRET_PURPOSE
+
+    sub = await WebhookSubscription.create(
+        organization_id=pk(into["organization"]),
+        app_id=pk(into["app"]),
+        url="http://127.0.0.1:9/matrix",
+        event_types=["message.added"],
+        secret_encrypted=encrypt_secret("whsec_matrix", SECRET_PURPOSE),
+    )
+    return str(Type.global_id(sub.id))
+
+
+async def _webhook_delivery(world: World, into: dict[str, str]) -> str:
+    """A FAILED delivery of that subscription (its URL is refused: a redelivery fails again)."""
+    from graphql_schema.apps.webhooks import WebhookDelivery as Type
+    from models.webhooks import DeliveryState, WebhookDelivery
+
+    delivery = await WebhookDelivery.create(
+        subscription_id=pk(into["webhook_subscription"]),
+        organization_id=pk(into["organization"]),
+        event_id=f"evt_{uuid.uuid4().hex}",
+        event_type="message.added",
+        body="{}",
+        state=DeliveryState.FAILED,
+        retry_until=datetime.now(UTC),
+    )
+    return str(Type.global_id(delivery.id))
+
+
 FACTORIES: dict[str, Factory] = {
     "colleague": _colleague,
     "department": _department,
@@ -374,6 +416,9 @@ FACTORIES: dict[str, Factory] = {
     "share_link": _share_link,
     "upload_session": _upload_session,
     "background_job": _background_job,
+    "app": _app,
+    "webhook_subscription": _webhook_subscription,
+    "webhook_delivery": _webhook_delivery,
 }
 # Dependencies first: a message needs its chat, a version its file.
 FACTORY_ORDER = tuple(FACTORIES)
