@@ -21,6 +21,7 @@ from graphql_schema.admin.jobs import (
 )
 from graphql_schema.admin.organization import OrganizationMutation, OrganizationQuery
 from graphql_schema.admin.people import PeopleMutation, PeopleQuery
+from graphql_schema.apps.incoming_webhooks import IncomingWebhooksMutation, IncomingWebhooksQuery
 from graphql_schema.apps.webhooks import WebhooksMutation, WebhooksQuery
 from graphql_schema.core.node import NodeQuery, resolve_entities
 from graphql_schema.core.payload import add_payload_errors
@@ -58,6 +59,7 @@ QUERIES: tuple[type, ...] = (
     ShareLinkQuery,
     UploadSessionQuery,
     WebhooksQuery,
+    IncomingWebhooksQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     IdentityMutation,
@@ -78,6 +80,7 @@ MUTATIONS: tuple[type, ...] = (
     ShareLinkMutation,
     UploadSessionMutation,
     WebhooksMutation,
+    IncomingWebhooksMutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (
     IdentitySubscription,

@@ -140,6 +140,12 @@ MATRIX: dict[str, Case | list[Case]] = {
     "webhookSubscriptionDelete":     X("OK    OK    F      F     NF",
                                        ids={"input.id": "webhook_subscription"}),
     "webhookRedeliver":              X("OK    OK    F      F     NF"),
+    # Incoming webhooks: the chat's owner (the member) and admins; plain members are refused.
+    "chatIncomingWebhooks":          X("NF    F     OK     F     NF"),
+    "chatIncomingWebhookCreate":     X("NF    F     OK     F     NF",
+                                       values={"input.name": "Matrix hook"}),
+    "chatIncomingWebhookRevoke":     X("NF    F     OK     F     NF",
+                                       ids={"input.id": "incoming_webhook"}),
     # --- messenger: the member owns the chat; the admin and the guest are plain members ---
     #                               owner admin member guest stranger
     "chatCreate":                    X("OK    OK    OK  GUEST_NOT_ALLOWED NF",

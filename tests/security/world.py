@@ -398,6 +398,17 @@ async def _webhook_delivery(world: World, into: dict[str, str]) -> str:
     return str(Type.global_id(delivery.id))
 
 
+async def _incoming_webhook(world: World, into: dict[str, str]) -> str:
+    """An incoming webhook of the member's chat, made by the member (its owner)."""
+    p = await world.gql(
+        "member",
+        """mutation($i: ChatIncomingWebhookCreateInput!) { chatIncomingWebhookCreate(input: $i) {
+          chatIncomingWebhook { id } errors { code } } }""",
+        {"i": {"chatId": into["chat"], "name": "Matrix hook"}},
+    )
+    return str(p["chatIncomingWebhook"]["id"])
+
+
 FACTORIES: dict[str, Factory] = {
     "colleague": _colleague,
     "department": _department,
@@ -419,6 +430,7 @@ FACTORIES: dict[str, Factory] = {
     "app": _app,
     "webhook_subscription": _webhook_subscription,
     "webhook_delivery": _webhook_delivery,
+    "incoming_webhook": _incoming_webhook,
 }
 # Dependencies first: a message needs its chat, a version its file.
 FACTORY_ORDER = tuple(FACTORIES)
