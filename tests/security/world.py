@@ -382,7 +382,8 @@ async def _webhook_subscription(world: World, into: dict[str, str]) -> str:
 
 
 async def _webhook_delivery(world: World, into: dict[str, str]) -> str:
-    """A FAILED delivery of that subscription (its URL is refused: a redelivery fails again)."""
+    """A FAILED delivery of that subscription, of a type it no longer wants: a redelivery's
+    attempt cancels it at once, and sends and enqueues nothing more."""
     from graphql_schema.apps.webhooks import WebhookDelivery as Type
     from models.webhooks import DeliveryState, WebhookDelivery
 
@@ -390,7 +391,7 @@ async def _webhook_delivery(world: World, into: dict[str, str]) -> str:
         subscription_id=pk(into["webhook_subscription"]),
         organization_id=pk(into["organization"]),
         event_id=f"evt_{uuid.uuid4().hex}",
-        event_type="message.added",
+        event_type="message.updated",
         body="{}",
         state=DeliveryState.FAILED,
         retry_until=datetime.now(UTC),
