@@ -244,15 +244,17 @@ async def check_webhook_redeliver(
 async def do_redeliver(delivery: WebhookDelivery) -> WebhookDelivery:
     at = now()
     async with transaction():
-        generation = delivery.generation + 1
-        await WebhookDelivery.filter(id=delivery.id).update(
+        # Conditional on the generation read: of two concurrent redeliveries one raises it,
+        # the other finds the delivery already PENDING again and sends nothing more.
+        won = await WebhookDelivery.filter(id=delivery.id, generation=delivery.generation).update(
             state=DeliveryState.PENDING,
-            generation=generation,
+            generation=delivery.generation + 1,
             retry_until=at + timedelta(seconds=get_settings().webhook_retry_window_seconds),
             next_attempt_at=at,
             updated_at=at,
         )
         fresh = await WebhookDelivery.get(id=delivery.id)
-        await do_enqueue_attempt(fresh, at)
+        if won:
+            await do_enqueue_attempt(fresh, at)
     await fresh.fetch_related("attempt_log")
     return fresh

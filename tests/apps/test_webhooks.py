@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from resolvers.admin.events import AdminEventKind
 from resolvers.messenger.events import MessengerEventKind
 from tests.apps.receiver import FAIL_500, receiving
 from tests.apps.webhook_support import deliveries, loopback_hooks, send, settled, setup
@@ -80,3 +81,33 @@ async def test_failures_are_retried_then_succeed_and_redeliver_sends_the_same_ev
         # Then the same event arrives again: a duplicate the receiver dedupes by its id
         await eventually(lambda: len(receiver.events) == 2, what="the redelivery")
         assert receiver.duplicates() == {row["eventId"]: 2}
+
+
+async def test_events_of_one_chat_carry_increasing_sequences(api: Api) -> None:
+    async with receiving() as receiver:
+        s = await setup(api, receiver, [ADDED])
+        for i in range(3):
+            await send(api, s.owner, s.chat_id, f"n{i}")
+        await eventually(lambda: len(receiver.events) == 3, what="three deliveries")
+        # Deliveries may arrive in any order; the sequence restores the order of commits
+        bodies = sorted((r.json for r in receiver.events), key=lambda b: b["sequence"])
+        assert [b["data"]["message"]["text"] for b in bodies] == ["n0", "n1", "n2"]
+        assert len({b["orderingKey"] for b in bodies}) == 1
+        seqs = [b["sequence"] for b in bodies]
+        assert seqs == list(range(seqs[0], seqs[0] + 3))
+
+
+async def test_directory_events_reach_every_subscribed_app_of_the_organization(api: Api) -> None:
+    async with receiving() as receiver:
+        s = await setup(api, receiver, [str(AdminEventKind.DEPARTMENT_CHANGED)])
+        await api.gql(
+            """mutation($i: DepartmentCreateInput!) { departmentCreate(input: $i) {
+              errors { code } } }""",
+            {"i": {"name": "Platform"}},
+            token=s.owner.access_token,
+        )
+        await eventually(lambda: len(receiver.events) == 1, what="the directory event")
+        body = receiver.events[0].json
+        assert body["type"] == AdminEventKind.DEPARTMENT_CHANGED
+        assert body["data"]["department"]["name"] == "Platform"
+        assert body["orderingKey"] == f"org:{body['organizationId']}"
