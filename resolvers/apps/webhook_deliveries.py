@@ -58,9 +58,8 @@ def retry_delay(attempt: int, rand: float | None = None) -> float:
 # --- the job ------------------------------------------------------------------------------------
 
 
-async def _why_not(delivery: WebhookDelivery) -> str | None:
+async def _why_not(delivery: WebhookDelivery, sub: WebhookSubscription | None) -> str | None:
     """Why this delivery may not be sent any more, or None."""
-    sub = await WebhookSubscription.get_or_none(id=delivery.subscription_id)
     if sub is None:
         return "The subscription was deleted."
     if delivery.event_type not in sub.event_types:
@@ -86,11 +85,11 @@ async def deliver(ctx: JobContext) -> None:
         or delivery.generation != generation
     ):
         return
-    why = await _why_not(delivery)
-    if why is not None:
-        await do_cancel(delivery, why)
+    sub = await WebhookSubscription.get_or_none(id=delivery.subscription_id)
+    why = await _why_not(delivery, sub)
+    if why is not None or sub is None:
+        await do_cancel(delivery, why or "")
         return
-    sub = await WebhookSubscription.get(id=delivery.subscription_id)
     body = delivery.body.encode()
     ts = int(time.time())
     settings = get_settings()

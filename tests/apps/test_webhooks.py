@@ -111,3 +111,17 @@ async def test_directory_events_reach_every_subscribed_app_of_the_organization(a
         assert body["type"] == AdminEventKind.DEPARTMENT_CHANGED
         assert body["data"]["department"]["name"] == "Platform"
         assert body["orderingKey"] == f"org:{body['organizationId']}"
+
+
+async def test_the_event_types_are_every_modules_registered_kinds(api: Api) -> None:
+    owner = await api.sign_up(organization="Catalog")
+    data = await api.gql(
+        "{ webhookEventTypes { name module description } }", token=owner.access_token
+    )
+    names = {t["name"]: t["module"] for t in data["webhookEventTypes"]}
+    assert names[ADDED] == "messenger"
+    assert names[AdminEventKind.DEPARTMENT_CHANGED] == "admin"
+    assert {"messenger", "admin", "identity", "drive"} <= set(names.values())
+    # A person's live state is not offered
+    assert MessengerEventKind.TYPING not in names and MessengerEventKind.READ_UP_TO not in names
+    assert all(t["description"] for t in data["webhookEventTypes"])
