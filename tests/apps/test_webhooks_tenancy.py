@@ -75,6 +75,8 @@ async def test_chat_events_go_only_to_apps_whose_bot_is_in_the_chat(api: Api) ->
         await send(api, s.owner, s.chat_id, "public")
         await eventually(lambda: len(receiver.events) == 1, what="the bot's chat's message")
         assert [r.json["data"]["message"]["text"] for r in receiver.events] == ["public"]
+        # Enqueued with each message or never: one delivery, the public one
+        await eventually(lambda: settled(s.subscription_id), what="the delivery to settle")
         assert len(await deliveries(api, s.owner, s.subscription_id)) == 1
 
 
