@@ -21,6 +21,7 @@ MODEL_MODULES = [
     "models.apps",
     "models.oauth",
     "models.persisted",
+    "models.webhooks",
 ]
 
 

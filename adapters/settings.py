@@ -177,6 +177,27 @@ class Settings(BaseSettings):
     """Comma-separated modules to import at start for the job handlers they register, besides
     Hello's own (plug-ins, tests)."""
 
+    # Webhooks (resolvers/apps/webhooks.py): deliveries of events to apps' URLs.
+    webhook_allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """Comma-separated hosts, addresses and CIDRs that webhooks may reach even though they are
+    loopback, private, link-local or otherwise not public (SSRF guard). Empty: public
+    addresses only. Example: ``127.0.0.1,10.0.0.0/8,hooks.internal``."""
+    webhook_timeout_seconds: float = Field(10.0, gt=0, le=120)
+    """How long one delivery attempt (or the URL verification) may take, connect to last byte;
+    longer is a failed attempt (TIMEOUT)."""
+    webhook_retry_base_seconds: float = Field(30.0, gt=0)
+    webhook_retry_cap_seconds: float = Field(3600.0, gt=0)
+    """Back-off after failed attempt n: base * 2**(n-1) capped, with jitter (between half and
+    all of it)."""
+    webhook_retry_window_seconds: float = Field(24 * 3600.0, gt=0)
+    """How long a delivery keeps being retried after its event (or a redelivery); then FAILED."""
+    webhook_cache_seconds: float = Field(5.0, ge=0, le=300)
+    """How long a process trusts its memory of which organizations subscribe to which event
+    types (a change made anywhere also clears it over the bus at once)."""
+    incoming_webhook_rate_capacity: int = Field(20, ge=1)
+    incoming_webhook_rate_refill_per_second: float = Field(1.0, gt=0)
+    """Token bucket of each incoming webhook: messages in a burst, then per second."""
+
     log_level: str = "INFO"
 
     @field_validator("allowed_origins", mode="before")
@@ -184,6 +205,13 @@ class Settings(BaseSettings):
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
             return [o.strip() for o in value.split(",") if o.strip()]
+        return value
+
+    @field_validator("webhook_allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [h.strip() for h in value.split(",") if h.strip()]
         return value
 
     @field_validator("job_imports", mode="before")

@@ -43,6 +43,7 @@ def create_app() -> Starlette:
             Route("/bench/memory/graphql", create_memory_view(), methods=["POST"]),
             Route("/bench/sql/start", sql_start, methods=["POST"]),
             Route("/bench/sql/stop", sql_stop, methods=["POST"]),
+            Route("/bench/webhooks/app", authenticated(webhook_app), methods=["POST"]),
         ]
         # Before Hello's routes; the paths do not overlap anyway.
         app.router.routes[0:0] = routes
@@ -81,6 +82,23 @@ def authenticated(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         return json_response({"data": await handler(ctx, body.get("variables") or {})})
 
     return endpoint
+
+
+async def webhook_app(ctx: Any, variables: dict[str, Any]) -> dict[str, Any]:
+    """An app of the caller's organization, as ``appCreate`` makes one (the webhook scenario:
+    apps' own API is another helper's, and this bench must not wait for it)."""
+    from resolvers.apps.apps import check_app_fields, do_create_app, require_app_admin
+    from resolvers.core.tx import transaction
+
+    principal = require_app_admin(ctx)
+    name, scopes, uris = check_app_fields(
+        name="Bench hooks", description="", scopes=["messenger:read"], redirect_uris=[]
+    )
+    async with transaction():
+        created = await do_create_app(
+            principal, name=name or "Bench hooks", scopes=scopes or [], redirect_uris=uris or []
+        )
+    return {"appId": gid("App", created.app.id), "botUserId": gid("User", created.app.bot_user_id)}
 
 
 def gid(type_name: str, pk: int) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 
 from bench import fanout as fan
+from bench import webhooks as hooks
 from bench.client import BenchError, Client, LeanConnection
 from bench.drive import drive
 from bench.load import Target, measure_pair, pair_figures, run_wrk
@@ -436,6 +437,77 @@ async def persisted(bench: Bench) -> list[Figure]:
     return figures
 
 
+# --- 9 -----------------------------------------------------------------------------------------
+
+
+async def webhooks(bench: Bench) -> list[Figure]:
+    figures: list[Figure] = []
+    for services in bench.stack_kinds():
+        run = await bench.stack(services)
+        scenario = f"9 webhooks{run.label}"
+        receiver = hooks.Receiver()
+        await receiver.start()
+        token = run.data.viewer.token
+        async with Client(run.server.url) as client:
+            r = await client.post_json("/bench/webhooks/app", {"variables": {}}, token=token)
+            app = orjson.loads(r.content)["data"]
+            for chat in run.data.groups:
+                await _data(
+                    client,
+                    "/graphql",
+                    {
+                        "query": hooks.MEMBERS_ADD,
+                        "variables": {"i": {"chatId": chat, "userIds": [app["botUserId"]]}},
+                    },
+                    token,
+                )
+            data = await _data(
+                client,
+                "/graphql",
+                {
+                    "query": hooks.SUBSCRIBE,
+                    "variables": {
+                        "i": {
+                            "appId": app["appId"],
+                            "url": f"http://127.0.0.1:{receiver.port}/hooks",
+                            "eventTypes": ["message.added"],
+                        }
+                    },
+                },
+                token,
+            )
+            errors = data["webhookSubscriptionCreate"]["errors"]
+            if errors:
+                raise BenchError(f"webhookSubscriptionCreate: {errors}")
+        total = bench.settings.sends
+        rates = []
+        p50 = []
+        p99 = []
+        for i in range(bench.settings.runs):
+            receiver.delays.clear()
+            started = time.monotonic()
+            await _send_many(run, total, bench.settings.send_concurrency)
+            deadline = time.monotonic() + 120
+            while len(receiver.delays) < total and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)  # real time: the deliveries are real
+            if len(receiver.delays) < total:
+                raise BenchError(f"{len(receiver.delays)} of {total} deliveries in 120 s")
+            rates.append(total / (receiver.last_at - started))
+            ordered = sorted(receiver.delays)
+            p50.append(ordered[len(ordered) // 2] * 1000)
+            p99.append(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000)
+            bench.log(
+                f"  run {i + 1}: {total:,} deliveries at {rates[-1]:,.0f}/s, "
+                f"p99 delay {p99[-1]:,.0f} ms"
+            )
+        if receiver.server is not None:
+            receiver.server.close()
+        figures.append(Figure(scenario, "deliveries per second", summarize(rates)))
+        figures.append(Figure(scenario, "commit to delivery, p50 ms", summarize(p50)))
+        figures.append(Figure(scenario, "commit to delivery, p99 ms", summarize(p99)))
+    return figures
+
+
 SCENARIOS: list[Scenario] = [
     Scenario("tax", "1 GraphQL tax on a real screen", graphql_tax),
     Scenario("engine", "2 Engine against a peer (from memory)", engine),
@@ -445,4 +517,6 @@ SCENARIOS: list[Scenario] = [
     Scenario("dbwork", "6 Database work", database_work),
     Scenario("drive", "7 Drive upload and download, both blob stores", drive),
     Scenario("persisted", "8 Persisted documents: by id against in full", persisted),
+    # Last: its subscription stays in the stack's database.
+    Scenario("webhooks", "9 Webhook deliveries to a local receiver", webhooks),
 ]

@@ -126,6 +126,8 @@ async def create_stack(*, services: bool, fixture: Path) -> Stack:
         "HELLO_ACCESS_TOKEN_TTL_SECONDS": str(24 * 3600),
         "HELLO_BENCH_BASELINE": "1",
         "HELLO_BENCH_FIXTURE": str(fixture),
+        # The webhook scenario's receiver listens on loopback (refused by default: SSRF).
+        "HELLO_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
         "PYTHONPATH": str(ROOT),
     }
     if redis_url:

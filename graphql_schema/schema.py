@@ -22,6 +22,7 @@ from graphql_schema.admin.jobs import (
 from graphql_schema.admin.organization import OrganizationMutation, OrganizationQuery
 from graphql_schema.admin.people import PeopleMutation, PeopleQuery
 from graphql_schema.apps.apps import AppsMutation, AppsQuery
+from graphql_schema.apps.incoming_webhooks import IncomingWebhooksMutation, IncomingWebhooksQuery
 from graphql_schema.apps.personal_tokens import (
     PersonalAccessToken,
     PersonalTokensMutation,
@@ -29,6 +30,7 @@ from graphql_schema.apps.personal_tokens import (
 )
 from graphql_schema.apps.trusted_documents import TrustedDocumentsMutation, TrustedDocumentsQuery
 from graphql_schema.apps.types import App
+from graphql_schema.apps.webhooks import WebhooksMutation, WebhooksQuery
 from graphql_schema.core.node import NodeQuery, resolve_entities
 from graphql_schema.core.payload import add_payload_errors
 from graphql_schema.core.scopes import describe_scopes
@@ -68,6 +70,8 @@ QUERIES: tuple[type, ...] = (
     AppsQuery,
     TrustedDocumentsQuery,
     PersonalTokensQuery,
+    WebhooksQuery,
+    IncomingWebhooksQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     IdentityMutation,
@@ -90,6 +94,8 @@ MUTATIONS: tuple[type, ...] = (
     AppsMutation,
     TrustedDocumentsMutation,
     PersonalTokensMutation,
+    WebhooksMutation,
+    IncomingWebhooksMutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (
     IdentitySubscription,

@@ -26,7 +26,7 @@ from resolvers.core.channels import AUTH_CHANNEL
 from resolvers.core.idempotency import sweep_forever as sweep_idempotency_keys
 from resolvers.drive.completion import cleanup_forever
 from resolvers.identity.queries import live_sessions
-from server import files, graphiql, oauth, persisted
+from server import files, graphiql, incoming_hooks, oauth, persisted, webhooks
 from server.execution import install as install_fast_paths
 from server.http_streams import StreamGate
 from server.jobs import create_runner
@@ -109,6 +109,9 @@ def create_app(settings: Settings | None = None, *, configure_logging: bool = Tr
             sweep = asyncio.create_task(sweep_forever(services.blobs), name="blob-temporary-sweep")
             keys = asyncio.create_task(sweep_idempotency_keys(), name="idempotency-key-sweep")
             apq = asyncio.create_task(persisted.sweep_forever(), name="persisted-query-sweep")
+            hooks = asyncio.create_task(
+                webhooks.listen_forever(services.bus), name="webhook-subscriptions"
+            )
             # Background jobs: relayed here, and run here unless `--no-worker` (server/jobs.py).
             jobs = create_runner(settings)
             app.state.jobs = jobs
@@ -126,6 +129,7 @@ def create_app(settings: Settings | None = None, *, configure_logging: bool = Tr
                 sweep.cancel()
                 keys.cancel()
                 apq.cancel()
+                await webhooks.stop(hooks)
                 await sockets.stop()
 
     async def healthz(request: Request) -> JSONResponse:
@@ -165,6 +169,7 @@ def create_app(settings: Settings | None = None, *, configure_logging: bool = Tr
             Route("/readyz", readyz),
             *files.routes,
             *oauth.routes,
+            *incoming_hooks.routes,
             *graphiql.routes(settings),
         ],
         middleware=middleware,

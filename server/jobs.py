@@ -20,8 +20,9 @@ import importlib
 from adapters.jobs import create_job_transport
 from adapters.settings import Settings
 from resolvers.core.job_runner import JobRunner, RunnerConfig
+from server import webhooks
 
-HANDLER_MODULES = ("resolvers.identity.actions",)
+HANDLER_MODULES = ("resolvers.identity.actions", "resolvers.apps.webhook_deliveries")
 """Hello's modules that register job handlers (imported here so that a worker knows them even
 where nothing else imports them)."""
 
@@ -33,6 +34,9 @@ def load_handlers(settings: Settings) -> None:
 
 def create_runner(settings: Settings) -> JobRunner:
     load_handlers(settings)
+    # Every process that writes (serve and worker) turns the events it commits into webhook
+    # deliveries, in the same transaction.
+    webhooks.install()
     transport = create_job_transport(
         settings.redis_url, prefix=settings.redis_prefix, concurrency=settings.job_concurrency
     )

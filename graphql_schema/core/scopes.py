@@ -69,6 +69,8 @@ NODE_SCOPES: Mapping[str, str] = {
     # behind apps:write.
     "App": "directory:read",
     "TrustedDocument": "apps:write",
+    "WebhookSubscription": "apps:write",
+    "WebhookDelivery": "apps:write",
 }
 """The scope a token needs to read an object of each Node type through ``node``, ``nodes`` or
 ``_entities``, which reach any type. Checked twice: before execution, for every type the
@@ -97,6 +99,8 @@ PUBLIC_ROOT_FIELDS: frozenset[str] = frozenset(
         "Mutation.invitationAccept",
         # The catalogue of scopes itself, for a consent screen or a script choosing its own.
         "Query.scopes",
+        # The catalogue of webhook event types.
+        "Query.webhookEventTypes",
     }
 )
 """Root fields that need no scope, as ``"Type.field"``."""

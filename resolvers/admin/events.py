@@ -14,6 +14,7 @@ from typing import Any, Literal, TypedDict, TypeGuard
 from models.admin import Department
 from models.identity import Organization, User
 from resolvers.core.channels import organization_channel
+from resolvers.core.webhook_events import WebhookAudience, register_webhook_event
 
 # Identity's viewerUpdate tells the organization too; Admin's acts keep reading it here.
 from resolvers.identity.events import (
@@ -190,3 +191,12 @@ def organization_updated(org: Organization) -> OrganizationUpdated:
         "organizationId": org.id,
         "organization": organization_snapshot(org),
     }
+
+
+# Webhooks (resolvers/core/webhook_events.py): the directory, for every app of the organization.
+for _kind, _what in (
+    (AdminEventKind.MEMBER_DEACTIVATED, "A member was deactivated."),
+    (AdminEventKind.DEPARTMENT_CHANGED, "A department was created, changed, moved or deleted."),
+    (AdminEventKind.ORGANIZATION_UPDATED, "The organization's settings changed."),
+):
+    register_webhook_event(_kind, _what, module="admin", audience=WebhookAudience.ORGANIZATION)

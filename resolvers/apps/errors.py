@@ -32,3 +32,12 @@ class AppsErrorCode(ErrorCode):
     INVALID_EXPIRY = auto()
     # Too many live personal access tokens (resolvers.apps.personal_tokens.MAX_LIVE_TOKENS).
     TOO_MANY_TOKENS = auto()
+    # Webhooks: a URL that is not an absolute http(s) URL without credentials or fragment.
+    INVALID_URL = auto()
+    # The URL's host is or resolves to a loopback, private, link-local or otherwise non-public
+    # address that HELLO_WEBHOOK_ALLOWED_HOSTS does not allow (SSRF guard).
+    URL_NOT_ALLOWED = auto()
+    # The URL did not answer the verification challenge with 2xx and {"challenge": ...}.
+    URL_VERIFICATION_FAILED = auto()
+    # A name of ``eventTypes`` that is not in webhookEventTypes.
+    INVALID_EVENT_TYPE = auto()

@@ -24,3 +24,7 @@ def chat_channel(chat_id: int) -> str:
 def job_channel(job_id: int) -> str:
     """One background job's progress and final state (backgroundJobEvents)."""
     return f"job:{job_id}"
+
+
+WEBHOOKS_CHANNEL = "webhooks"
+"""Changes of webhook subscriptions, for every process to forget which organizations have any."""

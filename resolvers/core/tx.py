@@ -39,6 +39,24 @@ class Transaction:
 
 _current: ContextVar[Transaction | None] = ContextVar("hello_tx", default=None)
 
+BeforeCommit = Callable[[Transaction], Awaitable[None]]
+_before_commit: list[BeforeCommit] = []
+
+
+def add_before_commit_hook(hook: BeforeCommit) -> None:
+    """Run ``hook(tx)`` at the end of every outermost transaction that recorded events, inside
+    it, just before it commits: what the hook writes commits or rolls back with the events
+    (webhook deliveries are enqueued this way). Registered by ``server/`` at start-up, since
+    core may not import the modules that need it. A hook must be cheap when it has nothing to
+    do: it runs in every write."""
+    if hook not in _before_commit:
+        _before_commit.append(hook)
+
+
+def remove_before_commit_hook(hook: BeforeCommit) -> None:
+    if hook in _before_commit:
+        _before_commit.remove(hook)
+
 
 def current() -> Transaction | None:
     """The transaction this code runs in, innermost first, or None outside one."""
@@ -66,6 +84,10 @@ async def transaction() -> AsyncIterator[Transaction]:
     try:
         async with in_transaction():
             yield tx
+            # Reached only when the block succeeded: hooks see exactly what will commit.
+            if tx.events:
+                for hook in _before_commit:
+                    await hook(tx)
     finally:
         _current.reset(token)
     await publish_events(tx.events)

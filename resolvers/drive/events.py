@@ -15,6 +15,7 @@ from typing import Any, Literal, TypedDict, TypeGuard
 from models.drive import DriveItem
 from resolvers.core.channels import user_channel
 from resolvers.core.tx import Transaction
+from resolvers.core.webhook_events import WebhookAudience, register_webhook_event
 from resolvers.drive.access import audience
 
 
@@ -107,3 +108,13 @@ async def publish_change(
     event = drive_changed(change, item, actor_id)
     for user_id in (await audience(item)) | (also or set()):
         tx.publish(user_channel(user_id), event)
+
+
+# Webhooks (resolvers/core/webhook_events.py): only for items the app's bot may see (it is
+# then one of the users whose channels the event goes on).
+register_webhook_event(
+    DriveEventKind.DRIVE_CHANGED,
+    "A Drive item the app's bot can see was created, changed, moved, shared or deleted.",
+    module="drive",
+    audience=WebhookAudience.USERS,
+)

@@ -14,11 +14,12 @@ from enum import StrEnum
 from typing import Any, Literal, TypedDict, TypeGuard
 
 from models.identity import User
+from resolvers.core.channels import AUTH_CHANNEL as AUTH_CHANNEL
+from resolvers.core.channels import organization_channel as organization_channel
 
 # The channels are named in resolvers/core (other modules publish on them too); identity's own
 # code keeps reading them here as events.AUTH_CHANNEL and events.organization_channel.
-from resolvers.core.channels import AUTH_CHANNEL as AUTH_CHANNEL
-from resolvers.core.channels import organization_channel as organization_channel
+from resolvers.core.webhook_events import WebhookAudience, register_webhook_event
 
 
 class IdentityEventKind(StrEnum):
@@ -134,3 +135,19 @@ def sessions_revoked(session_ids: list[int], user_ids: list[int]) -> SessionsRev
 
 def credentials_changed() -> CredentialsChanged:
     return {"type": IdentityEventKind.CREDENTIALS_CHANGED}
+
+
+# Webhooks (resolvers/core/webhook_events.py): directory changes. Sign-outs and credential
+# changes are a person's own security events and are not offered.
+register_webhook_event(
+    IdentityEventKind.MEMBER_JOINED,
+    "Someone joined the organization.",
+    module="identity",
+    audience=WebhookAudience.ORGANIZATION,
+)
+register_webhook_event(
+    IdentityEventKind.MEMBER_UPDATED,
+    "A member's profile or role changed.",
+    module="identity",
+    audience=WebhookAudience.ORGANIZATION,
+)

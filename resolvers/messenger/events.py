@@ -19,11 +19,12 @@ from typing import Any, Literal, NotRequired, TypedDict, TypeGuard
 
 from models.identity import User
 from models.messenger import Chat, Message
+from resolvers.core.channels import chat_channel as chat_channel
+from resolvers.core.channels import user_channel as user_channel
 
 # The channels are named in resolvers/core (Admin and Drive publish on a user's channel too);
 # messenger's own code keeps reading them here as events.chat_channel and events.user_channel.
-from resolvers.core.channels import chat_channel as chat_channel
-from resolvers.core.channels import user_channel as user_channel
+from resolvers.core.webhook_events import WebhookAudience, register_webhook_event
 from resolvers.identity.events import UserSnapshot, user_snapshot
 
 
@@ -331,3 +332,17 @@ def presence_changed(organization_id: int, user_id: int, status: StrEnum) -> Pre
         "status": status.value,
         "at": datetime.now(UTC).isoformat(),
     }
+
+
+# Webhooks (resolvers/core/webhook_events.py): what apps may subscribe to. Typing, read
+# positions and presence are a person's live state, not events an app acts on.
+for _kind, _what in (
+    (MessengerEventKind.MESSAGE_ADDED, "A message was posted in a chat the app's bot is in."),
+    (MessengerEventKind.MESSAGE_UPDATED, "A message was edited, or its thread changed."),
+    (MessengerEventKind.MESSAGE_RECALLED, "A message was recalled (its text is gone)."),
+    (MessengerEventKind.REACTION_CHANGED, "The reactions on a message changed."),
+    (MessengerEventKind.MESSAGE_PINNED, "A message was pinned or unpinned."),
+    (MessengerEventKind.MEMBERS_CHANGED, "People joined or left a chat the app's bot is in."),
+    (MessengerEventKind.CHAT_UPDATED, "A chat's name, description or policies changed."),
+):
+    register_webhook_event(_kind, _what, module="messenger", audience=WebhookAudience.CHAT)

@@ -17,6 +17,9 @@ from tests.security.world import ACCOUNT_SLOTS, ROLES, World, pk
 # different things in different places (``id``, ``ids``, ``parentId``) are left out on purpose:
 # each case names their slot, and a new one fails until someone decides.
 SLOT_BY_NAME = {
+    "appId": "app",
+    "subscriptionId": "webhook_subscription",
+    "deliveryId": "webhook_delivery",
     "chatId": "chat",
     "chatIds": "chat",
     "messageId": "message",
@@ -41,7 +44,6 @@ SLOT_BY_NAME = {
     "folderId": "folder",
     "versionId": "version",
     "permissionId": "permission",
-    "appId": "app",
 }
 # Slots a fresh object of which needs fresh ones of these first, because a call on it changes
 # what reads of the shared one see (a pin shows in the chat's pinned messages). A fresh file may
@@ -191,7 +193,12 @@ def made_up(ids: dict[IdPath, str | None]) -> dict[IdPath, str | None]:
     return out
 
 
-VOLATILE = {"BackgroundJob": ("id", "name", "key", "organization_id", "args")}
+VOLATILE = {
+    "BackgroundJob": ("id", "name", "key", "organization_id", "args"),
+    # A redelivery's attempt runs in the background and settles the delivery's state; which
+    # deliveries exist and how often they were redelivered is what a refused call must keep.
+    "WebhookDelivery": ("id", "subscription_id", "event_id", "generation"),
+}
 """Models whose rows change in the background: only these fields are fingerprinted."""
 
 
@@ -219,6 +226,8 @@ __all__ = ["NOTHING", "OK", "ROLES", "Case", "Result", "X"]
 NODE_SLOTS = {
     "AuditEntry": "audit_entry",
     "BackgroundJob": "background_job",
+    "WebhookDelivery": "webhook_delivery",
+    "WebhookSubscription": "webhook_subscription",
     "Chat": "chat",
     "Department": "department",
     "File": "file",

@@ -55,6 +55,8 @@ NODE = {
     "PersonalAccessToken": "NULL NULL OK   NULL  NULL",
     "User":         "OK    OK    OK     NULL  NULL",
     "App":          "OK    OK    OK     NULL  NULL",
+    "WebhookDelivery": "OK OK    NULL   NULL  NULL",
+    "WebhookSubscription": "OK OK NULL  NULL  NULL",
 }  # fmt: skip
 
 MATRIX: dict[str, Case | list[Case]] = {
@@ -144,6 +146,25 @@ MATRIX: dict[str, Case | list[Case]] = {
     "appTrustedDocumentsOnlySet":    X("OK    OK    F      NF    NF", values={"input.only": True}),
     "backgroundJobRetry":            X("OK    OK    F      F     NF", ids={"input.id": "background_job"},
                                        why="admins retry their organization's dead jobs"),
+    # --- webhooks: owners and admins manage their organization's apps' webhooks ---
+    #                               owner admin member guest stranger
+    "webhookSubscriptions":          X("OK    OK    F      F     NF"),
+    "webhookDeliveries":             X("OK    OK    F      F     NF"),
+    "webhookSubscriptionCreate":     X("URL_NOT_ALLOWED URL_NOT_ALLOWED F F NF",
+                                       values={"input.url": "http://127.0.0.1:9/matrix",
+                                               "input.eventTypes": ["message.added"]},
+                                       why="loopback is refused unless allowed by the operator"),
+    "webhookSubscriptionUpdate":     X("OK    OK    F      F     NF",
+                                       ids={"input.id": "webhook_subscription"}),
+    "webhookSubscriptionDelete":     X("OK    OK    F      F     NF",
+                                       ids={"input.id": "webhook_subscription"}),
+    "webhookRedeliver":              X("OK    OK    F      F     NF"),
+    # Incoming webhooks: the chat's owner (the member) and admins; plain members are refused.
+    "chatIncomingWebhooks":          X("NF    F     OK     F     NF"),
+    "chatIncomingWebhookCreate":     X("NF    F     OK     F     NF",
+                                       values={"input.name": "Matrix hook"}),
+    "chatIncomingWebhookRevoke":     X("NF    F     OK     F     NF",
+                                       ids={"input.id": "incoming_webhook"}),
     # --- messenger: the member owns the chat; the admin and the guest are plain members ---
     #                               owner admin member guest stranger
     "chatCreate":                    X("OK    OK    OK  GUEST_NOT_ALLOWED NF",

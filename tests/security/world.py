@@ -402,6 +402,52 @@ async def _trusted_document(world: World, into: dict[str, str]) -> str:
     return str(p["documents"][0]["id"])
 
 
+async def _webhook_subscription(world: World, into: dict[str, str]) -> str:
+    """A subscription of A's app, written through the ORM (creation would verify its URL)."""
+    from graphql_schema.apps.webhooks import WebhookSubscription as Type
+    from models.webhooks import WebhookSubscription
+    from resolvers.apps.webhook_crypto import encrypt_secret
+    from resolvers.apps.webhooks import SECRET_PURPOSE
+
+    sub = await WebhookSubscription.create(
+        organization_id=pk(into["organization"]),
+        app_id=pk(into["app"]),
+        url="http://127.0.0.1:9/matrix",
+        event_types=["message.added"],
+        secret_encrypted=encrypt_secret("whsec_matrix", SECRET_PURPOSE),
+    )
+    return str(Type.global_id(sub.id))
+
+
+async def _webhook_delivery(world: World, into: dict[str, str]) -> str:
+    """A FAILED delivery of that subscription, of a type it no longer wants: a redelivery's
+    attempt cancels it at once, and sends and enqueues nothing more."""
+    from graphql_schema.apps.webhooks import WebhookDelivery as Type
+    from models.webhooks import DeliveryState, WebhookDelivery
+
+    delivery = await WebhookDelivery.create(
+        subscription_id=pk(into["webhook_subscription"]),
+        organization_id=pk(into["organization"]),
+        event_id=f"evt_{uuid.uuid4().hex}",
+        event_type="message.updated",
+        body="{}",
+        state=DeliveryState.FAILED,
+        retry_until=datetime.now(UTC),
+    )
+    return str(Type.global_id(delivery.id))
+
+
+async def _incoming_webhook(world: World, into: dict[str, str]) -> str:
+    """An incoming webhook of the member's chat, made by the member (its owner)."""
+    p = await world.gql(
+        "member",
+        """mutation($i: ChatIncomingWebhookCreateInput!) { chatIncomingWebhookCreate(input: $i) {
+          chatIncomingWebhook { id } errors { code } } }""",
+        {"i": {"chatId": into["chat"], "name": "Matrix hook"}},
+    )
+    return str(p["chatIncomingWebhook"]["id"])
+
+
 FACTORIES: dict[str, Factory] = {
     "colleague": _colleague,
     "department": _department,
@@ -423,6 +469,9 @@ FACTORIES: dict[str, Factory] = {
     "background_job": _background_job,
     "app": _app,
     "trusted_document": _trusted_document,
+    "webhook_subscription": _webhook_subscription,
+    "webhook_delivery": _webhook_delivery,
+    "incoming_webhook": _incoming_webhook,
 }
 # Dependencies first: a message needs its chat, a version its file.
 FACTORY_ORDER = tuple(FACTORIES)

@@ -10,7 +10,7 @@ import asyncio
 import hashlib
 import json
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,6 +19,7 @@ import pytest
 from strawberry.relay import GlobalID
 
 from adapters import runtime
+from adapters.settings import get_settings
 from models.admin import AuditEntry, Department, Group, Invitation
 from models.apps import App
 from models.core import IdempotencyRecord
@@ -27,9 +28,18 @@ from models.identity import AuthSession, SessionKind, User
 from models.jobs import BackgroundJob, JobState
 from models.messenger import Chat, Message
 from models.persisted import TrustedDocument
+from models.webhooks import (
+    ChatIncomingWebhook,
+    DeliveryState,
+    WebhookDelivery,
+    WebhookSubscription,
+)
+from resolvers.apps.webhook_crypto import encrypt_secret
+from resolvers.apps.webhooks import SECRET_PURPOSE
 from resolvers.core.idempotency import KEEP, sweep_expired
-from resolvers.messenger.events import chat_channel
+from resolvers.messenger.events import MessengerEventKind, chat_channel
 from tests.apps.helpers import app_global_id, create_app
+from tests.apps.receiver import receiving
 from tests.client import Account, Api, unique_email
 from tests.drive.helpers import CSRF, upload_ok
 from tests.messenger.helpers import group, send
@@ -60,6 +70,19 @@ class World:
     versions: list[str] = field(default_factory=list)
     dead_jobs: list[str] = field(default_factory=list)
     app: str = ""
+    deliveries: list[str] = field(default_factory=list)
+
+
+@pytest.fixture(autouse=True)
+async def hook_receiver(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[None]:
+    """A receiver on loopback, allowed, for ``webhookSubscriptionCreate``'s URL check."""
+    monkeypatch.setattr(get_settings(), "webhook_allowed_hosts", ["127.0.0.1"])
+    async with receiving() as receiver:
+        RECEIVER["url"] = receiver.url
+        yield
+
+
+RECEIVER: dict[str, str] = {}
 
 
 async def world(api: Api) -> World:
@@ -87,7 +110,28 @@ async def world(api: Api) -> World:
             max_attempts=1,
         )
         w.dead_jobs.append(str(GlobalID("BackgroundJob", str(job.id))))
-    w.app = app_global_id(await create_app(ada))
+    # An app and two deliveries to redeliver, of a type its subscription does not want: a
+    # redelivered one is cancelled at once, and sends nothing.
+    created = await create_app(ada)
+    w.app = app_global_id(created)
+    sub = await WebhookSubscription.create(
+        organization_id=w.org,
+        app_id=created.app.id,
+        url="http://127.0.0.1:9/none",
+        event_types=[str(MessengerEventKind.MESSAGE_ADDED)],
+        secret_encrypted=encrypt_secret("whsec_x", SECRET_PURPOSE),
+    )
+    for _ in range(2):
+        delivery = await WebhookDelivery.create(
+            subscription_id=sub.id,
+            organization_id=w.org,
+            event_id=f"evt_{uuid.uuid4().hex}",
+            event_type=str(MessengerEventKind.MESSAGE_UPDATED),
+            body="{}",
+            state=DeliveryState.FAILED,
+            retry_until=datetime.now(UTC),
+        )
+        w.deliveries.append(str(GlobalID("WebhookDelivery", str(delivery.id))))
     return w
 
 
@@ -266,6 +310,27 @@ CASES = [
             ],
         ),
         lambda w: TrustedDocument.filter(app__organization_id=w.org).count(),
+    ),
+    Case(
+        "chatIncomingWebhookCreate",
+        "chatIncomingWebhook",
+        lambda w: ({"chatId": w.chat, "name": "Hook"}, [{"chatId": w.chat, "name": "Other"}]),
+        lambda w: ChatIncomingWebhook.filter(organization_id=w.org).count(),
+    ),
+    Case(
+        "webhookSubscriptionCreate",
+        "webhookSubscription",
+        lambda w: (
+            {"appId": w.app, "url": RECEIVER["url"], "eventTypes": ["message.added"]},
+            [{"appId": w.app, "url": RECEIVER["url"], "eventTypes": ["chat.updated"]}],
+        ),
+        lambda w: WebhookSubscription.filter(organization_id=w.org).count(),
+    ),
+    Case(
+        "webhookRedeliver",
+        "webhookDelivery",
+        lambda w: ({"deliveryId": w.deliveries[0]}, [{"deliveryId": w.deliveries[1]}]),
+        lambda w: BackgroundJob.filter(name="webhooks.deliver", organization_id=w.org).count(),
     ),
     Case(
         "fileUpload",
