@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='IdempotencyRecord',
             name='fingerprint',
-            field=fields.CharField(default='', max_length=64),
+            field=fields.CharField(default='', db_default='', max_length=64),
         ),
         ops.AddIndex(
             model_name='IdempotencyRecord',

@@ -42,12 +42,12 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='AuthSession',
             name='kind',
-            field=fields.CharEnumField(default=SessionKind.SIGN_IN, description='SIGN_IN: SIGN_IN\nOAUTH: OAUTH\nCLIENT: CLIENT\nPERSONAL: PERSONAL', enum_type=SessionKind, max_length=12),
+            field=fields.CharEnumField(default=SessionKind.SIGN_IN, db_default=SessionKind.SIGN_IN, description='SIGN_IN: SIGN_IN\nOAUTH: OAUTH\nCLIENT: CLIENT\nPERSONAL: PERSONAL', enum_type=SessionKind, max_length=12),
         ),
         ops.AddField(
             model_name='AuthSession',
             name='name',
-            field=fields.CharField(default='', max_length=100),
+            field=fields.CharField(default='', db_default='', max_length=100),
         ),
         ops.AddField(
             model_name='AuthSession',
@@ -57,6 +57,6 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='User',
             name='is_bot',
-            field=fields.BooleanField(default=False),
+            field=fields.BooleanField(default=False, db_default=False),
         ),
     ]

@@ -39,11 +39,11 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='App',
             name='trusted_documents_only',
-            field=fields.BooleanField(default=False),
+            field=fields.BooleanField(default=False, db_default=False),
         ),
         ops.AddField(
             model_name='Organization',
             name='require_trusted_documents',
-            field=fields.BooleanField(default=False),
+            field=fields.BooleanField(default=False, db_default=False),
         ),
     ]

@@ -38,7 +38,7 @@ class App(Model):
     created_by_id = fields.BigIntField(null=True)
     disabled_at = fields.DatetimeField(null=True)
     """A disabled app's tokens are refused and its grants fail; deleting is disabling."""
-    trusted_documents_only = fields.BooleanField(default=False)
+    trusted_documents_only = fields.BooleanField(default=False, db_default=False)
     """When set, tokens of this app run only its trusted documents, by id."""
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)

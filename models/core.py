@@ -22,7 +22,7 @@ class IdempotencyRecord(Model):
     result_id = fields.BigIntField()
     # An HMAC of the normalized input (resolvers/core/idempotency.py): the same key with other
     # input is refused. Empty for records written before it existed; those match any input.
-    fingerprint = fields.CharField(max_length=64, default="")
+    fingerprint = fields.CharField(max_length=64, default="", db_default="")
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

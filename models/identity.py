@@ -45,7 +45,7 @@ class Organization(Model):
     default_time_zone = fields.CharField(max_length=64, default="UTC")
     message_edit_window_minutes = fields.IntField(default=24 * 60)
     message_recall_window_minutes = fields.IntField(default=24 * 60)
-    require_trusted_documents = fields.BooleanField(default=False)
+    require_trusted_documents = fields.BooleanField(default=False, db_default=False)
     """Every app of the organization runs only its trusted documents (issue 15)."""
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
@@ -69,7 +69,7 @@ class User(Model):
     role = fields.CharEnumField(Role, max_length=16, default=Role.MEMBER)
     is_active = fields.BooleanField(default=True)
     deactivated_at = fields.DatetimeField(null=True)
-    is_bot = fields.BooleanField(default=False)
+    is_bot = fields.BooleanField(default=False, db_default=False)
     """An app's bot user (``models.apps.App.bot_user``): never signs in with a password."""
     must_change_password = fields.BooleanField(default=False)
     """Set when an admin resets the password: the user must choose a new one to go on."""
@@ -103,7 +103,9 @@ class AuthSession(Model):
     revoked_at = fields.DatetimeField(null=True)
     user_agent = fields.CharField(max_length=255, default="")
     ip = fields.CharField(max_length=64, default="")
-    kind = fields.CharEnumField(SessionKind, max_length=12, default=SessionKind.SIGN_IN)
+    kind = fields.CharEnumField(
+        SessionKind, max_length=12, default=SessionKind.SIGN_IN, db_default=SessionKind.SIGN_IN
+    )
     app: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.App", related_name="sessions", null=True, on_delete=fields.CASCADE
     )
@@ -111,7 +113,7 @@ class AuthSession(Model):
     """The app the tokens were issued to (OAUTH, CLIENT), else None."""
     scopes: list[str] | None = fields.JSONField(null=True)
     """What the tokens may do (``resolvers.core.scopes``); None for SIGN_IN: the role decides."""
-    name = fields.CharField(max_length=100, default="")
+    name = fields.CharField(max_length=100, default="", db_default="")
     """A personal access token's label."""
 
     class Meta:

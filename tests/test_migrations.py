@@ -158,3 +158,82 @@ def test_migrate_is_idempotent(tmp_path: Path) -> None:
         r = run_hello("migrate", HELLO_DATABASE_URL=url, HELLO_DATA_DIR=str(tmp_path))
         assert r.returncode == 0, r.stderr
         assert "database is up to date" in r.stdout
+
+
+# An existing deployment's rows, written at an older migration: every column added since must
+# have a database default, or ``ALTER TABLE ... ADD COLUMN ... NOT NULL`` fails on a table that
+# has rows (SQLite refuses it even on an empty one without a default).
+_OLD_ROWS = """
+import asyncio, sys
+from tortoise import Tortoise
+from tortoise.migrations.api.migrate import migrate
+from adapters.db import tortoise_config
+from adapters.settings import get_settings
+
+async def main(url):
+    await migrate(config=tortoise_config(get_settings(), url), target="models.0005_drive")
+    await Tortoise.close_connections()
+    await Tortoise.init(config=tortoise_config(get_settings(), url), init_connections=True)
+    db = Tortoise.get_connection("default")
+    stamp = "2026-01-01 00:00:00+00:00"
+    await db.execute_script(
+        "INSERT INTO organization (name, allowed_email_domains, default_time_zone, "
+        "message_edit_window_minutes, message_recall_window_minutes, created_at, updated_at) "
+        f"VALUES ('Old', '[]', 'UTC', 1, 1, '{stamp}', '{stamp}');"
+        "INSERT INTO users (organization_id, email, display_name, password_hash, role, "
+        "is_active, must_change_password, time_zone, locale, created_at, updated_at) "
+        f"VALUES (1, 'old@example.com', 'Old', 'x', 'OWNER', TRUE, FALSE, 'UTC', 'en', "
+        f"'{stamp}', '{stamp}');"
+        "INSERT INTO auth_session (user_id, created_at, user_agent, ip) "
+        f"VALUES (1, '{stamp}', '', '');"
+    )
+    await Tortoise.close_connections()
+
+asyncio.run(main(sys.argv[1]))
+"""
+
+
+async def _upgrade_with_rows(url: str, tmp_path: Path) -> None:
+    env = {**os.environ, "HELLO_DATABASE_URL": url, "HELLO_DATA_DIR": str(tmp_path)}
+    r = subprocess.run(
+        [sys.executable, "-c", _OLD_ROWS, url],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 0, r.stderr
+    r = run_hello("migrate", HELLO_DATABASE_URL=url, HELLO_DATA_DIR=str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    assert "database is up to date" in r.stdout
+
+
+async def test_an_existing_database_with_rows_upgrades_sqlite(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    await _upgrade_with_rows(f"sqlite://{path}", tmp_path)
+    with sqlite3.connect(path) as conn:
+        user = conn.execute("SELECT is_bot FROM users").fetchall()
+        session = conn.execute("SELECT kind, name, scopes, app_id FROM auth_session").fetchall()
+        org = conn.execute("SELECT require_trusted_documents FROM organization").fetchall()
+    assert user == [(0,)]
+    assert session == [("SIGN_IN", "", None, None)]
+    assert org == [(0,)]
+
+
+async def test_an_existing_database_with_rows_upgrades_postgres(tmp_path: Path) -> None:
+    base = require_env("HELLO_TEST_DATABASE_URL")
+    name = f"hello_upgrade_{uuid.uuid4().hex[:8]}"
+    url = await create_database(base, name)
+    try:
+        await _upgrade_with_rows(url, tmp_path)
+        conn = await asyncpg.connect(url)
+        try:
+            user = await conn.fetch("SELECT is_bot FROM users")
+            session = await conn.fetch("SELECT kind, name, scopes, app_id FROM auth_session")
+        finally:
+            await conn.close()
+    finally:
+        await drop_database(base, name)
+    assert [tuple(r) for r in user] == [(False,)]
+    assert [tuple(r) for r in session] == [("SIGN_IN", "", None, None)]
