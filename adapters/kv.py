@@ -80,11 +80,11 @@ class KeyValueStore(ABC):
     @abstractmethod
     async def count(self, key: str) -> int: ...
 
-    @abstractmethod
     async def take(
         self, key: str, cost: int, capacity: int, refill_per_second: float
     ) -> BucketResult:
         """Take ``cost`` points from the bucket if it holds them, else take nothing."""
+        return (await self.take_all([Bucket(key, capacity, refill_per_second)], cost))[0]
 
     @abstractmethod
     async def take_all(self, buckets: list[Bucket], cost: int) -> list[BucketResult]:
@@ -170,11 +170,6 @@ class MemoryStore(KeyValueStore):
     async def count(self, key: str) -> int:
         return self._live_count(key, self._now())
 
-    async def take(
-        self, key: str, cost: int, capacity: int, refill_per_second: float
-    ) -> BucketResult:
-        return (await self.take_all([Bucket(key, capacity, refill_per_second)], cost))[0]
-
     async def take_all(self, buckets: list[Bucket], cost: int) -> list[BucketResult]:
         for b in buckets:
             _check_bucket(cost, b.capacity, b.refill_per_second)
@@ -241,44 +236,10 @@ if v > 0 then redis.call('DECR', KEYS[1]) end
 return 0
 """
 
-# The token bucket. Redis server TIME, not the callers' clocks, which differ between hosts.
-# Numbers go back as strings: Lua numbers become truncated integers in Redis replies.
-_TAKE = """
-local cost = tonumber(ARGV[1])
-local capacity = tonumber(ARGV[2])
-local rate = tonumber(ARGV[3])
-local t = redis.call('TIME')
-local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
-local tokens = tonumber(state[1])
-local ts = tonumber(state[2])
-if tokens == nil or ts == nil then
-    tokens = capacity
-    ts = now
-end
-if now > ts then tokens = math.min(capacity, tokens + (now - ts) * rate) end
-local allowed = 0
-local retry = 0
-if cost <= tokens then
-    tokens = tokens - cost
-    allowed = 1
-elseif cost > capacity then
-    retry = capacity / rate
-else
-    retry = (cost - tokens) / rate
-end
-if tokens >= capacity then
-    redis.call('DEL', KEYS[1])
-else
-    redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
-    -- gone once it would be full again: an absent bucket starts full
-    redis.call('PEXPIRE', KEYS[1], math.ceil((capacity - tokens) / rate * 1000) + 1000)
-end
-return {allowed, tostring(tokens), tostring(retry)}
-"""
-
-# Every bucket of a request at once (the principal's, its app's, its organization's): each is
-# refilled, then ``cost`` is taken from all of them or from none. ARGV: cost, then capacity and
+# The token buckets of a request at once (the principal's, its app's, its organization's; or
+# one, for ``take``): each is refilled, then ``cost`` is taken from all of them or from none.
+# Redis server TIME, not the callers' clocks, which differ between hosts. Numbers go back as
+# strings: Lua numbers become truncated integers in Redis replies. ARGV: cost, then capacity and
 # rate per key. Replies: allowed, then tokens and retry per key.
 _TAKE_ALL = """
 local cost = tonumber(ARGV[1])
@@ -374,7 +335,6 @@ class RedisStore(KeyValueStore):
         # register_script runs EVALSHA and falls back to EVAL (loading the script) on NOSCRIPT.
         self._hit = self._redis.register_script(_HIT)
         self._decrement = self._redis.register_script(_DECREMENT)
-        self._take = self._redis.register_script(_TAKE)
         self._take_all = self._redis.register_script(_TAKE_ALL)
         # Token buckets are taken on every request: concurrent ones share a pipeline.
         self._batch = Batcher(self._redis)
@@ -454,25 +414,6 @@ class RedisStore(KeyValueStore):
             return int(value) if value is not None else 0
 
         return await self._throttle(remote, lambda: self._local.count(key))
-
-    async def take(
-        self, key: str, cost: int, capacity: int, refill_per_second: float
-    ) -> BucketResult:
-        _check_bucket(cost, capacity, refill_per_second)
-
-        async def remote() -> BucketResult:
-            keys = [self._bkey(key)]
-            args: list[str | int] = [cost, capacity, repr(float(refill_per_second))]
-            try:
-                reply = await self._batch.execute("EVALSHA", self._take.sha, 1, *keys, *args)
-            except NoScriptError:
-                reply = await self._take(keys=keys, args=args)  # loads it, then runs it
-            allowed, tokens, retry = reply
-            return BucketResult(bool(allowed), math.floor(float(tokens)), float(retry))
-
-        return await self._throttle(
-            remote, lambda: self._local.take(key, cost, capacity, refill_per_second), batched=True
-        )
 
     async def take_all(self, buckets: list[Bucket], cost: int) -> list[BucketResult]:
         for b in buckets:
