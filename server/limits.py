@@ -128,14 +128,6 @@ class Admission:
     operation_name: str | None = None
     """The name of the operation to run, as strawberry resolves it (``operation_name_of``)."""
 
-    @property
-    def bucket(self) -> tuple[int, float] | None:
-        """The tightest bucket's points left and retry time."""
-        if not self.limits:
-            return None
-        result = self.limits[0].result
-        return result.remaining, result.retry_after
-
     def results(self, *, each: bool = True) -> dict[str, Any]:
         """The response's ``extensions`` (``cost``), once the cost is known: the tightest
         bucket in the fields GitHub's and Shopify's clients read, and (``each``) every bucket
@@ -296,7 +288,7 @@ async def admit(
     if headers is not None:
         _rate_limit_headers(headers, limits[0])
     if not taken[0].allowed:
-        # The limit that blocking: the one that needs the longest wait.
+        # The limit that blocks: the one that needs the longest wait.
         blocking = max(limits, key=lambda limit: limit.result.retry_after)
         retry_after = blocking.result.retry_after
         if headers is not None:

@@ -53,11 +53,6 @@ def add_before_commit_hook(hook: BeforeCommit) -> None:
         _before_commit.append(hook)
 
 
-def remove_before_commit_hook(hook: BeforeCommit) -> None:
-    if hook in _before_commit:
-        _before_commit.remove(hook)
-
-
 def current() -> Transaction | None:
     """The transaction this code runs in, innermost first, or None outside one."""
     return _current.get()
