@@ -17,6 +17,7 @@ MODEL_MODULES = [
     "models.admin",
     "models.messenger",
     "models.drive",
+    "models.calendar",
     "models.jobs",
     "models.apps",
     "models.oauth",

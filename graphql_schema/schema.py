@@ -31,6 +31,8 @@ from graphql_schema.apps.personal_tokens import (
 from graphql_schema.apps.trusted_documents import TrustedDocumentsMutation, TrustedDocumentsQuery
 from graphql_schema.apps.types import App
 from graphql_schema.apps.webhooks import WebhooksMutation, WebhooksQuery
+from graphql_schema.calendar.events import CalendarEventsMutation, CalendarEventsQuery
+from graphql_schema.calendar.types import Calendar, Event
 from graphql_schema.core.node import NodeQuery, resolve_entities
 from graphql_schema.core.payload import add_payload_errors
 from graphql_schema.core.scopes import describe_scopes
@@ -72,6 +74,7 @@ QUERIES: tuple[type, ...] = (
     PersonalTokensQuery,
     WebhooksQuery,
     IncomingWebhooksQuery,
+    CalendarEventsQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     IdentityMutation,
@@ -96,6 +99,7 @@ MUTATIONS: tuple[type, ...] = (
     PersonalTokensMutation,
     WebhooksMutation,
     IncomingWebhooksMutation,
+    CalendarEventsMutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (
     IdentitySubscription,
@@ -113,6 +117,8 @@ NODE_TYPES: tuple[type, ...] = (
     File,
     App,
     PersonalAccessToken,
+    Calendar,
+    Event,
 )
 FEDERATION_VERSION: Literal["2.9"] = "2.9"
 """The Apollo Federation version the SDL links (``@link(url: .../federation/v2.9)``)."""

@@ -60,6 +60,8 @@ NODE_SCOPES: Mapping[str, str] = {
     "Chat": "messenger:read",
     "Message": "messenger:read",
     "File": "drive:read",
+    "Calendar": "calendar:read",
+    "Event": "calendar:read",
     "Session": "profile:read",
     "PersonalAccessToken": "profile:read",
     "Invitation": "admin:read",

@@ -20,6 +20,8 @@ SCOPES: dict[str, str] = {
     "messenger:write": "Send, edit and react to messages; create and manage chats.",
     "drive:read": "Read files and folders, and download files.",
     "drive:write": "Upload, change, share, move and delete files and folders.",
+    "calendar:read": "Read calendars, events, free/busy and rooms, and receive their live events.",
+    "calendar:write": "Create and change events, answer invitations, manage calendars, book rooms.",
     "jobs:read": "Watch the background jobs you started.",
     "admin:read": "Read the admin console: audit log, everyone's sessions, background jobs.",
     "admin:write": "Manage people, departments, groups, invitations and settings.",

@@ -92,7 +92,7 @@ async def test_bad_input_and_members_create_nothing(api: Api) -> None:
     owner = await api.sign_up(name="Olga")
     member = await api.add_member(owner, name="Mia")
     cases = [
-        (owner, _input(scopes=["messenger:read", "calendar:write"]), "INVALID_SCOPE", "scopes"),
+        (owner, _input(scopes=["messenger:read", "teleport:write"]), "INVALID_SCOPE", "scopes"),
         (
             owner,
             _input(redirectUris=["http://example.com/cb"]),

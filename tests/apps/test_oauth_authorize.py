@@ -107,7 +107,7 @@ async def test_an_unregistered_redirect_uri_or_unknown_client_is_an_error_page(
         ({"code_challenge": "", "code_challenge_method": ""}, "invalid_request"),
         ({"code_challenge_method": "plain"}, "invalid_request"),
         ({"code_challenge_method": ""}, "invalid_request"),
-        ({"scope": "messenger:read calendar:write"}, "invalid_scope"),
+        ({"scope": "messenger:read teleport:write"}, "invalid_scope"),
         ({"response_type": "token"}, "unsupported_response_type"),
     ],
     ids=["no-pkce", "plain-pkce", "pkce-without-method", "unknown-scope", "implicit"],

@@ -255,6 +255,8 @@ NODE_SLOTS = {
     "PersonalAccessToken": "personal_token",
     "User": "member",
     "App": "app",
+    "Calendar": "calendar",
+    "Event": "event",
 }
 # Besides Node types, the other objects with IDs, for lookups like ``uploadSession(id:)``.
 TYPE_SLOTS = {

@@ -57,6 +57,10 @@ NODE = {
     "App":          "OK    OK    OK     NULL  NULL",
     "WebhookDelivery": "OK OK    NULL   NULL  NULL",
     "WebhookSubscription": "OK OK NULL  NULL  NULL",
+    # A primary calendar's free/busy is the organization's, not a guest's; the member's event
+    # invites the guest, so they see it; colleagues see a busy block (hasDetails false).
+    "Calendar":     "OK    OK    OK     NULL  NULL",
+    "Event":        "OK    OK    OK     OK    NULL",
 }  # fmt: skip
 
 MATRIX: dict[str, Case | list[Case]] = {
@@ -196,6 +200,14 @@ MATRIX: dict[str, Case | list[Case]] = {
     # --- drive: the member's folder, shared with the guest as viewer, and a file in it ----
     #                               owner admin member guest stranger
     "fileUpload":                    X("NF    NF    OK     F     NF"),
+    "eventCreate":                   X("F     F     OK     NF    NF",
+        ids={"calendarId": "calendar", "input.attendees.userId": None,
+             "input.attendees.groupId": None, "input.attendees.departmentId": None,
+             "input.attendees.roomId": None, "attachmentIds": None, "chatId": None,
+             "docId": None},
+        values={"input.startAt": "2026-06-02T09:00:00Z", "input.endAt": "2026-06-02T10:00:00Z"},
+        why="colleagues see the member's primary calendar as free/busy (FORBIDDEN to write); "
+        "a guest does not see it at all"),
     "folderCreate":                  X("NF    NF    OK     F     NF", ids={"parentId": "folder"}),
     "fileRename":                    X("NF    NF    OK     F     NF"),
     "fileMove":                      X("NF    NF    OK     F     NF"),

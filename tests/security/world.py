@@ -448,6 +448,31 @@ async def _incoming_webhook(world: World, into: dict[str, str]) -> str:
     return str(p["chatIncomingWebhook"]["id"])
 
 
+async def _calendar(world: World, into: dict[str, str]) -> str:
+    """The member's primary calendar (its free/busy visible to colleagues, not to guests)."""
+    found = await world.gql("member", "query { calendars { id isPrimary } }")
+    return str(next(c["id"] for c in found if c["isPrimary"]))
+
+
+async def _event(world: World, into: dict[str, str]) -> str:
+    """An event on the member's primary calendar, the guest invited."""
+    p = await world.gql(
+        "member",
+        """mutation($i: EventCreateInput!) { eventCreate(input: $i) {
+          event { id } errors { code } } }""",
+        {
+            "i": {
+                "calendarId": into["calendar"],
+                "title": "Matrix meeting",
+                "startAt": "2026-06-01T09:00:00Z",
+                "endAt": "2026-06-01T10:00:00Z",
+                "attendees": [{"userId": into["guest"]}],
+            }
+        },
+    )
+    return str(p["event"]["id"])
+
+
 FACTORIES: dict[str, Factory] = {
     "colleague": _colleague,
     "department": _department,
@@ -472,6 +497,8 @@ FACTORIES: dict[str, Factory] = {
     "webhook_subscription": _webhook_subscription,
     "webhook_delivery": _webhook_delivery,
     "incoming_webhook": _incoming_webhook,
+    "calendar": _calendar,
+    "event": _event,
 }
 # Dependencies first: a message needs its chat, a version its file.
 FACTORY_ORDER = tuple(FACTORIES)

@@ -22,6 +22,7 @@ from adapters import runtime
 from adapters.settings import get_settings
 from models.admin import AuditEntry, Department, Group, Invitation
 from models.apps import App
+from models.calendar import Event as CalendarEvent
 from models.core import IdempotencyRecord
 from models.drive import DriveItem, FileVersion, ShareLink, UploadSession
 from models.identity import AuthSession, SessionKind, User
@@ -358,6 +359,15 @@ CASES = [
         lambda w: AuthSession.filter(
             user__organization_id=w.org, kind=SessionKind.PERSONAL
         ).count(),
+    ),
+    Case(
+        "eventCreate",
+        "event",
+        lambda w: (
+            {"title": "Sync", "startAt": "2026-06-01T09:00:00Z", "endAt": "2026-06-01T10:00:00Z"},
+            [{"title": "Sync", "startAt": "2026-06-01T09:00:00Z", "endAt": "2026-06-01T11:00:00Z"}],
+        ),
+        lambda w: CalendarEvent.filter(organization_id=w.org).count(),
     ),
 ]
 

@@ -1,0 +1,304 @@
+"""GraphQL types of Calendar: calendars, events (a single event, a series, or one changed
+occurrence), their attendees and recurrence.
+
+Privacy is decided once per event and viewer (``resolvers.calendar.queries.SeenEvent``): an
+``Event`` built without details answers its title as "Busy" and its description, location,
+attendees, attachments and links as empty, so no field can leak what a free/busy reader may not
+see."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from graphql_schema.core.node import VisibleNode, global_id
+from graphql_schema.identity.types import User, visible_user
+from models import calendar as m
+from resolvers.calendar import queries
+from resolvers.calendar.recurrence import instance_key
+
+BUSY_TITLE = "Busy"
+
+
+@strawberry.enum(name="CalendarRole", description="What someone may do with a calendar.")
+class CalendarRoleEnum(Enum):
+    FREE_BUSY = strawberry.enum_value(
+        "FREE_BUSY", description="See when its events make the owner busy, nothing more."
+    )
+    READER = strawberry.enum_value(
+        "READER", description="See its events (private ones only as busy)."
+    )
+    WRITER = strawberry.enum_value(
+        "WRITER", description="Create and change its events, and see private ones."
+    )
+    OWNER = strawberry.enum_value("OWNER", description="Also share it and delete it.")
+
+
+@strawberry.enum(name="EventVisibility", description="Who sees an event's details.")
+class EventVisibilityEnum(Enum):
+    DEFAULT = strawberry.enum_value(
+        "DEFAULT", description="As the calendar shows events: readers see details."
+    )
+    PUBLIC = strawberry.enum_value(
+        "PUBLIC", description="Everyone who can see the calendar at all, free/busy included."
+    )
+    PRIVATE = strawberry.enum_value(
+        "PRIVATE",
+        description="Only its calendar's writers and owners, its organizer and attendees; "
+        "everyone else sees a busy block.",
+    )
+
+
+@strawberry.enum(name="ShowAs", description="How an event counts in free/busy.")
+class ShowAsEnum(Enum):
+    BUSY = strawberry.enum_value("BUSY", description="Busy.")
+    FREE = strawberry.enum_value("FREE", description="Free: does not block time.")
+    TENTATIVE = strawberry.enum_value("TENTATIVE", description="Maybe busy.")
+    OUT_OF_OFFICE = strawberry.enum_value("OUT_OF_OFFICE", description="Away.")
+
+
+@strawberry.enum(name="AttendeeKind", description="What an attendee is.")
+class AttendeeKindEnum(Enum):
+    USER = strawberry.enum_value("USER", description="A person of the organization.")
+    ROOM = strawberry.enum_value("ROOM", description="A meeting room.")
+    EXTERNAL = strawberry.enum_value(
+        "EXTERNAL", description="An email address outside the organization."
+    )
+
+
+@strawberry.enum(name="AttendeeResponse", description="An attendee's answer.")
+class AttendeeResponseEnum(Enum):
+    NEEDS_ACTION = strawberry.enum_value(
+        "NEEDS_ACTION", description="Not answered yet (a room: awaiting its admin)."
+    )
+    ACCEPTED = strawberry.enum_value("ACCEPTED", description="Going (a room: booked).")
+    DECLINED = strawberry.enum_value(
+        "DECLINED", description="Not going (a room: refused, or taken at that time)."
+    )
+    TENTATIVE = strawberry.enum_value("TENTATIVE", description="Maybe.")
+
+
+@strawberry.type(description="How an event repeats (RFC 5545), in its own time zone.")
+class Recurrence:
+    rrule: str | None = strawberry.field(
+        description="The RRULE value, like `FREQ=WEEKLY;BYDAY=MO,WE`; null for none."
+    )
+    rdates: list[str] = strawberry.field(
+        description="Extra starts: UTC instants (ISO 8601), or dates for all-day events."
+    )
+    exdates: list[str] = strawberry.field(
+        description="Removed starts: UTC instants (ISO 8601), or dates for all-day events."
+    )
+
+
+@strawberry.federation.type(
+    keys=["id"],
+    description="A calendar: every person has a primary one and may make more (team, "
+    "project). Its owner shares it with people, departments and groups.",
+)
+class Calendar(VisibleNode):
+    id: relay.NodeID[int]
+    name: str = strawberry.field(description="1 to 100 characters.")
+    description: str = strawberry.field(description="At most 2,000 characters.")
+    color: str = strawberry.field(description="`#rrggbb`.")
+    time_zone: str = strawberry.field(description="The IANA zone new events default to.")
+    is_primary: bool = strawberry.field(description="True for its owner's primary calendar.")
+    viewer_role: CalendarRoleEnum = strawberry.field(description="Your role on it.")
+    version: int = strawberry.field(description="Raised by every change.")
+    created_at: datetime = strawberry.field(description="When it was created.")
+    owner_id: strawberry.Private[int]
+    model: strawberry.Private[m.Calendar]
+
+    fetch_visible = staticmethod(queries.visible_calendars)
+
+    @strawberry.field(description="Who owns it.")
+    async def owner(self, info: Info) -> User | None:
+        return await visible_user(info, self.owner_id)
+
+    @classmethod
+    def from_model(cls, found: Any) -> Calendar:
+        calendar, role = found
+        return cls(
+            id=calendar.id,
+            name=calendar.name,
+            description=calendar.description,
+            color=calendar.color,
+            time_zone=calendar.time_zone,
+            is_primary=calendar.primary_of_id is not None,
+            viewer_role=CalendarRoleEnum[m.CalendarRole(role).value],
+            version=calendar.version,
+            created_at=calendar.created_at,
+            owner_id=calendar.owner_id,
+            model=calendar,
+        )
+
+
+@strawberry.type(description="Someone or something invited to an event.")
+class EventAttendee:
+    id: strawberry.ID = strawberry.field(description="This invitation's ID.")
+    kind: AttendeeKindEnum = strawberry.field(description="A person, a room or an address.")
+    display_name: str = strawberry.field(description="The person's, room's or given name.")
+    email: str | None = strawberry.field(description="An external attendee's address.")
+    optional: bool = strawberry.field(description="Optional attendance.")
+    is_organizer: bool = strawberry.field(description="True for the organizer.")
+    response: AttendeeResponseEnum = strawberry.field(
+        description="Their answer for the series (or the single event)."
+    )
+    note: str = strawberry.field(description="What they wrote with their answer.")
+    user_id: strawberry.Private[int | None]
+    room_id: strawberry.Private[int | None]
+
+    @strawberry.field(description="The person; null for rooms and external addresses.")
+    async def user(self, info: Info) -> User | None:
+        return await visible_user(info, self.user_id) if self.user_id is not None else None
+
+    @classmethod
+    def from_model(cls, a: m.EventAttendee) -> EventAttendee:
+        return cls(
+            id=global_id("EventAttendee", a.id),
+            kind=AttendeeKindEnum[m.AttendeeKind(a.kind).value],
+            display_name=a.display_name,
+            email=a.email,
+            optional=a.optional,
+            is_organizer=a.is_organizer,
+            response=AttendeeResponseEnum[m.AttendeeResponse(a.response).value],
+            note=a.note,
+            user_id=a.user_id,
+            room_id=a.room_id,
+        )
+
+
+@strawberry.federation.type(
+    keys=["id"],
+    description="An event: a single one, a recurring series, or one changed occurrence of a "
+    "series (`series` set). Without the right to see its details (a free/busy reader, or a "
+    'private event), `title` is "Busy" and what it says is empty.',
+)
+class Event(VisibleNode):
+    id: relay.NodeID[int]
+    has_details: bool = strawberry.field(
+        description="False when you see only when it is (a busy block)."
+    )
+    title: str = strawberry.field(description="At most 500 characters.")
+    description: str = strawberry.field(description="At most 8,000 characters.")
+    location: str = strawberry.field(description="At most 500 characters.")
+    all_day: bool = strawberry.field(description="An all-day event (dates, no times).")
+    start_at: datetime = strawberry.field(
+        description="When it (a series: its first occurrence) starts; for an all-day event, "
+        "the midnight of `startDate` in `timeZone`."
+    )
+    end_at: datetime = strawberry.field(description="When it (or its first occurrence) ends.")
+    start_date: date | None = strawberry.field(description="An all-day event's first day.")
+    end_date: date | None = strawberry.field(
+        description="The day after an all-day event's last day (exclusive)."
+    )
+    time_zone: str = strawberry.field(description="The IANA zone it is expanded in.")
+    recurrence: Recurrence | None = strawberry.field(
+        description="How it repeats; null for a single event or an occurrence."
+    )
+    recurrence_id: datetime | None = strawberry.field(
+        description="For a changed occurrence of a series: the original start it replaces."
+    )
+    cancelled: bool = strawberry.field(description="A cancelled occurrence of a series.")
+    visibility: EventVisibilityEnum = strawberry.field(description="Who sees its details.")
+    show_as: ShowAsEnum = strawberry.field(description="How it counts in free/busy.")
+    color: str | None = strawberry.field(description="`#rrggbb`, or the calendar's.")
+    reminder_minutes: list[int] = strawberry.field(
+        description="The organizer's reminders, minutes before (attendees may set their own)."
+    )
+    guests_can_invite: bool = strawberry.field(description="Attendees may invite others.")
+    guests_can_see_guests: bool = strawberry.field(description="Attendees may see the guest list.")
+    ical_uid: str = strawberry.field(description="Its iCalendar UID.")
+    version: int = strawberry.field(
+        description="Raised by every change; pass it back to `eventUpdate` (a stale one is a "
+        "CONFLICT)."
+    )
+    created_at: datetime = strawberry.field(description="When it was created.")
+    updated_at: datetime = strawberry.field(description="When it last changed.")
+    calendar_id: strawberry.Private[int]
+    organizer_id: strawberry.Private[int]
+    series_id: strawberry.Private[int | None]
+    model: strawberry.Private[m.Event]
+
+    fetch_visible = staticmethod(queries.visible_events)
+
+    @strawberry.field(description="The calendar it is on; null if you cannot see the calendar.")
+    async def calendar(self, info: Info) -> Calendar | None:
+        found = (await queries.visible_calendars(info.context, [self.calendar_id]))[0]
+        return Calendar.from_model(found) if found is not None else None
+
+    @strawberry.field(description="Who organizes it; null without details.")
+    async def organizer(self, info: Info) -> User | None:
+        if not self.has_details:
+            return None
+        return await visible_user(info, self.organizer_id)
+
+    @strawberry.field(description="The series a changed occurrence belongs to; null for others.")
+    async def series(self, info: Info) -> Event | None:
+        if self.series_id is None:
+            return None
+        found = (await queries.visible_events(info.context, [self.series_id]))[0]
+        return Event.from_model(found) if found is not None else None
+
+    @strawberry.field(
+        description="Its attendees, the organizer first (empty without details, or when "
+        "attendees may not see the guest list and you are neither its organizer nor a writer "
+        "of its calendar)."
+    )
+    async def attendees(self, info: Info) -> list[EventAttendee]:
+        if not self.has_details:
+            return []
+        rows = await m.EventAttendee.filter(event_id=self.series_id or self.model.id).order_by(
+            "-is_organizer", "id"
+        )
+        return [EventAttendee.from_model(a) for a in rows]
+
+    @classmethod
+    def from_model(cls, seen: queries.SeenEvent) -> Event:
+        e, details = seen.event, seen.details
+        return cls(
+            id=e.id,
+            has_details=details,
+            title=e.title if details else BUSY_TITLE,
+            description=e.description if details else "",
+            location=e.location if details else "",
+            all_day=e.all_day,
+            start_at=e.start_at,
+            end_at=e.end_at,
+            start_date=e.start_date,
+            end_date=e.end_date,
+            time_zone=e.time_zone,
+            recurrence=(
+                Recurrence(rrule=e.rrule, rdates=list(e.rdates), exdates=list(e.exdates))
+                if e.rrule or e.rdates
+                else None
+            ),
+            recurrence_id=e.recurrence_id,
+            cancelled=e.cancelled,
+            visibility=EventVisibilityEnum[m.EventVisibility(e.visibility).value],
+            show_as=ShowAsEnum[m.ShowAs(e.show_as).value],
+            color=e.color if details else None,
+            reminder_minutes=list(e.reminder_minutes) if details else [],
+            guests_can_invite=e.guests_can_invite,
+            guests_can_see_guests=e.guests_can_see_guests,
+            ical_uid=e.ical_uid if details else "",
+            version=e.version,
+            created_at=e.created_at,
+            updated_at=e.updated_at,
+            calendar_id=e.calendar_id,
+            organizer_id=e.organizer_id,
+            series_id=e.series_id,
+            model=e,
+        )
+
+
+def occurrence_id(event_id: int, recurrence_id: datetime) -> strawberry.ID:
+    """The stable global ID of one occurrence of a series: the series and its original start."""
+    return strawberry.ID(
+        str(relay.GlobalID("EventOccurrence", f"{event_id}_{instance_key(recurrence_id)}"))
+    )
