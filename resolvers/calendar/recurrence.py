@@ -21,9 +21,21 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dateutil.rrule import rrule, rrulestr
+from dateutil.relativedelta import relativedelta
+from dateutil.rrule import (
+    DAILY,
+    HOURLY,
+    MINUTELY,
+    MONTHLY,
+    SECONDLY,
+    WEEKLY,
+    YEARLY,
+    rrule,
+    rrulestr,
+)
 
 from resolvers.calendar.errors import CalendarErrorCode
 from resolvers.core.errors import DomainError
@@ -235,6 +247,70 @@ def _end_of(start: datetime, series: Series) -> datetime:
     return start + series.duration
 
 
+_UNITS = {
+    YEARLY: "years",
+    MONTHLY: "months",
+    WEEKLY: "weeks",
+    DAILY: "days",
+    HOURLY: "hours",
+    MINUTELY: "minutes",
+    SECONDLY: "seconds",
+}
+_SECONDS = {HOURLY: 3600, MINUTELY: 60, SECONDLY: 1}
+
+
+def fast_forward(rule: rrule, before: datetime) -> rrule:
+    """``rule`` with its DTSTART moved forward by whole periods (a multiple of INTERVAL) to two
+    periods before ``before`` (naive local wall-clock time), so that ``between`` does not walk
+    a daily series from 2019 to find this week. The occurrences from there on are the same: a
+    period-aligned DTSTART keeps every week, month or year the rule picks from, and what
+    dateutil would have read off the old DTSTART (its weekday, day of the month, month and time
+    of day) is passed explicitly. Not done for COUNT (it counts from the first occurrence).
+
+    Reads dateutil's rule attributes (``_count``, ``_original_rule``…): python-dateutil is
+    pinned exactly, and ``tests/calendar`` compares this with plain dateutil for random rules."""
+    r: Any = rule
+    if r._count is not None:
+        return rule
+    start: datetime = r._dtstart
+    naive = start.replace(tzinfo=None)
+    if naive >= before:
+        return rule
+    freq, interval = r._freq, max(1, r._interval)
+    if freq == YEARLY:
+        periods = before.year - naive.year
+    elif freq == MONTHLY:
+        periods = (before.year - naive.year) * 12 + before.month - naive.month
+    elif freq == WEEKLY:
+        periods = (before - naive).days // 7
+    elif freq == DAILY:
+        periods = (before - naive).days
+    else:
+        periods = int((before - naive).total_seconds() // _SECONDS[freq])
+    shift = ((periods - 2) // interval) * interval
+    if shift <= 0:
+        return rule
+    original = r._original_rule
+    explicit: dict[str, Any] = {}
+    if "bymonthday" in original and original["bymonthday"] is None:
+        explicit["bymonthday"] = start.day
+    if "bymonth" in original and original["bymonth"] is None:
+        explicit["bymonth"] = start.month
+    if "byweekday" in original and original["byweekday"] is None:
+        explicit["byweekday"] = start.weekday()
+    if freq < HOURLY and "byhour" not in original:
+        explicit["byhour"] = start.hour
+    if freq < MINUTELY and "byminute" not in original:
+        explicit["byminute"] = start.minute
+    if freq < SECONDLY and "bysecond" not in original:
+        explicit["bysecond"] = start.second
+    moved = naive + relativedelta(**{_UNITS[freq]: shift})  # type: ignore[arg-type]
+    if freq < HOURLY:
+        # The period's first instant: the old DTSTART's day could be missing (the 31st).
+        moved = moved.replace(hour=0, minute=0, second=0)
+    return r.replace(dtstart=moved.replace(tzinfo=start.tzinfo), **explicit)  # type: ignore[no-any-return]
+
+
 def occurrences(
     series: Series, window_from: datetime, window_to: datetime, *, limit: int | None = None
 ) -> Iterator[Occurrence]:
@@ -256,8 +332,9 @@ def occurrences(
             # Naive local dates: compare with the window's dates in the zone, one day wider.
             lo = lower.astimezone(series.tz).replace(tzinfo=None) - timedelta(days=1)
             hi = upper.astimezone(series.tz).replace(tzinfo=None) + timedelta(days=1)
-            candidates = rule.between(lo, hi, inc=True)
+            candidates = fast_forward(rule, lo).between(lo, hi, inc=True)
         else:
+            rule = fast_forward(rule, lower.astimezone(series.tz).replace(tzinfo=None))
             candidates = rule.between(lower, upper, inc=True)
         starts.extend(_as_utc(c, series) for c in candidates)
     starts.extend(s for s in extra if window_from - reach <= s < window_to)
