@@ -304,11 +304,11 @@ def fast_forward(rule: rrule, before: datetime) -> rrule:
         explicit["byminute"] = start.minute
     if freq < SECONDLY and "bysecond" not in original:
         explicit["bysecond"] = start.second
-    moved = naive + relativedelta(**{_UNITS[freq]: shift})  # type: ignore[arg-type]
+    moved = naive + relativedelta(**{_UNITS[freq]: shift})
     if freq < HOURLY:
         # The period's first instant: the old DTSTART's day could be missing (the 31st).
         moved = moved.replace(hour=0, minute=0, second=0)
-    return r.replace(dtstart=moved.replace(tzinfo=start.tzinfo), **explicit)  # type: ignore[no-any-return]
+    return r.replace(dtstart=moved.replace(tzinfo=start.tzinfo), **explicit)
 
 
 def occurrences(
