@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import time
 from collections.abc import Awaitable, Callable
@@ -555,7 +556,10 @@ async def _calendar_screen(bench: Bench, scenario: str, index: int) -> list[Figu
             Target(
                 f"plain {screen.name}", url + screen.plain, screen.body, _auth(token), run.server
             ),
-            bench.settings.http,
+            # A calendar request takes a hundred milliseconds or more (a thousand series
+            # expanded): two connections keep the server busy without wrk's first seconds
+            # passing before any answer.
+            dataclasses.replace(bench.settings.http, connections=2, warmup=3),
             bench.log,
         )
         label = f"{scenario}{run.label}"

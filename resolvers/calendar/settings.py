@@ -128,7 +128,9 @@ async def settings_of(users: list[User]) -> dict[int, Settings]:
 
 async def viewer_settings(ctx: Context) -> Settings:
     principal = require_principal(ctx)
-    return (await settings_of([principal.user]))[principal.user_id]
+    # Read afresh: the principal's user may come from the token cache, older than a zone change.
+    user = await User.get(id=principal.user_id)
+    return (await settings_of([user]))[user.id]
 
 
 def working_intervals(
