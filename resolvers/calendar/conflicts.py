@@ -5,9 +5,8 @@ times; a series, its occurrences from now (or from its first one, if later) over
 ``SERIES_DAYS`` days, at most ``MAX_OCCURRENCES`` of them. What counts as the viewer's busy time
 is free/busy's rule (``freebusy.busy_blocks``: their primary calendar and what they attend and
 did not decline, FREE events aside); the event itself and its other occurrences never conflict
-with it. The viewer sees the other events in full, as they are theirs or they attend them; a
-row they could only see as busy (an event of their primary calendar written by a delegate, say)
-still goes through ``seen_events``."""
+with it. The viewer sees the other events in full: they are on the viewer's own primary
+calendar or the viewer attends them (``access.sees_details``' parties and owners)."""
 
 from __future__ import annotations
 
@@ -18,7 +17,7 @@ from models.calendar import Event
 from resolvers.calendar import expand
 from resolvers.calendar.expand import Instance
 from resolvers.calendar.freebusy import BusyStatus, busy_blocks
-from resolvers.calendar.queries import SeenEvent, seen_events
+from resolvers.calendar.queries import SeenEvent
 from resolvers.core import clock
 from resolvers.core.context import Context
 from resolvers.core.principal import require_principal
@@ -47,36 +46,39 @@ def _own_occurrences(event: Event, now: datetime) -> list[tuple[datetime, dateti
 
 
 async def viewer_conflicts(ctx: Context, event: Event) -> list[Conflict]:
+    """The viewer's conflicts with ``event``; the events of one request are batched (one
+    ``busy_blocks`` over the span of them all), so a list asking for it costs no more SQL
+    than one event."""
     principal = require_principal(ctx)
-    if event.deleted_at is not None or event.cancelled:
-        return []
-    spans = _own_occurrences(event, clock.now())
-    if not spans:
-        return []
-    window_from = min(a for a, _ in spans)
-    window_to = max(b for _, b in spans)
-    if window_to <= window_from:
-        return []
-    blocks = await busy_blocks([principal.user_id], [], window_from, window_to)
-    series = event.series_id or event.id
-    mine = [
-        (inst, status)
-        for inst, status in blocks.users.get(principal.user_id, [])
-        if inst.master.id != series
-    ]
-    pairs: list[tuple[datetime, Instance, BusyStatus]] = []
-    for start, end in spans:
-        for inst, status in mine:
-            if inst.start < end and inst.end > start:
-                pairs.append((start, inst, status))
-                if len(pairs) >= MAX_CONFLICTS:
-                    break
-        if len(pairs) >= MAX_CONFLICTS:
-            break
-    rows = list({inst.row.id: inst.row for _, inst, _ in pairs}.values())
-    seen = {s.event.id: s for s in await seen_events(ctx, rows) if s is not None}
-    return [
-        Conflict(start, inst, seen[inst.row.id], status)
-        for start, inst, status in pairs
-        if inst.row.id in seen
-    ]
+    found: list[Conflict] = await ctx.loaders.get(_conflicts_of).load((principal.user_id, event))
+    return found
+
+
+async def _conflicts_of(keys: list[tuple[int, Event]]) -> list[list[Conflict]]:
+    now = clock.now()
+    out: list[list[Conflict]] = []
+    by_viewer: dict[int, list[tuple[int, list[tuple[datetime, datetime]]]]] = {}
+    for n, (viewer, event) in enumerate(keys):
+        out.append([])
+        if event.deleted_at is not None or event.cancelled:
+            continue
+        spans = [(a, b) for a, b in _own_occurrences(event, now) if b > a]
+        if spans:
+            by_viewer.setdefault(viewer, []).append((n, spans))
+    for viewer, wanted in by_viewer.items():
+        window_from = min(a for _, spans in wanted for a, _ in spans)
+        window_to = max(b for _, spans in wanted for _, b in spans)
+        blocks = (await busy_blocks([viewer], [], window_from, window_to)).users.get(viewer, [])
+        for n, spans in wanted:
+            event = keys[n][1]
+            series = event.series_id or event.id
+            mine = [(i, s) for i, s in blocks if i.master.id != series]
+            found: list[Conflict] = []
+            for start, end in spans:
+                for inst, status in mine:
+                    if inst.start < end and inst.end > start and len(found) < MAX_CONFLICTS:
+                        # Theirs, or one they attend: they see its details.
+                        seen = SeenEvent(inst.row, None, True)
+                        found.append(Conflict(start, inst, seen, status))
+            out[n] = found
+    return out

@@ -8,7 +8,7 @@ from typing import Any
 
 from models.calendar import AttendeeResponse, EventAttendee
 from tests.calendar.helpers import event_ok, pk
-from tests.client import Account, Api
+from tests.client import Account, Api, count_queries
 
 CREATE = """mutation($i: EventCreateInput!) { eventCreate(input: $i) {
   event { id viewerConflicts { occurrenceStart start end title recurrenceId event { id } } }
@@ -73,3 +73,27 @@ async def test_conflicts_when_creating(api: Api) -> None:
     # Bob sees only his own busy time: his event that Ada declined, none of Ada's.
     mine = await create(api, bob, startAt=f"{DAY}T10:00:00Z", endAt=f"{DAY}T11:00:00Z")
     assert [c["title"] for c in mine["viewerConflicts"]] == ["Bob's other"]
+
+
+async def test_a_list_of_events_costs_the_sql_of_one(api: Api) -> None:
+    ada = await api.sign_up()
+    await event_ok(api, ada, title="Block", startAt=f"{DAY}T00:00:00Z", endAt=f"{DAY}T23:00:00Z")
+    ids = [
+        (await event_ok(api, ada, startAt=f"{DAY}T{h:02d}:00:00Z", endAt=f"{DAY}T{h:02d}:30:00Z"))[
+            "id"
+        ]
+        for h in range(1, 7)
+    ]
+    query = (
+        "query($ids: [ID!]!) { nodes(ids: $ids) { ... on Event { viewerConflicts { title } } } }"
+    )
+    counts = []
+    for n in (2, 6):
+        with count_queries() as statements:
+            data = await api.gql(query, {"ids": ids[:n]}, token=ada.access_token)
+        counts.append(len(statements))
+        # The half hours do not overlap one another, only the day-long block.
+        assert [[c["title"] for c in e["viewerConflicts"]] for e in data["nodes"]] == [
+            ["Block"]
+        ] * n
+    assert counts[0] == counts[1], counts
