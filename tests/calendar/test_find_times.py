@@ -154,3 +154,36 @@ async def test_tenancy_and_bad_input(api: Api) -> None:
     assert error(await find(api, ada, attendeeIds=[], durationMinutes=30, **window))[0] == (
         "BAD_USER_INPUT"
     )
+
+
+async def test_own_working_hours(api: Api) -> None:
+    ada = await api.sign_up()
+    bob = await api.add_member(ada, name="Bob")
+    hours = [
+        {"weekday": 2, "start": "10:00", "end": "11:00"},
+        {"weekday": 2, "start": "11:00", "end": "12:30"},
+    ]
+    data = await api.gql(SETTINGS, {"i": {"workingHours": hours}}, token=bob.access_token)
+    assert data["calendarSettingsUpdate"]["errors"] == []
+    week = {"from": "2026-03-02T00:00:00Z", "to": "2026-03-09T00:00:00Z"}
+    body = await find(
+        api, ada, attendeeIds=[bob.user_id], durationMinutes=60, granularityMinutes=30, **week
+    )
+    found = body["data"]["findMeetingTimes"]
+    # Two touching blocks count as one stretch: 10:00 to 12:30 on Tuesday.
+    assert [s["start"][5:16] for s in found["suggestions"]] == [
+        "03-03T10:00",
+        "03-03T10:30",
+        "03-03T11:00",
+        "03-03T11:30",
+    ]
+    # No working hours at all: nothing, and why.
+    data = await api.gql(SETTINGS, {"i": {"workingHours": []}}, token=bob.access_token)
+    body = await find(
+        api, ada, attendeeIds=[bob.user_id], durationMinutes=60, granularityMinutes=60, **week
+    )
+    found = body["data"]["findMeetingTimes"]
+    assert found["suggestions"] == []
+    assert [(d["reason"], d["attendeeId"], d["count"]) for d in found["dropped"]] == [
+        ("OUTSIDE_WORKING_HOURS", bob.user_id, 7 * 24)
+    ]
