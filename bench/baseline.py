@@ -9,6 +9,8 @@
   what a hand-written REST endpoint of the same screen would do;
 - ``POST /bench/memory/graphql``: Hello's message types executed over in-memory data by the
   same view (figure 2, see ``bench.memory``);
+- ``POST /bench/plain/freebusy`` and ``/bench/plain/findtimes``: the calendar scenarios'
+  baselines, and ``/bench/calendar/seed`` their data (``bench.calendar``);
 - ``POST /bench/sql/start`` and ``/bench/sql/stop``: count the SQL statements of the requests
   in between (figure 6), as ``tests/client.py``'s ``count_queries`` does in the tests.
 
@@ -44,10 +46,22 @@ def create_app() -> Starlette:
             Route("/bench/sql/start", sql_start, methods=["POST"]),
             Route("/bench/sql/stop", sql_stop, methods=["POST"]),
             Route("/bench/webhooks/app", authenticated(webhook_app), methods=["POST"]),
+            *calendar_routes(),
         ]
         # Before Hello's routes; the paths do not overlap anyway.
         app.router.routes[0:0] = routes
     return app
+
+
+def calendar_routes() -> list[Route]:
+    """The calendar scenarios' seed and plain endpoints (``bench.calendar``)."""
+    from bench import calendar
+
+    return [
+        Route("/bench/calendar/seed", authenticated(calendar.seed), methods=["POST"]),
+        Route("/bench/plain/freebusy", authenticated(calendar.plain_free_busy), methods=["POST"]),
+        Route("/bench/plain/findtimes", authenticated(calendar.plain_find_times), methods=["POST"]),
+    ]
 
 
 def json_response(data: Any, status: int = 200) -> Response:

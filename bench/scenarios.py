@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import time
 from collections.abc import Awaitable, Callable
@@ -16,6 +17,7 @@ from typing import Any
 
 import orjson
 
+from bench import calendar as cal
 from bench import fanout as fan
 from bench import webhooks as hooks
 from bench.client import BenchError, Client, LeanConnection
@@ -508,6 +510,82 @@ async def webhooks(bench: Bench) -> list[Figure]:
     return figures
 
 
+# --- 10 and 11 -----------------------------------------------------------------------------
+
+
+async def _calendar_run(bench: Bench, services: bool) -> tuple[StackRun, list[cal.Screen]]:
+    run = await bench.stack(services)
+    people = [m.id for m in run.data.members[: cal.PEOPLE]]
+    async with Client(run.server.url) as client:
+        r = await client.post_json(
+            "/bench/calendar/seed", {"variables": {"userIds": people}}, run.data.viewer.token
+        )
+        if r.status_code != 200:
+            raise BenchError(f"calendar seed answered HTTP {r.status_code}: {r.text[:500]}")
+        made = orjson.loads(r.content)["data"]["events"]
+    if made:
+        bench.log(f"  {made:,} weekly series for {len(people)} people")
+    return run, cal.screens(people)
+
+
+async def _calendar_screen(bench: Bench, scenario: str, index: int) -> list[Figure]:
+    figures: list[Figure] = []
+    for services in bench.stack_kinds():
+        run, screens = await _calendar_run(bench, services)
+        screen = screens[index]
+        url, token = run.server.url, run.data.viewer.token
+        async with Client(url) as client:
+            data = await verify_same(
+                (client, "/graphql"), (client, screen.plain), screen.body, token, screen.name
+            )
+            if screen.size(data) == 0:
+                raise BenchError(f"{screen.name}: an empty answer measures nothing")
+            bench.log(
+                f"  same data from Hello and the plain endpoint ({screen.size(data):,} items)"
+            )
+            sql = [
+                float(await _count_sql(client, "/graphql", screen.body, token))
+                for _ in range(bench.settings.runs)
+            ]
+            base_sql = [
+                float(await _count_sql(client, screen.plain, screen.body, token))
+                for _ in range(bench.settings.runs)
+            ]
+        a, b = await measure_pair(
+            Target(f"Hello {screen.name}", url + "/graphql", screen.body, _auth(token), run.server),
+            Target(
+                f"plain {screen.name}", url + screen.plain, screen.body, _auth(token), run.server
+            ),
+            # A calendar request takes a hundred milliseconds or more (a thousand series
+            # expanded): two connections keep the server busy without wrk's first seconds
+            # passing before any answer.
+            dataclasses.replace(bench.settings.http, connections=2, warmup=3),
+            bench.log,
+        )
+        label = f"{scenario}{run.label}"
+        figures += pair_figures(label, screen.name, PLAIN, a, b)
+        figures.append(
+            Figure(
+                label,
+                f"{screen.name}, SQL queries",
+                summarize(sql),
+                PLAIN,
+                summarize(base_sql),
+                paired_ratio(sql, base_sql),
+            )
+        )
+    return figures
+
+
+async def calendar(bench: Bench) -> list[Figure]:
+    """freeBusy (and, after the merge, the events week view) against plain endpoints."""
+    return await _calendar_screen(bench, "10 calendar", 0)
+
+
+async def findtimes(bench: Bench) -> list[Figure]:
+    return await _calendar_screen(bench, "11 find meeting times", 1)
+
+
 SCENARIOS: list[Scenario] = [
     Scenario("tax", "1 GraphQL tax on a real screen", graphql_tax),
     Scenario("engine", "2 Engine against a peer (from memory)", engine),
@@ -517,6 +595,8 @@ SCENARIOS: list[Scenario] = [
     Scenario("dbwork", "6 Database work", database_work),
     Scenario("drive", "7 Drive upload and download, both blob stores", drive),
     Scenario("persisted", "8 Persisted documents: by id against in full", persisted),
+    Scenario("calendar", "10 Calendar: freeBusy against a plain endpoint", calendar),
+    Scenario("findtimes", "11 Calendar: findMeetingTimes against a plain endpoint", findtimes),
     # Last: its subscription stays in the stack's database.
     Scenario("webhooks", "9 Webhook deliveries to a local receiver", webhooks),
 ]

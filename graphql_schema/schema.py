@@ -32,6 +32,8 @@ from graphql_schema.apps.trusted_documents import TrustedDocumentsMutation, Trus
 from graphql_schema.apps.types import App
 from graphql_schema.apps.webhooks import WebhooksMutation, WebhooksQuery
 from graphql_schema.calendar.events import CalendarEventsMutation, CalendarEventsQuery
+from graphql_schema.calendar.scheduling import CalendarSchedulingQuery
+from graphql_schema.calendar.settings import CalendarSettingsMutation, CalendarSettingsQuery
 from graphql_schema.calendar.types import Calendar, Event
 from graphql_schema.core.node import NodeQuery, resolve_entities
 from graphql_schema.core.payload import add_payload_errors
@@ -75,6 +77,8 @@ QUERIES: tuple[type, ...] = (
     WebhooksQuery,
     IncomingWebhooksQuery,
     CalendarEventsQuery,
+    CalendarSchedulingQuery,
+    CalendarSettingsQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     IdentityMutation,
@@ -100,6 +104,7 @@ MUTATIONS: tuple[type, ...] = (
     WebhooksMutation,
     IncomingWebhooksMutation,
     CalendarEventsMutation,
+    CalendarSettingsMutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (
     IdentitySubscription,

@@ -20,6 +20,7 @@ from graphql_schema.core.node import VisibleNode, global_id
 from graphql_schema.identity.types import User, visible_user
 from models import calendar as m
 from resolvers.calendar import queries
+from resolvers.calendar.conflicts import viewer_conflicts
 from resolvers.calendar.recurrence import instance_key
 
 BUSY_TITLE = "Busy"
@@ -258,6 +259,25 @@ class Event(VisibleNode):
         )
         return [EventAttendee.from_model(a) for a in rows]
 
+    @strawberry.field(
+        description="Your other busy occurrences that overlap this event: for a series, its "
+        "occurrences of the next 30 days (from its first one, if later; at most 100 of them); "
+        "otherwise its own times. Your busy time is as `freeBusy` counts it (declined and "
+        "FREE events do not conflict); at most 50."
+    )
+    async def viewer_conflicts(self, info: Info) -> list[EventConflict]:
+        return [
+            EventConflict(
+                occurrence_start=c.occurrence_start,
+                start=c.other.start,
+                end=c.other.end,
+                title=BUSY_TITLE if not c.seen.details else c.seen.event.title,
+                recurrence_id=c.other.recurrence_id if c.other.is_recurring else None,
+                event=Event.from_model(c.seen),
+            )
+            for c in await viewer_conflicts(info.context, self.model)
+        ]
+
     @classmethod
     def from_model(cls, seen: queries.SeenEvent) -> Event:
         e, details = seen.event, seen.details
@@ -295,6 +315,22 @@ class Event(VisibleNode):
             series_id=e.series_id,
             model=e,
         )
+
+
+@strawberry.type(description="Another busy occurrence of yours that overlaps an event.")
+class EventConflict:
+    occurrence_start: datetime = strawberry.field(
+        description="The start of the event's occurrence that it overlaps."
+    )
+    start: datetime = strawberry.field(description="When the other occurrence starts.")
+    end: datetime = strawberry.field(description="When it ends.")
+    title: str = strawberry.field(description='Its title as you see it ("Busy" without details).')
+    recurrence_id: datetime | None = strawberry.field(
+        description="Its original start, when it is an occurrence of a series."
+    )
+    event: Event = strawberry.field(
+        description="The other event (its series, or the changed occurrence)."
+    )
 
 
 def occurrence_id(event_id: int, recurrence_id: datetime) -> strawberry.ID:

@@ -208,6 +208,17 @@ MATRIX: dict[str, Case | list[Case]] = {
         values={"input.startAt": "2026-06-02T09:00:00Z", "input.endAt": "2026-06-02T10:00:00Z"},
         why="colleagues see the member's primary calendar as free/busy (FORBIDDEN to write); "
         "a guest does not see it at all"),
+    "freeBusy":                      X("OK    OK    OK     NF    NF",
+        ids={"userIds": "member", "roomIds": None},
+        values={"from": "2026-06-01T00:00:00Z", "to": "2026-06-08T00:00:00Z"},
+        why="a person's free/busy is for whoever has a role on their primary calendar: "
+        "colleagues by default, not guests (the whole query is NOT_FOUND)"),
+    "findMeetingTimes":              X("OK    OK    OK     NF    NF",
+        ids={"input.attendeeIds": "member", "input.optionalAttendeeIds": None,
+             "input.roomIds": None},
+        values={"input.durationMinutes": 30, "input.from": "2026-06-01T00:00:00Z",
+                "input.to": "2026-06-08T00:00:00Z"},
+        why="people are authorized as in freeBusy"),
     "folderCreate":                  X("NF    NF    OK     F     NF", ids={"parentId": "folder"}),
     "fileRename":                    X("NF    NF    OK     F     NF"),
     "fileMove":                      X("NF    NF    OK     F     NF"),
