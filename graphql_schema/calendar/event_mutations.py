@@ -245,6 +245,11 @@ class EventDeleteInput:
 @strawberry.enum(description="Why `eventDelete` failed.")
 class EventDeleteErrorCode(Enum):
     CONFLICT = CONFLICT
+    # Ending a series rewrites its RRULE (an UNTIL): checked like any other.
+    INVALID_RECURRENCE = INVALID_RECURRENCE
+    INVALID_TIME_RANGE = INVALID_TIME_RANGE
+    NO_OCCURRENCES = NO_OCCURRENCES
+    UNKNOWN_TIME_ZONE = UNKNOWN_TIME_ZONE
     NOT_AN_OCCURRENCE = NOT_AN_OCCURRENCE
     NOT_RECURRING = NOT_RECURRING
     BAD_USER_INPUT = BAD_USER_INPUT

@@ -10,7 +10,7 @@ import strawberry
 from strawberry.types import Info
 
 from graphql_schema.calendar.event_mutations import NOT_AN_OCCURRENCE, NOT_RECURRING, as_seen
-from graphql_schema.calendar.events import INPUT
+from graphql_schema.calendar.events import INPUT, INVALID_RECURRENCE, UNKNOWN_TIME_ZONE
 from graphql_schema.calendar.types import Event
 from graphql_schema.core.node import require_id
 from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, error_code, mutate
@@ -47,6 +47,10 @@ class EventRespondErrorCode(Enum):
     )
     NOT_AN_OCCURRENCE = NOT_AN_OCCURRENCE
     NOT_RECURRING = NOT_RECURRING
+    # A stored recurrence that no longer parses (say, an imported one) when finding the
+    # occurrence answered for.
+    INVALID_RECURRENCE = INVALID_RECURRENCE
+    UNKNOWN_TIME_ZONE = UNKNOWN_TIME_ZONE
     BAD_USER_INPUT = BAD_USER_INPUT
     NOT_FOUND = error_code(
         CoreErrorCode.NOT_FOUND, "The event does not exist or you cannot see it."
