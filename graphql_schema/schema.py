@@ -33,7 +33,7 @@ from graphql_schema.apps.types import App
 from graphql_schema.apps.webhooks import WebhooksMutation, WebhooksQuery
 from graphql_schema.calendar.event_mutations import CalendarEventMutations
 from graphql_schema.calendar.events import CalendarEventsMutation, CalendarEventsQuery
-from graphql_schema.calendar.occurrences import CalendarOccurrencesQuery
+from graphql_schema.calendar.occurrences import CalendarOccurrencesQuery, EventOccurrence
 from graphql_schema.calendar.rsvp import CalendarRsvpMutation
 from graphql_schema.calendar.types import Calendar, Event
 from graphql_schema.core.node import NodeQuery, resolve_entities
@@ -125,6 +125,7 @@ NODE_TYPES: tuple[type, ...] = (
     PersonalAccessToken,
     Calendar,
     Event,
+    EventOccurrence,
 )
 FEDERATION_VERSION: Literal["2.9"] = "2.9"
 """The Apollo Federation version the SDL links (``@link(url: .../federation/v2.9)``)."""

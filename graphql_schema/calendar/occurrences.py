@@ -4,10 +4,12 @@ as the viewer may see it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Annotated
 
 import strawberry
+from strawberry import relay
 from strawberry.types import Info
 
 from graphql_schema.calendar.types import (
@@ -16,23 +18,24 @@ from graphql_schema.calendar.types import (
     Calendar,
     Event,
     ShowAsEnum,
-    occurrence_id,
 )
 from graphql_schema.core.node import decode_id
 from graphql_schema.core.scopes import needs
 from models import calendar as m
 from resolvers.calendar import recurrence
-from resolvers.calendar.window import SeenOccurrence, window_events
+from resolvers.calendar.window import SeenOccurrence, visible_occurrences, window_events
 
 
 @strawberry.type(
+    name="EventOccurrence",
     description="One occurrence of an event in a window: a single event, or one occurrence of "
     "a series (edited ones with their own title, place and times). Without the right to see "
-    'its details, `title` is "Busy" and `location` empty.'
+    'its details, `title` is "Busy" and `location` empty.',
 )
-class EventOccurrence:
-    id: strawberry.ID = strawberry.field(
-        description="Stable: the series (or event) and the occurrence's original start."
+class EventOccurrence(relay.Node):
+    id: relay.NodeID[str] = strawberry.field(
+        description="Stable: the series (or event) and the occurrence's original start; "
+        "`node(id:)` finds it again."
     )
     recurrence_id: datetime = strawberry.field(
         description="The occurrence's original start (RFC 5545 RECURRENCE-ID), whatever an "
@@ -59,7 +62,26 @@ class EventOccurrence:
         "when you are not invited."
     )
     event: Event = strawberry.field(description="The series (or the single event) as you see it.")
-    calendar: Calendar = strawberry.field(description="The calendar it is on.")
+    calendar: Calendar | None = strawberry.field(
+        description="The calendar it is on; null if you see the event only as its attendee."
+    )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[EventOccurrence | None]:
+        keys: list[tuple[int, datetime] | None] = []
+        for n in node_ids:
+            event_id, _, key = str(n).partition("_")
+            rid = recurrence.parse_instance_key(key)
+            ok = event_id.isascii() and event_id.isdigit() and 0 < len(event_id) <= 18
+            keys.append((int(event_id), rid) if ok and rid is not None else None)
+        found = iter(await visible_occurrences(info.context, [k for k in keys if k is not None]))
+        out: list[EventOccurrence | None] = []
+        for k in keys:
+            seen = next(found) if k is not None else None
+            out.append(cls.from_seen(seen) if seen is not None else None)
+        return out
 
     @classmethod
     def from_seen(cls, o: SeenOccurrence) -> EventOccurrence:
@@ -72,7 +94,7 @@ class EventOccurrence:
             start_date = inst.start.astimezone(tz).date()
             end_date = max(start_date + timedelta(days=1), inst.end.astimezone(tz).date())
         return cls(
-            id=occurrence_id(inst.master.id, inst.recurrence_id),
+            id=f"{inst.master.id}_{recurrence.instance_key(inst.recurrence_id)}",
             recurrence_id=inst.recurrence_id,
             start_at=inst.start,
             end_at=inst.end,
@@ -91,7 +113,11 @@ class EventOccurrence:
                 else None
             ),
             event=Event.from_model(o.seen),
-            calendar=Calendar.from_model((o.calendar, o.role)),
+            calendar=(
+                Calendar.from_model((o.calendar, o.role))
+                if o.calendar is not None and o.role is not None
+                else None
+            ),
         )
 
 

@@ -15,7 +15,7 @@ block and nothing else: times, show-as, and the calendar.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tortoise.expressions import Q
@@ -24,13 +24,14 @@ from models.calendar import (
     AttendeeResponse,
     Calendar,
     CalendarRole,
+    Event,
     EventAttendee,
     OccurrenceResponse,
 )
 from resolvers.calendar import recurrence
 from resolvers.calendar.access import sees_details
-from resolvers.calendar.expand import Instance, expand, load_window
-from resolvers.calendar.queries import SeenEvent, visible_calendars
+from resolvers.calendar.expand import Instance, expand, load_window, series_of
+from resolvers.calendar.queries import SeenEvent, visible_calendars, visible_events
 from resolvers.core.context import Context
 from resolvers.core.errors import NotFound, ValidationFailed
 from resolvers.core.principal import require_principal
@@ -46,8 +47,9 @@ class SeenOccurrence:
     instance: Instance
     seen: SeenEvent
     details: bool
-    calendar: Calendar
-    role: CalendarRole
+    calendar: Calendar | None
+    """None when the viewer sees the event only as a party to it (no role on its calendar)."""
+    role: CalendarRole | None
     viewer_response: AttendeeResponse | None
 
 
@@ -58,7 +60,7 @@ async def window_events(
 
     INVALID_TIME_RANGE / WINDOW_TOO_LARGE for a bad window, NOT_FOUND (``calendarIds.i``) for a
     calendar the viewer cannot see (another organization's included)."""
-    principal = require_principal(ctx)
+    require_principal(ctx)
     # A time without an offset is read as UTC (the API speaks UTC).
     if window_from.tzinfo is None:
         window_from = window_from.replace(tzinfo=UTC)
@@ -75,13 +77,27 @@ async def window_events(
     for i, f in enumerate(found):
         if f is None:
             raise NotFound(field=f"calendarIds.{calendar_ids.index(ids[i])}")
-    calendars = {c.id: (c, role) for c, role in (f for f in found if f is not None)}
+    calendars: dict[int, tuple[Calendar, CalendarRole | None]] = {
+        c.id: (c, role) for c, role in (f for f in found if f is not None)
+    }
     if not calendars:
         return []
     masters, exceptions = await load_window(
         Q(calendar_id__in=list(calendars)), window_from, window_to
     )
     instances = expand(masters, exceptions, window_from, window_to)
+    return await _seen(ctx, instances, masters, calendars)
+
+
+async def _seen(
+    ctx: Context,
+    instances: list[Instance],
+    masters: list[Event],
+    calendars: dict[int, tuple[Calendar, CalendarRole | None]],
+) -> list[SeenOccurrence]:
+    """``instances`` as the viewer sees them (in two queries: their attendee rows, their
+    answers to single occurrences); those they may not see at all are left out."""
+    principal = require_principal(ctx)
     master_ids = [m.id for m in masters]
     mine: dict[int, EventAttendee] = {}
     if master_ids:
@@ -98,9 +114,11 @@ async def window_events(
     out: list[SeenOccurrence] = []
     for inst in instances:
         master = inst.master
-        calendar, role = calendars[master.calendar_id]
+        calendar, role = calendars.get(master.calendar_id, (None, None))
         attendee = mine.get(master.id)
         party = master.organizer_id == principal.user_id or attendee is not None
+        if role is None and not party:
+            continue
         seen = seen_by_master.get(master.id)
         if seen is None:
             seen = SeenEvent(master, role, sees_details(role, master, is_party=party))
@@ -113,3 +131,56 @@ async def window_events(
             )
         out.append(SeenOccurrence(inst, seen, details, calendar, role, response))
     return out
+
+
+async def visible_occurrences(
+    ctx: Context, keys: list[tuple[int, datetime]]
+) -> list[SeenOccurrence | None]:
+    """Occurrences by (series or event id, original start), as the viewer sees them, None
+    where there is no such occurrence (cancelled included) or the viewer cannot see it
+    (``node(id:)`` of an ``EventOccurrence``)."""
+    require_principal(ctx)
+    if not keys:
+        return []
+    found = await visible_events(ctx, list(dict.fromkeys(k[0] for k in keys)))
+    masters = {s.event.id: s.event for s in found if s is not None and s.event.series_id is None}
+    exceptions: dict[tuple[int, str], Event] = {}
+    if masters:
+        for e in await Event.filter(
+            series_id__in=list(masters),
+            instance_key__in=[recurrence.instance_key(k[1]) for k in keys],
+            deleted_at=None,
+        ):
+            exceptions[(e.series_id or 0, e.instance_key)] = e
+    calendar_rows = await visible_calendars(ctx, list({m.calendar_id for m in masters.values()}))
+    calendars: dict[int, tuple[Calendar, CalendarRole | None]] = {
+        c.id: (c, role) for c, role in (x for x in calendar_rows if x is not None)
+    }
+    out: list[SeenOccurrence | None] = []
+    for event_id, rid in keys:
+        master = masters.get(event_id)
+        inst = _instance(master, exceptions, rid) if master is not None else None
+        if inst is None or master is None:
+            out.append(None)
+            continue
+        seen = await _seen(ctx, [inst], [master], calendars)
+        out.append(seen[0] if seen else None)
+    return out
+
+
+def _instance(
+    master: Event, exceptions: dict[tuple[int, str], Event], rid: datetime
+) -> Instance | None:
+    rid = rid.astimezone(UTC)
+    exc = exceptions.get((master.id, recurrence.instance_key(rid)))
+    if exc is not None:
+        return None if exc.cancelled else Instance(master, rid, exc.start_at, exc.end_at, exc)
+    if not (master.rrule or master.rdates):
+        if master.start_at == rid:
+            return Instance(master, rid, master.start_at, master.end_at)
+        return None
+    hits = recurrence.occurrences(series_of(master), rid, rid + timedelta(seconds=1), limit=50)
+    for o in hits:
+        if o.recurrence_id == rid:
+            return Instance(master, rid, o.start, o.end)
+    return None

@@ -184,3 +184,59 @@ async def test_queries_do_not_grow_with_events(api: Api) -> None:
     assert many == few
     found = await window(api, bob, [cal["id"]], "2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z")
     assert len(found) >= 365
+
+
+NODE = (
+    "query($id: ID!) { node(id: $id) { ... on EventOccurrence { id startAt title hasDetails "
+    "recurrenceId event { id } calendar { id } } } }"
+)
+
+
+async def test_an_occurrence_resolves_by_node_id(api: Api) -> None:
+    from tests.calendar.event_ops import delete
+
+    ada = await api.sign_up()
+    bob = await api.add_member(ada, name="Bob")
+    eve = await api.sign_up(organization="Other")
+    cal = await primary(api, ada)
+    series = await event_ok(
+        api,
+        ada,
+        title="Daily",
+        startAt="2026-03-02T09:00:00Z",
+        endAt="2026-03-02T09:30:00Z",
+        recurrence={"rrule": "FREQ=DAILY;COUNT=5"},
+    )
+    await update_ok(
+        api,
+        ada,
+        eventId=series["id"],
+        version=1,
+        scope="THIS",
+        recurrenceId="2026-03-03T09:00:00Z",
+        title="Moved",
+        startAt="2026-03-03T15:00:00Z",
+        endAt="2026-03-03T16:00:00Z",
+    )
+    found = await window(api, ada, [cal["id"]], WEEK_FROM, WEEK_TO)
+
+    async def node(who: object, gid: str) -> dict | None:  # type: ignore[type-arg]
+        return (await api.gql(NODE, {"id": gid}, token=who.access_token))["node"]  # type: ignore[attr-defined,no-any-return]
+
+    for o in found[:2]:
+        got = await node(ada, o["id"])
+        assert got is not None
+        assert (got["id"], got["startAt"], got["title"]) == (o["id"], o["startAt"], o["title"])
+    busy = await node(bob, found[1]["id"])
+    assert busy is not None and (busy["title"], busy["hasDetails"]) == ("Busy", False)
+    assert await node(eve, found[1]["id"]) is None
+    await delete(
+        api, ada, eventId=series["id"], scope="THIS", recurrenceId=found[2]["recurrenceId"]
+    )
+    assert await node(ada, found[2]["id"]) is None  # cancelled
+    # A made-up start is no occurrence.
+    made_up = found[0]["id"]
+    from strawberry.relay import GlobalID
+
+    gid = GlobalID.from_id(made_up)
+    assert await node(ada, str(GlobalID("EventOccurrence", gid.node_id[:-3] + "01Z"))) is None

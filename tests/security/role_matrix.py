@@ -61,6 +61,8 @@ NODE = {
     # invites the guest, so they see it; colleagues see a busy block (hasDetails false).
     "Calendar":     "OK    OK    OK     NULL  NULL",
     "Event":        "OK    OK    OK     OK    NULL",
+    # An occurrence shows as its event does (colleagues: a busy block; the guest attends).
+    "EventOccurrence": "OK  OK    OK     OK    NULL",
 }  # fmt: skip
 
 MATRIX: dict[str, Case | list[Case]] = {
