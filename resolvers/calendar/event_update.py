@@ -184,12 +184,12 @@ def merged_times(base: Times, patch: EventPatch) -> Times:
     times = Times(**{k: getattr(base, k) for k in Times.__dataclass_fields__})
     for k, v in patch.times.items():
         setattr(times, k, v)
-    if "all_day" in patch.times:
-        # Switching between all-day and timed: the other kind's fields go.
-        if times.all_day:
-            times.start = times.end = None if "start" not in patch.times else times.start
-        else:
-            times.start_date = times.end_date = None
+    if "all_day" in patch.times and patch.times["all_day"] != base.all_day:
+        # Switching between all-day and timed: the other kind's fields go unless given (then
+        # check_times refuses the mix).
+        for key in ("start", "end") if times.all_day else ("start_date", "end_date"):
+            if key not in patch.times:
+                setattr(times, key, None)
     return times
 
 

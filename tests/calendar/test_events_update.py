@@ -298,3 +298,29 @@ async def test_bad_input_is_typed_and_changes_nothing(api: Api) -> None:
     assert {e.version for e in await Event.filter(id__in=[pk(series["id"]), pk(single["id"])])} == {
         1
     }
+
+
+async def test_a_timed_event_becomes_all_day(api: Api) -> None:
+    ada = await api.sign_up()
+    event = await event_ok(api, ada, title="Plan", startAt=START, endAt=END, timeZone="UTC")
+    got = await update_ok(
+        api,
+        ada,
+        eventId=event["id"],
+        version=1,
+        allDay=True,
+        startDate="2026-03-02",
+        endDate="2026-03-03",
+    )
+    assert (got["allDay"], got["startDate"], got["endDate"], got["startAt"]) == (
+        True,
+        "2026-03-02",
+        "2026-03-03",
+        "2026-03-02T00:00:00+00:00",
+    )
+    half = await update(api, ada, eventId=event["id"], version=2, allDay=False)
+    assert half["errors"][0]["code"] == "INVALID_TIME_RANGE"
+    back = await update_ok(
+        api, ada, eventId=event["id"], version=2, allDay=False, startAt=START, endAt=END
+    )
+    assert (back["allDay"], back["startDate"]) == (False, None)
