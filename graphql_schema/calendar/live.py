@@ -14,6 +14,7 @@ from strawberry.types import Info
 
 from graphql_schema.calendar.types import AttendeeResponseEnum, Event
 from graphql_schema.core.node import global_id
+from graphql_schema.core.scopes import needs
 from graphql_schema.identity.types import User, visible_user
 from resolvers.calendar import queries
 from resolvers.calendar.live import CalendarEvent, CalendarEventKind
@@ -32,6 +33,11 @@ class CalendarEventChangeEnum(Enum):
     )
 
 
+# Selecting any field of Calendar's stream members needs calendar:read (an app whose token lacks
+# it is refused before execution, like a root field), whatever viewerEvents itself needs.
+READ = needs("calendar:read")
+
+
 async def _seen_event(info: Info, organization_id: int, event_id: int) -> Event | None:
     ctx = info.context
     if ctx.principal is None or ctx.principal.organization_id != organization_id:
@@ -44,53 +50,63 @@ async def _seen_event(info: Info, organization_id: int, event_id: int) -> Event 
 
 @strawberry.type(description="An event you see was created, changed, cancelled or deleted.")
 class CalendarEventChanged:
-    change: CalendarEventChangeEnum = strawberry.field(description="What happened.")
+    change: CalendarEventChangeEnum = strawberry.field(
+        directives=READ, description="What happened."
+    )
     event_id: strawberry.ID = strawberry.field(
-        description="The event's (or edited occurrence's) global ID, also when `event` is null."
+        directives=READ,
+        description="The event's (or edited occurrence's) global ID, also when `event` is null.",
     )
     series_id: strawberry.ID | None = strawberry.field(
-        description="For an occurrence: its series' global ID."
+        directives=READ, description="For an occurrence: its series' global ID."
     )
     recurrence_id: datetime | None = strawberry.field(
-        description="For an occurrence: its original start."
+        directives=READ, description="For an occurrence: its original start."
     )
     pk: strawberry.Private[int]
     organization_id: strawberry.Private[int]
     actor_id: strawberry.Private[int]
 
     @strawberry.field(
-        description="The event as you see it now; null once deleted or out of your sight."
+        directives=READ,
+        description="The event as you see it now; null once deleted or out of your sight.",
     )
     async def event(self, info: Info) -> Event | None:
         return await _seen_event(info, self.organization_id, self.pk)
 
-    @strawberry.field(description="Who did it; null if not visible to you.")
+    @strawberry.field(directives=READ, description="Who did it; null if not visible to you.")
     async def actor(self, info: Info) -> User | None:
         return await visible_user(info, self.actor_id)
 
 
 @strawberry.type(description="An attendee answered an event you see.")
 class EventRsvpChanged:
-    event_id: strawberry.ID = strawberry.field(description="The event's global ID.")
-    recurrence_id: datetime | None = strawberry.field(
-        description="The occurrence answered for; null for the whole series."
+    event_id: strawberry.ID = strawberry.field(
+        directives=READ, description="The event's global ID."
     )
-    response: AttendeeResponseEnum = strawberry.field(description="Their answer.")
+    recurrence_id: datetime | None = strawberry.field(
+        directives=READ, description="The occurrence answered for; null for the whole series."
+    )
+    response: AttendeeResponseEnum = strawberry.field(directives=READ, description="Their answer.")
     pk: strawberry.Private[int]
     organization_id: strawberry.Private[int]
     user_id: strawberry.Private[int | None]
     note_text: strawberry.Private[str]
 
-    @strawberry.field(description="The event as you see it now; null if you no longer can.")
+    @strawberry.field(
+        directives=READ, description="The event as you see it now; null if you no longer can."
+    )
     async def event(self, info: Info) -> Event | None:
         return await _seen_event(info, self.organization_id, self.pk)
 
-    @strawberry.field(description="What they wrote; empty unless you see the event's details.")
+    @strawberry.field(
+        directives=READ, description="What they wrote; empty unless you see the event's details."
+    )
     async def note(self, info: Info) -> str:
         seen = await _seen_event(info, self.organization_id, self.pk)
         return self.note_text if seen is not None and seen.has_details else ""
 
-    @strawberry.field(description="Who answered; null if not visible to you.")
+    @strawberry.field(directives=READ, description="Who answered; null if not visible to you.")
     async def user(self, info: Info) -> User | None:
         seen = await _seen_event(info, self.organization_id, self.pk)
         if seen is None or not seen.has_details or self.user_id is None:

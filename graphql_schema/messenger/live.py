@@ -28,6 +28,7 @@ from models.messenger import MessageMention
 from resolvers.admin.events import is_admin_event
 from resolvers.calendar.live import is_calendar_event
 from resolvers.core.errors import NotFound
+from resolvers.core.scopes import missing_scopes
 from resolvers.drive.events import is_drive_event
 from resolvers.messenger import presence
 from resolvers.messenger.errors import MessengerErrorCode
@@ -141,6 +142,9 @@ def _to_viewer_event(info: Info, event: viewer.ViewerEvent) -> Any | None:
     if is_admin_event(event):
         return to_account_event(event)
     if is_calendar_event(event):
+        # An app's token without calendar:read is not told that anything happened there.
+        if principal is None or missing_scopes(principal, {"calendar:read"}):
+            return None
         return to_calendar_event(event)
     if not is_messenger_event(event):
         return None
