@@ -354,10 +354,13 @@ def _remaining_rule(master: Event, rid: datetime) -> str:
     rule = recurrence.normalize_rrule(master.rrule or "")
     parts = dict(p.split("=", 1) for p in rule.split(";"))
     if "COUNT" in parts:
+        # COUNT counts what the rule yields, EXDATEs included (RFC 5545): walk the rule itself.
         series = series_of(master)
-        before = sum(
-            1 for o in recurrence.occurrences(series, master.start_at, rid) if o.start < rid
-        )
+        before = 0
+        for start in recurrence.rule_of(series) or []:
+            if recurrence.as_utc(start, series) >= rid:
+                break
+            before += 1
         parts["COUNT"] = str(max(1, int(parts["COUNT"]) - before))
     return ";".join(f"{k}={v}" for k, v in parts.items())
 

@@ -237,6 +237,11 @@ def _as_utc(moment: datetime, series: Series) -> datetime:
     return moment.astimezone(UTC)
 
 
+def as_utc(moment: datetime, series: Series) -> datetime:
+    """A start the series' dateutil rule yields, as a UTC instant."""
+    return _as_utc(moment, series)
+
+
 def _end_of(start: datetime, series: Series) -> datetime:
     if series.all_day:
         local_day = start.astimezone(series.tz).date()

@@ -324,3 +324,26 @@ async def test_a_timed_event_becomes_all_day(api: Api) -> None:
         api, ada, eventId=event["id"], version=2, allDay=False, startAt=START, endAt=END
     )
     assert (back["allDay"], back["startDate"]) == (False, None)
+
+
+async def test_a_split_counts_excluded_dates_like_the_rule(api: Api) -> None:
+    ada = await api.sign_up()
+    s = await event_ok(
+        api,
+        ada,
+        title="Daily",
+        startAt=START,
+        endAt=END,
+        recurrence={"rrule": "FREQ=DAILY;COUNT=6", "exdates": ["2026-03-03T09:00:00Z"]},
+    )
+    new = await update_ok(
+        api,
+        ada,
+        eventId=s["id"],
+        version=1,
+        scope="THIS_AND_FOLLOWING",
+        recurrenceId="2026-03-05T09:00:00Z",
+        title="Later",
+    )
+    # March 2nd to 4th came before (the 3rd excluded, yet counted): 3 of 6 remain.
+    assert new["recurrence"]["rrule"] == "FREQ=DAILY;COUNT=3"
