@@ -31,7 +31,10 @@ from graphql_schema.apps.personal_tokens import (
 from graphql_schema.apps.trusted_documents import TrustedDocumentsMutation, TrustedDocumentsQuery
 from graphql_schema.apps.types import App
 from graphql_schema.apps.webhooks import WebhooksMutation, WebhooksQuery
+from graphql_schema.calendar.event_mutations import CalendarEventMutations
 from graphql_schema.calendar.events import CalendarEventsMutation, CalendarEventsQuery
+from graphql_schema.calendar.occurrences import CalendarOccurrencesQuery, EventOccurrence
+from graphql_schema.calendar.rsvp import CalendarRsvpMutation
 from graphql_schema.calendar.scheduling import CalendarSchedulingQuery
 from graphql_schema.calendar.settings import CalendarSettingsMutation, CalendarSettingsQuery
 from graphql_schema.calendar.types import Calendar, Event
@@ -79,6 +82,7 @@ QUERIES: tuple[type, ...] = (
     CalendarEventsQuery,
     CalendarSchedulingQuery,
     CalendarSettingsQuery,
+    CalendarOccurrencesQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     IdentityMutation,
@@ -105,6 +109,8 @@ MUTATIONS: tuple[type, ...] = (
     IncomingWebhooksMutation,
     CalendarEventsMutation,
     CalendarSettingsMutation,
+    CalendarEventMutations,
+    CalendarRsvpMutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (
     IdentitySubscription,
@@ -124,6 +130,7 @@ NODE_TYPES: tuple[type, ...] = (
     PersonalAccessToken,
     Calendar,
     Event,
+    EventOccurrence,
 )
 FEDERATION_VERSION: Literal["2.9"] = "2.9"
 """The Apollo Federation version the SDL links (``@link(url: .../federation/v2.9)``)."""

@@ -30,6 +30,7 @@ from typing import Any, cast
 
 from models.messenger import Chat, ChatMember
 from resolvers.admin.events import AccountPasswordReset
+from resolvers.calendar.live import CalendarEvent
 from resolvers.core.context import Context
 from resolvers.core.principal import require_principal
 from resolvers.drive.events import DriveEvent
@@ -59,9 +60,10 @@ _CHAT_KINDS = frozenset(
     }
 )
 
-UserChannelEvent = ChatEvent | DriveEvent | AccountPasswordReset
+UserChannelEvent = ChatEvent | DriveEvent | AccountPasswordReset | CalendarEvent
 """What a user channel carries: Messenger's events that concern the user (being added or
-removed, their read positions), Drive's changes and Admin's password reset."""
+removed, their read positions), Drive's changes, Admin's password reset and Calendar's
+events."""
 
 ViewerEvent = UserChannelEvent | PresenceChanged
 """What the viewer's stream yields: the above, chat events of the viewer's chats, presence."""

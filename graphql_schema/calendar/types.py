@@ -174,6 +174,14 @@ class EventAttendee:
         )
 
 
+@strawberry.type(description="How an event's attendees answered.")
+class ResponseTally:
+    accepted: int = strawberry.field(description="Going.")
+    declined: int = strawberry.field(description="Not going.")
+    tentative: int = strawberry.field(description="Maybe.")
+    needs_action: int = strawberry.field(description="Not answered yet.")
+
+
 @strawberry.federation.type(
     keys=["id"],
     description="An event: a single one, a recurring series, or one changed occurrence of a "
@@ -225,6 +233,7 @@ class Event(VisibleNode):
     organizer_id: strawberry.Private[int]
     series_id: strawberry.Private[int | None]
     model: strawberry.Private[m.Event]
+    role: strawberry.Private[m.CalendarRole | None] = None
 
     fetch_visible = staticmethod(queries.visible_events)
 
@@ -257,6 +266,9 @@ class Event(VisibleNode):
         rows = await m.EventAttendee.filter(event_id=self.series_id or self.model.id).order_by(
             "-is_organizer", "id"
         )
+        if not self.model.guests_can_see_guests and not self._manages(info):
+            me = info.context.principal.user_id if info.context.principal else None
+            rows = [a for a in rows if a.is_organizer or (me is not None and a.user_id == me)]
         return [EventAttendee.from_model(a) for a in rows]
 
     @strawberry.field(
@@ -277,6 +289,37 @@ class Event(VisibleNode):
             )
             for c in await viewer_conflicts(info.context, self.model)
         ]
+
+    def _manages(self, info: Info) -> bool:
+        """The organizer, and writers and owners of its calendar."""
+        principal = info.context.principal
+        if principal is not None and principal.user_id == self.organizer_id:
+            return True
+        return (
+            self.role is not None
+            and m.CALENDAR_ROLE_RANK[m.CalendarRole(self.role)]
+            >= (m.CALENDAR_ROLE_RANK[m.CalendarRole.WRITER])
+        )
+
+    @strawberry.field(
+        description="How many attendees answered what (the series answers; rooms left out); "
+        "null unless you are its organizer or a writer of its calendar."
+    )
+    async def response_tally(self, info: Info) -> ResponseTally | None:
+        if not self.has_details or not self._manages(info):
+            return None
+        rows: list[Any] = await m.EventAttendee.filter(
+            event_id=self.series_id or self.model.id, kind__not=m.AttendeeKind.ROOM
+        ).values_list("response", flat=True)
+        counts = {r: 0 for r in m.AttendeeResponse}
+        for r in rows:
+            counts[m.AttendeeResponse(r)] += 1
+        return ResponseTally(
+            accepted=counts[m.AttendeeResponse.ACCEPTED],
+            declined=counts[m.AttendeeResponse.DECLINED],
+            tentative=counts[m.AttendeeResponse.TENTATIVE],
+            needs_action=counts[m.AttendeeResponse.NEEDS_ACTION],
+        )
 
     @classmethod
     def from_model(cls, seen: queries.SeenEvent) -> Event:
@@ -314,6 +357,7 @@ class Event(VisibleNode):
             organizer_id=e.organizer_id,
             series_id=e.series_id,
             model=e,
+            role=seen.role,
         )
 
 

@@ -113,6 +113,20 @@ DECLARED: dict[tuple[str, str], Audience] = {
     ("File", "children"): V,
     ("File", "downloadUrl"): V,
     ("FilePermission", "inheritedFrom"): V,
+    # Calendar: roles on calendars (grants to people, departments, groups) and being a party
+    # to an event decide what one sees of it, so events are taken per viewer.
+    ("Calendar", "owner"): C,
+    ("EventAttendee", "user"): C,
+    ("CalendarEventChanged", "actor"): C,
+    ("CalendarEventChanged", "event"): V,
+    ("EventRsvpChanged", "event"): V,
+    ("EventRsvpChanged", "note"): V,
+    ("EventRsvpChanged", "user"): V,
+    ("Event", "calendar"): V,
+    ("Event", "organizer"): V,
+    ("Event", "series"): V,
+    ("Event", "attendees"): V,
+    ("Event", "responseTally"): V,
 }
 
 

@@ -62,6 +62,7 @@ NODE_SCOPES: Mapping[str, str] = {
     "File": "drive:read",
     "Calendar": "calendar:read",
     "Event": "calendar:read",
+    "EventOccurrence": "calendar:read",
     "Session": "profile:read",
     "PersonalAccessToken": "profile:read",
     "Invitation": "admin:read",

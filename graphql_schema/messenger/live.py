@@ -11,6 +11,11 @@ import strawberry
 from strawberry.types import Info
 
 from graphql_schema.admin.account_events import PasswordResetByAdmin, to_account_event
+from graphql_schema.calendar.live import (
+    CalendarEventChanged,
+    EventRsvpChanged,
+    to_calendar_event,
+)
 from graphql_schema.core.node import decode_id
 from graphql_schema.core.payload import MutationError, error_code, mutate
 from graphql_schema.core.scopes import needs
@@ -21,7 +26,9 @@ from graphql_schema.messenger.events import ChatEvent, to_chat_event
 from graphql_schema.messenger.types import Chat
 from models.messenger import MessageMention
 from resolvers.admin.events import is_admin_event
+from resolvers.calendar.live import is_calendar_event
 from resolvers.core.errors import NotFound
+from resolvers.core.scopes import missing_scopes
 from resolvers.drive.events import is_drive_event
 from resolvers.messenger import presence
 from resolvers.messenger.errors import MessengerErrorCode
@@ -118,7 +125,12 @@ class PresenceChanged:
 
 
 ViewerEvent = Annotated[
-    ViewerChatEvent | PresenceChanged | DriveChanged | PasswordResetByAdmin,
+    ViewerChatEvent
+    | PresenceChanged
+    | DriveChanged
+    | PasswordResetByAdmin
+    | CalendarEventChanged
+    | EventRsvpChanged,
     strawberry.union("ViewerEvent", description="Something that concerns you."),
 ]
 
@@ -129,6 +141,11 @@ def _to_viewer_event(info: Info, event: viewer.ViewerEvent) -> Any | None:
         return to_drive_event(event)
     if is_admin_event(event):
         return to_account_event(event)
+    if is_calendar_event(event):
+        # An app's token without calendar:read is not told that anything happened there.
+        if principal is None or missing_scopes(principal, {"calendar:read"}):
+            return None
+        return to_calendar_event(event)
     if not is_messenger_event(event):
         return None
     if event["type"] == MessengerEventKind.PRESENCE_CHANGED:
@@ -207,7 +224,8 @@ class LiveSubscription:
         description="Everything that concerns you, in one stream: new and changed messages in "
         "any of your chats (your 500 most active), being added or removed, your read positions "
         "from other devices, presence of the people you chat with, changes to Drive files "
-        "and folders you can see, and an admin resetting your password.",
+        "and folders you can see, an admin resetting your password, and changes and answers "
+        "to calendar events you see.",
         directives=needs("messenger:read", "drive:read"),
     )
     async def viewer_events(self, info: Info) -> AsyncGenerator[ViewerEvent, None]:

@@ -124,6 +124,11 @@ class Series:
     all_day: bool = False
     start_date: date | None = None
     end_date: date | None = None
+    wall_start: datetime | None = None
+    """The DTSTART's local wall-clock time (naive), when it is not the one ``start`` reads as
+    in ``tz``: a DTSTART in a DST gap (02:30 on spring-forward day, an ``.ics`` with TZID) is
+    stored as the instant with the offset before the gap (03:30 local), but its later
+    occurrences are at 02:30. None: ``start`` in ``tz``."""
 
     @property
     def duration(self) -> timedelta:
@@ -185,7 +190,11 @@ def rule_of(series: Series, field_name: str = "recurrence.rrule") -> rrule | Non
         assert series.start_date is not None
         dtstart: datetime = datetime.combine(series.start_date, time(0))
     else:
-        dtstart = series.start.astimezone(series.tz)
+        dtstart = (
+            series.wall_start.replace(tzinfo=series.tz, fold=0)
+            if series.wall_start is not None
+            else series.start.astimezone(series.tz)
+        )
         parts = _rule_parts(text)
         if "UNTIL" in parts and not parts["UNTIL"].endswith("Z"):
             # A floating or date UNTIL on a zoned DTSTART: RFC 5545 asks for UTC; read it in
@@ -238,6 +247,11 @@ def _as_utc(moment: datetime, series: Series) -> datetime:
     if moment.tzinfo is None:
         return midnight(moment.date(), series.tz)
     return moment.astimezone(UTC)
+
+
+def as_utc(moment: datetime, series: Series) -> datetime:
+    """A start the series' dateutil rule yields, as a UTC instant."""
+    return _as_utc(moment, series)
 
 
 def _end_of(start: datetime, series: Series) -> datetime:

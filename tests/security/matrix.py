@@ -257,6 +257,7 @@ NODE_SLOTS = {
     "App": "app",
     "Calendar": "calendar",
     "Event": "event",
+    "EventOccurrence": "occurrence",
 }
 # Besides Node types, the other objects with IDs, for lookups like ``uploadSession(id:)``.
 TYPE_SLOTS = {

@@ -61,6 +61,8 @@ NODE = {
     # invites the guest, so they see it; colleagues see a busy block (hasDetails false).
     "Calendar":     "OK    OK    OK     NULL  NULL",
     "Event":        "OK    OK    OK     OK    NULL",
+    # An occurrence shows as its event does (colleagues: a busy block; the guest attends).
+    "EventOccurrence": "OK  OK    OK     OK    NULL",
 }  # fmt: skip
 
 MATRIX: dict[str, Case | list[Case]] = {
@@ -219,6 +221,22 @@ MATRIX: dict[str, Case | list[Case]] = {
         values={"input.durationMinutes": 30, "input.from": "2026-06-01T00:00:00Z",
                 "input.to": "2026-06-08T00:00:00Z"},
         why="people are authorized as in freeBusy"),
+    "events":                        X("OK    OK    OK     NF    NF",
+        ids={"calendarIds": "calendar"},
+        values={"from": "2026-06-01T00:00:00Z", "to": "2026-07-01T00:00:00Z"},
+        why="colleagues read the member's primary calendar as free/busy (busy blocks); a "
+        "guest does not see the calendar, only the event they are invited to"),
+    "eventUpdate":                   X("F     F     OK     F     NF",
+        ids={"eventId": "event", "input.attendeesAdd.userId": None,
+             "input.attendeesAdd.groupId": None, "input.attendeesAdd.departmentId": None,
+             "input.attendeesAdd.roomId": None, "attendeesRemove": None,
+             "attachmentIds": None},
+        values={"input.version": 1, "input.title": "Changed"},
+        why="colleagues see the event as busy, the guest attends: neither organizes nor writes"),
+    "eventDelete":                   X("F     F     OK     F     NF", ids={"eventId": "event"}),
+    "eventRespond":                  X("NOT_AN_ATTENDEE NOT_AN_ATTENDEE OK OK NF",
+        ids={"eventId": "event"}, values={"input.response": "ACCEPTED"},
+        why="the organizer and the invited guest attend; colleagues only see a busy block"),
     "folderCreate":                  X("NF    NF    OK     F     NF", ids={"parentId": "folder"}),
     "fileRename":                    X("NF    NF    OK     F     NF"),
     "fileMove":                      X("NF    NF    OK     F     NF"),

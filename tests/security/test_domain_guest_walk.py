@@ -38,6 +38,7 @@ WORD = "zeta"  # in every seeded name and text, so search fields have something 
 # ids, no object of any type (a guest asking about anyone but itself gets NOT_FOUND there:
 # tests/calendar/test_freebusy.py, the role matrix's freeBusy and findMeetingTimes rows).
 SKIP_FIELDS = {("Query", "_service"), ("Query", "freeBusy"), ("Query", "findMeetingTimes")}
+WINDOW = {"from": '"2026-01-01T00:00:00Z"', "to": '"2026-12-31T00:00:00Z"'}
 # Errors that mean "nothing for you here"; anything else is a bug the walk reports.
 REFUSALS = {"FORBIDDEN", "NOT_FOUND"}
 
@@ -179,6 +180,14 @@ def steps_of(
     # Small pages keep deep paths under the cost limit; three items still show a leak.
     paging = (("first", "3"),) if any(a["name"] == "first" for a in f["args"]) else ()
     required = [a for a in f["args"] if unwrap(a["type"])[2] and a["defaultValue"] is None]
+    # A time window (`events(calendarIds:, from:, to:)`): one fixed window, the ids walked.
+    window = tuple(
+        (a["name"], WINDOW.get(a["name"], f'"{WINDOW["from"][1:-1]}"'))
+        for a in required
+        if unwrap(a["type"])[0]["name"] == "DateTime"
+    )
+    required = [a for a in required if unwrap(a["type"])[0]["name"] != "DateTime"]
+    paging = (*paging, *window)
     if not required:
         yield Step(f["name"], paging)
         return

@@ -473,6 +473,14 @@ async def _event(world: World, into: dict[str, str]) -> str:
     return str(p["event"]["id"])
 
 
+async def _occurrence(world: World, into: dict[str, str]) -> str:
+    """The one occurrence of the member's event (``events`` lists it with this id)."""
+    from strawberry.relay import GlobalID
+
+    event_pk = GlobalID.from_id(into["event"]).node_id
+    return str(GlobalID("EventOccurrence", f"{event_pk}_20260601T090000Z"))
+
+
 FACTORIES: dict[str, Factory] = {
     "colleague": _colleague,
     "department": _department,
@@ -499,6 +507,7 @@ FACTORIES: dict[str, Factory] = {
     "incoming_webhook": _incoming_webhook,
     "calendar": _calendar,
     "event": _event,
+    "occurrence": _occurrence,
 }
 # Dependencies first: a message needs its chat, a version its file.
 FACTORY_ORDER = tuple(FACTORIES)
