@@ -61,6 +61,7 @@ def calendar_routes() -> list[Route]:
         Route("/bench/calendar/seed", authenticated(calendar.seed), methods=["POST"]),
         Route("/bench/plain/freebusy", authenticated(calendar.plain_free_busy), methods=["POST"]),
         Route("/bench/plain/findtimes", authenticated(calendar.plain_find_times), methods=["POST"]),
+        Route("/bench/plain/weekview", authenticated(calendar.plain_week_view), methods=["POST"]),
     ]
 
 

@@ -11,8 +11,9 @@ organizing 50 weekly series (30 or 60 minutes, 07:00 to 19:00 in their zone, a c
 the 20 invited to each), written straight to the database by ``/bench/calendar/seed`` (made
 once per stack; a thousand ``eventCreate`` calls would only slow the run down).
 
-The scenario is a list of ``Screen``s, so the week view (``events``) joins as one more entry
-with its plain endpoint once it exists."""
+The week view: the viewer (a reader of the 20 calendars, granted by the seed) opens one week of
+all of them with ``events``, against a plain endpoint calling ``resolvers.calendar.window.
+window_events`` (the same SQL, expansion and privacy) and writing the same JSON by hand."""
 
 from __future__ import annotations
 
@@ -32,6 +33,9 @@ ZONES = ("Europe/Berlin", "America/New_York")
 FREE_BUSY = """query FreeBusy($u: [ID!], $from: DateTime!, $to: DateTime!) {
   freeBusy(userIds: $u, from: $from, to: $to) {
     people { id busy { start end status } } rooms { id busy { start end status } } } }"""
+WEEK_VIEW = """query WeekView($c: [ID!]!, $from: DateTime!, $to: DateTime!) {
+  events(calendarIds: $c, from: $from, to: $to) {
+    id startAt endAt title hasDetails showAs event { id } } }"""
 FIND_TIMES = """query FindTimes($i: FindMeetingTimesInput!) { findMeetingTimes(input: $i) {
   candidates
   suggestions { start end score freeAttendeeIds busyAttendeeIds }
@@ -48,7 +52,7 @@ class Screen:
     """How many items the answer holds (checked to be non-trivial)."""
 
 
-def screens(people: list[str]) -> list[Screen]:
+def screens(people: list[str], calendars: list[str]) -> list[Screen]:
     return [
         Screen(
             f"freeBusy, {PEOPLE} people x {SERIES} weekly series, one week",
@@ -78,6 +82,16 @@ def screens(people: list[str]) -> list[Screen]:
             "/bench/plain/findtimes",
             lambda d: d["findMeetingTimes"]["candidates"],
         ),
+        Screen(
+            f"events week view, {PEOPLE} calendars x {SERIES} weekly series",
+            {
+                "query": WEEK_VIEW,
+                "variables": {"c": calendars, "from": WEEK[0], "to": WEEK[1]},
+                "operationName": "WeekView",
+            },
+            "/bench/plain/weekview",
+            lambda d: len(d["events"]),
+        ),
     ]
 
 
@@ -96,7 +110,16 @@ def _when(value: str) -> datetime:
 
 async def seed(ctx: Any, variables: dict[str, Any]) -> dict[str, Any]:
     """The calendars of the scenario (once per stack): see the module docstring."""
-    from models.calendar import AttendeeKind, AttendeeResponse, Event, EventAttendee
+    from bench.baseline import gid
+    from models.calendar import (
+        AttendeeKind,
+        AttendeeResponse,
+        CalendarGrant,
+        CalendarGranteeKind,
+        CalendarRole,
+        Event,
+        EventAttendee,
+    )
     from models.identity import User
     from resolvers.calendar.access import do_primary_calendar
     from resolvers.calendar.recurrence import zone
@@ -106,8 +129,18 @@ async def seed(ctx: Any, variables: dict[str, Any]) -> dict[str, Any]:
         u.id: u
         for u in await User.filter(id__in=ids, organization_id=ctx.principal.organization_id)
     }
+    calendars = [await do_primary_calendar(users[uid]) for uid in ids]
+    calendar_ids = [gid("Calendar", c.id) for c in calendars]
     if await Event.filter(ical_uid__startswith="bench-cal-", organizer_id__in=ids).exists():
-        return {"events": 0}
+        return {"events": 0, "calendarIds": calendar_ids}
+    # The viewer reads the 20 calendars (a week view of details, not busy blocks).
+    for c in calendars:
+        await CalendarGrant.get_or_create(
+            calendar_id=c.id,
+            grantee_kind=CalendarGranteeKind.USER,
+            grantee_id=ctx.principal.user_id,
+            defaults={"role": CalendarRole.READER},
+        )
     rng = random.Random(16)
     made = 0
     for n, uid in enumerate(ids):
@@ -146,7 +179,7 @@ async def seed(ctx: Any, variables: dict[str, Any]) -> dict[str, Any]:
                 ]
             )  # fmt: skip
             made += 1
-    return {"events": made}
+    return {"events": made, "calendarIds": calendar_ids}
 
 
 def _iso(value: datetime) -> str:
@@ -222,3 +255,35 @@ async def plain_find_times(ctx: Any, variables: dict[str, Any]) -> dict[str, Any
             ],
         }
     }
+
+
+async def plain_week_view(ctx: Any, variables: dict[str, Any]) -> dict[str, Any]:
+    """``events`` by hand: the same resolver function, JSON written directly."""
+    from strawberry.relay import GlobalID
+
+    from bench.baseline import gid
+    from resolvers.calendar.recurrence import instance_key
+    from resolvers.calendar.window import window_events
+
+    found = await window_events(
+        ctx, [_pk(c) for c in variables["c"]], _when(variables["from"]), _when(variables["to"])
+    )
+    out = []
+    for o in found:
+        inst = o.instance
+        row = inst.row
+        key = instance_key(inst.recurrence_id)
+        out.append(
+            {
+                "id": gid(
+                    "EventOccurrence", f"{inst.master.id}_{instance_key(inst.recurrence_id)}"
+                ),
+                "startAt": _iso(inst.start),
+                "endAt": _iso(inst.end),
+                "title": row.title if o.details else "Busy",
+                "hasDetails": o.details,
+                "showAs": str(row.show_as),
+                "event": {"id": gid("Event", inst.master.id)},
+            }
+        )
+    return {"events": out}
