@@ -275,9 +275,7 @@ async def plain_week_view(ctx: Any, variables: dict[str, Any]) -> dict[str, Any]
         key = instance_key(inst.recurrence_id)
         out.append(
             {
-                "id": gid(
-                    "EventOccurrence", f"{inst.master.id}_{instance_key(inst.recurrence_id)}"
-                ),
+                "id": str(GlobalID("EventOccurrence", f"{inst.master.id}_{key}")),
                 "startAt": _iso(inst.start),
                 "endAt": _iso(inst.end),
                 "title": row.title if o.details else "Busy",
