@@ -32,6 +32,7 @@ from graphql_schema.apps.trusted_documents import TrustedDocumentsMutation, Trus
 from graphql_schema.apps.types import App
 from graphql_schema.apps.webhooks import WebhooksMutation, WebhooksQuery
 from graphql_schema.calendar.events import CalendarEventsMutation, CalendarEventsQuery
+from graphql_schema.calendar.rooms import Building, CalendarRoomsMutation, CalendarRoomsQuery, Room
 from graphql_schema.calendar.types import Calendar, Event
 from graphql_schema.core.node import NodeQuery, resolve_entities
 from graphql_schema.core.payload import add_payload_errors
@@ -75,6 +76,7 @@ QUERIES: tuple[type, ...] = (
     WebhooksQuery,
     IncomingWebhooksQuery,
     CalendarEventsQuery,
+    CalendarRoomsQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     IdentityMutation,
@@ -100,6 +102,7 @@ MUTATIONS: tuple[type, ...] = (
     WebhooksMutation,
     IncomingWebhooksMutation,
     CalendarEventsMutation,
+    CalendarRoomsMutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (
     IdentitySubscription,
@@ -119,6 +122,8 @@ NODE_TYPES: tuple[type, ...] = (
     PersonalAccessToken,
     Calendar,
     Event,
+    Building,
+    Room,
 )
 FEDERATION_VERSION: Literal["2.9"] = "2.9"
 """The Apollo Federation version the SDL links (``@link(url: .../federation/v2.9)``)."""

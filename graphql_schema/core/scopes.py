@@ -62,6 +62,8 @@ NODE_SCOPES: Mapping[str, str] = {
     "File": "drive:read",
     "Calendar": "calendar:read",
     "Event": "calendar:read",
+    "Building": "calendar:read",
+    "Room": "calendar:read",
     "Session": "profile:read",
     "PersonalAccessToken": "profile:read",
     "Invitation": "admin:read",
