@@ -57,9 +57,7 @@ def room_answer(event: dict[str, Any]) -> tuple[str, str]:
     return found["response"], found["note"]
 
 
-async def answer_booking(
-    api: Api, who: Account, verb: str, **fields: Any
-) -> dict[str, Any]:
+async def answer_booking(api: Api, who: Account, verb: str, **fields: Any) -> dict[str, Any]:
     data = await api.gql(
         "mutation($i: RoomBookingAnswerInput!) { roomBooking"
         + verb

@@ -90,12 +90,8 @@ async def test_typed_errors_change_nothing(api: Api) -> None:
     zone = await building(api, ada, name="Annex", timeZone="Mars/Olympus")
     assert [e["code"] for e in zone["errors"]] == ["UNKNOWN_TIME_ZONE"]
     capacity = await room(api, ada, buildingId=hq["id"], name="Red", capacity=-1)
-    assert [(e["code"], e["field"]) for e in capacity["errors"]] == [
-        ("BAD_USER_INPUT", "capacity")
-    ]
-    bookable = await room(
-        api, ada, buildingId=hq["id"], name="Red", bookableBy=[{"userId": None}]
-    )
+    assert [(e["code"], e["field"]) for e in capacity["errors"]] == [("BAD_USER_INPUT", "capacity")]
+    bookable = await room(api, ada, buildingId=hq["id"], name="Red", bookableBy=[{"userId": None}])
     assert [e["code"] for e in bookable["errors"]] == ["BAD_USER_INPUT"]
     # Removing a floor a room is on, and deleting a building with rooms.
     floors = await api.gql(
@@ -164,9 +160,7 @@ async def test_rooms_filter_by_capacity_equipment_and_free_time(api: Api) -> Non
     ada = await api.sign_up()
     hq = await building_ok(api, ada)
     small = await room_ok(api, ada, buildingId=hq["id"], name="Small", capacity=4)
-    await room_ok(
-        api, ada, buildingId=hq["id"], name="Large", capacity=20, equipment=["video"]
-    )
+    await room_ok(api, ada, buildingId=hq["id"], name="Large", capacity=20, equipment=["video"])
     # Small is booked every Monday 09:00-10:00 New York time, from March 2nd.
     await event_ok(
         api,
