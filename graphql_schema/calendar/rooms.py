@@ -476,6 +476,16 @@ class RoomBookingErrorCode(Enum):
     NOT_PENDING = error_code(
         CalendarErrorCode.NOT_PENDING, "The booking was answered already (or is not pending)."
     )
+    # Approving expands the stored series to re-check overlaps: a stored recurrence or zone
+    # that no longer parses (a zone dropped from the tz database) would surface as these.
+    INVALID_RECURRENCE = error_code(
+        CalendarErrorCode.INVALID_RECURRENCE,
+        "The event's stored recurrence no longer parses, so overlaps cannot be checked.",
+    )
+    UNKNOWN_TIME_ZONE = error_code(
+        CalendarErrorCode.UNKNOWN_TIME_ZONE,
+        "The event's stored zone is no longer known, so overlaps cannot be checked.",
+    )
     BAD_USER_INPUT = BAD_USER_INPUT
     NOT_FOUND = error_code(
         CoreErrorCode.NOT_FOUND,

@@ -11,7 +11,7 @@ booking of any occurrence overlapping the window."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -311,7 +311,6 @@ class RoomFields:
     admin_id: int | None = None
     clear_admin: bool = False
     email: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 async def _check_bookable_by(

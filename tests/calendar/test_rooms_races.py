@@ -26,22 +26,26 @@ async def test_two_processes_book_a_room_once(api: Api) -> None:
     ada = await api.sign_up()
     blue = await room_ok(api, ada, name="Blue")
     # A weekly series and single events, all wanting the first Monday's hour.
-    async with hello_serve() as (url_a, _), hello_serve() as (url_b, _):
-        async with Api(url_a) as a, Api(url_b) as b:
-            results = await asyncio.gather(
-                *(
-                    create_event(
-                        (a, b)[i % 2],
-                        ada,
-                        title=f"Race {i}",
-                        startAt=START,
-                        endAt=END,
-                        recurrence={"rrule": "FREQ=WEEKLY;COUNT=3"} if i % 3 == 0 else None,
-                        attendees=[{"roomId": blue["id"]}],
-                    )
-                    for i in range(N)
+    async with (
+        hello_serve() as (url_a, _),
+        hello_serve() as (url_b, _),
+        Api(url_a) as a,
+        Api(url_b) as b,
+    ):
+        results = await asyncio.gather(
+            *(
+                create_event(
+                    (a, b)[i % 2],
+                    ada,
+                    title=f"Race {i}",
+                    startAt=START,
+                    endAt=END,
+                    recurrence={"rrule": "FREQ=WEEKLY;COUNT=3"} if i % 3 == 0 else None,
+                    attendees=[{"roomId": blue["id"]}],
                 )
+                for i in range(N)
             )
+        )
     assert all(r["errors"] == [] for r in results), results
     answers = sorted(room_answer(r["event"])[0] for r in results)
     assert answers == ["ACCEPTED"] + ["DECLINED"] * (N - 1)

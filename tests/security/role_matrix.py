@@ -61,6 +61,9 @@ NODE = {
     # invites the guest, so they see it; colleagues see a busy block (hasDetails false).
     "Calendar":     "OK    OK    OK     NULL  NULL",
     "Event":        "OK    OK    OK     OK    NULL",
+    # Buildings and rooms are places everyone in the organization reads, guests included.
+    "Building":     "OK    OK    OK     OK    NULL",
+    "Room":         "OK    OK    OK     OK    NULL",
 }  # fmt: skip
 
 MATRIX: dict[str, Case | list[Case]] = {
@@ -208,6 +211,27 @@ MATRIX: dict[str, Case | list[Case]] = {
         values={"input.startAt": "2026-06-02T09:00:00Z", "input.endAt": "2026-06-02T10:00:00Z"},
         why="colleagues see the member's primary calendar as free/busy (FORBIDDEN to write); "
         "a guest does not see it at all"),
+    # --- calendar rooms: the owner's building and room (approval by the organization's
+    # admins), the member's pending booking of it ---------------------------------------------
+    "rooms":                         X("OK    OK    OK     OK    NF"),
+    "roomBookings":                  X("OK    OK    NF     NF    NF",
+        why="a room's bookings are for its admin and the organization's admins"),
+    "buildingUpdate":                X("OK    OK    F      F     NF"),
+    "buildingDelete":                X("OK    OK    F      F     NF"),
+    "roomCreate":                    X("OK    OK    F      F     NF",
+        ids={"input.bookableBy.userId": None, "input.bookableBy.departmentId": None,
+             "input.bookableBy.groupId": None, "adminId": None},
+        values={"input.name": "Matrix new room"}),
+    "roomUpdate":                    X("OK    OK    F      F     NF",
+        ids={"input.bookableBy.userId": None, "input.bookableBy.departmentId": None,
+             "input.bookableBy.groupId": None, "adminId": None}),
+    "roomDisable":                   X("OK    OK    F      F     NF"),
+    "roomBookingApprove":            X("OK    OK    NF     NF    NF",
+        ids={"eventId": None, "roomId": None},
+        why="only the room's admin (none: the organization's admins) answers; others cannot "
+        "tell a booking exists"),
+    "roomBookingDecline":            X("OK    OK    NF     NF    NF",
+        ids={"eventId": None, "roomId": None}),
     "folderCreate":                  X("NF    NF    OK     F     NF", ids={"parentId": "folder"}),
     "fileRename":                    X("NF    NF    OK     F     NF"),
     "fileMove":                      X("NF    NF    OK     F     NF"),
