@@ -32,6 +32,7 @@ from graphql_schema.apps.trusted_documents import TrustedDocumentsMutation, Trus
 from graphql_schema.apps.types import App
 from graphql_schema.apps.webhooks import WebhooksMutation, WebhooksQuery
 from graphql_schema.calendar.events import CalendarEventsMutation, CalendarEventsQuery
+from graphql_schema.calendar.reminders import CalendarRemindersMutation
 from graphql_schema.calendar.rooms import Building, CalendarRoomsMutation, CalendarRoomsQuery, Room
 from graphql_schema.calendar.types import Calendar, Event
 from graphql_schema.core.node import NodeQuery, resolve_entities
@@ -103,6 +104,7 @@ MUTATIONS: tuple[type, ...] = (
     IncomingWebhooksMutation,
     CalendarEventsMutation,
     CalendarRoomsMutation,
+    CalendarRemindersMutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (
     IdentitySubscription,

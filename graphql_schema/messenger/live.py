@@ -11,6 +11,7 @@ import strawberry
 from strawberry.types import Info
 
 from graphql_schema.admin.account_events import PasswordResetByAdmin, to_account_event
+from graphql_schema.calendar.reminders import EventReminder, to_event_reminder
 from graphql_schema.core.node import decode_id
 from graphql_schema.core.payload import MutationError, error_code, mutate
 from graphql_schema.core.scopes import needs
@@ -118,13 +119,15 @@ class PresenceChanged:
 
 
 ViewerEvent = Annotated[
-    ViewerChatEvent | PresenceChanged | DriveChanged | PasswordResetByAdmin,
+    ViewerChatEvent | PresenceChanged | DriveChanged | PasswordResetByAdmin | EventReminder,
     strawberry.union("ViewerEvent", description="Something that concerns you."),
 ]
 
 
 def _to_viewer_event(info: Info, event: viewer.ViewerEvent) -> Any | None:
     principal = info.context.principal
+    if (reminder := to_event_reminder(event)) is not None:
+        return reminder
     if is_drive_event(event):
         return to_drive_event(event)
     if is_admin_event(event):
