@@ -64,10 +64,10 @@ async def next_due(
         return None
     moment = now()
     # Occurrences starting within the longest lead of now may still have a reminder due.
-    window_from = moment
+    window_from = max(moment, master.start_at - MAX_LEAD)
     if after is not None:
         window_from = max(window_from, after[0])
-    window_to = moment + timedelta(days=HORIZON_DAYS) + MAX_LEAD
+    window_to = window_from + timedelta(days=HORIZON_DAYS) + MAX_LEAD
     for instance in await expand.instances(Q(id=master.id), window_from, window_to):
         for m in minutes:
             if after is not None and (instance.start, -m) <= (after[0], -after[1]):
