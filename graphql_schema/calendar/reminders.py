@@ -14,7 +14,7 @@ from strawberry.types import Info
 
 from graphql_schema.calendar.types import Event, occurrence_id
 from graphql_schema.core.node import global_id, require_id
-from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, error_code, mutate
+from graphql_schema.core.payload import MutationError, error_code, mutate
 from graphql_schema.core.scopes import needs
 from resolvers.calendar import reminders
 from resolvers.calendar.errors import CalendarErrorCode
@@ -74,7 +74,6 @@ class EventReminderSetErrorCode(Enum):
     UNKNOWN_TIME_ZONE = error_code(
         CalendarErrorCode.UNKNOWN_TIME_ZONE, "The event's stored zone is no longer known."
     )
-    BAD_USER_INPUT = BAD_USER_INPUT
     NOT_FOUND = error_code(
         CoreErrorCode.NOT_FOUND, "No such event, or you cannot see it (the two answer alike)."
     )

@@ -230,6 +230,9 @@ MATRIX: dict[str, Case | list[Case]] = {
         ids={"eventId": None, "roomId": None},
         why="only the room's admin (none: the organization's admins) answers; others cannot "
         "tell a booking exists"),
+    "eventReminderSet":              X("NOT_AN_ATTENDEE NOT_AN_ATTENDEE OK OK NF",
+        ids={"eventId": "event"}, values={"input.minutes": [5]},
+        why="colleagues see the member's event as busy but do not attend it; the guest does"),
     "roomBookingDecline":            X("OK    OK    NF     NF    NF",
         ids={"eventId": None, "roomId": None}),
     "folderCreate":                  X("NF    NF    OK     F     NF", ids={"parentId": "folder"}),
