@@ -215,9 +215,10 @@ async def check_building_create(
     if f.name is None:
         raise ValidationFailed("A building needs a name.", field="name")
     columns = _check_building_fields(f)
-    await _building_name_free(principal.organization_id, columns["name"])
 
     async def create() -> Building:
+        # Checked here, not before ``once``: a retry finds the name taken by its own first try.
+        await _building_name_free(principal.organization_id, columns["name"])
         return await do_building_create(principal.organization_id, columns)
 
     async def load(pk: int) -> Building | None:
@@ -420,9 +421,9 @@ async def check_room_create(
     if f.name is None:
         raise ValidationFailed("A room needs a name.", field="name")
     columns = await _check_room_fields(principal.organization_id, building, f)
-    await _room_name_free(building.id, columns["name"])
 
     async def create() -> Room:
+        await _room_name_free(building.id, columns["name"])  # as in check_building_create
         return await do_room_create(building, columns)
 
     async def load(pk: int) -> Room | None:
