@@ -78,16 +78,30 @@ async def next_due(
     return None
 
 
+Due = tuple[datetime, datetime, int, datetime] | None
+
+
 async def do_schedule(
-    master: Event, attendee: EventAttendee, after: tuple[datetime, int] | None = None
+    master: Event,
+    attendee: EventAttendee,
+    after: tuple[datetime, int] | None = None,
+    *,
+    known: dict[tuple[int, ...], Due] | None = None,
 ) -> None:
-    """Queue the attendee's next reminder (in the open transaction)."""
+    """Queue the attendee's next reminder (in the open transaction). ``known``: next reminders
+    already found for a list of minutes, so that a thousand attendees with the event's own
+    reminders cost one expansion, not a thousand."""
     if attendee.kind != AttendeeKind.USER or attendee.user_id is None:
         return
     if attendee.response == AttendeeResponse.DECLINED:
         return
     minutes = minutes_of(attendee, master)
-    found = await next_due(master, minutes, after)
+    if known is not None and tuple(minutes) in known:
+        found = known[tuple(minutes)]
+    else:
+        found = await next_due(master, minutes, after)
+        if known is not None:
+            known[tuple(minutes)] = found
     if found is None:
         return
     recurrence_id, start, m, due = found
@@ -122,8 +136,9 @@ async def schedule_reminders(tx: Transaction, saved: EventSaved) -> None:
         master = await Event.get(id=event.series_id)
     if master.deleted_at is not None:
         return  # its jobs find it deleted and do nothing
+    known: dict[tuple[int, ...], Due] = {}
     for attendee in await EventAttendee.filter(event_id=master.id, kind=AttendeeKind.USER):
-        await do_schedule(master, attendee)
+        await do_schedule(master, attendee, known=known)
 
 
 @job_handler(REMINDER_JOB, max_attempts=5)

@@ -6,11 +6,17 @@ approves or declines; concurrent requests book it once."""
 from __future__ import annotations
 
 import asyncio
+import uuid
+from typing import Any
 
+from adapters import runtime
 from models.calendar import Event, EventAttendee
+from resolvers.calendar.live import CalendarEventKind
+from resolvers.core.channels import user_channel
 from tests.calendar.helpers import create_event, event_ok, pk, refused
 from tests.calendar.rooms_helpers import answer_booking, bookings, room_answer, room_ok
 from tests.client import Api
+from tests.timing import eventually
 
 START = "2030-03-04T14:00:00Z"
 END = "2030-03-04T15:00:00Z"
@@ -236,3 +242,54 @@ async def test_concurrent_bookings_book_the_room_once(api: Api) -> None:
     assert answers == ["ACCEPTED"] + ["DECLINED"] * 7
     rows = await EventAttendee.filter(room_id=pk(blue["id"])).values_list("response", flat=True)
     assert sorted(rows) == answers
+
+
+async def test_the_organizer_and_the_admin_hear_of_a_booking(api: Api) -> None:
+    ada = await api.sign_up()
+    bob = await api.add_member(ada, name="Bob")
+    cy = await api.add_member(ada, name="Cy")
+    board = await room_ok(api, ada, name="Board", requiresApproval=True, adminId=cy.user_id)
+    bus = runtime.current().bus
+    heard: dict[str, list[dict[str, Any]]] = {"bob": [], "cy": [], "ada": []}
+    marker = {"type": "test.marker", "id": uuid.uuid4().hex}
+    who = {"bob": bob, "cy": cy, "ada": ada}
+    async with (
+        bus.subscribe(user_channel(pk(bob.user_id))) as bob_sub,
+        bus.subscribe(user_channel(pk(cy.user_id))) as cy_sub,
+        bus.subscribe(user_channel(pk(ada.user_id))) as ada_sub,
+    ):
+
+        async def pump(name: str, sub: Any) -> None:
+            async for event in sub:
+                heard[name].append(event)
+
+        tasks = [
+            asyncio.create_task(pump(n, s))
+            for n, s in (("bob", bob_sub), ("cy", cy_sub), ("ada", ada_sub))
+        ]
+        try:
+            event = await event_ok(
+                api, bob, startAt=START, endAt=END, attendees=[{"roomId": board["id"]}]
+            )
+            await answer_booking(api, cy, "Approve", eventId=event["id"], roomId=board["id"])
+            for name in heard:
+                await bus.publish(user_channel(pk(who[name].user_id)), marker)
+            await eventually(
+                lambda: all(marker in h for h in heard.values()), what="the marker events"
+            )
+        finally:
+            for t in tasks:
+                t.cancel()
+
+    def bookings_heard(name: str) -> list[str]:
+        return [
+            e["response"]
+            for e in heard[name]
+            if e["type"] == CalendarEventKind.ROOM_BOOKING_CHANGED
+        ]
+
+    assert bookings_heard("bob") == ["NEEDS_ACTION", "ACCEPTED"]
+    assert bookings_heard("cy") == ["NEEDS_ACTION", "ACCEPTED"]
+    assert bookings_heard("ada") == []  # the room has its own admin
+    changed = [e["change"] for e in heard["bob"] if e["type"] == CalendarEventKind.EVENT_CHANGED]
+    assert changed == ["CREATED", "UPDATED"]
