@@ -33,7 +33,8 @@ from graphql_schema.apps.types import App
 from graphql_schema.apps.webhooks import WebhooksMutation, WebhooksQuery
 from graphql_schema.calendar.events import CalendarEventsMutation, CalendarEventsQuery
 from graphql_schema.calendar.reminders import CalendarRemindersMutation
-from graphql_schema.calendar.rooms import Building, CalendarRoomsMutation, CalendarRoomsQuery, Room
+from graphql_schema.calendar.room_mutations import CalendarRoomsMutation
+from graphql_schema.calendar.rooms import Building, CalendarRoomsQuery, Room
 from graphql_schema.calendar.types import Calendar, Event
 from graphql_schema.core.node import NodeQuery, resolve_entities
 from graphql_schema.core.payload import add_payload_errors
