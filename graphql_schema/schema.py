@@ -34,6 +34,9 @@ from graphql_schema.apps.webhooks import WebhooksMutation, WebhooksQuery
 from graphql_schema.calendar.event_mutations import CalendarEventMutations
 from graphql_schema.calendar.events import CalendarEventsMutation, CalendarEventsQuery
 from graphql_schema.calendar.occurrences import CalendarOccurrencesQuery, EventOccurrence
+from graphql_schema.calendar.reminders import CalendarRemindersMutation
+from graphql_schema.calendar.room_mutations import CalendarRoomsMutation
+from graphql_schema.calendar.rooms import Building, CalendarRoomsQuery, Room
 from graphql_schema.calendar.rsvp import CalendarRsvpMutation
 from graphql_schema.calendar.scheduling import CalendarSchedulingQuery
 from graphql_schema.calendar.settings import CalendarSettingsMutation, CalendarSettingsQuery
@@ -83,6 +86,7 @@ QUERIES: tuple[type, ...] = (
     CalendarSchedulingQuery,
     CalendarSettingsQuery,
     CalendarOccurrencesQuery,
+    CalendarRoomsQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     IdentityMutation,
@@ -111,6 +115,8 @@ MUTATIONS: tuple[type, ...] = (
     CalendarSettingsMutation,
     CalendarEventMutations,
     CalendarRsvpMutation,
+    CalendarRoomsMutation,
+    CalendarRemindersMutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (
     IdentitySubscription,
@@ -131,6 +137,8 @@ NODE_TYPES: tuple[type, ...] = (
     Calendar,
     Event,
     EventOccurrence,
+    Building,
+    Room,
 )
 FEDERATION_VERSION: Literal["2.9"] = "2.9"
 """The Apollo Federation version the SDL links (``@link(url: .../federation/v2.9)``)."""

@@ -22,7 +22,11 @@ from adapters.settings import Settings
 from resolvers.core.job_runner import JobRunner, RunnerConfig
 from server import webhooks
 
-HANDLER_MODULES = ("resolvers.identity.actions", "resolvers.apps.webhook_deliveries")
+HANDLER_MODULES = (
+    "resolvers.identity.actions",
+    "resolvers.apps.webhook_deliveries",
+    "resolvers.calendar.reminders",
+)
 """Hello's modules that register job handlers (imported here so that a worker knows them even
 where nothing else imports them)."""
 

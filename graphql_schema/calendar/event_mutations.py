@@ -20,6 +20,7 @@ from graphql_schema.calendar.events import (
     INVALID_REMINDER,
     INVALID_TIME_RANGE,
     NO_OCCURRENCES,
+    ROOM_NOT_BOOKABLE,
     TOO_MANY_ATTENDEES,
     UNKNOWN_TIME_ZONE,
     AttendeeInput,
@@ -200,6 +201,7 @@ class EventUpdateErrorCode(Enum):
     INVALID_EMAIL = INVALID_EMAIL
     INVALID_COLOR = INVALID_COLOR
     INVALID_REMINDER = INVALID_REMINDER
+    ROOM_NOT_BOOKABLE = ROOM_NOT_BOOKABLE
     GUESTS_CANNOT_INVITE = error_code(
         CalendarErrorCode.GUESTS_CANNOT_INVITE,
         "You attend but the organizer does not let guests invite others.",

@@ -56,6 +56,11 @@ INVALID_REMINDER = error_code(
     CalendarErrorCode.INVALID_REMINDER, "At most 5 reminders, each 0 to 40,320 minutes before."
 )
 
+ROOM_NOT_BOOKABLE = error_code(
+    CalendarErrorCode.ROOM_NOT_BOOKABLE,
+    "A room you may not book (its `bookableBy`), or a disabled one; the message names it.",
+)
+
 
 @strawberry.input(
     description="One attendee: exactly one of `userId`, `groupId`, `departmentId` (everyone in "
@@ -210,6 +215,7 @@ class EventCreateErrorCode(Enum):
     INVALID_EMAIL = INVALID_EMAIL
     INVALID_COLOR = INVALID_COLOR
     INVALID_REMINDER = INVALID_REMINDER
+    ROOM_NOT_BOOKABLE = ROOM_NOT_BOOKABLE
     BAD_USER_INPUT = BAD_USER_INPUT
     FORBIDDEN = error_code(
         CoreErrorCode.FORBIDDEN, "You can see the calendar but may not add events to it."

@@ -63,6 +63,8 @@ NODE_SCOPES: Mapping[str, str] = {
     "Calendar": "calendar:read",
     "Event": "calendar:read",
     "EventOccurrence": "calendar:read",
+    "Building": "calendar:read",
+    "Room": "calendar:read",
     "Session": "profile:read",
     "PersonalAccessToken": "profile:read",
     "Invitation": "admin:read",

@@ -16,6 +16,7 @@ from graphql_schema.calendar.live import (
     EventRsvpChanged,
     to_calendar_event,
 )
+from graphql_schema.calendar.reminders import EventReminder, to_event_reminder
 from graphql_schema.core.node import decode_id
 from graphql_schema.core.payload import MutationError, error_code, mutate
 from graphql_schema.core.scopes import needs
@@ -130,7 +131,8 @@ ViewerEvent = Annotated[
     | DriveChanged
     | PasswordResetByAdmin
     | CalendarEventChanged
-    | EventRsvpChanged,
+    | EventRsvpChanged
+    | EventReminder,
     strawberry.union("ViewerEvent", description="Something that concerns you."),
 ]
 
@@ -145,6 +147,8 @@ def _to_viewer_event(info: Info, event: viewer.ViewerEvent) -> Any | None:
         # An app's token without calendar:read is not told that anything happened there.
         if principal is None or missing_scopes(principal, {"calendar:read"}):
             return None
+        if (reminder := to_event_reminder(event)) is not None:
+            return reminder
         return to_calendar_event(event)
     if not is_messenger_event(event):
         return None

@@ -55,3 +55,6 @@ class CalendarErrorCode(ErrorCode):
     INVALID_DURATION = auto()
     INVALID_WORKING_HOURS = auto()
     INVALID_REMINDER = auto()
+    # --- B (rooms, bookings, reminders) ---
+    # buildingDelete: rooms (disabled ones included) are still in the building.
+    BUILDING_NOT_EMPTY = auto()

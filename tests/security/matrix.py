@@ -44,6 +44,9 @@ SLOT_BY_NAME = {
     "folderId": "folder",
     "versionId": "version",
     "permissionId": "permission",
+    "buildingId": "building",
+    "roomId": "room",
+    "attendeeId": "room_booking",
 }
 # Slots a fresh object of which needs fresh ones of these first, because a call on it changes
 # what reads of the shared one see (a pin shows in the chat's pinned messages). A fresh file may
@@ -54,6 +57,8 @@ DEPENDS = {
     "permission": ("folder", "group"),
     "share_link": ("file",),
     "trusted_document": ("app",),
+    # A fresh booking on the shared room would find its time taken (declined, not pending).
+    "room_booking": ("room",),
 }
 # Shared by every call, never made fresh: the accounts, their organization, a past audit entry.
 FIXED_SLOTS = (*ACCOUNT_SLOTS, "organization", "audit_entry")
@@ -258,6 +263,8 @@ NODE_SLOTS = {
     "Calendar": "calendar",
     "Event": "event",
     "EventOccurrence": "occurrence",
+    "Building": "building",
+    "Room": "room",
 }
 # Besides Node types, the other objects with IDs, for lookups like ``uploadSession(id:)``.
 TYPE_SLOTS = {

@@ -63,6 +63,9 @@ NODE = {
     "Event":        "OK    OK    OK     OK    NULL",
     # An occurrence shows as its event does (colleagues: a busy block; the guest attends).
     "EventOccurrence": "OK  OK    OK     OK    NULL",
+    # Buildings and rooms are places everyone in the organization reads, guests included.
+    "Building":     "OK    OK    OK     OK    NULL",
+    "Room":         "OK    OK    OK     OK    NULL",
 }  # fmt: skip
 
 MATRIX: dict[str, Case | list[Case]] = {
@@ -237,6 +240,30 @@ MATRIX: dict[str, Case | list[Case]] = {
     "eventRespond":                  X("NOT_AN_ATTENDEE NOT_AN_ATTENDEE OK OK NF",
         ids={"eventId": "event"}, values={"input.response": "ACCEPTED"},
         why="the organizer and the invited guest attend; colleagues only see a busy block"),
+    # --- calendar rooms: the owner's building and room (approval by the organization's
+    # admins), the member's pending booking of it ---------------------------------------------
+    "rooms":                         X("OK    OK    OK     OK    NF"),
+    "roomBookings":                  X("OK    OK    NF     NF    NF",
+        why="a room's bookings are for its admin and the organization's admins"),
+    "buildingUpdate":                X("OK    OK    F      F     NF"),
+    "buildingDelete":                X("OK    OK    F      F     NF"),
+    "roomCreate":                    X("OK    OK    F      F     NF",
+        ids={"input.bookableBy.userId": None, "input.bookableBy.departmentId": None,
+             "input.bookableBy.groupId": None, "adminId": None},
+        values={"input.name": "Matrix new room"}),
+    "roomUpdate":                    X("OK    OK    F      F     NF",
+        ids={"input.bookableBy.userId": None, "input.bookableBy.departmentId": None,
+             "input.bookableBy.groupId": None, "adminId": None}),
+    "roomDisable":                   X("OK    OK    F      F     NF"),
+    "roomBookingApprove":            X("OK    OK    NF     NF    NF",
+        ids={"eventId": None, "roomId": None},
+        why="only the room's admin (none: the organization's admins) answers; others cannot "
+        "tell a booking exists"),
+    "eventReminderSet":              X("NOT_AN_ATTENDEE NOT_AN_ATTENDEE OK OK NF",
+        ids={"eventId": "event"}, values={"input.minutes": [5]},
+        why="colleagues see the member's event as busy but do not attend it; the guest does"),
+    "roomBookingDecline":            X("OK    OK    NF     NF    NF",
+        ids={"eventId": None, "roomId": None}),
     "folderCreate":                  X("NF    NF    OK     F     NF", ids={"parentId": "folder"}),
     "fileRename":                    X("NF    NF    OK     F     NF"),
     "fileMove":                      X("NF    NF    OK     F     NF"),

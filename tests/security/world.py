@@ -481,6 +481,59 @@ async def _occurrence(world: World, into: dict[str, str]) -> str:
     return str(GlobalID("EventOccurrence", f"{event_pk}_20260601T090000Z"))
 
 
+async def _building(world: World, into: dict[str, str]) -> str:
+    """A building of organization A (made by the owner: admins manage buildings)."""
+    p = await world.gql(
+        "owner",
+        """mutation($i: BuildingCreateInput!) { buildingCreate(input: $i) {
+          building { id } errors { code } } }""",
+        {"i": {"name": f"Matrix HQ {uuid.uuid4().hex[:8]}", "floors": ["1"]}},
+    )
+    return str(p["building"]["id"])
+
+
+async def _room(world: World, into: dict[str, str]) -> str:
+    """A room of the building whose bookings wait for approval (by the organization's admins:
+    it has no admin of its own)."""
+    p = await world.gql(
+        "owner",
+        """mutation($i: RoomCreateInput!) { roomCreate(input: $i) {
+          room { id } errors { code } } }""",
+        {
+            "i": {
+                "buildingId": into["building"],
+                "name": f"Matrix room {uuid.uuid4().hex[:8]}",
+                "requiresApproval": True,
+            }
+        },
+    )
+    return str(p["room"]["id"])
+
+
+async def _room_booking(world: World, into: dict[str, str]) -> str:
+    """The member's pending booking of the room (its ``EventAttendee`` id)."""
+    p = await world.gql(
+        "member",
+        """mutation($i: EventCreateInput!) { eventCreate(input: $i) {
+          event { id } errors { code } } }""",
+        {
+            "i": {
+                "title": "Matrix booking",
+                "startAt": "2030-06-03T09:00:00Z",
+                "endAt": "2030-06-03T10:00:00Z",
+                "attendees": [{"roomId": into["room"]}],
+            }
+        },
+    )
+    found = await world.gql(
+        "owner",
+        "query($r: ID!) { roomBookings(roomId: $r, status: PENDING) { attendee { id } } }",
+        {"r": into["room"]},
+    )
+    assert p["errors"] == [] and len(found) == 1, (p, found)
+    return str(found[0]["attendee"]["id"])
+
+
 FACTORIES: dict[str, Factory] = {
     "colleague": _colleague,
     "department": _department,
@@ -508,6 +561,9 @@ FACTORIES: dict[str, Factory] = {
     "calendar": _calendar,
     "event": _event,
     "occurrence": _occurrence,
+    "building": _building,
+    "room": _room,
+    "room_booking": _room_booking,
 }
 # Dependencies first: a message needs its chat, a version its file.
 FACTORY_ORDER = tuple(FACTORIES)

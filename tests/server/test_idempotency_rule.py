@@ -22,6 +22,7 @@ from adapters import runtime
 from adapters.settings import get_settings
 from models.admin import AuditEntry, Department, Group, Invitation
 from models.apps import App
+from models.calendar import Building, Room
 from models.calendar import Event as CalendarEvent
 from models.core import IdempotencyRecord
 from models.drive import DriveItem, FileVersion, ShareLink, UploadSession
@@ -41,6 +42,7 @@ from resolvers.core.idempotency import KEEP, sweep_expired
 from resolvers.messenger.events import MessengerEventKind, chat_channel
 from tests.apps.helpers import app_global_id, create_app
 from tests.apps.receiver import receiving
+from tests.calendar.rooms_helpers import building_ok
 from tests.client import Account, Api, unique_email
 from tests.drive.helpers import CSRF, upload_ok
 from tests.messenger.helpers import group, send
@@ -72,6 +74,7 @@ class World:
     dead_jobs: list[str] = field(default_factory=list)
     app: str = ""
     deliveries: list[str] = field(default_factory=list)
+    building: str = ""
 
 
 @pytest.fixture(autouse=True)
@@ -98,6 +101,7 @@ async def world(api: Api) -> World:
         await upload_ok(api, ada, data, name="doc.txt", onConflict="NEW_VERSION")
     versions = await FileVersion.filter(item_id=pk(w.file)).order_by("id")
     w.versions = [str(GlobalID("FileVersion", str(v.id))) for v in versions]
+    w.building = (await building_ok(api, ada, name="Idempotency HQ"))["id"]
     # Two DEAD jobs to retry, written through the ORM (no call of the API makes a job fail);
     # their handler exists nowhere, so a retried one dies again, harmlessly.
     for _ in range(2):
@@ -368,6 +372,21 @@ CASES = [
             [{"title": "Sync", "startAt": "2026-06-01T09:00:00Z", "endAt": "2026-06-01T11:00:00Z"}],
         ),
         lambda w: CalendarEvent.filter(organization_id=w.org).count(),
+    ),
+    Case(
+        "buildingCreate",
+        "building",
+        lambda w: ({"name": "Annex"}, [{"name": "Annex 2"}]),
+        lambda w: Building.filter(organization_id=w.org).count(),
+    ),
+    Case(
+        "roomCreate",
+        "room",
+        lambda w: (
+            {"buildingId": w.building, "name": "Blue"},
+            [{"buildingId": w.building, "name": "Green"}],
+        ),
+        lambda w: Room.filter(organization_id=w.org).count(),
     ),
 ]
 
