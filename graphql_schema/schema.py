@@ -31,7 +31,10 @@ from graphql_schema.apps.personal_tokens import (
 from graphql_schema.apps.trusted_documents import TrustedDocumentsMutation, TrustedDocumentsQuery
 from graphql_schema.apps.types import App
 from graphql_schema.apps.webhooks import WebhooksMutation, WebhooksQuery
+from graphql_schema.calendar.calendars import CalendarsMutation
 from graphql_schema.calendar.events import CalendarEventsMutation, CalendarEventsQuery
+from graphql_schema.calendar.ics import CalendarIcsMutation, CalendarIcsQuery
+from graphql_schema.calendar.sharing import CalendarSharingMutation
 from graphql_schema.calendar.types import Calendar, Event
 from graphql_schema.core.node import NodeQuery, resolve_entities
 from graphql_schema.core.payload import add_payload_errors
@@ -75,6 +78,7 @@ QUERIES: tuple[type, ...] = (
     WebhooksQuery,
     IncomingWebhooksQuery,
     CalendarEventsQuery,
+    CalendarIcsQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     IdentityMutation,
@@ -100,6 +104,9 @@ MUTATIONS: tuple[type, ...] = (
     WebhooksMutation,
     IncomingWebhooksMutation,
     CalendarEventsMutation,
+    CalendarsMutation,
+    CalendarSharingMutation,
+    CalendarIcsMutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (
     IdentitySubscription,
