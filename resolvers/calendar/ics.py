@@ -137,6 +137,8 @@ def _vevent(shown: Shown, master: Event | None, people: People, cancelled: list[
     if e.all_day and e.start_date is not None and e.end_date is not None:
         out.add("DTSTART", e.start_date)
         out.add("DTEND", e.end_date)
+        # Dates name no zone; Hello's all-day events have one (their window instants), kept.
+        out.add("X-HELLO-TIMEZONE", e.time_zone)
     else:
         out.add("DTSTART", _local(e, e.start_at))
         out.add("DTEND", _local(e, e.end_at))

@@ -85,7 +85,8 @@ _RESPONSES = {
     "DECLINED": AttendeeResponse.DECLINED,
     "TENTATIVE": AttendeeResponse.TENTATIVE,
 }
-_HANDLED = {"UID", "DTSTAMP", "CREATED", "LAST-MODIFIED"}
+_OWN = {"X-HELLO-VISIBILITY", "X-HELLO-TIMEZONE"}
+"""Hello's own X- properties (what it models), read, not kept."""
 
 
 def _invalid(message: str) -> DomainError:
@@ -173,6 +174,14 @@ def _zone_name(prop: Any, fallback: str) -> str:
     return "UTC"
 
 
+def _known_zone(name: str, fallback: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ValueError, OSError, KeyError):
+        return fallback
+    return name
+
+
 def _aware(value: datetime, zone: str) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=ZoneInfo(zone))
 
@@ -207,6 +216,8 @@ def _plan(vevent: Any, default_zone: str) -> Planned:
         raise _invalid("A VEVENT without DTSTART.")
     all_day = not isinstance(start.dt, datetime)
     zone = default_zone if all_day else _zone_name(start, default_zone)
+    if all_day and (named := vevent.get("X-HELLO-TIMEZONE")) is not None:
+        zone = _known_zone(str(named), zone)
     end_prop = vevent.get("DTEND")
     if end_prop is not None:
         end = end_prop.dt
@@ -294,7 +305,7 @@ def _extra(vevent: Any) -> list[dict[str, Any]]:
     return [
         {"name": name, "params": dict(prop.params), "value": prop.to_ical().decode()}
         for name, prop in vevent.property_items(recursive=False)
-        if name.startswith("X-") and name != "X-HELLO-VISIBILITY" and not isinstance(prop, bytes)
+        if name.startswith("X-") and name not in _OWN and not isinstance(prop, bytes)
     ]
 
 
