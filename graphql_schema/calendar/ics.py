@@ -12,6 +12,12 @@ import strawberry
 from strawberry.types import Info
 
 from graphql_schema.calendar.calendars import CALENDAR_FORBIDDEN, CALENDAR_NOT_FOUND, INPUT
+from graphql_schema.calendar.events import (
+    INVALID_RECURRENCE,
+    INVALID_TIME_RANGE,
+    NO_OCCURRENCES,
+    UNKNOWN_TIME_ZONE,
+)
 from graphql_schema.calendar.types import Calendar
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.node import require_id
@@ -75,16 +81,6 @@ class CalendarImportInput:
     )
 
 
-@strawberry.type(description="An event of the file that was not imported, and why.")
-class CalendarImportItemError:
-    uid: str = strawberry.field(description="Its UID.")
-    code: str = strawberry.field(
-        description="`INVALID_ICALENDAR`, or an eventCreate code (`INVALID_RECURRENCE`, "
-        "`INVALID_TIME_RANGE`, …)."
-    )
-    message: str = strawberry.field(description="What is wrong, for people.")
-
-
 @strawberry.type(description="What an import did.")
 class CalendarImportResult:
     created: int = strawberry.field(description="New events (a series counts once).")
@@ -106,7 +102,9 @@ class CalendarImportResult:
             skipped=r.skipped,
             errors=[
                 CalendarImportItemError(
-                    uid=str(e["uid"]), code=str(e["code"]), message=str(e["message"])
+                    uid=str(e["uid"]),
+                    code=CalendarImportErrorCode(str(e["code"])),
+                    message=str(e["message"]),
                 )
                 for e in r.errors
             ],
@@ -114,14 +112,30 @@ class CalendarImportResult:
         )
 
 
-@strawberry.enum(description="Why `calendarImport` failed (and changed nothing).")
+@strawberry.enum(
+    description="Why `calendarImport` failed (and changed nothing), or why one event of the "
+    "file was skipped (`CalendarImportResult.errors`)."
+)
 class CalendarImportErrorCode(Enum):
     INVALID_ICALENDAR = error_code(
         CalendarErrorCode.INVALID_ICALENDAR,
-        "The file is not iCalendar, or holds no event.",
+        "The file is not iCalendar or holds no event; for one event, a VEVENT Hello cannot "
+        "read (no DTSTART, changed occurrences without their series).",
     )
     ICALENDAR_TOO_LARGE = error_code(
         CalendarErrorCode.ICALENDAR_TOO_LARGE, "The file is over 5 MB."
+    )
+    INVALID_TIME_RANGE = INVALID_TIME_RANGE
+    UNKNOWN_TIME_ZONE = UNKNOWN_TIME_ZONE
+    INVALID_RECURRENCE = INVALID_RECURRENCE
+    NO_OCCURRENCES = NO_OCCURRENCES
+    INVALID_EMAIL = error_code(
+        CalendarErrorCode.INVALID_EMAIL,
+        "Not returned: an attendee whose address is not one is left out of its event.",
+    )
+    TOO_MANY_ATTENDEES = error_code(
+        CalendarErrorCode.TOO_MANY_ATTENDEES,
+        "Not returned: attendees past the limit are left out of their event.",
     )
     BAD_USER_INPUT = BAD_USER_INPUT
     FORBIDDEN = error_code(
@@ -129,6 +143,15 @@ class CalendarImportErrorCode(Enum):
     )
     NOT_FOUND = CALENDAR_NOT_FOUND
     IDEMPOTENCY_KEY_REUSED = IDEMPOTENCY_KEY_REUSED
+
+
+@strawberry.type(description="An event of the file that was not imported, and why.")
+class CalendarImportItemError:
+    uid: str = strawberry.field(description="Its UID.")
+    code: CalendarImportErrorCode = strawberry.field(
+        description="What is wrong with it, for programs."
+    )
+    message: str = strawberry.field(description="What is wrong, for people.")
 
 
 @strawberry.type(description="A reason why `calendarImport` failed.")

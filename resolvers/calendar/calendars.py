@@ -21,6 +21,7 @@ from resolvers.calendar.access import access_calendar
 from resolvers.calendar.errors import CalendarErrorCode
 from resolvers.calendar.fields import check_color, check_text
 from resolvers.calendar.live import CalendarChange, CalendarChanged, CalendarEventKind
+from resolvers.calendar.queries import visible_calendars
 from resolvers.calendar.recurrence import zone
 from resolvers.core.channels import user_channel
 from resolvers.core.clock import now
@@ -46,26 +47,27 @@ class CalendarFields:
     clear_organization_role: bool = False
     """``calendarUpdate``: nobody in the organization gets a role without a grant."""
 
-    def checked(self) -> dict[str, Any]:
-        """The columns to write, validated (input field names in errors)."""
-        out: dict[str, Any] = {}
-        if self.name is not None:
-            name = check_text(self.name.strip(), MAX_NAME, "name")
-            if not name:
-                raise ValidationFailed("A calendar needs a name.", field="name")
-            out["name"] = name
-        if self.description is not None:
-            out["description"] = check_text(self.description, MAX_DESCRIPTION, "description")
-        if self.color is not None:
-            out["color"] = check_color(self.color)
-        if self.time_zone is not None:
-            zone(self.time_zone)
-            out["time_zone"] = self.time_zone
-        if self.organization_role is not None:
-            out["organization_role"] = self.organization_role
-        elif self.clear_organization_role:
-            out["organization_role"] = None
-        return out
+
+def check_calendar_fields(fields: CalendarFields) -> dict[str, Any]:
+    """The columns to write, validated (input field names in errors)."""
+    out: dict[str, Any] = {}
+    if fields.name is not None:
+        name = check_text(fields.name.strip(), MAX_NAME, "name")
+        if not name:
+            raise ValidationFailed("A calendar needs a name.", field="name")
+        out["name"] = name
+    if fields.description is not None:
+        out["description"] = check_text(fields.description, MAX_DESCRIPTION, "description")
+    if fields.color is not None:
+        out["color"] = check_color(fields.color)
+    if fields.time_zone is not None:
+        zone(fields.time_zone)
+        out["time_zone"] = fields.time_zone
+    if fields.organization_role is not None:
+        out["organization_role"] = fields.organization_role
+    elif fields.clear_organization_role:
+        out["organization_role"] = None
+    return out
 
 
 async def calendar_audience(calendar: Calendar) -> set[int]:
@@ -122,7 +124,7 @@ async def check_calendar_create(
         raise ValidationFailed("A calendar needs a name.", field="name")
     if fields.time_zone is None:
         fields.time_zone = principal.user.time_zone or "UTC"
-    columns = fields.checked()
+    columns = check_calendar_fields(fields)
 
     async def create() -> Calendar:
         return await do_calendar_create(principal.organization_id, principal.user_id, columns)
@@ -161,7 +163,7 @@ async def check_calendar_update(
     if calendar_id is None:
         raise NotFound(field="calendarId")
     calendar, role = await access_calendar(ctx, calendar_id, CalendarRole.OWNER)
-    columns = fields.checked()
+    columns = check_calendar_fields(fields)
     if version is not None and version != calendar.version:
         raise _conflict(calendar)
     return await do_calendar_update(calendar, calendar.version, columns, principal.user_id), role
@@ -218,6 +220,14 @@ async def do_calendar_delete(calendar: Calendar, version: int, actor_id: int) ->
 # -- subscriptions ------------------------------------------------------------------------------
 
 
+async def _visible(ctx: Context, calendar_id: int) -> tuple[Calendar, CalendarRole]:
+    """A calendar the viewer has any role on (free/busy is enough to list it), or NOT_FOUND."""
+    found = (await visible_calendars(ctx, [calendar_id]))[0]
+    if found is None:
+        raise NotFound(field="calendarId")
+    return found
+
+
 async def check_calendar_subscribe(
     ctx: Context, calendar_id: int | None, color: str | None, hidden: bool
 ) -> tuple[Calendar, CalendarRole]:
@@ -226,7 +236,7 @@ async def check_calendar_subscribe(
     principal = require_principal(ctx)
     if calendar_id is None:
         raise NotFound(field="calendarId")
-    calendar, role = await access_calendar(ctx, calendar_id, CalendarRole.FREE_BUSY)
+    calendar, role = await _visible(ctx, calendar_id)
     color = check_color(color)
     if (
         calendar.owner_id == principal.user_id
@@ -268,7 +278,7 @@ async def check_calendar_subscription_update(
     principal = require_principal(ctx)
     if calendar_id is None:
         raise NotFound(field="calendarId")
-    calendar, role = await access_calendar(ctx, calendar_id, CalendarRole.FREE_BUSY)
+    calendar, role = await _visible(ctx, calendar_id)
     color = check_color(color)
     row = await Subscription.filter(user_id=principal.user_id, calendar_id=calendar.id).first()
     if row is None:
@@ -294,7 +304,7 @@ async def check_calendar_unsubscribe(ctx: Context, calendar_id: int | None) -> N
     principal = require_principal(ctx)
     if calendar_id is None:
         raise NotFound(field="calendarId")
-    calendar, _ = await access_calendar(ctx, calendar_id, CalendarRole.FREE_BUSY)
+    calendar, _ = await _visible(ctx, calendar_id)
     row = await Subscription.filter(user_id=principal.user_id, calendar_id=calendar.id).first()
     if row is None:
         raise NotFound("You have not subscribed to this calendar.", field="calendarId")

@@ -47,7 +47,7 @@ async def setup(api: Api) -> tuple[Account, Account, str, dict[str, Any], dict[s
 
 
 async def test_free_busy_sees_busy_blocks(api: Api) -> None:
-    ada, bob, cal, normal, private = await setup(api)
+    _ada, bob, _cal, normal, private = await setup(api)
     # The primary calendar's organization role is FREE_BUSY.
     for event in (normal, private):
         assert await seen(api, bob, event["id"]) == {
@@ -97,7 +97,7 @@ async def test_writer_creates_events_and_sees_private_ones(api: Api) -> None:
 
 
 async def test_department_grant_reaches_sub_departments(api: Api) -> None:
-    ada, bob, cal, normal, private = await setup(api)
+    ada, bob, cal, normal, _private = await setup(api)
     org = pk(ada.organization_id)
     top = await Department.create(organization_id=org, name="Eng")
     sub = await Department.create(organization_id=org, name="Backend", parent_id=top.id)
@@ -110,7 +110,7 @@ async def test_department_grant_reaches_sub_departments(api: Api) -> None:
 
 
 async def test_group_grant(api: Api) -> None:
-    ada, bob, cal, normal, private = await setup(api)
+    ada, bob, cal, normal, _private = await setup(api)
     group = await Group.create(organization_id=pk(ada.organization_id), name="Friends")
     await GroupMember.create(group_id=group.id, user_id=pk(bob.user_id))
     p = await share(api, ada, calendarId=cal, groupId=global_id("Group", group.id), role="READER")
@@ -119,7 +119,7 @@ async def test_group_grant(api: Api) -> None:
 
 
 async def test_guests_see_only_what_is_shared_with_them(api: Api) -> None:
-    ada, bob, cal, normal, private = await setup(api)
+    ada, bob, cal, normal, _private = await setup(api)
     await User.filter(id=pk(bob.user_id)).update(role=Role.GUEST)
     assert await seen(api, bob, normal["id"]) is None  # no organization role for guests
     assert (await share(api, ada, calendarId=cal, userId=bob.user_id, role="READER"))[
@@ -134,7 +134,7 @@ async def test_guests_see_only_what_is_shared_with_them(api: Api) -> None:
 
 
 async def test_owners_only_and_other_organizations(api: Api) -> None:
-    ada, bob, cal, normal, private = await setup(api)
+    ada, bob, cal, normal, _private = await setup(api)
     cy = await api.add_member(ada, name="Cy")
     stranger = await api.sign_up(organization="Other")
     p = await share(api, bob, calendarId=cal, userId=cy.user_id, role="WRITER")
