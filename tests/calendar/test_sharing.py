@@ -3,14 +3,19 @@ department grants reach sub-departments, guests, other organizations, owners onl
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from typing import Any
 
+from adapters import runtime
 from graphql_schema.core.node import global_id
 from models.admin import Department, DepartmentMember, Group, GroupMember
 from models.calendar import CalendarGrant
 from models.identity import Role, User
+from resolvers.core.channels import user_channel
 from tests.calendar.helpers import create_event, event_ok, pk, primary
 from tests.client import Account, Api
+from tests.timing import eventually
 
 SHARE = (
     "mutation($i: CalendarShareInput!) { calendarShare(input: $i) { calendar { id grants { "
@@ -149,3 +154,34 @@ async def test_owners_only_and_other_organizations(api: Api) -> None:
     p = await share(api, ada, calendarId=cal, role="READER")
     assert p["errors"] == [{"code": "INVALID_GRANTEE", "field": "userId"}]
     assert await CalendarGrant.filter(calendar_id=pk(cal)).count() == 0
+
+
+async def test_sharing_is_published_to_the_grantee(api: Api) -> None:
+    ada, bob, cal, _, _ = await setup(api)
+    got: list[dict[str, Any]] = []
+    bus = runtime.current().bus
+    channel = user_channel(pk(bob.user_id))
+    marker = {"type": "test.marker", "id": uuid.uuid4().hex}
+    async with bus.subscribe(channel) as sub:
+
+        async def pump() -> None:
+            async for event in sub:
+                got.append(event)
+
+        task = asyncio.create_task(pump())
+        try:
+            await share(api, ada, calendarId=cal, userId=bob.user_id, role="READER")
+            await bus.publish(channel, marker)
+            await eventually(lambda: marker in got, what="the marker event")
+        finally:
+            task.cancel()
+    changes = [e for e in got if e.get("type") == "calendar.calendar.changed"]
+    assert changes == [
+        {
+            "type": "calendar.calendar.changed",
+            "change": "SHARED",
+            "calendarId": pk(cal),
+            "organizationId": pk(ada.organization_id),
+            "actorId": pk(ada.user_id),
+        }
+    ]
