@@ -15,12 +15,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from models.calendar import Calendar, CalendarGrant, CalendarGranteeKind, CalendarRole
+from models.calendar import Calendar, CalendarGrant, CalendarGranteeKind, CalendarRole, Event
 from models.calendar import CalendarSubscription as Subscription
 from resolvers.calendar.access import access_calendar
 from resolvers.calendar.errors import CalendarErrorCode
 from resolvers.calendar.fields import check_color, check_text
-from resolvers.calendar.live import CalendarChange, CalendarChanged, CalendarEventKind
+from resolvers.calendar.hooks import EventSaved, event_saved
+from resolvers.calendar.live import (
+    CalendarChange,
+    CalendarChanged,
+    CalendarEventKind,
+    EventChange,
+)
+from resolvers.calendar.publish import do_publish_event_change
 from resolvers.calendar.queries import visible_calendars
 from resolvers.calendar.recurrence import zone
 from resolvers.core.channels import user_channel
@@ -204,15 +211,26 @@ async def check_calendar_delete(
 
 
 async def do_calendar_delete(calendar: Calendar, version: int, actor_id: int) -> Calendar:
-    """Soft delete: its events, grants and subscriptions stay, unreachable (every read filters
-    on ``deleted_at``), so that an accidental delete can be undone by an operator."""
+    """Soft delete of the calendar and its events: the rows stay (``deleted_at``), unreachable,
+    so that an operator can undo an accidental delete; grants and subscriptions stay with
+    them. Each deleted event goes through the save hooks (invitations are cancelled,
+    reminders dropped) and is published as DELETED, as if deleted one by one."""
     async with transaction() as tx:
+        at = now()
         changed = await Calendar.filter(id=calendar.id, version=version, deleted_at=None).update(
-            deleted_at=now(), version=version + 1, feed_token_hash=None
+            deleted_at=at, version=version + 1, feed_token_hash=None
         )
         fresh = await Calendar.get(id=calendar.id)
         if not changed:
             raise _conflict(fresh)
+        events = list(await Event.filter(calendar_id=calendar.id, deleted_at=None, series_id=None))
+        await Event.filter(calendar_id=calendar.id, deleted_at=None).update(deleted_at=at)
+        for event in events:
+            event.deleted_at = at
+            await event_saved(
+                tx, EventSaved(event=event, change=EventChange.DELETED, actor_id=actor_id)
+            )
+            await do_publish_event_change(tx, EventChange.DELETED, event, actor_id)
         await notify_calendar_change(tx, fresh, CalendarChange.DELETED, actor_id)
     return fresh
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from models.calendar import Calendar, CalendarSubscription
-from tests.calendar.helpers import calendars, pk, primary
+from models.calendar import Calendar, CalendarSubscription, Event
+from tests.calendar.helpers import calendars, event_ok, pk, primary
 from tests.client import Account, Api
 
 FIELDS = "id name description color timeZone isPrimary viewerRole version hidden listColor"
@@ -53,6 +53,7 @@ async def make(api: Api, who: Account, **i: Any) -> dict[str, Any]:
 
 async def test_create_update_delete(api: Api) -> None:
     ada = await api.sign_up()
+    bob = await api.add_member(ada)
     team = await make(
         api, ada, name="Team", color="#AABBCC", timeZone="Europe/Berlin", organizationRole="READER"
     )
@@ -73,12 +74,27 @@ async def test_create_update_delete(api: Api) -> None:
     assert bad["errors"][0]["code"] in ("INVALID_COLOR", "UNKNOWN_TIME_ZONE")
     assert (await Calendar.get(id=pk(team["id"]))).version == 2
 
+    event = await event_ok(
+        api,
+        ada,
+        calendarId=team["id"],
+        title="Retro",
+        startAt="2026-03-02T14:00:00Z",
+        endAt="2026-03-02T15:00:00Z",
+        attendees=[{"userId": bob.user_id}],
+    )
     gone = await run(api, ada, DELETE, calendarId=team["id"], version=2)
     assert gone == {"calendarId": team["id"], "errors": []}
     assert (await Calendar.get(id=pk(team["id"]))).deleted_at is not None
     assert [c["name"] for c in await calendars(api, ada)] == ["Ada"]
     again = await run(api, ada, DELETE, calendarId=team["id"])
     assert again["errors"] == [{"code": "NOT_FOUND", "field": "calendarId"}]
+    # Its events went with it, for their attendees too.
+    assert (await Event.get(id=pk(event["id"]))).deleted_at is not None
+    node = await api.gql(
+        "query($id: ID!) { node(id: $id) { id } }", {"id": event["id"]}, token=bob.access_token
+    )
+    assert node == {"node": None}
 
 
 async def test_typed_errors_change_nothing(api: Api) -> None:
