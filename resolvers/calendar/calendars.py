@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from tortoise.exceptions import IntegrityError
+
 from models.calendar import Calendar, CalendarGrant, CalendarGranteeKind, CalendarRole, Event
 from models.calendar import CalendarSubscription as Subscription
 from resolvers.calendar.access import access_calendar
@@ -256,16 +258,20 @@ async def check_calendar_subscribe(
         raise NotFound(field="calendarId")
     calendar, role = await _visible(ctx, calendar_id)
     color = check_color(color)
+    already = DomainError(
+        "The calendar is in your list already.",
+        field="calendarId",
+        code=CalendarErrorCode.ALREADY_SUBSCRIBED,
+    )
     if (
         calendar.owner_id == principal.user_id
         or await Subscription.filter(user_id=principal.user_id, calendar_id=calendar.id).exists()
     ):
-        raise DomainError(
-            "The calendar is in your list already.",
-            field="calendarId",
-            code=CalendarErrorCode.ALREADY_SUBSCRIBED,
-        )
-    await do_calendar_subscribe(principal.user_id, calendar, color, hidden)
+        raise already
+    try:
+        await do_calendar_subscribe(principal.user_id, calendar, color, hidden)
+    except IntegrityError:
+        raise already from None  # a concurrent subscribe of the same pair won
     return calendar, role
 
 
