@@ -20,7 +20,7 @@ from graphql_schema.calendar.events import (
 )
 from graphql_schema.calendar.types import Calendar
 from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
-from graphql_schema.core.node import require_id
+from graphql_schema.core.node import global_id, require_id
 from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, error_code, mutate
 from graphql_schema.core.scopes import needs
 from models.calendar import CalendarImport, CalendarRole
@@ -83,6 +83,7 @@ class CalendarImportInput:
 
 @strawberry.type(description="What an import did.")
 class CalendarImportResult:
+    id: strawberry.ID = strawberry.field(description="This import's ID.")
     created: int = strawberry.field(description="New events (a series counts once).")
     updated: int = strawberry.field(description="Events already there (by UID), changed.")
     skipped: int = strawberry.field(
@@ -97,6 +98,7 @@ class CalendarImportResult:
     @classmethod
     def from_model(cls, r: CalendarImport) -> CalendarImportResult:
         return cls(
+            id=global_id("CalendarImport", r.id),
             created=r.created,
             updated=r.updated,
             skipped=r.skipped,

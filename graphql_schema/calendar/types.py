@@ -115,6 +115,10 @@ class Calendar(VisibleNode):
     time_zone: str = strawberry.field(description="The IANA zone new events default to.")
     is_primary: bool = strawberry.field(description="True for its owner's primary calendar.")
     viewer_role: CalendarRoleEnum = strawberry.field(description="Your role on it.")
+    organization_role: CalendarRoleEnum | None = strawberry.field(
+        description="The role everyone in its organization gets without a grant (guests "
+        "excepted); null for none."
+    )
     version: int = strawberry.field(description="Raised by every change.")
     created_at: datetime = strawberry.field(description="When it was created.")
     owner_id: strawberry.Private[int]
@@ -158,6 +162,11 @@ class Calendar(VisibleNode):
             time_zone=calendar.time_zone,
             is_primary=calendar.primary_of_id is not None,
             viewer_role=CalendarRoleEnum[m.CalendarRole(role).value],
+            organization_role=(
+                CalendarRoleEnum[m.CalendarRole(calendar.organization_role).value]
+                if calendar.organization_role
+                else None
+            ),
             version=calendar.version,
             created_at=calendar.created_at,
             owner_id=calendar.owner_id,

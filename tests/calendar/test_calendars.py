@@ -9,7 +9,10 @@ from models.calendar import Calendar, CalendarSubscription, Event
 from tests.calendar.helpers import calendars, event_ok, pk, primary
 from tests.client import Account, Api
 
-FIELDS = "id name description color timeZone isPrimary viewerRole version hidden listColor"
+FIELDS = (
+    "id name description color timeZone isPrimary viewerRole organizationRole version hidden "
+    "listColor"
+)
 CREATE = (
     "mutation($i: CalendarCreateInput!) { calendarCreate(input: $i) { calendar { "
     + FIELDS
@@ -59,6 +62,7 @@ async def test_create_update_delete(api: Api) -> None:
     )
     assert team["color"] == "#aabbcc" and team["viewerRole"] == "OWNER"
     assert not team["isPrimary"] and team["version"] == 1
+    assert team["organizationRole"] == "READER"
     row = await Calendar.get(id=pk(team["id"]))
     assert row.organization_role == "READER" and row.owner_id == pk(ada.user_id)
     assert [c["name"] for c in await calendars(api, ada)][1:] == ["Team"]
@@ -66,13 +70,19 @@ async def test_create_update_delete(api: Api) -> None:
     p = await run(api, ada, UPDATE, calendarId=team["id"], version=1, name="Team A")
     assert p["errors"] == [] and p["calendar"]["version"] == 2
     assert p["calendar"]["name"] == "Team A"
+    cleared = await run(
+        api, ada, UPDATE, calendarId=team["id"], version=2, clearOrganizationRole=True
+    )
+    assert cleared["calendar"]["organizationRole"] is None and cleared["calendar"]["version"] == 3
     stale = await run(api, ada, UPDATE, calendarId=team["id"], version=1, name="Lost")
+    assert stale["errors"] == [{"code": "CONFLICT", "field": "version"}]
+    stale = await run(api, ada, UPDATE, calendarId=team["id"], version=2, name="Lost")
     assert stale == {"calendar": None, "errors": [{"code": "CONFLICT", "field": "version"}]}
     assert (await Calendar.get(id=pk(team["id"]))).name == "Team A"
 
     bad = await run(api, ada, UPDATE, calendarId=team["id"], timeZone="Mars/Base", color="red")
     assert bad["errors"][0]["code"] in ("INVALID_COLOR", "UNKNOWN_TIME_ZONE")
-    assert (await Calendar.get(id=pk(team["id"]))).version == 2
+    assert (await Calendar.get(id=pk(team["id"]))).version == 3
 
     event = await event_ok(
         api,
@@ -83,7 +93,7 @@ async def test_create_update_delete(api: Api) -> None:
         endAt="2026-03-02T15:00:00Z",
         attendees=[{"userId": bob.user_id}],
     )
-    gone = await run(api, ada, DELETE, calendarId=team["id"], version=2)
+    gone = await run(api, ada, DELETE, calendarId=team["id"], version=3)
     assert gone == {"calendarId": team["id"], "errors": []}
     assert (await Calendar.get(id=pk(team["id"]))).deleted_at is not None
     assert [c["name"] for c in await calendars(api, ada)] == ["Ada"]
