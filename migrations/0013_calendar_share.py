@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
                 ('recipient', fields.CharField(max_length=254)),
                 ('method', fields.CharEnumField(description='REQUEST: REQUEST\nCANCEL: CANCEL', enum_type=InvitationMethod, max_length=8)),
                 ('sequence', fields.IntField()),
-                ('ics', fields.BinaryField()),
+                ('ics', fields.TextField(unique=False)),
                 ('status', fields.CharEnumField(default=InvitationStatus.QUEUED, description='QUEUED: QUEUED\nSENT: SENT\nFAILED: FAILED', enum_type=InvitationStatus, max_length=8)),
                 ('attempts', fields.IntField(default=0)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),

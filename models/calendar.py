@@ -443,7 +443,8 @@ class OutboundInvitation(Model):
     recipient = fields.CharField(max_length=254)
     method = fields.CharEnumField(InvitationMethod, max_length=8)
     sequence = fields.IntField()
-    ics = fields.BinaryField()
+    ics = fields.TextField()
+    """The iCalendar text (UTF-8, CRLF lines) to attach."""
     status = fields.CharEnumField(InvitationStatus, max_length=8, default=InvitationStatus.QUEUED)
     attempts = fields.IntField(default=0)
     created_at = fields.DatetimeField(auto_now_add=True)

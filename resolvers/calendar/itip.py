@@ -4,7 +4,7 @@ the event changes, METHOD:CANCEL when it is deleted.
 
 Hand-over to Mail (which does not exist yet): the ``itip`` save hook records, in the same
 transaction as the event write, one ``OutboundInvitation`` row per external recipient
-(recipient, method, the ``.ics`` bytes, the event's SEQUENCE, status QUEUED) and enqueues the
+(recipient, method, the ``.ics`` text, the event's SEQUENCE, status QUEUED) and enqueues the
 durable job ``calendar.itip_deliver`` keyed by the row. The job's handler sends through
 ``deliver`` when a mailer is registered (``register_mailer``, which Mail will call at start-up)
 and marks the row SENT; without one it leaves the row QUEUED and succeeds, so nothing retries
@@ -87,7 +87,7 @@ async def itip_on_save(tx: Transaction, saved: EventSaved) -> None:
             recipient=attendee.email or "",
             method=method,
             sequence=master.sequence,
-            ics=body,
+            ics=body.decode(),
         )
         await do_enqueue(
             DELIVER_JOB,

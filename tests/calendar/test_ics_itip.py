@@ -43,7 +43,7 @@ async def test_deleting_an_event_cancels_it_for_external_attendees(api: Api) -> 
     ]
     cancel = rows[2]
     assert cancel.sequence == 1 and cancel.status == InvitationStatus.QUEUED
-    parsed = icalendar.Calendar.from_ical(bytes(cancel.ics))
+    parsed = icalendar.Calendar.from_ical(cancel.ics)
     assert str(parsed["METHOD"]) == "CANCEL"
     (vevent,) = parsed.walk("VEVENT")
     assert str(vevent["STATUS"]) == "CANCELLED" and vevent["SEQUENCE"] == 1

@@ -115,7 +115,7 @@ async def test_itip_request_to_an_external_attendee(api: Api, tmp_path: Path) ->
     job = await BackgroundJob.get(name="calendar.itip_deliver", key=f"itip:{row.id}")
     assert job.args == {"invitationId": row.id}
 
-    parsed = icalendar.Calendar.from_ical(bytes(row.ics))
+    parsed = icalendar.Calendar.from_ical(row.ics)
     assert str(parsed["METHOD"]) == "REQUEST"
     (vevent,) = parsed.walk("VEVENT")
     assert str(vevent["UID"]) == event["icalUid"] and vevent["SEQUENCE"] == 0
@@ -127,7 +127,7 @@ async def test_itip_request_to_an_external_attendee(api: Api, tmp_path: Path) ->
         "mailto:vera@vendor.example": "NEEDS-ACTION",
     }
 
-    seen = await ical_js(tmp_path, bytes(row.ics).decode())
+    seen = await ical_js(tmp_path, row.ics)
     assert seen[0] == {"kind": "calendar", "method": "REQUEST"}
     assert seen[1]["uid"] == event["icalUid"] and seen[1]["sequence"] == 0
     assert seen[1]["organizer"] == f"mailto:{ada.email}"
