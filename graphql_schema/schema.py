@@ -31,8 +31,10 @@ from graphql_schema.apps.personal_tokens import (
 from graphql_schema.apps.trusted_documents import TrustedDocumentsMutation, TrustedDocumentsQuery
 from graphql_schema.apps.types import App
 from graphql_schema.apps.webhooks import WebhooksMutation, WebhooksQuery
+from graphql_schema.calendar.calendars import CalendarsMutation
 from graphql_schema.calendar.event_mutations import CalendarEventMutations
 from graphql_schema.calendar.events import CalendarEventsMutation, CalendarEventsQuery
+from graphql_schema.calendar.ics import CalendarIcsMutation, CalendarIcsQuery
 from graphql_schema.calendar.occurrences import CalendarOccurrencesQuery, EventOccurrence
 from graphql_schema.calendar.reminders import CalendarRemindersMutation
 from graphql_schema.calendar.room_mutations import CalendarRoomsMutation
@@ -40,6 +42,7 @@ from graphql_schema.calendar.rooms import Building, CalendarRoomsQuery, Room
 from graphql_schema.calendar.rsvp import CalendarRsvpMutation
 from graphql_schema.calendar.scheduling import CalendarSchedulingQuery
 from graphql_schema.calendar.settings import CalendarSettingsMutation, CalendarSettingsQuery
+from graphql_schema.calendar.sharing import CalendarSharingMutation
 from graphql_schema.calendar.types import Calendar, Event
 from graphql_schema.core.node import NodeQuery, resolve_entities
 from graphql_schema.core.payload import add_payload_errors
@@ -87,6 +90,7 @@ QUERIES: tuple[type, ...] = (
     CalendarSettingsQuery,
     CalendarOccurrencesQuery,
     CalendarRoomsQuery,
+    CalendarIcsQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     IdentityMutation,
@@ -117,6 +121,9 @@ MUTATIONS: tuple[type, ...] = (
     CalendarRsvpMutation,
     CalendarRoomsMutation,
     CalendarRemindersMutation,
+    CalendarsMutation,
+    CalendarSharingMutation,
+    CalendarIcsMutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (
     IdentitySubscription,

@@ -392,3 +392,64 @@ class CalendarSettings(Model):
 
     class Meta:
         table = "calendar_settings"
+
+
+# -- D: imports and outbound iTIP ---------------------------------------------------------------
+
+
+class CalendarImport(Model):
+    """One ``calendarImport``: what it did, so that a retry with its idempotency key answers
+    the same counts (and an owner can see what came in)."""
+
+    id = fields.BigIntField(primary_key=True)
+    calendar: fields.ForeignKeyRelation[Calendar] = fields.ForeignKeyField(
+        "models.Calendar", related_name="imports", on_delete=fields.CASCADE
+    )
+    calendar_id: int
+    user_id = fields.BigIntField()
+    created = fields.IntField(default=0)
+    updated = fields.IntField(default=0)
+    skipped = fields.IntField(default=0)
+    errors: list[dict[str, object]] = fields.JSONField(default=list)
+    """Per-item problems: ``[{"uid", "code", "message"}]`` (those items were skipped)."""
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "calendar_import"
+
+
+class InvitationMethod(StrEnum):
+    REQUEST = "REQUEST"
+    CANCEL = "CANCEL"
+
+
+class InvitationStatus(StrEnum):
+    QUEUED = "QUEUED"
+    """Waiting for a mailer (Mail sends it and marks it SENT)."""
+    SENT = "SENT"
+    FAILED = "FAILED"
+
+
+class OutboundInvitation(Model):
+    """An iTIP message (RFC 5546) for an external attendee, recorded in the transaction of the
+    event write that calls for it: Mail sends it (``resolvers.calendar.itip``)."""
+
+    id = fields.BigIntField(primary_key=True)
+    organization_id = fields.BigIntField()
+    event: fields.ForeignKeyRelation[Event] = fields.ForeignKeyField(
+        "models.Event", related_name="outbound_invitations", on_delete=fields.CASCADE
+    )
+    event_id: int
+    recipient = fields.CharField(max_length=254)
+    method = fields.CharEnumField(InvitationMethod, max_length=8)
+    sequence = fields.IntField()
+    ics = fields.TextField()
+    """The iCalendar text (UTF-8, CRLF lines) to attach."""
+    status = fields.CharEnumField(InvitationStatus, max_length=8, default=InvitationStatus.QUEUED)
+    attempts = fields.IntField(default=0)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    sent_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "calendar_outbound_invitation"
+        indexes = (("status", "id"), ("event_id", "id"))

@@ -26,7 +26,7 @@ from resolvers.core.channels import AUTH_CHANNEL
 from resolvers.core.idempotency import sweep_forever as sweep_idempotency_keys
 from resolvers.drive.completion import cleanup_forever
 from resolvers.identity.queries import live_sessions
-from server import files, graphiql, incoming_hooks, oauth, persisted, webhooks
+from server import calendar_feeds, files, graphiql, incoming_hooks, oauth, persisted, webhooks
 from server.execution import install as install_fast_paths
 from server.http_streams import StreamGate
 from server.jobs import create_runner
@@ -170,6 +170,7 @@ def create_app(settings: Settings | None = None, *, configure_logging: bool = Tr
             *files.routes,
             *oauth.routes,
             *incoming_hooks.routes,
+            *calendar_feeds.routes,
             *graphiql.routes(settings),
         ],
         middleware=middleware,

@@ -8,18 +8,24 @@ see."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
 import strawberry
 from strawberry import relay
+from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
+from graphql_schema.admin.departments import Department
+from graphql_schema.admin.groups import Group
 from graphql_schema.core.node import VisibleNode, global_id
+from graphql_schema.drive.sharing import Grantee
 from graphql_schema.identity.types import User, visible_user
 from models import calendar as m
-from resolvers.calendar import queries
+from resolvers.admin.queries import visible_departments, visible_groups
+from resolvers.calendar import calendars, queries, sharing
 from resolvers.calendar.conflicts import viewer_conflicts
 from resolvers.calendar.recurrence import instance_key
 
@@ -110,6 +116,10 @@ class Calendar(VisibleNode):
     time_zone: str = strawberry.field(description="The IANA zone new events default to.")
     is_primary: bool = strawberry.field(description="True for its owner's primary calendar.")
     viewer_role: CalendarRoleEnum = strawberry.field(description="Your role on it.")
+    organization_role: CalendarRoleEnum | None = strawberry.field(
+        description="The role everyone in its organization gets without a grant (guests "
+        "excepted); null for none."
+    )
     version: int = strawberry.field(description="Raised by every change.")
     created_at: datetime = strawberry.field(description="When it was created.")
     owner_id: strawberry.Private[int]
@@ -120,6 +130,27 @@ class Calendar(VisibleNode):
     @strawberry.field(description="Who owns it.")
     async def owner(self, info: Info) -> User | None:
         return await visible_user(info, self.owner_id)
+
+    @strawberry.field(
+        description="Who it is shared with (oldest grant first); empty unless you own it."
+    )
+    async def grants(self, info: Info) -> list[CalendarGrant]:
+        if self.viewer_role != CalendarRoleEnum.OWNER:
+            return []
+        rows = await _request_loader(info, "grants", lambda: _grants_batch).load(self.id)
+        return [CalendarGrant.from_model(g) for g in rows]
+
+    @strawberry.field(
+        description="Whether you hid it in your list (its events stay, only your view changes)."
+    )
+    async def hidden(self, info: Info) -> bool:
+        sub = await _subscription(info, self.id)
+        return sub is not None and sub.hidden
+
+    @strawberry.field(description="The color you show it in: yours if you chose one, else `color`.")
+    async def list_color(self, info: Info) -> str:
+        sub = await _subscription(info, self.id)
+        return sub.color if sub is not None and sub.color else self.color
 
     @classmethod
     def from_model(cls, found: Any) -> Calendar:
@@ -132,11 +163,81 @@ class Calendar(VisibleNode):
             time_zone=calendar.time_zone,
             is_primary=calendar.primary_of_id is not None,
             viewer_role=CalendarRoleEnum[m.CalendarRole(role).value],
+            organization_role=(
+                CalendarRoleEnum[m.CalendarRole(calendar.organization_role).value]
+                if calendar.organization_role
+                else None
+            ),
             version=calendar.version,
             created_at=calendar.created_at,
             owner_id=calendar.owner_id,
             model=calendar,
         )
+
+
+@strawberry.enum(name="CalendarGranteeKind", description="Who a calendar grant is for.")
+class CalendarGranteeKindEnum(Enum):
+    USER = strawberry.enum_value("USER", description="One person.")
+    DEPARTMENT = strawberry.enum_value(
+        "DEPARTMENT", description="Members of a department and of the departments below it."
+    )
+    GROUP = strawberry.enum_value("GROUP", description="Members of a group.")
+
+
+@strawberry.type(description="A role on a calendar for a user, a department or a group.")
+class CalendarGrant:
+    id: strawberry.ID = strawberry.field(description="This grant's ID.")
+    role: CalendarRoleEnum = strawberry.field(description="The role it gives.")
+    grantee_kind: CalendarGranteeKindEnum = strawberry.field(description="Who it is for.")
+    created_at: datetime = strawberry.field(description="When it was first granted.")
+    grantee_id: strawberry.Private[int]
+
+    @strawberry.field(description="The user, department or group; null if you cannot see it.")
+    async def grantee(self, info: Info) -> Grantee | None:
+        ctx = info.context
+        if self.grantee_kind == CalendarGranteeKindEnum.USER:
+            return await visible_user(info, self.grantee_id)
+        if self.grantee_kind == CalendarGranteeKindEnum.DEPARTMENT:
+            dept = (await visible_departments(ctx, [self.grantee_id]))[0]
+            return Department.from_model(dept) if dept is not None else None
+        group = (await visible_groups(ctx, [self.grantee_id]))[0]
+        return Group.from_model(group) if group is not None else None
+
+    @classmethod
+    def from_model(cls, g: m.CalendarGrant) -> CalendarGrant:
+        return cls(
+            id=global_id("CalendarGrant", g.id),
+            role=CalendarRoleEnum[m.CalendarRole(g.role).value],
+            grantee_kind=CalendarGranteeKindEnum[m.CalendarGranteeKind(g.grantee_kind).value],
+            created_at=g.created_at,
+            grantee_id=g.grantee_id,
+        )
+
+
+def _request_loader(info: Info, name: str, make: Callable[[], Any]) -> DataLoader[Any, Any]:
+    """A DataLoader batch function made once per request (it may close over the context)."""
+    key = f"calendar.types.{name}"
+    fn = info.context.cache.get(key)
+    if fn is None:
+        fn = info.context.cache[key] = make()
+    return info.context.loaders.get(fn)
+
+
+async def _grants_batch(ids: list[int]) -> list[list[m.CalendarGrant]]:
+    found = await sharing.grants_of(ids)
+    return [found[i] for i in ids]
+
+
+async def _subscription(info: Info, calendar_id: int) -> m.CalendarSubscription | None:
+    user_id = info.context.principal.user_id
+
+    def make() -> Callable[[list[int]], Awaitable[list[m.CalendarSubscription | None]]]:
+        return lambda ids: calendars.subscriptions_of(user_id, ids)
+
+    found: m.CalendarSubscription | None = await _request_loader(info, "subscriptions", make).load(
+        calendar_id
+    )
+    return found
 
 
 @strawberry.type(description="Someone or something invited to an event.")

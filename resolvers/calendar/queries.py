@@ -100,6 +100,8 @@ async def viewer_calendars(ctx: Context) -> list[tuple[Calendar, CalendarRole]]:
         .values_list("calendar_id", flat=True)
     )
     others = [x for x in await visible_calendars(ctx, [int(i) for i in sub_ids]) if x is not None]
+    # The primary first, though it is made on first use (after calendars made before that).
+    own = sorted(own, key=lambda c: (c.primary_of_id is None, c.id))
     return [(c, CalendarRole.OWNER) for c in own] + [
         x for x in others if x[0].owner_id != principal.user_id
     ]

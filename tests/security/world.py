@@ -454,6 +454,18 @@ async def _calendar(world: World, into: dict[str, str]) -> str:
     return str(next(c["id"] for c in found if c["isPrimary"]))
 
 
+async def _team_calendar(world: World, into: dict[str, str]) -> str:
+    """A calendar the member made, readable by the organization (not by guests), which
+    nobody has subscribed to or been granted."""
+    p = await world.gql(
+        "member",
+        """mutation($i: CalendarCreateInput!) { calendarCreate(input: $i) {
+          calendar { id } errors { code } } }""",
+        {"i": {"name": "Matrix team", "organizationRole": "READER"}},
+    )
+    return str(p["calendar"]["id"])
+
+
 async def _event(world: World, into: dict[str, str]) -> str:
     """An event on the member's primary calendar, the guest invited."""
     p = await world.gql(
@@ -559,6 +571,7 @@ FACTORIES: dict[str, Factory] = {
     "webhook_delivery": _webhook_delivery,
     "incoming_webhook": _incoming_webhook,
     "calendar": _calendar,
+    "team_calendar": _team_calendar,
     "event": _event,
     "occurrence": _occurrence,
     "building": _building,

@@ -22,7 +22,7 @@ from adapters import runtime
 from adapters.settings import get_settings
 from models.admin import AuditEntry, Department, Group, Invitation
 from models.apps import App
-from models.calendar import Building, Room
+from models.calendar import Building, Calendar, CalendarImport, Room
 from models.calendar import Event as CalendarEvent
 from models.core import IdempotencyRecord
 from models.drive import DriveItem, FileVersion, ShareLink, UploadSession
@@ -194,6 +194,21 @@ class Case:
     inputs: Callable[[World], tuple[dict[str, Any], list[dict[str, Any]]]]
     count: Callable[[World], Awaitable[int]]
     call: Callable[[World, str, str, dict[str, Any]], Awaitable[Any]] = call
+
+
+def _ics(uid: str) -> str:
+    return (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\n"
+        f"UID:{uid}\r\nDTSTART:20260601T090000Z\r\nDTEND:20260601T100000Z\r\n"
+        "END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+
+
+async def call_import(w: World, mutation: str, result: str, input: dict[str, Any]) -> Any:
+    """``calendarImport`` into Ada's primary calendar."""
+    found = await w.api.gql("query { calendars { id isPrimary } }", token=w.ada.access_token)
+    calendar = next(c["id"] for c in found["calendars"] if c["isPrimary"])
+    return await call(w, mutation, result, {**input, "calendarId": calendar})
 
 
 def _user(w: World, tag: str) -> dict[str, Any]:
@@ -387,6 +402,19 @@ CASES = [
             [{"buildingId": w.building, "name": "Green"}],
         ),
         lambda w: Room.filter(organization_id=w.org).count(),
+    ),
+    Case(
+        "calendarCreate",
+        "calendar",
+        lambda w: ({"name": "Team"}, [{"name": "Team", "color": "#00ff00"}]),
+        lambda w: Calendar.filter(organization_id=w.org).count(),
+    ),
+    Case(
+        "calendarImport",
+        "result",
+        lambda w: ({"ics": _ics("one@example.test")}, [{"ics": _ics("two@example.test")}]),
+        lambda w: CalendarImport.filter(calendar__organization_id=w.org).count(),
+        call=call_import,
     ),
 ]
 
