@@ -127,6 +127,10 @@ DECLARED: dict[tuple[str, str], Audience] = {
     ("Event", "series"): V,
     ("Event", "attendees"): V,
     ("Event", "responseTally"): V,
+    ("Event", "viewerConflicts"): V,
+    ("Calendar", "hidden"): V,
+    ("Calendar", "listColor"): V,
+    ("CalendarGrant", "grantee"): C,
 }
 
 

@@ -5,15 +5,15 @@ taken away (CANNOT_CHANGE_OWNER). Guests cannot share (they may be shared with).
 
 from __future__ import annotations
 
-from models.admin import Department, Group
 from models.calendar import Calendar, CalendarGrant, CalendarGranteeKind, CalendarRole
-from models.identity import Role, User
+from models.identity import Role
 from resolvers.calendar.access import access_calendar
 from resolvers.calendar.calendars import notify_calendar_change
 from resolvers.calendar.errors import CalendarErrorCode
 from resolvers.calendar.live import CalendarChange
 from resolvers.core.context import Context, Principal
 from resolvers.core.errors import DomainError, Forbidden, NotFound
+from resolvers.core.grantees import check_grantee
 from resolvers.core.principal import require_principal
 from resolvers.core.tx import transaction
 
@@ -21,33 +21,10 @@ from resolvers.core.tx import transaction
 async def _grantee(
     principal: Principal, user_id: int | None, department_id: int | None, group_id: int | None
 ) -> tuple[CalendarGranteeKind, int]:
-    """The one grantee named, of the viewer's organization, or NOT_FOUND on its field."""
-    named = [
-        (kind, pk, field)
-        for kind, pk, field in (
-            (CalendarGranteeKind.USER, user_id, "userId"),
-            (CalendarGranteeKind.DEPARTMENT, department_id, "departmentId"),
-            (CalendarGranteeKind.GROUP, group_id, "groupId"),
-        )
-        if pk is not None
-    ]
-    if len(named) != 1:
-        raise DomainError(
-            "Name exactly one of userId, departmentId and groupId.",
-            field="userId",
-            code=CalendarErrorCode.INVALID_GRANTEE,
-        )
-    kind, pk, field = named[0]
-    org = principal.organization_id
-    if kind == CalendarGranteeKind.USER:
-        found = await User.filter(id=pk, organization_id=org, is_active=True).exists()
-    elif kind == CalendarGranteeKind.DEPARTMENT:
-        found = await Department.filter(id=pk, organization_id=org).exists()
-    else:
-        found = await Group.filter(id=pk, organization_id=org).exists()
-    if not found:
-        raise NotFound(field=field)
-    return kind, int(pk)
+    kind, pk = await check_grantee(
+        principal, user_id, department_id, group_id, invalid=CalendarErrorCode.INVALID_GRANTEE
+    )
+    return CalendarGranteeKind(kind), pk
 
 
 async def _owned(ctx: Context, calendar_id: int | None) -> Calendar:

@@ -15,7 +15,6 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
-from models.admin import Department, Group
 from models.drive import (
     DriveItem,
     DrivePermission,
@@ -24,9 +23,10 @@ from models.drive import (
     ItemKind,
 )
 from models.drive import MessageAttachment as Attachment
-from models.identity import Role, User
+from models.identity import Role
 from resolvers.core.context import Context, Principal
 from resolvers.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from resolvers.core.grantees import check_grantee
 from resolvers.core.pagination import Page, decode_cursor, encode_cursor, page_size
 from resolvers.core.principal import require_principal
 from resolvers.core.sql import raw
@@ -66,33 +66,10 @@ _GRANTEE_FIELDS = {
 async def _grantee(
     principal: Principal, user_id: int | None, department_id: int | None, group_id: int | None
 ) -> tuple[GranteeKind, int]:
-    """The one grantee named, of the viewer's organization, or NOT_FOUND on its field."""
-    named = [
-        (kind, pk, field)
-        for kind, pk, field in (
-            (GranteeKind.USER, user_id, "userId"),
-            (GranteeKind.DEPARTMENT, department_id, "departmentId"),
-            (GranteeKind.GROUP, group_id, "groupId"),
-        )
-        if pk is not None
-    ]
-    if len(named) != 1:
-        raise ValidationFailed(
-            "Name exactly one of userId, departmentId and groupId.",
-            field="userId",
-            code=DriveErrorCode.INVALID_GRANTEE,
-        )
-    kind, pk, field = named[0]
-    org = principal.organization_id
-    if kind == GranteeKind.USER:
-        found = await User.filter(id=pk, organization_id=org, is_active=True).exists()
-    elif kind == GranteeKind.DEPARTMENT:
-        found = await Department.filter(id=pk, organization_id=org).exists()
-    else:
-        found = await Group.filter(id=pk, organization_id=org).exists()
-    if not found:
-        raise NotFound(field=field)
-    return kind, int(pk)
+    kind, pk = await check_grantee(
+        principal, user_id, department_id, group_id, invalid=DriveErrorCode.INVALID_GRANTEE
+    )
+    return GranteeKind(kind), pk
 
 
 async def check_file_share(
