@@ -71,7 +71,7 @@ async def do_event_delete(
     """The master as it is after the write (deleted for ALL)."""
     async with transaction() as tx:
         if scope == Scope.ALL:
-            row = await claim(master, version, deleted_at=now())
+            row = await claim(master, version, deleted_at=now(), sequence=master.sequence + 1)
             await Event.filter(series_id=master.id, deleted_at=None).update(deleted_at=now())
             await _finish(tx, row, EventChange.DELETED, actor_id, times_changed=True)
             return row

@@ -398,6 +398,7 @@ async def _finish(
     times_changed: bool,
     added: list[int] | None = None,
     removed: list[int] | None = None,
+    removed_emails: list[str] | None = None,
     also: set[int] | None = None,
     previous_start: datetime | None = None,
 ) -> None:
@@ -410,6 +411,7 @@ async def _finish(
             times_changed=times_changed,
             attendees_added=added or [],
             attendees_removed=removed or [],
+            removed_emails=removed_emails or [],
             previous_start=previous_start,
         ),
     )
@@ -418,15 +420,20 @@ async def _finish(
 
 async def do_attendee_changes(
     event: Event, invitees: list[Invitee], remove: list[int], actor_id: int
-) -> tuple[list[int], list[int], set[int]]:
+) -> tuple[list[int], list[int], set[int], list[str]]:
     """Add and remove attendees of a master (in the caller's transaction): the ids added, the
-    ids removed, and the users removed (who are told)."""
+    ids removed, the users removed (who are told) and the external addresses removed (who get
+    an iTIP CANCEL)."""
     removed_users: set[int] = set()
+    removed_emails: list[str] = []
     if remove:
         rows: list[Any] = await EventAttendee.filter(
             id__in=remove, event_id=event.id, is_organizer=False
-        ).values_list("user_id", flat=True)
-        removed_users = {int(u) for u in rows if u is not None}
+        ).values_list("user_id", "kind", "email")
+        removed_users = {int(u) for u, _, _ in rows if u is not None}
+        removed_emails = sorted(
+            str(e) for _, k, e in rows if k == AttendeeKind.EXTERNAL and e is not None
+        )
         await EventAttendee.filter(id__in=remove, event_id=event.id, is_organizer=False).delete()
     existing = await EventAttendee.filter(event_id=event.id)
     keys = {
@@ -467,7 +474,7 @@ async def do_attendee_changes(
             "id", flat=True
         )
         added = sorted(int(i) for i in rows2 if int(i) not in before)
-    return added, list(remove), removed_users
+    return added, list(remove), removed_users, removed_emails
 
 
 async def do_event_update(plan: Plan) -> Event:
@@ -489,7 +496,7 @@ async def _do_all(tx: Transaction, plan: Plan) -> Event:
     master = await claim(old, plan.version, **columns)
     if plan.times_changed and is_recurring(old):
         await _do_move_exceptions(old, master)
-    added, removed, gone = await do_attendee_changes(
+    added, removed, gone, emails = await do_attendee_changes(
         master, plan.invitees, plan.remove, plan.actor_id
     )
     await _finish(
@@ -500,6 +507,7 @@ async def _do_all(tx: Transaction, plan: Plan) -> Event:
         times_changed=plan.times_changed,
         added=added,
         removed=removed,
+        removed_emails=emails,
         also=gone,
         previous_start=old.start_at if plan.times_changed else None,
     )
@@ -647,7 +655,7 @@ async def _do_following(tx: Transaction, plan: Plan) -> Event:
         else:
             q = q.filter(email=email)
         remove_ids.extend(await q.values_list("id", flat=True))
-    added, removed, gone = await do_attendee_changes(
+    added, removed, gone, emails = await do_attendee_changes(
         new, plan.invitees, [int(i) for i in remove_ids], plan.actor_id
     )
     await _finish(tx, master, EventChange.UPDATED, plan.actor_id, times_changed=True)
@@ -659,6 +667,7 @@ async def _do_following(tx: Transaction, plan: Plan) -> Event:
         times_changed=True,
         added=sorted({int(i) for i in copied} - set(removed)) + added,
         removed=removed,
+        removed_emails=emails,
         also=gone,
     )
     return new

@@ -31,6 +31,9 @@ class EventSaved:
     attendees_added: list[int] = field(default_factory=list)
     attendees_removed: list[int] = field(default_factory=list)
     """``EventAttendee`` ids added, and ids of rows removed by this write."""
+    removed_emails: list[str] = field(default_factory=list)
+    """The addresses of the external attendees this write removed (their rows are gone: an
+    invitation's CANCEL needs them)."""
     previous_start: datetime | None = None
 
 

@@ -12,10 +12,9 @@ in a loop and Mail can pick up every QUEUED row when it arrives. A write that ro
 neither row nor job.
 
 What is sent: the whole event with its changed occurrences (``ics.build_ics``) as its organizer
-sees it — title, times, every attendee with PARTSTAT, ORGANIZER, UID and SEQUENCE. Not covered
-yet: a CANCEL to one attendee removed from an event that goes on (the save hook gets only the
-removed rows' ids, after they are gone); Mail's first version should take the address from the
-write path instead.
+sees it — title, times, every attendee with PARTSTAT, ORGANIZER, UID and SEQUENCE. An address
+removed from an event that goes on gets a CANCEL too (``EventSaved.removed_emails``, from the
+write path, since the rows are gone by then).
 """
 
 from __future__ import annotations
@@ -67,24 +66,29 @@ async def itip_on_save(tx: Transaction, saved: EventSaved) -> None:
     externals = await EventAttendee.filter(
         event_id=master.id, kind=AttendeeKind.EXTERNAL, email__not_isnull=True
     ).order_by("id")
-    if not externals:
-        return
     deleted = saved.change == EventChange.DELETED and event.series_id is None
     if saved.change == EventChange.CREATED or deleted:
-        recipients = externals
+        recipients = [a.email or "" for a in externals]
     else:
         # A change that leaves the times alone tells only the newly invited.
         added = set(saved.attendees_added)
-        recipients = externals if saved.times_changed else [a for a in externals if a.id in added]
-    if not recipients:
-        return
+        recipients = [a.email or "" for a in externals if saved.times_changed or a.id in added]
     method = InvitationMethod.CANCEL if deleted else InvitationMethod.REQUEST
+    if recipients:
+        await _record(master, method, recipients)
+    # Addresses removed from an event that goes on are told it is cancelled for them.
+    removed = [e for e in saved.removed_emails if e not in recipients]
+    if removed and not deleted:
+        await _record(master, InvitationMethod.CANCEL, removed)
+
+
+async def _record(master: Event, method: InvitationMethod, recipients: list[str]) -> None:
     body = await itip_ics(master, method)
-    for attendee in recipients:
+    for recipient in recipients:
         row = await OutboundInvitation.create(
             organization_id=master.organization_id,
             event_id=master.id,
-            recipient=attendee.email or "",
+            recipient=recipient,
             method=method,
             sequence=master.sequence,
             ics=body.decode(),
