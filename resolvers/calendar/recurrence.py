@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -174,6 +175,15 @@ def _rule_parts(value: str) -> dict[str, str]:
     return dict(p.split("=", 1) for p in value.split(";"))
 
 
+@lru_cache(maxsize=8192)
+def _parsed(text: str, dtstart: datetime) -> Any:
+    """dateutil's rule for an RRULE value and DTSTART, parsed once per process: every read of a
+    window parses the rules of every series in it, and the same series come back request after
+    request. Sharing is safe: a rule without its own cache keeps no state between iterations
+    (``fast_forward`` makes a new one)."""
+    return rrulestr("RRULE:" + text, dtstart=dtstart)
+
+
 def rule_of(series: Series, field_name: str = "recurrence.rrule") -> rrule | None:
     """dateutil's rule for the series, anchored at its DTSTART in its zone (naive dates for an
     all-day series); INVALID_RECURRENCE if dateutil refuses it."""
@@ -213,7 +223,7 @@ def rule_of(series: Series, field_name: str = "recurrence.rrule") -> rrule | Non
             parts["UNTIL"] = instance_key(local.replace(tzinfo=series.tz))
             text = ";".join(f"{k}={v}" for k, v in parts.items())
     try:
-        rule = rrulestr("RRULE:" + text, dtstart=dtstart)
+        rule = _parsed(text, dtstart)
     except (ValueError, TypeError, OverflowError) as e:
         raise _invalid(f"The RRULE does not parse: {e}.", field_name) from None
     if not isinstance(rule, rrule):
@@ -273,6 +283,7 @@ _UNITS = {
 _SECONDS = {HOURLY: 3600, MINUTELY: 60, SECONDLY: 1}
 
 
+@lru_cache(maxsize=8192)
 def fast_forward(rule: rrule, before: datetime) -> rrule:
     """``rule`` with its DTSTART moved forward by whole periods (a multiple of INTERVAL) to two
     periods before ``before`` (naive local wall-clock time), so that ``between`` does not walk
@@ -282,7 +293,9 @@ def fast_forward(rule: rrule, before: datetime) -> rrule:
     of day) is passed explicitly. Not done for COUNT (it counts from the first occurrence).
 
     Reads dateutil's rule attributes (``_count``, ``_original_rule``…): python-dateutil is
-    pinned exactly, and ``tests/calendar`` compares this with plain dateutil for random rules."""
+    pinned exactly, and ``tests/calendar`` compares this with plain dateutil for random rules.
+    Cached: a rule parsed once (``_parsed``) asked for the same window again (the same week
+    view, request after request) is moved once."""
     r: Any = rule
     if r._count is not None:
         return rule
