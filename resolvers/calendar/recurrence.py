@@ -175,12 +175,25 @@ def _rule_parts(value: str) -> dict[str, str]:
     return dict(p.split("=", 1) for p in value.split(";"))
 
 
-@lru_cache(maxsize=8192)
 def _parsed(text: str, dtstart: datetime) -> Any:
     """dateutil's rule for an RRULE value and DTSTART, parsed once per process: every read of a
     window parses the rules of every series in it, and the same series come back request after
     request. Sharing is safe: a rule without its own cache keeps no state between iterations
-    (``fast_forward`` makes a new one)."""
+    (``fast_forward`` makes a new one).
+
+    The cache key is the DTSTART's wall-clock fields and zone name, not the DTSTART itself:
+    aware datetimes of different zones are equal (and hash alike) when they name the same
+    instant, and 09:00 in Berlin must not get the rule of 08:00 in London."""
+    tz = dtstart.tzinfo
+    key = getattr(tz, "key", None) if tz is not None else None
+    if tz is not None and key is None:
+        return rrulestr("RRULE:" + text, dtstart=dtstart)  # not a zoneinfo zone: no caching
+    return _parsed_wall(text, dtstart.replace(tzinfo=None), dtstart.fold, key)
+
+
+@lru_cache(maxsize=8192)
+def _parsed_wall(text: str, wall: datetime, fold: int, zone_key: str | None) -> Any:
+    dtstart = wall.replace(tzinfo=ZoneInfo(zone_key), fold=fold) if zone_key else wall
     return rrulestr("RRULE:" + text, dtstart=dtstart)
 
 

@@ -191,3 +191,28 @@ async def test_expand_applies_exceptions(api: Api) -> None:
         (at(5, 12), "Pulled in"),
     ]
     assert [i.recurrence_id for i in found] == [at(2), at(4), at(5), at(9)]
+
+
+def test_two_zones_at_one_instant_keep_their_own_wall_clock() -> None:
+    """Parsed rules are cached per process, and aware datetimes of different zones are equal
+    when they name the same instant: 08:00Z on 5 January is 09:00 in Berlin, 08:00 in London
+    and 03:00 in New York. Each series keeps its own local time across its own DST change (New
+    York's comes three weeks before Europe's, so a rule shared by mistake shows 04:00 there)."""
+    from datetime import UTC, datetime
+
+    from resolvers.calendar.recurrence import Series, occurrences, zone
+
+    start = datetime(2026, 1, 5, 8, tzinfo=UTC)
+    seen = {}
+    for name in ("Europe/Berlin", "Europe/London", "America/New_York"):
+        tz = zone(name)
+        series = Series(start=start, end=start.replace(hour=9), tz=tz, rrule="FREQ=WEEKLY")
+        window = (datetime(2026, 3, 2, tzinfo=UTC), datetime(2026, 4, 10, tzinfo=UTC))
+        seen[name] = {
+            o.start.astimezone(tz).strftime("%H:%M") for o in occurrences(series, *window)
+        }
+    assert seen == {
+        "Europe/Berlin": {"09:00"},
+        "Europe/London": {"08:00"},
+        "America/New_York": {"03:00"},
+    }
