@@ -240,6 +240,22 @@ async def _subscription(info: Info, calendar_id: int) -> m.CalendarSubscription 
     return found
 
 
+async def _attendees_batch(event_ids: list[int]) -> list[list[m.EventAttendee]]:
+    """The attendees of each event (a master or single event), the organizer first: one query
+    for a page of events, whichever of ``attendees`` and ``responseTally`` ask."""
+    by_event: dict[int, list[m.EventAttendee]] = {i: [] for i in event_ids}
+    for a in await m.EventAttendee.filter(event_id__in=event_ids).order_by("-is_organizer", "id"):
+        by_event[a.event_id].append(a)
+    return [by_event[i] for i in event_ids]
+
+
+async def _attendees(info: Info, event_id: int) -> list[m.EventAttendee]:
+    found: list[m.EventAttendee] = await _request_loader(
+        info, "attendees", lambda: _attendees_batch
+    ).load(event_id)
+    return found
+
+
 @strawberry.type(description="Someone or something invited to an event.")
 class EventAttendee:
     id: strawberry.ID = strawberry.field(description="This invitation's ID.")
@@ -340,7 +356,10 @@ class Event(VisibleNode):
 
     @strawberry.field(description="The calendar it is on; null if you cannot see the calendar.")
     async def calendar(self, info: Info) -> Calendar | None:
-        found = (await queries.visible_calendars(info.context, [self.calendar_id]))[0]
+        ctx = info.context
+        found = await _request_loader(
+            info, "calendars", lambda: lambda ids: queries.visible_calendars(ctx, ids)
+        ).load(self.calendar_id)
         return Calendar.from_model(found) if found is not None else None
 
     @strawberry.field(description="Who organizes it; null without details.")
@@ -353,7 +372,10 @@ class Event(VisibleNode):
     async def series(self, info: Info) -> Event | None:
         if self.series_id is None:
             return None
-        found = (await queries.visible_events(info.context, [self.series_id]))[0]
+        ctx = info.context
+        found = await _request_loader(
+            info, "events", lambda: lambda ids: queries.visible_events(ctx, ids)
+        ).load(self.series_id)
         return Event.from_model(found) if found is not None else None
 
     @strawberry.field(
@@ -364,9 +386,7 @@ class Event(VisibleNode):
     async def attendees(self, info: Info) -> list[EventAttendee]:
         if not self.has_details:
             return []
-        rows = await m.EventAttendee.filter(event_id=self.series_id or self.model.id).order_by(
-            "-is_organizer", "id"
-        )
+        rows = await _attendees(info, self.series_id or self.model.id)
         if not self.model.guests_can_see_guests and not self._manages(info):
             me = info.context.principal.user_id if info.context.principal else None
             rows = [a for a in rows if a.is_organizer or (me is not None and a.user_id == me)]
@@ -409,12 +429,10 @@ class Event(VisibleNode):
     async def response_tally(self, info: Info) -> ResponseTally | None:
         if not self.has_details or not self._manages(info):
             return None
-        rows: list[Any] = await m.EventAttendee.filter(
-            event_id=self.series_id or self.model.id, kind__not=m.AttendeeKind.ROOM
-        ).values_list("response", flat=True)
         counts = {r: 0 for r in m.AttendeeResponse}
-        for r in rows:
-            counts[m.AttendeeResponse(r)] += 1
+        for a in await _attendees(info, self.series_id or self.model.id):
+            if a.kind != m.AttendeeKind.ROOM:
+                counts[m.AttendeeResponse(a.response)] += 1
         return ResponseTally(
             accepted=counts[m.AttendeeResponse.ACCEPTED],
             declined=counts[m.AttendeeResponse.DECLINED],

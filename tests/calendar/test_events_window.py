@@ -240,3 +240,52 @@ async def test_an_occurrence_resolves_by_node_id(api: Api) -> None:
 
     gid = GlobalID.from_id(made_up)
     assert await node(ada, str(GlobalID("EventOccurrence", gid.node_id[:-3] + "01Z"))) is None
+
+
+async def test_a_window_selecting_each_events_people_and_calendar_costs_the_same_sql(
+    api: Api,
+) -> None:
+    """``Event.calendar``, ``series``, ``attendees`` and ``responseTally`` read through per-request
+    DataLoaders: more events in the window cost no more statements."""
+    ada = await api.sign_up()
+    bob = await api.add_member(ada, name="Bob")
+    cal = await primary(api, ada)
+    rich = (
+        "query($c: [ID!]!, $f: DateTime!, $t: DateTime!) { events(calendarIds: $c, from: $f, "
+        "to: $t) { id event { calendar { id } series { id } attendees { displayName response } "
+        "responseTally { accepted needsAction } } } }"
+    )
+    variables = {"c": [cal["id"]], "f": "2026-02-01T00:00:00Z", "t": "2026-03-01T00:00:00Z"}
+
+    async def count() -> tuple[int, int]:
+        with count_queries() as statements:
+            found = (await api.gql(rich, variables, token=ada.access_token))["events"]
+        return len(statements), len(found)
+
+    # A series from the start: the window reads exceptions once there is one (its second query).
+    await event_ok(
+        api,
+        ada,
+        title="E",
+        startAt="2026-02-02T09:00:00Z",
+        endAt="2026-02-02T10:00:00Z",
+        recurrence={"rrule": "FREQ=WEEKLY;COUNT=3"},
+        attendees=[{"userId": bob.user_id}],
+    )
+    few, one = await count()
+    for i in range(4):
+        await event_ok(
+            api,
+            ada,
+            title=f"W{i}",
+            startAt=f"2026-02-0{i + 3}T12:00:00Z",
+            endAt=f"2026-02-0{i + 3}T13:00:00Z",
+            recurrence={"rrule": "FREQ=WEEKLY;COUNT=3"},
+            attendees=[{"userId": bob.user_id}],
+        )
+    many, lots = await count()
+    assert (one, lots) == (3, 15)
+    assert many == few
+    found = (await api.gql(rich, variables, token=ada.access_token))["events"]
+    assert found[0]["event"]["responseTally"] == {"accepted": 1, "needsAction": 1}
+    assert [a["displayName"] for a in found[0]["event"]["attendees"]] == ["Ada", "Bob"]
