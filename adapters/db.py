@@ -18,6 +18,7 @@ MODEL_MODULES = [
     "models.messenger",
     "models.drive",
     "models.calendar",
+    "models.docs",
     "models.jobs",
     "models.apps",
     "models.oauth",

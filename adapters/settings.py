@@ -198,6 +198,20 @@ class Settings(BaseSettings):
     incoming_webhook_rate_refill_per_second: float = Field(1.0, gt=0)
     """Token bucket of each incoming webhook: messages in a burst, then per second."""
 
+    # Docs (resolvers/docs): live documents, their update log and versions.
+    docs_max_update_bytes: int = Field(512 * 1024, ge=1024, le=16 * 1024 * 1024)
+    """The largest Yjs update one docUpdate may carry (decoded); larger is UPDATE_TOO_LARGE.
+    Below ``max_body_bytes`` with its base64 overhead, so the typed error is what answers."""
+    docs_open_per_process: int = Field(500, ge=1)
+    """Docs a process keeps loaded (least recently used go first; a doc reloads from the
+    database as its snapshot plus the log after it)."""
+    docs_compact_updates: int = Field(500, ge=1)
+    docs_compact_bytes: int = Field(1024 * 1024, ge=1)
+    """A doc's log is folded into its snapshot by a job once it holds this many updates or
+    bytes after the snapshot."""
+    docs_version_minutes: float = Field(10.0, gt=0)
+    """An automatic version is saved after this many minutes of editing since the last one."""
+
     log_level: str = "INFO"
 
     @field_validator("allowed_origins", mode="before")

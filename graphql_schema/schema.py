@@ -47,6 +47,8 @@ from graphql_schema.calendar.types import Calendar, Event
 from graphql_schema.core.node import NodeQuery, resolve_entities
 from graphql_schema.core.payload import add_payload_errors
 from graphql_schema.core.scopes import describe_scopes
+from graphql_schema.docs.docs import DocsMutation, DocsQuery, DocsSubscription
+from graphql_schema.docs.types import Doc
 from graphql_schema.drive.items import DriveQuery, ItemsMutation
 from graphql_schema.drive.links import ShareLinkMutation, ShareLinkQuery
 from graphql_schema.drive.sharing import SharingMutation
@@ -91,6 +93,7 @@ QUERIES: tuple[type, ...] = (
     CalendarOccurrencesQuery,
     CalendarRoomsQuery,
     CalendarIcsQuery,
+    DocsQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     IdentityMutation,
@@ -124,12 +127,14 @@ MUTATIONS: tuple[type, ...] = (
     CalendarsMutation,
     CalendarSharingMutation,
     CalendarIcsMutation,
+    DocsMutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (
     IdentitySubscription,
     MessengerSubscription,
     LiveSubscription,
     BackgroundJobsSubscription,
+    DocsSubscription,
 )
 NODE_TYPES: tuple[type, ...] = (
     User,
@@ -146,6 +151,7 @@ NODE_TYPES: tuple[type, ...] = (
     EventOccurrence,
     Building,
     Room,
+    Doc,
 )
 FEDERATION_VERSION: Literal["2.9"] = "2.9"
 """The Apollo Federation version the SDL links (``@link(url: .../federation/v2.9)``)."""

@@ -14,6 +14,8 @@ from models.identity import Organization, User
 class ItemKind(StrEnum):
     FILE = "FILE"
     FOLDER = "FOLDER"
+    DOC = "DOC"
+    """A doc edited live (``models.docs.Document``): no bytes, no versions of its own."""
 
 
 class DriveRole(StrEnum):

@@ -60,10 +60,13 @@ FIRST = strawberry.argument(description="How many, at most 100 (default 20).")
 AFTER = strawberry.argument(description="A cursor from `pageInfo.endCursor`.")
 
 
-@strawberry.enum(name="FileKind", description="A file or a folder.")
+@strawberry.enum(name="FileKind", description="A file, a folder or a doc.")
 class FileKindEnum(Enum):
     FILE = strawberry.enum_value("FILE", description="Bytes with versions.")
     FOLDER = strawberry.enum_value("FOLDER", description="Holds files and folders.")
+    DOC = strawberry.enum_value(
+        "DOC", description="A doc edited live (the `Doc` with the same number in its ID)."
+    )
 
 
 @strawberry.enum(name="DriveRole", description="What someone may do with a file or folder.")

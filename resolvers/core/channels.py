@@ -21,6 +21,11 @@ def chat_channel(chat_id: int) -> str:
     return f"chat:{chat_id}"
 
 
+def doc_channel(doc_id: int) -> str:
+    """One doc's live edits, awareness, comments and access changes (docEvents)."""
+    return f"doc:{doc_id}"
+
+
 def job_channel(job_id: int) -> str:
     """One background job's progress and final state (backgroundJobEvents)."""
     return f"job:{job_id}"

@@ -22,6 +22,8 @@ SCOPES: dict[str, str] = {
     "drive:write": "Upload, change, share, move and delete files and folders.",
     "calendar:read": "Read calendars, events, free/busy and rooms, and receive their live events.",
     "calendar:write": "Create and change events, answer invitations, manage calendars, book rooms.",
+    "docs:read": "Read docs, their comments and versions, and follow their live edits.",
+    "docs:write": "Create, edit, comment on, import and restore docs.",
     "jobs:read": "Watch the background jobs you started.",
     "admin:read": "Read the admin console: audit log, everyone's sessions, background jobs.",
     "admin:write": "Manage people, departments, groups, invitations and settings.",

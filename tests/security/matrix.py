@@ -47,6 +47,7 @@ SLOT_BY_NAME = {
     "buildingId": "building",
     "roomId": "room",
     "attendeeId": "room_booking",
+    "docId": "doc",
 }
 # Slots a fresh object of which needs fresh ones of these first, because a call on it changes
 # what reads of the shared one see (a pin shows in the chat's pinned messages). A fresh file may
@@ -265,6 +266,7 @@ NODE_SLOTS = {
     "EventOccurrence": "occurrence",
     "Building": "building",
     "Room": "room",
+    "Doc": "doc",
 }
 # Besides Node types, the other objects with IDs, for lookups like ``uploadSession(id:)``.
 TYPE_SLOTS = {

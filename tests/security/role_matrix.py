@@ -66,6 +66,8 @@ NODE = {
     # Buildings and rooms are places everyone in the organization reads, guests included.
     "Building":     "OK    OK    OK     OK    NULL",
     "Room":         "OK    OK    OK     OK    NULL",
+    # A doc is a Drive item: private to the member until shared (the guest views the folder).
+    "Doc":          "NULL  NULL  OK     OK    NULL",
 }  # fmt: skip
 
 MATRIX: dict[str, Case | list[Case]] = {
@@ -86,6 +88,8 @@ MATRIX: dict[str, Case | list[Case]] = {
     "group":                         X("OK    OK    OK     NULL  NULL"),
     "chat":                          X("NULL  OK    OK     OK    NULL"),
     "file":                          X("NULL  NULL  OK     OK    NULL"),
+    "doc":                           X("NULL  NULL  OK     OK    NULL"),
+    "docSync":                       X("NF    NF    OK     OK    NF"),
     "uploadSession":                 X("NULL  NULL  OK     NULL  NULL"),
     "users":                         X("OK    OK    OK     F     NF"),
     "departments":                   X("EMPTY EMPTY EMPTY  F     NF", ids={"parentId": "department"}),
@@ -205,6 +209,13 @@ MATRIX: dict[str, Case | list[Case]] = {
     # --- drive: the member's folder, shared with the guest as viewer, and a file in it ----
     #                               owner admin member guest stranger
     "fileUpload":                    X("NF    NF    OK     F     NF"),
+    # --- docs: the member's doc in that folder (the guest views it) ----------------------
+    "docCreate":                     X("NF    NF    OK     F     NF",
+        values={"input.title": "Matrix doc"},
+        why="a doc goes in a folder one may edit; the guest only views the member's folder"),
+    "docUpdate":                     X("NF    NF    OK     F     NF",
+        values={"input.update": "AAA="},
+        why="editors send updates (an empty one changes nothing); the guest is a viewer"),
     "eventCreate":                   X("F     F     OK     NF    NF",
         ids={"calendarId": "calendar", "input.attendees.userId": None,
              "input.attendees.groupId": None, "input.attendees.departmentId": None,

@@ -448,6 +448,17 @@ async def _incoming_webhook(world: World, into: dict[str, str]) -> str:
     return str(p["chatIncomingWebhook"]["id"])
 
 
+async def _doc(world: World, into: dict[str, str]) -> str:
+    """A doc of the member's in the member's folder (so the guest views it)."""
+    p = await world.gql(
+        "member",
+        """mutation($i: DocCreateInput!) { docCreate(input: $i) {
+          doc { id } errors { code } } }""",
+        {"i": {"folderId": into["folder"], "title": f"Doc {uuid.uuid4().hex[:8]}"}},
+    )
+    return str(p["doc"]["id"])
+
+
 async def _calendar(world: World, into: dict[str, str]) -> str:
     """The member's primary calendar (its free/busy visible to colleagues, not to guests)."""
     found = await world.gql("member", "query { calendars { id isPrimary } }")
@@ -577,6 +588,7 @@ FACTORIES: dict[str, Factory] = {
     "building": _building,
     "room": _room,
     "room_booking": _room_booking,
+    "doc": _doc,
 }
 # Dependencies first: a message needs its chat, a version its file.
 FACTORY_ORDER = tuple(FACTORIES)

@@ -25,6 +25,7 @@ from models.apps import App
 from models.calendar import Building, Calendar, CalendarImport, Room
 from models.calendar import Event as CalendarEvent
 from models.core import IdempotencyRecord
+from models.docs import Document
 from models.drive import DriveItem, FileVersion, ShareLink, UploadSession
 from models.identity import AuthSession, SessionKind, User
 from models.jobs import BackgroundJob, JobState
@@ -279,6 +280,12 @@ CASES = [
         "folder",
         lambda w: ({"name": "Plans"}, [{"name": "Plans 2"}]),
         lambda w: DriveItem.filter(organization_id=w.org).count(),
+    ),
+    Case(
+        "docCreate",
+        "doc",
+        lambda w: ({"title": "Plan"}, [{"title": "Plan 2"}]),
+        lambda w: Document.filter(organization_id=w.org).count(),
     ),
     Case(
         "fileCopy",
