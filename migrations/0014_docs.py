@@ -8,6 +8,19 @@ from tortoise.fields.data import JSON_DUMPS
 from tortoise import fields
 from tortoise.indexes import Index
 
+class StateOnlyAlterField(ops.AlterField):
+    """A new member of DriveItem.kind (DOC) changes only the field's description: the column,
+    a VARCHAR(8), stays as it is. Tortoise would remake the whole drive_item table on SQLite for
+    it, and its remake drops the table's indexes (the unique name per folder among them), so
+    this alteration is recorded in the migration state only."""
+
+    async def database_forward(self, *args, **kwargs) -> None:
+        return None
+
+    async def database_backward(self, *args, **kwargs) -> None:
+        return None
+
+
 class Migration(migrations.Migration):
     dependencies = [('models', '0013_calendar_share')]
 
@@ -96,7 +109,7 @@ class Migration(migrations.Migration):
             options={'table': 'doc_version', 'app': 'models', 'unique_together': (('document_id', 'number'),), 'pk_attr': 'id', 'table_description': 'A saved state of a document: the whole Yjs document as one update, and who changed it'},
             bases=['Model'],
         ),
-        ops.AlterField(
+        StateOnlyAlterField(
             model_name='DriveItem',
             name='kind',
             field=fields.CharEnumField(description='FILE: FILE\nFOLDER: FOLDER\nDOC: DOC', enum_type=ItemKind, max_length=8),
