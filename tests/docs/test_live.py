@@ -240,9 +240,7 @@ def awareness_update(client_id: int, clock: int, state: str) -> bytes:
     return varuint(1) + varuint(client_id) + varuint(clock) + varuint(len(raw)) + raw
 
 
-async def test_a_viewer_shows_presence_and_awareness_is_never_stored(
-    api: Api, server: str
-) -> None:
+async def test_a_viewer_shows_presence_and_awareness_is_never_stored(api: Api, server: str) -> None:
     ada = await api.sign_up()
     bob = await api.add_member(ada, name="Bob")
     doc = await doc_ok(api, ada, title="Presence")
