@@ -243,6 +243,7 @@ class DocAwarenessErrorCode(Enum):
         "More than 30 awareness updates per second for this doc; wait a second.",
     )
     BAD_USER_INPUT = BAD_USER_INPUT
+    FORBIDDEN = DOC_FORBIDDEN
     NOT_FOUND = DOC_NOT_FOUND
 
 
