@@ -27,6 +27,7 @@ from tests.docs.live_helpers import (
     typed,
     updates,
 )
+from tests.messenger.test_catch_up import bus_down  # noqa: F401  (a fixture)
 
 
 def paragraph(doc: Doc) -> str:
@@ -320,3 +321,29 @@ async def test_an_editors_update_still_reaches_subscribers_after_a_viewer_joins(
     finally:
         await one.close()
         await two.close()
+
+
+@pytest.mark.usefixtures("bus_down")
+async def test_during_a_bus_outage_catch_up_delivers_and_cuts_off(api: Api, server: str) -> None:
+    ada = await api.sign_up()
+    bob = await api.add_member(ada, name="Bob")
+    doc = await doc_ok(api, ada, title="Outage")
+    await share(api, ada, doc["file"]["id"], bob, "VIEWER")
+    # Given Ada and Bob follow the doc while the bus is down (their subscriptions poll)
+    ada_ws, _ = await subscribe(server, ada, doc["id"])
+    bob_ws, _ = await subscribe(server, bob, doc["id"], nth=2)
+    try:
+        # When Bob loses access (the Drive event is lost with the bus) and Ada types
+        got = await run(api, ada, UNSHARE, {"fileId": doc["file"]["id"], "userId": bob.user_id})
+        assert got["errors"] == []
+        client = PyClient(api, ada, doc["id"])
+        await client.sync()
+        await typed(client, "during", 0)
+        # Then Ada's catch-up delivers it from the log, and Bob's ends his stream without it
+        assert [e["revision"] for e in await updates(ada_ws, 2, timeout=15)] == [2]
+        msg = await bob_ws.receive(timeout=15)
+        assert msg["payload"]["errors"][0]["extensions"]["code"] == "NOT_FOUND", msg
+        assert (await bob_ws.receive(timeout=5))["type"] == "complete"
+    finally:
+        await ada_ws.close()
+        await bob_ws.close()
