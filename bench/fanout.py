@@ -62,8 +62,11 @@ class Pool:
         reply: dict[str, Any] = orjson.loads(line)
         return reply
 
-    async def subscribe(self, subs: list[tuple[str, str]], deflate: bool = False) -> None:
-        """Open one subscription per (token, chat), spread over the processes."""
+    async def subscribe(
+        self, subs: list[tuple[str, str]], deflate: bool = False, *, query: str = CHAT_EVENTS
+    ) -> None:
+        """Open one subscription per (token, chat), spread over the processes (``query``: a
+        subscription taking the chat, or another object, as ``$chat``)."""
         shares = [subs[i :: len(self.procs)] for i in range(len(self.procs))]
         replies = await asyncio.gather(
             *(
@@ -73,7 +76,7 @@ class Pool:
                         "cmd": "open",
                         "url": url,
                         "subs": share,
-                        "query": CHAT_EVENTS,
+                        "query": query,
                         "parallel": 25,
                         "deflate": deflate,
                     },

@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 
 from bench import calendar as cal
+from bench import docs as docs_bench
 from bench import fanout as fan
 from bench import webhooks as hooks
 from bench.client import BenchError, Client, LeanConnection
@@ -586,6 +587,51 @@ async def findtimes(bench: Bench) -> list[Figure]:
     return await _calendar_screen(bench, "11 find meeting times", [1])
 
 
+# --- 12 ----------------------------------------------------------------------------------------
+
+
+async def docs(bench: Bench) -> list[Figure]:
+    """One doc, 50 editors following it with docEvents, against the same 50 people in a
+    group chat (``bench/docs.py``)."""
+    s = bench.settings
+    figures: list[Figure] = []
+    for services in bench.stack_kinds():
+        run = await bench.stack(services)
+        mine, base = await docs_bench.docs(
+            run.server,
+            run.data,
+            latency_updates=s.latency_messages,
+            start_rate=s.fanout_start_rate,
+            step_seconds=s.fanout_step_seconds,
+            runs=s.runs,
+            log=bench.log,
+        )
+        scenario = f"12 docs{run.label}"
+        chat = f"chat message to the same {docs_bench.EDITORS}"
+        per_update = [x / docs_bench.EDITORS for x in mine["max"]]
+        per_message = [x / docs_bench.EDITORS for x in base["max"]]
+        for name, values, baseline in (
+            (f"docUpdate to {docs_bench.EDITORS} editors, p50 ms at 2/s", mine["p50"], base["p50"]),
+            (f"docUpdate to {docs_bench.EDITORS} editors, p99 ms at 2/s", mine["p99"], base["p99"]),
+            ("max deliveries/s with p99 <= 1 s", mine["max"], base["max"]),
+            ("max updates/s applied and fanned out (p99 <= 1 s)", per_update, per_message),
+        ):
+            figures.append(
+                Figure(
+                    scenario,
+                    name,
+                    summarize(values),
+                    chat,
+                    summarize(baseline),
+                    paired_ratio(values, baseline) if all(values) and all(baseline) else None,
+                )
+            )
+        figures.append(
+            Figure(scenario, "server RSS per loaded doc of ~3 KB, KiB", summarize(mine["memory"]))
+        )
+    return figures
+
+
 SCENARIOS: list[Scenario] = [
     Scenario("tax", "1 GraphQL tax on a real screen", graphql_tax),
     Scenario("engine", "2 Engine against a peer (from memory)", engine),
@@ -597,6 +643,7 @@ SCENARIOS: list[Scenario] = [
     Scenario("persisted", "8 Persisted documents: by id against in full", persisted),
     Scenario("calendar", "10 Calendar: freeBusy and a week view against plain endpoints", calendar),
     Scenario("findtimes", "11 Calendar: findMeetingTimes against a plain endpoint", findtimes),
+    Scenario("docs", "12 Docs: 50 editors of one doc against a 50-member chat", docs),
     # Last: its subscription stays in the stack's database.
     Scenario("webhooks", "9 Webhook deliveries to a local receiver", webhooks),
 ]

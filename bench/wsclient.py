@@ -1,9 +1,10 @@
-"""``python -m bench.wsclient``: one process of WebSocket subscribers for figures 4 and 5.
+"""``python -m bench.wsclient``: one process of WebSocket subscribers for figures 4, 5 and 12.
 
 Each subscriber opens a ``graphql-transport-ws`` connection, signs in with its token in
 ``connection_init``, subscribes once, and records for every message whose text starts with
-``fanout <t>`` the delay from ``t`` (``time.monotonic_ns()`` of the sender, which is the same
-clock in every process of the machine) to its receipt.
+``fanout <t>`` (for ``docEvents``: whose ``clientTag`` does) the delay from ``t``
+(``time.monotonic_ns()`` of the sender, which is the same clock in every process of the
+machine) to its receipt.
 
 The controller (``bench.fanout``) talks to it with one JSON object per line:
 
@@ -79,8 +80,10 @@ class Subscribers:
                 msg: dict[str, Any] = orjson.loads(raw)
                 kind = msg.get("type")
                 if kind == "next":
-                    event = ((msg.get("payload") or {}).get("data") or {}).get("chatEvents") or {}
-                    text = (event.get("message") or {}).get("text") or ""
+                    data = (msg.get("payload") or {}).get("data") or {}
+                    event = data.get("chatEvents") or data.get("docEvents") or {}
+                    # A chat message's text, or a doc update's client tag (bench.docs).
+                    text = (event.get("message") or {}).get("text") or event.get("clientTag") or ""
                     if text.startswith(MARK):
                         self.latencies.append((now - int(text.split(" ", 2)[1])) // 1000)
                     else:

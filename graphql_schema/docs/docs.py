@@ -17,15 +17,18 @@ from graphql_schema.core.scopes import needs
 from graphql_schema.core.shared_events import shared_event
 from graphql_schema.docs.types import Doc
 from graphql_schema.drive.error_values import NOT_A_FOLDER
+from graphql_schema.drive.types import DriveRoleEnum
 from graphql_schema.identity.types import User, visible_user
 from resolvers.core.errors import CoreErrorCode
+from resolvers.docs import compaction as _compaction  # noqa: F401  (registers the hook, job)
 from resolvers.docs import queries, sync
+from resolvers.docs.awareness import check_doc_awareness
 from resolvers.docs.create import check_doc_create
 from resolvers.docs.errors import DocsErrorCode
 from resolvers.docs.events import DocChannelEvent, DocsEventKind
 from resolvers.docs.store import b64encode
 from resolvers.drive.errors import DriveErrorCode
-from subscriptions.docs import doc_events
+from subscriptions.docs import DocRoleChanged, doc_events
 
 INPUT = strawberry.argument(description="What to do.")
 DOC_ID = strawberry.argument(description="The doc (its global ID).")
@@ -182,8 +185,16 @@ class DocAwarenessEvent:
         return await visible_user(info, self.user_id)
 
 
+@strawberry.type(
+    description="Your role on the doc changed (say, editor to viewer): a viewer's `docUpdate` "
+    "is refused, so stop sending. Losing access altogether ends the stream with NOT_FOUND."
+)
+class DocAccessEvent:
+    role: DriveRoleEnum = strawberry.field(description="Your role on the doc now.")
+
+
 DocEvent = Annotated[
-    DocUpdateEvent | DocAwarenessEvent,
+    DocUpdateEvent | DocAwarenessEvent | DocAccessEvent,
     strawberry.union("DocEvent", description="What `docEvents` streams."),
 ]
 
@@ -202,6 +213,53 @@ def to_doc_event(event: DocChannelEvent) -> Any:
             update=event["update"], client_tag=event["clientTag"], user_id=event["userId"]
         )
     return None
+
+
+@strawberry.input(description="An awareness update to relay to a doc's other viewers.")
+class DocAwarenessInput:
+    doc_id: strawberry.ID = strawberry.field(description="A doc you can see.")
+    update: str = strawberry.field(
+        description="A y-protocols awareness update (`encodeAwarenessUpdate`), base64, at most "
+        "32 KiB decoded."
+    )
+    client_tag: str | None = strawberry.field(
+        default=None,
+        description="1 to 64 characters of yours, echoed in the `DocAwarenessEvent`, so your "
+        "client can skip its own.",
+    )
+
+
+@strawberry.enum(description="Why `docAwareness` failed.")
+class DocAwarenessErrorCode(Enum):
+    INVALID_UPDATE = error_code(
+        DocsErrorCode.INVALID_UPDATE,
+        "`update` is not base64 or not a y-protocols awareness update; nothing was relayed.",
+    )
+    UPDATE_TOO_LARGE = error_code(
+        DocsErrorCode.UPDATE_TOO_LARGE, "`update` is larger than 32 KiB; nothing was relayed."
+    )
+    THROTTLED = error_code(
+        CoreErrorCode.THROTTLED,
+        "More than 30 awareness updates per second for this doc; wait a second.",
+    )
+    BAD_USER_INPUT = BAD_USER_INPUT
+    FORBIDDEN = DOC_FORBIDDEN
+    NOT_FOUND = DOC_NOT_FOUND
+
+
+@strawberry.type(description="A reason why `docAwareness` failed.")
+class DocAwarenessError(MutationError):
+    code: DocAwarenessErrorCode = strawberry.field(description="What went wrong, for programs.")
+
+
+@strawberry.type(description="The result of `docAwareness`.")
+class DocAwarenessPayload:
+    sent: bool | None = strawberry.field(
+        default=None,
+        description="True when relayed; false when live events are unavailable right now "
+        "(awareness is not kept: send your state again later).",
+    )
+    errors: list[DocAwarenessError] = strawberry.field(description="Why nothing was relayed.")
 
 
 @strawberry.type
@@ -286,6 +344,24 @@ class DocsMutation:
             lambda a: {"revision": a.revision, "changed": a.changed, "doc_id": a.doc_id},
         )
 
+    @strawberry.mutation(
+        description="Relay an awareness update (cursor, selection, presence) to everyone "
+        "following the doc. Viewers may: people reading show presence too. Never stored.",
+        directives=needs("docs:read"),
+    )
+    async def doc_awareness(
+        self, info: Info, input: Annotated[DocAwarenessInput, INPUT]
+    ) -> DocAwarenessPayload:
+        action = check_doc_awareness(
+            info.context,
+            doc_id=require_id(input.doc_id, "Doc", "docId"),
+            update=input.update,
+            client_tag=input.client_tag,
+        )
+        return await mutate(
+            DocAwarenessPayload, DocAwarenessError, action, lambda r: {"sent": r.sent}
+        )
+
 
 @strawberry.type
 class DocsSubscription:
@@ -295,9 +371,25 @@ class DocsSubscription:
         directives=needs("docs:read"),
     )
     async def doc_events(
-        self, info: Info, doc_id: Annotated[strawberry.ID, DOC_ID]
+        self,
+        info: Info,
+        doc_id: Annotated[strawberry.ID, DOC_ID],
+        after_revision: Annotated[
+            int | None,
+            strawberry.argument(
+                description="Replay every update after this revision first (the one your "
+                "document holds, from `docSync` or the last `DocUpdateEvent`), then go live "
+                "with no gap. If the log was compacted past it, the first event holds the "
+                "whole doc. Omit to start live."
+            ),
+        ] = None,
     ) -> AsyncGenerator[DocEvent, None]:
-        async for event in doc_events(info.context, require_id(doc_id, "Doc", "docId")):
+        async for event in doc_events(
+            info.context, require_id(doc_id, "Doc", "docId"), after_revision
+        ):
+            if isinstance(event, DocRoleChanged):
+                yield DocAccessEvent(role=DriveRoleEnum[event.role.value])
+                continue
             converted = shared_event(info, event, to_doc_event)
             if converted is not None:
                 yield converted
