@@ -19,6 +19,7 @@ from graphql_schema.docs.types import Doc
 from graphql_schema.drive.error_values import NOT_A_FOLDER
 from graphql_schema.identity.types import User, visible_user
 from resolvers.core.errors import CoreErrorCode
+from resolvers.docs import copies as _copies  # noqa: F401  (registers Drive's copy hook)
 from resolvers.docs import queries, sync
 from resolvers.docs.create import check_doc_create
 from resolvers.docs.errors import DocsErrorCode
