@@ -84,7 +84,8 @@ class DocBlockInput:
     children: list[DocBlockInput] | None = strawberry.field(
         default=None,
         description="Nested blocks: list items', to-dos' and quotes' blocks, a table's rows, "
-        "a row's cells. At most 100 per list, 500 in all, 8 levels deep.",
+        "a row's cells. At most 100 per list, 500 in all, 8 levels deep, 100,000 characters "
+        "of text in all.",
     )
     level: int | None = strawberry.field(default=None, description="A heading's, 1 to 6 (1).")
     checked: bool | None = strawberry.field(default=None, description="A to-do's (false).")

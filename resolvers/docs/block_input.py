@@ -10,7 +10,8 @@ checked on blocks sent by bots, before anything is written.
 - References: ``fileId`` is a Drive file the caller can see, ``target`` a User, Chat or Doc
   the caller can see; anything else is NOT_FOUND on that field (whether it exists or not).
 - Limits: ``MAX_LIST`` blocks in one list, ``MAX_TOTAL`` blocks in one mutation (children
-  included), ``MAX_DEPTH`` levels of nesting, ``MAX_TEXT`` characters of text per block.
+  included), ``MAX_DEPTH`` levels of nesting, ``MAX_TEXT`` characters of text per block and
+  ``MAX_TOTAL_TEXT`` in all (so that one mutation stays a reasonable Yjs update).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ MAX_LIST = 100
 MAX_TOTAL = 500
 MAX_DEPTH = 8
 MAX_TEXT = 10_000
+MAX_TOTAL_TEXT = 100_000
 MAX_RUNS = 500
 MAX_LANGUAGE = 64
 MAX_URL = 2048
@@ -173,7 +175,7 @@ def check_blocks(
     seen: list[int] | None = None,
 ) -> None:
     """Check ``blocks`` (and their children) as children of ``parent``; sets defaults."""
-    counter = seen if seen is not None else [0]
+    counter = seen if seen is not None else [0, 0]  # blocks, characters
     if not blocks and depth == 1:
         raise ValidationFailed("Give at least one block.", field=path)
     if len(blocks) > MAX_LIST:
@@ -190,6 +192,11 @@ def check_blocks(
                 f"A {block.type.value} block cannot go {where(parent)}.", field=f"{at}type"
             )
         check_runs(block.type, block, at)
+        counter[1] += len(block.text)
+        if counter[1] > MAX_TOTAL_TEXT:
+            raise ValidationFailed(
+                f"At most {MAX_TOTAL_TEXT} characters of text at once.", field=f"{at}text"
+            )
         attrs = check_attributes(block.type, _values(block), at, refs)
         for name, attr in ATTRIBUTE_OF_FIELD.items():
             setattr(block, attr, attrs.get(name))

@@ -379,7 +379,17 @@ async def check_doc_block_update(
         loc = _located(ydoc, block_id, "blockId")
         _apply_patch(loc.node, loc.parent, patch)
         if text_update is not None:
+            live_text = loc.node.get("text")
+            before = live_text.diff() if isinstance(live_text, Text) else None
             ydoc.apply_update(text_update)
+            if isinstance(live_text, Text) and live_text.diff() == before:
+                # The change went into a text the doc no longer shows: the block was moved
+                # (copied anew) since ``revision``. Refused rather than silently lost; the
+                # loaded doc took the change in, so it is reloaded.
+                store.forget(found.document.id)
+                raise StaleRevision(
+                    f"Block {block_id!r} was moved since revision {revision}: read it again."
+                )
         elif not rebased and (patch.text is not None or patch.runs is not None):
             text = loc.node.get("text")
             assert isinstance(text, Text)
@@ -398,6 +408,7 @@ async def check_doc_block_update(
 
 
 def _check_ids(block_ids: list[str]) -> list[str]:
+    """The ids, once each, within the limits."""
     if not block_ids:
         raise ValidationFailed("Name at least one block.", field="blockIds")
     if len(block_ids) > MAX_LIST:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from models.docs import Document, DocUpdate
 from resolvers.docs import store
 from tests.client import Api
-from tests.docs.blocks_helpers import insert, ok, read, update
+from tests.docs.blocks_helpers import insert, move, ok, read, update
 from tests.docs.helpers import PyClient, doc_ok, pk, subscribe_doc, unb64
 
 
@@ -149,3 +149,28 @@ async def test_a_block_mutation_reaches_people_editing_at_once(api: Api, server:
         assert node["id"] == made["blockIds"][0] and node["checked"] is False
     finally:
         await ws.close()
+
+
+async def test_a_text_change_based_on_before_a_move_is_refused_not_lost(api: Api) -> None:
+    ada = await api.sign_up()
+    doc = await doc_ok(api, ada, title="Moved")
+    made = ok(
+        await insert(
+            api,
+            ada,
+            doc["id"],
+            revision=1,
+            blocks=[{"type": "QUOTE", "text": "q"}, {"type": "PARAGRAPH", "text": "p"}],
+        )
+    )
+    quote, paragraph = made["blockIds"]
+    moved = ok(await move(api, ada, doc["id"], revision=2, blockIds=[paragraph], parentId=quote))
+    stale = await update(api, ada, doc["id"], revision=2, blockId=paragraph, text="p!")
+    assert [(e["code"], e["field"]) for e in stale["errors"]] == [("STALE_REVISION", "revision")]
+    assert (await Document.get(id=pk(doc["id"]))).revision == moved["revision"]
+    # Based on the revision with the move, it applies.
+    done = ok(
+        await update(api, ada, doc["id"], revision=moved["revision"], blockId=paragraph, text="p!")
+    )
+    assert done["block"]["text"] == "p!"
+    assert (await read(api, ada, doc["id"]))["blocks"][1]["children"][0]["text"] == "p!"
