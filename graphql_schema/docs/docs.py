@@ -21,6 +21,7 @@ from graphql_schema.drive.types import DriveRoleEnum
 from graphql_schema.identity.types import User, visible_user
 from resolvers.core.errors import CoreErrorCode
 from resolvers.docs import compaction as _compaction  # noqa: F401  (registers the hook, job)
+from resolvers.docs import copies as _copies  # noqa: F401  (registers Drive's copy hook)
 from resolvers.docs import queries, sync
 from resolvers.docs.awareness import check_doc_awareness
 from resolvers.docs.create import check_doc_create

@@ -200,11 +200,10 @@ def _fill(node: Map[Any], block: Block) -> None:
     if isinstance(text, Text):
         at = 0
         for run in block.runs:
-            if run.marks:
-                text.insert(at, run.text, dict(run.marks))
-            else:
-                text.insert(at, run.text)
-            at += len(run.text)
+            # Marks always given, even none: text inserted without attributes takes the
+            # formatting of the text before it (a plain run after a bold one came out bold).
+            text.insert(at, run.text, dict(run.marks))
+            at += len(run.text.encode())  # pycrdt indexes text in UTF-8 bytes
     children = node.get("children")
     if isinstance(children, Array) and block.children:
         insert_blocks(children, len(children), block.children)

@@ -17,8 +17,8 @@ from resolvers.core.errors import DomainError, Forbidden, NotFound
 from resolvers.core.idempotency import once
 from resolvers.core.principal import require_principal
 from resolvers.core.sql import execute
-from resolvers.core.tx import transaction
-from resolvers.drive import events, names, placement, quota
+from resolvers.core.tx import Transaction, transaction
+from resolvers.drive import events, hooks, names, placement, quota
 from resolvers.drive.access import access_item
 from resolvers.drive.errors import DriveErrorCode
 from resolvers.drive.tree import depth, editable_folder, no_new_version, not_root, reload, too_deep
@@ -81,7 +81,7 @@ async def do_file_copy(
     the CREATED event."""
     async with transaction() as tx:
         await placement.lock_tree(source.organization_id, shared=True)
-        copy = await copy_tree(user_id, await reload(source.id), target, name, on_conflict)
+        copy = await copy_tree(tx, user_id, await reload(source.id), target, name, on_conflict)
         await events.publish_change(tx, events.Change.CREATED, copy, user_id)
     return copy
 
@@ -127,9 +127,15 @@ _CURRENT_VERSIONS = (
 
 
 async def copy_tree(
-    user_id: int, source: DriveItem, target: DriveItem, name: str, on_conflict: names.OnConflict
+    tx: Transaction,
+    user_id: int,
+    source: DriveItem,
+    target: DriveItem,
+    name: str,
+    on_conflict: names.OnConflict,
 ) -> DriveItem:
-    """Inside a transaction: the copy of ``source`` (and its live subtree) in ``target``."""
+    """Inside ``tx``: the copy of ``source`` (and its live subtree) in ``target``. Items of
+    other modules' kinds (docs) get their content copied by those modules (``hooks``)."""
     rows = list(
         await DriveItem.filter(
             organization_id=source.organization_id,
@@ -173,6 +179,9 @@ async def copy_tree(
         for kid in kids:
             copies[kid.id] = made[kid.name_key]
     await _copy_versions(user_id, files, copies)
+    others = [r for r in rows if r.kind not in (ItemKind.FILE, ItemKind.FOLDER)]
+    if others:
+        await hooks.items_copied(tx, [(r, copies[r.id]) for r in others], user_id)
     return await DriveItem.get(id=top.id)
 
 

@@ -25,7 +25,7 @@ from models.apps import App
 from models.calendar import Building, Calendar, CalendarImport, Room
 from models.calendar import Event as CalendarEvent
 from models.core import IdempotencyRecord
-from models.docs import Document
+from models.docs import Document, DocUpdate
 from models.drive import DriveItem, FileVersion, ShareLink, UploadSession
 from models.identity import AuthSession, SessionKind, User
 from models.jobs import BackgroundJob, JobState
@@ -184,6 +184,20 @@ async def call_upload(w: World, mutation: str, result: str, input: dict[str, Any
     return body["data"]["fileUpload"]
 
 
+_docs: dict[int, str] = {}
+
+
+async def call_in_doc(w: World, mutation: str, result: str, input: dict[str, Any]) -> Any:
+    """Block mutations need a doc: one per world, made on first use."""
+    if w.org not in _docs:
+        made = await w.api.gql(
+            'mutation { docCreate(input: {title: "Blocks"}) { doc { id } } }',
+            token=w.ada.access_token,
+        )
+        _docs[w.org] = made["docCreate"]["doc"]["id"]
+    return await call(w, mutation, result, {**input, "docId": _docs[w.org]})
+
+
 def sha(n: int) -> str:
     return hashlib.sha256(str(n).encode()).hexdigest()
 
@@ -286,6 +300,16 @@ CASES = [
         "doc",
         lambda w: ({"title": "Plan"}, [{"title": "Plan 2"}]),
         lambda w: Document.filter(organization_id=w.org).count(),
+    ),
+    Case(
+        "docBlocksInsert",
+        "blocks",
+        lambda w: (
+            {"revision": 1, "blocks": [{"type": "PARAGRAPH", "text": "hi"}]},
+            [{"revision": 1, "blocks": [{"type": "PARAGRAPH", "text": "other"}]}],
+        ),
+        lambda w: DocUpdate.filter(document__organization_id=w.org).count(),
+        call=call_in_doc,
     ),
     Case(
         "fileCopy",
