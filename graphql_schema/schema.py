@@ -47,6 +47,7 @@ from graphql_schema.calendar.types import Calendar, Event
 from graphql_schema.core.node import NodeQuery, resolve_entities
 from graphql_schema.core.payload import add_payload_errors
 from graphql_schema.core.scopes import describe_scopes
+from graphql_schema.docs.comments import DocCommentsMutation
 from graphql_schema.docs.docs import DocsMutation, DocsQuery, DocsSubscription
 from graphql_schema.docs.types import Doc
 from graphql_schema.drive.items import DriveQuery, ItemsMutation
@@ -128,6 +129,7 @@ MUTATIONS: tuple[type, ...] = (
     CalendarSharingMutation,
     CalendarIcsMutation,
     DocsMutation,
+    DocCommentsMutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (
     IdentitySubscription,

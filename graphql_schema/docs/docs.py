@@ -15,6 +15,7 @@ from graphql_schema.core.node import decode_id, require_id
 from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, error_code, mutate
 from graphql_schema.core.scopes import needs
 from graphql_schema.core.shared_events import shared_event
+from graphql_schema.docs.comments import DocCommentEvent, to_comment_event
 from graphql_schema.docs.types import Doc
 from graphql_schema.drive.error_values import NOT_A_FOLDER
 from graphql_schema.identity.types import User, visible_user
@@ -183,7 +184,7 @@ class DocAwarenessEvent:
 
 
 DocEvent = Annotated[
-    DocUpdateEvent | DocAwarenessEvent,
+    DocUpdateEvent | DocAwarenessEvent | DocCommentEvent,
     strawberry.union("DocEvent", description="What `docEvents` streams."),
 ]
 
@@ -201,6 +202,8 @@ def to_doc_event(event: DocChannelEvent) -> Any:
         return DocAwarenessEvent(
             update=event["update"], client_tag=event["clientTag"], user_id=event["userId"]
         )
+    if event["type"] == DocsEventKind.COMMENT_CHANGED:
+        return to_comment_event(event)
     return None
 
 

@@ -5,17 +5,20 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from graphql_schema.core.connection import After, Connection, First, connection
 from graphql_schema.core.node import VisibleNode
+from graphql_schema.docs.comment_types import DocComment
 from graphql_schema.drive.types import DriveRoleEnum, File
 from models import docs as m
 from models.drive import DriveItem
 from resolvers.docs import blocks as b
-from resolvers.docs import queries
+from resolvers.docs import comments, queries
 
 
 @strawberry.enum(name="DocBlockType", description="What a block is (README, Docs: the model).")
@@ -146,6 +149,24 @@ class Doc(VisibleNode):
     @strawberry.field(description="Its Drive item: name, folder, owner, sharing.")
     def file(self, info: Info) -> File:
         return File.from_model(self.item)
+
+    @strawberry.field(
+        description="Its comment threads, oldest first, each with its replies; resolved ones "
+        "only with `includeResolved`."
+    )
+    async def comments(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        include_resolved: Annotated[
+            bool, strawberry.argument(description="Include resolved threads too.")
+        ] = False,
+    ) -> Connection[DocComment]:
+        page = await comments.threads_page(
+            self.model, include_resolved=include_resolved, first=first, after=after
+        )
+        return connection(page, lambda c: DocComment.of(c, self.model))
 
     @classmethod
     def from_model(cls, seen: queries.SeenDoc) -> Doc:
