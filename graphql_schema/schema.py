@@ -49,7 +49,9 @@ from graphql_schema.core.payload import add_payload_errors
 from graphql_schema.core.scopes import describe_scopes
 from graphql_schema.docs.comments import DocCommentsMutation
 from graphql_schema.docs.docs import DocsMutation, DocsQuery, DocsSubscription
+from graphql_schema.docs.search import DocSearchQuery
 from graphql_schema.docs.types import Doc
+from graphql_schema.docs.versions import DocVersionsMutation
 from graphql_schema.drive.items import DriveQuery, ItemsMutation
 from graphql_schema.drive.links import ShareLinkMutation, ShareLinkQuery
 from graphql_schema.drive.sharing import SharingMutation
@@ -95,6 +97,7 @@ QUERIES: tuple[type, ...] = (
     CalendarRoomsQuery,
     CalendarIcsQuery,
     DocsQuery,
+    DocSearchQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     IdentityMutation,
@@ -130,6 +133,7 @@ MUTATIONS: tuple[type, ...] = (
     CalendarIcsMutation,
     DocsMutation,
     DocCommentsMutation,
+    DocVersionsMutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (
     IdentitySubscription,
