@@ -54,7 +54,7 @@ async def test_titles_and_cjk_content_are_found_with_a_snippet(api: Api) -> None
     ada = await api.sign_up()
     zh = await doc_ok(api, ada)
     ja = await doc_ok(api, ada)
-    await write(api, ada, zh["id"], "季度计划", "我们明天开会讨论预算，然后确定项目的时间表。")
+    await write(api, ada, zh["id"], "季度计划", "我们明天开会讨论预算然后确定项目的时间表。")
     await write(
         api, ada, ja["id"], "会議の議事録", "ＡＢＣ社との打ち合わせ: 来週の予定を確認しました。"
     )

@@ -6,12 +6,11 @@ and strangers change nothing."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from datetime import UTC, datetime, timedelta
-
 from adapters.settings import get_settings
-from models.docs import DocVersion, Document
+from models.docs import Document, DocVersion
 from models.drive import DriveItem, DrivePermission, DriveRole, GranteeKind
 from models.jobs import BackgroundJob, JobState
 from resolvers.docs.versions import VERSION_JOB
@@ -79,6 +78,7 @@ async def test_named_versions_and_a_restore_that_can_be_undone(api: Api, server:
         msg = await ws.receive(timeout=10)
     finally:
         await ws.close()
+    assert msg["id"] == op
     event = msg["payload"]["data"]["docEvents"]
     assert event["__typename"] == "DocUpdateEvent" and event["origin"] == "RESTORE"
     one.doc.apply_update(unb64(event["update"]))
