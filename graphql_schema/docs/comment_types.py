@@ -12,6 +12,18 @@ from graphql_schema.core.node import global_id
 from graphql_schema.identity.types import User, visible_user
 from models import docs as m
 from resolvers.docs import anchors, comments
+from resolvers.identity.queries import visible_users
+
+
+async def visible_users_of(info: Info, ids: list[int]) -> list[User]:
+    """The users of ``ids`` the viewer may see, in order (one batched load)."""
+    found = await visible_users(info.context, list(ids))
+    return [User.from_model(u) for u in found if u is not None]
+
+
+def fresh_roles(info: Info) -> None:
+    """A WebSocket context outlives events: roles on docs are worked out afresh for each."""
+    info.context.cache.pop("drive.grantees", None)
 
 
 async def _resolver(info: Info, document: m.Document) -> anchors.Resolver:
@@ -74,8 +86,7 @@ class DocComment:
 
     @strawberry.field(description="The people it mentions that you can see.")
     async def mentioned_users(self, info: Info) -> list[User]:
-        found = [await visible_user(info, u) for u in self.model.mentioned_user_ids]
-        return [u for u in found if u is not None]
+        return await visible_users_of(info, self.model.mentioned_user_ids)
 
     @strawberry.field(
         description="For a thread on a range of text: where that text is now; null for a "

@@ -14,7 +14,7 @@ from graphql_schema.core.idempotency import IDEMPOTENCY_KEY_REUSED
 from graphql_schema.core.node import decode_id, global_id, require_id
 from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, error_code, mutate
 from graphql_schema.core.scopes import needs
-from graphql_schema.docs.comment_types import DocComment
+from graphql_schema.docs.comment_types import DocComment, fresh_roles
 from graphql_schema.docs.types import Doc
 from graphql_schema.identity.types import User, visible_user
 from models import docs as m
@@ -257,6 +257,7 @@ class DocCommentEvent:
 
     @strawberry.field(description="The comment as it is now; null once deleted.")
     async def comment(self, info: Info) -> DocComment | None:
+        fresh_roles(info)
         found = await comments.visible_comment(info.context, self.pk)
         return await _comment(found) if found is not None else None
 
@@ -291,7 +292,7 @@ class DocMentionedEvent:
 
     @strawberry.field(directives=READ, description="The doc; null if you can no longer see it.")
     async def doc(self, info: Info) -> Doc | None:
-        info.context.cache.pop("drive.grantees", None)
+        fresh_roles(info)
         found = (await queries.visible_docs(info.context, [self.doc_pk]))[0]
         return Doc.from_model(found) if found is not None else None
 
@@ -299,6 +300,7 @@ class DocMentionedEvent:
     async def comment(self, info: Info) -> DocComment | None:
         if self.comment_pk is None:
             return None
+        fresh_roles(info)
         found = await comments.visible_comment(info.context, self.comment_pk)
         return await _comment(found) if found is not None else None
 

@@ -13,7 +13,7 @@ from strawberry.types import Info
 
 from graphql_schema.core.connection import After, Connection, First, connection
 from graphql_schema.core.node import VisibleNode, global_id
-from graphql_schema.docs.comment_types import DocComment
+from graphql_schema.docs.comment_types import DocComment, visible_users_of
 from graphql_schema.drive.types import DriveRoleEnum, File
 from graphql_schema.identity.types import User, visible_user
 from models import docs as m
@@ -145,12 +145,12 @@ class DocVersion:
         "can see)."
     )
     async def editors(self, info: Info) -> list[User]:
-        found = [await visible_user(info, u) for u in self.model.editor_ids]
-        return [u for u in found if u is not None]
+        return await visible_users_of(info, self.model.editor_ids)
 
     @strawberry.field(description="The doc's blocks then.")
     async def blocks(self, info: Info) -> list[DocBlock]:
-        return [DocBlock.of(x) for x in await versions.version_blocks(self.model.id)]
+        found = await info.context.loaders.get(versions.version_blocks).load(self.model.id)
+        return [DocBlock.of(x) for x in found]
 
     @classmethod
     def of(cls, version: m.DocVersion) -> DocVersion:

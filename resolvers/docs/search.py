@@ -5,7 +5,8 @@ which queues a ``docs.index`` job ``INDEX_DELAY`` later unless one is queued alr
 (``index_queued_at``), so a burst of typing costs one job. The job reads the doc as stored,
 under its row lock, and writes its title, text and key as of that revision; an edit that
 lands after it queues the next one. The doc's Drive item is renamed after its title (made
-unique in its folder) by the same job.
+unique in its folder) by the same job when the title changed (a name given in Drive meanwhile
+stays until the next change of the title).
 
 ``docSearch`` matches the query as a substring of ``search_key`` (NFKC, case-folded), which
 works for languages written without spaces (Chinese, Japanese) where word tokenizers fail;
@@ -72,6 +73,7 @@ async def do_index(doc_id: int) -> None:
             return
         ydoc = await stored_doc(row)
         title = " ".join(str(title_text(ydoc)).split())
+        retitled = title != row.title
         text = plain_text(ydoc)
         row.title, row.plain_text, row.search_key = title, text, search_key(text)
         row.indexed_revision, row.index_queued_at = row.revision, None
@@ -84,7 +86,8 @@ async def do_index(doc_id: int) -> None:
                 "index_queued_at",
             ]
         )
-        await _follow_title(tx, row, title)
+        if retitled:  # a name given in Drive stays until the title changes
+            await _follow_title(tx, row, title)
 
 
 async def _follow_title(tx: Transaction, row: Document, title: str) -> None:

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from pycrdt import Doc
 
@@ -270,7 +271,9 @@ async def versions_page(
     return await paginate(qs, order=["-number"], first=first, after=after)
 
 
-async def version_blocks(version_id: int) -> list[Block]:
-    """The blocks a version holds, read from its stored state."""
-    state = await DocVersion.filter(id=version_id).values_list("state", flat=True)
-    return read_blocks(from_state(bytes(state[0]))) if state else []
+async def version_blocks(version_ids: list[int]) -> list[list[Block]]:
+    """The blocks each version holds, read from its stored state (a DataLoader's batch
+    function: one query for a page of versions)."""
+    rows: list[Any] = await DocVersion.filter(id__in=version_ids).values_list("id", "state")
+    states = {int(pk): bytes(state) for pk, state in rows}
+    return [read_blocks(from_state(states[v])) if v in states else [] for v in version_ids]

@@ -101,6 +101,18 @@ async def test_a_burst_of_typing_queues_one_index_job(api: Api) -> None:
     item = await DriveItem.get(id=pk(doc["id"]))
     assert item.name == "Taken name (2)"
     assert (await Document.get(id=pk(doc["id"]))).title == "Taken name"
+    # A name given in Drive stays while the title does not change.
+    renamed = await api.gql(
+        "mutation($i: FileRenameInput!) { fileRename(input: $i) { errors { code } } }",
+        {"i": {"fileId": doc["file"]["id"], "name": "My own name"}},
+        token=ada.access_token,
+    )
+    assert renamed["fileRename"]["errors"] == []
+    await client.sync()
+    await client.edit(lambda d: client.paragraph().insert(0, "more "))
+    await indexed(doc["id"])
+    assert await jobs.count() == 3
+    assert (await DriveItem.get(id=pk(doc["id"]))).name == "My own name"
 
 
 async def test_search_sees_only_what_the_viewer_may_see(api: Api) -> None:
