@@ -279,3 +279,36 @@ async def test_comment_changes_stream_on_doc_events(api: Api, server: str) -> No
     ]
     assert got[0]["comment"] == {"body": "First"} and got[2]["comment"] is None
     assert got[0]["actor"] == {"id": ada.user_id} and got[0]["__typename"] == "DocCommentEvent"
+
+
+async def test_a_page_of_threads_costs_the_same_statements_for_more_threads(api: Api) -> None:
+    from tests.client import count_queries
+
+    ada = await api.sign_up()
+    bob = await api.add_member(ada, name="Bob")
+    doc, client = await written_doc(api, ada, "some text to comment on")
+    await share(doc["id"], bob, DriveRole.COMMENTER)
+    anchor = {"blockId": block_id(client), "start": 0, "end": 4}
+
+    async def add_thread() -> None:
+        made = await ok(
+            api,
+            ada,
+            CREATE,
+            docId=doc["id"],
+            body="t",
+            anchor=anchor,
+            mentionedUserIds=[bob.user_id],
+        )
+        await ok(api, bob, REPLY, commentId=made["comment"]["id"], body="r")
+
+    async def count() -> int:
+        with count_queries() as statements:
+            assert await threads(api, ada, doc["id"])
+        return len(statements)
+
+    await add_thread()
+    few = await count()
+    for _ in range(6):
+        await add_thread()
+    assert await count() == few

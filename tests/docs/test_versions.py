@@ -181,3 +181,21 @@ async def test_viewers_and_strangers_change_no_history(api: Api) -> None:
     assert [v["number"] for v in await versions_of(api, vic, doc["id"])] == [1]
     blank = await call(api, ada, CREATE, docId=doc["id"], name="   ")
     assert blank["errors"] == [{"code": "BAD_USER_INPUT", "field": "name"}]
+
+
+async def test_a_page_of_versions_costs_the_same_statements_for_more_versions(api: Api) -> None:
+    from tests.client import count_queries
+
+    ada = await api.sign_up()
+    doc = await doc_ok(api, ada, title="Many")
+
+    async def count() -> int:
+        with count_queries() as statements:
+            assert await versions_of(api, ada, doc["id"])
+        return len(statements)
+
+    await call(api, ada, CREATE, docId=doc["id"], name="v1")
+    few = await count()
+    for i in range(6):
+        await call(api, ada, CREATE, docId=doc["id"], name=f"v{i + 2}")
+    assert await count() == few
