@@ -65,6 +65,7 @@ NODE_SCOPES: Mapping[str, str] = {
     "EventOccurrence": "calendar:read",
     "Building": "calendar:read",
     "Room": "calendar:read",
+    "Doc": "docs:read",
     "Session": "profile:read",
     "PersonalAccessToken": "profile:read",
     "Invitation": "admin:read",
