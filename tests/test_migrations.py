@@ -49,6 +49,9 @@ def _family(sql_type: str) -> str:
         return "timestamp"
     if t in ("json", "jsonb"):
         return "json"
+    # Binary (Docs' Yjs updates and states): BLOB in SQLite, BYTEA in PostgreSQL.
+    if t in ("blob", "bytea"):
+        return "blob"
     return t
 
 
