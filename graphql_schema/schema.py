@@ -48,8 +48,11 @@ from graphql_schema.core.node import NodeQuery, resolve_entities
 from graphql_schema.core.payload import add_payload_errors
 from graphql_schema.core.scopes import describe_scopes
 from graphql_schema.docs.blocks import DocBlocksMutation
+from graphql_schema.docs.comments import DocCommentsMutation
 from graphql_schema.docs.docs import DocsMutation, DocsQuery, DocsSubscription
+from graphql_schema.docs.search import DocSearchQuery
 from graphql_schema.docs.types import Doc
+from graphql_schema.docs.versions import DocVersionsMutation
 from graphql_schema.drive.items import DriveQuery, ItemsMutation
 from graphql_schema.drive.links import ShareLinkMutation, ShareLinkQuery
 from graphql_schema.drive.sharing import SharingMutation
@@ -95,6 +98,7 @@ QUERIES: tuple[type, ...] = (
     CalendarRoomsQuery,
     CalendarIcsQuery,
     DocsQuery,
+    DocSearchQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     IdentityMutation,
@@ -130,6 +134,8 @@ MUTATIONS: tuple[type, ...] = (
     CalendarIcsMutation,
     DocsMutation,
     DocBlocksMutation,
+    DocCommentsMutation,
+    DocVersionsMutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (
     IdentitySubscription,

@@ -26,9 +26,11 @@ HANDLER_MODULES = (
     "resolvers.identity.actions",
     "resolvers.apps.webhook_deliveries",
     "resolvers.calendar.reminders",
+    "resolvers.docs.versions",
+    "resolvers.docs.search",
 )
 """Hello's modules that register job handlers (imported here so that a worker knows them even
-where nothing else imports them)."""
+where nothing else imports them). Docs' also register the write path's hooks that queue them."""
 
 
 def load_handlers(settings: Settings) -> None:

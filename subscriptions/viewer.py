@@ -33,6 +33,7 @@ from resolvers.admin.events import AccountPasswordReset
 from resolvers.calendar.live import CalendarEvent
 from resolvers.core.context import Context
 from resolvers.core.principal import require_principal
+from resolvers.docs.events import DocMentioned
 from resolvers.drive.events import DriveEvent
 from resolvers.messenger import events
 from resolvers.messenger.events import (
@@ -60,10 +61,10 @@ _CHAT_KINDS = frozenset(
     }
 )
 
-UserChannelEvent = ChatEvent | DriveEvent | AccountPasswordReset | CalendarEvent
+UserChannelEvent = ChatEvent | DriveEvent | AccountPasswordReset | CalendarEvent | DocMentioned
 """What a user channel carries: Messenger's events that concern the user (being added or
-removed, their read positions), Drive's changes, Admin's password reset and Calendar's
-events."""
+removed, their read positions), Drive's changes, Admin's password reset, Calendar's events and
+Docs' mentions."""
 
 ViewerEvent = UserChannelEvent | PresenceChanged
 """What the viewer's stream yields: the above, chat events of the viewer's chats, presence."""

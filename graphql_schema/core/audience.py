@@ -125,6 +125,18 @@ DECLARED: dict[tuple[str, str], Audience] = {
     ("EventRsvpChanged", "user"): V,
     ("DocUpdateEvent", "author"): V,
     ("DocAwarenessEvent", "user"): V,
+    # Docs' comments and versions: people as the viewer's class sees them; a comment or a doc
+    # looked up again per viewer (their role on the doc decides).
+    ("DocComment", "author"): C,
+    ("DocComment", "resolvedBy"): C,
+    ("DocComment", "mentionedUsers"): C,
+    ("DocCommentEvent", "actor"): C,
+    ("DocCommentEvent", "comment"): V,
+    ("DocMentionedEvent", "actor"): C,
+    ("DocMentionedEvent", "doc"): V,
+    ("DocMentionedEvent", "comment"): V,
+    ("DocVersion", "createdBy"): C,
+    ("DocVersion", "editors"): C,
     ("Event", "calendar"): V,
     ("Event", "organizer"): V,
     ("Event", "series"): V,

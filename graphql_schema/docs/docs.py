@@ -15,6 +15,7 @@ from graphql_schema.core.node import decode_id, require_id
 from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, error_code, mutate
 from graphql_schema.core.scopes import needs
 from graphql_schema.core.shared_events import shared_event
+from graphql_schema.docs.comments import DocCommentEvent, to_comment_event
 from graphql_schema.docs.types import Doc
 from graphql_schema.drive.error_values import NOT_A_FOLDER
 from graphql_schema.drive.types import DriveRoleEnum
@@ -195,7 +196,7 @@ class DocAccessEvent:
 
 
 DocEvent = Annotated[
-    DocUpdateEvent | DocAwarenessEvent | DocAccessEvent,
+    DocUpdateEvent | DocAwarenessEvent | DocAccessEvent | DocCommentEvent,
     strawberry.union("DocEvent", description="What `docEvents` streams."),
 ]
 
@@ -213,6 +214,8 @@ def to_doc_event(event: DocChannelEvent) -> Any:
         return DocAwarenessEvent(
             update=event["update"], client_tag=event["clientTag"], user_id=event["userId"]
         )
+    if event["type"] == DocsEventKind.COMMENT_CHANGED:
+        return to_comment_event(event)
     return None
 
 

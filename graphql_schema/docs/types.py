@@ -5,17 +5,21 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from graphql_schema.core.node import VisibleNode
+from graphql_schema.core.connection import After, Connection, First, connection
+from graphql_schema.core.node import VisibleNode, global_id
+from graphql_schema.docs.comment_types import DocComment, visible_users_of
 from graphql_schema.drive.types import DriveRoleEnum, File
+from graphql_schema.identity.types import User, visible_user
 from models import docs as m
 from models.drive import DriveItem
 from resolvers.docs import blocks as b
-from resolvers.docs import queries
+from resolvers.docs import comments, queries, versions
 
 
 @strawberry.enum(name="DocBlockType", description="What a block is (README, Docs: the model).")
@@ -112,6 +116,56 @@ class DocBlock:
         )
 
 
+@strawberry.enum(name="DocVersionKind", description="How a version came to be.")
+class DocVersionKindEnum(Enum):
+    AUTO = strawberry.enum_value("AUTO", description="Saved after some minutes of editing.")
+    NAMED = strawberry.enum_value("NAMED", description="Saved by someone, with a name.")
+    RESTORE = strawberry.enum_value(
+        "RESTORE", description="The doc right before a restore (restore it to undo that)."
+    )
+
+
+@strawberry.type(description="A saved state of a doc, to view or restore.")
+class DocVersion:
+    id: strawberry.ID = strawberry.field(description="Its global ID.")
+    number: int = strawberry.field(description="1 for the doc's first version, then up by one.")
+    kind: DocVersionKindEnum = strawberry.field(description="How it came to be.")
+    name: str | None = strawberry.field(description="Its name (named and restore versions).")
+    revision: int = strawberry.field(description="The doc's revision it holds.")
+    title: str = strawberry.field(description="The doc's title then.")
+    created_at: datetime = strawberry.field(description="When it was saved.")
+    model: strawberry.Private[m.DocVersion]
+
+    @strawberry.field(description="Who saved it; null for automatic versions.")
+    async def created_by(self, info: Info) -> User | None:
+        return await visible_user(info, self.model.created_by_id)
+
+    @strawberry.field(
+        description="Who changed the doc between the version before and this one (those you "
+        "can see)."
+    )
+    async def editors(self, info: Info) -> list[User]:
+        return await visible_users_of(info, self.model.editor_ids)
+
+    @strawberry.field(description="The doc's blocks then.")
+    async def blocks(self, info: Info) -> list[DocBlock]:
+        found = await info.context.loaders.get(versions.version_blocks).load(self.model.id)
+        return [DocBlock.of(x) for x in found]
+
+    @classmethod
+    def of(cls, version: m.DocVersion) -> DocVersion:
+        return cls(
+            id=global_id("DocVersion", version.id),
+            number=version.number,
+            kind=DocVersionKindEnum(str(version.kind.value)),
+            name=version.name,
+            revision=version.revision,
+            title=version.title,
+            created_at=version.created_at,
+            model=version,
+        )
+
+
 @strawberry.federation.type(
     keys=["id"],
     description="A doc: a Drive item (kind DOC) edited live by several people as a Yjs "
@@ -146,6 +200,31 @@ class Doc(VisibleNode):
     @strawberry.field(description="Its Drive item: name, folder, owner, sharing.")
     def file(self, info: Info) -> File:
         return File.from_model(self.item)
+
+    @strawberry.field(
+        description="Its comment threads, oldest first, each with its replies; resolved ones "
+        "only with `includeResolved`."
+    )
+    async def comments(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        include_resolved: Annotated[
+            bool, strawberry.argument(description="Include resolved threads too.")
+        ] = False,
+    ) -> Connection[DocComment]:
+        page = await comments.threads_page(
+            self.model, include_resolved=include_resolved, first=first, after=after
+        )
+        return connection(page, lambda c: DocComment.of(c, self.model))
+
+    @strawberry.field(description="Its saved versions, newest first.")
+    async def versions(
+        self, info: Info, first: First = None, after: After = None
+    ) -> Connection[DocVersion]:
+        page = await versions.versions_page(self.model, first=first, after=after)
+        return connection(page, DocVersion.of)
 
     @classmethod
     def from_model(cls, seen: queries.SeenDoc) -> Doc:

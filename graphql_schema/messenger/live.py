@@ -20,6 +20,7 @@ from graphql_schema.calendar.reminders import EventReminder, to_event_reminder
 from graphql_schema.core.node import decode_id
 from graphql_schema.core.payload import MutationError, error_code, mutate
 from graphql_schema.core.scopes import needs
+from graphql_schema.docs.comments import DocMentionedEvent, to_mentioned_event
 from graphql_schema.drive.events import DriveChanged, to_drive_event
 from graphql_schema.identity.types import User, visible_user
 from graphql_schema.messenger.error_values import CHAT_NOT_FOUND
@@ -30,6 +31,7 @@ from resolvers.admin.events import is_admin_event
 from resolvers.calendar.live import is_calendar_event
 from resolvers.core.errors import NotFound
 from resolvers.core.scopes import missing_scopes
+from resolvers.docs.events import DocsEventKind, is_docs_event
 from resolvers.drive.events import is_drive_event
 from resolvers.messenger import presence
 from resolvers.messenger.errors import MessengerErrorCode
@@ -132,7 +134,8 @@ ViewerEvent = Annotated[
     | PasswordResetByAdmin
     | CalendarEventChanged
     | EventRsvpChanged
-    | EventReminder,
+    | EventReminder
+    | DocMentionedEvent,
     strawberry.union("ViewerEvent", description="Something that concerns you."),
 ]
 
@@ -150,6 +153,13 @@ def _to_viewer_event(info: Info, event: viewer.ViewerEvent) -> Any | None:
         if (reminder := to_event_reminder(event)) is not None:
             return reminder
         return to_calendar_event(event)
+    if is_docs_event(event):
+        # Only a mention travels on user channels; a token without docs:read is not told.
+        if principal is None or missing_scopes(principal, {"docs:read"}):
+            return None
+        if event["type"] == DocsEventKind.MENTIONED:
+            return to_mentioned_event(event)
+        return None
     if not is_messenger_event(event):
         return None
     if event["type"] == MessengerEventKind.PRESENCE_CHANGED:
@@ -229,7 +239,7 @@ class LiveSubscription:
         "any of your chats (your 500 most active), being added or removed, your read positions "
         "from other devices, presence of the people you chat with, changes to Drive files "
         "and folders you can see, an admin resetting your password, and changes and answers "
-        "to calendar events you see.",
+        "to calendar events you see, and mentions of you in doc comments.",
         directives=needs("messenger:read", "drive:read"),
     )
     async def viewer_events(self, info: Info) -> AsyncGenerator[ViewerEvent, None]:

@@ -19,3 +19,5 @@ class DocsErrorCode(ErrorCode):
     # A base revision the server can no longer rebase from (older than the doc's snapshot) or
     # newer than the doc.
     STALE_REVISION = auto()
+    # A mentioned person who cannot see the doc (share it with them first, or leave them out).
+    MENTION_WITHOUT_ACCESS = auto()

@@ -48,6 +48,7 @@ SLOT_BY_NAME = {
     "roomId": "room",
     "attendeeId": "room_booking",
     "docId": "doc",
+    "commentId": "doc_comment",
 }
 # Slots a fresh object of which needs fresh ones of these first, because a call on it changes
 # what reads of the shared one see (a pin shows in the chat's pinned messages). A fresh file may
@@ -60,6 +61,9 @@ DEPENDS = {
     "trusted_document": ("app",),
     # A fresh booking on the shared room would find its time taken (declined, not pending).
     "room_booking": ("room",),
+    # A fresh comment or version is on a fresh doc: resolving or restoring changes the doc.
+    "doc_comment": ("doc",),
+    "doc_version": ("doc",),
 }
 # Shared by every call, never made fresh: the accounts, their organization, a past audit entry.
 FIXED_SLOTS = (*ACCOUNT_SLOTS, "organization", "audit_entry")

@@ -459,6 +459,28 @@ async def _doc(world: World, into: dict[str, str]) -> str:
     return str(p["doc"]["id"])
 
 
+async def _doc_comment(world: World, into: dict[str, str]) -> str:
+    """A whole-doc comment thread of the member's on the member's doc."""
+    p = await world.gql(
+        "member",
+        """mutation($i: DocCommentCreateInput!) { docCommentCreate(input: $i) {
+          comment { id } errors { code } } }""",
+        {"i": {"docId": into["doc"], "body": "Matrix comment"}},
+    )
+    return str(p["comment"]["id"])
+
+
+async def _doc_version(world: World, into: dict[str, str]) -> str:
+    """A named version of the member's doc."""
+    p = await world.gql(
+        "member",
+        """mutation($i: DocVersionCreateInput!) { docVersionCreate(input: $i) {
+          version { id } errors { code } } }""",
+        {"i": {"docId": into["doc"], "name": "Matrix version"}},
+    )
+    return str(p["version"]["id"])
+
+
 async def _calendar(world: World, into: dict[str, str]) -> str:
     """The member's primary calendar (its free/busy visible to colleagues, not to guests)."""
     found = await world.gql("member", "query { calendars { id isPrimary } }")
@@ -589,6 +611,8 @@ FACTORIES: dict[str, Factory] = {
     "room": _room,
     "room_booking": _room_booking,
     "doc": _doc,
+    "doc_comment": _doc_comment,
+    "doc_version": _doc_version,
 }
 # Dependencies first: a message needs its chat, a version its file.
 FACTORY_ORDER = tuple(FACTORIES)

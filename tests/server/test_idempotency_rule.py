@@ -25,7 +25,7 @@ from models.apps import App
 from models.calendar import Building, Calendar, CalendarImport, Room
 from models.calendar import Event as CalendarEvent
 from models.core import IdempotencyRecord
-from models.docs import Document, DocUpdate
+from models.docs import DocComment, Document, DocUpdate, DocVersion
 from models.drive import DriveItem, FileVersion, ShareLink, UploadSession
 from models.identity import AuthSession, SessionKind, User
 from models.jobs import BackgroundJob, JobState
@@ -76,6 +76,8 @@ class World:
     app: str = ""
     deliveries: list[str] = field(default_factory=list)
     building: str = ""
+    doc: str = ""
+    comment: str = ""
 
 
 @pytest.fixture(autouse=True)
@@ -103,6 +105,18 @@ async def world(api: Api) -> World:
     versions = await FileVersion.filter(item_id=pk(w.file)).order_by("id")
     w.versions = [str(GlobalID("FileVersion", str(v.id))) for v in versions]
     w.building = (await building_ok(api, ada, name="Idempotency HQ"))["id"]
+    w.doc = (
+        await api.gql(
+            'mutation { docCreate(input: {title: "Idem"}) { doc { id } } }', token=ada.access_token
+        )
+    )["docCreate"]["doc"]["id"]
+    w.comment = (
+        await api.gql(
+            "mutation($i: DocCommentCreateInput!) { docCommentCreate(input: $i) { comment { id } } }",
+            {"i": {"docId": w.doc, "body": "thread"}},
+            token=ada.access_token,
+        )
+    )["docCommentCreate"]["comment"]["id"]
     # Two DEAD jobs to retry, written through the ORM (no call of the API makes a job fail);
     # their handler exists nowhere, so a retried one dies again, harmlessly.
     for _ in range(2):
@@ -310,6 +324,27 @@ CASES = [
         ),
         lambda w: DocUpdate.filter(document__organization_id=w.org).count(),
         call=call_in_doc,
+    ),
+    Case(
+        "docCommentCreate",
+        "comment",
+        lambda w: ({"docId": w.doc, "body": "Hi"}, [{"docId": w.doc, "body": "Hi 2"}]),
+        lambda w: DocComment.filter(organization_id=w.org).count(),
+    ),
+    Case(
+        "docCommentReply",
+        "comment",
+        lambda w: (
+            {"commentId": w.comment, "body": "Re"},
+            [{"commentId": w.comment, "body": "Re 2"}],
+        ),
+        lambda w: DocComment.filter(organization_id=w.org).count(),
+    ),
+    Case(
+        "docVersionCreate",
+        "version",
+        lambda w: ({"docId": w.doc, "name": "V"}, [{"docId": w.doc, "name": "V 2"}]),
+        lambda w: DocVersion.filter(document__organization_id=w.org).count(),
     ),
     Case(
         "fileCopy",
