@@ -48,6 +48,7 @@ from graphql_schema.core.node import NodeQuery, resolve_entities
 from graphql_schema.core.payload import add_payload_errors
 from graphql_schema.core.scopes import describe_scopes
 from graphql_schema.docs.docs import DocsMutation, DocsQuery, DocsSubscription
+from graphql_schema.docs.formats import DocsFormatsMutation
 from graphql_schema.docs.types import Doc
 from graphql_schema.drive.items import DriveQuery, ItemsMutation
 from graphql_schema.drive.links import ShareLinkMutation, ShareLinkQuery
@@ -128,6 +129,7 @@ MUTATIONS: tuple[type, ...] = (
     CalendarSharingMutation,
     CalendarIcsMutation,
     DocsMutation,
+    DocsFormatsMutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (
     IdentitySubscription,

@@ -26,6 +26,7 @@ HANDLER_MODULES = (
     "resolvers.identity.actions",
     "resolvers.apps.webhook_deliveries",
     "resolvers.calendar.reminders",
+    "resolvers.docs.exports",
 )
 """Hello's modules that register job handlers (imported here so that a worker knows them even
 where nothing else imports them)."""

@@ -19,3 +19,7 @@ class DocsErrorCode(ErrorCode):
     # A base revision the server can no longer rebase from (older than the doc's snapshot) or
     # newer than the doc.
     STALE_REVISION = auto()
+    # docImport: content (or a file) over formats' MAX_IMPORT_BYTES.
+    IMPORT_TOO_LARGE = auto()
+    # docExport to a format this server cannot write (PDF without its fonts).
+    FORMAT_UNAVAILABLE = auto()
