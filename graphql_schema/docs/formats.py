@@ -126,7 +126,6 @@ class DocExportErrorCode(Enum):
         "This server cannot write the format (PDF without its fonts).",
     )
     NOT_A_FOLDER = NOT_A_FOLDER
-    BAD_USER_INPUT = BAD_USER_INPUT
     FORBIDDEN = error_code(CoreErrorCode.FORBIDDEN, "You can see the folder but not edit it.")
     NOT_FOUND = error_code(
         CoreErrorCode.NOT_FOUND,

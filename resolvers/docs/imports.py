@@ -24,8 +24,10 @@ from resolvers.drive.access import access_item
 from resolvers.drive.errors import DriveErrorCode
 from resolvers.drive.tree import editable_folder
 
-MAX_IMPORT_BYTES = 1024 * 1024
-"""Markdown or HTML to import, in UTF-8 bytes (inline or in the file)."""
+MAX_IMPORT_BYTES = 512 * 1024
+"""Markdown or HTML to import, in UTF-8 bytes (inline or in the file): as much as fits in a
+request with room to spare (requests are limited to 1 MiB by default), and the same for files,
+so that where the text comes from does not change what imports."""
 IMPORTABLE = (Format.MARKDOWN, Format.HTML)
 
 

@@ -245,3 +245,9 @@ def _walk(blocks: list[Block]):  # type: ignore[no-untyped-def]
     for b in blocks:
         yield b
         yield from _walk(b.children)
+
+
+def test_marks_survive_a_yjs_document() -> None:
+    """Written into a Yjs doc and read back: Yjs gives inserted text the formatting before it,
+    so a plain run after a bold one must say it is not bold (``blocks._fill``)."""
+    assert to_markdown(read_blocks(new_content("t", from_markdown(RICH)))) == RICH
