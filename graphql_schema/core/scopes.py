@@ -60,6 +60,7 @@ NODE_SCOPES: Mapping[str, str] = {
     "Chat": "messenger:read",
     "Message": "messenger:read",
     "File": "drive:read",
+    "Doc": "docs:read",
     "Calendar": "calendar:read",
     "Event": "calendar:read",
     "EventOccurrence": "calendar:read",

@@ -113,8 +113,13 @@ async def run_doc_export(ctx: JobContext) -> None:
     folder = await DriveItem.get_or_none(
         id=int(str(args["folderId"])), kind=ItemKind.FOLDER, trashed_at__isnull=True
     )
-    if document is None or folder is None:
-        raise LookupError("the doc or the folder is gone")
+    # The requester's role was checked when they asked, seconds ago: what runs now only makes
+    # sure the doc and the folder are still there (not trashed or deleted meanwhile).
+    live_doc = document is not None and await DriveItem.exists(
+        id=document.id, trashed_at__isnull=True
+    )
+    if document is None or folder is None or not live_doc:
+        raise LookupError("the doc or the folder was deleted or trashed")
     content = await queries.content(document)
     await ctx.progress(1, 3)
     data = await asyncio.to_thread(render, fmt, content.title, content.blocks)
