@@ -50,6 +50,7 @@ from graphql_schema.core.scopes import describe_scopes
 from graphql_schema.docs.blocks import DocBlocksMutation
 from graphql_schema.docs.comments import DocCommentsMutation
 from graphql_schema.docs.docs import DocsMutation, DocsQuery, DocsSubscription
+from graphql_schema.docs.formats import DocsFormatsMutation
 from graphql_schema.docs.search import DocSearchQuery
 from graphql_schema.docs.types import Doc
 from graphql_schema.docs.versions import DocVersionsMutation
@@ -136,6 +137,7 @@ MUTATIONS: tuple[type, ...] = (
     DocBlocksMutation,
     DocCommentsMutation,
     DocVersionsMutation,
+    DocsFormatsMutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (
     IdentitySubscription,

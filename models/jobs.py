@@ -50,6 +50,9 @@ class BackgroundJob(Model):
     last_error = fields.CharField(max_length=500, null=True)
     progress_done = fields.BigIntField(default=0)
     progress_total = fields.BigIntField(null=True)
+    result: dict[str, object] | None = fields.JSONField(null=True)
+    """What the job made, for whoever watches it (a doc export: ``{"fileId": …}``), written by
+    its handler in the transaction that made it (``jobs.do_record_result``)."""
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
     finished_at = fields.DatetimeField(null=True)

@@ -28,6 +28,7 @@ HANDLER_MODULES = (
     "resolvers.calendar.reminders",
     "resolvers.docs.versions",
     "resolvers.docs.search",
+    "resolvers.docs.exports",
 )
 """Hello's modules that register job handlers (imported here so that a worker knows them even
 where nothing else imports them). Docs' also register the write path's hooks that queue them."""

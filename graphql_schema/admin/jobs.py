@@ -18,11 +18,13 @@ from graphql_schema.core.node import VisibleNode, decode_id
 from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, error_code, mutate
 from graphql_schema.core.scopes import needs
 from graphql_schema.core.shared_events import shared_event
+from graphql_schema.drive.types import File
 from models import jobs as m
 from resolvers.admin import jobs as actions
 from resolvers.admin.errors import AdminErrorCode
 from resolvers.core.errors import CoreErrorCode
 from resolvers.core.events import CoreEventKind, JobEvent, JobSnapshot
+from resolvers.drive.access import visible_items
 from subscriptions import jobs as live
 
 
@@ -38,6 +40,11 @@ class BackgroundJobState(Enum):
         description="Failed every attempt (`lastError` says how the last one failed); "
         "`backgroundJobRetry` runs it again.",
     )
+
+
+def _file_of(result: dict[str, object] | None) -> int | None:
+    file_id = (result or {}).get("fileId")
+    return file_id if isinstance(file_id, int) else None
 
 
 def _time(value: str | None) -> datetime | None:
@@ -72,6 +79,17 @@ class BackgroundJob(VisibleNode):
         description="When it SUCCEEDED or became DEAD (UTC)."
     )
     organization_id: strawberry.Private[int | None]
+    result_file_id: strawberry.Private[int | None] = None
+
+    @strawberry.field(
+        description="The Drive file the job made (a doc export), once it SUCCEEDED; null for "
+        "other jobs, before that, and when you cannot see the file."
+    )
+    async def result_file(self, info: Info) -> File | None:
+        if self.result_file_id is None:
+            return None
+        item = (await visible_items(info.context, [self.result_file_id]))[0]
+        return File.from_model(item) if item is not None else None
 
     @classmethod
     def from_model(cls, job: m.BackgroundJob) -> BackgroundJob:
@@ -89,6 +107,7 @@ class BackgroundJob(VisibleNode):
             updated_at=job.updated_at,
             finished_at=job.finished_at,
             organization_id=job.organization_id,
+            result_file_id=_file_of(job.result),
         )
 
     @classmethod
@@ -107,6 +126,7 @@ class BackgroundJob(VisibleNode):
             updated_at=datetime.fromisoformat(job["updatedAt"]),
             finished_at=_time(job["finishedAt"]),
             organization_id=job["organizationId"],
+            result_file_id=_file_of(job.get("result")),
         )
 
     fetch_visible = staticmethod(actions.visible_jobs)

@@ -114,6 +114,7 @@ DECLARED: dict[tuple[str, str], Audience] = {
     ("File", "children"): V,
     ("File", "downloadUrl"): V,
     ("FilePermission", "inheritedFrom"): V,
+    ("BackgroundJob", "resultFile"): V,
     # Calendar: roles on calendars (grants to people, departments, groups) and being a party
     # to an event decide what one sees of it, so events are taken per viewer.
     ("Calendar", "owner"): C,

@@ -20,6 +20,9 @@ from models import docs as m
 from models.drive import DriveItem
 from resolvers.docs import blocks as b
 from resolvers.docs import comments, queries, versions
+from resolvers.docs.formats.html import to_html
+from resolvers.docs.formats.markdown import to_markdown
+from resolvers.docs.formats.text import to_text
 
 
 @strawberry.enum(name="DocBlockType", description="What a block is (README, Docs: the model).")
@@ -196,6 +199,27 @@ class Doc(VisibleNode):
     @strawberry.field(description="Its content as blocks, as of its newest revision.")
     async def blocks(self, info: Info) -> list[DocBlock]:
         return [DocBlock.of(x) for x in (await queries.content(self.model)).blocks]
+
+    @strawberry.field(
+        description="Its content (not the title) as Markdown: CommonMark with GitHub's tables, "
+        "strikethrough and task lists; images, files and mentions link to `hello:<global ID>`."
+    )
+    async def markdown(self, info: Info) -> str:
+        return to_markdown((await queries.content(self.model)).blocks)
+
+    @strawberry.field(
+        description="Its content (not the title) as an HTML fragment: only Hello's own tags, "
+        "every text escaped, only safe URLs."
+    )
+    async def html(self, info: Info) -> str:
+        return to_html((await queries.content(self.model)).blocks)
+
+    @strawberry.field(
+        description="Its content (not the title) as plain text: a line per block, nested "
+        "blocks indented, list items with their bullet, number or check box."
+    )
+    async def plain_text(self, info: Info) -> str:
+        return to_text((await queries.content(self.model)).blocks)
 
     @strawberry.field(description="Its Drive item: name, folder, owner, sharing.")
     def file(self, info: Info) -> File:

@@ -33,6 +33,7 @@ class JobSnapshot(TypedDict):
     createdAt: str
     updatedAt: str
     finishedAt: str | None
+    result: dict[str, Any] | None
 
 
 class JobProgress(TypedDict):
@@ -78,6 +79,7 @@ def job_snapshot(job: BackgroundJob) -> JobSnapshot:
         "createdAt": job.created_at.isoformat(),
         "updatedAt": job.updated_at.isoformat(),
         "finishedAt": _iso(job.finished_at),
+        "result": job.result,
     }
 
 

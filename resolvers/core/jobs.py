@@ -181,3 +181,9 @@ async def do_enqueue(
             return await BackgroundJob.get(name=name, key=key)
         wake_after_commit(tx, when)
     return job
+
+
+async def do_record_result(job_id: int, result: dict[str, Any]) -> None:
+    """Record what job ``job_id`` made, in the caller's transaction (the one that made it), so
+    a second run of the job finds it done and its final state says what it made."""
+    await BackgroundJob.filter(id=job_id).update(result=result)

@@ -200,9 +200,9 @@ def _fill(node: Map[Any], block: Block) -> None:
     if isinstance(text, Text):
         at = 0
         for run in block.runs:
-            # Marks always given, even none: text inserted without attributes takes the
-            # formatting of the text before it (a plain run after a bold one came out bold).
-            text.insert(at, run.text, dict(run.marks))
+            # Yjs gives inserted text the formatting of the text before it: each mark the run
+            # lacks goes as None, or a plain run after a bold one would come out bold.
+            text.insert(at, run.text, {mark: run.marks.get(mark) or None for mark in MARKS})
             at += len(run.text.encode())  # pycrdt indexes text in UTF-8 bytes
     children = node.get("children")
     if isinstance(children, Array) and block.children:

@@ -21,3 +21,7 @@ class DocsErrorCode(ErrorCode):
     STALE_REVISION = auto()
     # A mentioned person who cannot see the doc (share it with them first, or leave them out).
     MENTION_WITHOUT_ACCESS = auto()
+    # docImport: content (or a file) over formats' MAX_IMPORT_BYTES.
+    IMPORT_TOO_LARGE = auto()
+    # docExport to a format this server cannot write (PDF without its fonts).
+    FORMAT_UNAVAILABLE = auto()

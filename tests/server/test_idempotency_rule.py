@@ -347,6 +347,18 @@ CASES = [
         lambda w: DocVersion.filter(document__organization_id=w.org).count(),
     ),
     Case(
+        "docImport",
+        "doc",
+        lambda w: (
+            {"format": "MARKDOWN", "content": "# Plan"},
+            [
+                {"format": "MARKDOWN", "content": "# Plan 2"},
+                {"format": "HTML", "content": "# Plan"},
+            ],
+        ),
+        lambda w: Document.filter(organization_id=w.org).count(),
+    ),
+    Case(
         "fileCopy",
         "file",
         lambda w: (
