@@ -20,7 +20,9 @@ trashed (``resolvers/drive/events.py``). A Drive change of the doc or of a folde
 a ``DocAccessChanged`` on the doc's channel, makes it check the subscriber's role again (one
 ``access_doc``): gone, the stream ends with NOT_FOUND at once; changed (editor to viewer), a
 ``DocRoleChanged`` tells the client. A deactivated account's sockets are closed by the socket
-registry (``server/sockets.py``).
+registry (``server/sockets.py``). Leaving a group or department that held the share publishes no
+Drive event, so before it delivers anything the stream checks again when its last check is older
+than ``ACCESS_RECHECK_SECONDS``: that bounds what someone receives after losing access so.
 
 Redis down (``subscriptions/core.py``): on ``CATCH_UP`` the stream reads the log after
 ``seen`` (every update is recovered, nothing is lost: the log is the truth) and checks access
@@ -255,12 +257,19 @@ async def doc_events(
             if not is_docs_event(payload):
                 continue
             event = cast(DocChannelEvent, payload)  # a doc channel carries doc events only
-            if event["type"] == DocsEventKind.ACCESS:
+            if (
+                event["type"] == DocsEventKind.ACCESS
+                or time.monotonic() - checked_at > ACCESS_RECHECK_SECONDS
+            ):
+                # Also before delivering anything when the last check is old: a change of the
+                # subscriber's groups or departments publishes no Drive event, so this bounds
+                # what they receive after losing access that way.
                 checked_at = time.monotonic()
                 changed = await recheck()
                 if changed is not None:
                     yield changed
-                continue
+                if event["type"] == DocsEventKind.ACCESS:
+                    continue
             if event["type"] == DocsEventKind.UPDATE:
                 revision = event["revision"]
                 if revision <= seen:

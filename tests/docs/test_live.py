@@ -361,3 +361,41 @@ async def test_during_a_bus_outage_catch_up_delivers_and_cuts_off(api: Api, serv
     finally:
         await ada_ws.close()
         await bob_ws.close()
+
+
+async def test_leaving_the_group_that_held_the_share_ends_the_stream_before_the_next_update(
+    api: Api, server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Group membership changes publish no Drive event: the stream checks access again before
+    it delivers anything once its last check is older than ACCESS_RECHECK_SECONDS (0 here)."""
+    from models.admin import Group, GroupMember
+    from models.drive import DriveItem, DrivePermission, DriveRole, GranteeKind
+    from subscriptions import docs as doc_stream
+
+    ada = await api.sign_up()
+    bob = await api.add_member(ada, name="Bob")
+    doc = await doc_ok(api, ada, title="Team")
+    item = await DriveItem.get(id=pk(doc["id"]))
+    group = await Group.create(organization_id=item.organization_id, name="Team")
+    member = await GroupMember.create(group_id=group.id, user_id=pk(bob.user_id))
+    await DrivePermission.create(
+        organization_id=item.organization_id,
+        item_id=item.id,
+        grantee_kind=GranteeKind.GROUP,
+        grantee_id=group.id,
+        role=DriveRole.VIEWER,
+    )
+    ws, op = await subscribe(server, bob, doc["id"])
+    try:
+        monkeypatch.setattr(doc_stream, "ACCESS_RECHECK_SECONDS", 0.0)
+        await member.delete()
+        writer = PyClient(api, ada, doc["id"])
+        await writer.sync()
+        sent = await writer.edit(lambda d: writer.paragraph().insert(0, "secret"))
+        assert sent["errors"] == []
+        msg = await ws.receive(timeout=2)
+        assert msg["type"] == "next" and msg["id"] == op, msg
+        assert msg["payload"]["errors"][0]["extensions"]["code"] == "NOT_FOUND", msg
+        assert (await ws.receive(timeout=1))["type"] == "complete"
+    finally:
+        await ws.close()
