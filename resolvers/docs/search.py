@@ -40,6 +40,9 @@ from resolvers.drive.items import MAX_QUERY, MAX_SEARCH_ROOTS, my_root, top_path
 
 INDEX_JOB = "docs.index"
 INDEX_DELAY = timedelta(seconds=2)
+STALE_QUEUED = timedelta(minutes=15)
+"""A queued mark this old is taken for a job that died (retries spent): the next edit queues
+another, so a doc's index never stops following it."""
 SNIPPET_AROUND = 40
 """Characters of context on each side of a match in a snippet."""
 
@@ -47,8 +50,10 @@ SNIPPET_AROUND = 40
 @on_doc_written("search")
 async def queue_index(tx: Transaction, written: DocWritten) -> None:
     row = written.document
-    if row.index_queued_at is not None or row.indexed_revision >= row.revision:
+    if row.indexed_revision >= row.revision:
         return
+    if row.index_queued_at is not None and now() - row.index_queued_at < STALE_QUEUED:
+        return  # one is queued (a mark older than that is a job that died: queue another)
     row.index_queued_at = now()
     await row.save(update_fields=["index_queued_at"])
     await do_enqueue(

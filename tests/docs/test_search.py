@@ -158,3 +158,18 @@ def test_snippets_cut_around_the_first_match() -> None:
     assert cut.startswith("…") and cut.endswith("…") and "Straße" in cut
     assert len(cut) < 100
     assert snippet("short", "zz") == "short"
+
+
+async def test_an_index_job_that_died_does_not_stop_the_index(api: Api) -> None:
+    """A queued mark left by a job that never finished is stale after a while: the next edit
+    queues a new job and the doc is found by what it says now."""
+    from datetime import timedelta
+
+    from resolvers.core.clock import now
+
+    ada = await api.sign_up()
+    doc = await doc_ok(api, ada, title="Stuck")
+    await Document.filter(id=pk(doc["id"])).update(index_queued_at=now() - timedelta(hours=1))
+    await write(api, ada, doc["id"], "", "zebracorn")
+    await indexed(doc["id"])
+    assert await found_ids(api, ada, "zebracorn") == [doc["id"]]
