@@ -27,6 +27,7 @@ from pycrdt import Doc
 from adapters.settings import get_settings
 from models.docs import Document, DocVersion, UpdateOrigin, VersionKind
 from models.drive import DriveRole
+from models.jobs import JobState
 from resolvers.core.clock import now
 from resolvers.core.context import Context
 from resolvers.core.errors import NotFound, ValidationFailed
@@ -103,6 +104,10 @@ _restoring: ContextVar[_Restoring | None] = ContextVar("hello_docs_restoring", d
 """Set around a restore's write, so the hook saves the state before it (in its transaction)."""
 
 
+MAX_REQUEUES = 5
+"""Dead automatic-version jobs one write looks past before it gives up until the next write."""
+
+
 @on_doc_written("versions")
 async def on_written(tx: Transaction, written: DocWritten) -> None:
     row = written.document
@@ -131,12 +136,19 @@ async def on_written(tx: Transaction, written: DocWritten) -> None:
     if now() - since < timedelta(minutes=get_settings().docs_version_minutes):
         return
     after = since.isoformat()
-    await do_enqueue(
-        VERSION_JOB,
-        {"docId": row.id, "after": after},
-        key=f"{row.id}:{after}",
-        organization_id=row.organization_id,
-    )
+    key = f"{row.id}:{after}"
+    for _ in range(MAX_REQUEUES):
+        job = await do_enqueue(
+            VERSION_JOB,
+            {"docId": row.id, "after": after},
+            key=key,
+            organization_id=row.organization_id,
+        )
+        if job.state != JobState.DEAD:
+            return
+        # That job died (its attempts spent): the next edit queues another, so automatic
+        # versions of the doc do not stop for good.
+        key = f"{row.id}:{after}:{job.id}"
 
 
 @job_handler(VERSION_JOB, max_attempts=5)

@@ -199,3 +199,33 @@ async def test_a_page_of_versions_costs_the_same_statements_for_more_versions(ap
     for i in range(6):
         await call(api, ada, CREATE, docId=doc["id"], name=f"v{i + 2}")
     assert await count() == few
+
+
+async def test_an_automatic_version_job_that_died_does_not_stop_automatic_versions(
+    api: Api,
+) -> None:
+    ada = await api.sign_up()
+    doc = await doc_ok(api, ada, title="Dead job")
+    me = PyClient(api, ada, doc["id"])
+    await me.sync()
+    minutes = get_settings().docs_version_minutes
+    since = datetime.now(UTC) - timedelta(minutes=minutes + 1)
+    await Document.filter(id=pk(doc["id"])).update(last_version_at=since)
+    row = await Document.get(id=pk(doc["id"]))
+    assert row.last_version_at is not None
+    # The job for this stretch of editing ran out of attempts.
+    await BackgroundJob.create(
+        name=VERSION_JOB,
+        args={"docId": row.id, "after": row.last_version_at.isoformat()},
+        key=f"{row.id}:{row.last_version_at.isoformat()}",
+        run_at=datetime.now(UTC),
+        organization_id=row.organization_id,
+        state=JobState.DEAD,
+        attempts=5,
+    )
+    await me.edit(lambda d: me.paragraph().insert(0, "x"))
+
+    async def saved() -> bool:
+        return await DocVersion.filter(document_id=row.id, kind="AUTO").exists()
+
+    await eventually(saved, timeout=20, what="an automatic version despite the dead job")
