@@ -208,6 +208,9 @@ VOLATILE = {
     # A redelivery's attempt runs in the background and settles the delivery's state; which
     # deliveries exist and how often they were redelivered is what a refused call must keep.
     "WebhookDelivery": ("id", "subscription_id", "event_id", "generation"),
+    # A doc's search index, compaction and version marks are written by its jobs (docs.index
+    # runs two seconds after an earlier case's edit); its content is its revision and its log.
+    "Document": ("id", "item_id", "organization_id", "revision"),
 }
 """Models whose rows change in the background: only these fields are fingerprinted."""
 
