@@ -52,7 +52,7 @@ from resolvers.docs.store import b64encode, load
 from resolvers.drive.access import path_ids
 from resolvers.drive.events import is_drive_event
 from subscriptions.core import CatchUp
-from subscriptions.viewer import _Merger as Merger
+from subscriptions.viewer import Merger
 
 REPLAY_BATCH = 200
 # How long a catch-up read waits for other catch-ups of the same doc to join it (their poll

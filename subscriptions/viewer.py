@@ -70,7 +70,7 @@ ViewerEvent = UserChannelEvent | PresenceChanged
 """What the viewer's stream yields: the above, chat events of the viewer's chats, presence."""
 
 
-class _Merger:
+class Merger:
     """One task per channel pumping its events into one queue; a channel can be added or
     dropped while the stream runs."""
 
@@ -153,7 +153,7 @@ async def viewer_events(ctx: Context) -> AsyncIterator[ViewerEvent]:
     event is awaited, so nothing published after the stream started is missed."""
     principal = require_principal(ctx)
     me, org = principal.user_id, principal.organization_id
-    merger = _Merger()
+    merger = Merger()
     at = _Cursors()
     try:
         chats = await viewer_chats(me)
@@ -224,7 +224,7 @@ async def viewer_events(ctx: Context) -> AsyncIterator[ViewerEvent]:
         await merger.close()
 
 
-async def _catch_up(me: int, merger: _Merger, at: _Cursors) -> bool:
+async def _catch_up(me: int, merger: Merger, at: _Cursors) -> bool:
     """Follow the chats the viewer joined and drop those they left while the bus was away;
     True if any was joined."""
     chats = await viewer_chats(me)
