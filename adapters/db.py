@@ -19,6 +19,7 @@ MODEL_MODULES = [
     "models.drive",
     "models.calendar",
     "models.docs",
+    "models.meetings",
     "models.jobs",
     "models.apps",
     "models.oauth",

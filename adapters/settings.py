@@ -212,6 +212,28 @@ class Settings(BaseSettings):
     docs_version_minutes: float = Field(10.0, gt=0)
     """An automatic version is saved after this many minutes of editing since the last one."""
 
+    # Video meetings (resolvers/meetings).
+    meetings_mesh_max: int = Field(4, ge=2, le=16)
+    """Meetings up to this many participants are a mesh (media peer to peer); a larger one moves
+    to the SFU (Janus) when one more joins, if ``meetings_janus_url`` is set."""
+    meetings_max_participants: int = Field(300, ge=2)
+    meetings_stun_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """STUN servers handed to clients in ``meetingJoin`` (``stun:host:port``)."""
+    meetings_turn_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """TURN servers (``turn:host:3478?transport=udp``); they get time-limited credentials by the
+    TURN REST convention (``meetings_turn_secret``), as coturn's ``use-auth-secret`` checks."""
+    meetings_turn_secret: str = ""
+    """The secret shared with the TURN servers (coturn ``static-auth-secret``)."""
+    meetings_turn_ttl_seconds: int = Field(6 * 3600, ge=60)
+    meetings_janus_url: str = ""
+    """Janus's HTTP API (``http://127.0.0.1:8088/janus``); empty: no SFU, and a mesh meeting
+    is full at ``meetings_mesh_max`` (MEETING_FULL)."""
+    meetings_janus_admin_key: str = ""
+    """Janus VideoRoom's ``admin_key`` (needed to create rooms when Janus sets one)."""
+    meetings_signals_per_second: int = Field(50, ge=1)
+    """Signals one participant may send per second (THROTTLED beyond); a burst of twice this is
+    allowed."""
+
     log_level: str = "INFO"
 
     @field_validator("allowed_origins", mode="before")
@@ -221,7 +243,9 @@ class Settings(BaseSettings):
             return [o.strip() for o in value.split(",") if o.strip()]
         return value
 
-    @field_validator("webhook_allowed_hosts", mode="before")
+    @field_validator(
+        "webhook_allowed_hosts", "meetings_stun_urls", "meetings_turn_urls", mode="before"
+    )
     @classmethod
     def _split_hosts(cls, value: object) -> object:
         if isinstance(value, str):

@@ -63,6 +63,12 @@ from graphql_schema.drive.uploads import UploadMutation
 from graphql_schema.identity.mutations import IdentityMutation
 from graphql_schema.identity.queries import IdentityQuery, IdentitySubscription
 from graphql_schema.identity.types import Organization, User
+from graphql_schema.meetings.meetings import (
+    MeetingsMutation,
+    MeetingsQuery,
+    MeetingsSubscription,
+)
+from graphql_schema.meetings.types import Meeting, MeetingParticipant
 from graphql_schema.messenger.chats import MessengerMutation, MessengerQuery, MessengerSubscription
 from graphql_schema.messenger.group_chats import GroupChatsMutation
 from graphql_schema.messenger.live import LiveMutation, LiveQuery, LiveSubscription
@@ -100,6 +106,7 @@ QUERIES: tuple[type, ...] = (
     CalendarIcsQuery,
     DocsQuery,
     DocSearchQuery,
+    MeetingsQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     IdentityMutation,
@@ -138,6 +145,7 @@ MUTATIONS: tuple[type, ...] = (
     DocCommentsMutation,
     DocVersionsMutation,
     DocsFormatsMutation,
+    MeetingsMutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (
     IdentitySubscription,
@@ -145,6 +153,7 @@ SUBSCRIPTIONS: tuple[type, ...] = (
     LiveSubscription,
     BackgroundJobsSubscription,
     DocsSubscription,
+    MeetingsSubscription,
 )
 NODE_TYPES: tuple[type, ...] = (
     User,
@@ -162,6 +171,8 @@ NODE_TYPES: tuple[type, ...] = (
     Building,
     Room,
     Doc,
+    Meeting,
+    MeetingParticipant,
 )
 FEDERATION_VERSION: Literal["2.9"] = "2.9"
 """The Apollo Federation version the SDL links (``@link(url: .../federation/v2.9)``)."""

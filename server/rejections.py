@@ -14,8 +14,9 @@ from starlette.datastructures import Headers
 from starlette.requests import ClientDisconnect, Request
 
 from adapters.dbhealth import RETRY_AFTER_SECONDS, connection_lost, renew_connections
-from resolvers.core.context import Principal
+from resolvers.core.context import Guest, Principal
 from resolvers.identity.queries import authenticate
+from resolvers.meetings.guests import authenticate_guest, is_guest_token
 
 log = logging.getLogger("hello.request")
 
@@ -138,6 +139,20 @@ async def authenticate_at_edge(token: str) -> Principal | None:
         if connection_lost(e):
             raise unavailable() from e
         raise
+
+
+async def bearer_guest(value: str) -> Guest | None:
+    """The meeting guest of an ``authorization`` value (``Bearer hmg_…``), or None."""
+    scheme, _, token = value.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not is_guest_token(token):
+        return None
+    return await authenticate_guest(token)
+
+
+def is_guest_bearer(value: str) -> bool:
+    scheme, _, token = value.partition(" ")
+    return scheme.lower() == "bearer" and is_guest_token(token.strip())
 
 
 async def bearer_principal(value: str) -> Principal | None:

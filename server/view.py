@@ -50,7 +50,14 @@ from server.answers import JsonAnswer
 from server.frame_hub import FrameHub
 from server.http_operations import JSON_TYPES, MULTIPART, get_only, run_under_rules, unresolved
 from server.http_streams import HttpStreams, stream_required
-from server.rejections import RequestRejected, SizedRequest, bearer_principal, unavailable
+from server.rejections import (
+    RequestRejected,
+    SizedRequest,
+    bearer_guest,
+    bearer_principal,
+    is_guest_bearer,
+    unavailable,
+)
 from server.sockets import SocketRegistry
 from server.ws_frames import FrameCheckingHandler
 
@@ -241,7 +248,19 @@ class HelloGraphQL(GraphQL[Context, None]):
         )
         context = Context(request=request, response=None, meta=meta)
         header = request.headers.get("authorization")
-        if header:
+        if header and is_guest_bearer(header):
+            # A meeting guest's token: no principal, only the meeting (resolvers/meetings).
+            guest = await bearer_guest(header)
+            if guest is None:
+                raise RequestRejected(
+                    401,
+                    "The guest token is invalid or no longer works (you left the meeting, "
+                    "were removed, or it ended).",
+                    "UNAUTHENTICATED",
+                    {"WWW-Authenticate": 'Bearer error="invalid_token"'},
+                )
+            context.guest = guest
+        elif header:
             principal = await bearer_principal(header)
             if principal is None:
                 raise RequestRejected(

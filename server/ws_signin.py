@@ -18,7 +18,7 @@ from strawberry.types.unset import UNSET
 
 from resolvers.core.context import Context
 from resolvers.messenger import presence
-from server.rejections import bearer_principal
+from server.rejections import bearer_guest, bearer_principal, is_guest_bearer
 from server.sockets import SocketRegistry
 
 log = logging.getLogger("hello.request")
@@ -61,6 +61,17 @@ async def sign_in(context: Context, sockets: SocketRegistry) -> Any:
     raw = params.get("authorization") or params.get("Authorization") or ""
     # The payload (and the token in it) is read once: nothing keeps it for the socket's life.
     context.connection_params = None
+    if is_guest_bearer(str(raw)):
+        # A meeting guest: the socket serves their meeting only, and is in no registry (the
+        # guest's stream ends itself when they leave or are removed).
+        guest = await bearer_guest(str(raw))
+        if guest is None:
+            raise ConnectionRejectionError()
+        context.guest = guest
+        ws = context.request
+        assert isinstance(ws, WebSocket)
+        ws.scope["hello.context"] = context
+        return UNSET
     principal = await bearer_principal(str(raw))
     if principal is None:
         raise ConnectionRejectionError()

@@ -147,6 +147,17 @@ DECLARED: dict[tuple[str, str], Audience] = {
     ("Calendar", "hidden"): V,
     ("Calendar", "listColor"): V,
     ("CalendarGrant", "grantee"): C,
+    # Video meetings: what a guest sees of the organization (nothing) differs from what a
+    # member sees, and the lobby only hosts see.
+    ("MeetingChangedEvent", "meeting"): V,
+    ("Meeting", "host"): V,
+    ("Meeting", "passcode"): V,
+    ("Meeting", "joinUrl"): V,
+    ("Meeting", "participants"): V,
+    ("Meeting", "viewerParticipant"): V,
+    ("Meeting", "attendance"): V,
+    ("MeetingAttendance", "participant"): V,
+    ("MeetingParticipant", "user"): V,
 }
 
 

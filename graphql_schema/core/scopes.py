@@ -61,6 +61,9 @@ NODE_SCOPES: Mapping[str, str] = {
     "Message": "messenger:read",
     "File": "drive:read",
     "Doc": "docs:read",
+    "Meeting": "meetings:read",
+    "MeetingParticipant": "meetings:read",
+    "MeetingRecording": "meetings:read",
     "Calendar": "calendar:read",
     "Event": "calendar:read",
     "EventOccurrence": "calendar:read",
@@ -103,6 +106,8 @@ PUBLIC_ROOT_FIELDS: frozenset[str] = frozenset(
         "Mutation.signUp",
         "Mutation.tokenRefresh",
         "Mutation.invitationAccept",
+        # A guest from outside has no token before this (a meeting link lets them in).
+        "Mutation.meetingJoinAsGuest",
         # The catalogue of scopes itself, for a consent screen or a script choosing its own.
         "Query.scopes",
         # The catalogue of webhook event types.

@@ -33,3 +33,13 @@ def job_channel(job_id: int) -> str:
 
 WEBHOOKS_CHANNEL = "webhooks"
 """Changes of webhook subscriptions, for every process to forget which organizations have any."""
+
+
+def meeting_channel(meeting_id: int) -> str:
+    """One meeting's state changes (joined, left, muted, sharing, hands, host, recording)."""
+    return f"meeting:{meeting_id}"
+
+
+def meeting_participant_channel(meeting_id: int, participant_id: int) -> str:
+    """The signals addressed to one participant of one meeting (meetingEvents)."""
+    return f"meeting:{meeting_id}:p:{participant_id}"

@@ -43,6 +43,19 @@ class Principal:
 
 
 @dataclass(slots=True)
+class Guest:
+    """Someone from outside the organization in one meeting, signed in with the guest token
+    ``meetingJoinAsGuest`` gave them (``resolvers.meetings.guests``). A guest is no principal:
+    every field but the meeting ones answers UNAUTHENTICATED, so a guest sees nothing of the
+    organization (its directory, chats, files)."""
+
+    participant_id: int
+    meeting_id: int
+    organization_id: int
+    display_name: str
+
+
+@dataclass(slots=True)
 class RequestMeta:
     request_id: str
     ip: str = ""
@@ -62,6 +75,7 @@ class Context:
         "_loaders",
         "connection_params",
         "cost",
+        "guest",
         "meta",
         "operation_name",
         "outcome",
@@ -82,11 +96,13 @@ class Context:
         cost: int | None = None,
         operation_name: str | None = None,
         outcome: str = "ok",
+        guest: Guest | None = None,
     ) -> None:
         self.request = request
         self.response = response
         self.meta = meta
         self.principal = principal
+        self.guest = guest
         self._loaders = loaders
         self._cache = cache
         self.connection_params = connection_params

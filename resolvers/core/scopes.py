@@ -24,6 +24,8 @@ SCOPES: dict[str, str] = {
     "calendar:write": "Create and change events, answer invitations, manage calendars, book rooms.",
     "docs:read": "Read docs, their comments and versions, and follow their live edits.",
     "docs:write": "Create, edit, comment on, import and restore docs.",
+    "meetings:read": "See meetings and their history, recordings and live state.",
+    "meetings:write": "Start, join and run meetings: signaling, host controls, recording.",
     "jobs:read": "Watch the background jobs you started.",
     "admin:read": "Read the admin console: audit log, everyone's sessions, background jobs.",
     "admin:write": "Manage people, departments, groups, invitations and settings.",

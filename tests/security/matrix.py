@@ -49,6 +49,8 @@ SLOT_BY_NAME = {
     "attendeeId": "room_booking",
     "docId": "doc",
     "commentId": "doc_comment",
+    "meetingId": "meeting",
+    "to": "meeting_participant",
 }
 # Slots a fresh object of which needs fresh ones of these first, because a call on it changes
 # what reads of the shared one see (a pin shows in the chat's pinned messages). A fresh file may
@@ -64,6 +66,8 @@ DEPENDS = {
     # A fresh comment or version is on a fresh doc: resolving or restoring changes the doc.
     "doc_comment": ("doc",),
     "doc_version": ("doc",),
+    # The colleague in a fresh meeting is a participant of that meeting.
+    "meeting_participant": ("meeting",),
 }
 # Shared by every call, never made fresh: the accounts, their organization, a past audit entry.
 FIXED_SLOTS = (*ACCOUNT_SLOTS, "organization", "audit_entry")
@@ -274,6 +278,8 @@ NODE_SLOTS = {
     "Building": "building",
     "Room": "room",
     "Doc": "doc",
+    "Meeting": "meeting",
+    "MeetingParticipant": "meeting_participant",
 }
 # Besides Node types, the other objects with IDs, for lookups like ``uploadSession(id:)``.
 TYPE_SLOTS = {

@@ -26,6 +26,10 @@ from tests.security.calls import OK
 from tests.security.matrix import NODE_SLOTS, SELF, Case, X
 
 _TYPENAME_SHA = hashlib.sha256(b"{ __typename }").hexdigest()
+_SDP = (
+    "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"
+    "a=ice-ufrag:abcd\r\na=ice-pwd:0123456789abcdefghijkl\r\na=fingerprint:sha-256 AA:BB\r\n"
+)
 
 
 def _link_token(world: Any, slots: dict[str, str]) -> str:
@@ -68,6 +72,9 @@ NODE = {
     "Room":         "OK    OK    OK     OK    NULL",
     # A doc is a Drive item: private to the member until shared (the guest views the folder).
     "Doc":          "NULL  NULL  OK     OK    NULL",
+    # The member's meeting: the admin, the guest and a colleague are in it, the owner is not.
+    "Meeting":      "NULL  OK    OK     OK    NULL",
+    "MeetingParticipant": "NULL OK  OK     OK    NULL",
 }  # fmt: skip
 
 MATRIX: dict[str, Case | list[Case]] = {
@@ -89,6 +96,8 @@ MATRIX: dict[str, Case | list[Case]] = {
     "chat":                          X("NULL  OK    OK     OK    NULL"),
     "file":                          X("NULL  NULL  OK     OK    NULL"),
     "doc":                           X("NULL  NULL  OK     OK    NULL"),
+    "meeting":                       X("NULL  OK    OK     OK    NULL",
+                                       why="those in the member's meeting; the owner is not"),
     "docSync":                       X("NF    NF    OK     OK    NF"),
     "uploadSession":                 X("NULL  NULL  OK     NULL  NULL"),
     "users":                         X("OK    OK    OK     F     NF"),
@@ -210,6 +219,15 @@ MATRIX: dict[str, Case | list[Case]] = {
     #                               owner admin member guest stranger
     "fileUpload":                    X("NF    NF    OK     F     NF"),
     # --- docs: the member's doc in that folder (the guest views it) ----------------------
+    # --- video meetings ---------- owner admin member guest stranger
+    "meetingCreate":                 X("NF    OK    OK     F     NF", ids={"chatId": "chat"},
+        why="started from the member's chat (the owner is not in it); guests host nothing"),
+    "meetingJoin":                   X("NF    OK    OK     OK    NF",
+        why="by ID: those invited (in it so far); the owner would need the number"),
+    "meetingLeave":                  X("NF    OK    OK     OK    NF"),
+    "meetingSignal":                 X("NF    OK    OK     OK    NF",
+        values={"input.kind": "OFFER", "input.payload": _SDP},
+        why="to the colleague in the meeting; the owner is not in it"),
     "docCreate":                     X("NF    NF    OK     F     NF",
         values={"input.title": "Matrix doc"},
         why="a doc goes in a folder one may edit; the guest only views the member's folder"),

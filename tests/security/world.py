@@ -459,6 +459,42 @@ async def _doc(world: World, into: dict[str, str]) -> str:
     return str(p["doc"]["id"])
 
 
+async def _meeting(world: World, into: dict[str, str]) -> str:
+    """A meeting the member hosts, with the member, the admin, the guest and the colleague in
+    it (the owner is not invited)."""
+    from resolvers.meetings.join import do_meeting_join
+
+    p = await world.gql(
+        "member",
+        """mutation($i: MeetingCreateInput!) { meetingCreate(input: $i) {
+          meeting { id number } errors { code } } }""",
+        {"i": {"topic": f"Meeting {uuid.uuid4().hex[:8]}"}},
+    )
+    meeting = p["meeting"]
+    for who, how in (
+        ("member", {"meetingId": meeting["id"]}),
+        ("admin", {"number": meeting["number"]}),
+        ("guest", {"number": meeting["number"]}),
+    ):
+        joined = await world.gql(
+            who,
+            """mutation($i: MeetingJoinInput!) { meetingJoin(input: $i) {
+              participant { state } errors { code } } }""",
+            {"i": how},
+        )
+        assert joined["participant"]["state"] == "JOINED", joined
+    await do_meeting_join(pk(meeting["id"]), user_id=pk(into["colleague"]))
+    return str(meeting["id"])
+
+
+async def _meeting_participant(world: World, into: dict[str, str]) -> str:
+    """The colleague in the member's meeting (whom signals are addressed to)."""
+    from models.meetings import MeetingParticipant
+
+    p = await MeetingParticipant.get(meeting_id=pk(into["meeting"]), user_id=pk(into["colleague"]))
+    return str(GlobalID("MeetingParticipant", str(p.id)))
+
+
 async def _doc_comment(world: World, into: dict[str, str]) -> str:
     """A whole-doc comment thread of the member's on the member's doc."""
     p = await world.gql(
@@ -613,6 +649,8 @@ FACTORIES: dict[str, Factory] = {
     "doc": _doc,
     "doc_comment": _doc_comment,
     "doc_version": _doc_version,
+    "meeting": _meeting,
+    "meeting_participant": _meeting_participant,
 }
 # Dependencies first: a message needs its chat, a version its file.
 FACTORY_ORDER = tuple(FACTORIES)

@@ -29,6 +29,7 @@ from models.docs import DocComment, Document, DocUpdate, DocVersion
 from models.drive import DriveItem, FileVersion, ShareLink, UploadSession
 from models.identity import AuthSession, SessionKind, User
 from models.jobs import BackgroundJob, JobState
+from models.meetings import Meeting
 from models.messenger import Chat, Message
 from models.persisted import TrustedDocument
 from models.webhooks import (
@@ -308,6 +309,12 @@ CASES = [
         "folder",
         lambda w: ({"name": "Plans"}, [{"name": "Plans 2"}]),
         lambda w: DriveItem.filter(organization_id=w.org).count(),
+    ),
+    Case(
+        "meetingCreate",
+        "meeting",
+        lambda w: ({"topic": "Standup"}, [{"topic": "Standup 2"}]),
+        lambda w: Meeting.filter(organization_id=w.org).count(),
     ),
     Case(
         "docCreate",
