@@ -185,6 +185,12 @@ class EventCreateInput:
             exdates=list(recurrence.exdates),
         )
 
+    with_meeting: bool = strawberry.field(
+        default=False,
+        description="Create the event with a video meeting (its `meeting`): a scheduled "
+        "meeting its attendees join without a passcode.",
+    )
+
     def details(self) -> Details:
         return Details(
             title=self.title,
@@ -267,6 +273,7 @@ class CalendarEventsMutation:
             details=input.details(),
             attendees=[a.spec(f"attendees.{i}") for i, a in enumerate(input.attendees)],
             idempotency_key=input.idempotency_key,
+            with_meeting=input.with_meeting,
         )
         return await mutate(
             EventCreatePayload,

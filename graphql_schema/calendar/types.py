@@ -23,6 +23,7 @@ from graphql_schema.admin.groups import Group
 from graphql_schema.core.node import VisibleNode, global_id
 from graphql_schema.drive.sharing import Grantee
 from graphql_schema.identity.types import User, visible_user
+from graphql_schema.meetings.types import Meeting, meeting_of_event
 from models import calendar as m
 from resolvers.admin.queries import visible_departments, visible_groups
 from resolvers.calendar import calendars, queries, sharing
@@ -377,6 +378,15 @@ class Event(VisibleNode):
             info, "events", lambda: lambda ids: queries.visible_events(ctx, ids)
         ).load(self.series_id)
         return Event.from_model(found) if found is not None else None
+
+    @strawberry.field(
+        description="Its video meeting (created with `withMeeting`), for those who see its "
+        "details; a changed occurrence has its series' meeting."
+    )
+    async def meeting(self, info: Info) -> Meeting | None:
+        if not self.has_details:
+            return None
+        return await meeting_of_event(info, self.series_id or self.model.id)
 
     @strawberry.field(
         description="Its attendees, the organizer first (empty without details, or when "

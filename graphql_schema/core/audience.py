@@ -158,6 +158,10 @@ DECLARED: dict[tuple[str, str], Audience] = {
     ("Meeting", "attendance"): V,
     ("MeetingAttendance", "participant"): V,
     ("MeetingParticipant", "user"): V,
+    ("Message", "meeting"): V,
+    ("Meeting", "chatId"): V,
+    ("Meeting", "eventId"): V,
+    ("Event", "meeting"): V,
 }
 
 

@@ -23,6 +23,7 @@ from graphql_schema.meetings.types import (
 )
 from models.meetings import LobbyPolicy
 from resolvers.core.errors import CoreErrorCode
+from resolvers.meetings import links as _links  # noqa: F401  (registers chat and event links)
 from resolvers.meetings import queries
 from resolvers.meetings.access import MeetingNotFound
 from resolvers.meetings.create import check_meeting_create
@@ -41,6 +42,7 @@ from resolvers.meetings.join import (
     check_meeting_leave,
 )
 from resolvers.meetings.signal import SFU, check_meeting_signal
+from resolvers.messenger.errors import MessengerErrorCode
 from subscriptions.meetings import MeetingStreamEnded, MeetingSync, meeting_events
 
 INPUT = strawberry.argument(description="What to do.")
@@ -116,6 +118,13 @@ class MeetingCreateErrorCode(Enum):
     NOT_FOUND = error_code(CoreErrorCode.NOT_FOUND, "The chat does not exist or you are not in it.")
     FORBIDDEN = error_code(
         CoreErrorCode.FORBIDDEN, "Guests of the organization cannot start meetings."
+    )
+    CHAT_DISBANDED = error_code(
+        MessengerErrorCode.CHAT_DISBANDED, "The chat was disbanded; it is read-only."
+    )
+    ADMINS_ONLY = error_code(
+        MessengerErrorCode.ADMINS_ONLY,
+        "Only the chat's owner and admins may post there (the meeting card).",
     )
     IDEMPOTENCY_KEY_REUSED = IDEMPOTENCY_KEY_REUSED
 

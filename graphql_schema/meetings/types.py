@@ -11,7 +11,7 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from graphql_schema.core.node import VisibleNode
+from graphql_schema.core.node import VisibleNode, global_id
 from graphql_schema.identity.types import User, visible_user
 from models import meetings as m
 from resolvers.meetings import queries
@@ -254,6 +254,21 @@ class Meeting(VisibleNode):
         return join_link(self.model, str(info.context.request.base_url))
 
     @strawberry.field(
+        description="The meeting chat (a Messenger chat: read it with `chat(id:)`, where you "
+        "are a member once you joined); null for guests."
+    )
+    def chat_id(self, info: Info) -> strawberry.ID | None:
+        if info.context.principal is None or self.model.chat_id is None:
+            return None
+        return global_id("Chat", self.model.chat_id)
+
+    @strawberry.field(description="The calendar event it was created with, if scheduled.")
+    def event_id(self, info: Info) -> strawberry.ID | None:
+        if info.context.principal is None or self.model.event_id is None:
+            return None
+        return global_id("Event", self.model.event_id)
+
+    @strawberry.field(
         description="Who is in it now, by when they first joined; hosts and co-hosts also see "
         "who waits in the lobby."
     )
@@ -278,3 +293,29 @@ class Meeting(VisibleNode):
             )
             for a in rows
         ]
+
+
+def _request_loader(info: Info, name: str, fetch: Any) -> Any:
+    """A DataLoader over ``fetch(ctx, keys)``, made once per request."""
+    key = f"meetings.types.{name}"
+    fn = info.context.cache.get(key)
+    if fn is None:
+        ctx = info.context
+
+        async def batch(keys: list[int]) -> Any:
+            return await fetch(ctx, keys)
+
+        fn = info.context.cache[key] = batch
+    return info.context.loaders.get(fn)
+
+
+async def meeting_of_event(info: Info, event_id: int) -> Meeting | None:
+    """The video meeting of a calendar event (its meeting link), if any and visible."""
+    found = await _request_loader(info, "events", queries.meetings_of_events).load(event_id)
+    return Meeting.from_model(found) if found is not None else None
+
+
+async def meeting_of_card(info: Info, message_id: int) -> Meeting | None:
+    """The meeting a chat message is the card of, if any and visible."""
+    found = await _request_loader(info, "cards", queries.meetings_of_cards).load(message_id)
+    return Meeting.from_model(found) if found is not None else None

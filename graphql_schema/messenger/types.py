@@ -16,6 +16,7 @@ from graphql_schema.core.lazy import lazy_class
 from graphql_schema.core.node import VisibleNode
 from graphql_schema.drive.sharing import MessageAttachment, attachments_of
 from graphql_schema.identity.types import User
+from graphql_schema.meetings.types import Meeting, meeting_of_card
 from graphql_schema.messenger.message_parts import MessageReaction, MessageVersion
 from graphql_schema.messenger.prefetch import (
     peer_id,
@@ -125,6 +126,13 @@ class Message(VisibleNode):
     def content(self) -> JSON | None:
         # A system message's content holds the ids of everyone it concerns: not for readers.
         return None if self.kind == "SYSTEM" else self.stored_content
+
+    @strawberry.field(
+        description="The video meeting this message is the card of (a meeting started from "
+        "the chat), live: its status, who is in it; null for other messages."
+    )
+    async def meeting(self, info: Info) -> Meeting | None:
+        return await meeting_of_card(info, self.id)
 
     @strawberry.field(description="Who sent it; null for system messages or if not visible.")
     def sender(self, info: Info) -> User | None:

@@ -10,6 +10,7 @@ import uuid
 
 from models.calendar import CalendarRole, Event
 from models.identity import User
+from models.meetings import MeetingKind
 from resolvers.calendar.access import access_calendar, do_primary_calendar
 from resolvers.calendar.attendees import (
     AttendeeSpec,
@@ -25,6 +26,7 @@ from resolvers.core.context import Context
 from resolvers.core.idempotency import once
 from resolvers.core.principal import require_principal
 from resolvers.core.tx import transaction
+from resolvers.meetings.create import do_meeting_create
 
 
 async def checked_times(times: Times, *, prefix: str = "") -> CheckedTimes:
@@ -43,6 +45,7 @@ async def check_event_create(
     details: Details,
     attendees: list[AttendeeSpec],
     idempotency_key: str | None,
+    with_meeting: bool = False,
 ) -> Event:
     principal = require_principal(ctx)
     if calendar_id is None:
@@ -56,7 +59,9 @@ async def check_event_create(
     invitees = await resolve_attendees(principal.organization_id, attendees)
 
     async def create() -> Event:
-        return await do_event_create(principal.user, calendar.id, checked, details, invitees)
+        return await do_event_create(
+            principal.user, calendar.id, checked, details, invitees, with_meeting=with_meeting
+        )
 
     async def load(pk: int) -> Event | None:
         return await Event.filter(id=pk, organization_id=principal.organization_id).first()
@@ -66,6 +71,7 @@ async def check_event_create(
         **{k: str(v) for k, v in checked.columns().items()},
         **{k: str(v) for k, v in details.columns().items()},
         "attendees": sorted(str(i.key) + str(i.optional) for i in invitees),
+        "withMeeting": with_meeting,
     }
     return await once(
         principal.user_id, "eventCreate", idempotency_key, create, load, input=fingerprint
@@ -78,8 +84,11 @@ async def do_event_create(
     checked: CheckedTimes,
     details: Details,
     invitees: list[Invitee],
+    *,
+    with_meeting: bool = False,
 ) -> Event:
-    """The event, its attendees and the hooks in one transaction; published after commit."""
+    """The event, its attendees, its video meeting if asked (its meeting link), and the hooks
+    in one transaction; published after commit."""
     async with transaction() as tx:
         event = await Event.create(
             organization_id=organizer.organization_id,
@@ -91,6 +100,15 @@ async def do_event_create(
             **details.columns(),
         )
         rows = await do_add_attendees(event, invitees, added_by=organizer.id, organizer=organizer)
+        if with_meeting:
+            await do_meeting_create(
+                organizer.organization_id,
+                organizer.id,
+                topic=details.title[:255],
+                kind=MeetingKind.SCHEDULED,
+                event_id=event.id,
+                chat_id=details.chat_id,
+            )
         await event_saved(
             tx,
             EventSaved(

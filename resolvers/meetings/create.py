@@ -17,6 +17,7 @@ from resolvers.core.idempotency import once
 from resolvers.core.principal import require_principal
 from resolvers.core.tx import transaction
 from resolvers.messenger.access import access_chat
+from resolvers.messenger.group_chats import check_can_send
 
 MAX_TOPIC = 255
 PASSCODE_CHARS = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
@@ -67,7 +68,9 @@ async def check_meeting_create(
     clean = check_topic(topic)
     code = check_passcode(passcode)
     if chat_id is not None:
-        await access_chat(ctx, chat_id)  # one is in the chat one starts a meeting from
+        # One is in the chat one starts a meeting from, and may post its card there.
+        access = await access_chat(ctx, chat_id)
+        check_can_send(access.chat, access.member)
 
     async def create() -> Meeting:
         return await do_meeting_create(

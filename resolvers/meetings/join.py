@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hmac
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from adapters.settings import get_settings
@@ -48,6 +49,18 @@ from resolvers.meetings.sfu import sfu_configured
 from resolvers.meetings.state import Change, do_leave, do_meeting_change, people_in
 
 MAX_DISPLAY_NAME = 64
+
+EnteredHook = Callable[[Meeting, MeetingParticipant], Awaitable[None]]
+_entered_hooks: list[EnteredHook] = []
+
+
+def on_entered(hook: EnteredHook) -> EnteredHook:
+    """Register ``hook(meeting, participant)``, run inside the transaction of each entry into
+    the meeting (a join, an admission): the meeting chat adds the person."""
+    _entered_hooks.append(hook)
+    return hook
+
+
 _LINK = re.compile(r"(?P<number>\d{9,12})\D*?(?:[?&]k=|:)(?P<secret>[A-Za-z0-9_-]{8,64})")
 
 
@@ -241,6 +254,8 @@ async def do_enter(change: Change, p: MeetingParticipant) -> None:
     await p.save()
     if not rejoined:
         await MeetingAttendance.create(meeting_id=meeting.id, participant_id=p.id, joined_at=at)
+        for hook in _entered_hooks:
+            await hook(meeting, p)
     if meeting.status != MeetingStatus.LIVE:
         meeting.status = MeetingStatus.LIVE
         meeting.started_at = at

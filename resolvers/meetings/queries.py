@@ -71,3 +71,18 @@ async def viewer_participant(ctx: Context, meeting: Meeting) -> MeetingParticipa
         assert ctx.guest is not None
         return await MeetingParticipant.filter(id=ctx.guest.participant_id).first()
     return await MeetingParticipant.filter(meeting_id=meeting.id, user_id=user_id).first()
+
+
+async def meetings_of_events(ctx: Context, event_ids: list[int]) -> Sequence[Meeting | None]:
+    """The meeting of each event (by the event, or the series it belongs to), as the asker
+    may see it."""
+    rows = await Meeting.filter(event_id__in=event_ids)
+    seen = {m.event_id: m for m in await _seen_by(ctx, rows)}
+    return [seen.get(e) for e in event_ids]
+
+
+async def meetings_of_cards(ctx: Context, message_ids: list[int]) -> Sequence[Meeting | None]:
+    """The meeting each message is the card of, as the asker may see it."""
+    rows = await Meeting.filter(card_message_id__in=message_ids)
+    seen = {m.card_message_id: m for m in await _seen_by(ctx, rows)}
+    return [seen.get(m) for m in message_ids]

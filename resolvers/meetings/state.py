@@ -4,7 +4,7 @@ for a change that rolled back). Every host control, join and leave goes through 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -28,6 +28,15 @@ from resolvers.meetings.events import (
     meeting_snapshot,
     participant_snapshot,
 )
+
+EndedHook = Callable[[Meeting], Awaitable[None]]
+_ended_hooks: list[EndedHook] = []
+
+
+def on_ended(hook: EndedHook) -> EndedHook:
+    """Register ``hook(meeting)``, run inside the transaction that ends a meeting."""
+    _ended_hooks.append(hook)
+    return hook
 
 
 @dataclass(slots=True)
@@ -139,3 +148,5 @@ async def do_end(change: Change, actor_id: int | None) -> None:
         meeting_id=meeting.id, state__in=[ParticipantState.JOINED, ParticipantState.LOBBY]
     ).update(state=ParticipantState.LEFT, joined_at=None, sharing=False, guest_token_hash=None)
     await change.changed(MeetingChange.ENDED, actor_id)
+    for hook in _ended_hooks:
+        await hook(meeting)
