@@ -261,6 +261,10 @@ class MeetingSignalErrorCode(Enum):
 @strawberry.type(description="A reason why `meetingSignal` failed.")
 class MeetingSignalError(MutationError):
     code: MeetingSignalErrorCode = strawberry.field(description="What went wrong, for programs.")
+    retry_after: float | None = strawberry.field(
+        default=None,
+        description="THROTTLED: seconds until a signal would be allowed again; null otherwise.",
+    )
 
 
 @strawberry.type(description="The result of `meetingSignal`: relayed (never stored).")

@@ -30,7 +30,7 @@ LEAVE = """mutation($m: ID!) { meetingLeave(meetingId: $m) { meeting { id status
   errors { code message } } }"""
 
 SIGNAL = """mutation($input: MeetingSignalInput!) { meetingSignal(input: $input) {
-  seq errors { code message field } } }"""
+  seq errors { code message field retryAfter } } }"""
 
 EVENTS = f"""subscription($m: ID!) {{ meetingEvents(meetingId: $m) {{
   __typename
