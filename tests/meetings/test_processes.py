@@ -155,6 +155,8 @@ async def test_a_redis_outage_keeps_streams_and_resyncs_them(
 async def test_a_killed_process_participant_leaves_after_the_stale_timeout(
     api: Api, server: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Two processes writing one SQLite file is not a deployment (embedded is one process)
+    require_env("HELLO_TEST_DATABASE_URL")
     settings = get_settings()
     monkeypatch.setattr(settings, "meetings_heartbeat_seconds", 0.2)
     monkeypatch.setattr(settings, "meetings_stale_seconds", 1.5)
