@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import time
 from collections import defaultdict
 from typing import Any
@@ -29,8 +30,8 @@ from aiortc import (
     RTCSessionDescription,
 )
 from aiortc.mediastreams import MediaStreamError
-from av import AudioFrame, VideoFrame
 from aiortc.sdp import candidate_from_sdp
+from av import AudioFrame, VideoFrame
 
 from tests.client import Api
 from tests.meetings.helpers import Events, join, join_as_guest, signal
@@ -214,7 +215,7 @@ class Peer:
         repeated), and most frames decoded (the first ones may be a keyframe's warm-up)."""
         numbers = self.counters[other]
         assert numbers, f"no readable frame from {other}"
-        assert all(a < b for a, b in zip(numbers, numbers[1:], strict=False)), numbers
+        assert all(a < b for a, b in itertools.pairwise(numbers)), numbers
         assert self.unreadable[other] <= max(5, len(numbers) // 10), (
             self.unreadable[other],
             len(numbers),

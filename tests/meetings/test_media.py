@@ -53,8 +53,14 @@ async def test_a_signal_flood_is_throttled_and_only_the_allowed_arrive(
     try:
         results = await asyncio.gather(
             *(
-                signal(api, ada.access_token, meeting["id"], b["participant"]["id"],
-                       "ICE_CANDIDATE", CANDIDATE)
+                signal(
+                    api,
+                    ada.access_token,
+                    meeting["id"],
+                    b["participant"]["id"],
+                    "ICE_CANDIDATE",
+                    CANDIDATE,
+                )
                 for _ in range(40)
             )
         )
@@ -72,7 +78,11 @@ async def test_a_signal_flood_is_throttled_and_only_the_allowed_arrive(
         # and no more: the next signal event Bob sees is a new one, numbered after them
         await asyncio.sleep(1)
         again = await signal(
-            api, ada.access_token, meeting["id"], b["participant"]["id"], "ICE_CANDIDATE",
+            api,
+            ada.access_token,
+            meeting["id"],
+            b["participant"]["id"],
+            "ICE_CANDIDATE",
             CANDIDATE,
         )
         assert again["errors"] == [] and again["seq"] == len(allowed) + 1

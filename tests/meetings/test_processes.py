@@ -109,8 +109,12 @@ async def test_a_redis_outage_keeps_streams_and_resyncs_them(
             to_bob = await Events.open(url, bob.access_token, meeting["id"])
             try:
                 first = await signal(
-                    there, ada.access_token, meeting["id"], b["participant"]["id"],
-                    "ICE_CANDIDATE", candidate(0),
+                    there,
+                    ada.access_token,
+                    meeting["id"],
+                    b["participant"]["id"],
+                    "ICE_CANDIDATE",
+                    candidate(0),
                 )
                 assert first["errors"] == [] and first["seq"] == 1
                 assert (await to_bob.until("MeetingSignalEvent"))["seq"] == 1
@@ -120,8 +124,12 @@ async def test_a_redis_outage_keeps_streams_and_resyncs_them(
                 c = await join_ok(there, cat, None, number=meeting["number"])
                 async with asyncio.timeout(15):
                     during = await signal(
-                        there, ada.access_token, meeting["id"], b["participant"]["id"],
-                        "ICE_CANDIDATE", candidate(1),
+                        there,
+                        ada.access_token,
+                        meeting["id"],
+                        b["participant"]["id"],
+                        "ICE_CANDIDATE",
+                        candidate(1),
                     )
                 [error] = during["errors"]
                 assert error["code"] == "SERVICE_UNAVAILABLE" and error["retryAfter"] > 0, error
@@ -135,8 +143,12 @@ async def test_a_redis_outage_keeps_streams_and_resyncs_them(
                 async with asyncio.timeout(30):
                     while True:
                         again = await signal(
-                            there, ada.access_token, meeting["id"], b["participant"]["id"],
-                            "ICE_CANDIDATE", candidate(1),
+                            there,
+                            ada.access_token,
+                            meeting["id"],
+                            b["participant"]["id"],
+                            "ICE_CANDIDATE",
+                            candidate(1),
                         )
                         if again["errors"] == []:
                             break
