@@ -48,7 +48,6 @@ CREATE = """mutation C($i: MeetingCreateInput!) { meetingCreate(input: $i) {
   meeting { id number } errors { code message } } }"""
 JOIN = """mutation J($i: MeetingJoinInput!) { meetingJoin(input: $i) {
   participant { id } errors { code message } } }"""
-LEAVE = """mutation L($m: ID!) { meetingLeave(meetingId: $m) { errors { code } } }"""
 SIGNAL = """mutation S($i: MeetingSignalInput!) { meetingSignal(input: $i) {
   seq errors { code message } } }"""
 EVENTS = """subscription E($m: ID!) { meetingEvents(meetingId: $m) {
@@ -62,8 +61,9 @@ def candidate(n: int) -> str:
     )
 
 
-def port_of(payload: str) -> int:
-    return int(payload.split(" typ ")[0].rsplit(" ", 1)[1])
+def number_of(payload: str) -> int:
+    """The n of ``candidate(n)`` (for n below 65535)."""
+    return int(payload.split(" typ ")[0].rsplit(" ", 1)[1]) - 1
 
 
 class Stream:
@@ -127,7 +127,7 @@ def _signal_key(data: dict[str, Any]) -> int | None:
     event = data.get("meetingEvents") or {}
     if event.get("__typename") != "MeetingSignalEvent":
         return None
-    return port_of(event["payload"])
+    return number_of(event["payload"])
 
 
 def _message_key(data: dict[str, Any]) -> int | None:
@@ -184,6 +184,8 @@ async def signals(
         events = await Stream.open(
             urls[-1], addressee.token, EVENTS, {"m": meeting["id"]}, _signal_key
         )
+        # The sender's own stream keeps it present (no stream: taken out as stale)
+        own = await Stream.open(urls[0], sender.token, EVENTS, {"m": meeting["id"]}, _signal_key)
         chat = await Stream.open(
             urls[-1], addressee.token, CHAT_EVENTS, {"chat": data.groups[0]}, _message_key
         )
@@ -238,7 +240,7 @@ async def signals(
         finally:
             await events.close()
             await chat.close()
-            await _payload(first, LEAVE, {"m": meeting["id"]}, sender.token)
+            await own.close()  # the stream closed: the sender leaves, and the meeting ends
     return out
 
 
