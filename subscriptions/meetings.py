@@ -22,8 +22,10 @@ Lobby: someone waiting sees only what concerns them (admitted, refused) and the 
 changes; only hosts and co-hosts see who waits.
 
 Redis down (``subscriptions/core.py``): on ``CATCH_UP`` the stream reads the state again and
-yields a new ``MeetingSync`` (state is in the database); signals published during the outage
-are lost, so clients whose connection stalls ask their peer to offer again (RENEGOTIATE) or
+yields a new ``MeetingSync`` (state is in the database); ``meetingSignal`` refuses signals
+meanwhile (SERVICE_UNAVAILABLE with ``retryAfter``: ``resolvers.meetings.signal``), so the
+sender sends them again once Redis is back; one published just as Redis went may still be
+lost, and clients whose connection stalls ask their peer to offer again (RENEGOTIATE) or
 restart ICE, as WebRTC clients do on a network change.
 """
 
