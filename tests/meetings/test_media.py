@@ -6,12 +6,24 @@ exactly what was allowed."""
 from __future__ import annotations
 
 import asyncio
+import math
+from array import array
 
 import pytest
+from aiortc.mediastreams import AudioStreamTrack, VideoStreamTrack
+from av import AudioFrame, VideoFrame
 
 from adapters.settings import get_settings
 from tests.client import Api
 from tests.meetings.helpers import Events, create_meeting, join_ok, signal
+from tests.meetings.media import (
+    RATE,
+    SAMPLES,
+    CounterVideoTrack,
+    ToneAudioTrack,
+    is_tone,
+    read_counter,
+)
 from tests.meetings.peers import Peer
 
 CANDIDATE = (
@@ -90,3 +102,34 @@ async def test_a_signal_flood_is_throttled_and_only_the_allowed_arrive(
         assert nxt["seq"] == len(allowed) + 1
     finally:
         await to_bob.close()
+
+
+async def test_the_checks_tell_our_media_from_other_frames() -> None:
+    """What the peers' checks accept: our numbered frames and our tone, nothing else (a green
+    frame as aiortc's default track sends, silence, another tone)."""
+    video = CounterVideoTrack()
+    numbers = [read_counter(await video.recv()) for _ in range(3)]
+    assert numbers == [0, 1, 2]
+    video.sent = 0xBEEF
+    assert read_counter(await video.recv()) == 0xBEEF
+    video.stop()
+    for luma in (0, 128, 255):  # black, grey, white
+        plain = VideoFrame(width=320, height=240, format="yuv420p")
+        for plane, value in zip(plain.planes, (luma, 128, 128), strict=True):
+            plane.update(bytes([value]) * plane.buffer_size)
+        assert read_counter(plain) is None
+    green = await VideoStreamTrack().recv()
+    assert isinstance(green, VideoFrame) and read_counter(green) is None
+    audio = ToneAudioTrack()
+    assert is_tone(await audio.recv())
+    audio.stop()
+    silence = await AudioStreamTrack().recv()
+    assert isinstance(silence, AudioFrame) and not is_tone(silence)
+    other = AudioFrame(format="s16", layout="mono", samples=SAMPLES)
+    other.planes[0].update(
+        array(
+            "h", (round(8000 * math.sin(2 * math.pi * 1500 * i / RATE)) for i in range(SAMPLES))
+        ).tobytes()
+    )
+    other.sample_rate = RATE
+    assert not is_tone(other)
