@@ -44,10 +44,14 @@ class TurnServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        async with asyncio.timeout(20):
-            while not await _answers_stun(self.port):
-                assert self._proc.poll() is None, "turnserver exited"
-                await asyncio.sleep(0.05)
+        try:
+            async with asyncio.timeout(20):
+                while not await _answers_stun(self.port):
+                    assert self._proc.poll() is None, "turnserver exited"
+                    await asyncio.sleep(0.05)
+        except BaseException:
+            await self.__aexit__()  # not left running when it never came up
+            raise
         return self
 
     async def __aexit__(self, *exc: object) -> None:
