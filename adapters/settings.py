@@ -233,6 +233,13 @@ class Settings(BaseSettings):
     meetings_signals_per_second: int = Field(50, ge=1)
     """Signals one participant may send per second (THROTTLED beyond); a burst of twice this is
     allowed."""
+    meetings_heartbeat_seconds: float = Field(15.0, gt=0)
+    """How often a participant's open ``meetingEvents`` stream marks them present (and takes
+    out the others nobody has seen for ``meetings_stale_seconds``)."""
+    meetings_stale_seconds: float = Field(45.0, gt=0)
+    """A participant unseen this long (their process died, their network went) is taken out
+    of the meeting (LEFT) by the next heartbeat of anyone else in it. Keep it a few heartbeats
+    long: shorter, a live participant whose heartbeat is late is taken out."""
 
     log_level: str = "INFO"
 

@@ -20,6 +20,7 @@ import orjson
 from bench import calendar as cal
 from bench import docs as docs_bench
 from bench import fanout as fan
+from bench import meetings as meet
 from bench import webhooks as hooks
 from bench.client import BenchError, Client, LeanConnection
 from bench.drive import drive
@@ -632,6 +633,75 @@ async def docs(bench: Bench) -> list[Figure]:
     return figures
 
 
+# --- 13 ----------------------------------------------------------------------------------------
+
+
+async def meetings(bench: Bench) -> list[Figure]:
+    """Signals relayed between two processes against chat messages between the same two, and
+    the time from meetingJoin to the first media frame (``bench/meetings.py``)."""
+    s = bench.settings
+    figures: list[Figure] = []
+    for services in bench.stack_kinds():
+        run = await bench.stack(services)
+        servers = [run.server]
+        if services:
+            servers.append(await bench.start_server(run.stack, "hello-2", core=LOAD_CORE))
+        bench.log(
+            "  "
+            + ("Redis bus, two server processes" if services else "in-process bus, one process")
+        )
+        try:
+            mine = await meet.signals(
+                [p.url for p in servers],
+                run.data,
+                count=200 if s.sends < 10_000 else 1000,
+                runs=s.runs,
+                log=bench.log,
+            )
+        finally:
+            for extra in servers[1:]:
+                bench.stop(extra)
+        joins = await meet.first_frames(
+            run.server.url, run.data, joins=5 if s.sends < 10_000 else 20, log=bench.log
+        )
+        scenario = "13 meetings" + (" (Redis, 2 processes)" if services else " (in-process bus)")
+        chat = f"chat message, {meet.SENDERS} senders"
+        rate = f"{meet.RATE:.0f}/s"
+        for name, values, baseline in (
+            (f"meetingSignal delivery p50 ms at {rate}", mine["p50"], mine["chat50"]),
+            (f"meetingSignal delivery p99 ms at {rate}", mine["p99"], mine["chat99"]),
+        ):
+            figures.append(
+                Figure(
+                    scenario,
+                    name,
+                    summarize(values),
+                    chat,
+                    summarize(baseline),
+                    paired_ratio(values, baseline) if all(baseline) else None,
+                )
+            )
+        figures.append(
+            Figure(
+                scenario,
+                f"signals relayed per second, {meet.IN_FLIGHT} in flight",
+                summarize(mine["rate"]),
+            )
+        )
+        ordered = sorted(joins)
+        figures.append(
+            Figure(scenario, "meetingJoin to first frame both ways, median ms", summarize(joins))
+        )
+        figures.append(
+            Figure(
+                scenario,
+                f"meetingJoin to first frame both ways, p90 ms of {len(joins)}",
+                summarize([ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]]),
+            )
+        )
+    return figures
+
+
 SCENARIOS: list[Scenario] = [
     Scenario("tax", "1 GraphQL tax on a real screen", graphql_tax),
     Scenario("engine", "2 Engine against a peer (from memory)", engine),
@@ -644,6 +714,7 @@ SCENARIOS: list[Scenario] = [
     Scenario("calendar", "10 Calendar: freeBusy and a week view against plain endpoints", calendar),
     Scenario("findtimes", "11 Calendar: findMeetingTimes against a plain endpoint", findtimes),
     Scenario("docs", "12 Docs: 50 editors of one doc against a 50-member chat", docs),
+    Scenario("meetings", "13 Video meetings: signal relay and join to first frame", meetings),
     # Last: its subscription stays in the stack's database.
     Scenario("webhooks", "9 Webhook deliveries to a local receiver", webhooks),
 ]

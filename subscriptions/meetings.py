@@ -12,8 +12,8 @@ the ones before it at most ``REORDER_SECONDS``, then what has come goes out in o
 for an earlier session of the participant (another device of theirs) are not delivered.
 
 Presence: the stream is the participant's presence. It touches their row every
-``presence.HEARTBEAT_SECONDS`` and takes out others nobody has seen for
-``presence.STALE_SECONDS``; when it closes (the client left, its socket dropped) the
+``presence.heartbeat_seconds()`` and takes out others nobody has seen for
+``presence.stale_seconds()``; when it closes (the client left, its socket dropped) the
 participant leaves the meeting, unless another device took over. It ends on its own, after a
 last ``MeetingStreamEnded``, when the participant is removed, leaves, is replaced by another
 device, or the meeting ends; the next signal of a removed participant is NOT_IN_MEETING.
@@ -22,8 +22,10 @@ Lobby: someone waiting sees only what concerns them (admitted, refused) and the 
 changes; only hosts and co-hosts see who waits.
 
 Redis down (``subscriptions/core.py``): on ``CATCH_UP`` the stream reads the state again and
-yields a new ``MeetingSync`` (state is in the database); signals published during the outage
-are lost, so clients whose connection stalls ask their peer to offer again (RENEGOTIATE) or
+yields a new ``MeetingSync`` (state is in the database); ``meetingSignal`` refuses signals
+meanwhile (SERVICE_UNAVAILABLE with ``retryAfter``: ``resolvers.meetings.signal``), so the
+sender sends them again once Redis is back; one published just as Redis went may still be
+lost, and clients whose connection stalls ask their peer to offer again (RENEGOTIATE) or
 restart ICE, as WebRTC clients do on a network change.
 """
 
@@ -54,7 +56,7 @@ from resolvers.meetings.events import (
     is_meetings_event,
 )
 from resolvers.meetings.join import do_meeting_leave
-from resolvers.meetings.presence import HEARTBEAT_SECONDS, do_reap, do_touch
+from resolvers.meetings.presence import do_reap, do_touch, heartbeat_seconds
 from subscriptions.core import CatchUp
 from subscriptions.viewer import Merger
 
@@ -166,7 +168,7 @@ async def meeting_events(ctx: Context, meeting_id: int | None) -> AsyncIterator[
             yield MeetingStreamEnded("ENDED")
             return
         yield sync
-        beat = time.monotonic() + HEARTBEAT_SECONDS
+        beat = time.monotonic() + heartbeat_seconds()
         while True:
             now = time.monotonic()
             waits = [beat] + [r.since + REORDER_SECONDS for r in reorder.values() if r.since]
@@ -182,7 +184,7 @@ async def meeting_events(ctx: Context, meeting_id: int | None) -> AsyncIterator[
                         for signal in r.flush():
                             yield signal
                 if now >= beat:
-                    beat = now + HEARTBEAT_SECONDS
+                    beat = now + heartbeat_seconds()
                     if not await do_touch(me.id, session):
                         reason = await _why_out(me.id, session)
                         ended = True

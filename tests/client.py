@@ -163,7 +163,7 @@ class WSClient:
         # on every connect (milliseconds of the loop the server shares, times 200 clients).
         conn = await websockets.connect(
             url,
-            subprotocols=["graphql-transport-ws"],
+            subprotocols=[websockets.Subprotocol("graphql-transport-ws")],
             additional_headers=headers,
             proxy=None,
             ping_interval=keepalive,

@@ -135,7 +135,19 @@ def declared(error_cls: type, e: DomainError) -> list[Any] | None:
     failures = _failures(e)
     if not all(f.code in codes.__members__ for f in failures):
         return None
-    return [error_cls(code=codes[f.code], message=f.message, field=f.field) for f in failures]
+    return [
+        error_cls(code=codes[f.code], message=f.message, field=f.field, **_extra(error_cls, f))
+        for f in failures
+    ]
+
+
+def _extra(error_cls: type, e: DomainError) -> dict[str, Any]:
+    """What an error type declares beyond code, message and field: ``retry_after`` (seconds)
+    for a THROTTLED one."""
+    definition = get_object_definition(error_cls)
+    names = {f.python_name for f in definition.fields} if definition else set()
+    retry = getattr(e, "retry_after", None)
+    return {"retry_after": retry} if "retry_after" in names and retry else {}
 
 
 async def mutate(

@@ -265,11 +265,21 @@ class MeetingSignalErrorCode(Enum):
         CoreErrorCode.NOT_FOUND,
         "The meeting, or the participant `to` in it now, does not exist or you cannot see it.",
     )
+    SERVICE_UNAVAILABLE = error_code(
+        CoreErrorCode.SERVICE_UNAVAILABLE,
+        "Signals cannot be relayed in order right now (Redis, which relays and numbers them "
+        "across processes, is unreachable); not relayed: send it again after `retryAfter`.",
+    )
 
 
 @strawberry.type(description="A reason why `meetingSignal` failed.")
 class MeetingSignalError(MutationError):
     code: MeetingSignalErrorCode = strawberry.field(description="What went wrong, for programs.")
+    retry_after: float | None = strawberry.field(
+        default=None,
+        description="THROTTLED, SERVICE_UNAVAILABLE: seconds to wait before sending again; "
+        "null otherwise.",
+    )
 
 
 @strawberry.type(description="The result of `meetingSignal`: relayed (never stored).")

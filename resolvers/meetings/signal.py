@@ -5,6 +5,15 @@ of ``meetings_signals_per_second``, twice that as a burst), numbered per sender 
 on the addressee's participant channel; ``meetingEvents`` delivers each sender's signals in
 their numbers' order whichever process relayed them.
 
+Redis unreachable (at scale): the signal is refused with SERVICE_UNAVAILABLE and a
+``retryAfter``, at once, rather than accepted. Redis numbers and relays signals across
+processes; during an outage the numbers would come from each process's own fallback counter
+(two processes would both hand out 1, 2, ...) and the bus would publish the signal whenever
+Redis is back, after the addressee's stream may have given up on it: an accepted signal could
+be lost or misordered without anyone knowing. Refused, the client sends it again once Redis
+is back, in order. State (joins, leaves) is in the database and reaches streams by their
+``MeetingSync`` catch-up meanwhile.
+
 The addressee must be in the same meeting now: any other participant id, another meeting's
 above all, is NOT_FOUND, as is one that left."""
 
@@ -18,15 +27,25 @@ from adapters.settings import get_settings
 from models.meetings import MeetingMode, MeetingParticipant, ParticipantState
 from resolvers.core.channels import meeting_participant_channel
 from resolvers.core.context import Context
-from resolvers.core.errors import NotFound, Throttled
+from resolvers.core.errors import CoreErrorCode, DomainError, NotFound, Throttled
 from resolvers.meetings.access import access_meeting, require_joined
 from resolvers.meetings.events import MeetingsEventKind, MeetingSignal, SignalKind
 from resolvers.meetings.sdp import check_candidate, check_reason, check_sdp
 from resolvers.meetings.sfu import do_sfu_signal
 
 SEQ_WINDOW_SECONDS = 24 * 3600
+OUTAGE_RETRY_SECONDS = 2.0
 SFU = 0
 """The participant id signals from and to the SFU carry."""
+
+
+class SignalsUnavailable(DomainError):
+    code = CoreErrorCode.SERVICE_UNAVAILABLE
+    default_message = "Signals cannot be relayed right now; send it again shortly."
+
+    def __init__(self) -> None:
+        super().__init__(None)
+        self.retry_after = OUTAGE_RETRY_SECONDS
 
 
 @dataclass(slots=True)
@@ -79,7 +98,10 @@ async def check_meeting_signal(
     # Numbered per (sender session, addressee session) from 1: the addressee's stream knows
     # which number comes next from each sender.
     key = f"meetings.seq:{sender.id}.{sender.session}:{addressee.id}.{addressee.session}"
-    seq = await runtime.current().store.hit(key, SEQ_WINDOW_SECONDS)
+    store = runtime.current().store
+    seq = await store.hit(key, SEQ_WINDOW_SECONDS)
+    if store.degraded or runtime.current().bus.pending:
+        raise SignalsUnavailable()  # numbered by this process alone, published who knows when
     event: MeetingSignal = {
         "type": MeetingsEventKind.SIGNAL,
         "meetingId": meeting.id,

@@ -30,7 +30,7 @@ LEAVE = """mutation($m: ID!) { meetingLeave(meetingId: $m) { meeting { id status
   errors { code message } } }"""
 
 SIGNAL = """mutation($input: MeetingSignalInput!) { meetingSignal(input: $input) {
-  seq errors { code message field } } }"""
+  seq errors { code message field retryAfter } } }"""
 
 EVENTS = f"""subscription($m: ID!) {{ meetingEvents(meetingId: $m) {{
   __typename
@@ -138,7 +138,7 @@ class Events:
 
     async def completes(self, timeout: float = 5) -> list[dict[str, Any]]:
         """Read until the server completes the stream; the events on the way."""
-        seen = []
+        seen: list[dict[str, Any]] = []
         async with asyncio.timeout(timeout):
             while True:
                 msg = await self.ws.receive(timeout)

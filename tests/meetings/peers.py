@@ -4,12 +4,19 @@ sends a synthetic video and audio track, and counts the frames it receives from 
 
 Mesh: the one who joins later sends an OFFER to each participant ``meetingJoin`` listed; the
 others answer. aiortc gathers its candidates before ``setLocalDescription`` returns, so its
-descriptions carry them and it sends no ICE_CANDIDATE signals (it accepts them)."""
+descriptions carry them and it sends no ICE_CANDIDATE signals (it accepts them).
+
+Media (``tests.meetings.media``): the video frames carry their number and the audio is a
+tone, so a receiver checks content, not only that something came: ``counters[other]`` holds
+the numbers the decoded frames showed, ``tones[other]`` how many audio frames were the tone,
+``wait_content`` waits for both and ``check_content`` asserts the numbers only grow.
+``relay_only=True`` restricts ICE to TURN relay candidates (aiortc's ``iceTransportPolicy``)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import time
 from collections import defaultdict
 from typing import Any
@@ -18,18 +25,29 @@ from aiortc import (
     MediaStreamTrack,
     RTCConfiguration,
     RTCIceServer,
+    RTCIceTransportPolicy,
     RTCPeerConnection,
     RTCSessionDescription,
 )
-from aiortc.mediastreams import AudioStreamTrack, MediaStreamError, VideoStreamTrack
+from aiortc.mediastreams import MediaStreamError
 from aiortc.sdp import candidate_from_sdp
+from av import AudioFrame, VideoFrame
 
 from tests.client import Api
 from tests.meetings.helpers import Events, join, join_as_guest, signal
+from tests.meetings.media import CounterVideoTrack, ToneAudioTrack, is_tone, read_counter
 
 
 class Peer:
-    def __init__(self, api: Api, server: str, meeting_id: str, token: str | None = None) -> None:
+    def __init__(
+        self,
+        api: Api,
+        server: str,
+        meeting_id: str,
+        token: str | None = None,
+        *,
+        relay_only: bool = False,
+    ) -> None:
         self.api = api
         self.server = server
         self.meeting_id = meeting_id
@@ -39,6 +57,10 @@ class Peer:
         self.pcs: dict[str, RTCPeerConnection] = {}
         self.frames: dict[str, dict[str, int]] = defaultdict(lambda: {"audio": 0, "video": 0})
         self.first_frame_at: dict[str, float] = {}
+        self.counters: dict[str, list[int]] = defaultdict(list)
+        self.unreadable: dict[str, int] = defaultdict(int)
+        self.tones: dict[str, int] = defaultdict(int)
+        self.relay_only = relay_only
         self.events: Events | None = None
         self.seen: list[dict[str, Any]] = []
         self.joined_at = 0.0
@@ -79,9 +101,12 @@ class Peer:
         old = self.pcs.get(other)
         if old is not None:
             return old
-        pc = RTCPeerConnection(RTCConfiguration(iceServers=self.ice or None))
-        pc.addTrack(VideoStreamTrack())
-        pc.addTrack(AudioStreamTrack())
+        policy = RTCIceTransportPolicy.RELAY if self.relay_only else RTCIceTransportPolicy.ALL
+        pc = RTCPeerConnection(
+            RTCConfiguration(iceServers=self.ice or None, iceTransportPolicy=policy)
+        )
+        pc.addTrack(CounterVideoTrack())
+        pc.addTrack(ToneAudioTrack())
 
         @pc.on("track")
         def on_track(track: MediaStreamTrack) -> None:
@@ -149,10 +174,18 @@ class Peer:
     async def _consume(self, other: str, track: MediaStreamTrack) -> None:
         while True:
             try:
-                await track.recv()
+                frame = await track.recv()
             except MediaStreamError:
                 return
             self.frames[other][track.kind] += 1
+            if isinstance(frame, VideoFrame):
+                number = read_counter(frame)
+                if number is None:
+                    self.unreadable[other] += 1
+                else:
+                    self.counters[other].append(number)
+            elif isinstance(frame, AudioFrame) and is_tone(frame):
+                self.tones[other] += 1
             self.first_frame_at.setdefault(other, time.monotonic())
 
     def _spawn(self, coro: Any) -> None:
@@ -167,6 +200,26 @@ class Peer:
         async with asyncio.timeout(timeout):
             while self.frames[other]["video"] < video or self.frames[other]["audio"] < audio:
                 await asyncio.sleep(0.05)
+
+    async def wait_content(
+        self, other: str, video: int = 10, audio: int = 10, timeout: float = 30
+    ) -> None:
+        """Until at least this many video frames showing their number and audio frames of the
+        tone came from ``other``."""
+        async with asyncio.timeout(timeout):
+            while len(self.counters[other]) < video or self.tones[other] < audio:
+                await asyncio.sleep(0.05)
+
+    def check_content(self, other: str) -> None:
+        """The frame numbers from ``other`` grow (frames may be dropped, never reordered or
+        repeated), and most frames decoded (the first ones may be a keyframe's warm-up)."""
+        numbers = self.counters[other]
+        assert numbers, f"no readable frame from {other}"
+        assert all(a < b for a, b in itertools.pairwise(numbers)), numbers
+        assert self.unreadable[other] <= max(5, len(numbers) // 10), (
+            self.unreadable[other],
+            len(numbers),
+        )
 
     async def close(self) -> None:
         if self.events is not None:
