@@ -45,6 +45,7 @@ from resolvers.meetings.access import (
 from resolvers.meetings.errors import MeetingsErrorCode
 from resolvers.meetings.events import MeetingChange, ParticipantChange
 from resolvers.meetings.guests import new_guest_token
+from resolvers.meetings.presence import do_reap
 from resolvers.meetings.sfu import sfu_configured
 from resolvers.meetings.state import Change, do_leave, do_meeting_change, people_in
 
@@ -167,6 +168,8 @@ async def do_meeting_join(
     ``guest_name`` (who gets a guest token)."""
     settings = get_settings()
     token: str | None = None
+    # Whoever's process died without a word counts against capacity no longer.
+    await do_reap(meeting_id)
     async with do_meeting_change(meeting_id) as change:
         meeting = change.meeting
         p: MeetingParticipant | None = None
