@@ -228,11 +228,10 @@ class MeetingsControlsMutation:
     async def meeting_lobby_admit(
         self, info: Info, input: Annotated[MeetingLobbyInput, INPUT]
     ) -> MeetingLobbyAdmitPayload:
-        action = controls.check_lobby_decide(
+        action = controls.check_lobby_admit(
             info.context,
             meeting_id=require_id(input.meeting_id, "Meeting", "meetingId"),
             participant_ids=_ids(input.participant_ids),
-            admit=True,
         )
         return await mutate(MeetingLobbyAdmitPayload, MeetingLobbyAdmitError, action, _people)
 
@@ -244,11 +243,10 @@ class MeetingsControlsMutation:
     async def meeting_lobby_refuse(
         self, info: Info, input: Annotated[MeetingLobbyInput, INPUT]
     ) -> MeetingLobbyRefusePayload:
-        action = controls.check_lobby_decide(
+        action = controls.check_lobby_refuse(
             info.context,
             meeting_id=require_id(input.meeting_id, "Meeting", "meetingId"),
             participant_ids=_ids(input.participant_ids),
-            admit=False,
         )
         return await mutate(MeetingLobbyRefusePayload, MeetingLobbyRefuseError, action, _people)
 

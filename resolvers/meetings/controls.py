@@ -141,36 +141,59 @@ async def _in_meeting(meeting_id: int, ids: list[int] | None) -> None:
 # --- the lobby --------------------------------------------------------------------------
 
 
-async def check_lobby_decide(
-    ctx: Context, *, meeting_id: int | None, participant_ids: list[int] | None, admit: bool
-) -> list[MeetingParticipant]:
-    """Admit or refuse those waiting (``participant_ids``, or everyone waiting when None);
-    the ones no longer waiting are left as they are."""
+async def _lobby(
+    ctx: Context, meeting_id: int | None, participant_ids: list[int] | None
+) -> tuple[int, int, list[int] | None]:
+    """(meeting, actor, ids) of a lobby decision: ``participant_ids``, or everyone waiting
+    when None; the ones no longer waiting are left as they are."""
     ids = _ids(participant_ids)
     actor = await access_control(ctx, meeting_id)
     await _in_meeting(actor.meeting.id, ids)
     assert actor.participant is not None
-    return await do_lobby_decide(actor.meeting.id, actor.participant.id, ids, admit)
+    return actor.meeting.id, actor.participant.id, ids
 
 
-async def do_lobby_decide(
-    meeting_id: int, actor_id: int, ids: list[int] | None, admit: bool
+async def _waiting(meeting_id: int, ids: list[int] | None) -> list[MeetingParticipant]:
+    waiting = MeetingParticipant.filter(meeting_id=meeting_id, state=ParticipantState.LOBBY)
+    if ids is not None:
+        waiting = waiting.filter(id__in=ids)
+    return await waiting.order_by("id")
+
+
+async def check_lobby_admit(
+    ctx: Context, *, meeting_id: int | None, participant_ids: list[int] | None
 ) -> list[MeetingParticipant]:
+    return await do_lobby_admit(*await _lobby(ctx, meeting_id, participant_ids))
+
+
+async def do_lobby_admit(
+    meeting_id: int, actor_id: int, ids: list[int] | None
+) -> list[MeetingParticipant]:
+    """In, each after the other, as capacity allows (ADMITTED, then JOINED)."""
     settings = get_settings()
     async with do_control(meeting_id, actor_id) as (change, me):
-        waiting = MeetingParticipant.filter(meeting_id=meeting_id, state=ParticipantState.LOBBY)
-        if ids is not None:
-            waiting = waiting.filter(id__in=ids)
-        rows = await waiting.order_by("id")
+        rows = await _waiting(meeting_id, ids)
         for p in rows:
-            if admit:
-                await _make_room(
-                    change, settings.meetings_max_participants, settings.meetings_mesh_max
-                )
-                await change.participant(p, ParticipantChange.ADMITTED, me.id)
-                await do_enter(change, p)
-            else:
-                await do_leave(change, p, state=ParticipantState.REMOVED, actor_id=me.id)
+            await _make_room(change, settings.meetings_max_participants, settings.meetings_mesh_max)
+            await change.participant(p, ParticipantChange.ADMITTED, me.id)
+            await do_enter(change, p)
+    return rows
+
+
+async def check_lobby_refuse(
+    ctx: Context, *, meeting_id: int | None, participant_ids: list[int] | None
+) -> list[MeetingParticipant]:
+    return await do_lobby_refuse(*await _lobby(ctx, meeting_id, participant_ids))
+
+
+async def do_lobby_refuse(
+    meeting_id: int, actor_id: int, ids: list[int] | None
+) -> list[MeetingParticipant]:
+    """REMOVED: their stream ends, a guest token dies, they may not join again."""
+    async with do_control(meeting_id, actor_id) as (change, me):
+        rows = await _waiting(meeting_id, ids)
+        for p in rows:
+            await do_leave(change, p, state=ParticipantState.REMOVED, actor_id=me.id)
     return rows
 
 
