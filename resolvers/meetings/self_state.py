@@ -64,7 +64,9 @@ def _within(cp: int, span: tuple[int, int]) -> bool:
 
 
 def _pictograph(cp: int) -> bool:
-    return any(_within(cp, span) for span in _PICTOGRAPHS) and not _within(cp, _SKIN)
+    if _within(cp, _SKIN) or _within(cp, _REGIONAL):
+        return False  # modifiers and half flags are not emoji on their own
+    return any(_within(cp, span) for span in _PICTOGRAPHS)
 
 
 def _part(cps: list[int]) -> bool:
