@@ -195,3 +195,36 @@ async def test_a_guest_token_sees_nothing_of_the_organization(api: Api) -> None:
     )
     people = seen["meeting"]["participants"]
     assert len(people) == 3 and all(p["user"] is None for p in people)
+
+
+async def test_the_lobby_policy_and_topic_are_the_hosts_to_change(api: Api, server: str) -> None:
+    ada = await api.sign_up()
+    bob = await api.add_member(ada, name="Bob")
+    meeting = await create_meeting(api, ada)
+    await join_ok(api, ada, meeting["id"])
+    host = await Events.open(server, ada.access_token, meeting["id"])
+    try:
+        changed = await ok(
+            api,
+            ada.access_token,
+            "meetingUpdate",
+            meetingId=meeting["id"],
+            lobbyPolicy="EVERYONE",
+            topic="  Board   review ",
+        )
+        assert changed["meeting"]["lobbyPolicy"] == "EVERYONE"
+        assert changed["meeting"]["topic"] == "Board review"
+        seen = await host.until("MeetingChangedEvent", meetingChange="UPDATED")
+        assert seen["revision"] == changed["meeting"]["revision"]
+        # A member now waits too, until admitted.
+        waits = await join_ok(api, bob, None, number=meeting["number"])
+        assert waits["participant"]["state"] == "LOBBY"
+        too_long = await codes(
+            api, ada.access_token, "meetingUpdate", meetingId=meeting["id"], topic="x" * 256
+        )
+        assert too_long == ["BAD_USER_INPUT"]
+        assert (await ok(api, ada.access_token, "meetingLobbyAdmit", meetingId=meeting["id"]))[
+            "participants"
+        ][0]["id"] == waits["participant"]["id"]
+    finally:
+        await host.close()
