@@ -63,11 +63,14 @@ from graphql_schema.drive.uploads import UploadMutation
 from graphql_schema.identity.mutations import IdentityMutation
 from graphql_schema.identity.queries import IdentityQuery, IdentitySubscription
 from graphql_schema.identity.types import Organization, User
+from graphql_schema.meetings.controls import MeetingsControlsMutation
+from graphql_schema.meetings.host import MeetingsHostMutation
 from graphql_schema.meetings.meetings import (
     MeetingsMutation,
     MeetingsQuery,
     MeetingsSubscription,
 )
+from graphql_schema.meetings.self_state import MeetingsSelfMutation
 from graphql_schema.meetings.types import Meeting, MeetingParticipant
 from graphql_schema.messenger.chats import MessengerMutation, MessengerQuery, MessengerSubscription
 from graphql_schema.messenger.group_chats import GroupChatsMutation
@@ -146,6 +149,9 @@ MUTATIONS: tuple[type, ...] = (
     DocVersionsMutation,
     DocsFormatsMutation,
     MeetingsMutation,
+    MeetingsControlsMutation,
+    MeetingsHostMutation,
+    MeetingsSelfMutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (
     IdentitySubscription,

@@ -20,6 +20,7 @@ from graphql_schema.meetings.types import (
     LobbyPolicyEnum,
     Meeting,
     MeetingParticipant,
+    MeetingReactionEvent,
 )
 from models.meetings import LobbyPolicy
 from resolvers.core.errors import CoreErrorCode
@@ -386,6 +387,7 @@ MeetingEvent = Annotated[
     | MeetingParticipantEvent
     | MeetingChangedEvent
     | MeetingSignalEvent
+    | MeetingReactionEvent
     | MeetingStreamEndedEvent,
     strawberry.union("MeetingEvent", description="What `meetingEvents` streams."),
 ]
@@ -415,6 +417,11 @@ def to_meeting_event(event: MeetingChannelEvent | MeetingSignal) -> Any:
             meeting_change=MeetingChangeEnum[event["change"]],
             revision=event["revision"],
             meeting_id=event["meetingId"],
+        )
+    if event["type"] == MeetingsEventKind.REACTION:
+        return MeetingReactionEvent(
+            emoji=event["emoji"],
+            participant_id=global_id("MeetingParticipant", event["participantId"]),
         )
     return None
 

@@ -155,6 +155,12 @@ class MeetingParticipant(VisibleNode):
         return await visible_user(info, self.user_id)
 
 
+@strawberry.type(description="Someone in the meeting reacted (relayed, never stored).")
+class MeetingReactionEvent:
+    emoji: str = strawberry.field(description="One emoji.")
+    participant_id: strawberry.ID = strawberry.field(description="Who reacted.")
+
+
 @strawberry.type(description="One stretch of time someone was in a meeting.")
 class MeetingAttendance:
     joined_at: datetime = strawberry.field(description="When they came in.")

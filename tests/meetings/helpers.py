@@ -40,6 +40,7 @@ EVENTS = f"""subscription($m: ID!) {{ meetingEvents(meetingId: $m) {{
   ... on MeetingChangedEvent {{ meetingChange revision meeting {{ id status mode locked }} }}
   ... on MeetingSignalEvent {{ kind payload seq fromId fromSession }}
   ... on MeetingStreamEndedEvent {{ reason }}
+  ... on MeetingReactionEvent {{ emoji participantId }}
 }} }}"""
 
 

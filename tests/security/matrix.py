@@ -51,6 +51,8 @@ SLOT_BY_NAME = {
     "commentId": "doc_comment",
     "meetingId": "meeting",
     "to": "meeting_participant",
+    "participantId": "meeting_participant",
+    "participantIds": "meeting_participant",
 }
 # Slots a fresh object of which needs fresh ones of these first, because a call on it changes
 # what reads of the shared one see (a pin shows in the chat's pinned messages). A fresh file may
