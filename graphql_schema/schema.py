@@ -68,7 +68,11 @@ from graphql_schema.meetings.meetings import (
     MeetingsQuery,
     MeetingsSubscription,
 )
-from graphql_schema.meetings.types import Meeting, MeetingParticipant
+from graphql_schema.meetings.recordings import (
+    MeetingRecordingsMutation,
+    MeetingRecordingsQuery,
+)
+from graphql_schema.meetings.types import Meeting, MeetingParticipant, MeetingRecording
 from graphql_schema.messenger.chats import MessengerMutation, MessengerQuery, MessengerSubscription
 from graphql_schema.messenger.group_chats import GroupChatsMutation
 from graphql_schema.messenger.live import LiveMutation, LiveQuery, LiveSubscription
@@ -107,6 +111,7 @@ QUERIES: tuple[type, ...] = (
     DocsQuery,
     DocSearchQuery,
     MeetingsQuery,
+    MeetingRecordingsQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     IdentityMutation,
@@ -146,6 +151,7 @@ MUTATIONS: tuple[type, ...] = (
     DocVersionsMutation,
     DocsFormatsMutation,
     MeetingsMutation,
+    MeetingRecordingsMutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (
     IdentitySubscription,
@@ -173,6 +179,7 @@ NODE_TYPES: tuple[type, ...] = (
     Doc,
     Meeting,
     MeetingParticipant,
+    MeetingRecording,
 )
 FEDERATION_VERSION: Literal["2.9"] = "2.9"
 """The Apollo Federation version the SDL links (``@link(url: .../federation/v2.9)``)."""

@@ -15,6 +15,7 @@ from graphql_schema.core.node import decode_id, global_id, require_id
 from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, error_code, mutate
 from graphql_schema.core.scopes import needs
 from graphql_schema.core.shared_events import shared_event
+from graphql_schema.meetings.recordings import MeetingRecordingEvent, to_recording_event
 from graphql_schema.meetings.types import (
     IceServer,
     LobbyPolicyEnum,
@@ -367,6 +368,7 @@ MeetingEvent = Annotated[
     | MeetingParticipantEvent
     | MeetingChangedEvent
     | MeetingSignalEvent
+    | MeetingRecordingEvent
     | MeetingStreamEndedEvent,
     strawberry.union("MeetingEvent", description="What `meetingEvents` streams."),
 ]
@@ -397,6 +399,8 @@ def to_meeting_event(event: MeetingChannelEvent | MeetingSignal) -> Any:
             revision=event["revision"],
             meeting_id=event["meetingId"],
         )
+    if event["type"] == MeetingsEventKind.RECORDING:
+        return to_recording_event(event)
     return None
 
 
