@@ -81,9 +81,7 @@ class MeetingRecordingStartPayload:
     recording: MeetingRecording | None = strawberry.field(
         default=None, description="The recording, RECORDING."
     )
-    errors: list[MeetingRecordingStartError] = strawberry.field(
-        description="Why it did not start."
-    )
+    errors: list[MeetingRecordingStartError] = strawberry.field(description="Why it did not start.")
 
 
 @strawberry.enum(description="Why `meetingRecordingStop` failed.")
@@ -108,9 +106,7 @@ class MeetingRecordingStopPayload:
     recording: MeetingRecording | None = strawberry.field(
         default=None, description="The recording, STOPPING: the file closes and goes to Drive."
     )
-    errors: list[MeetingRecordingStopError] = strawberry.field(
-        description="Why it did not stop."
-    )
+    errors: list[MeetingRecordingStopError] = strawberry.field(description="Why it did not stop.")
 
 
 @strawberry.type

@@ -22,13 +22,9 @@ from resolvers.core.principal import require_principal
 from resolvers.meetings.access import actor_ids
 
 
-async def meeting_history(
-    ctx: Context, *, first: int | None, after: str | None
-) -> Page[Meeting]:
+async def meeting_history(ctx: Context, *, first: int | None, after: str | None) -> Page[Meeting]:
     principal = require_principal(ctx)
-    attended = MeetingAttendance.filter(participant__user_id=principal.user_id).values(
-        "meeting_id"
-    )
+    attended = MeetingAttendance.filter(participant__user_id=principal.user_id).values("meeting_id")
     qs = Meeting.filter(
         organization_id=principal.organization_id,
         id__in=Subquery(attended),

@@ -50,8 +50,8 @@ from resolvers.core.jobs import JobContext, job_handler
 from resolvers.drive import storage
 from resolvers.meetings.events import (
     MeetingChange,
-    MeetingSignal,
     MeetingsEventKind,
+    MeetingSignal,
     ParticipantChange,
     SignalKind,
 )
@@ -140,10 +140,17 @@ async def do_recorder_leave(p: MeetingParticipant) -> None:
             await do_leave(change, fresh)
 
 
+def _size(path: str) -> int:
+    return os.path.getsize(path) if os.path.exists(path) else 0
+
+
 async def _chunks(path: str) -> AsyncIterator[bytes]:
-    with open(path, "rb") as f:
+    f = await asyncio.to_thread(open, path, "rb")
+    try:
         while chunk := await asyncio.to_thread(f.read, 1 << 20):
             yield chunk
+    finally:
+        f.close()
 
 
 class Recorder:
@@ -204,7 +211,7 @@ class Recorder:
                 if task in done:
                     task.result()  # raises what the source raised
                     break
-                size = os.path.getsize(path) if os.path.exists(path) else 0
+                size = await asyncio.to_thread(_size, path)
                 duration_ms = int((time.time() - self.origin) * 1000)
                 state = await do_recording_progress(self.recording.id, duration_ms, size)
                 # The database is the truth: a stop whose event the bus lost is seen here.
@@ -365,11 +372,12 @@ class Mesh:
         elif kind == MeetingsEventKind.MEETING:
             if event["change"] == MeetingChange.ENDED:
                 self.recorder.stop.set()
-        elif kind == MeetingsEventKind.RECORDING:
-            if event["recordingId"] == self.recorder.recording.id and (
-                event["state"] != RecordingState.RECORDING
-            ):
-                self.recorder.stop.set()
+        elif (
+            kind == MeetingsEventKind.RECORDING
+            and event["recordingId"] == self.recorder.recording.id
+            and event["state"] != RecordingState.RECORDING
+        ):
+            self.recorder.stop.set()
 
     async def _offer_unless_offered(self, other: int) -> None:
         await asyncio.sleep(OFFER_GRACE_SECONDS)

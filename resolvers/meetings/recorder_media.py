@@ -129,8 +129,8 @@ def composite(pictures: list[VideoFrame]) -> VideoFrame:
             for r in range(h):
                 at = (y + r) * dst_ls + x
                 planes[i][at : at + w] = data[r * src_ls : r * src_ls + w]
-    for plane, data in zip(canvas.planes, planes, strict=True):
-        plane.update(bytes(data))
+    for plane, filled in zip(canvas.planes, planes, strict=True):
+        plane.update(bytes(filled))
     return canvas
 
 

@@ -48,7 +48,9 @@ def publish(tx: Transaction, r: MeetingRecording) -> None:
 # --- start and stop --------------------------------------------------------------------------
 
 
-async def check_meeting_recording_start(ctx: Context, *, meeting_id: int | None) -> MeetingRecording:
+async def check_meeting_recording_start(
+    ctx: Context, *, meeting_id: int | None
+) -> MeetingRecording:
     actor = await access_meeting(ctx, meeting_id)
     require_host(actor)
     assert actor.user_id is not None  # a host is a member, never a guest

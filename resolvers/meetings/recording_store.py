@@ -43,11 +43,10 @@ async def attendees(meeting: Meeting) -> list[int]:
     user_ids = await MeetingParticipant.filter(
         id__in=list(set(participant_ids)), user_id__isnull=False
     ).values_list("user_id", flat=True)
-    return sorted(
-        await User.filter(
-            id__in=list(set(user_ids)), organization_id=meeting.organization_id
-        ).values_list("id", flat=True)
-    )
+    members = await User.filter(
+        id__in=list(set(user_ids)), organization_id=meeting.organization_id
+    ).values_list("id", flat=True)
+    return sorted(int(str(u)) for u in members)
 
 
 async def do_recordings_folder(host: User) -> DriveItem:
@@ -114,7 +113,6 @@ async def do_recording_store(job_id: int, r: MeetingRecording, staged: storage.S
             await do_file_share(item, GranteeKind.USER, user_id, DriveRole.VIEWER, host.id)
         fresh.state = RecordingState.READY
         fresh.file_id = item.id
-        fresh.error = None
         await fresh.save()
         publish(tx, fresh)
         await do_record_result(job_id, {"fileId": item.id, "recordingId": r.id})

@@ -193,9 +193,7 @@ async def test_a_recording_the_sfu_cannot_make_fails_with_its_reason(api: Api) -
     assert started["errors"] == []
     recording_id = pk(started["recording"]["id"])
     await _until_state(recording_id, RecordingState.FAILED, RecordingState.READY)
-    node = (
-        await api.gql(NODE, {"id": started["recording"]["id"]}, token=ada.access_token)
-    )["node"]
+    node = (await api.gql(NODE, {"id": started["recording"]["id"]}, token=ada.access_token))["node"]
     assert node["state"] == "FAILED" and node["file"] is None
     assert "media server (SFU)" in node["error"]
     # A failed recording no longer runs: recording again is allowed.
