@@ -57,6 +57,7 @@ from resolvers.meetings.events import (
 )
 from resolvers.meetings.ice import ice_servers
 from resolvers.meetings.join import MeetingEnded
+from resolvers.meetings.presence import do_reap
 from resolvers.meetings.recording import (
     ACTIVE,
     PROGRESS_SECONDS,
@@ -214,6 +215,9 @@ class Recorder:
                 size = await asyncio.to_thread(_size, path)
                 duration_ms = int((time.time() - self.origin) * 1000)
                 state = await do_recording_progress(self.recording.id, duration_ms, size)
+                # Like any participant's heartbeat, take out those nobody has seen for a while:
+                # a meeting whose people all vanished ends, and its recording with it.
+                await do_reap(self.meeting.id)
                 # The database is the truth: a stop whose event the bus lost is seen here.
                 ended = await Meeting.filter(
                     id=self.meeting.id, status=MeetingStatus.ENDED
