@@ -231,3 +231,48 @@ async def test_a_recorder_whose_process_died_is_failed_when_its_lease_ends(api: 
     ]
     assert node["state"] == "FAILED" and node["error"] == DIED
     assert (await BackgroundJob.get(id=job.id)).state == JobState.SUCCEEDED
+
+
+async def test_a_latecomer_is_recorded_and_the_end_of_the_meeting_stops_the_recording(
+    api: Api, server: str
+) -> None:
+    ada = await api.sign_up()
+    bob = await api.add_member(ada, name="Bob")
+    meeting = await create_meeting(api, ada)
+    one = Peer(api, server, meeting["id"], ada.access_token)
+    two = Peer(api, server, meeting["id"], bob.access_token)
+    try:
+        await one.join()
+        started = await _start(api, ada.access_token, meeting["id"])
+        assert started["errors"] == []
+        recording_id = pk(started["recording"]["id"])
+        async with asyncio.timeout(30):
+            while not await MeetingParticipant.exists(
+                meeting_id=pk(meeting["id"]), role=ParticipantRole.RECORDER
+            ):
+                await asyncio.sleep(0.05)
+        recorder = await MeetingParticipant.get(
+            meeting_id=pk(meeting["id"]), role=ParticipantRole.RECORDER
+        )
+        # Bob comes in after the recorder: he offers to everyone there, the recorder included,
+        # and the recorder answers him.
+        payload = await two.join(number=meeting["number"])
+        assert gid("MeetingParticipant", recorder.id) in [p["id"] for p in payload["participants"]]
+        async with asyncio.timeout(30):
+            while not any(
+                e["__typename"] == "MeetingSignalEvent"
+                and e["kind"] == "ANSWER"
+                and e["fromId"] == gid("MeetingParticipant", recorder.id)
+                for e in two.seen
+            ):
+                await asyncio.sleep(0.05)
+        # Everyone leaves: the meeting ends, and its recording is stored all the same.
+        await two.close()
+        await one.close()
+        await _until_state(recording_id, RecordingState.READY, RecordingState.FAILED)
+        r = await MeetingRecording.get(id=recording_id)
+        assert r.state == RecordingState.READY and r.file_id is not None, r.error
+        assert (await Meeting.get(id=pk(meeting["id"]))).status == "ENDED"
+    finally:
+        await two.close()
+        await one.close()
