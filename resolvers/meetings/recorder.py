@@ -29,6 +29,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC
 from typing import Any
 
 import orjson
@@ -46,6 +47,7 @@ from models.meetings import (
 )
 from resolvers.core.channels import meeting_channel, meeting_participant_channel
 from resolvers.core.clock import now
+from resolvers.core.errors import DomainError
 from resolvers.core.jobs import JobContext, job_handler
 from resolvers.drive import storage
 from resolvers.meetings.events import (
@@ -107,6 +109,8 @@ async def run_recorder(ctx: JobContext) -> None:
         )
     except MeetingEnded:
         await do_recording_failed(recording_id, "The meeting ended before recording began.")
+    except DomainError as e:  # the file is larger than Drive takes, say
+        await do_recording_failed(recording_id, f"The recording failed: {e.message}")
     except Exception as e:
         log.exception("recording %s failed", recording_id)
         await do_recording_failed(recording_id, f"The recorder failed: {type(e).__name__}.")
@@ -159,7 +163,10 @@ class Recorder:
         self.recording = recording
         self.meeting = meeting
         self.stop = asyncio.Event()
-        self.origin = recording.started_at.timestamp()
+        started = recording.started_at
+        if started.tzinfo is None:  # stored as UTC
+            started = started.replace(tzinfo=UTC)
+        self.origin = started.timestamp()
 
     async def run(self) -> None:
         # aiortc (and PyAV, FFmpeg) load only in a process that records.
