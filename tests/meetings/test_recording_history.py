@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from tests.client import Account, Api
+from tests.client import Account, Api, count_queries
 from tests.meetings.helpers import LEAVE, create_meeting, join_ok
 
 HISTORY = """query($first: Int, $after: String) { meetingHistory(first: $first, after: $after) {
@@ -69,3 +69,26 @@ async def test_history_lists_the_meetings_one_attended_with_who_was_there_when(a
     rest = await _history(api, ada, first=1, after=page["pageInfo"]["endCursor"])
     assert [e["node"]["topic"] for e in rest["edges"]] == ["Planning"]
     assert rest["pageInfo"]["hasNextPage"] is False
+
+
+COUNTED = """query($first: Int) { meetingHistory(first: $first) { edges { node { id
+  durationSeconds attendance { joinedAt leftAt } recordings { id state } } } } }"""
+
+
+async def test_a_page_of_history_costs_the_same_queries_whatever_its_size(api: Api) -> None:
+    ada = await api.sign_up()
+    bob = await api.add_member(ada, name="Bob")
+    for topic in ("One", "Two", "Three"):
+        meeting = await create_meeting(api, ada, topic=topic)
+        await join_ok(api, ada, meeting["id"])
+        await join_ok(api, bob, None, number=meeting["number"])
+        await _leave(api, bob, meeting["id"])
+        await _leave(api, ada, meeting["id"])
+    counts = []
+    for first in (1, 3):
+        with count_queries() as statements:
+            got = await api.gql(COUNTED, {"first": first}, token=ada.access_token)
+        nodes = [e["node"] for e in got["meetingHistory"]["edges"]]
+        assert len(nodes) == first and all(len(n["attendance"]) == 2 for n in nodes)
+        counts.append(len(statements))
+    assert counts[0] == counts[1], counts
