@@ -70,8 +70,12 @@ from graphql_schema.meetings.meetings import (
     MeetingsQuery,
     MeetingsSubscription,
 )
+from graphql_schema.meetings.recordings import (
+    MeetingRecordingsMutation,
+    MeetingRecordingsQuery,
+)
 from graphql_schema.meetings.self_state import MeetingsSelfMutation
-from graphql_schema.meetings.types import Meeting, MeetingParticipant
+from graphql_schema.meetings.types import Meeting, MeetingParticipant, MeetingRecording
 from graphql_schema.messenger.chats import MessengerMutation, MessengerQuery, MessengerSubscription
 from graphql_schema.messenger.group_chats import GroupChatsMutation
 from graphql_schema.messenger.live import LiveMutation, LiveQuery, LiveSubscription
@@ -110,6 +114,7 @@ QUERIES: tuple[type, ...] = (
     DocsQuery,
     DocSearchQuery,
     MeetingsQuery,
+    MeetingRecordingsQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     IdentityMutation,
@@ -152,6 +157,7 @@ MUTATIONS: tuple[type, ...] = (
     MeetingsControlsMutation,
     MeetingsHostMutation,
     MeetingsSelfMutation,
+    MeetingRecordingsMutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (
     IdentitySubscription,
@@ -179,6 +185,7 @@ NODE_TYPES: tuple[type, ...] = (
     Doc,
     Meeting,
     MeetingParticipant,
+    MeetingRecording,
 )
 FEDERATION_VERSION: Literal["2.9"] = "2.9"
 """The Apollo Federation version the SDL links (``@link(url: .../federation/v2.9)``)."""

@@ -29,6 +29,8 @@ HANDLER_MODULES = (
     "resolvers.docs.versions",
     "resolvers.docs.search",
     "resolvers.docs.exports",
+    "resolvers.meetings.recorder",
+    "resolvers.meetings.recording_store",
 )
 """Hello's modules that register job handlers (imported here so that a worker knows them even
 where nothing else imports them). Docs' also register the write path's hooks that queue them."""

@@ -156,6 +156,8 @@ DECLARED: dict[tuple[str, str], Audience] = {
     ("Meeting", "participants"): V,
     ("Meeting", "viewerParticipant"): V,
     ("Meeting", "attendance"): V,
+    ("Meeting", "recordings"): V,
+    ("MeetingRecording", "file"): V,
     ("MeetingAttendance", "participant"): V,
     ("MeetingParticipant", "user"): V,
     ("Message", "meeting"): V,

@@ -15,6 +15,7 @@ from graphql_schema.core.node import decode_id, global_id, require_id
 from graphql_schema.core.payload import BAD_USER_INPUT, MutationError, error_code, mutate
 from graphql_schema.core.scopes import needs
 from graphql_schema.core.shared_events import shared_event
+from graphql_schema.meetings.recordings import MeetingRecordingEvent, to_recording_event
 from graphql_schema.meetings.types import (
     IceServer,
     LobbyPolicyEnum,
@@ -388,6 +389,7 @@ MeetingEvent = Annotated[
     | MeetingChangedEvent
     | MeetingSignalEvent
     | MeetingReactionEvent
+    | MeetingRecordingEvent
     | MeetingStreamEndedEvent,
     strawberry.union("MeetingEvent", description="What `meetingEvents` streams."),
 ]
@@ -423,6 +425,8 @@ def to_meeting_event(event: MeetingChannelEvent | MeetingSignal) -> Any:
             emoji=event["emoji"],
             participant_id=global_id("MeetingParticipant", event["participantId"]),
         )
+    if event["type"] == MeetingsEventKind.RECORDING:
+        return to_recording_event(event)
     return None
 
 

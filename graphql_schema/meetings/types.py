@@ -12,9 +12,12 @@ from strawberry import relay
 from strawberry.types import Info
 
 from graphql_schema.core.node import VisibleNode, global_id
+from graphql_schema.drive.types import File
 from graphql_schema.identity.types import User, visible_user
 from models import meetings as m
-from resolvers.meetings import queries
+from resolvers.core.clock import now
+from resolvers.drive.access import visible_items
+from resolvers.meetings import history, queries
 from resolvers.meetings.ice import IceServer as IceServerRow
 from resolvers.meetings.join import join_link
 
@@ -199,6 +202,17 @@ class MeetingRecording(VisibleNode):
             file_id=r.file_id,
         )
 
+    @strawberry.field(
+        description="The Drive file it became, once READY, as Drive shows it to you (in the "
+        "host's `Meeting recordings` folder, shared with those who attended); null before, "
+        "and when you cannot see it."
+    )
+    async def file(self, info: Info) -> File | None:
+        if self.file_id is None or info.context.principal is None:
+            return None
+        item = (await visible_items(info.context, [self.file_id]))[0]
+        return File.from_model(item) if item is not None else None
+
 
 @strawberry.type(description="A video meeting.")
 class Meeting(VisibleNode):
@@ -288,17 +302,33 @@ class Meeting(VisibleNode):
         p = await queries.viewer_participant(info.context, self.model)
         return MeetingParticipant.from_model(p) if p is not None else None
 
-    @strawberry.field(description="Who was in it when: every stretch, by when it began.")
+    @strawberry.field(
+        description="How long it lasted in seconds (until now while it is live); null before "
+        "it started."
+    )
+    def duration_seconds(self) -> int | None:
+        if self.model.started_at is None:
+            return None
+        end = self.model.ended_at or now()
+        return max(0, int((end - self.model.started_at).total_seconds()))
+
+    @strawberry.field(
+        description="Who was in it when, every stretch by when it began: everyone's for its "
+        "host and co-hosts, your own for others; empty for guests."
+    )
     async def attendance(self, info: Info) -> list[MeetingAttendance]:
-        if info.context.principal is None:
-            return []
-        rows = await queries.attendance_of(self.model.id)
+        rows = await history.attendance_seen(info.context, self.model)
         return [
             MeetingAttendance(
                 joined_at=a.joined_at, left_at=a.left_at, participant_id=a.participant_id
             )
             for a in rows
         ]
+
+    @strawberry.field(description="Its recordings, newest first; empty for guests.")
+    async def recordings(self, info: Info) -> list[MeetingRecording]:
+        rows = await history.recordings_seen(info.context, self.model)
+        return [MeetingRecording.from_model(r) for r in rows]
 
 
 def _request_loader(info: Info, name: str, fetch: Any) -> Any:

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 
 from models.meetings import (
     Meeting,
-    MeetingAttendance,
     MeetingParticipant,
     MeetingRecording,
     ParticipantRole,
@@ -59,10 +58,6 @@ async def participants_of(
     if viewer is not None and viewer.role in (ParticipantRole.HOST, ParticipantRole.COHOST):
         states.append(ParticipantState.LOBBY)
     return await MeetingParticipant.filter(meeting_id=meeting.id, state__in=states).order_by("id")
-
-
-async def attendance_of(meeting_id: int) -> list[MeetingAttendance]:
-    return await MeetingAttendance.filter(meeting_id=meeting_id).order_by("joined_at", "id")
 
 
 async def viewer_participant(ctx: Context, meeting: Meeting) -> MeetingParticipant | None:

@@ -70,6 +70,7 @@ DEPENDS = {
     "doc_version": ("doc",),
     # The colleague in a fresh meeting is a participant of that meeting.
     "meeting_participant": ("meeting",),
+    "meeting_recording": ("meeting",),
 }
 # Shared by every call, never made fresh: the accounts, their organization, a past audit entry.
 FIXED_SLOTS = (*ACCOUNT_SLOTS, "organization", "audit_entry")
@@ -282,6 +283,7 @@ NODE_SLOTS = {
     "Doc": "doc",
     "Meeting": "meeting",
     "MeetingParticipant": "meeting_participant",
+    "MeetingRecording": "meeting_recording",
 }
 # Besides Node types, the other objects with IDs, for lookups like ``uploadSession(id:)``.
 TYPE_SLOTS = {

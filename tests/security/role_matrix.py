@@ -75,6 +75,8 @@ NODE = {
     # The member's meeting: the admin, the guest and a colleague are in it, the owner is not.
     "Meeting":      "NULL  OK    OK     OK    NULL",
     "MeetingParticipant": "NULL OK  OK     OK    NULL",
+    # A recording shows to those who see its meeting (its file is Drive's to show).
+    "MeetingRecording": "NULL  OK    OK     OK    NULL",
 }  # fmt: skip
 
 MATRIX: dict[str, Case | list[Case]] = {
@@ -249,6 +251,12 @@ MATRIX: dict[str, Case | list[Case]] = {
         values={"input.handRaised": True}),
     "meetingReact":                  X("NF    OK    OK     OK    NF",
         values={"input.emoji": "\N{THUMBS UP SIGN}"}),
+    "meetingRecordingStart":         X("NF    F     RECORDING_CONFLICT F NF",
+        ids={"meetingId": "recorded_meeting"},
+        why="hosts only (the admin and the guest attend); its recording runs already, so the "
+        "host, allowed, starts no recorder in the background of the matrix"),
+    "meetingRecordingStop":          X("NF    F     OK     F     NF",
+        ids={"meetingId": "recorded_meeting"}, why="the host stops its running recording"),
     "docCreate":                     X("NF    NF    OK     F     NF",
         values={"input.title": "Matrix doc"},
         why="a doc goes in a folder one may edit; the guest only views the member's folder"),

@@ -495,6 +495,38 @@ async def _meeting_participant(world: World, into: dict[str, str]) -> str:
     return str(GlobalID("MeetingParticipant", str(p.id)))
 
 
+async def _meeting_recording(world: World, into: dict[str, str]) -> str:
+    """A READY recording of the member's meeting, made through the ORM (a real recorder per
+    world would cost seconds of media; tests/meetings/test_recording.py runs one)."""
+    from models.meetings import Meeting, MeetingRecording, RecordingState
+
+    meeting = await Meeting.get(id=pk(into["meeting"]))
+    r = await MeetingRecording.create(
+        meeting_id=meeting.id,
+        organization_id=meeting.organization_id,
+        started_by_id=meeting.host_id,
+        state=RecordingState.READY,
+        duration_ms=1000,
+    )
+    return str(GlobalID("MeetingRecording", str(r.id)))
+
+
+async def _recorded_meeting(world: World, into: dict[str, str]) -> str:
+    """A meeting like ``meeting`` whose recording runs (a RECORDING row made through the ORM,
+    with no recorder job: nothing records in the background of the matrix)."""
+    from models.meetings import Meeting, MeetingRecording, RecordingState
+
+    meeting_id = await _meeting(world, into)
+    meeting = await Meeting.get(id=pk(meeting_id))
+    await MeetingRecording.create(
+        meeting_id=meeting.id,
+        organization_id=meeting.organization_id,
+        started_by_id=meeting.host_id,
+        state=RecordingState.RECORDING,
+    )
+    return meeting_id
+
+
 async def _doc_comment(world: World, into: dict[str, str]) -> str:
     """A whole-doc comment thread of the member's on the member's doc."""
     p = await world.gql(
@@ -651,6 +683,8 @@ FACTORIES: dict[str, Factory] = {
     "doc_version": _doc_version,
     "meeting": _meeting,
     "meeting_participant": _meeting_participant,
+    "meeting_recording": _meeting_recording,
+    "recorded_meeting": _recorded_meeting,
 }
 # Dependencies first: a message needs its chat, a version its file.
 FACTORY_ORDER = tuple(FACTORIES)
