@@ -28,6 +28,7 @@ from resolvers.meetings.events import (
     meeting_snapshot,
     participant_snapshot,
 )
+from resolvers.meetings.sfu import do_sfu_end, do_sfu_leave
 
 
 @dataclass(slots=True)
@@ -107,6 +108,9 @@ async def do_leave(
     await p.save()
     if was_in:
         await do_close_attendance(p)
+    if p.janus:
+        meeting = change.meeting
+        change.tx.after_commit(lambda: do_sfu_leave(meeting, p))
     await change.participant(
         p,
         ParticipantChange.REMOVED if state == ParticipantState.REMOVED else ParticipantChange.LEFT,
@@ -139,3 +143,5 @@ async def do_end(change: Change, actor_id: int | None) -> None:
         meeting_id=meeting.id, state__in=[ParticipantState.JOINED, ParticipantState.LOBBY]
     ).update(state=ParticipantState.LEFT, joined_at=None, sharing=False, guest_token_hash=None)
     await change.changed(MeetingChange.ENDED, actor_id)
+    if meeting.janus_room is not None:
+        change.tx.after_commit(lambda: do_sfu_end(meeting))
