@@ -252,9 +252,10 @@ async def _trickle(p: MeetingParticipant, payload: str) -> None:
     if not j.get("session") or j.get("s") != p.session:
         return  # nothing negotiated yet: the candidate is in the description to come
     init = orjson.loads(payload)
-    sub = j.get("sub")
-    to_sub = sub and init.get("usernameFragment") and init["usernameFragment"] == j.get("sub_ufrag")
-    await janus().trickle(int(j["session"]), int(sub if to_sub else j["pub"]), init)
+    handle: int = int(j["pub"])
+    if j.get("sub") and init.get("usernameFragment") == j.get("sub_ufrag") is not None:
+        handle = int(j["sub"])
+    await janus().trickle(int(j["session"]), handle, init)
 
 
 async def do_offer_subscription(meeting: Meeting, p: MeetingParticipant) -> None:

@@ -67,8 +67,8 @@ async def do_record(meeting: Meeting, on_track: TrackSink, stop: asyncio.Event) 
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), POLL_SECONDS)
     finally:
-        for feed in feeds.values():
-            await _drop(session, feed, detach=False)
+        for entry in feeds.values():
+            await _drop(session, entry, detach=False)
         with contextlib.suppress(JanusError):
             await client.destroy_session(session)
 

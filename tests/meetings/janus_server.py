@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -129,6 +130,7 @@ def start(folder: Path, port: int | None = None) -> tuple[subprocess.Popen[bytes
 
 
 def main() -> None:
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop Janus on the way out
     folder = Path(sys.argv[1])
     port = int(sys.argv[2]) if len(sys.argv) > 2 else None
     proc, url = start(folder, port)

@@ -1,19 +1,23 @@
 """The SFU (Janus) of large meetings, with a real Janus and real aiortc peers: three peers in
 a meeting that moved from mesh to SFU at the third join each receive the other two; Janus
-refuses a participant without its token; leaving ends one's Janus session and the end of the
+refuses a participant without its token; the recorder gets every publisher's tracks; leaving ends one's Janus session and the end of the
 meeting destroys its room; an unreachable Janus is SFU_UNAVAILABLE; another organization
 cannot signal into the room."""
 
 from __future__ import annotations
 
+import asyncio
+from collections import Counter, defaultdict
 from typing import Any
 
 import pytest
+from aiortc import MediaStreamTrack
+from aiortc.mediastreams import MediaStreamError
 
 from adapters.janus import NO_SUCH_ROOM, NO_SUCH_SESSION, UNAUTHORIZED, Janus, JanusError
 from adapters.settings import get_settings
 from models.meetings import Meeting, MeetingMode, MeetingParticipant
-from resolvers.meetings.sfu import participant_token, room_secret
+from resolvers.meetings.sfu import do_sfu_record, participant_token, room_secret
 from tests.client import Account, Api
 from tests.meetings import janus_server, sfu_peers
 from tests.meetings.helpers import LEAVE, create_meeting, join_ok, pk, signal
@@ -77,6 +81,7 @@ async def test_three_peers_through_the_sfu_receive_each_other(
         row = await Meeting.get(id=pk(meeting["id"]))
         assert row.mode == MeetingMode.SFU and row.janus_room is not None
         room = row.janus_room
+        await _recorder_receives(row, [pk(p.id) for p in peers])
         client = Janus(sfu, janus_server.ADMIN_KEY)
         gone = await MeetingParticipant.get(id=pk(three.id))
         session = gone.janus["session"]
@@ -100,6 +105,35 @@ async def test_three_peers_through_the_sfu_receive_each_other(
     finally:
         for p in reversed(peers):
             await p.close()
+
+
+async def _recorder_receives(meeting: Meeting, publishers: list[int]) -> None:
+    """``do_sfu_record`` hands the recorder a video track of each publisher, with frames."""
+    kinds: dict[int, set[str]] = defaultdict(set)
+    frames: Counter[int] = Counter()
+    stop = asyncio.Event()
+
+    async def on_track(track: MediaStreamTrack, participant_id: int) -> None:
+        kinds[participant_id].add(track.kind)
+        while True:
+            try:
+                await track.recv()
+            except MediaStreamError:
+                return
+            if track.kind == "video":
+                frames[participant_id] += 1
+
+    task = asyncio.create_task(do_sfu_record(meeting, on_track, stop))
+    try:
+        async with asyncio.timeout(45):
+            while not all(frames[p] >= 10 for p in publishers):
+                assert not task.done(), task.result()
+                await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        await task
+    assert set(kinds) == set(publishers)
+    assert all(k == {"audio", "video"} for k in kinds.values()), kinds
 
 
 async def test_janus_refuses_a_participant_without_its_token(sfu: str) -> None:
