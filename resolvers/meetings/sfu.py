@@ -204,6 +204,9 @@ async def do_sfu_signal(
     published = False
     try:
         async with _locks[participant.id]:
+            # What a refresh of this participant wrote meanwhile (a pending offer, dirty).
+            row = await MeetingParticipant.get(id=participant.id).only("id", "janus")
+            participant.janus = row.janus
             if kind == "OFFER" or (kind == "RENEGOTIATE" and payload.startswith("v=0")):
                 try:
                     await do_publish(meeting, participant, payload)
