@@ -57,6 +57,7 @@ from resolvers.meetings.events import (
 )
 from resolvers.meetings.join import do_meeting_leave
 from resolvers.meetings.presence import do_reap, do_touch, heartbeat_seconds
+from resolvers.meetings.sfu import do_sfu_keepalive
 from subscriptions.core import CatchUp
 from subscriptions.viewer import Merger
 
@@ -194,6 +195,7 @@ async def meeting_events(ctx: Context, meeting_id: int | None) -> AsyncIterator[
                         yield MeetingStreamEnded(reason)
                         return
                     await do_reap(meeting.id)
+                    await do_sfu_keepalive(me.id)
                 continue
             if isinstance(got, BaseException):
                 raise got

@@ -241,7 +241,9 @@ class MeetingSignalInput:
     meeting_id: strawberry.ID = strawberry.field(description="A meeting you are in.")
     to: strawberry.ID | None = strawberry.field(
         default=None,
-        description="The participant it is for; omitted in an SFU meeting: it is for the SFU.",
+        description="The participant it is for; omitted in an SFU meeting: it is for the SFU "
+        "(your publisher OFFER, your ANSWER to its latest offer, a candidate of either "
+        "connection by its usernameFragment, or RENEGOTIATE to get a fresh offer).",
     )
     kind: SignalKindEnum = strawberry.field(description="What `payload` is.")
     payload: str = strawberry.field(description="The SDP, candidate or reason (see `kind`).")

@@ -42,8 +42,11 @@ class MeetingModeEnum(Enum):
     )
     SFU = strawberry.enum_value(
         "SFU",
-        description="Through the media server: send your OFFER with `to` omitted, answer the "
-        "offers it sends you.",
+        description="Through the media server: send your OFFER with `to` omitted (its ANSWER "
+        "comes from the SFU, `fromId` null); each OFFER the SFU sends covers everyone who "
+        "publishes: answer it (`to` omitted) on a new connection replacing the one of its "
+        "former offer. A fresh offer comes when someone starts publishing or leaves (ask for "
+        "one with RENEGOTIATE). Each track's stream id (msid) is its publisher's participant ID.",
     )
 
 

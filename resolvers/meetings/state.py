@@ -28,6 +28,7 @@ from resolvers.meetings.events import (
     meeting_snapshot,
     participant_snapshot,
 )
+from resolvers.meetings.sfu import do_sfu_end, do_sfu_leave
 
 EndedHook = Callable[[Meeting], Awaitable[None]]
 _ended_hooks: list[EndedHook] = []
@@ -116,6 +117,9 @@ async def do_leave(
     await p.save()
     if was_in:
         await do_close_attendance(p)
+    if p.janus:
+        meeting = change.meeting
+        change.tx.after_commit(lambda: do_sfu_leave(meeting, p))
     await change.participant(
         p,
         ParticipantChange.REMOVED if state == ParticipantState.REMOVED else ParticipantChange.LEFT,
@@ -150,3 +154,5 @@ async def do_end(change: Change, actor_id: int | None) -> None:
     await change.changed(MeetingChange.ENDED, actor_id)
     for hook in _ended_hooks:
         await hook(meeting)
+    if meeting.janus_room is not None:
+        change.tx.after_commit(lambda: do_sfu_end(meeting))
