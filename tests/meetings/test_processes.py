@@ -58,11 +58,12 @@ async def test_two_processes_relay_media_and_signals_in_order(
             await two.wait_content(one.id, video=20, audio=20)
             one.check_content(two.id)
             two.check_content(one.id)
+            # Cat comes in before they go: the last one out would end the meeting.
+            c = await join_ok(api, cat, None, number=meeting["number"])
         finally:
             await two.close()
             await one.close()
         # 200 signals from Cat to Bob, through process 1 and 2 in turn, all in flight at once
-        c = await join_ok(api, cat, None, number=meeting["number"])
         b = await join_ok(there, bob, meeting["id"])
         to_bob = await Events.open(url, bob.access_token, meeting["id"])
         try:
