@@ -217,11 +217,7 @@ class CalendarGrant:
 
 def _request_loader(info: Info, name: str, make: Callable[[], Any]) -> DataLoader[Any, Any]:
     """A DataLoader batch function made once per request (it may close over the context)."""
-    key = f"calendar.types.{name}"
-    fn = info.context.cache.get(key)
-    if fn is None:
-        fn = info.context.cache[key] = make()
-    return info.context.loaders.get(fn)
+    return info.context.loaders.get(info.context.per_request(f"calendar.types.{name}", make))
 
 
 async def _grants_batch(ids: list[int]) -> list[list[m.CalendarGrant]]:

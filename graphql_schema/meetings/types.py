@@ -336,16 +336,15 @@ class Meeting(VisibleNode):
 
 def _request_loader(info: Info, name: str, fetch: Any) -> Any:
     """A DataLoader over ``fetch(ctx, keys)``, made once per request."""
-    key = f"meetings.types.{name}"
-    fn = info.context.cache.get(key)
-    if fn is None:
-        ctx = info.context
+    ctx = info.context
 
+    def make() -> Any:
         async def batch(keys: list[int]) -> Any:
             return await fetch(ctx, keys)
 
-        fn = info.context.cache[key] = batch
-    return info.context.loaders.get(fn)
+        return batch
+
+    return ctx.loaders.get(ctx.per_request(f"meetings.types.{name}", make))
 
 
 async def meeting_of_event(info: Info, event_id: int) -> Meeting | None:

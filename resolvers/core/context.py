@@ -6,10 +6,13 @@ It lives with the domain, not in ``server/``: every layer from the resolvers up 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from resolvers.core.loaders import Loaders
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -136,6 +139,16 @@ class Context:
         if cache is None:
             cache = self._cache = {}
         return cache
+
+    def per_request(self, key: str, make: Callable[[], T]) -> T:
+        """What ``make()`` builds, once per request under ``key``: a DataLoader's batch
+        function that closes over this context (DataLoaders are keyed by their function, so
+        building it again per field would batch nothing)."""
+        cache = self.cache
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = make()
+        return cast(T, found)
 
     @property
     def is_websocket(self) -> bool:

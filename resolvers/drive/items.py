@@ -68,14 +68,6 @@ async def find_item(ctx: Context, item_id: int | None) -> DriveItem | None:
     return item if (await access.roles_for(ctx, [item]))[0] is not None else None
 
 
-def _per_request(ctx: Context, key: str, make: Callable[[], Any]) -> Any:
-    """A batch function created once per request (DataLoaders are keyed by function)."""
-    fn = ctx.cache.get(key)
-    if fn is None:
-        fn = ctx.cache[key] = make()
-    return fn
-
-
 def _visible_loader(ctx: Context) -> Callable[[list[int]], Awaitable[Sequence[Any]]]:
     def make() -> Callable[[list[int]], Awaitable[Sequence[Any]]]:
         async def load(ids: list[int]) -> list[DriveItem | None]:
@@ -83,7 +75,7 @@ def _visible_loader(ctx: Context) -> Callable[[list[int]], Awaitable[Sequence[An
 
         return load
 
-    return _per_request(ctx, "drive.visible_fn", make)
+    return ctx.per_request("drive.visible_fn", make)
 
 
 async def parent_of(ctx: Context, item: DriveItem) -> DriveItem | None:

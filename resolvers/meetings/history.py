@@ -8,7 +8,7 @@ one's file opens is Drive's decision (it is shared with those who attended)."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, cast
+from typing import Any
 
 from tortoise.expressions import Subquery
 
@@ -38,14 +38,6 @@ async def meeting_history(ctx: Context, *, first: int | None, after: str | None)
 
 _HOSTS = (ParticipantRole.HOST, ParticipantRole.COHOST)
 Batch = Callable[[list[int]], Awaitable[Sequence[Any]]]
-
-
-def _per_request(ctx: Context, key: str, make: Callable[[], Batch]) -> Batch:
-    """A batch function made once per request (DataLoaders are keyed by function)."""
-    fn = ctx.cache.get(key)
-    if fn is None:
-        fn = ctx.cache[key] = make()
-    return cast(Batch, fn)
 
 
 def _attendance_batch(ctx: Context) -> Batch:
@@ -79,7 +71,7 @@ def _attendance_batch(ctx: Context) -> Batch:
 
         return load
 
-    return _per_request(ctx, "meetings.attendance_fn", make)
+    return ctx.per_request("meetings.attendance_fn", make)
 
 
 def _recordings_batch(ctx: Context) -> Batch:
@@ -94,7 +86,7 @@ def _recordings_batch(ctx: Context) -> Batch:
 
         return load
 
-    return _per_request(ctx, "meetings.recordings_fn", make)
+    return ctx.per_request("meetings.recordings_fn", make)
 
 
 async def attendance_seen(ctx: Context, meeting: Meeting) -> list[MeetingAttendance]:
